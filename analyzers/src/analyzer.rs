@@ -1,0 +1,88 @@
+//! The [`Analyzer`] trait and what an analyzer sees.
+
+use crate::{Fact, Finding, History, Settings, ToolCall};
+
+/// Memoizes pure classifications of strings (a command's safety flags, a path's class, ...).
+///
+/// A long-lived runtime (the library, `replay`, `--bench`) sees the same commands and paths again and
+/// again; a cache turns repeated regex work into a hash lookup. Implementations must be cheap to call
+/// and must only cache: `compute` is a pure function of `input`, so skipping the cache never changes a
+/// result.
+pub trait PatternCache: Sync {
+    /// Returns `compute(input)`, possibly from the cache. `namespace` separates unrelated
+    /// classifications of the same string.
+    fn classify(&self, namespace: &'static str, input: &str, compute: &dyn Fn(&str) -> u64) -> u64;
+}
+
+/// A [`PatternCache`] that caches nothing: for one-shot use and tests.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoCache;
+
+impl PatternCache for NoCache {
+    fn classify(
+        &self,
+        _namespace: &'static str,
+        input: &str,
+        compute: &dyn Fn(&str) -> u64,
+    ) -> u64 {
+        compute(input)
+    }
+}
+
+/// What an analyzer sees of one call: read-only.
+///
+/// The history already holds the current call: `history.recent.back()` is `fact`, and the counters
+/// include it. Analyzers that want "the calls before this one" skip the last fact.
+pub struct Context<'a> {
+    /// The call that just finished, with its full input (never persisted).
+    pub call: &'a ToolCall,
+    /// The compact facts recorded for this call.
+    pub fact: &'a Fact,
+    /// The session's history, including this call.
+    pub history: &'a History,
+    /// Profile, disabled rules, thresholds.
+    pub settings: &'a Settings,
+    /// Memoization for pattern matches.
+    pub cache: &'a dyn PatternCache,
+}
+
+impl Context<'_> {
+    /// The facts before the current call, newest first.
+    pub fn previous(&self) -> impl Iterator<Item = &Fact> {
+        self.history.recent.iter().rev().skip(1)
+    }
+
+    /// Whether `rule` may fire in this session (profile and disabled rules applied).
+    pub fn rule_enabled(&self, rule: &str) -> bool {
+        self.settings
+            .rule_enabled(rule, self.history.counters.hive_seen)
+    }
+
+    /// A threshold from the settings, `default` when not configured.
+    pub fn threshold(&self, key: &str, default: f64) -> f64 {
+        self.settings.threshold(key, default)
+    }
+}
+
+/// One analysis over a call and its session history.
+///
+/// Implementations are pure: no I/O, no clocks, no global mutable state. They are built lazily by the
+/// runtime, may be shared across threads, and are timed individually. A panic inside `analyze` is
+/// caught by the runtime and reported as a skipped analyzer; it never breaks the hook.
+pub trait Analyzer: Send + Sync {
+    /// A short stable name, shown in timings (`safety`, `drift`, ...).
+    fn name(&self) -> &'static str;
+
+    /// The rule ids this analyzer can emit.
+    fn rules(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// A cheap pre-check on the tool name; analyzers that return false are neither built nor run.
+    fn applies_to(&self, _tool: &str) -> bool {
+        true
+    }
+
+    /// Examines the call and pushes findings, if any, onto `out`.
+    fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+}

@@ -1,0 +1,27 @@
+//! The pure analysis core of posthook.
+//!
+//! Everything here is a function of plain values: a [`ToolCall`] (the call that just finished), the
+//! session's [`History`] (compact [`Fact`]s about earlier calls plus running counters) and the
+//! [`Settings`]. Nothing in this crate reads files, clocks, the environment or stdin; the `posthook`
+//! crate does that and hands the values in. That is what makes every rule unit-testable with plain
+//! values and benchable without noise.
+//!
+//! To add your own analysis, implement [`Analyzer`] and register it with `posthook::Runtime`.
+
+mod analyzer;
+mod call;
+mod finding;
+mod history;
+mod settings;
+mod text;
+
+pub mod builtin;
+pub mod guidance;
+
+pub use analyzer::{Analyzer, Context, NoCache, PatternCache};
+pub use call::{Category, ToolCall};
+pub use finding::{Finding, Severity};
+pub use guidance::{Feedback, GuidanceState};
+pub use history::{Counters, Fact, History, HISTORY_CAPACITY};
+pub use settings::{Profile, Settings};
+pub use text::{command_head, command_tags, fnv1a64, tags, truncate_chars};

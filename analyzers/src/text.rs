@@ -1,0 +1,173 @@
+//! Small text helpers shared by the analyzers: stable hashing, cutting, command classification.
+
+/// FNV-1a, 64 bit: a stable hash (same value in every process and version) for persisted facts such
+/// as "the same command failed again", so the command itself never has to be stored.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Cuts `s` to at most `max` characters, ending in `…` when it was cut.
+pub fn truncate_chars(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some((idx, _)) => {
+            let keep = s[..idx].char_indices().last().map_or(0, |(i, _)| i);
+            std::borrow::Cow::Owned(format!("{}…", &s[..keep]))
+        }
+    }
+}
+
+/// Bit flags that classify a shell command; persisted with each Bash fact.
+pub mod tags {
+    /// Runs tests (`cargo test`, `pytest`, `npm test`, `go test`, ...).
+    pub const TEST: u32 = 1;
+    /// Builds or type-checks (`cargo build`, `make`, `tsc`, `npm run build`, ...).
+    pub const BUILD: u32 = 1 << 1;
+    /// Uses git.
+    pub const GIT: u32 = 1 << 2;
+    /// Uses a package manager or build tool: npm, pip, cargo (a "decision point").
+    pub const PKG: u32 = 1 << 3;
+}
+
+fn words(cmd: &str) -> impl Iterator<Item = &str> {
+    cmd.split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '`'))
+        .filter(|w| !w.is_empty())
+}
+
+fn program(word: &str) -> &str {
+    word.rsplit('/').next().unwrap_or(word)
+}
+
+/// Classifies a shell command into [`tags`] bits.
+pub fn command_tags(cmd: &str) -> u32 {
+    let mut t = 0;
+    let mut prev = "";
+    let mut prev2 = "";
+    for w in words(cmd) {
+        let p = program(w);
+        match p {
+            "git" => t |= tags::GIT,
+            "npm" | "npx" | "pip" | "pip3" | "cargo" | "yarn" | "pnpm" | "uv" | "poetry" => {
+                t |= tags::PKG
+            }
+            "pytest" | "jest" | "vitest" | "rspec" | "ctest" | "tox" | "nextest" | "phpunit" => {
+                t |= tags::TEST
+            }
+            "tsc" | "make" | "ninja" | "cmake" => t |= tags::BUILD,
+            _ => {}
+        }
+        let tool = program(prev);
+        let runner = matches!(
+            tool,
+            "cargo" | "npm" | "yarn" | "pnpm" | "go" | "make" | "mvn" | "gradle" | "mix" | "dotnet"
+        ) || (matches!(program(prev2), "npm" | "yarn" | "pnpm" | "bun")
+            && tool == "run");
+        if runner {
+            match w {
+                "test" | "tests" | "nextest" | "t" | "check-tests" => t |= tags::TEST,
+                "build" | "check" | "clippy" | "compile" | "package" | "b" | "lint" | "tsc" => {
+                    t |= tags::BUILD
+                }
+                _ => {}
+            }
+        }
+        if matches!(tool, "python" | "python3") && w == "pytest" {
+            t |= tags::TEST;
+        }
+        prev2 = prev;
+        prev = w;
+    }
+    t
+}
+
+fn is_plain_word(w: &str) -> bool {
+    !w.is_empty()
+        && w.len() <= 24
+        && !w.starts_with('-')
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+}
+
+/// The head of a shell command: its program name and, when it looks like one, a subcommand
+/// (`cargo test`, `git status`, `ls`). Leading `cd DIR &&` steps and `VAR=value` assignments are
+/// skipped. Arguments are never included, so secrets in them are never persisted.
+pub fn command_head(cmd: &str) -> String {
+    let mut rest = cmd.trim();
+    // Skip `cd somewhere &&` prefixes: the interesting program comes after them.
+    while let Some(after) = rest.strip_prefix("cd ") {
+        match after.find("&&") {
+            Some(i) => rest = after[i + 2..].trim_start(),
+            None => break,
+        }
+    }
+    let mut it = rest.split_whitespace().skip_while(|w| {
+        w.contains('=') && !w.starts_with('-') && w.split('=').next().is_some_and(is_plain_word)
+    });
+    let Some(first) = it.next() else {
+        return String::new();
+    };
+    let prog = program(first);
+    if !is_plain_word(prog) {
+        return String::from("?");
+    }
+    let mut head = prog.to_string();
+    if let Some(second) = it.next() {
+        if is_plain_word(second)
+            && second
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase())
+        {
+            head.push(' ');
+            head.push_str(second);
+        }
+    }
+    head
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_is_stable() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate_chars("hello", 10), "hello");
+        assert_eq!(truncate_chars("hello world", 5), "hell…");
+        assert_eq!(truncate_chars("ééééé", 3), "éé…");
+    }
+
+    #[test]
+    fn heads() {
+        assert_eq!(command_head("cargo test --workspace"), "cargo test");
+        assert_eq!(command_head("cd /x/y && git status"), "git status");
+        assert_eq!(command_head("FOO=1 BAR=2 /usr/bin/python3 -m x"), "python3");
+        assert_eq!(command_head("export TOKEN=sk-secret"), "export");
+        assert_eq!(command_head("ls"), "ls");
+        assert_eq!(command_head(""), "");
+    }
+
+    #[test]
+    fn tag_classes() {
+        assert_eq!(command_tags("cargo test -p x"), tags::TEST | tags::PKG);
+        assert_eq!(
+            command_tags("cd a && npm run build"),
+            tags::BUILD | tags::PKG
+        );
+        assert_eq!(command_tags("python -m pytest -q"), tags::TEST);
+        assert_eq!(command_tags("git status"), tags::GIT);
+        assert_eq!(command_tags("ls -la"), 0);
+        assert_eq!(command_tags("go test ./..."), tags::TEST);
+        assert_eq!(command_tags("make"), tags::BUILD);
+    }
+}

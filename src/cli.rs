@@ -1,0 +1,231 @@
+//! Command-line arguments, and the dispatcher from them to the library.
+
+use crate::hook::{self, HookOptions};
+use crate::output::{self, OutputMode};
+use crate::store::{default_state_dir, Store};
+use crate::{bench, session};
+use clap::{Parser, Subcommand};
+use posthook_analyzers::{Profile, Settings};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const ABOUT: &str =
+    "A fast PostToolUse hook for Claude Code that gives Claude feedback from the session's history";
+
+const LONG_ABOUT: &str = "\
+A fast PostToolUse hook for Claude Code that gives Claude feedback from the session's history.
+
+With no subcommand, posthook is the hook: it reads one hook event (JSON) from stdin, analyzes it \
+against the session's stored history, records it, and answers:
+  exit 0, silent            nothing worth saying
+  exit 2, text on stderr    blocking feedback (Claude sees it)
+  exit 0, JSON on stdout    non-blocking feedback (Claude sees it as additional context)
+  exit 1, one line          the input could not be read (the user sees it, Claude does not)
+
+State lives in $POSTHOOK_STATE_DIR, else $XDG_STATE_HOME/posthook, else ~/.local/state/posthook.
+Set POSTHOOK_LOG=/path/to/file to log (never to the terminal in hook mode).";
+
+const EXAMPLES: &str = "\
+Examples:
+  echo '{\"session_id\":\"s\",\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"rm -rf /\"}}' | posthook
+  posthook --output json < event.json
+  posthook session show 5f1c2d-... --json
+  posthook --bench";
+
+/// posthook's command line.
+#[derive(Debug, Parser)]
+#[command(name = "posthook", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
+pub struct Cli {
+    /// How to deliver feedback in hook mode.
+    #[arg(long, value_enum, global = true, env = "POSTHOOK_OUTPUT")]
+    pub output: Option<OutputMode>,
+
+    /// Rule profile: auto (default; hive rules once zen/claude-flow tools are used), default, hive.
+    #[arg(long, value_parser = parse_profile, global = true, env = "POSTHOOK_PROFILE")]
+    pub profile: Option<Profile>,
+
+    /// Time budget for all analyzers of one call, in milliseconds [default: 40].
+    #[arg(long, value_name = "MS", global = true)]
+    pub budget_ms: Option<u64>,
+
+    /// Where session history is stored (overrides POSTHOOK_STATE_DIR).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub state_dir: Option<PathBuf>,
+
+    /// Disable a rule by id (repeatable), e.g. --disable native-overuse.
+    #[arg(long = "disable", value_name = "RULE", global = true)]
+    pub disabled: Vec<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+fn parse_profile(s: &str) -> Result<Profile, String> {
+    Profile::parse(s)
+        .ok_or_else(|| format!("unknown profile '{s}' (expected auto, default or hive)"))
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inspect stored session history.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Measure posthook (or another hook command): also reachable as `posthook --bench`.
+    Bench(bench::BenchArgs),
+    /// Read stdin to the end and exit 0: the floor the benchmark compares hooks against.
+    #[command(hide = true)]
+    Floor,
+}
+
+/// `posthook session ...`.
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Print what is stored for a session.
+    #[command(after_help = "Example:\n  posthook session show 5f1c2d-4e0a --json")]
+    Show {
+        /// The session id (as in the hook payload's session_id).
+        id: String,
+        /// Print JSON (with `events_total`) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stored sessions.
+    List,
+}
+
+/// `posthook --bench ARGS` is `posthook bench ARGS`: the flag form is what the README advertises.
+fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut v: Vec<OsString> = args.into_iter().collect();
+    if let Some(i) = v.iter().position(|a| a == "--bench") {
+        v.remove(i);
+        v.insert(1.min(v.len()), OsString::from("bench"));
+    }
+    v
+}
+
+fn state_dir(cli: &Cli) -> Option<PathBuf> {
+    cli.state_dir
+        .clone()
+        .or_else(|| default_state_dir(|k| std::env::var_os(k)))
+}
+
+fn settings(cli: &Cli) -> Settings {
+    let mut s = Settings::with_profile(cli.profile.unwrap_or_default());
+    s.disabled.extend(cli.disabled.iter().cloned());
+    s
+}
+
+/// Hook options from the command line and the environment.
+pub fn hook_options(cli: &Cli) -> HookOptions {
+    let env_flag = |k: &str| std::env::var(k).is_ok_and(|v| v == "1" || v == "true");
+    HookOptions {
+        output: cli.output.unwrap_or_default(),
+        settings: settings(cli),
+        budget: cli
+            .budget_ms
+            .map_or(crate::runtime::DEFAULT_BUDGET, Duration::from_millis),
+        state_dir: state_dir(cli),
+        fsync: env_flag("POSTHOOK_FSYNC"),
+        project_dir: std::env::var("CLAUDE_PROJECT_DIR")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        ..HookOptions::default()
+    }
+}
+
+fn print(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    ExitCode::SUCCESS
+}
+
+fn fail(msg: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "posthook: {msg}");
+    ExitCode::FAILURE
+}
+
+/// Parses the process's arguments and runs what they ask for.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse_from(normalize(std::env::args_os())) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // clap uses 2 for usage errors; 2 means "blocking feedback" to Claude Code.
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match &cli.command {
+        None => run_hook(&cli),
+        Some(Command::Floor) => {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            ExitCode::SUCCESS
+        }
+        Some(Command::Session(SessionCommand::Show { id, json })) => {
+            let Some(dir) = state_dir(&cli) else {
+                return fail("no state dir: set POSTHOOK_STATE_DIR or HOME");
+            };
+            match session::load(&Store::new(dir), id) {
+                Ok(s) if *json => print(&(session::to_json(&s) + "\n")),
+                Ok(s) => print(&session::to_text(&s)),
+                Err(e) => fail(&e),
+            }
+        }
+        Some(Command::Session(SessionCommand::List)) => {
+            let Some(dir) = state_dir(&cli) else {
+                return fail("no state dir: set POSTHOOK_STATE_DIR or HOME");
+            };
+            let store = Store::new(dir);
+            let mut text = String::new();
+            for p in store.list() {
+                if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
+                    if let Ok(Some(s)) = store.load(stem) {
+                        text.push_str(&format!("{}\t{}\n", s.session_id, s.history.events_total));
+                    }
+                }
+            }
+            print(&text)
+        }
+        Some(Command::Bench(args)) => bench::run(args, &settings(&cli)),
+    }
+}
+
+fn run_hook(cli: &Cli) -> ExitCode {
+    let opts = hook_options(cli);
+    // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
+    std::panic::set_hook(Box::new(|info| {
+        tracing::error!(panic = %info, "posthook panicked; exiting 0");
+    }));
+    let rendered =
+        std::panic::catch_unwind(|| hook::run(&opts, std::io::stdin().lock())).unwrap_or_default();
+    output::emit(&rendered);
+    ExitCode::from(rendered.code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_flag_is_the_subcommand() {
+        let v = normalize(["posthook", "--bench", "--runs", "3"].map(OsString::from));
+        assert_eq!(v, ["posthook", "bench", "--runs", "3"].map(OsString::from));
+        let cli = Cli::try_parse_from(normalize(["posthook", "--bench"].map(OsString::from)))
+            .expect("parses");
+        assert!(matches!(cli.command, Some(Command::Bench(_))));
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,136 @@
+//! Hook mode: one event from stdin to one answer, with the session's history loaded and saved.
+//!
+//! Fail-open: bad input gets one line and exit 1; posthook's own faults (no state dir, a lock held
+//! too long, a full disk) are logged and the call is still analyzed against whatever history could
+//! be read. It never exits 2 for its own faults.
+
+use crate::input::{self, DEFAULT_MAX_INPUT};
+use crate::output::{self, OutputMode, Rendered};
+use crate::runtime::{Report, Runtime, DEFAULT_BUDGET};
+use crate::store::{Store, DEFAULT_LOCK_TIMEOUT};
+use posthook_analyzers::{History, Settings};
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+/// Everything hook mode needs to know, resolved by the caller from flags, config and environment.
+#[derive(Debug, Clone)]
+pub struct HookOptions {
+    /// Output mode.
+    pub output: OutputMode,
+    /// Analysis settings.
+    pub settings: Settings,
+    /// Time budget for the analyzers.
+    pub budget: Duration,
+    /// The state dir; `None` runs without persisted history.
+    pub state_dir: Option<PathBuf>,
+    /// The stdin cap in bytes.
+    pub max_input: u64,
+    /// Longest wait for the session lock.
+    pub lock_timeout: Duration,
+    /// Whether to fsync state.
+    pub fsync: bool,
+    /// `CLAUDE_PROJECT_DIR`.
+    pub project_dir: Option<String>,
+}
+
+impl Default for HookOptions {
+    fn default() -> Self {
+        HookOptions {
+            output: OutputMode::Stderr,
+            settings: Settings::default(),
+            budget: DEFAULT_BUDGET,
+            state_dir: None,
+            max_input: DEFAULT_MAX_INPUT,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            fsync: false,
+            project_dir: None,
+        }
+    }
+}
+
+fn now_ms(now: SystemTime) -> u64 {
+    now.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Reads one event from `stdin`, analyzes it and returns what to print and the exit code.
+pub fn run(opts: &HookOptions, stdin: impl Read) -> Rendered {
+    let bytes = match input::read_capped(stdin, opts.max_input) {
+        Ok(b) => b,
+        Err(e) => return output::render_input_error(&e),
+    };
+    let now = SystemTime::now();
+    let event = match input::parse(&bytes, now_ms(now), opts.project_dir.as_deref()) {
+        Ok(ev) => ev,
+        Err(e) => return output::render_input_error(&e),
+    };
+    drop(bytes);
+    let Some(call) = event.call.as_ref().filter(|_| event.is_post_tool_use()) else {
+        tracing::debug!(event = %event.event, "not a PostToolUse event: ignored");
+        return Rendered::default();
+    };
+    // One event per process: a tiny pattern cache is enough.
+    let runtime = Runtime::builder()
+        .settings(opts.settings.clone())
+        .budget(opts.budget)
+        .cache_capacity(16)
+        .build();
+    let report = analyze(&runtime, opts, &event.session_id, call, now);
+    log_report(&report);
+    output::render(report.feedback.as_ref(), opts.output)
+}
+
+fn analyze(
+    runtime: &Runtime,
+    opts: &HookOptions,
+    session_id: &str,
+    call: &posthook_analyzers::ToolCall,
+    now: SystemTime,
+) -> Report {
+    let Some(dir) = &opts.state_dir else {
+        tracing::warn!(
+            "no state dir (no HOME, XDG_STATE_HOME or POSTHOOK_STATE_DIR): history not kept"
+        );
+        return runtime.process(call, &mut History::new());
+    };
+    let store = Store::new(dir)
+        .with_lock_timeout(opts.lock_timeout)
+        .with_fsync(opts.fsync);
+    match store.update(session_id, now, |h| runtime.process(call, h)) {
+        Ok(u) => {
+            if let Some(p) = &u.set_aside {
+                tracing::warn!(path = %p.display(), "unreadable session state set aside and replaced");
+            }
+            if let Some(e) = &u.save_error {
+                tracing::error!(error = %e, "session state not saved");
+            }
+            u.value
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "analyzing without saving");
+            let mut history = store
+                .load(session_id)
+                .ok()
+                .flatten()
+                .map(|s| s.history)
+                .unwrap_or_default();
+            runtime.process(call, &mut history)
+        }
+    }
+}
+
+fn log_report(report: &Report) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    for t in &report.timings.analyzers {
+        tracing::debug!(analyzer = t.name, ns = t.elapsed.as_nanos() as u64, status = ?t.status, findings = t.findings);
+    }
+    tracing::debug!(
+        total_ns = report.timings.total.as_nanos() as u64,
+        events_total = report.events_total,
+        feedback = report.feedback.as_ref().map(|f| f.rule.as_str()),
+        "call analyzed"
+    );
+}

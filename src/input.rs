@@ -1,0 +1,399 @@
+//! Hook input: stdin bytes to a [`HookInput`].
+//!
+//! Lenient where the protocol grows (unknown fields, tools and events are accepted), strict where a
+//! payload cannot be understood (not JSON, not an object, no event name, no tool name on a tool
+//! event). `tool_response` is never turned into a `serde_json::Value` tree: it is kept as raw JSON
+//! text only long enough to find its size and whether it reports an error, so a response of tens of
+//! megabytes costs one scan, not a tree of allocations.
+
+use posthook_analyzers::{truncate_chars, ToolCall};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::fmt;
+use std::io::Read;
+
+/// The most stdin posthook reads: 32 MiB. Larger payloads are refused without being read in full.
+pub const DEFAULT_MAX_INPUT: u64 = 32 * 1024 * 1024;
+
+/// One hook event as posthook needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookInput {
+    /// `session_id` (empty when absent).
+    pub session_id: String,
+    /// `hook_event_name`, e.g. `PostToolUse`.
+    pub event: String,
+    /// `cwd`.
+    pub cwd: Option<String>,
+    /// `transcript_path`.
+    pub transcript_path: Option<String>,
+    /// `tool_use_id`.
+    pub tool_use_id: Option<String>,
+    /// The tool call, for tool events (`tool_name` present).
+    pub call: Option<ToolCall>,
+}
+
+impl HookInput {
+    /// Whether posthook analyzes this event (PostToolUse with a tool call).
+    pub fn is_post_tool_use(&self) -> bool {
+        self.event == "PostToolUse" && self.call.is_some()
+    }
+}
+
+/// Why a payload was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// Nothing but whitespace on stdin.
+    Empty,
+    /// Larger than the cap.
+    TooLarge {
+        /// The cap in bytes.
+        limit: u64,
+    },
+    /// Not UTF-8.
+    NotUtf8 {
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// Not JSON (serde_json's message, with line and column).
+    Syntax(String),
+    /// JSON, but the top level is not an object.
+    NotObject(&'static str),
+    /// A required field is missing or of the wrong type.
+    Field {
+        /// Field name.
+        field: &'static str,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// Reading stdin failed.
+    Io(String),
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputError::Empty => write!(f, "empty input: expected one JSON object on stdin"),
+            InputError::TooLarge { limit } => {
+                write!(f, "input exceeds the {} MiB limit", limit / (1024 * 1024))
+            }
+            InputError::NotUtf8 { offset } => write!(f, "input is not UTF-8 at byte {offset}"),
+            InputError::Syntax(msg) => write!(f, "{msg}"),
+            InputError::NotObject(what) => {
+                write!(f, "expected a JSON object at the top level, found {what}")
+            }
+            InputError::Field { field, expected } => {
+                write!(f, "field `{field}`: expected {expected}")
+            }
+            InputError::Io(msg) => write!(f, "reading stdin: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Reads at most `limit` bytes from `reader`. Past the limit it stops reading and fails.
+pub fn read_capped(reader: impl Read, limit: u64) -> Result<Vec<u8>, InputError> {
+    let mut buf = Vec::with_capacity(8 * 1024);
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| InputError::Io(e.to_string()))?;
+    if buf.len() as u64 > limit {
+        return Err(InputError::TooLarge { limit });
+    }
+    Ok(buf)
+}
+
+#[derive(Deserialize)]
+struct Wire<'a> {
+    #[serde(borrow, default)]
+    session_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    hook_event_name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    cwd: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    transcript_path: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tool_use_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tool_name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tool_input: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tool_response: Option<&'a RawValue>,
+}
+
+/// The few fields of an object-shaped `tool_response` that say whether the call failed. Every
+/// other field is skipped by the parser without being built.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResponseProbe<'a> {
+    success: Option<bool>,
+    #[serde(borrow)]
+    error: Option<&'a RawValue>,
+    is_error: Option<bool>,
+    #[serde(rename = "isError")]
+    is_error_camel: Option<bool>,
+    status: Option<String>,
+}
+
+const ERROR_CHARS: usize = 300;
+
+/// What posthook learns from a `tool_response`: its size, and the error if it reports one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResponseSummary {
+    /// Size in bytes of the raw JSON.
+    pub len: u64,
+    /// The error, when the response reports a failure.
+    pub error: Option<String>,
+}
+
+/// Summarizes a raw `tool_response`.
+pub fn summarize_response(raw: &RawValue) -> ResponseSummary {
+    let text = raw.get();
+    let mut out = ResponseSummary {
+        len: text.len() as u64,
+        error: None,
+    };
+    match text.as_bytes().first() {
+        Some(b'"') => {
+            // A plain string: failed calls carry "Error: ..." or "<tool_use_error>...".
+            if let Ok(s) = serde_json::from_str::<String>(text) {
+                let t = s.trim_start();
+                let lower = t.get(..20).unwrap_or(t).to_ascii_lowercase();
+                if lower.starts_with("error") || lower.starts_with("<tool_use_error>") {
+                    let t = t.trim_start_matches("<tool_use_error>");
+                    out.error = Some(truncate_chars(t.trim(), ERROR_CHARS).into_owned());
+                }
+            }
+        }
+        Some(b'{') => {
+            if let Ok(p) = serde_json::from_str::<ResponseProbe<'_>>(text) {
+                let error_text =
+                    p.error
+                        .and_then(|e| match serde_json::from_str::<Value>(e.get()) {
+                            Ok(Value::String(s)) if !s.trim().is_empty() => Some(s),
+                            Ok(Value::Null) | Ok(Value::Bool(false)) => None,
+                            Ok(Value::String(_)) => None,
+                            Ok(other) => {
+                                Some(truncate_chars(&other.to_string(), ERROR_CHARS).into_owned())
+                            }
+                            Err(_) => None,
+                        });
+                let flagged = p.success == Some(false)
+                    || p.is_error == Some(true)
+                    || p.is_error_camel == Some(true)
+                    || matches!(p.status.as_deref(), Some("error" | "failed" | "failure"));
+                if flagged || error_text.is_some() {
+                    let msg =
+                        error_text.unwrap_or_else(|| String::from("the tool reported a failure"));
+                    out.error = Some(truncate_chars(&msg, ERROR_CHARS).into_owned());
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn kind_of(text: &str) -> &'static str {
+    match text.trim_start().as_bytes().first() {
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'{') => "an object",
+        _ => "a number",
+    }
+}
+
+fn opt_string(raw: Option<&RawValue>) -> Option<String> {
+    raw.and_then(|r| serde_json::from_str::<String>(r.get()).ok())
+}
+
+/// Parses one hook payload. `now_ms` stamps the call; `project_dir` is `CLAUDE_PROJECT_DIR`.
+pub fn parse(
+    bytes: &[u8],
+    now_ms: u64,
+    project_dir: Option<&str>,
+) -> Result<HookInput, InputError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| InputError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    if text.trim().is_empty() {
+        return Err(InputError::Empty);
+    }
+    let first = text.trim_start().as_bytes()[0];
+    if first != b'{' {
+        // Say what the top level is when it is valid JSON, else report the syntax error.
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => InputError::NotObject(kind_of(text)),
+            Err(e) => InputError::Syntax(e.to_string()),
+        });
+    }
+    let wire: Wire<'_> =
+        serde_json::from_str(text).map_err(|e| InputError::Syntax(e.to_string()))?;
+
+    let event = match wire.hook_event_name {
+        None => {
+            return Err(InputError::Field {
+                field: "hook_event_name",
+                expected: "a string",
+            })
+        }
+        Some(raw) => serde_json::from_str::<String>(raw.get()).map_err(|_| InputError::Field {
+            field: "hook_event_name",
+            expected: "a string",
+        })?,
+    };
+    let tool_name = match wire.tool_name {
+        None => None,
+        Some(raw) => match serde_json::from_str::<String>(raw.get()) {
+            Ok(s) => Some(s),
+            Err(_) => {
+                return Err(InputError::Field {
+                    field: "tool_name",
+                    expected: "a string",
+                })
+            }
+        },
+    };
+    if event == "PostToolUse" && tool_name.is_none() {
+        return Err(InputError::Field {
+            field: "tool_name",
+            expected: "a string on a PostToolUse event",
+        });
+    }
+    let cwd = opt_string(wire.cwd);
+    let call = match tool_name {
+        Some(tool) if event == "PostToolUse" => {
+            // tool_input is kept as a Value: it is what the analyzers read. Odd shapes (array,
+            // string, null) are kept as they are; accessors simply find no fields in them.
+            let input = match wire.tool_input {
+                Some(raw) => serde_json::from_str::<Value>(raw.get())
+                    .map_err(|e| InputError::Syntax(e.to_string()))?,
+                None => Value::Null,
+            };
+            let summary = wire
+                .tool_response
+                .map(summarize_response)
+                .unwrap_or_default();
+            Some(ToolCall {
+                tool,
+                input,
+                failed: summary.error.is_some(),
+                error: summary.error,
+                response_len: summary.len,
+                ts_ms: now_ms,
+                cwd: cwd.clone(),
+                project_dir: project_dir.map(str::to_owned),
+            })
+        }
+        _ => None,
+    };
+    Ok(HookInput {
+        session_id: opt_string(wire.session_id).unwrap_or_default(),
+        event,
+        cwd,
+        transcript_path: opt_string(wire.transcript_path),
+        tool_use_id: opt_string(wire.tool_use_id),
+        call,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<HookInput, InputError> {
+        parse(s.as_bytes(), 1, None)
+    }
+
+    #[test]
+    fn minimal_post_tool_use() {
+        let h = p(r#"{"session_id":"s","hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"tool_response":{"stdout":"x","stderr":"","interrupted":false}}"#).expect("parses");
+        let call = h.call.expect("tool call");
+        assert_eq!(call.command(), Some("ls"));
+        assert!(!call.failed);
+        assert!(call.response_len > 10);
+    }
+
+    #[test]
+    fn response_shapes() {
+        let r =
+            |s: &str| summarize_response(&serde_json::from_str::<Box<RawValue>>(s).expect("json"));
+        assert_eq!(
+            r(r#""Error: Exit code 1""#).error.as_deref(),
+            Some("Error: Exit code 1")
+        );
+        assert_eq!(r(r#""all good""#).error, None);
+        assert_eq!(r(r#"[{"type":"text","text":"x"}]"#).error, None);
+        assert_eq!(
+            r(r#"{"success":false,"error":"File not found"}"#)
+                .error
+                .as_deref(),
+            Some("File not found")
+        );
+        assert!(r(r#"{"isError":true,"content":[]}"#).error.is_some());
+        assert_eq!(
+            r(r#"{"stdout":"","stderr":"error: x","interrupted":false}"#).error,
+            None
+        );
+        assert_eq!(r(r#"{"error":null,"data":{"deep":[1,2,3]}}"#).error, None);
+        assert_eq!(r("42").error, None);
+    }
+
+    #[test]
+    fn errors_name_what_and_where() {
+        assert_eq!(p(""), Err(InputError::Empty));
+        assert_eq!(p("  \n"), Err(InputError::Empty));
+        assert_eq!(p("[1]"), Err(InputError::NotObject("an array")));
+        assert_eq!(p("null"), Err(InputError::NotObject("null")));
+        let e = p(r#"{"hook_event_name":"PostToolUse" "x":1}"#).expect_err("syntax");
+        assert!(e.to_string().contains("line 1 column"), "{e}");
+        assert!(matches!(
+            p(r#"{"tool_name":"Bash"}"#),
+            Err(InputError::Field {
+                field: "hook_event_name",
+                ..
+            })
+        ));
+        assert!(matches!(
+            p(r#"{"hook_event_name":"PostToolUse","tool_name":3}"#),
+            Err(InputError::Field {
+                field: "tool_name",
+                ..
+            })
+        ));
+        assert!(matches!(
+            p(r#"{"hook_event_name":"PostToolUse"}"#),
+            Err(InputError::Field {
+                field: "tool_name",
+                ..
+            })
+        ));
+        assert_eq!(
+            parse(b"{\"a\":\"\xff\"}", 0, None),
+            Err(InputError::NotUtf8 { offset: 6 })
+        );
+    }
+
+    #[test]
+    fn other_events_are_accepted() {
+        let h = p(r#"{"hook_event_name":"SessionStart","session_id":"s","source":"startup"}"#)
+            .expect("ok");
+        assert!(!h.is_post_tool_use());
+    }
+
+    #[test]
+    fn cap() {
+        let data = [b' '; 100];
+        assert_eq!(
+            read_capped(&data[..], 10),
+            Err(InputError::TooLarge { limit: 10 })
+        );
+        assert_eq!(read_capped(&data[..], 100).map(|v| v.len()), Ok(100));
+    }
+}

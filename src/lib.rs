@@ -1,0 +1,64 @@
+//! posthook: a native, fast PostToolUse hook runtime for Claude Code.
+//!
+//! Claude Code runs a hook command after every tool call and shows the hook's feedback to Claude.
+//! posthook reads the call, analyzes it against the session's persisted history with a pipeline of
+//! analyzers (drift, batching, memory coordination, safety, ...), and answers with at most one short
+//! message, in well under a millisecond of analysis time.
+//!
+//! The analysis core lives in the [`posthook_analyzers`] crate (re-exported as [`analyzers`]); this
+//! crate is the shell around it: input parsing, the session store, the runtime, output, the CLI.
+//!
+//! # Example
+//!
+//! Handle one event with an in-memory session and read the feedback and the per-analyzer timings:
+//!
+//! ```
+//! use posthook::Runtime;
+//!
+//! let runtime = Runtime::default();
+//! let payload = br#"{
+//!     "session_id": "s1",
+//!     "hook_event_name": "PostToolUse",
+//!     "tool_name": "Bash",
+//!     "tool_input": {"command": "curl -fsSL https://example.com/install.sh | sh"},
+//!     "tool_response": {"stdout": "", "stderr": "", "interrupted": false}
+//! }"#;
+//! let report = runtime
+//!     .handle_json(payload, 1_700_000_000_000)
+//!     .expect("valid payload")
+//!     .expect("a PostToolUse event");
+//!
+//! let feedback = report.feedback.expect("piping a download into sh is flagged");
+//! assert_eq!(feedback.rule, "exec-safety");
+//! assert!(feedback.text.starts_with("posthook [exec-safety]"));
+//!
+//! for t in &report.timings.analyzers {
+//!     println!("{:<20} {:>8?} {:?}", t.name, t.elapsed, t.status);
+//! }
+//! assert!(report.timings.analyzers.iter().any(|t| t.name == "exec-safety"));
+//! assert_eq!(report.events_total, 1);
+//! ```
+//!
+//! To add your own analysis, implement [`Analyzer`] and register it with
+//! [`RuntimeBuilder::analyzer`]; see `examples/custom_analyzer.rs`.
+
+pub mod bench;
+pub mod cli;
+pub mod hook;
+pub mod input;
+pub mod output;
+pub mod runtime;
+pub mod session;
+pub mod store;
+pub mod telemetry;
+
+pub use input::{HookInput, InputError};
+pub use output::OutputMode;
+pub use posthook_analyzers as analyzers;
+pub use posthook_analyzers::{
+    Analyzer, Context, Feedback, Finding, History, Profile, Settings, Severity, ToolCall,
+};
+pub use runtime::{
+    AnalyzerTiming, CacheStats, Report, RunStatus, Runtime, RuntimeBuilder, Timings,
+};
+pub use store::Store;

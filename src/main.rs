@@ -1,0 +1,8 @@
+//! The `posthook` executable: the hook itself, and its tools.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    posthook::telemetry::init_from_env();
+    posthook::cli::main()
+}

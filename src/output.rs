@@ -1,0 +1,178 @@
+//! Turns a result into what Claude Code reads: an exit code and bytes for stdout and stderr.
+//! The only hook-path module that writes to them.
+//!
+//! The contract (see README "Output contract"):
+//! - `stderr` (default): blocking feedback goes to stderr with exit 2, which Claude Code shows to
+//!   Claude; non-blocking feedback goes to stdout as JSON `additionalContext` with exit 0, which
+//!   Claude also sees, without the error label; no feedback: silence and exit 0.
+//! - `json`: always exit 0; feedback as `hookSpecificOutput.additionalContext` on stdout, plus
+//!   `"decision": "block"` and `"reason"` when it blocks.
+//! - `quiet`: analyze and record, print nothing, exit 0.
+//! - Bad input: one line on stderr, exit 1 (Claude Code shows it to the user only).
+
+use crate::input::InputError;
+use posthook_analyzers::Feedback;
+use serde_json::json;
+use std::io::Write;
+
+/// How feedback is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputMode {
+    /// Blocking feedback on stderr with exit 2; other feedback as JSON context on stdout.
+    #[default]
+    Stderr,
+    /// Always exit 0; feedback as JSON on stdout.
+    Json,
+    /// Print nothing; only analyze and record.
+    Quiet,
+}
+
+impl OutputMode {
+    /// Parses `stderr`, `json` or `quiet`.
+    pub fn parse(s: &str) -> Option<OutputMode> {
+        match s {
+            "stderr" => Some(OutputMode::Stderr),
+            "json" => Some(OutputMode::Json),
+            "quiet" => Some(OutputMode::Quiet),
+            _ => None,
+        }
+    }
+
+    /// The mode's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputMode::Stderr => "stderr",
+            OutputMode::Json => "json",
+            OutputMode::Quiet => "quiet",
+        }
+    }
+}
+
+/// What the hook process writes and how it exits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rendered {
+    /// Bytes for stdout.
+    pub stdout: Vec<u8>,
+    /// Bytes for stderr.
+    pub stderr: Vec<u8>,
+    /// Exit code: 0, 1 (bad input) or 2 (blocking feedback).
+    pub code: u8,
+}
+
+fn context_json(text: &str, blocking: bool) -> Vec<u8> {
+    let mut v = json!({
+        "hookSpecificOutput": {
+            "hookEventName": "PostToolUse",
+            "additionalContext": text,
+        }
+    });
+    if blocking {
+        v["decision"] = json!("block");
+        v["reason"] = json!(text);
+    }
+    let mut bytes = v.to_string().into_bytes();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Renders the feedback of one call in `mode`.
+pub fn render(feedback: Option<&Feedback>, mode: OutputMode) -> Rendered {
+    let Some(fb) = feedback else {
+        return Rendered::default();
+    };
+    match mode {
+        OutputMode::Quiet => Rendered::default(),
+        OutputMode::Json => Rendered {
+            stdout: context_json(&fb.text, fb.blocking),
+            ..Rendered::default()
+        },
+        OutputMode::Stderr if fb.blocking => {
+            let mut stderr = fb.text.clone().into_bytes();
+            stderr.push(b'\n');
+            Rendered {
+                stderr,
+                code: 2,
+                ..Rendered::default()
+            }
+        }
+        OutputMode::Stderr => Rendered {
+            stdout: context_json(&fb.text, false),
+            ..Rendered::default()
+        },
+    }
+}
+
+/// Renders the one-line answer to a payload posthook cannot read.
+pub fn render_input_error(e: &InputError) -> Rendered {
+    let line = format!("posthook: invalid hook input: {e}\n");
+    Rendered {
+        stderr: line.replace(['\r'], " ").into_bytes(),
+        code: 1,
+        ..Rendered::default()
+    }
+}
+
+/// Writes `r` to the process's stdout and stderr. A closed pipe is not an error: Claude Code may
+/// have stopped listening, and the exit code still says what happened.
+pub fn emit(r: &Rendered) {
+    if !r.stdout.is_empty() {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&r.stdout).and_then(|()| out.flush());
+    }
+    if !r.stderr.is_empty() {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(&r.stderr).and_then(|()| err.flush());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use posthook_analyzers::guidance::Escalation;
+    use posthook_analyzers::Severity;
+
+    fn fb(blocking: bool) -> Feedback {
+        Feedback {
+            rule: "exec-safety".into(),
+            severity: Severity::Critical,
+            escalation: Escalation::Gentle,
+            blocking,
+            text: "posthook [exec-safety] x".into(),
+        }
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!(render(None, OutputMode::Stderr), Rendered::default());
+        let b = render(Some(&fb(true)), OutputMode::Stderr);
+        assert_eq!((b.code, b.stdout.is_empty()), (2, true));
+        assert_eq!(b.stderr, b"posthook [exec-safety] x\n");
+        let nb = render(Some(&fb(false)), OutputMode::Stderr);
+        assert_eq!((nb.code, nb.stderr.is_empty()), (0, true));
+        let v: serde_json::Value = serde_json::from_slice(&nb.stdout).expect("json");
+        assert_eq!(
+            v["hookSpecificOutput"]["additionalContext"],
+            "posthook [exec-safety] x"
+        );
+        let j = render(Some(&fb(true)), OutputMode::Json);
+        assert_eq!(j.code, 0);
+        let v: serde_json::Value = serde_json::from_slice(&j.stdout).expect("json");
+        assert_eq!(v["decision"], "block");
+        assert_eq!(v["hookSpecificOutput"]["hookEventName"], "PostToolUse");
+        assert_eq!(
+            render(Some(&fb(true)), OutputMode::Quiet),
+            Rendered::default()
+        );
+    }
+
+    #[test]
+    fn input_error_is_one_line() {
+        let r = render_input_error(&InputError::Syntax(
+            "expected `,` at line 1 column 3".into(),
+        ));
+        assert_eq!(r.code, 1);
+        let s = String::from_utf8(r.stderr).expect("utf8");
+        assert_eq!(s.lines().count(), 1);
+        assert!(s.starts_with("posthook: invalid hook input: "));
+    }
+}

@@ -1,0 +1,529 @@
+//! The pipeline: lazily built analyzers, a pattern cache, per-analyzer timing, a time budget, and
+//! the guidance provider's choice of one message.
+
+use crate::input::{self, HookInput, InputError};
+use dashmap::DashMap;
+use lru::LruCache;
+use posthook_analyzers::builtin::{self, Builtin};
+use posthook_analyzers::guidance::{self, Silence};
+use posthook_analyzers::{
+    fnv1a64, Analyzer, Context, Feedback, Finding, History, PatternCache, Settings, ToolCall,
+};
+use serde::Serialize;
+use std::num::NonZeroUsize;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The default time budget for all analyzers of one call: 40 ms.
+pub const DEFAULT_BUDGET: Duration = Duration::from_millis(40);
+/// The default number of entries of the pattern cache.
+pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
+
+/// How one analyzer's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// It ran to the end.
+    Ran,
+    /// It panicked; its findings were discarded.
+    Panicked,
+    /// The call's time budget was used up before its turn.
+    SkippedBudget,
+}
+
+/// One analyzer's timing for one call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnalyzerTiming {
+    /// The analyzer's name.
+    pub name: &'static str,
+    /// Time spent in it (zero when skipped).
+    #[serde(serialize_with = "ser_nanos")]
+    pub elapsed: Duration,
+    /// Findings it produced.
+    pub findings: usize,
+    /// How its run ended.
+    pub status: RunStatus,
+}
+
+fn ser_nanos<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// Where the time of one call went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Timings {
+    /// The whole pipeline: record, analyzers, guidance.
+    #[serde(serialize_with = "ser_nanos")]
+    pub total: Duration,
+    /// Recording the call's facts into the history.
+    #[serde(serialize_with = "ser_nanos")]
+    pub record: Duration,
+    /// The guidance provider.
+    #[serde(serialize_with = "ser_nanos")]
+    pub guidance: Duration,
+    /// Every analyzer that applied to the call, in run order.
+    pub analyzers: Vec<AnalyzerTiming>,
+}
+
+/// What the pipeline made of one call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The one message for Claude, if any.
+    pub feedback: Option<Feedback>,
+    /// Why there is no message, when there is none.
+    pub silence: Option<Silence>,
+    /// Every finding of the call, before the guidance provider's choice.
+    pub findings: Vec<Finding>,
+    /// Where the time went.
+    pub timings: Timings,
+    /// Events recorded for the session, this one included.
+    pub events_total: u64,
+}
+
+/// Counters of the pattern cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct CacheStats {
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that computed.
+    pub misses: u64,
+    /// Entries held now.
+    pub len: usize,
+}
+
+impl CacheStats {
+    /// Share of lookups answered from the cache, 0..=1.
+    pub fn hit_rate(&self) -> f64 {
+        let total = self.hits + self.misses;
+        if total == 0 {
+            0.0
+        } else {
+            self.hits as f64 / total as f64
+        }
+    }
+}
+
+/// The LRU pattern cache: memoized classifications keyed by (namespace, hash of the input).
+struct PatternLru {
+    map: Mutex<LruCache<(&'static str, u64), u64>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl PatternLru {
+    fn new(capacity: usize) -> PatternLru {
+        let cap = NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
+        PatternLru {
+            map: Mutex::new(LruCache::new(cap)),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            len: self.map.lock().map_or(0, |m| m.len()),
+        }
+    }
+}
+
+impl PatternCache for PatternLru {
+    fn classify(&self, namespace: &'static str, input: &str, compute: &dyn Fn(&str) -> u64) -> u64 {
+        let key = (namespace, fnv1a64(input.as_bytes()));
+        if let Ok(mut map) = self.map.lock() {
+            if let Some(&v) = map.get(&key) {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return v;
+            }
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let v = compute(input);
+        if let Ok(mut map) = self.map.lock() {
+            map.put(key, v);
+        }
+        v
+    }
+}
+
+enum Slot {
+    Builtin {
+        spec: &'static Builtin,
+        cell: OnceLock<Box<dyn Analyzer>>,
+    },
+    Custom(Box<dyn Analyzer>),
+}
+
+impl Slot {
+    fn name(&self) -> &'static str {
+        match self {
+            Slot::Builtin { spec, .. } => spec.name,
+            Slot::Custom(a) => a.name(),
+        }
+    }
+
+    fn applies(&self, tool: &str) -> bool {
+        match self {
+            Slot::Builtin { spec, .. } => (spec.applies)(tool),
+            Slot::Custom(a) => a.applies_to(tool),
+        }
+    }
+
+    fn get(&self) -> &dyn Analyzer {
+        match self {
+            Slot::Builtin { spec, cell } => cell.get_or_init(spec.make).as_ref(),
+            Slot::Custom(a) => a.as_ref(),
+        }
+    }
+
+    fn is_built(&self) -> bool {
+        match self {
+            Slot::Builtin { cell, .. } => cell.get().is_some(),
+            Slot::Custom(_) => true,
+        }
+    }
+}
+
+/// Builds a [`Runtime`].
+pub struct RuntimeBuilder {
+    settings: Settings,
+    budget: Duration,
+    cache_capacity: usize,
+    builtins: bool,
+    custom: Vec<Box<dyn Analyzer>>,
+}
+
+impl RuntimeBuilder {
+    /// Sets the analysis settings (profile, disabled rules, thresholds).
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Sets the time budget for all analyzers of one call.
+    pub fn budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Sets the pattern cache's capacity (entries).
+    pub fn cache_capacity(mut self, n: usize) -> Self {
+        self.cache_capacity = n;
+        self
+    }
+
+    /// Leaves out the built-in analyzers (only those added with [`Self::analyzer`] run).
+    pub fn without_builtins(mut self) -> Self {
+        self.builtins = false;
+        self
+    }
+
+    /// Adds an analyzer; it runs after the built-in ones, in the order added.
+    pub fn analyzer(mut self, a: impl Analyzer + 'static) -> Self {
+        self.custom.push(Box::new(a));
+        self
+    }
+
+    /// Builds the runtime. No analyzer is constructed yet.
+    pub fn build(self) -> Runtime {
+        let mut slots: Vec<Slot> = Vec::new();
+        if self.builtins {
+            slots.extend(builtin::registry().iter().map(|spec| Slot::Builtin {
+                spec,
+                cell: OnceLock::new(),
+            }));
+        }
+        slots.extend(self.custom.into_iter().map(Slot::Custom));
+        Runtime {
+            settings: self.settings,
+            budget: self.budget,
+            slots,
+            cache: PatternLru::new(self.cache_capacity),
+            sessions: DashMap::new(),
+        }
+    }
+}
+
+/// The posthook runtime: analyzes tool calls against session histories.
+///
+/// A `Runtime` is `Sync`: share one between threads to serve many sessions at once. It keeps
+/// in-memory histories for [`Runtime::handle`]; the hook binary instead loads and saves them with
+/// [`crate::store::Store`] and calls [`Runtime::process`].
+pub struct Runtime {
+    settings: Settings,
+    budget: Duration,
+    slots: Vec<Slot>,
+    cache: PatternLru,
+    sessions: DashMap<String, History>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::builder().build()
+    }
+}
+
+impl Runtime {
+    /// A builder with the defaults: built-in analyzers, `auto` profile, 40 ms budget.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder {
+            settings: Settings::default(),
+            budget: DEFAULT_BUDGET,
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+            builtins: true,
+            custom: Vec::new(),
+        }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The pattern cache's counters.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
+
+    /// Names of the analyzers constructed so far (they are built on first use).
+    pub fn built_analyzers(&self) -> Vec<&'static str> {
+        self.slots
+            .iter()
+            .filter(|s| s.is_built())
+            .map(Slot::name)
+            .collect()
+    }
+
+    /// Names of all analyzers, built or not, in run order.
+    pub fn analyzer_names(&self) -> Vec<&'static str> {
+        self.slots.iter().map(Slot::name).collect()
+    }
+
+    /// Runs the pipeline for `call` on `history`: records the call, runs every analyzer that
+    /// applies (timed, within the budget, panics caught), and lets the guidance provider choose the
+    /// message. `history` is updated in place; persisting it is the caller's business.
+    pub fn process(&self, call: &ToolCall, history: &mut History) -> Report {
+        let start = Instant::now();
+        history.record(call);
+        let record = start.elapsed();
+        let mut findings = Vec::new();
+        let mut timings = Vec::new();
+        {
+            let history: &History = history;
+            let Some(fact) = history.last() else {
+                unreachable!("record always appends a fact")
+            };
+            let cx = Context {
+                call,
+                fact,
+                history,
+                settings: &self.settings,
+                cache: &self.cache,
+            };
+            for slot in &self.slots {
+                if !slot.applies(&call.tool) {
+                    continue;
+                }
+                let name = slot.name();
+                if start.elapsed() >= self.budget {
+                    tracing::debug!(analyzer = name, "skipped: time budget used up");
+                    timings.push(AnalyzerTiming {
+                        name,
+                        elapsed: Duration::ZERO,
+                        findings: 0,
+                        status: RunStatus::SkippedBudget,
+                    });
+                    continue;
+                }
+                let _span = tracing::trace_span!("analyzer", name).entered();
+                let t = Instant::now();
+                let mut local = Vec::new();
+                let ran = catch_unwind(AssertUnwindSafe(|| {
+                    slot.get().analyze(&cx, &mut local);
+                }));
+                let elapsed = t.elapsed();
+                let status = match ran {
+                    Ok(()) => RunStatus::Ran,
+                    Err(_) => {
+                        tracing::warn!(
+                            analyzer = name,
+                            "analyzer panicked; its findings were dropped"
+                        );
+                        local.clear();
+                        RunStatus::Panicked
+                    }
+                };
+                timings.push(AnalyzerTiming {
+                    name,
+                    elapsed,
+                    findings: local.len(),
+                    status,
+                });
+                findings.append(&mut local);
+            }
+        }
+        findings.retain(|f| {
+            self.settings
+                .rule_enabled(&f.rule, history.counters.hive_seen)
+        });
+        let g = Instant::now();
+        let decision = guidance::decide(&findings, call, history);
+        let guidance = g.elapsed();
+        let (feedback, silence) = match decision {
+            Ok(fb) => (Some(fb), None),
+            Err(s) => (None, Some(s)),
+        };
+        Report {
+            feedback,
+            silence,
+            findings,
+            timings: Timings {
+                total: start.elapsed(),
+                record,
+                guidance,
+                analyzers: timings,
+            },
+            events_total: history.events_total,
+        }
+    }
+
+    /// Handles one parsed event against the runtime's in-memory history of its session.
+    /// Returns `None` for events posthook does not analyze (anything but PostToolUse).
+    pub fn handle(&self, input: &HookInput) -> Option<Report> {
+        let call = input.call.as_ref().filter(|_| input.is_post_tool_use())?;
+        let mut history = self.sessions.entry(input.session_id.clone()).or_default();
+        Some(self.process(call, &mut history))
+    }
+
+    /// Parses a raw hook payload and handles it; `now_ms` stamps the call.
+    pub fn handle_json(&self, payload: &[u8], now_ms: u64) -> Result<Option<Report>, InputError> {
+        let input = input::parse(payload, now_ms, None)?;
+        Ok(self.handle(&input))
+    }
+
+    /// A copy of the in-memory history of a session.
+    pub fn session(&self, session_id: &str) -> Option<History> {
+        self.sessions.get(session_id).map(|h| h.clone())
+    }
+
+    /// Drops the in-memory history of a session.
+    pub fn forget_session(&self, session_id: &str) -> Option<History> {
+        self.sessions.remove(session_id).map(|(_, h)| h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use posthook_analyzers::Severity;
+    use serde_json::json;
+
+    struct Boom;
+    impl Analyzer for Boom {
+        fn name(&self) -> &'static str {
+            "boom"
+        }
+        fn analyze(&self, _: &Context<'_>, _: &mut Vec<Finding>) {
+            panic!("boom");
+        }
+    }
+
+    struct Slow(Duration);
+    impl Analyzer for Slow {
+        fn name(&self) -> &'static str {
+            "slow"
+        }
+        fn analyze(&self, _: &Context<'_>, out: &mut Vec<Finding>) {
+            std::thread::sleep(self.0);
+            out.push(Finding::new("slow-rule", Severity::Minor, 1).headline("slow"));
+        }
+    }
+
+    #[test]
+    fn lazy_build_only_what_applies() {
+        let rt = Runtime::default();
+        assert!(rt.built_analyzers().is_empty());
+        rt.process(
+            &ToolCall::new("Read", json!({"file_path": "/a"})),
+            &mut History::new(),
+        );
+        assert!(!rt.built_analyzers().contains(&"exec-safety"));
+        rt.process(
+            &ToolCall::new("Bash", json!({"command": "ls"})),
+            &mut History::new(),
+        );
+        assert!(rt.built_analyzers().contains(&"exec-safety"));
+    }
+
+    #[test]
+    fn panics_are_caught() {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let rt = Runtime::builder().analyzer(Boom).build();
+        let r = rt.process(&ToolCall::new("Read", json!({})), &mut History::new());
+        std::panic::set_hook(prev);
+        let t = r
+            .timings
+            .analyzers
+            .iter()
+            .find(|t| t.name == "boom")
+            .expect("timed");
+        assert_eq!(t.status, RunStatus::Panicked);
+    }
+
+    #[test]
+    fn budget_skips_the_rest() {
+        let rt = Runtime::builder()
+            .without_builtins()
+            .budget(Duration::from_millis(5))
+            .analyzer(Slow(Duration::from_millis(20)))
+            .analyzer(Slow(Duration::from_millis(20)))
+            .build();
+        let r = rt.process(&ToolCall::new("Read", json!({})), &mut History::new());
+        let statuses: Vec<RunStatus> = r.timings.analyzers.iter().map(|t| t.status).collect();
+        assert_eq!(statuses, vec![RunStatus::Ran, RunStatus::SkippedBudget]);
+        assert_eq!(r.findings.len(), 1);
+    }
+
+    #[test]
+    fn cache_counts_hits() {
+        let rt = Runtime::default();
+        let mut h = History::new();
+        for _ in 0..3 {
+            rt.process(
+                &ToolCall::new("Bash", json!({"command": "rm -rf /"})),
+                &mut h,
+            );
+        }
+        let s = rt.cache_stats();
+        assert_eq!((s.hits, s.misses), (2, 1));
+    }
+
+    #[test]
+    fn sessions_are_separate_and_sync() {
+        fn assert_sync<T: Sync + Send>() {}
+        assert_sync::<Runtime>();
+        let rt = Runtime::default();
+        let ev = |s: &str| {
+            format!(
+                r#"{{"session_id":"{s}","hook_event_name":"PostToolUse","tool_name":"Read","tool_input":{{"file_path":"/a"}}}}"#
+            )
+        };
+        std::thread::scope(|scope| {
+            for s in ["a", "b"] {
+                let rt = &rt;
+                let p = ev(s);
+                scope.spawn(move || {
+                    for i in 0..50 {
+                        rt.handle_json(p.as_bytes(), i).expect("valid");
+                    }
+                });
+            }
+        });
+        assert_eq!(rt.session("a").map(|h| h.events_total), Some(50));
+        assert_eq!(rt.session("b").map(|h| h.events_total), Some(50));
+    }
+}

@@ -1,0 +1,527 @@
+//! Per-session history on disk.
+//!
+//! One JSON file per session under the state dir, guarded by a lock file beside it. An update takes
+//! the lock (bounded wait), reads the state, lets the caller change it, writes a temporary file and
+//! renames it over the old one, then releases the lock. So parallel hook processes of one session
+//! never lose each other's events, and a process killed at any point leaves either the old or the
+//! new state, never a torn one. Writes are not fsynced by default (a crash of the machine itself may
+//! lose the last events); set `POSTHOOK_FSYNC=1` to trade ~1 ms per call for that.
+//!
+//! Safety: a session id never names a path outside the state dir (ids that are not plain
+//! `[A-Za-z0-9_-]{1,64}` are replaced by a hash); files are created 0600 in a 0700 dir and opened
+//! with `O_NOFOLLOW`, so a planted symlink is never followed to write elsewhere. State that does not
+//! parse (truncated, garbage, a future format version) is renamed aside and replaced.
+
+use posthook_analyzers::{fnv1a64, History};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The state file format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Sessions untouched for this long are deleted: 7 days.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a hook waits for another process holding the session's lock: 2 s.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(2);
+const FORMAT_NAME: &str = "posthook-session";
+
+/// What went wrong in the store, with the path involved.
+#[derive(Debug)]
+pub struct StoreError {
+    /// What the store was doing.
+    pub kind: StoreErrorKind,
+    /// The file or dir involved.
+    pub path: PathBuf,
+    /// The underlying error, if any.
+    pub source: Option<io::Error>,
+}
+
+/// The kinds of [`StoreError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// Creating or checking the state dir.
+    Dir,
+    /// Opening or taking the session lock.
+    Lock,
+    /// Gave up waiting for the lock.
+    LockTimeout,
+    /// Reading the state file.
+    Read,
+    /// Writing or replacing the state file.
+    Write,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            StoreErrorKind::Dir => "preparing state dir",
+            StoreErrorKind::Lock => "locking session state",
+            StoreErrorKind::LockTimeout => "timed out waiting for the lock of session state",
+            StoreErrorKind::Read => "reading session state",
+            StoreErrorKind::Write => "writing session state",
+        };
+        write!(f, "{what} '{}'", self.path.display())?;
+        if let Some(e) = &self.source {
+            write!(f, ": {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
+
+fn err(kind: StoreErrorKind, path: &Path, source: Option<io::Error>) -> StoreError {
+    StoreError {
+        kind,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    format: &'static str,
+    version: u32,
+    session_id: &'a str,
+    history: &'a History,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeIn {
+    format: String,
+    version: u32,
+    #[serde(default)]
+    session_id: String,
+    history: History,
+}
+
+/// A session's stored state, as `session show` prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSession {
+    /// The session id as Claude Code sent it.
+    pub session_id: String,
+    /// The state file.
+    pub path: PathBuf,
+    /// The history.
+    pub history: History,
+}
+
+/// The result of [`Store::update`] when the caller's closure ran.
+#[derive(Debug)]
+pub struct Updated<R> {
+    /// What the closure returned.
+    pub value: R,
+    /// Set when the new state could not be saved (the closure's result is still valid).
+    pub save_error: Option<StoreError>,
+    /// Set when the old state was unreadable and was moved to this path.
+    pub set_aside: Option<PathBuf>,
+}
+
+/// The session store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+    lock_timeout: Duration,
+    ttl: Duration,
+    fsync: bool,
+}
+
+/// Where state lives by default: `$POSTHOOK_STATE_DIR`, else `$XDG_STATE_HOME/posthook`, else
+/// `~/.local/state/posthook`. `env` looks variables up (pass `std::env::var_os` in real use).
+pub fn default_state_dir(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let non_empty = |k: &str| env(k).filter(|v| !v.is_empty());
+    if let Some(d) = non_empty("POSTHOOK_STATE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = non_empty("XDG_STATE_HOME") {
+        return Some(PathBuf::from(d).join("posthook"));
+    }
+    non_empty("HOME").map(|h| PathBuf::from(h).join(".local/state/posthook"))
+}
+
+/// The file name stem for a session id: the id itself when it is a plain `[A-Za-z0-9_-]{1,64}`
+/// word, else `h-` and a hash. No id can name a path outside the state dir.
+pub fn session_key(session_id: &str) -> String {
+    let plain = !session_id.is_empty()
+        && session_id.len() <= 64
+        && session_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if plain && !session_id.starts_with("h-") {
+        session_id.to_string()
+    } else {
+        format!("h-{:016x}", fnv1a64(session_id.as_bytes()))
+    }
+}
+
+impl Store {
+    /// A store rooted at `dir` (created on first write, mode 0700).
+    pub fn new(dir: impl Into<PathBuf>) -> Store {
+        Store {
+            dir: dir.into(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            ttl: DEFAULT_TTL,
+            fsync: false,
+        }
+    }
+
+    /// Sets how long to wait for a session's lock.
+    pub fn with_lock_timeout(mut self, t: Duration) -> Store {
+        self.lock_timeout = t;
+        self
+    }
+
+    /// Sets after how long untouched sessions are deleted.
+    pub fn with_ttl(mut self, t: Duration) -> Store {
+        self.ttl = t;
+        self
+    }
+
+    /// Whether to fsync state before replacing it.
+    pub fn with_fsync(mut self, on: bool) -> Store {
+        self.fsync = on;
+        self
+    }
+
+    /// The state dir.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The state file of a session.
+    pub fn state_path(&self, session_id: &str) -> PathBuf {
+        self.dir.join(format!("{}.json", session_key(session_id)))
+    }
+
+    fn lock_path(&self, session_id: &str) -> PathBuf {
+        self.dir.join(format!("{}.lock", session_key(session_id)))
+    }
+
+    fn ensure_dir(&self) -> Result<(), StoreError> {
+        match fs::symlink_metadata(&self.dir) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(m) if m.file_type().is_symlink() && self.dir.is_dir() => Ok(()),
+            Ok(_) => Err(err(
+                StoreErrorKind::Dir,
+                &self.dir,
+                Some(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "not a directory",
+                )),
+            )),
+            Err(_) => fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&self.dir)
+                .map_err(|e| err(StoreErrorKind::Dir, &self.dir, Some(e))),
+        }
+    }
+
+    fn open_lock(&self, session_id: &str) -> Result<File, StoreError> {
+        let path = self.lock_path(session_id);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&path)
+            .map_err(|e| err(StoreErrorKind::Lock, &path, Some(e)))?;
+        let start = Instant::now();
+        let mut pause = Duration::from_micros(50);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(fs::TryLockError::WouldBlock) => {
+                    if start.elapsed() >= self.lock_timeout {
+                        return Err(err(StoreErrorKind::LockTimeout, &path, None));
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(5));
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(err(StoreErrorKind::Lock, &path, Some(e)))
+                }
+            }
+        }
+    }
+
+    /// Reads a session's state without locking (a rename makes every read see a whole file).
+    /// `Ok(None)`: no state for this session.
+    pub fn load(&self, session_id: &str) -> Result<Option<StoredSession>, StoreError> {
+        let path = self.state_path(session_id);
+        match read_state(&path) {
+            Ok(Some((id, history))) => Ok(Some(StoredSession {
+                session_id: id,
+                path,
+                history,
+            })),
+            Ok(None) => Ok(None),
+            Err(ReadError::Io(e)) => Err(err(StoreErrorKind::Read, &path, Some(e))),
+            Err(ReadError::Invalid(msg)) => Err(err(
+                StoreErrorKind::Read,
+                &path,
+                Some(io::Error::new(io::ErrorKind::InvalidData, msg)),
+            )),
+        }
+    }
+
+    /// Locks the session, loads its history (empty when new or unreadable), runs `f` on it and
+    /// saves the result. `now` stamps set-aside files and drives expiry.
+    ///
+    /// `Err` means `f` did not run (no dir, no lock). Once `f` has run its value is always
+    /// returned, with any save error beside it.
+    pub fn update<R>(
+        &self,
+        session_id: &str,
+        now: SystemTime,
+        f: impl FnOnce(&mut History) -> R,
+    ) -> Result<Updated<R>, StoreError> {
+        self.ensure_dir()?;
+        let lock = self.open_lock(session_id)?;
+        let path = self.state_path(session_id);
+        let mut set_aside = None;
+        let mut history = match read_state(&path) {
+            Ok(Some((_, h))) => h,
+            Ok(None) => {
+                self.sweep(now);
+                History::new()
+            }
+            Err(ReadError::Invalid(_)) => {
+                let stamp = now
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis());
+                let aside = path.with_extension(format!("json.corrupt-{stamp}"));
+                if fs::rename(&path, &aside).is_ok() {
+                    set_aside = Some(aside);
+                }
+                History::new()
+            }
+            Err(ReadError::Io(e)) => return Err(err(StoreErrorKind::Read, &path, Some(e))),
+        };
+        let value = f(&mut history);
+        let save_error = self.write_state(&path, session_id, &history).err();
+        drop(lock);
+        Ok(Updated {
+            value,
+            save_error,
+            set_aside,
+        })
+    }
+
+    fn write_state(
+        &self,
+        path: &Path,
+        session_id: &str,
+        history: &History,
+    ) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(&EnvelopeOut {
+            format: FORMAT_NAME,
+            version: FORMAT_VERSION,
+            session_id,
+            history,
+        })
+        .map_err(|e| err(StoreErrorKind::Write, path, Some(io::Error::other(e))))?;
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let tmp = path.with_extension(format!("tmp.{}.{nanos}", std::process::id()));
+        let result = (|| {
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(&tmp)?;
+            file.write_all(&bytes)?;
+            if self.fsync {
+                file.sync_all()?;
+            }
+            fs::rename(&tmp, path)
+        })();
+        result.map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            err(StoreErrorKind::Write, path, Some(e))
+        })
+    }
+
+    /// Deletes sessions untouched for longer than the TTL, and stale temporary files. Best effort:
+    /// runs when a new session starts, so its cost is paid once per session, not per call.
+    pub fn sweep(&self, now: SystemTime) -> usize {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Ok(meta) = entry.metadata() else { continue };
+            let age = meta
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .unwrap_or_default();
+            let stale_tmp = name.contains(".tmp.") && age > Duration::from_secs(3600);
+            let expired =
+                (name.ends_with(".json") || name.contains(".json.corrupt-")) && age > self.ttl;
+            if stale_tmp || expired {
+                if fs::remove_file(entry.path()).is_ok() {
+                    removed += 1;
+                }
+                if let Some(stem) = name.strip_suffix(".json") {
+                    let _ = fs::remove_file(self.dir.join(format!("{stem}.lock")));
+                }
+            }
+        }
+        removed
+    }
+
+    /// Every stored session's id and state file.
+    pub fn list(&self) -> Vec<PathBuf> {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut v: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+enum ReadError {
+    Io(io::Error),
+    Invalid(String),
+}
+
+fn read_state(path: &Path) -> Result<Option<(String, History)>, ReadError> {
+    let mut file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        // ELOOP: a symlink was planted where the state belongs. Treat as invalid: set it aside.
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(ReadError::Invalid(String::from("state path is a symlink")))
+        }
+        Err(e) => return Err(ReadError::Io(e)),
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    let env: EnvelopeIn =
+        serde_json::from_slice(&bytes).map_err(|e| ReadError::Invalid(e.to_string()))?;
+    if env.format != FORMAT_NAME || env.version != FORMAT_VERSION {
+        return Err(ReadError::Invalid(format!(
+            "unsupported state format {} v{}",
+            env.format, env.version
+        )));
+    }
+    Ok(Some((env.session_id, env.history)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use posthook_analyzers::ToolCall;
+    use serde_json::json;
+
+    fn call() -> ToolCall {
+        ToolCall::new("Read", json!({"file_path": "/p/a"}))
+    }
+
+    #[test]
+    fn keys_stay_inside() {
+        for id in [
+            "../../x",
+            "/etc/passwd",
+            "a/b",
+            "",
+            ".",
+            "..",
+            "h-abc",
+            &"x".repeat(10_000),
+        ] {
+            let k = session_key(id);
+            assert!(
+                !k.contains('/') && !k.starts_with('.') && !k.is_empty(),
+                "{id} -> {k}"
+            );
+            assert!(k.len() <= 64);
+        }
+        assert_eq!(session_key("abc-123_X"), "abc-123_X");
+        assert_ne!(session_key("a/b"), session_key("a/c"));
+    }
+
+    #[test]
+    fn update_roundtrip_and_recovery() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::new(dir.path().join("state"));
+        let now = SystemTime::now();
+        for _ in 0..3 {
+            let u = store
+                .update("s1", now, |h| {
+                    h.record(&call());
+                    h.events_total
+                })
+                .expect("update");
+            assert!(u.save_error.is_none());
+        }
+        let s = store.load("s1").expect("load").expect("exists");
+        assert_eq!(s.history.events_total, 3);
+        assert_eq!(s.session_id, "s1");
+
+        fs::write(
+            store.state_path("s1"),
+            b"{\"format\":\"posthook-session\",\"vers",
+        )
+        .expect("write");
+        let u = store.update("s1", now, |h| h.events_total).expect("update");
+        assert_eq!(u.value, 0, "truncated state replaced by a fresh one");
+        assert!(u.set_aside.as_ref().is_some_and(|p| p.exists()));
+        assert_eq!(
+            store
+                .load("s1")
+                .expect("load")
+                .map(|s| s.history.events_total),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn modes() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::new(dir.path().join("a/b"));
+        store
+            .update("s", SystemTime::now(), |_| ())
+            .expect("update");
+        let mode = |p: &Path| fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(store.dir()), 0o700);
+        assert_eq!(mode(&store.state_path("s")), 0o600);
+    }
+
+    #[test]
+    fn expiry() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::new(dir.path()).with_ttl(Duration::from_secs(60));
+        store
+            .update("old", SystemTime::now(), |_| ())
+            .expect("update");
+        let later = SystemTime::now() + Duration::from_secs(120);
+        assert_eq!(store.sweep(later), 1);
+        assert!(store.load("old").expect("load").is_none());
+    }
+}

@@ -1,0 +1,30 @@
+//! Logging. In hook mode nothing may reach stderr or stdout but feedback, so logs go to a file, and
+//! only when `POSTHOOK_LOG` names one (`POSTHOOK_LOG_LEVEL` sets the filter, default `info`).
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+use std::sync::Mutex;
+
+/// Installs the file logger when `POSTHOOK_LOG` is set. Never fails the caller: a log file that
+/// cannot be opened means no logging.
+pub fn init_from_env() {
+    let Some(path) = std::env::var_os("POSTHOOK_LOG").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let Ok(file) = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+    else {
+        return;
+    };
+    let level = std::env::var("POSTHOOK_LOG_LEVEL").unwrap_or_else(|_| String::from("info"));
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
+}
