@@ -51,6 +51,7 @@ pub mod runtime;
 pub mod session;
 pub mod store;
 pub mod telemetry;
+pub mod transcript;
 
 pub use input::{HookInput, InputError};
 pub use output::OutputMode;
