@@ -96,7 +96,7 @@ pub fn events_from_str(text: &str) -> (Vec<ReplayEvent>, TranscriptStats) {
                     .iter()
                     .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
                     .collect();
-                for b in results.iter().copied() {
+                for &b in &results {
                     let Some(id) = b.get("tool_use_id").and_then(Value::as_str) else {
                         continue;
                     };
