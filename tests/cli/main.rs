@@ -1,0 +1,4 @@
+//! Black-box tests: every test runs the real `posthook` binary.
+
+mod hook;
+mod support;

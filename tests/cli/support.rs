@@ -1,0 +1,155 @@
+//! A small builder that runs the real binary with its own state dir.
+#![allow(
+    dead_code,
+    reason = "shared by every test module; each uses a different part"
+)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The path of the built binary.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_posthook")
+}
+
+/// The shared data dir (transcripts), beside the checkout.
+pub fn transcripts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/transcripts")
+}
+
+/// A test's own sandbox: a temp dir holding the state dir and a fake HOME.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// A command for the binary with `args`, POSTHOOK_STATE_DIR and HOME inside the sandbox.
+    pub fn cmd(&self, args: &[&str]) -> Run {
+        let mut c = Command::new(bin());
+        c.args(args)
+            .env_remove("POSTHOOK_LOG")
+            .env_remove("POSTHOOK_OUTPUT")
+            .env_remove("POSTHOOK_PROFILE")
+            .env_remove("CLAUDE_PROJECT_DIR")
+            .env("POSTHOOK_STATE_DIR", self.state_dir())
+            .env("HOME", self.dir.path().join("home"));
+        Run {
+            cmd: c,
+            stdin: Vec::new(),
+        }
+    }
+
+    /// Runs the hook with `payload` on stdin.
+    pub fn hook(&self, args: &[&str], payload: impl AsRef<[u8]>) -> Done {
+        self.cmd(args).stdin(payload).run()
+    }
+
+    /// Files under the state dir, recursively.
+    pub fn state_files(&self) -> Vec<PathBuf> {
+        fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+            if let Ok(rd) = std::fs::read_dir(p) {
+                for e in rd.flatten() {
+                    let path = e.path();
+                    if path.is_dir() {
+                        walk(&path, out);
+                    } else {
+                        out.push(path);
+                    }
+                }
+            }
+        }
+        let mut v = Vec::new();
+        walk(&self.state_dir(), &mut v);
+        v.sort();
+        v
+    }
+}
+
+pub struct Run {
+    pub cmd: Command,
+    stdin: Vec<u8>,
+}
+
+impl Run {
+    pub fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Run {
+        self.stdin = bytes.as_ref().to_vec();
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> Run {
+        self.cmd.env(k, v);
+        self
+    }
+
+    pub fn run(mut self) -> Done {
+        let mut child = self
+            .cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn posthook");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let data = std::mem::take(&mut self.stdin);
+        // Write from a thread: the child may answer before reading all of a large input.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&data);
+        });
+        let out = child.wait_with_output().expect("wait");
+        let _ = writer.join();
+        Done(out)
+    }
+}
+
+/// A finished run.
+pub struct Done(pub Output);
+
+impl Done {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    /// Asserts the exit code and returns self, printing both streams on failure.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Done {
+        assert_eq!(
+            self.code(),
+            code,
+            "exit code\nstdout: {}\nstderr: {}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// A PostToolUse payload for `tool` with `input` in session `session`.
+pub fn post(session: &str, tool: &str, input: serde_json::Value) -> String {
+    serde_json::json!({
+        "session_id": session,
+        "transcript_path": "/tmp/t.jsonl",
+        "cwd": "/tmp/project",
+        "hook_event_name": "PostToolUse",
+        "tool_name": tool,
+        "tool_input": input,
+        "tool_response": {"stdout": "", "stderr": "", "interrupted": false},
+        "tool_use_id": "toolu_1"
+    })
+    .to_string()
+}
