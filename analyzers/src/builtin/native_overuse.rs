@@ -1,8 +1,25 @@
-//! Drift detection (catalogue §1).
+//! Native overuse (catalogue §1, `excessive_native`): a long run of consecutive native (non-`mcp__`)
+//! calls in a hive session.
 
-use crate::{Analyzer, Context, Finding, Severity};
+use crate::{Analyzer, Context, Finding, Severity, Threshold};
 
-/// Native overuse: a long run of consecutive native (non-`mcp__`) calls in a hive session.
+pub(crate) const MINOR: Threshold = Threshold::new(
+    "native-overuse.minor",
+    3.0,
+    "consecutive native calls that earn a minor hint (fires when the run reaches exactly this)",
+);
+pub(crate) const MODERATE: Threshold = Threshold::new(
+    "native-overuse.moderate",
+    5.0,
+    "consecutive native calls that earn a moderate hint (fires when the run reaches exactly this)",
+);
+pub(crate) const MAJOR: Threshold = Threshold::new(
+    "native-overuse.major",
+    7.0,
+    "consecutive native calls from which every native call is a major finding",
+);
+
+/// Native overuse: `c == 3` minor (priority 20), `c == 5` moderate (40), `c >= 7` major (70).
 pub struct NativeOveruse;
 
 impl NativeOveruse {
@@ -19,31 +36,33 @@ impl Analyzer for NativeOveruse {
         Self::RULES
     }
 
+    fn applies_to(&self, tool: &str) -> bool {
+        !tool.starts_with("mcp__")
+    }
+
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !cx.rule_enabled("native-overuse") || cx.fact.is_mcp() {
             return;
         }
-        let c = cx.history.counters.native_run;
-        let minor = cx.threshold("native-overuse.minor", 3.0) as u32;
-        let moderate = cx.threshold("native-overuse.moderate", 5.0) as u32;
-        let major = cx.threshold("native-overuse.major", 7.0) as u32;
-        let (severity, priority) = if c >= major {
+        let c = u64::from(cx.history.counters.native_run);
+        let (severity, priority) = if c >= cx.count(&MAJOR) {
             (Severity::Major, 70)
-        } else if c == moderate {
+        } else if c == cx.count(&MODERATE) {
             (Severity::Moderate, 40)
-        } else if c == minor {
+        } else if c == cx.count(&MINOR) {
             (Severity::Minor, 20)
         } else {
             return;
         };
         out.push(
             Finding::new("native-overuse", severity, priority)
-                .headline("many native tool calls without coordination")
+                .headline(format!("{c} native tool calls in a row, none through MCP"))
                 .observed(format!(
-                    "{c} native calls in a row with no MCP tool in between."
+                    "The last {c} calls were native tools ({}); no mcp__ tool since.",
+                    cx.history.last_tools(3).join(", ")
                 ))
                 .next_step(
-                    "check in with the coordinator (a mcp__zen__ tool) or record progress in memory before continuing",
+                    "check the plan with the coordinator (a mcp__zen__ tool) or record progress with a memory tool before the next native call",
                 ),
         );
     }
@@ -52,31 +71,18 @@ impl Analyzer for NativeOveruse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{History, NoCache, Profile, Settings, ToolCall};
+    use crate::builtin::testkit::{call, read, Session};
     use serde_json::json;
-
-    fn run(history: &mut History, tool: &str) -> Vec<Finding> {
-        let settings = Settings::with_profile(Profile::Hive);
-        let call = ToolCall::new(tool, json!({}));
-        history.record(&call);
-        let fact = history.last().cloned().expect("recorded");
-        let cx = Context {
-            call: &call,
-            fact: &fact,
-            history,
-            settings: &settings,
-            cache: &NoCache,
-        };
-        let mut out = Vec::new();
-        NativeOveruse.analyze(&cx, &mut out);
-        out
-    }
 
     #[test]
     fn thresholds() {
-        let mut h = History::new();
+        let mut s = Session::hive();
         let sev: Vec<Option<Severity>> = (0..8)
-            .map(|_| run(&mut h, "Read").first().map(|f| f.severity))
+            .map(|_| {
+                s.step(&NativeOveruse, read("/p/a"))
+                    .first()
+                    .map(|f| f.severity)
+            })
             .collect();
         assert_eq!(
             sev,
@@ -91,7 +97,24 @@ mod tests {
                 Some(Severity::Major)
             ]
         );
-        assert!(run(&mut h, "mcp__zen__chat").is_empty());
-        assert!(run(&mut h, "Read").is_empty(), "an mcp call resets the run");
+        assert!(s
+            .step(&NativeOveruse, call("mcp__zen__chat", json!({})))
+            .is_empty());
+        assert!(
+            s.step(&NativeOveruse, read("/p/a")).is_empty(),
+            "an mcp call resets the run"
+        );
+    }
+
+    #[test]
+    fn configurable_and_off_in_default() {
+        let mut s = Session::hive();
+        s.set("native-overuse.minor", 2.0);
+        assert!(s.step(&NativeOveruse, read("/p/a")).is_empty());
+        assert_eq!(s.step(&NativeOveruse, read("/p/a")).len(), 1);
+        let mut d = Session::default_profile();
+        for _ in 0..8 {
+            assert!(d.step(&NativeOveruse, read("/p/a")).is_empty());
+        }
     }
 }
