@@ -76,6 +76,10 @@ pub enum Command {
     Session(SessionCommand),
     /// Measure posthook (or another hook command): also reachable as `posthook --bench`.
     Bench(bench::BenchArgs),
+    /// Register posthook as a PostToolUse hook in a Claude Code settings file.
+    Install(crate::install::InstallArgs),
+    /// Remove posthook's hook from a Claude Code settings file.
+    Uninstall(crate::install::UninstallArgs),
     /// Read stdin to the end and exit 0: the floor the benchmark compares hooks against.
     #[command(hide = true)]
     Floor,
@@ -195,6 +199,14 @@ pub fn main() -> ExitCode {
             print(&text)
         }
         Some(Command::Bench(args)) => bench::run(args, &settings(&cli)),
+        Some(Command::Install(args)) => match crate::install::run_install(args, cli.output) {
+            Ok(text) => print(&text),
+            Err(e) => fail(&e.to_string()),
+        },
+        Some(Command::Uninstall(args)) => match crate::install::run_uninstall(args) {
+            Ok(text) => print(&text),
+            Err(e) => fail(&e.to_string()),
+        },
     }
 }
 

@@ -46,6 +46,7 @@ pub mod bench;
 pub mod cli;
 pub mod hook;
 pub mod input;
+pub mod install;
 pub mod output;
 pub mod runtime;
 pub mod session;

@@ -1,4 +1,5 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
 mod hook;
+mod install;
 mod support;
