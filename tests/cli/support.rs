@@ -13,9 +13,15 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_posthook")
 }
 
-/// The shared data dir (transcripts), beside the checkout.
+/// The shared transcripts: `shared/data/transcripts` beside the checkout or beside one of its
+/// ancestors (git worktrees live deeper than the main checkout).
 pub fn transcripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/transcripts")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    root.ancestors()
+        .skip(1)
+        .map(|a| a.join("shared/data/transcripts"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| root.join("../shared/data/transcripts"))
 }
 
 /// A test's own sandbox: a temp dir holding the state dir and a fake HOME.
