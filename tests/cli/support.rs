@@ -13,14 +13,14 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_posthook")
 }
 
-/// The shared data dir (transcripts): `shared/data/transcripts` beside the checkout or beside one
-/// of its parents (a worktree sits one level deeper than the main checkout).
+/// The shared transcripts: `shared/data/transcripts` beside the checkout or beside one of its
+/// ancestors (git worktrees live deeper than the main checkout).
 pub fn transcripts_dir() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     root.ancestors()
         .skip(1)
-        .map(|d| d.join("shared/data/transcripts"))
-        .find(|d| d.is_dir())
+        .map(|a| a.join("shared/data/transcripts"))
+        .find(|p| p.is_dir())
         .unwrap_or_else(|| root.join("../shared/data/transcripts"))
 }
 
