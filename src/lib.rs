@@ -44,6 +44,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod config;
 pub mod hook;
 pub mod input;
 pub mod install;
