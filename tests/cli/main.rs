@@ -3,5 +3,6 @@
 mod config;
 mod hook;
 mod install;
+mod replay;
 mod support;
 mod transcripts;
