@@ -1,5 +1,7 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
+mod config;
 mod hook;
+mod install;
 mod support;
 mod transcripts;

@@ -40,6 +40,30 @@ impl Sandbox {
         self.dir.path().join("state")
     }
 
+    /// The fake HOME (created on first use).
+    pub fn home(&self) -> PathBuf {
+        let h = self.dir.path().join("home");
+        std::fs::create_dir_all(&h).expect("mkdir home");
+        h
+    }
+
+    /// A project dir (created on first use); commands from [`Sandbox::in_project`] run in it.
+    pub fn project(&self) -> PathBuf {
+        let p = self.dir.path().join("project");
+        std::fs::create_dir_all(p.join(".claude")).expect("mkdir project");
+        p
+    }
+
+    /// A command run in the project dir with `CLAUDE_PROJECT_DIR` set to it.
+    pub fn in_project(&self, args: &[&str]) -> Run {
+        let mut r = self.cmd(args);
+        r.cmd
+            .current_dir(self.project())
+            .env("CLAUDE_PROJECT_DIR", self.project())
+            .env_remove("XDG_CONFIG_HOME");
+        r
+    }
+
     /// A command for the binary with `args`, POSTHOOK_STATE_DIR and HOME inside the sandbox.
     pub fn cmd(&self, args: &[&str]) -> Run {
         let mut c = Command::new(bin());
