@@ -44,9 +44,12 @@
 
 pub mod bench;
 pub mod cli;
+pub mod config;
 pub mod hook;
 pub mod input;
+pub mod install;
 pub mod output;
+pub mod replay;
 pub mod runtime;
 pub mod session;
 pub mod store;

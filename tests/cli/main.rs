@@ -1,6 +1,10 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
+mod config;
 mod golden;
 mod hook;
+mod install;
+mod replay;
 mod replay_quality;
 mod support;
+mod transcripts;
