@@ -75,7 +75,7 @@ pub enum Command {
     #[command(subcommand)]
     Session(SessionCommand),
     /// Measure posthook (or another hook command): also reachable as `posthook --bench`.
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// Read stdin to the end and exit 0: the floor the benchmark compares hooks against.
     #[command(hide = true)]
     Floor,
