@@ -82,6 +82,15 @@ impl Progress {
     }
 }
 
+/// `s` cut to `n` characters, with an ellipsis when cut.
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).chain(['…']).collect()
+    }
+}
+
 fn mean_sd(mean: f64, sd: f64) -> String {
     format!("{} ± {}", duration(mean), duration(sd))
 }
@@ -356,13 +365,14 @@ pub fn write(out: &mut impl Write, r: &BenchResults) -> io::Result<()> {
         )?;
         writeln!(
             out,
-            "  {:<18} {:>9} {:>11} {:>10} {:>10} {:>8} {:>6} {:>5}",
-            "mode", "users×req", "throughput", "mean", "p99", "success", "lost", "pass"
+            "  {:<20} {:<18} {:>9} {:>11} {:>10} {:>10} {:>8} {:>6} {:>5}",
+            "hook", "mode", "users×req", "throughput", "mean", "p99", "success", "lost", "pass"
         )?;
         for l in &r.load {
             writeln!(
                 out,
-                "  {:<18} {:>9} {:>9.0}/s {:>10} {:>10} {:>8} {:>6} {:>5}",
+                "  {:<20} {:<18} {:>9} {:>9.0}/s {:>10} {:>10} {:>8} {:>6} {:>5}",
+                short(&l.subject, 20),
                 l.mode,
                 format!("{}×{}", l.users, l.requests_per_user),
                 l.throughput_per_s,

@@ -1,4 +1,8 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
+mod bench;
+mod config;
 mod hook;
+mod install;
 mod support;
+mod transcripts;
