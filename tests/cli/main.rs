@@ -4,5 +4,6 @@ mod bench;
 mod config;
 mod hook;
 mod install;
+mod replay;
 mod support;
 mod transcripts;
