@@ -1,6 +1,7 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
 mod config;
+mod explain;
 mod hook;
 mod install;
 mod replay;
