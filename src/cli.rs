@@ -78,7 +78,7 @@ pub enum Command {
     #[command(subcommand)]
     Session(SessionCommand),
     /// Measure posthook (or another hook command): also reachable as `posthook --bench`.
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// Register posthook as a PostToolUse hook in a Claude Code settings file.
     Install(crate::install::InstallArgs),
     /// Remove posthook's hook from a Claude Code settings file.

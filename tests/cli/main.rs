@@ -1,5 +1,6 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
+mod bench;
 mod config;
 mod explain;
 mod hook;
