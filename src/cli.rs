@@ -87,6 +87,8 @@ pub enum Command {
     Replay(crate::replay::ReplayArgs),
     /// Explain why each rule fired or stayed silent on the last events of a session.
     Explain(crate::explain::ExplainArgs),
+    /// Check that posthook is registered, executable, configured, and answers a test event.
+    Doctor(crate::doctor::DoctorArgs),
     /// Check or show the configuration (files, environment, flags).
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -224,6 +226,15 @@ pub fn main() -> ExitCode {
         Some(Command::Floor) => ExitCode::SUCCESS,
         Some(Command::Replay(args)) => run_replay(args, &resolved),
         Some(Command::Explain(args)) => run_explain(args, &resolved),
+        Some(Command::Doctor(_)) => {
+            let (text, ok) = crate::doctor::to_text(&crate::doctor::run(&resolved));
+            print(&text);
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
         Some(Command::Config(ConfigCommand::Check)) => {
             let (text, ok) = config::check_text(&resolved);
             print(&text);

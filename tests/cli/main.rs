@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod doctor;
 mod explain;
 mod hook;
 mod install;
