@@ -2,6 +2,8 @@
 
 mod bench;
 mod config;
+mod doctor;
+mod explain;
 mod golden;
 mod hook;
 mod install;
