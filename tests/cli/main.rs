@@ -2,8 +2,12 @@
 
 mod bench;
 mod config;
+mod doctor;
+mod explain;
+mod golden;
 mod hook;
 mod install;
 mod replay;
+mod replay_quality;
 mod support;
 mod transcripts;
