@@ -1,4 +1,6 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
+mod harness;
 mod hook;
+mod hostile;
 mod support;
