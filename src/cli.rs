@@ -119,6 +119,14 @@ fn settings(cli: &Cli) -> Settings {
     s
 }
 
+/// A duration in milliseconds from the environment (unset, empty or not a number: `None`).
+fn env_ms(key: &str) -> Option<Duration> {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_millis)
+}
+
 /// Hook options from the command line and the environment.
 pub fn hook_options(cli: &Cli) -> HookOptions {
     let env_flag = |k: &str| std::env::var(k).is_ok_and(|v| v == "1" || v == "true");
@@ -133,6 +141,9 @@ pub fn hook_options(cli: &Cli) -> HookOptions {
         project_dir: std::env::var("CLAUDE_PROJECT_DIR")
             .ok()
             .filter(|s| !s.is_empty()),
+        lock_timeout: env_ms("POSTHOOK_LOCK_TIMEOUT_MS")
+            .unwrap_or(crate::store::DEFAULT_LOCK_TIMEOUT),
+        deadline: env_ms("POSTHOOK_DEADLINE_MS").unwrap_or(hook::DEFAULT_DEADLINE),
         ..HookOptions::default()
     }
 }
@@ -200,12 +211,14 @@ pub fn main() -> ExitCode {
 
 fn run_hook(cli: &Cli) -> ExitCode {
     let opts = hook_options(cli);
+    hook::start_deadline(opts.deadline);
     // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
     std::panic::set_hook(Box::new(|info| {
         tracing::error!(panic = %info, "posthook panicked; exiting 0");
     }));
     let rendered =
         std::panic::catch_unwind(|| hook::run(&opts, std::io::stdin().lock())).unwrap_or_default();
+    hook::answering();
     output::emit(&rendered);
     ExitCode::from(rendered.code)
 }

@@ -212,3 +212,13 @@ pub fn measure(
         cut_off,
     }
 }
+
+/// The shared transcripts: `shared/data/transcripts` beside the checkout or beside any of its
+/// ancestors (a worktree may sit deeper than the main checkout).
+pub fn transcripts() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .map(|a| a.join("shared/data/transcripts"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| panic!("no shared/data/transcripts above {}", here.display()))
+}
