@@ -2,8 +2,8 @@
 
 use crate::hook::{self, HookOptions};
 use crate::output::{self, OutputMode};
-use crate::store::{default_state_dir, Store};
-use crate::{bench, session};
+use crate::store::Store;
+use crate::{bench, config, session};
 use clap::{Parser, Subcommand};
 use posthook_analyzers::{Profile, Settings};
 use std::ffi::OsString;
@@ -39,23 +39,26 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "posthook", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
 pub struct Cli {
-    /// How to deliver feedback in hook mode.
-    #[arg(long, value_enum, global = true, env = "POSTHOOK_OUTPUT")]
+    /// How to deliver feedback in hook mode [env: POSTHOOK_OUTPUT; config: output].
+    #[arg(long, value_enum, global = true)]
     pub output: Option<OutputMode>,
 
-    /// Rule profile: auto (default; hive rules once zen/claude-flow tools are used), default, hive.
-    #[arg(long, value_parser = parse_profile, global = true, env = "POSTHOOK_PROFILE")]
+    /// Rule profile: auto (default; hive rules once zen/claude-flow tools are used), default, hive
+    /// [env: POSTHOOK_PROFILE; config: profile].
+    #[arg(long, value_parser = parse_profile, global = true)]
     pub profile: Option<Profile>,
 
-    /// Time budget for all analyzers of one call, in milliseconds [default: 40].
+    /// Time budget for all analyzers of one call, in milliseconds [default: 40]
+    /// [env: POSTHOOK_BUDGET_MS; config: budget_ms].
     #[arg(long, value_name = "MS", global = true)]
     pub budget_ms: Option<u64>,
 
-    /// Where session history is stored (overrides POSTHOOK_STATE_DIR).
+    /// Where session history is stored [env: POSTHOOK_STATE_DIR; config: state_dir].
     #[arg(long, value_name = "DIR", global = true)]
     pub state_dir: Option<PathBuf>,
 
-    /// Disable a rule by id (repeatable), e.g. --disable native-overuse.
+    /// Disable a rule by id (repeatable), e.g. --disable native-overuse [env: POSTHOOK_DISABLE,
+    /// comma-separated; config: disabled_rules].
     #[arg(long = "disable", value_name = "RULE", global = true)]
     pub disabled: Vec<String>,
 
@@ -76,6 +79,13 @@ pub enum Command {
     Session(SessionCommand),
     /// Measure posthook (or another hook command): also reachable as `posthook --bench`.
     Bench(bench::BenchArgs),
+    /// Register posthook as a PostToolUse hook in a Claude Code settings file.
+    Install(crate::install::InstallArgs),
+    /// Remove posthook's hook from a Claude Code settings file.
+    Uninstall(crate::install::UninstallArgs),
+    /// Check or show the configuration (files, environment, flags).
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Read stdin to the end and exit 0: the floor the benchmark compares hooks against.
     #[command(hide = true)]
     Floor,
@@ -97,6 +107,29 @@ pub enum SessionCommand {
     List,
 }
 
+/// `posthook config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the config files and POSTHOOK_* variables; exit 1 if anything is wrong.
+    #[command(after_help = "\
+Files: .claude/posthook.json in the project (CLAUDE_PROJECT_DIR, else the git root, else the cwd),
+then $XDG_CONFIG_HOME/posthook/config.json or ~/.config/posthook/config.json.
+
+Example:
+  posthook config check
+  .claude/posthook.json: thresholds[\"native-overuse.majr\"]: unknown threshold (known: ...)")]
+    Check,
+    /// Print the effective configuration and where each value came from.
+    #[command(
+        after_help = "Examples:\n  posthook config show\n  posthook --profile hive config show --json"
+    )]
+    Show {
+        /// Print JSON (`config`, `sources`, `files`, `problems`).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 /// `posthook --bench ARGS` is `posthook bench ARGS`: the flag form is what the README advertises.
 fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     let mut v: Vec<OsString> = args.into_iter().collect();
@@ -105,12 +138,6 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
         v.insert(1.min(v.len()), OsString::from("bench"));
     }
     v
-}
-
-fn state_dir(cli: &Cli) -> Option<PathBuf> {
-    cli.state_dir
-        .clone()
-        .or_else(|| default_state_dir(|k| std::env::var_os(k)))
 }
 
 fn settings(cli: &Cli) -> Settings {
@@ -127,16 +154,32 @@ fn env_ms(key: &str) -> Option<Duration> {
         .map(Duration::from_millis)
 }
 
-/// Hook options from the command line and the environment.
+/// The values the command line sets, as the top configuration level.
+pub fn flags_layer(cli: &Cli) -> config::Layer {
+    config::Layer {
+        profile: cli.profile,
+        output: cli.output,
+        disabled: cli.disabled.clone(),
+        budget_ms: cli.budget_ms,
+        state_dir: cli.state_dir.clone(),
+        ..config::Layer::default()
+    }
+}
+
+/// Hook options from the command line, the environment and the config files.
 pub fn hook_options(cli: &Cli) -> HookOptions {
+    hook_options_from(&config::resolve_current(flags_layer(cli)))
+}
+
+/// Hook options from a resolved configuration.
+pub fn hook_options_from(resolved: &config::Resolved) -> HookOptions {
     let env_flag = |k: &str| std::env::var(k).is_ok_and(|v| v == "1" || v == "true");
+    let c = &resolved.config;
     HookOptions {
-        output: cli.output.unwrap_or_default(),
-        settings: settings(cli),
-        budget: cli
-            .budget_ms
-            .map_or(crate::runtime::DEFAULT_BUDGET, Duration::from_millis),
-        state_dir: state_dir(cli),
+        output: c.output,
+        settings: c.settings(),
+        budget: Duration::from_millis(c.budget_ms),
+        state_dir: c.state_dir.clone(),
         fsync: env_flag("POSTHOOK_FSYNC"),
         project_dir: std::env::var("CLAUDE_PROJECT_DIR")
             .ok()
@@ -174,14 +217,36 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    if let Some(Command::Floor) = &cli.command {
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        return ExitCode::SUCCESS;
+    }
+    let resolved = config::resolve_current(flags_layer(&cli));
+    crate::telemetry::init(&resolved.config.log_level);
+    for p in &resolved.problems {
+        tracing::warn!(problem = %p, "configuration problem; the value falls back to the level below");
+    }
     match &cli.command {
-        None => run_hook(&cli),
-        Some(Command::Floor) => {
-            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
-            ExitCode::SUCCESS
+        None => run_hook(&resolved),
+        Some(Command::Floor) => ExitCode::SUCCESS,
+        Some(Command::Config(ConfigCommand::Check)) => {
+            let (text, ok) = config::check_text(&resolved);
+            print(&text);
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Some(Command::Config(ConfigCommand::Show { json })) => {
+            if *json {
+                print(&(serde_json::to_string_pretty(&resolved).unwrap_or_default() + "\n"))
+            } else {
+                print(&config::show_text(&resolved))
+            }
         }
         Some(Command::Session(SessionCommand::Show { id, json })) => {
-            let Some(dir) = state_dir(&cli) else {
+            let Some(dir) = resolved.config.state_dir.clone() else {
                 return fail("no state dir: set POSTHOOK_STATE_DIR or HOME");
             };
             match session::load(&Store::new(dir), id) {
@@ -191,7 +256,7 @@ pub fn main() -> ExitCode {
             }
         }
         Some(Command::Session(SessionCommand::List)) => {
-            let Some(dir) = state_dir(&cli) else {
+            let Some(dir) = resolved.config.state_dir.clone() else {
                 return fail("no state dir: set POSTHOOK_STATE_DIR or HOME");
             };
             let store = Store::new(dir);
@@ -206,11 +271,19 @@ pub fn main() -> ExitCode {
             print(&text)
         }
         Some(Command::Bench(args)) => bench::run(args, &settings(&cli)),
+        Some(Command::Install(args)) => match crate::install::run_install(args, cli.output) {
+            Ok(text) => print(&text),
+            Err(e) => fail(&e.to_string()),
+        },
+        Some(Command::Uninstall(args)) => match crate::install::run_uninstall(args) {
+            Ok(text) => print(&text),
+            Err(e) => fail(&e.to_string()),
+        },
     }
 }
 
-fn run_hook(cli: &Cli) -> ExitCode {
-    let opts = hook_options(cli);
+fn run_hook(resolved: &config::Resolved) -> ExitCode {
+    let opts = hook_options_from(resolved);
     hook::start_deadline(opts.deadline);
     // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
     std::panic::set_hook(Box::new(|info| {

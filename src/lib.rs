@@ -44,8 +44,10 @@
 
 pub mod bench;
 pub mod cli;
+pub mod config;
 pub mod hook;
 pub mod input;
+pub mod install;
 pub mod output;
 pub mod runtime;
 pub mod session;

@@ -3,6 +3,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    posthook::telemetry::init_from_env();
     posthook::cli::main()
 }

@@ -242,7 +242,7 @@ impl RuntimeBuilder {
             budget: self.budget,
             slots,
             cache: PatternLru::new(self.cache_capacity),
-            sessions: DashMap::new(),
+            sessions: OnceLock::new(),
         }
     }
 }
@@ -257,7 +257,9 @@ pub struct Runtime {
     budget: Duration,
     slots: Vec<Slot>,
     cache: PatternLru,
-    sessions: DashMap<String, History>,
+    /// In-memory histories for [`Runtime::handle`]. Created on first use: building a `DashMap`
+    /// asks the OS for the CPU count (cgroup files), which a one-event hook process never needs.
+    sessions: OnceLock<DashMap<String, History>>,
 }
 
 impl Default for Runtime {
@@ -405,7 +407,7 @@ impl Runtime {
     /// Returns `None` for events posthook does not analyze (anything but PostToolUse).
     pub fn handle(&self, input: &HookInput) -> Option<Report> {
         let call = input.call.as_ref().filter(|_| input.is_post_tool_use())?;
-        let mut history = self.sessions.entry(input.session_id.clone()).or_default();
+        let mut history = self.sessions().entry(input.session_id.clone()).or_default();
         Some(self.process(call, &mut history))
     }
 
@@ -415,14 +417,18 @@ impl Runtime {
         Ok(self.handle(&input))
     }
 
+    fn sessions(&self) -> &DashMap<String, History> {
+        self.sessions.get_or_init(DashMap::new)
+    }
+
     /// A copy of the in-memory history of a session.
     pub fn session(&self, session_id: &str) -> Option<History> {
-        self.sessions.get(session_id).map(|h| h.clone())
+        self.sessions().get(session_id).map(|h| h.clone())
     }
 
     /// Drops the in-memory history of a session.
     pub fn forget_session(&self, session_id: &str) -> Option<History> {
-        self.sessions.remove(session_id).map(|(_, h)| h)
+        self.sessions().remove(session_id).map(|(_, h)| h)
     }
 }
 

@@ -8,6 +8,13 @@ use std::sync::Mutex;
 /// Installs the file logger when `POSTHOOK_LOG` is set. Never fails the caller: a log file that
 /// cannot be opened means no logging.
 pub fn init_from_env() {
+    let level = std::env::var("POSTHOOK_LOG_LEVEL").unwrap_or_else(|_| String::from("info"));
+    init(&level);
+}
+
+/// Installs the file logger when `POSTHOOK_LOG` is set, with `level` as the filter (a level or any
+/// tracing filter directive; an invalid one means `info`).
+pub fn init(level: &str) {
     let Some(path) = std::env::var_os("POSTHOOK_LOG").filter(|p| !p.is_empty()) else {
         return;
     };
@@ -19,8 +26,7 @@ pub fn init_from_env() {
     else {
         return;
     };
-    let level = std::env::var("POSTHOOK_LOG_LEVEL").unwrap_or_else(|_| String::from("info"));
-    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

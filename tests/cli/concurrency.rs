@@ -70,9 +70,11 @@ fn hammer(
                         let d = sb
                             .cmd(&[])
                             .env("POSTHOOK_LOG", log_path(sb))
-                            // Generous on a loaded machine: this test is about lost updates, the
-                            // bounded wait itself is tested in faults.rs.
-                            .env("POSTHOOK_LOCK_TIMEOUT_MS", "30000")
+                            // Generous on a loaded machine (a debug build holds the lock for tens
+                            // of ms): this is about lost updates; the bounds themselves are
+                            // tested in faults.rs and time.rs.
+                            .env("POSTHOOK_LOCK_TIMEOUT_MS", "60000")
+                            .env("POSTHOOK_DEADLINE_MS", "120000")
                             .stdin(post(&id, input.0, input.1))
                             .run();
                         assert!(
@@ -145,9 +147,8 @@ fn sixteen_processes_fifty_events_one_session() {
 #[test]
 fn sixteen_processes_across_sixty_four_sessions() {
     let sb = Sandbox::new();
-    // Worker p writes sessions 4p..4p+3 in turn, so every session is written by one worker and
-    // all 64 are written at once.
-    let sent = hammer(&sb, 16, 20, |p, e| format!("s{}", p * 4 + e % 4));
+    // Worker p writes sessions 4p..4p+3 in turn, so all 64 are written at once.
+    let sent = hammer(&sb, 16, 12, |p, e| format!("s{}", p * 4 + e % 4));
     assert_eq!(sent.len(), 64);
     assert_exact(&sb, &sent);
 }

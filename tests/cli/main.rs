@@ -1,11 +1,14 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
 mod concurrency;
+mod config;
 mod faults;
 mod harness;
 mod hook;
 mod hostile;
+mod install;
 mod props;
 mod security;
 mod support;
 mod time;
+mod transcripts;

@@ -13,9 +13,15 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_posthook")
 }
 
-/// The shared data dir (transcripts), beside the checkout.
+/// The shared transcripts: `shared/data/transcripts` beside the checkout or beside one of its
+/// ancestors (git worktrees live deeper than the main checkout).
 pub fn transcripts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/transcripts")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    root.ancestors()
+        .skip(1)
+        .map(|a| a.join("shared/data/transcripts"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| root.join("../shared/data/transcripts"))
 }
 
 /// A test's own sandbox: a temp dir holding the state dir and a fake HOME.
@@ -32,6 +38,30 @@ impl Sandbox {
 
     pub fn state_dir(&self) -> PathBuf {
         self.dir.path().join("state")
+    }
+
+    /// The fake HOME (created on first use).
+    pub fn home(&self) -> PathBuf {
+        let h = self.dir.path().join("home");
+        std::fs::create_dir_all(&h).expect("mkdir home");
+        h
+    }
+
+    /// A project dir (created on first use); commands from [`Sandbox::in_project`] run in it.
+    pub fn project(&self) -> PathBuf {
+        let p = self.dir.path().join("project");
+        std::fs::create_dir_all(p.join(".claude")).expect("mkdir project");
+        p
+    }
+
+    /// A command run in the project dir with `CLAUDE_PROJECT_DIR` set to it.
+    pub fn in_project(&self, args: &[&str]) -> Run {
+        let mut r = self.cmd(args);
+        r.cmd
+            .current_dir(self.project())
+            .env("CLAUDE_PROJECT_DIR", self.project())
+            .env_remove("XDG_CONFIG_HOME");
+        r
     }
 
     /// A command for the binary with `args`, POSTHOOK_STATE_DIR and HOME inside the sandbox.

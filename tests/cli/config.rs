@@ -1,0 +1,180 @@
+//! Configuration files through the binary: `config check`, `config show`, and their effect on
+//! hook mode (a broken config never breaks the hook).
+
+use crate::support::{post, Sandbox};
+use serde_json::json;
+use std::fs;
+
+fn project_config(sb: &Sandbox, text: &str) -> std::path::PathBuf {
+    let p = sb.project().join(".claude/posthook.json");
+    fs::write(&p, text).expect("write config");
+    p
+}
+
+#[test]
+fn check_reports_bad_keys_and_values_with_their_path() {
+    let sb = Sandbox::new();
+    let path = project_config(
+        &sb,
+        r#"{"profile": "hive", "colour": "blue", "thresholds": {"native-overuse.majr": 4, "native-overuse.major": "seven"}}"#,
+    );
+    let d = sb.in_project(&["config", "check"]).run().expect_code(1);
+    let out = d.stdout();
+    let file = path.display().to_string();
+    assert!(
+        out.contains(&format!(
+            "{file}: colour: unknown key (expected one of profile,"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{file}: thresholds[\"native-overuse.majr\"]: unknown threshold"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{file}: thresholds[\"native-overuse.major\"]: expected a number >= 0, found the string \"seven\""
+        )),
+        "{out}"
+    );
+    assert!(out.contains("3 problem(s)"), "{out}");
+}
+
+#[test]
+fn check_reads_the_user_file_under_xdg_config_home() {
+    let sb = Sandbox::new();
+    let xdg = sb.dir.path().join("xdg");
+    fs::create_dir_all(xdg.join("posthook")).expect("mkdir");
+    let user = xdg.join("posthook/config.json");
+    fs::write(
+        &user,
+        r#"{"output": "loud", "disabled_rules": ["no-such-rule"]}"#,
+    )
+    .expect("write");
+    let d = sb
+        .in_project(&["config", "check"])
+        .env("XDG_CONFIG_HOME", &xdg)
+        .run()
+        .expect_code(1);
+    let out = d.stdout();
+    let file = user.display().to_string();
+    assert!(
+        out.contains(&format!(
+            "{file}: output: expected one of \"stderr\", \"json\", \"quiet\", found \"loud\""
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{file}: disabled_rules[0]: unknown rule \"no-such-rule\""
+        )),
+        "{out}"
+    );
+
+    fs::write(
+        &user,
+        r#"{"output": "json", "disabled_rules": ["exec-safety"], "log_level": "debug"}"#,
+    )
+    .expect("write");
+    let d = sb
+        .in_project(&["config", "check"])
+        .env("XDG_CONFIG_HOME", &xdg)
+        .run()
+        .expect_code(0);
+    assert!(d.stdout().contains("config ok"), "{}", d.stdout());
+}
+
+#[test]
+fn show_names_the_source_of_each_value() {
+    let sb = Sandbox::new();
+    let user_dir = sb.home().join(".config/posthook");
+    fs::create_dir_all(&user_dir).expect("mkdir");
+    fs::write(
+        user_dir.join("config.json"),
+        r#"{"profile": "hive", "budget_ms": 12}"#,
+    )
+    .expect("write");
+    let project = project_config(&sb, r#"{"budget_ms": 30, "output": "json"}"#);
+    let d = sb
+        .in_project(&["--profile", "default", "config", "show", "--json"])
+        .env("POSTHOOK_OUTPUT", "quiet")
+        .run()
+        .expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&d.stdout()).expect("json");
+    assert_eq!(v["config"]["profile"], "default");
+    assert_eq!(v["sources"]["profile"], "flag --profile");
+    assert_eq!(v["config"]["output"], "quiet");
+    assert_eq!(v["sources"]["output"], "env POSTHOOK_OUTPUT");
+    assert_eq!(v["config"]["budget_ms"], 30);
+    assert_eq!(
+        v["sources"]["budget_ms"],
+        format!("project file {}", project.display())
+    );
+    assert_eq!(v["config"]["log_level"], "info");
+    assert_eq!(v["sources"]["log_level"], "default");
+    let text = sb
+        .in_project(&["config", "show"])
+        .run()
+        .expect_code(0)
+        .stdout();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("budget_ms") && l.contains("project file")),
+        "{text}"
+    );
+}
+
+#[test]
+fn hook_mode_follows_the_config() {
+    let sb = Sandbox::new();
+    project_config(&sb, r#"{"output": "json"}"#);
+    let rm = post("s1", "Bash", json!({"command": "rm -rf /"}));
+    let d = sb.in_project(&[]).stdin(&rm).run().expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&d.stdout()).expect("json on stdout");
+    assert_eq!(v["decision"], "block");
+    // A flag beats the file.
+    sb.in_project(&["--output", "stderr"])
+        .stdin(&rm)
+        .run()
+        .expect_code(2);
+    // A disabled rule stays silent.
+    project_config(&sb, r#"{"disabled_rules": ["exec-safety"]}"#);
+    let d = sb.in_project(&[]).stdin(&rm).run().expect_code(0);
+    assert_eq!(d.stdout(), "");
+}
+
+#[test]
+fn broken_config_never_breaks_the_hook() {
+    let sb = Sandbox::new();
+    let log = sb.dir.path().join("posthook.log");
+    for (i, bad) in [
+        "{\"output\": \"json\",",
+        "[1, 2]",
+        r#"{"output": "jsonn", "budget_ms": -1}"#,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        project_config(&sb, bad);
+        // A new session each time: the same message is never repeated within one.
+        let rm = post(&format!("s{i}"), "Bash", json!({"command": "rm -rf /"}));
+        let d = sb
+            .in_project(&[])
+            .env("POSTHOOK_PROFILE", "nonsense")
+            .env("POSTHOOK_LOG", &log)
+            .stdin(&rm)
+            .run()
+            .expect_code(2);
+        assert!(
+            d.stderr().starts_with("posthook [exec-safety]"),
+            "{}",
+            d.stderr()
+        );
+        assert_eq!(d.stdout(), "");
+    }
+    let logged = fs::read_to_string(&log).expect("log written");
+    assert!(logged.contains("configuration problem"), "{logged}");
+    assert!(logged.contains("POSTHOOK_PROFILE"), "{logged}");
+}

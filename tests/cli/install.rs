@@ -1,0 +1,273 @@
+//! `posthook install` / `uninstall` on settings files that already hold other hooks, permissions
+//! and env.
+
+use crate::support::{bin, Sandbox};
+use serde_json::{json, Value};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn existing_settings() -> Value {
+    json!({
+        "permissions": {"allow": ["Bash(npm test:*)", "Read(*)"], "deny": ["Bash(rm:*)"]},
+        "env": {"RUST_LOG": "info", "FOO": "bar"},
+        "hooks": {
+            "PreToolUse": [
+                {"matcher": "Bash", "hooks": [{"type": "command", "command": "$CLAUDE_PROJECT_DIR/.claude/hooks/guard.sh", "timeout": 5}]}
+            ],
+            "PostToolUse": [
+                {"matcher": "Edit|Write", "hooks": [{"type": "command", "command": "prettier --write"}]}
+            ],
+            "Stop": [{"hooks": [{"type": "command", "command": "notify-send done"}]}]
+        },
+        "model": "opus"
+    })
+}
+
+fn write(path: &Path, v: &Value) -> String {
+    let text = serde_json::to_string_pretty(v).expect("json") + "\n";
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(path, &text).expect("write");
+    text
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(path).expect("read")).expect("valid json")
+}
+
+/// Keys of every object, depth first, in file order: equal JSON with equal key order.
+fn key_order(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                out.push(k.clone());
+                key_order(v, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| key_order(v, out)),
+        _ => {}
+    }
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    key_order(v, &mut out);
+    out
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("read dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    v.sort();
+    v
+}
+
+fn our_group(settings: &Value) -> Value {
+    settings["hooks"]["PostToolUse"]
+        .as_array()
+        .expect("PostToolUse list")
+        .iter()
+        .find(|g| {
+            g["hooks"][0]["command"]
+                .as_str()
+                .is_some_and(|c| c.contains("posthook"))
+        })
+        .cloned()
+        .expect("posthook group")
+}
+
+#[test]
+fn install_then_uninstall_restores_the_file() {
+    for (scope, rel) in [
+        ("project", ".claude/settings.json"),
+        ("local", ".claude/settings.local.json"),
+    ] {
+        let sb = Sandbox::new();
+        let path = sb.project().join(rel);
+        let original_text = write(&path, &existing_settings());
+        let original = read(&path);
+
+        let d = sb
+            .in_project(&["install", "--scope", scope])
+            .run()
+            .expect_code(0);
+        assert!(
+            d.stdout().contains("installed posthook in"),
+            "{}",
+            d.stdout()
+        );
+        let installed = read(&path);
+        let group = our_group(&installed);
+        let exe = fs::canonicalize(bin()).expect("canonical binary");
+        assert_eq!(
+            group,
+            json!({"matcher": "*", "hooks": [{"type": "command", "command": exe.to_str().expect("utf8"), "timeout": 10}]})
+        );
+        assert!(Path::new(group["hooks"][0]["command"].as_str().expect("str")).is_absolute());
+        // Everything else is untouched and keeps its order.
+        for k in ["permissions", "env", "model"] {
+            assert_eq!(installed[k], original[k], "{k}");
+        }
+        assert_eq!(
+            installed["hooks"]["PreToolUse"],
+            original["hooks"]["PreToolUse"]
+        );
+        assert_eq!(installed["hooks"]["Stop"], original["hooks"]["Stop"]);
+        assert_eq!(
+            installed["hooks"]["PostToolUse"][0],
+            original["hooks"]["PostToolUse"][0]
+        );
+        let top: Vec<&String> = installed.as_object().expect("obj").keys().collect();
+        assert_eq!(top, ["permissions", "env", "hooks", "model"]);
+        // The backup holds the old bytes.
+        let backups: Vec<PathBuf> = files_in(path.parent().expect("dir"))
+            .into_iter()
+            .filter(|p| p.to_string_lossy().ends_with(".bak"))
+            .collect();
+        assert_eq!(backups.len(), 1, "{backups:?}");
+        assert_eq!(
+            fs::read_to_string(&backups[0]).expect("backup"),
+            original_text
+        );
+
+        sb.in_project(&["uninstall", "--scope", scope])
+            .run()
+            .expect_code(0);
+        let after = read(&path);
+        assert_eq!(after, original);
+        assert_eq!(keys(&after), keys(&original));
+    }
+}
+
+#[test]
+fn install_twice_equals_install_once() {
+    let sb = Sandbox::new();
+    let path = sb.project().join(".claude/settings.json");
+    write(&path, &existing_settings());
+    sb.in_project(&["install", "--timeout", "7", "--matcher", "Bash|Edit"])
+        .run()
+        .expect_code(0);
+    let once = fs::read(&path).expect("read");
+    let files_once = files_in(&sb.project().join(".claude"));
+    let d = sb
+        .in_project(&["install", "--timeout", "7", "--matcher", "Bash|Edit"])
+        .run()
+        .expect_code(0);
+    assert!(d.stdout().contains("nothing changed"), "{}", d.stdout());
+    assert_eq!(fs::read(&path).expect("read"), once);
+    assert_eq!(
+        files_in(&sb.project().join(".claude")),
+        files_once,
+        "no second backup"
+    );
+    let group = our_group(&read(&path));
+    assert_eq!(group["matcher"], "Bash|Edit");
+    assert_eq!(group["hooks"][0]["timeout"], 7);
+
+    // A changed option updates the one entry in place instead of adding a second one.
+    sb.in_project(&["install", "--timeout", "3", "--output", "json"])
+        .run()
+        .expect_code(0);
+    let v = read(&path);
+    let ours: Vec<&Value> = v["hooks"]["PostToolUse"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|g| g.to_string().contains("posthook"))
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0]["hooks"][0]["timeout"], 3);
+    assert_eq!(ours[0]["matcher"], "*");
+    assert!(ours[0]["hooks"][0]["command"]
+        .as_str()
+        .is_some_and(|c| c.ends_with(" --output json")));
+}
+
+#[test]
+fn user_scope_writes_home_settings_and_cleans_up() {
+    let sb = Sandbox::new();
+    let path = sb.home().join(".claude/settings.json");
+    sb.in_project(&["install", "--scope", "user"])
+        .run()
+        .expect_code(0);
+    let v = read(&path);
+    assert_eq!(v["hooks"]["PostToolUse"].as_array().map(Vec::len), Some(1));
+    assert!(!sb.project().join(".claude/settings.json").exists());
+    sb.in_project(&["uninstall", "--scope", "user"])
+        .run()
+        .expect_code(0);
+    assert_eq!(read(&path), json!({}), "the containers it created are gone");
+}
+
+#[test]
+fn malformed_settings_are_refused_untouched() {
+    let sb = Sandbox::new();
+    let dir = sb.project().join(".claude");
+    let path = dir.join("settings.json");
+    let bad = "{\n  \"permissions\": {\"allow\": []},\n  \"hooks\": {\n    \"PostToolUse\": [,]\n  }\n}\n";
+    fs::write(&path, bad).expect("write");
+    let before = files_in(&dir);
+    for args in [&["install"][..], &["uninstall"], &["install", "--dry-run"]] {
+        let d = sb.in_project(args).run().expect_code(1);
+        let err = d.stderr();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("line 4"), "{err}");
+        assert!(err.contains("nothing was changed"), "{err}");
+        assert_eq!(fs::read_to_string(&path).expect("read"), bad);
+        assert_eq!(files_in(&dir), before, "no backup, no temp file");
+    }
+    // Valid JSON of the wrong shape is refused too.
+    fs::write(&path, r#"{"hooks": {"PostToolUse": {"matcher": "*"}}}"#).expect("write");
+    let d = sb.in_project(&["install"]).run().expect_code(1);
+    assert!(d.stderr().contains("hooks.PostToolUse"), "{}", d.stderr());
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let sb = Sandbox::new();
+    let dir = sb.project().join(".claude");
+    let path = dir.join("settings.json");
+    let text = write(&path, &existing_settings());
+    let before = files_in(&dir);
+    let d = sb
+        .in_project(&["install", "--dry-run"])
+        .run()
+        .expect_code(0);
+    assert!(d.stdout().contains("nothing written"), "{}", d.stdout());
+    assert!(
+        d.stdout()
+            .lines()
+            .any(|l| l.starts_with('+') && l.contains("posthook")),
+        "{}",
+        d.stdout()
+    );
+    assert_eq!(fs::read_to_string(&path).expect("read"), text);
+    assert_eq!(files_in(&dir), before);
+    // No file at all: a dry run does not create one either.
+    let d = sb
+        .in_project(&["install", "--dry-run", "--scope", "local"])
+        .run()
+        .expect_code(0);
+    assert!(d.stdout().contains("settings.local.json"), "{}", d.stdout());
+    assert_eq!(files_in(&dir), before);
+    // Uninstall dry run after a real install leaves the install in place.
+    sb.in_project(&["install"]).run().expect_code(0);
+    let installed = fs::read(&path).expect("read");
+    sb.in_project(&["uninstall", "--dry-run"])
+        .run()
+        .expect_code(0);
+    assert_eq!(fs::read(&path).expect("read"), installed);
+}
+
+#[test]
+fn timeout_is_in_seconds() {
+    let sb = Sandbox::new();
+    let d = sb
+        .in_project(&["install", "--timeout", "60000"])
+        .run()
+        .expect_code(1);
+    assert!(d.stderr().contains("60000"), "{}", d.stderr());
+    assert!(!sb.project().join(".claude/settings.json").exists());
+}
