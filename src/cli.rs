@@ -78,11 +78,13 @@ pub enum Command {
     #[command(subcommand)]
     Session(SessionCommand),
     /// Measure posthook (or another hook command): also reachable as `posthook --bench`.
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// Register posthook as a PostToolUse hook in a Claude Code settings file.
     Install(crate::install::InstallArgs),
     /// Remove posthook's hook from a Claude Code settings file.
     Uninstall(crate::install::UninstallArgs),
+    /// Run recorded Claude Code sessions through posthook and show what Claude would have been told.
+    Replay(crate::replay::ReplayArgs),
     /// Check or show the configuration (files, environment, flags).
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -229,6 +231,7 @@ pub fn main() -> ExitCode {
     match &cli.command {
         None => run_hook(&resolved),
         Some(Command::Floor) => ExitCode::SUCCESS,
+        Some(Command::Replay(args)) => run_replay(args, &resolved),
         Some(Command::Config(ConfigCommand::Check)) => {
             let (text, ok) = config::check_text(&resolved);
             print(&text);
@@ -279,6 +282,23 @@ pub fn main() -> ExitCode {
             Ok(text) => print(&text),
             Err(e) => fail(&e.to_string()),
         },
+    }
+}
+
+fn run_replay(args: &crate::replay::ReplayArgs, resolved: &config::Resolved) -> ExitCode {
+    use crate::replay;
+    let c = &resolved.config;
+    let files = match replay::transcript_files(&args.path) {
+        Ok(f) if f.is_empty() => {
+            return fail(&format!("no .jsonl files under '{}'", args.path.display()))
+        }
+        Ok(f) => f,
+        Err(e) => return fail(&format!("reading '{}': {e}", args.path.display())),
+    };
+    match replay::replay(&files, c.settings(), c.output, c.budget(), 0) {
+        Ok(r) if args.json => print(&(replay::to_json(&r).to_string() + "\n")),
+        Ok(r) => print(&replay::to_text(&r, args.feedback_only)),
+        Err(e) => fail(&e.to_string()),
     }
 }
 

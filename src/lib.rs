@@ -49,6 +49,7 @@ pub mod hook;
 pub mod input;
 pub mod install;
 pub mod output;
+pub mod replay;
 pub mod runtime;
 pub mod session;
 pub mod store;

@@ -1,14 +1,43 @@
-//! The built-in benchmark scenarios: the original suite's eight single-call payloads.
+//! The benchmark's scenarios: the original suite's eight single calls, call sequences rebuilt from
+//! real Claude Code sessions, and the user's own payloads or transcript.
+//!
+//! The session sequences are compiled into the binary (`sessions.jsonl`, generated from the
+//! transcripts in `../shared/data/transcripts` by the ignored test `regenerate_sessions`), so
+//! `posthook --bench` works on a fresh clone. Long strings in them are cut to
+//! [`MAX_STRING`] characters: the hook's work depends on the call's shape, and the sequences
+//! should not carry whole file contents or command outputs.
 
+use crate::transcript;
 use serde_json::{json, Value};
+use std::path::Path;
 
-/// One benchmark scenario: a name and the hook payloads it sends, in order.
+/// The longest string kept in an embedded payload, in characters.
+pub const MAX_STRING: usize = 512;
+
+/// The embedded session sequences: one `{"scenario": name, "payload": {...}}` per line.
+const SESSIONS: &str = include_str!("sessions.jsonl");
+
+/// Where a scenario comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// One of the original suite's eight scenarios.
+    Original,
+    /// A call sequence rebuilt from a real session.
+    Session,
+    /// The user's `--payloads` or `--transcript`.
+    User,
+}
+
+/// One benchmark scenario: a name and the hook payloads it sends, in order, to one session.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     /// Short name.
     pub name: String,
-    /// Hook payloads (full PostToolUse stdin objects).
-    pub payloads: Vec<Value>,
+    /// Where it comes from.
+    pub origin: Origin,
+    /// Hook payloads (full PostToolUse stdin objects), serialized.
+    pub payloads: Vec<Vec<u8>>,
 }
 
 fn event(tool: &str, input: Value, response: Value) -> Value {
@@ -25,12 +54,20 @@ fn event(tool: &str, input: Value, response: Value) -> Value {
     })
 }
 
-/// The eight scenarios of the original benchmark (analyzers.md §6).
-pub fn builtin() -> Vec<Scenario> {
-    let one = |name: &str, payload: Value| Scenario {
+fn scenario(name: &str, origin: Origin, payloads: &[Value]) -> Scenario {
+    Scenario {
         name: name.to_string(),
-        payloads: vec![payload],
-    };
+        origin,
+        payloads: payloads
+            .iter()
+            .map(|p| p.to_string().into_bytes())
+            .collect(),
+    }
+}
+
+/// The eight scenarios of the original benchmark (analyzers.md section 6).
+pub fn original() -> Vec<Scenario> {
+    let one = |name: &str, payload: Value| scenario(name, Origin::Original, &[payload]);
     vec![
         one(
             "simple-read",
@@ -97,4 +134,241 @@ pub fn builtin() -> Vec<Scenario> {
             ),
         ),
     ]
+}
+
+/// The call sequences rebuilt from real sessions, compiled into the binary.
+pub fn sessions() -> Vec<Scenario> {
+    let mut out: Vec<Scenario> = Vec::new();
+    for line in SESSIONS.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let (Some(name), Some(payload)) = (v["scenario"].as_str(), v.get("payload")) else {
+            continue;
+        };
+        let bytes = payload.to_string().into_bytes();
+        match out.last_mut() {
+            Some(last) if last.name == name => last.payloads.push(bytes),
+            _ => out.push(Scenario {
+                name: name.to_string(),
+                origin: Origin::Session,
+                payloads: vec![bytes],
+            }),
+        }
+    }
+    out
+}
+
+/// The built-in scenarios: the original eight, then the session sequences.
+pub fn builtin() -> Vec<Scenario> {
+    let mut v = original();
+    v.extend(sessions());
+    v
+}
+
+/// A scenario from a file of payloads, one JSON object per line (blank lines and lines starting
+/// with `#` skipped). Every line must be a JSON object.
+pub fn from_payloads_file(path: &Path) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("reading payloads '{}': {e}", path.display()))?;
+    let mut payloads = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match serde_json::from_str::<Value>(line) {
+            Ok(v) if v.is_object() => payloads.push(v.to_string().into_bytes()),
+            Ok(_) => {
+                return Err(format!(
+                    "payloads '{}' line {}: not a JSON object",
+                    path.display(),
+                    i + 1
+                ))
+            }
+            Err(e) => return Err(format!("payloads '{}' line {}: {e}", path.display(), i + 1)),
+        }
+    }
+    if payloads.is_empty() {
+        return Err(format!("payloads '{}': no payload found", path.display()));
+    }
+    Ok(Scenario {
+        name: file_label(path),
+        origin: Origin::User,
+        payloads,
+    })
+}
+
+/// A scenario from a Claude Code transcript: every tool call it holds, as the hook received it.
+pub fn from_transcript(path: &Path) -> Result<Scenario, String> {
+    let (events, _) = transcript::events_from_file(path)
+        .map_err(|e| format!("reading transcript '{}': {e}", path.display()))?;
+    if events.is_empty() {
+        return Err(format!(
+            "transcript '{}': no tool call with a result found",
+            path.display()
+        ));
+    }
+    Ok(Scenario {
+        name: file_label(path),
+        origin: Origin::User,
+        payloads: events
+            .iter()
+            .map(|e| e.payload.to_string().into_bytes())
+            .collect(),
+    })
+}
+
+fn file_label(path: &Path) -> String {
+    path.file_stem()
+        .map_or_else(|| "user".to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Cuts every string longer than [`MAX_STRING`] characters, recursively.
+pub fn compact(v: &Value) -> Value {
+    match v {
+        Value::String(s) if s.chars().count() > MAX_STRING => {
+            Value::String(s.chars().take(MAX_STRING).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(compact).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), compact(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The transcripts the embedded sequences come from: scenario name, file, calls kept.
+pub const SESSION_SOURCES: &[(&str, &str, usize)] = &[
+    ("session-tool-heavy", "spotter__tool_heavy.jsonl", 6),
+    (
+        "session-fasthooks",
+        "fasthooks__sample_main_transcript.jsonl",
+        10,
+    ),
+    ("session-subagent", "spotter__subagent.jsonl", 16),
+    (
+        "session-long",
+        "spotter__258c7280-ae70-4798-800f-63464d01a85d.jsonl",
+        40,
+    ),
+];
+
+/// Builds the text of `sessions.jsonl` from the transcripts in `dir`.
+pub fn render_sessions(dir: &Path) -> Result<String, String> {
+    let mut out = String::new();
+    for (name, file, keep) in SESSION_SOURCES {
+        let path = dir.join(file);
+        let (events, _) = transcript::events_from_file(&path)
+            .map_err(|e| format!("reading transcript '{}': {e}", path.display()))?;
+        for e in events.iter().take(*keep) {
+            let line = json!({"scenario": name, "payload": compact(&e.payload)});
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// The shared transcripts beside the checkout (or beside the worktree's parent).
+    fn transcripts() -> PathBuf {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        [
+            "../shared/data/transcripts",
+            "../../shared/data/transcripts",
+        ]
+        .iter()
+        .map(|rel| root.join(rel))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| root.join("../shared/data/transcripts"))
+    }
+
+    #[test]
+    fn every_builtin_payload_is_a_post_tool_use_call() {
+        let all = builtin();
+        assert_eq!(
+            all.iter().filter(|s| s.origin == Origin::Original).count(),
+            8
+        );
+        let sessions: Vec<&Scenario> = all.iter().filter(|s| s.origin == Origin::Session).collect();
+        assert_eq!(sessions.len(), SESSION_SOURCES.len());
+        for (sc, (name, _, keep)) in sessions.iter().zip(SESSION_SOURCES) {
+            assert_eq!(sc.name, *name);
+            assert!(
+                sc.payloads.len() <= *keep && sc.payloads.len() >= 5,
+                "{}",
+                sc.name
+            );
+        }
+        for sc in &all {
+            for p in &sc.payloads {
+                let input = crate::input::parse(p, 0, None).expect("parses");
+                assert!(input.is_post_tool_use(), "{}", sc.name);
+            }
+        }
+    }
+
+    #[test]
+    fn embedded_sessions_match_the_transcripts() {
+        let dir = transcripts();
+        if !dir.is_dir() {
+            // A checkout without the shared data: the embedded copy is all there is.
+            return;
+        }
+        let fresh = render_sessions(&dir).expect("renders");
+        // Compared as JSON values: key order depends on serde_json's features, not on the data.
+        let parse = |text: &str| -> Vec<Value> {
+            text.lines()
+                .map(|l| serde_json::from_str(l).expect("JSON line"))
+                .collect()
+        };
+        assert!(
+            parse(&fresh) == parse(SESSIONS),
+            "src/bench/sessions.jsonl is stale: run `cargo test -p posthook --lib regenerate_sessions -- --ignored`"
+        );
+    }
+
+    #[test]
+    #[ignore = "writes src/bench/sessions.jsonl from ../shared/data/transcripts"]
+    fn regenerate_sessions() {
+        let text = render_sessions(&transcripts()).expect("renders");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bench/sessions.jsonl");
+        std::fs::write(path, text).expect("writes");
+    }
+
+    #[test]
+    fn compact_cuts_long_strings_only() {
+        let long = "é".repeat(MAX_STRING + 10);
+        let v = json!({"a": [long, "short"], "n": 3});
+        let c = compact(&v);
+        assert_eq!(
+            c["a"][0].as_str().map(|s| s.chars().count()),
+            Some(MAX_STRING)
+        );
+        assert_eq!(c["a"][1], "short");
+        assert_eq!(c["n"], 3);
+    }
+
+    #[test]
+    fn user_payloads_are_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = dir.path().join("mine.jsonl");
+        std::fs::write(
+            &ok,
+            "# comment\n{\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Read\"}\n\n",
+        )
+        .expect("write");
+        let sc = from_payloads_file(&ok).expect("reads");
+        assert_eq!((sc.name.as_str(), sc.payloads.len()), ("mine", 1));
+        let bad = dir.path().join("bad.jsonl");
+        std::fs::write(&bad, "{}\n[1]\n").expect("write");
+        let err = from_payloads_file(&bad).expect_err("array line");
+        assert!(err.contains("line 2: not a JSON object"), "{err}");
+        let empty = dir.path().join("empty.jsonl");
+        std::fs::write(&empty, "\n").expect("write");
+        assert!(from_payloads_file(&empty).is_err());
+    }
 }

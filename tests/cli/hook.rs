@@ -29,3 +29,98 @@ fn blocking_feedback_on_stderr_with_exit_2() {
     );
     assert_eq!(d.stdout(), "");
 }
+
+#[test]
+fn json_mode_always_exits_zero_with_decision_block() {
+    let sb = Sandbox::new();
+    let d = sb
+        .hook(
+            &["--output", "json"],
+            post("s1", "Bash", json!({"command": "rm -rf /"})),
+        )
+        .expect_code(0);
+    assert_eq!(d.stderr(), "");
+    let v: serde_json::Value = serde_json::from_str(d.stdout().trim()).expect("json");
+    assert_eq!(v["decision"], "block");
+    assert_eq!(v["hookSpecificOutput"]["hookEventName"], "PostToolUse");
+    assert!(v["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("posthook [exec-safety]")));
+}
+
+#[test]
+fn quiet_mode_records_but_prints_nothing() {
+    let sb = Sandbox::new();
+    let d = sb
+        .hook(
+            &["--output", "quiet"],
+            post("s1", "Bash", json!({"command": "rm -rf /"})),
+        )
+        .expect_code(0);
+    assert_eq!((d.stdout().as_str(), d.stderr().as_str()), ("", ""));
+    let show = sb
+        .cmd(&["session", "show", "s1", "--json"])
+        .run()
+        .expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout()).expect("json");
+    assert_eq!(v["events_total"], 1);
+}
+
+#[test]
+fn logs_go_to_the_log_file_never_to_stderr() {
+    let sb = Sandbox::new();
+    let log = sb.dir.path().join("posthook.log");
+    // A state dir that is a file: posthook's own fault, logged, and the call still analyzed.
+    let blocker = sb.dir.path().join("not-a-dir");
+    std::fs::write(&blocker, b"x").expect("write");
+    let d = sb
+        .cmd(&[])
+        .env("POSTHOOK_LOG", &log)
+        .env("POSTHOOK_LOG_LEVEL", "debug")
+        .env("POSTHOOK_STATE_DIR", &blocker)
+        .stdin(post("s1", "Bash", json!({"command": "rm -rf /"})))
+        .run()
+        .expect_code(2);
+    assert!(
+        d.stderr().starts_with("posthook [exec-safety]"),
+        "{}",
+        d.stderr()
+    );
+    assert_eq!(
+        d.stderr().lines().filter(|l| l.contains("ERROR")).count(),
+        0
+    );
+    let text = std::fs::read_to_string(&log).expect("log written");
+    assert!(text.contains("analyzing without saving"), "{text}");
+}
+
+#[test]
+fn other_events_are_ignored_and_not_recorded() {
+    let sb = Sandbox::new();
+    for ev in [
+        "SessionStart",
+        "UserPromptSubmit",
+        "PreToolUse",
+        "SomethingNew",
+    ] {
+        let payload = json!({"session_id": "s1", "hook_event_name": ev, "tool_name": "Bash",
+            "tool_input": {"command": "rm -rf /"}});
+        let d = sb.hook(&[], payload.to_string()).expect_code(0);
+        assert_eq!((d.stdout().as_str(), d.stderr().as_str()), ("", ""), "{ev}");
+    }
+    assert!(sb.state_files().is_empty(), "{:?}", sb.state_files());
+}
+
+#[test]
+fn profile_flag_accepts_the_three_profiles_only() {
+    let sb = Sandbox::new();
+    for p in ["auto", "default", "hive"] {
+        sb.hook(
+            &["--profile", p],
+            post("s1", "Read", json!({"file_path": "/tmp/project/a"})),
+        )
+        .expect_code(0);
+    }
+    let d = sb.hook(&["--profile", "nope"], post("s1", "Read", json!({})));
+    assert_eq!(d.code(), 1, "usage errors must not exit 2: {}", d.stderr());
+}

@@ -1,5 +1,6 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
+mod bench;
 mod concurrency;
 mod config;
 mod faults;
@@ -8,6 +9,7 @@ mod hook;
 mod hostile;
 mod install;
 mod props;
+mod replay;
 mod security;
 mod support;
 mod time;

@@ -1,0 +1,155 @@
+//! The concurrent load test: U users send R requests each, in parallel, one process per request.
+//!
+//! In `separate_sessions` mode each user is its own session; in `same_session` mode all users
+//! write to one session, which is what parallel tool calls of one Claude Code session do, and
+//! where a hook that does not lock its state loses events. Lost events are counted from the
+//! session store afterwards: sent minus recorded.
+
+use super::measure::{RunSample, Scratch, Spawner};
+use super::results::LoadResult;
+use super::stats::Summary;
+use crate::store::Store;
+use serde_json::Value;
+use std::io;
+use std::time::Instant;
+
+/// The original's pass rule: mean latency under 200 ms and more than 80% success.
+pub fn passes(mean_s: f64, success_rate: f64) -> bool {
+    mean_s < 0.200 && success_rate > 0.8
+}
+
+fn with_session(template: &[u8], session: &str) -> Vec<u8> {
+    match serde_json::from_slice::<Value>(template) {
+        Ok(Value::Object(mut o)) => {
+            o.insert("session_id".into(), Value::String(session.to_string()));
+            Value::Object(o).to_string().into_bytes()
+        }
+        _ => template.to_vec(),
+    }
+}
+
+/// Runs one load test. `payloads` are cycled through; `count_store` reads the posthook session
+/// store afterwards to count lost events (only meaningful when the subject is posthook).
+pub fn run(
+    spawner: &Spawner,
+    payloads: &[Vec<u8>],
+    users: usize,
+    requests: usize,
+    same_session: bool,
+    count_store: bool,
+    scratch: &Scratch,
+) -> io::Result<LoadResult> {
+    let mode = if same_session {
+        "same_session"
+    } else {
+        "separate_sessions"
+    };
+    let state = scratch.fresh_state(&format!("load-{mode}"))?;
+    let session_of = |u: usize| {
+        if same_session {
+            "load-shared".to_string()
+        } else {
+            format!("load-user-{u}")
+        }
+    };
+    let scratch_dirs = (0..users)
+        .map(|u| scratch.dir(&format!("load-out-{u}")))
+        .collect::<io::Result<Vec<_>>>()?;
+    let start = Instant::now();
+    let results: Vec<io::Result<Vec<RunSample>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..users)
+            .map(|u| {
+                let session = session_of(u);
+                let state = &state;
+                let out_dir = &scratch_dirs[u];
+                scope.spawn(move || {
+                    let mut samples = Vec::with_capacity(requests);
+                    for r in 0..requests {
+                        let Some(t) = payloads.get((u + r) % payloads.len().max(1)) else {
+                            break;
+                        };
+                        samples.push(spawner.run(&with_session(t, &session), state, out_dir)?);
+                    }
+                    Ok(samples)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("a load-test thread panicked")))
+            })
+            .collect()
+    });
+    let wall = start.elapsed().as_secs_f64();
+    let mut samples = Vec::new();
+    for r in results {
+        samples.extend(r?);
+    }
+    let sent = samples.len();
+    let ok: Vec<f64> = samples
+        .iter()
+        .filter(|s| s.success())
+        .map(|s| s.wall.as_secs_f64())
+        .collect();
+    let succeeded = ok.len();
+    let latency = Summary::of(&ok);
+    let success_rate = if sent == 0 {
+        0.0
+    } else {
+        succeeded as f64 / sent as f64
+    };
+    let recorded = count_store.then(|| {
+        let store = Store::new(&state);
+        let mut sessions: Vec<String> = (0..users).map(session_of).collect();
+        sessions.dedup();
+        sessions
+            .iter()
+            .map(|s| {
+                store
+                    .load(s)
+                    .ok()
+                    .flatten()
+                    .map_or(0, |st| st.history.events_total)
+            })
+            .sum::<u64>()
+    });
+    let lost_events = recorded.map(|r| (sent as u64).saturating_sub(r));
+    Ok(LoadResult {
+        mode,
+        subject: spawner.label.clone(),
+        users,
+        requests_per_user: requests,
+        sent,
+        succeeded,
+        success_rate,
+        wall_s: wall,
+        throughput_per_s: if wall > 0.0 { sent as f64 / wall } else { 0.0 },
+        latency,
+        recorded,
+        lost_events,
+        passed: passes(latency.mean, success_rate) && lost_events.unwrap_or(0) == 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pass_rule() {
+        assert!(passes(0.150, 0.9));
+        assert!(!passes(0.200, 1.0));
+        assert!(!passes(0.010, 0.8));
+    }
+
+    #[test]
+    fn session_is_rewritten() {
+        let p = with_session(br#"{"session_id":"a","tool_name":"Read"}"#, "b");
+        let v: Value = serde_json::from_slice(&p).expect("json");
+        assert_eq!(v["session_id"], "b");
+        assert_eq!(v["tool_name"], "Read");
+        assert_eq!(with_session(b"[1]", "b"), b"[1]".to_vec());
+    }
+}
