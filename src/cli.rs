@@ -85,6 +85,10 @@ pub enum Command {
     Uninstall(crate::install::UninstallArgs),
     /// Run recorded Claude Code sessions through posthook and show what Claude would have been told.
     Replay(crate::replay::ReplayArgs),
+    /// Explain why each rule fired or stayed silent on the last events of a session.
+    Explain(crate::explain::ExplainArgs),
+    /// Check that posthook is registered, executable, configured, and answers a test event.
+    Doctor(crate::doctor::DoctorArgs),
     /// Check or show the configuration (files, environment, flags).
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -232,6 +236,16 @@ pub fn main() -> ExitCode {
         None => run_hook(&resolved),
         Some(Command::Floor) => ExitCode::SUCCESS,
         Some(Command::Replay(args)) => run_replay(args, &resolved),
+        Some(Command::Explain(args)) => run_explain(args, &resolved),
+        Some(Command::Doctor(_)) => {
+            let (text, ok) = crate::doctor::to_text(&crate::doctor::run(&resolved));
+            print(&text);
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
         Some(Command::Config(ConfigCommand::Check)) => {
             let (text, ok) = config::check_text(&resolved);
             print(&text);
@@ -299,6 +313,43 @@ fn run_replay(args: &crate::replay::ReplayArgs, resolved: &config::Resolved) -> 
         Ok(r) if args.json => print(&(replay::to_json(&r).to_string() + "\n")),
         Ok(r) => print(&replay::to_text(&r, args.feedback_only)),
         Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn run_explain(args: &crate::explain::ExplainArgs, resolved: &config::Resolved) -> ExitCode {
+    use crate::{explain, replay};
+    let c = &resolved.config;
+    let settings = c.settings();
+    if let Some(path) = &args.transcript {
+        let r = match replay::replay(
+            std::slice::from_ref(path),
+            settings.clone(),
+            c.output,
+            c.budget(),
+            args.last,
+        ) {
+            Ok(r) => r,
+            Err(e) => return fail(&format!("reading transcript: {e}")),
+        };
+        let steps = explain::from_transcript(&r, args.last);
+        return if args.json {
+            print(&(serde_json::to_string_pretty(&steps).unwrap_or_default() + "\n"))
+        } else {
+            print(&explain::steps_text(&steps, &settings))
+        };
+    }
+    let id = args.session_id.as_deref().unwrap_or_default();
+    let Some(dir) = c.state_dir.clone() else {
+        return fail("no state dir: set POSTHOOK_STATE_DIR or HOME");
+    };
+    match session::load(&Store::new(dir), id) {
+        Ok(s) if args.json => print(
+            &(serde_json::to_string_pretty(&explain::stored_json(&s, &settings))
+                .unwrap_or_default()
+                + "\n"),
+        ),
+        Ok(s) => print(&explain::stored_text(&s, &settings, args.last)),
+        Err(e) => fail(&e),
     }
 }
 

@@ -45,6 +45,8 @@
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod doctor;
+pub mod explain;
 pub mod hook;
 pub mod input;
 pub mod install;

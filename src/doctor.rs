@@ -1,0 +1,428 @@
+//! `posthook doctor`: is posthook really wired into Claude Code, and does it answer?
+//!
+//! Finds posthook's entries across the settings levels, checks that each command exists and is
+//! executable, that the state dir is writable and the configuration valid, then runs one event
+//! through the installed command exactly as Claude Code would (`sh -c`, JSON on stdin, the entry's
+//! timeout) and checks the answer against the output contract. Every failure comes with its fix.
+
+use crate::config::{self, Resolved};
+use crate::install::{self, program_of, Scope};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `posthook doctor` arguments.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+Example:
+  posthook doctor
+    PASS  settings (project) /home/me/proj/.claude/settings.json: posthook registered, matcher \"*\", timeout 10 s
+    PASS  command /home/me/posthook/target/release/posthook: executable
+    PASS  state dir /home/me/.local/state/posthook: writable
+    PASS  config: valid
+    PASS  test event through the installed command: exit 2, feedback on stderr, 3 ms
+  5 checks passed
+
+Exits 1 when a check fails.")]
+pub struct DoctorArgs {}
+
+/// How a check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Fine.
+    Pass,
+    /// Works, but worth knowing.
+    Warn,
+    /// Broken: the hook will not work as intended.
+    Fail,
+}
+
+/// One check's result.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// How it ended.
+    pub status: Status,
+    /// What was checked, and what was found.
+    pub text: String,
+    /// How to fix it, for warnings and failures.
+    pub fix: Option<String>,
+}
+
+fn pass(text: String) -> Check {
+    Check {
+        status: Status::Pass,
+        text,
+        fix: None,
+    }
+}
+
+fn fail(text: String, fix: impl Into<String>) -> Check {
+    Check {
+        status: Status::Fail,
+        text,
+        fix: Some(fix.into()),
+    }
+}
+
+fn warn(text: String, fix: impl Into<String>) -> Check {
+    Check {
+        status: Status::Warn,
+        text,
+        fix: Some(fix.into()),
+    }
+}
+
+/// A posthook entry found in a settings file.
+#[derive(Debug, Clone)]
+struct Found {
+    scope: Scope,
+    command: String,
+    timeout_s: Option<f64>,
+}
+
+fn settings_checks(project: &Path, home: Option<&Path>, out: &mut Vec<Check>) -> Vec<Found> {
+    let mut found = Vec::new();
+    for scope in Scope::ALL {
+        let Some(path) = install::settings_path(scope, project, home) else {
+            out.push(warn(
+                format!(
+                    "settings ({}): no HOME, user settings not checked",
+                    scope.as_str()
+                ),
+                "set HOME",
+            ));
+            continue;
+        };
+        let label = format!("settings ({}) {}", scope.as_str(), path.display());
+        match install::read_settings(&path) {
+            Ok(None) => out.push(pass(format!("{label}: not present"))),
+            Err(e) => out.push(fail(
+                format!("{label}: {e}"),
+                "fix the file by hand (Claude Code ignores a settings file it cannot parse); \
+                 the position above points at the error",
+            )),
+            Ok(Some(doc)) => {
+                let entries = entries_of(&doc);
+                if entries.is_empty() {
+                    out.push(pass(format!("{label}: no posthook entry")));
+                }
+                for (command, matcher, timeout) in entries {
+                    let t = timeout.map_or_else(
+                        || String::from("no timeout (Claude Code's default, 600 s)"),
+                        |t| format!("timeout {} s", config::fmt_num(t)),
+                    );
+                    let text = format!(
+                        "{label}: posthook registered, matcher {:?}, {t}",
+                        matcher.as_deref().unwrap_or("(none: every tool)")
+                    );
+                    match timeout {
+                        Some(t) if t > 600.0 => out.push(warn(
+                            text,
+                            format!(
+                                "the timeout is in seconds: {} s is over {} minutes; \
+                                 `posthook install --scope {} --timeout 10` rewrites it",
+                                config::fmt_num(t),
+                                (t / 60.0) as u64,
+                                scope.as_str()
+                            ),
+                        )),
+                        _ => out.push(pass(text)),
+                    }
+                    found.push(Found {
+                        scope,
+                        command,
+                        timeout_s: timeout,
+                    });
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        out.push(fail(
+            String::from("posthook is not registered in any settings file"),
+            "run `posthook install` (this project) or `posthook install --scope user` (every \
+             project)",
+        ));
+    } else if found.len() > 1 {
+        let scopes: Vec<&str> = found.iter().map(|f| f.scope.as_str()).collect();
+        out.push(warn(
+            format!(
+                "posthook is registered {} times ({}): Claude Code runs every entry",
+                found.len(),
+                scopes.join(", ")
+            ),
+            "keep one: `posthook uninstall --scope SCOPE` for the others",
+        ));
+    }
+    found
+}
+
+fn entries_of(doc: &serde_json::Map<String, Value>) -> Vec<(String, Option<String>, Option<f64>)> {
+    let mut out = Vec::new();
+    let groups = doc
+        .get("hooks")
+        .and_then(|h| h.get("PostToolUse"))
+        .and_then(Value::as_array);
+    for g in groups.into_iter().flatten() {
+        let matcher = g.get("matcher").and_then(Value::as_str).map(str::to_owned);
+        for h in g
+            .get("hooks")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(c) = h.get("command").and_then(Value::as_str) else {
+                continue;
+            };
+            if install::is_posthook_command(c) {
+                let t = h.get("timeout").and_then(Value::as_f64);
+                out.push((c.to_string(), matcher.clone(), t));
+            }
+        }
+    }
+    out
+}
+
+fn command_check(f: &Found, project: &Path) -> Check {
+    let program = program_of(&f.command).replace("$CLAUDE_PROJECT_DIR", &project.to_string_lossy());
+    let path = PathBuf::from(&program);
+    let reinstall = format!(
+        "build posthook (`cargo build --release`) and run `target/release/posthook install --scope {}`",
+        f.scope.as_str()
+    );
+    if !path.is_absolute() {
+        return fail(
+            format!(
+                "command {program}: not an absolute path (breaks when Claude Code's cwd changes)"
+            ),
+            reinstall,
+        );
+    }
+    match std::fs::metadata(&path) {
+        Err(e) => fail(format!("command {program}: {e}"), reinstall),
+        Ok(m) if !m.is_file() => fail(format!("command {program}: not a file"), reinstall),
+        Ok(m) if m.permissions().mode() & 0o111 == 0 => fail(
+            format!("command {program}: not executable"),
+            format!("chmod +x {program}"),
+        ),
+        Ok(_) => {
+            let same = install::current_binary()
+                .ok()
+                .is_some_and(|me| std::fs::canonicalize(&path).is_ok_and(|p| p == me));
+            if same {
+                pass(format!("command {program}: executable (this binary)"))
+            } else {
+                pass(format!("command {program}: executable"))
+            }
+        }
+    }
+}
+
+fn state_dir_check(dir: Option<&Path>) -> Check {
+    let Some(dir) = dir else {
+        return fail(
+            String::from("state dir: none (no HOME, XDG_STATE_HOME or POSTHOOK_STATE_DIR)"),
+            "set HOME, or state_dir in ~/.config/posthook/config.json; without it posthook keeps \
+             no history and multi-call rules cannot fire",
+        );
+    };
+    let probe = dir.join(format!(".doctor-{}", std::process::id()));
+    // Created as the store creates it (0700), so running doctor first changes nothing.
+    let r = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .and_then(|()| std::fs::write(&probe, b"ok"));
+    let _ = std::fs::remove_file(&probe);
+    match r {
+        Ok(()) => pass(format!("state dir {}: writable", dir.display())),
+        Err(e) => fail(
+            format!("state dir {}: not writable: {e}", dir.display()),
+            format!(
+                "fix its permissions (`chmod u+rwx {}`) or set state_dir in the config",
+                dir.display()
+            ),
+        ),
+    }
+}
+
+fn config_check(r: &Resolved) -> Check {
+    if r.problems.is_empty() {
+        let read = r
+            .files
+            .iter()
+            .filter(|f| f.status == config::FileStatus::Read)
+            .count();
+        return pass(format!("config: valid ({read} file(s) read)"));
+    }
+    let first: Vec<String> = r.problems.iter().take(3).map(ToString::to_string).collect();
+    fail(
+        format!(
+            "config: {} problem(s): {}",
+            r.problems.len(),
+            first.join("; ")
+        ),
+        "run `posthook config check` and correct the values it names (meanwhile hook mode \
+         ignores them)",
+    )
+}
+
+/// Runs `command` as Claude Code would (`sh -c`, the payload on stdin) and checks the answer.
+fn event_check(f: &Found, project: &Path) -> Check {
+    let payload = json!({
+        "session_id": format!("posthook-doctor-{}", std::process::id()),
+        "transcript_path": "",
+        "cwd": project,
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": "rm -rf /", "description": "posthook doctor test event (not run)"},
+        "tool_response": {"stdout": "", "stderr": "", "interrupted": false},
+        "tool_use_id": "toolu_doctor"
+    })
+    .to_string();
+    let label = format!("test event through `{}`", f.command);
+    let tmp = std::env::temp_dir().join(format!("posthook-doctor-{}", std::process::id()));
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(&f.command)
+        .current_dir(project)
+        .env("CLAUDE_PROJECT_DIR", project)
+        // A throwaway state dir: the test event must not land in a real session's history.
+        .env("POSTHOOK_STATE_DIR", &tmp)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            return fail(
+                format!("{label}: cannot start sh: {e}"),
+                "check that /bin/sh exists",
+            )
+        }
+    };
+    let start = Instant::now();
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(payload.as_bytes());
+    }
+    let limit = Duration::from_secs_f64(f.timeout_s.unwrap_or(600.0).clamp(1.0, 60.0));
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if start.elapsed() >= limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(_) => break None,
+        }
+    };
+    let elapsed = start.elapsed();
+    let out = child.wait_with_output().ok();
+    let _ = std::fs::remove_dir_all(&tmp);
+    let Some(status) = status else {
+        return fail(
+            format!("{label}: no answer within {} s", limit.as_secs()),
+            "run the command by hand with a payload on stdin and look at POSTHOOK_LOG",
+        );
+    };
+    let (stdout, stderr) = out.map_or((String::new(), String::new()), |o| {
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    });
+    let ms = elapsed.as_millis();
+    let first_err = stderr.lines().next().unwrap_or("").to_string();
+    match status.code() {
+        Some(2) if stderr.starts_with("posthook [") => {
+            pass(format!("{label}: exit 2, feedback on stderr, {ms} ms"))
+        }
+        Some(0) if stdout.trim().is_empty() => pass(format!(
+            "{label}: exit 0, silent, {ms} ms (output quiet, or the rule is disabled)"
+        )),
+        Some(0) => match serde_json::from_str::<Value>(stdout.trim()) {
+            Ok(v) if v.pointer("/hookSpecificOutput/additionalContext").is_some() => pass(format!(
+                "{label}: exit 0, feedback as JSON on stdout, {ms} ms"
+            )),
+            _ => fail(
+                format!(
+                    "{label}: exit 0 but stdout is not hook JSON: {}",
+                    stdout.trim()
+                ),
+                "something else writes to stdout: check the command line in the settings",
+            ),
+        },
+        Some(127) => fail(
+            format!("{label}: command not found: {first_err}"),
+            "run `posthook install` again from the binary you want Claude Code to use",
+        ),
+        code => fail(
+            format!(
+                "{label}: exit {}: {first_err}",
+                code.map_or_else(|| "by signal".to_string(), |c| c.to_string())
+            ),
+            "Claude Code shows this as a hook error and Claude sees nothing; run the command \
+             by hand with a payload on stdin, and look at POSTHOOK_LOG",
+        ),
+    }
+}
+
+/// Runs every check.
+pub fn run(resolved: &Resolved) -> Vec<Check> {
+    let project = install::current_project_dir();
+    let home = install::home_dir();
+    let mut checks = Vec::new();
+    let found = settings_checks(&project, home.as_deref(), &mut checks);
+    let mut seen = Vec::new();
+    for f in &found {
+        if seen.contains(&f.command) {
+            continue;
+        }
+        seen.push(f.command.clone());
+        checks.push(command_check(f, &project));
+    }
+    checks.push(state_dir_check(resolved.config.state_dir.as_deref()));
+    checks.push(config_check(resolved));
+    let mut tried = Vec::new();
+    for f in &found {
+        if tried.contains(&f.command) {
+            continue;
+        }
+        tried.push(f.command.clone());
+        checks.push(event_check(f, &project));
+    }
+    checks
+}
+
+/// Renders the checks; the bool is true when none failed.
+pub fn to_text(checks: &[Check]) -> (String, bool) {
+    let mut out = String::new();
+    let mut failed = 0;
+    for c in checks {
+        let tag = match c.status {
+            Status::Pass => "PASS",
+            Status::Warn => "WARN",
+            Status::Fail => {
+                failed += 1;
+                "FAIL"
+            }
+        };
+        let _ = writeln!(out, "  {tag}  {}", c.text);
+        if let Some(fix) = &c.fix {
+            let _ = writeln!(out, "        fix: {fix}");
+        }
+    }
+    if failed == 0 {
+        let _ = writeln!(out, "  {} checks passed", checks.len());
+    } else {
+        let _ = writeln!(out, "  {failed} of {} checks failed", checks.len());
+    }
+    (out, failed == 0)
+}

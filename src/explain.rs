@@ -1,0 +1,493 @@
+//! `posthook explain`: why each rule fired or stayed silent on the last events of a session.
+//!
+//! Two sources. A transcript (`--transcript FILE`) is replayed in memory ([`crate::replay`]) and the
+//! last N events are explained one by one: per rule, whether its analyzer ran, whether the profile
+//! or the config switched it off, what it found, and what the guidance provider did with it
+//! (shown, held back by a cooldown, outranked), with the session's counters, the thresholds and the
+//! escalation level at that point. A stored session (`SESSION_ID`) keeps only compact facts, never
+//! the calls themselves, so it is explained from its counters and the guidance provider's memory:
+//! which rules fired and were shown, what cooldown is running, the escalation level.
+
+use crate::config::{fmt_num, known_thresholds};
+use crate::replay::{self, Step};
+use crate::runtime::RunStatus;
+use crate::store::StoredSession;
+use posthook_analyzers::builtin;
+use posthook_analyzers::guidance::{cooldown, Escalation};
+use posthook_analyzers::{History, Profile, Settings, Severity};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// `posthook explain` arguments.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+Examples:
+  posthook explain --transcript ~/.claude/projects/-home-me-proj/5f1c2d4e-0a.jsonl --last 5
+  posthook explain 5f1c2d4e-0a            # a stored session: counters, cooldowns, escalation
+  posthook --profile hive explain --transcript session.jsonl --json")]
+pub struct ExplainArgs {
+    /// A stored session id (as in the hook payload's session_id).
+    #[arg(required_unless_present = "transcript", conflicts_with = "transcript")]
+    pub session_id: Option<String>,
+    /// Replay this transcript and explain its last events instead.
+    #[arg(long, value_name = "FILE")]
+    pub transcript: Option<PathBuf>,
+    /// How many of the last events to explain.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub last: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What happened to one rule on one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleStatus {
+    /// The rule id.
+    pub rule: String,
+    /// The analyzer that emits it.
+    pub analyzer: String,
+    /// Whether it fired on this event.
+    pub fired: bool,
+    /// Whether its finding was the message Claude saw.
+    pub shown: bool,
+    /// Why, in words.
+    pub why: String,
+}
+
+/// One explained event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained {
+    /// Position in the replay.
+    pub n: usize,
+    /// Tool.
+    pub tool: String,
+    /// Command, path or description.
+    pub detail: String,
+    /// Whether the call failed.
+    pub failed: bool,
+    /// The message, if one was shown.
+    pub message: Option<String>,
+    /// What the guidance provider decided, in words.
+    pub outcome: String,
+    /// Every built-in rule.
+    pub rules: Vec<RuleStatus>,
+    /// The session's counters after the event.
+    pub counters: Value,
+    /// Guidance state in words: calls since the last message, escalation, cooldowns.
+    pub guidance: Vec<String>,
+}
+
+fn profile_reason(settings: &Settings, hive_seen: bool) -> String {
+    match settings.profile {
+        Profile::Default => String::from("off: a hive rule, and the profile is default"),
+        Profile::Auto if !hive_seen => String::from(
+            "off: a hive rule; profile auto turns it on once the session uses a mcp__zen__ or \
+             mcp__claude-flow__ tool, and this one has not",
+        ),
+        _ => String::from("off"),
+    }
+}
+
+fn thresholds_of(rule: &str, settings: &Settings) -> String {
+    let prefix = format!("{rule}.");
+    let parts: Vec<String> = known_thresholds()
+        .into_iter()
+        .filter(|(k, _, _)| k.starts_with(&prefix))
+        .map(|(k, d, _)| {
+            let v = settings.threshold(k, d);
+            let name = k.trim_start_matches(&prefix);
+            if (v - d).abs() > f64::EPSILON {
+                format!("{name} {} (default {})", fmt_num(v), fmt_num(d))
+            } else {
+                format!("{name} {}", fmt_num(v))
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" [thresholds: {}]", parts.join(", "))
+    }
+}
+
+fn silence_rule(step: &Step) -> Option<String> {
+    let rep = step.report.as_ref()?;
+    let v = serde_json::to_value(rep.silence.as_ref()?).ok()?;
+    v.as_object()?
+        .values()
+        .next()?
+        .get("rule")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Explains one replayed step (it must carry its history).
+pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
+    let empty = History::new();
+    let history = step.history.as_ref().unwrap_or(&empty);
+    let hive_seen = history.counters.hive_seen;
+    let mut rules = Vec::new();
+    let (outcome, message) = match (&step.report, &step.error) {
+        (_, Some(e)) => (format!("payload not readable: {e}"), None),
+        (None, None) => (String::from("not a PostToolUse call"), None),
+        (Some(rep), None) => match &rep.feedback {
+            Some(fb) => (
+                format!(
+                    "shown: {} ({}, escalation {}, {})",
+                    fb.rule,
+                    fb.severity.as_str(),
+                    fb.escalation.as_str(),
+                    if fb.blocking {
+                        "blocking: exit 2 in stderr mode"
+                    } else {
+                        "non-blocking context"
+                    }
+                ),
+                Some(fb.text.clone()),
+            ),
+            None => (format!("silent: {}", replay::silence_text(rep)), None),
+        },
+    };
+    let shown_rule = step
+        .report
+        .as_ref()
+        .and_then(|r| r.feedback.as_ref())
+        .map(|f| f.rule.clone());
+    let held_rule = silence_rule(step);
+    let winner = shown_rule.clone().or_else(|| held_rule.clone());
+    for spec in builtin::registry() {
+        let timing = step
+            .report
+            .as_ref()
+            .and_then(|r| r.timings.analyzers.iter().find(|t| t.name == spec.name));
+        for &rule in spec.rules {
+            let finding = step
+                .report
+                .as_ref()
+                .and_then(|r| r.findings.iter().find(|f| f.rule == rule));
+            let fired = finding.is_some();
+            let shown = shown_rule.as_deref() == Some(rule);
+            let why = if settings.disabled.contains(rule) {
+                String::from("disabled by configuration")
+            } else if !settings.rule_enabled(rule, hive_seen) {
+                profile_reason(settings, hive_seen)
+            } else {
+                match (timing.map(|t| t.status), finding) {
+                    (None, _) => format!("not run: its analyzer does not apply to {}", step.tool),
+                    (Some(RunStatus::SkippedBudget), _) => {
+                        String::from("not run: the time budget was used up before its turn")
+                    }
+                    (Some(RunStatus::Panicked), _) => {
+                        String::from("its analyzer panicked; findings dropped")
+                    }
+                    (Some(RunStatus::Ran), None) => String::from("ran: nothing found"),
+                    (Some(RunStatus::Ran), Some(f)) => {
+                        let head = format!(
+                            "fired: {} (priority {}): {}",
+                            f.severity.as_str(),
+                            f.priority,
+                            f.headline
+                        );
+                        if shown {
+                            format!("{head}; shown")
+                        } else if f.severity == Severity::None {
+                            format!("{head}; informational, never shown on its own")
+                        } else if held_rule.as_deref() == Some(rule) {
+                            let rep = step.report.as_ref().map(replay::silence_text);
+                            format!("{head}; {}", rep.unwrap_or_default())
+                        } else if let Some(w) = &winner {
+                            format!("{head}; not chosen: {w} ranked higher")
+                        } else {
+                            head
+                        }
+                    }
+                }
+            };
+            rules.push(RuleStatus {
+                rule: rule.to_string(),
+                analyzer: spec.name.to_string(),
+                fired,
+                shown,
+                why: format!("{why}{}", thresholds_of(rule, settings)),
+            });
+        }
+    }
+    Explained {
+        n: step.n,
+        tool: step.tool.clone(),
+        detail: step.detail.clone(),
+        failed: step.failed,
+        message,
+        outcome,
+        rules,
+        counters: counters_json(history),
+        guidance: guidance_lines(history),
+    }
+}
+
+fn counters_json(h: &History) -> Value {
+    let mut v = serde_json::to_value(&h.counters).unwrap_or(Value::Null);
+    if let Some(m) = v.as_object_mut() {
+        m.remove("per_tool");
+    }
+    v["events_total"] = json!(h.events_total);
+    v
+}
+
+/// The guidance provider's state in words: calls since the last message, escalation, the cooldown
+/// of each severity, and each rule's memory.
+pub fn guidance_lines(h: &History) -> Vec<String> {
+    let g = &h.guidance;
+    let mut out = Vec::new();
+    let since = if g.last_shown_at == 0 {
+        None
+    } else {
+        Some(h.events_total.saturating_sub(g.last_shown_at))
+    };
+    match (since, &g.last_rule) {
+        (Some(s), Some(rule)) => out.push(format!(
+            "last message: {rule}, {s} call(s) ago (at event {})",
+            g.last_shown_at
+        )),
+        _ => out.push(String::from("no message shown yet in this session")),
+    }
+    let level = Escalation::from_ignored(g.ignored);
+    out.push(format!(
+        "escalation: {} ({} message(s) in a row ignored; firm from 1, urgent from 3, emergency \
+         from 5)",
+        level.as_str(),
+        g.ignored
+    ));
+    let cds: Vec<String> = [Severity::Minor, Severity::Moderate, Severity::Major]
+        .into_iter()
+        .map(|s| {
+            let need = cooldown(s);
+            match since {
+                Some(x) if x < need => format!("{} {need} ({} to go)", s.as_str(), need - x),
+                _ => format!("{} {need} (open)", s.as_str()),
+            }
+        })
+        .collect();
+    out.push(format!(
+        "cooldowns in calls: {}; critical always passes",
+        cds.join(", ")
+    ));
+    for (rule, m) in &g.rules {
+        let fields = serde_json::to_value(m).unwrap_or(Value::Null);
+        let parts: Vec<String> = fields
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| format!("{k} {v}")).collect())
+            .unwrap_or_default();
+        out.push(format!("rule {rule}: {}", parts.join(", ")));
+    }
+    out
+}
+
+/// Renders explained steps as text.
+pub fn steps_text(steps: &[Explained], settings: &Settings) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "profile {}{}",
+        settings.profile.as_str(),
+        if settings.disabled.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", disabled: {}",
+                settings
+                    .disabled
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    for e in steps {
+        let _ = writeln!(
+            out,
+            "\n#{} {} {}{}",
+            e.n,
+            e.tool,
+            e.detail,
+            if e.failed { " (failed)" } else { "" }
+        );
+        let _ = writeln!(out, "  {}", e.outcome);
+        if let Some(m) = &e.message {
+            for line in m.lines() {
+                let _ = writeln!(out, "    | {line}");
+            }
+        }
+        let _ = writeln!(out, "  rules:");
+        for r in &e.rules {
+            let _ = writeln!(out, "    {:<22} {}", r.rule, r.why);
+        }
+        let counters: Vec<String> = e
+            .counters
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| format!("{k} {v}")).collect())
+            .unwrap_or_default();
+        let _ = writeln!(out, "  counters: {}", counters.join(", "));
+        for g in &e.guidance {
+            let _ = writeln!(out, "  {g}");
+        }
+    }
+    out
+}
+
+/// Explains the last `last` events of a transcript.
+pub fn from_transcript(r: &replay::Replay, last: usize) -> Vec<Explained> {
+    let skip = r.steps.len().saturating_sub(last);
+    r.steps[skip..]
+        .iter()
+        .map(|s| explain_step(s, &r.settings))
+        .collect()
+}
+
+/// Explains a stored session from its compact state.
+pub fn stored_text(s: &StoredSession, settings: &Settings, last: usize) -> String {
+    let h = &s.history;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "session {} ({} events; state {})",
+        s.session_id,
+        h.events_total,
+        s.path.display()
+    );
+    let _ = writeln!(
+        out,
+        "The store keeps compact facts, not the calls: this explains the state the next call will \
+         meet. For a call-by-call account, replay the transcript: posthook explain --transcript \
+         FILE"
+    );
+    let _ = writeln!(
+        out,
+        "\nlast {} call(s), oldest first:",
+        last.min(h.recent.len())
+    );
+    let skip = h.recent.len().saturating_sub(last);
+    let first_n = h.events_total - h.recent.len() as u64;
+    for (i, f) in h.recent.iter().enumerate().skip(skip) {
+        let detail = f.cmd.as_deref().or(f.path.as_deref()).unwrap_or("");
+        let _ = writeln!(
+            out,
+            "  #{:<5} {:<12} {:<4} {}",
+            first_n + i as u64 + 1,
+            f.tool,
+            if f.ok { "ok" } else { "FAIL" },
+            detail
+        );
+    }
+    let c = counters_json(h);
+    let counters: Vec<String> = c
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| format!("{k} {v}")).collect())
+        .unwrap_or_default();
+    let _ = writeln!(out, "\ncounters: {}", counters.join(", "));
+    let _ = writeln!(out, "guidance:");
+    for g in guidance_lines(h) {
+        let _ = writeln!(out, "  {g}");
+    }
+    let _ = writeln!(out, "rules (profile {}):", settings.profile.as_str());
+    for rule in builtin::rule_ids() {
+        let memory = h.guidance.rules.get(rule);
+        let state = if settings.disabled.contains(rule) {
+            String::from("disabled by configuration")
+        } else if !settings.rule_enabled(rule, h.counters.hive_seen) {
+            profile_reason(settings, h.counters.hive_seen)
+        } else {
+            match memory {
+                Some(m) => format!("on; fired {} time(s), shown {}", m.fired, m.shown),
+                None => String::from("on; has not fired in this session"),
+            }
+        };
+        let _ = writeln!(out, "  {rule:<22} {state}{}", thresholds_of(rule, settings));
+    }
+    out
+}
+
+/// A stored session as JSON.
+pub fn stored_json(s: &StoredSession, settings: &Settings) -> Value {
+    let h = &s.history;
+    let rules: Vec<Value> = builtin::rule_ids()
+        .into_iter()
+        .map(|rule| {
+            json!({
+                "rule": rule,
+                "enabled": settings.rule_enabled(rule, h.counters.hive_seen),
+                "memory": h.guidance.rules.get(rule),
+            })
+        })
+        .collect();
+    json!({
+        "session_id": s.session_id,
+        "events_total": h.events_total,
+        "counters": counters_json(h),
+        "guidance": guidance_lines(h),
+        "rules": rules,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::OutputMode;
+    use std::time::Duration;
+
+    #[test]
+    fn explains_fired_silent_and_off_rules() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let p = t.path().join("s.jsonl");
+        let mut text = String::new();
+        for (i, cmd) in ["ls", "rm -rf /", "ls"].iter().enumerate() {
+            text.push_str(&format!(
+                "{{\"type\":\"assistant\",\"sessionId\":\"s\",\"message\":{{\"content\":[{{\"type\":\"tool_use\",\"id\":\"t{i}\",\"name\":\"Bash\",\"input\":{{\"command\":\"{cmd}\"}}}}]}}}}\n\
+                 {{\"type\":\"user\",\"sessionId\":\"s\",\"timestamp\":\"2026-02-10T21:12:0{i}.000Z\",\"message\":{{\"content\":[{{\"type\":\"tool_result\",\"tool_use_id\":\"t{i}\",\"content\":\"\"}}]}},\"toolUseResult\":{{\"stdout\":\"\"}}}}\n"
+            ));
+        }
+        std::fs::write(&p, text).expect("write");
+        let r = replay::replay(
+            &[p],
+            Settings::default(),
+            OutputMode::Stderr,
+            Duration::from_secs(10),
+            2,
+        )
+        .expect("replay");
+        let ex = from_transcript(&r, 2);
+        assert_eq!(ex.len(), 2);
+        let rm = &ex[0];
+        assert_eq!(rm.n, 2);
+        assert!(
+            rm.outcome.starts_with("shown: exec-safety"),
+            "{}",
+            rm.outcome
+        );
+        let status = |e: &Explained, rule: &str| {
+            e.rules
+                .iter()
+                .find(|r| r.rule == rule)
+                .map(|r| r.why.clone())
+                .expect("rule listed")
+        };
+        assert!(
+            status(rm, "exec-safety").contains("; shown"),
+            "{}",
+            status(rm, "exec-safety")
+        );
+        assert!(status(rm, "native-overuse").starts_with("off: a hive rule"));
+        assert!(status(&ex[1], "exec-safety").starts_with("ran: nothing found"));
+        assert!(
+            ex[1].guidance[0].contains("1 call(s) ago"),
+            "{:?}",
+            ex[1].guidance
+        );
+        let text = steps_text(&ex, &r.settings);
+        assert!(text.contains("#3 Bash ls"), "{text}");
+    }
+}

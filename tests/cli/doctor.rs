@@ -1,0 +1,101 @@
+//! `posthook doctor` in temp HOME and project dirs.
+
+use crate::support::Sandbox;
+use std::fs;
+
+#[test]
+fn not_installed_fails_with_the_fix() {
+    let sb = Sandbox::new();
+    sb.home();
+    let d = sb.in_project(&["doctor"]).run().expect_code(1);
+    let out = d.stdout();
+    assert!(
+        out.contains("FAIL  posthook is not registered in any settings file"),
+        "{out}"
+    );
+    assert!(out.contains("fix: run `posthook install`"), "{out}");
+}
+
+#[test]
+fn installed_hook_passes_every_check() {
+    let sb = Sandbox::new();
+    sb.home();
+    sb.in_project(&["install"]).run().expect_code(0);
+    let d = sb.in_project(&["doctor"]).run().expect_code(0);
+    let out = d.stdout();
+    assert!(!out.contains("FAIL"), "{out}");
+    assert!(
+        out.contains("posthook registered, matcher \"*\", timeout 10 s"),
+        "{out}"
+    );
+    assert!(out.contains("executable (this binary)"), "{out}");
+    assert!(out.contains("PASS  test event through"), "{out}");
+    assert!(out.contains("exit 2, feedback on stderr"), "{out}");
+    assert!(
+        out.contains("state dir") && out.contains("writable"),
+        "{out}"
+    );
+    // The test event went to a throwaway state dir, not the user's.
+    assert!(sb.state_files().is_empty(), "{:?}", sb.state_files());
+}
+
+#[test]
+fn json_output_mode_is_recognized() {
+    let sb = Sandbox::new();
+    sb.home();
+    sb.in_project(&["install", "--scope", "user", "--output", "json"])
+        .run()
+        .expect_code(0);
+    let d = sb.in_project(&["doctor"]).run().expect_code(0);
+    assert!(
+        d.stdout().contains("exit 0, feedback as JSON on stdout"),
+        "{}",
+        d.stdout()
+    );
+}
+
+#[test]
+fn broken_entries_and_config_fail_with_fixes() {
+    let sb = Sandbox::new();
+    sb.home();
+    let settings = sb.project().join(".claude/settings.json");
+    fs::write(
+        &settings,
+        r#"{"hooks": {"PostToolUse": [{"matcher": "*", "hooks": [{"type": "command", "command": "/nonexistent/bin/posthook", "timeout": 60000}]}]}}"#,
+    )
+    .expect("write");
+    fs::write(
+        sb.project().join(".claude/posthook.json"),
+        r#"{"profil": "hive"}"#,
+    )
+    .expect("write");
+    let d = sb.in_project(&["doctor"]).run().expect_code(1);
+    let out = d.stdout();
+    assert!(
+        out.contains("WARN") && out.contains("the timeout is in seconds"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL  command /nonexistent/bin/posthook"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL  config: 1 problem(s)") && out.contains("profil: unknown key"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL  test event through"), "{out}");
+    assert!(
+        out.lines()
+            .filter(|l| l.trim_start().starts_with("fix:"))
+            .count()
+            >= 4,
+        "{out}"
+    );
+
+    // Malformed settings: reported with the position, not fatal to the other checks.
+    fs::write(&settings, "{\"hooks\": ").expect("write");
+    let d = sb.in_project(&["doctor"]).run().expect_code(1);
+    let out = d.stdout();
+    assert!(out.contains("is not valid JSON (line 1"), "{out}");
+    assert!(out.contains("state dir"), "{out}");
+}

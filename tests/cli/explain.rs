@@ -1,0 +1,90 @@
+//! `posthook explain`: a stored session from its compact state, a transcript call by call.
+
+use crate::support::{post, transcripts_dir, Sandbox};
+use serde_json::{json, Value};
+
+#[test]
+fn explains_a_stored_session() {
+    let sb = Sandbox::new();
+    sb.hook(
+        &[],
+        post("s1", "Read", json!({"file_path": "/tmp/project/a.rs"})),
+    )
+    .expect_code(0);
+    sb.hook(&[], post("s1", "Bash", json!({"command": "rm -rf /"})))
+        .expect_code(2);
+    sb.hook(&[], post("s1", "Bash", json!({"command": "ls"})))
+        .expect_code(0);
+    let d = sb.cmd(&["explain", "s1"]).run().expect_code(0);
+    let out = d.stdout();
+    assert!(out.contains("session s1 (3 events"), "{out}");
+    assert!(
+        out.contains("last message: exec-safety, 1 call(s) ago (at event 2)"),
+        "{out}"
+    );
+    assert!(out.contains("escalation: gentle"), "{out}");
+    assert!(
+        out.contains("exec-safety            on; fired 1 time(s), shown 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("native-overuse         off: a hive rule"),
+        "{out}"
+    );
+    // The profile changes what is on.
+    let d = sb
+        .cmd(&["--profile", "hive", "explain", "s1", "--json"])
+        .run()
+        .expect_code(0);
+    let v: Value = serde_json::from_str(&d.stdout()).expect("json");
+    assert_eq!(v["events_total"], 3);
+    let native = v["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["rule"] == "native-overuse")
+        .cloned()
+        .expect("listed");
+    assert_eq!(native["enabled"], true);
+    // An unknown session is an error naming it.
+    let d = sb.cmd(&["explain", "nope"]).run().expect_code(1);
+    assert!(
+        d.stderr().contains("no stored session 'nope'"),
+        "{}",
+        d.stderr()
+    );
+}
+
+#[test]
+fn explains_the_last_events_of_a_transcript() {
+    let sb = Sandbox::new();
+    let f = transcripts_dir().join("spotter__258c7280-ae70-4798-800f-63464d01a85d.jsonl");
+    let d = sb
+        .cmd(&[
+            "explain",
+            "--transcript",
+            f.to_str().expect("utf8"),
+            "--last",
+            "3",
+            "--json",
+        ])
+        .run()
+        .expect_code(0);
+    let v: Value = serde_json::from_str(&d.stdout()).expect("json");
+    let steps = v.as_array().expect("array of steps");
+    assert_eq!(steps.len(), 3);
+    let rules = steps[0]["rules"].as_array().expect("rules");
+    assert!(
+        rules.iter().any(|r| r["rule"] == "exec-safety"),
+        "{rules:?}"
+    );
+    for s in steps {
+        for r in s["rules"].as_array().expect("rules") {
+            assert!(!r["why"].as_str().unwrap_or("").is_empty(), "{r}");
+        }
+        assert!(s["counters"]["events_total"].as_u64().is_some(), "{s}");
+    }
+    let last_n = steps[2]["n"].as_u64().expect("n");
+    assert_eq!(steps[0]["n"].as_u64(), Some(last_n - 2));
+    assert!(sb.state_files().is_empty(), "explain keeps no state");
+}
