@@ -46,26 +46,13 @@ const LOG_LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
 
 /// Every threshold key the built-in analyzers read, with its default and meaning.
 ///
-/// The one place config validation, `config show` and `explain` learn the keys from. These are
-/// the keys `builtin::NativeOveruse` reads (the only built-in analyzer with thresholds so far).
+/// The one place config validation, `config show` and `explain` learn the keys from; the list
+/// itself is declared by the analyzers ([`builtin::thresholds`]).
 pub fn known_thresholds() -> Vec<(&'static str, f64, &'static str)> {
-    vec![
-        (
-            "native-overuse.minor",
-            3.0,
-            "native calls in a row for a minor finding",
-        ),
-        (
-            "native-overuse.moderate",
-            5.0,
-            "native calls in a row for a moderate finding",
-        ),
-        (
-            "native-overuse.major",
-            7.0,
-            "native calls in a row from which findings are major",
-        ),
-    ]
+    builtin::thresholds()
+        .iter()
+        .map(|t| (t.key, t.default, t.description))
+        .collect()
 }
 
 /// Every rule id that can be disabled.

@@ -123,6 +123,8 @@ struct Wire<'a> {
     tool_input: Option<&'a RawValue>,
     #[serde(borrow, default)]
     tool_response: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    timestamp_ms: Option<&'a RawValue>,
 }
 
 /// The few fields of an object-shaped `tool_response` that say whether the call failed. Every
@@ -214,6 +216,12 @@ fn opt_string(raw: Option<&RawValue>) -> Option<String> {
 }
 
 /// Parses one hook payload. `now_ms` stamps the call; `project_dir` is `CLAUDE_PROJECT_DIR`.
+///
+/// A payload may carry `timestamp_ms` (an integer, ms since the Unix epoch): then the call is
+/// stamped with it instead of `now_ms`. Claude Code does not send it; it is for replaying recorded
+/// sessions and for tests, so that the gaps between calls (which tell parallel calls from
+/// sequential turns) are the recorded ones and not those of the replay. A value that is not a
+/// non-negative integer is ignored (the clock is used), so the field can never break a payload.
 pub fn parse(
     bytes: &[u8],
     now_ms: u64,
@@ -286,7 +294,10 @@ pub fn parse(
                 failed: summary.error.is_some(),
                 error: summary.error,
                 response_len: summary.len,
-                ts_ms: now_ms,
+                ts_ms: wire
+                    .timestamp_ms
+                    .and_then(|r| r.get().parse::<u64>().ok())
+                    .unwrap_or(now_ms),
                 cwd: cwd.clone(),
                 project_dir: project_dir.map(str::to_owned),
             })
@@ -378,6 +389,20 @@ mod tests {
             parse(b"{\"a\":\"\xff\"}", 0, None),
             Err(InputError::NotUtf8 { offset: 6 })
         );
+    }
+
+    #[test]
+    fn payload_timestamp_overrides_the_clock() {
+        let h = p(
+            r#"{"hook_event_name":"PostToolUse","tool_name":"Read","timestamp_ms":1700000000123}"#,
+        )
+        .expect("parses");
+        assert_eq!(h.call.map(|c| c.ts_ms), Some(1_700_000_000_123));
+        let h = p(r#"{"hook_event_name":"PostToolUse","tool_name":"Read"}"#).expect("parses");
+        assert_eq!(h.call.map(|c| c.ts_ms), Some(1), "the clock otherwise");
+        let h = p(r#"{"hook_event_name":"PostToolUse","tool_name":"Read","timestamp_ms":"soon"}"#)
+            .expect("an odd value is ignored");
+        assert_eq!(h.call.map(|c| c.ts_ms), Some(1));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The [`Analyzer`] trait and what an analyzer sees.
 
-use crate::{Fact, Finding, History, Settings, ToolCall};
+use crate::{Fact, Finding, History, Settings, Threshold, ToolCall};
 
 /// Memoizes pure classifications of strings (a command's safety flags, a path's class, ...).
 ///
@@ -61,6 +61,21 @@ impl Context<'_> {
     /// A threshold from the settings, `default` when not configured.
     pub fn threshold(&self, key: &str, default: f64) -> f64 {
         self.settings.threshold(key, default)
+    }
+
+    /// A declared [`Threshold`], as configured (or its default).
+    pub fn limit(&self, t: &Threshold) -> f64 {
+        self.settings.threshold(t.key, t.default)
+    }
+
+    /// A declared [`Threshold`] as a count (negative values read as 0).
+    pub fn count(&self, t: &Threshold) -> u64 {
+        let v = self.limit(t);
+        if v.is_finite() && v > 0.0 {
+            v as u64
+        } else {
+            0
+        }
     }
 }
 

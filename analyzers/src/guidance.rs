@@ -57,8 +57,16 @@ pub struct RuleMemory {
     pub fired: u32,
     /// Times it was shown.
     pub shown: u32,
-    /// Times in a row it fired but was held back by a cooldown.
+    /// Times it fired since it was last shown (since the session began if never shown).
+    pub fired_since_shown: u32,
+    /// Calls in a row on which it fired but was not shown.
     pub suppressed_streak: u32,
+    /// `events_total` when it was last shown (0: never).
+    pub shown_at: u64,
+    /// Whether it fired again within its cooldown after it was last shown: that message was ignored.
+    pub refired: bool,
+    /// Its messages in a row that were ignored, counted when the next one is shown.
+    pub ignored: u32,
 }
 
 /// The guidance provider's persisted state.
@@ -67,11 +75,11 @@ pub struct RuleMemory {
 pub struct GuidanceState {
     /// `events_total` when the last message was shown (0: never).
     pub last_shown_at: u64,
-    /// Hash of the last message text.
+    /// Hash of the last message's core (rule, level, headline, observation).
     pub last_hash: u64,
     /// Rule of the last message.
     pub last_rule: Option<String>,
-    /// Consecutive messages whose problem persisted (the same rule fired again after it).
+    /// The escalation count of the last message: its rule's ignored messages in a row.
     pub ignored: u32,
     /// Per-rule memory.
     pub rules: BTreeMap<String, RuleMemory>,
@@ -124,7 +132,29 @@ pub fn cooldown(severity: Severity) -> u64 {
     }
 }
 
+/// Times a major finding must have fired since it was last shown to pass its cooldown.
+pub const MAJOR_PERSISTS: u32 = 3;
+/// Calls in a row a moderate or major finding must have been held back to pass its cooldown.
+pub const SUPPRESSED_PASSES: u32 = 3;
+
 /// Chooses the message for this call, updating `history.guidance`. `findings` may be in any order.
+///
+/// The candidates are tried from the highest priority down (ties: higher severity); the first that
+/// passes its gate is shown:
+/// - cooldown: calls since the last message >= the severity's cooldown (minor 8, moderate 5,
+///   major 3, critical 1); critical always passes; a major finding that fired [`MAJOR_PERSISTS`]
+///   times since it was last shown passes (a persisting serious problem); a moderate or major
+///   finding held back [`SUPPRESSED_PASSES`] calls in a row passes;
+/// - repeat: its text (without the context lines) differs from the previous message.
+///
+/// Trying the next candidate when the best is held back keeps one persistent high-priority rule
+/// from starving every other rule (it would otherwise win every call and be held every call).
+///
+/// Escalation counts consecutive ignored messages of the rule being shown: a message counts as
+/// ignored when its rule fired again within its severity's cooldown after it (the problem went on
+/// right away); a rule that stays quiet for that long starts over at gentle. Counting per rule keeps
+/// an unrelated first notice from arriving as a "reminder". (The original reset its counter before
+/// reading it, so it never left the gentle level.)
 pub fn decide(
     findings: &[Finding],
     call: &ToolCall,
@@ -133,70 +163,102 @@ pub fn decide(
     let now = history.events_total;
     let state = &mut history.guidance;
 
-    // Escalation bookkeeping: did the problem of the last message persist?
-    if let Some(last) = &state.last_rule {
-        if findings.iter().any(|f| &f.rule == last) {
-            state.ignored += 1;
-        } else if state.last_shown_at + 1 == now || !findings.is_empty() {
-            // Moved on: the next call after a message did not repeat its problem.
-            state.ignored = 0;
+    // Per-rule bookkeeping. A rule that did not fire on this call ends its suppressed streak.
+    for (rule, memory) in state.rules.iter_mut() {
+        if !findings.iter().any(|f| f.rule == rule.as_str()) {
+            memory.suppressed_streak = 0;
         }
     }
     for f in findings {
-        state.rules.entry(f.rule.to_string()).or_default().fired += 1;
+        let memory = match state.rules.get_mut(f.rule.as_ref()) {
+            Some(m) => m,
+            None => state.rules.entry(f.rule.to_string()).or_default(),
+        };
+        memory.fired += 1;
+        memory.fired_since_shown += 1;
+        if memory.shown_at > 0 && now.saturating_sub(memory.shown_at) <= cooldown(f.severity) {
+            memory.refired = true;
+        }
     }
 
-    let Some(best) = findings
+    let mut order: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.severity > Severity::None)
-        .max_by_key(|f| (f.priority, f.severity))
-    else {
+        .collect();
+    if order.is_empty() {
         return Err(Silence::NoFindings);
-    };
+    }
+    order.sort_by_key(|f| std::cmp::Reverse((f.priority, f.severity)));
 
     let since = if state.last_shown_at == 0 {
         u64::MAX
     } else {
-        now - state.last_shown_at
+        now.saturating_sub(state.last_shown_at)
     };
-    let needed = cooldown(best.severity);
-    let memory = state.rules.entry(best.rule.to_string()).or_default();
-    let passes = best.severity == Severity::Critical
-        || since >= needed
-        || (best.severity == Severity::Major && memory.fired >= 3)
-        || (best.severity >= Severity::Moderate && memory.suppressed_streak >= 3);
-    if !passes {
-        memory.suppressed_streak += 1;
-        return Err(Silence::Cooldown {
-            rule: best.rule.to_string(),
-            since,
-            needed,
-        });
+    let mut first_silence = None;
+    let mut chosen = None;
+    for f in &order {
+        let memory = state
+            .rules
+            .get(f.rule.as_ref())
+            .cloned()
+            .unwrap_or_default();
+        let ignored = if memory.refired {
+            memory.ignored + 1
+        } else {
+            0
+        };
+        let escalation = Escalation::from_ignored(ignored);
+        let needed = cooldown(f.severity);
+        let passes = f.severity == Severity::Critical
+            || since >= needed
+            || (f.severity == Severity::Major && memory.fired_since_shown >= MAJOR_PERSISTS)
+            || (f.severity >= Severity::Moderate && memory.suppressed_streak >= SUPPRESSED_PASSES);
+        if !passes {
+            first_silence.get_or_insert(Silence::Cooldown {
+                rule: f.rule.to_string(),
+                since,
+                needed,
+            });
+            continue;
+        }
+        let hash = core_hash(f, escalation, ignored);
+        if hash == state.last_hash {
+            first_silence.get_or_insert(Silence::Repeat {
+                rule: f.rule.to_string(),
+            });
+            continue;
+        }
+        chosen = Some((*f, hash, ignored, escalation));
+        break;
     }
 
-    let escalation = Escalation::from_ignored(state.ignored);
-    let text = render(best, escalation, call, history);
-    // The context lines always differ; "the same message" means the same rule saying the same thing.
-    let core = format!(
-        "{}\0{}\0{}\0{}",
-        best.rule,
-        escalation.as_str(),
-        best.headline,
-        best.observed
-    );
-    let hash = fnv1a64(core.as_bytes());
-    let state = &mut history.guidance;
-    if hash == state.last_hash {
-        return Err(Silence::Repeat {
-            rule: best.rule.to_string(),
-        });
+    // Every finding not shown was held back once more.
+    let shown_rule = chosen.map(|(f, ..)| f.rule.as_ref());
+    for f in findings {
+        if Some(f.rule.as_ref()) != shown_rule {
+            if let Some(m) = state.rules.get_mut(f.rule.as_ref()) {
+                m.suppressed_streak += 1;
+            }
+        }
     }
-    let memory = state.rules.entry(best.rule.to_string()).or_default();
-    memory.suppressed_streak = 0;
-    memory.shown += 1;
+
+    let Some((best, hash, ignored, escalation)) = chosen else {
+        return Err(first_silence.unwrap_or(Silence::NoFindings));
+    };
+    if let Some(m) = state.rules.get_mut(best.rule.as_ref()) {
+        m.suppressed_streak = 0;
+        m.fired_since_shown = 0;
+        m.shown += 1;
+        m.shown_at = now;
+        m.refired = false;
+        m.ignored = ignored;
+    }
+    state.ignored = ignored;
     state.last_hash = hash;
     state.last_shown_at = now;
     state.last_rule = Some(best.rule.to_string());
+    let text = render(best, escalation, ignored, call, history);
     let blocking = best.severity == Severity::Critical
         || escalation == Escalation::Emergency
         || (best.severity == Severity::Major && best.priority >= 70);
@@ -209,23 +271,53 @@ pub fn decide(
     })
 }
 
-fn render(f: &Finding, level: Escalation, call: &ToolCall, history: &History) -> String {
-    let prefix = match level {
-        Escalation::Gentle => "",
-        Escalation::Firm => "Reminder: ",
-        Escalation::Urgent => "Important: ",
-        Escalation::Emergency => "Stop and fix this first: ",
+/// "The same message" is the same rule saying the same thing at the same level with the same count
+/// of unheeded notices: the context lines always differ and do not count.
+fn core_hash(f: &Finding, level: Escalation, ignored: u32) -> u64 {
+    let mut h = fnv1a64(f.rule.as_bytes()) ^ u64::from(ignored);
+    for part in [level.as_str(), &f.headline, &f.observed] {
+        h ^= fnv1a64(part.as_bytes());
+        h = h.rotate_left(17).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn render(
+    f: &Finding,
+    level: Escalation,
+    ignored: u32,
+    call: &ToolCall,
+    history: &History,
+) -> String {
+    let (prefix, next) = match level {
+        Escalation::Gentle => ("", "Next"),
+        Escalation::Firm => ("reminder: ", "Next"),
+        Escalation::Urgent => ("still unresolved: ", "Do this next"),
+        Escalation::Emergency => ("stop: ", "Before any other step"),
     };
-    let mut s = String::with_capacity(256);
+    let mut s = String::with_capacity(384);
     let _ = write!(s, "posthook [{}] {prefix}{}", f.rule, f.headline);
     if !f.observed.is_empty() {
         let _ = write!(s, "\n{}", f.observed);
     }
-    if !f.next_step.is_empty() {
-        let _ = write!(s, "\nNext: {}", f.next_step);
+    if ignored > 0 {
+        let _ = write!(
+            s,
+            " The last {} notice{} in a row went unheeded.",
+            ignored,
+            if ignored == 1 { "" } else { "s" }
+        );
     }
-    let recent = history.last_tools(5).join(" → ");
-    let _ = write!(s, "\nContext: last tool {}; recent {}", call.tool, recent);
+    if !f.next_step.is_empty() {
+        let _ = write!(s, "\n{next}: {}", f.next_step);
+    }
+    let _ = write!(s, "\nContext: last tool {}; recent ", call.tool);
+    for (i, t) in history.last_tools(5).iter().enumerate() {
+        if i > 0 {
+            s.push_str(" > ");
+        }
+        s.push_str(t);
+    }
     if let Some(cmd) = call.command() {
         let _ = write!(s, "; command `{}`", truncate_chars(cmd.trim(), 50));
     } else if let Some(p) = call.path() {
@@ -297,25 +389,147 @@ mod tests {
     }
 
     #[test]
-    fn escalation_grows_when_ignored() {
+    fn escalation_really_escalates_and_blocks_at_emergency() {
         let mut h = History::new();
         let mut levels = Vec::new();
-        for _ in 0..12 {
-            if let Ok(fb) = step(&mut h, &[finding("r", Severity::Critical, 90)]) {
-                levels.push(fb.escalation);
-            }
+        for _ in 0..6 {
+            let fb =
+                step(&mut h, &[finding("r", Severity::Critical, 90)]).expect("critical passes");
+            levels.push(fb.escalation);
         }
-        assert_eq!(levels.first(), Some(&Escalation::Gentle));
-        assert_eq!(levels.last(), Some(&Escalation::Emergency));
-        assert!(levels.windows(2).all(|w| w[0] <= w[1]));
+        use Escalation::*;
+        assert_eq!(levels, vec![Gentle, Firm, Firm, Urgent, Urgent, Emergency]);
+        // A moderate finding that persists on every call: shown whenever its gates open.
+        let mut h = History::new();
+        let shown: Vec<Feedback> = (0..60)
+            .filter_map(|_| step(&mut h, &[finding("m", Severity::Moderate, 40)]).ok())
+            .collect();
+        let levels: Vec<Escalation> = shown.iter().map(|f| f.escalation).collect();
+        assert_eq!(levels[..6], [Gentle, Firm, Firm, Urgent, Urgent, Emergency]);
+        assert!(!shown[4].blocking);
+        let fb = &shown[5];
+        assert!(fb.blocking, "emergency blocks even a moderate finding");
+        assert!(
+            fb.text.starts_with("posthook [m] stop: something"),
+            "{}",
+            fb.text
+        );
+        assert!(
+            fb.text
+                .contains("The last 5 notices in a row went unheeded."),
+            "{}",
+            fb.text
+        );
     }
 
     #[test]
-    fn escalation_thresholds() {
-        assert_eq!(Escalation::from_ignored(0), Escalation::Gentle);
-        assert_eq!(Escalation::from_ignored(1), Escalation::Firm);
-        assert_eq!(Escalation::from_ignored(3), Escalation::Urgent);
-        assert_eq!(Escalation::from_ignored(5), Escalation::Emergency);
+    fn moving_on_resets_the_escalation() {
+        let mut h = History::new();
+        step(&mut h, &[finding("a", Severity::Critical, 90)]).expect("shown");
+        let fb = step(&mut h, &[finding("a", Severity::Critical, 90)]).expect("shown");
+        assert_eq!(fb.escalation, Escalation::Firm);
+        // "a" stops firing: the firm message was heeded
+        step(&mut h, &[]).expect_err("nothing");
+        let fb = step(&mut h, &[finding("b", Severity::Critical, 90)]).expect("shown");
+        assert_eq!(fb.escalation, Escalation::Gentle);
+    }
+
+    #[test]
+    fn persisting_major_and_suppressed_findings_pass_the_cooldown() {
+        let mut h = History::new();
+        step(&mut h, &[finding("x", Severity::Minor, 1)]).expect("shown");
+        // major: cooldown 3, but it fired 3 times since shown (never) on the 3rd call? no: 2 calls
+        assert!(step(&mut h, &[finding("maj", Severity::Major, 60)]).is_err());
+        // third call since the minor message: the cooldown of 3 is not over (2 < 3) but maj fired twice
+        let fb = step(&mut h, &[finding("maj", Severity::Major, 60)]);
+        assert!(fb.is_err(), "fired 2 times only, 2 calls since");
+        let fb = step(&mut h, &[finding("maj", Severity::Major, 60)]).expect("3 calls since");
+        assert_eq!(fb.rule, "maj");
+        // moderate held back 3 times in a row passes before its cooldown of 5
+        let mut h = History::new();
+        step(&mut h, &[finding("x", Severity::Minor, 1)]).expect("shown");
+        for _ in 0..3 {
+            assert!(step(&mut h, &[finding("mod", Severity::Moderate, 40)]).is_err());
+        }
+        let fb = step(&mut h, &[finding("mod", Severity::Moderate, 40)]).expect("streak 3");
+        assert_eq!(fb.rule, "mod");
+        // a minor finding never uses the streak
+        let mut h = History::new();
+        step(&mut h, &[finding("x", Severity::Critical, 100)]).expect("shown");
+        for _ in 0..7 {
+            assert!(step(&mut h, &[finding("min", Severity::Minor, 10)]).is_err());
+        }
+        assert!(step(&mut h, &[finding("min", Severity::Minor, 10)]).is_ok());
+    }
+
+    #[test]
+    fn major_persisting_three_times_passes_early() {
+        let mut h = History::new();
+        step(&mut h, &[finding("x", Severity::Critical, 100)]).expect("shown");
+        // fires on 2 calls, no cooldown pass (since 1, 2 < 3)...
+        let mut shown = Vec::new();
+        for _ in 0..2 {
+            shown.push(step(&mut h, &[finding("maj", Severity::Major, 60)]).is_ok());
+        }
+        assert_eq!(shown, vec![false, false]);
+        // ...the third firing is at since = 3: passes by cooldown and by persistence alike.
+        assert!(step(&mut h, &[finding("maj", Severity::Major, 60)]).is_ok());
+    }
+
+    #[test]
+    fn a_held_back_best_finding_does_not_starve_others() {
+        let mut h = History::new();
+        step(&mut h, &[finding("x", Severity::Minor, 1)]).expect("shown");
+        let both = [
+            finding("loud", Severity::Minor, 90),
+            finding("quiet", Severity::Moderate, 50),
+        ];
+        for _ in 0..3 {
+            assert!(step(&mut h, &both).is_err());
+        }
+        let fb = step(&mut h, &both).expect("quiet's streak reached 3");
+        assert_eq!(fb.rule, "quiet");
+    }
+
+    #[test]
+    fn never_the_same_message_twice_in_a_row() {
+        let mut h = History::new();
+        let f = finding("same", Severity::Critical, 90);
+        let first = step(&mut h, std::slice::from_ref(&f)).expect("shown");
+        // refired: escalates, so the text differs
+        let second = step(&mut h, std::slice::from_ref(&f)).expect("escalated");
+        assert_ne!(first.text, second.text);
+        // A candidate whose core equals the last message is never sent; the next one is tried.
+        let mut h = History::new();
+        let c = finding("c", Severity::Critical, 90);
+        h.guidance.last_hash = core_hash(&c, Escalation::Gentle, 0);
+        assert!(matches!(
+            step(&mut h, std::slice::from_ref(&c)),
+            Err(Silence::Repeat { .. })
+        ));
+        let mut h = History::new();
+        h.guidance.last_hash = core_hash(&c, Escalation::Gentle, 0);
+        let fb = step(&mut h, &[c, finding("other", Severity::Critical, 80)]).expect("next one");
+        assert_eq!(fb.rule, "other");
+    }
+
+    #[test]
+    fn context_lines() {
+        let mut h = History::new();
+        h.record(&ToolCall::new("Read", json!({"file_path": "/p/a"})));
+        let call = ToolCall::new(
+            "Bash",
+            json!({"command": format!("echo {}", "x".repeat(80))}),
+        );
+        h.record(&call);
+        let fb = decide(&[finding("r", Severity::Critical, 1)], &call, &mut h).expect("shown");
+        let ctx = fb.text.lines().last().expect("context line");
+        assert!(
+            ctx.starts_with("Context: last tool Bash; recent Read > Bash; command `echo xxx"),
+            "{ctx}"
+        );
+        assert!(ctx.ends_with("…`"), "command cut to 50 chars: {ctx}");
+        assert!(fb.text.contains("\nNext: do this\n"));
     }
 
     #[test]

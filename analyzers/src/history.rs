@@ -145,6 +145,9 @@ pub struct Counters {
     pub failures: u64,
     /// Calls per tool name.
     pub per_tool: BTreeMap<String, u64>,
+    /// Whether the latest call was a successful file op on a file not read or written before it in
+    /// the session (as far as the bounded file set remembers).
+    pub new_file: bool,
 }
 
 /// The persisted state of one session.
@@ -225,11 +228,17 @@ impl History {
         if !fact.ok {
             c.failures += 1;
         }
-        *c.per_tool.entry(fact.tool.clone()).or_insert(0) += 1;
+        if let Some(n) = c.per_tool.get_mut(fact.tool.as_str()) {
+            *n += 1;
+        } else {
+            c.per_tool.insert(fact.tool.clone(), 1);
+        }
+        c.new_file = false;
         if fact.cat == Category::File && fact.ok {
             if let Some(p) = &fact.path {
                 let h = fnv1a64(p.as_bytes());
                 if !self.seen_files.contains(&h) {
+                    c.new_file = true;
                     if self.seen_files.len() >= SEEN_FILES_CAPACITY {
                         self.seen_files.pop_front();
                     }

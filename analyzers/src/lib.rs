@@ -23,5 +23,5 @@ pub use call::{Category, ToolCall};
 pub use finding::{Finding, Severity};
 pub use guidance::{Feedback, GuidanceState};
 pub use history::{Counters, Fact, History, HISTORY_CAPACITY};
-pub use settings::{Profile, Settings};
+pub use settings::{Profile, Settings, Threshold};
 pub use text::{command_head, command_tags, fnv1a64, tags, truncate_chars};

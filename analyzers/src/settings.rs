@@ -48,6 +48,32 @@ pub const HIVE_RULES: &[&str] = &[
     "memory-coordination",
 ];
 
+/// A configurable threshold: its key, its default and what it means.
+///
+/// Every number a built-in rule compares against is one of these, read through
+/// [`crate::Context::limit`], so configuration can change it and `posthook config check` can list and
+/// validate the keys ([`crate::builtin::thresholds`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold {
+    /// `rule-id.name`, e.g. `native-overuse.major`.
+    pub key: &'static str,
+    /// The value used when configuration does not set one.
+    pub default: f64,
+    /// One line: what the number means.
+    pub description: &'static str,
+}
+
+impl Threshold {
+    /// A threshold (for `const` items).
+    pub const fn new(key: &'static str, default: f64, description: &'static str) -> Threshold {
+        Threshold {
+            key,
+            default,
+            description,
+        }
+    }
+}
+
 /// The analysis settings: profile, disabled rules and threshold overrides.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {

@@ -25,12 +25,15 @@ struct Check {
     severity: Severity,
     priority: u32,
     headline: &'static str,
+    /// What in the command matched, for the observation.
+    what: &'static str,
     next_step: &'static str,
 }
 
 const CHECKS: &[Check] = &[
     Check {
         flag: flag::RM_RF_ROOT,
+        what: "deletes recursively from /, ~ or $HOME",
         severity: Severity::Critical,
         priority: 100,
         headline: "recursive delete of the filesystem root",
@@ -38,6 +41,7 @@ const CHECKS: &[Check] = &[
     },
     Check {
         flag: flag::SUDO_RM,
+        what: "runs rm through sudo",
         severity: Severity::Major,
         priority: 80,
         headline: "deleting files as root",
@@ -45,6 +49,7 @@ const CHECKS: &[Check] = &[
     },
     Check {
         flag: flag::PIPE_TO_SHELL,
+        what: "pipes a download from curl or wget into a shell",
         severity: Severity::Major,
         priority: 75,
         headline: "downloaded script piped straight into a shell",
@@ -52,6 +57,7 @@ const CHECKS: &[Check] = &[
     },
     Check {
         flag: flag::CHMOD_777,
+        what: "makes files writable by every user",
         severity: Severity::Moderate,
         priority: 35,
         headline: "world-writable permissions (chmod 777)",
@@ -60,6 +66,7 @@ const CHECKS: &[Check] = &[
     },
     Check {
         flag: flag::PRIVILEGED,
+        what: "starts with a program that changes users, ownership, permissions or mounts",
         severity: Severity::Moderate,
         priority: 30,
         headline: "privileged system command",
@@ -67,6 +74,7 @@ const CHECKS: &[Check] = &[
     },
     Check {
         flag: flag::GLOBAL_INSTALL,
+        what: "installs packages globally, per user or from a custom registry",
         severity: Severity::Minor,
         priority: 20,
         headline: "install outside the project",
@@ -75,6 +83,7 @@ const CHECKS: &[Check] = &[
     },
     Check {
         flag: flag::PLAIN_HTTP,
+        what: "fetches a non-local URL over http://",
         severity: Severity::Minor,
         priority: 15,
         headline: "network call over plain http",
@@ -102,6 +111,10 @@ static PRIVILEGED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:sudo|su|passwd|usermod|groupmod|chown|chmod|mount|umount)\b")
         .unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
+/// `chmod +x script`: making a file executable is routine, not a privileged change.
+static CHMOD_EXEC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*chmod\s+[ugoa]*\+x\s").unwrap_or_else(|e| unreachable!("static regex: {e}"))
+});
 static PLAIN_HTTP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:curl|wget|http|fetch)\b[^\n]*\bhttp://(?:[^l0-9\[/]|l[^o]|lo[^c])")
         .unwrap_or_else(|e| unreachable!("static regex: {e}"))
@@ -121,21 +134,40 @@ impl ExecSafety {
     }
 
     /// The [`flag`] bits for a command: a pure function, memoized through the pattern cache.
+    ///
+    /// Each regex runs (and is compiled, on first use) only when the command contains a literal the
+    /// regex cannot match without: most commands (`git status`, `ls`, `cargo test`) contain none, so
+    /// a hook process that sees them never compiles a regex (compiling all of them costs
+    /// milliseconds, which a one-event process would pay on every Bash call).
     fn classify(cmd: &str) -> u64 {
-        let mut f = 0;
-        let checks: [(&LazyLock<Regex>, u64); 7] = [
-            (&RM_RF_ROOT, flag::RM_RF_ROOT),
-            (&SUDO_RM, flag::SUDO_RM),
-            (&PIPE_TO_SHELL, flag::PIPE_TO_SHELL),
-            (&CHMOD_777, flag::CHMOD_777),
-            (&PRIVILEGED, flag::PRIVILEGED),
-            (&PLAIN_HTTP, flag::PLAIN_HTTP),
-            (&GLOBAL_INSTALL, flag::GLOBAL_INSTALL),
+        let has = |lits: &[&str]| lits.iter().any(|l| cmd.contains(l));
+        let first = cmd.trim_start();
+        let privileged_start = [
+            "sudo", "su", "passwd", "usermod", "groupmod", "chown", "chmod", "mount", "umount",
+        ]
+        .iter()
+        .any(|w| first.starts_with(w));
+        let checks: [(bool, &LazyLock<Regex>, u64); 7] = [
+            (has(&["rm"]), &RM_RF_ROOT, flag::RM_RF_ROOT),
+            (has(&["sudo"]), &SUDO_RM, flag::SUDO_RM),
+            (has(&["curl", "wget"]), &PIPE_TO_SHELL, flag::PIPE_TO_SHELL),
+            (has(&["777"]), &CHMOD_777, flag::CHMOD_777),
+            (privileged_start, &PRIVILEGED, flag::PRIVILEGED),
+            (has(&["http://"]), &PLAIN_HTTP, flag::PLAIN_HTTP),
+            (
+                has(&["npm", "pip", "yarn", "pnpm"]),
+                &GLOBAL_INSTALL,
+                flag::GLOBAL_INSTALL,
+            ),
         ];
-        for (re, bit) in checks {
-            if re.is_match(cmd) {
+        let mut f = 0;
+        for (possible, re, bit) in checks {
+            if possible && re.is_match(cmd) {
                 f |= bit;
             }
+        }
+        if f & flag::PRIVILEGED != 0 && first.starts_with("chmod") && CHMOD_EXEC.is_match(cmd) {
+            f &= !flag::PRIVILEGED;
         }
         f
     }
@@ -171,13 +203,15 @@ impl Analyzer for ExecSafety {
         // Report the most serious match only; CHECKS is ordered from most to least serious.
         if let Some(c) = CHECKS.iter().find(|c| flags & c.flag != 0) {
             let others = (flags & !c.flag).count_ones();
+            let shown = crate::truncate_chars(cmd.trim(), 60);
             let observed = if others > 0 {
                 format!(
-                    "The command matched {} safety checks; this is the most serious.",
+                    "`{shown}` {}; it matched {} safety checks in all, this is the most serious.",
+                    c.what,
                     others + 1
                 )
             } else {
-                String::from("The command matched one safety check.")
+                format!("`{shown}` {}.", c.what)
             };
             out.push(
                 Finding::new("exec-safety", c.severity, c.priority)
@@ -192,6 +226,24 @@ impl Analyzer for ExecSafety {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::builtin::testkit::{bash, Session};
+
+    #[test]
+    fn one_finding_naming_what_matched() {
+        let mut s = Session::default_profile();
+        let f = s.step(&ExecSafety::new(), bash("sudo rm -rf /"));
+        assert_eq!(f[0].severity, Severity::Critical);
+        assert!(
+            f[0].observed.contains("matched 3 safety checks"),
+            "{}",
+            f[0].observed
+        );
+        let f = s.step(&ExecSafety::new(), bash("chmod 777 x"));
+        assert_eq!(f[0].observed, "`chmod 777 x` makes files writable by every user; it matched 2 safety checks in all, this is the most serious.");
+        assert!(s.step(&ExecSafety::new(), bash("cargo test")).is_empty());
+        s.settings.disabled.insert("exec-safety".into());
+        assert!(s.step(&ExecSafety::new(), bash("rm -rf /")).is_empty());
+    }
 
     fn flags(cmd: &str) -> u64 {
         ExecSafety::classify(cmd)
@@ -221,6 +273,9 @@ mod tests {
         assert_ne!(flags("chmod -R 777 dir") & flag::CHMOD_777, 0);
         assert_eq!(flags("chmod 755 dir") & flag::CHMOD_777, 0);
         assert_ne!(flags("chown me file") & flag::PRIVILEGED, 0);
+        assert_ne!(flags("chmod -R g+w dir") & flag::PRIVILEGED, 0);
+        assert_eq!(flags("chmod +x scripts/run.sh"), 0);
+        assert_eq!(flags("chmod u+x run.sh && ./run.sh"), 0);
         assert_eq!(flags("ls -la"), 0);
     }
 

@@ -1,0 +1,120 @@
+//! Native overuse (catalogue §1, `excessive_native`): a long run of consecutive native (non-`mcp__`)
+//! calls in a hive session.
+
+use crate::{Analyzer, Context, Finding, Severity, Threshold};
+
+pub(crate) const MINOR: Threshold = Threshold::new(
+    "native-overuse.minor",
+    3.0,
+    "consecutive native calls that earn a minor hint (fires when the run reaches exactly this)",
+);
+pub(crate) const MODERATE: Threshold = Threshold::new(
+    "native-overuse.moderate",
+    5.0,
+    "consecutive native calls that earn a moderate hint (fires when the run reaches exactly this)",
+);
+pub(crate) const MAJOR: Threshold = Threshold::new(
+    "native-overuse.major",
+    7.0,
+    "consecutive native calls from which every native call is a major finding",
+);
+
+/// Native overuse: `c == 3` minor (priority 20), `c == 5` moderate (40), `c >= 7` major (70).
+pub struct NativeOveruse;
+
+impl NativeOveruse {
+    /// The rule this analyzer emits.
+    pub const RULES: &'static [&'static str] = &["native-overuse"];
+}
+
+impl Analyzer for NativeOveruse {
+    fn name(&self) -> &'static str {
+        "native-overuse"
+    }
+
+    fn rules(&self) -> &'static [&'static str] {
+        Self::RULES
+    }
+
+    fn applies_to(&self, tool: &str) -> bool {
+        !tool.starts_with("mcp__")
+    }
+
+    fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        if !cx.rule_enabled("native-overuse") || cx.fact.is_mcp() {
+            return;
+        }
+        let c = u64::from(cx.history.counters.native_run);
+        let (severity, priority) = if c >= cx.count(&MAJOR) {
+            (Severity::Major, 70)
+        } else if c == cx.count(&MODERATE) {
+            (Severity::Moderate, 40)
+        } else if c == cx.count(&MINOR) {
+            (Severity::Minor, 20)
+        } else {
+            return;
+        };
+        out.push(
+            Finding::new("native-overuse", severity, priority)
+                .headline(format!("{c} native tool calls in a row, none through MCP"))
+                .observed(format!(
+                    "The last {c} calls were native tools ({}); no mcp__ tool since.",
+                    cx.history.last_tools(3).join(", ")
+                ))
+                .next_step(
+                    "check the plan with the coordinator (a mcp__zen__ tool) or record progress with a memory tool before the next native call",
+                ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builtin::testkit::{call, read, Session};
+    use serde_json::json;
+
+    #[test]
+    fn thresholds() {
+        let mut s = Session::hive();
+        let sev: Vec<Option<Severity>> = (0..8)
+            .map(|_| {
+                s.step(&NativeOveruse, read("/p/a"))
+                    .first()
+                    .map(|f| f.severity)
+            })
+            .collect();
+        assert_eq!(
+            sev,
+            vec![
+                None,
+                None,
+                Some(Severity::Minor),
+                None,
+                Some(Severity::Moderate),
+                None,
+                Some(Severity::Major),
+                Some(Severity::Major)
+            ]
+        );
+        assert!(s
+            .step(&NativeOveruse, call("mcp__zen__chat", json!({})))
+            .is_empty());
+        assert!(
+            s.step(&NativeOveruse, read("/p/a")).is_empty(),
+            "an mcp call resets the run"
+        );
+    }
+
+    #[test]
+    fn configurable_and_off_in_default() {
+        let mut s = Session::hive();
+        s.set("native-overuse.minor", 2.0);
+        assert!(s.step(&NativeOveruse, read("/p/a")).is_empty());
+        assert_eq!(s.step(&NativeOveruse, read("/p/a")).len(), 1);
+        let mut d = Session::default_profile();
+        for _ in 0..8 {
+            assert!(d.step(&NativeOveruse, read("/p/a")).is_empty());
+        }
+    }
+}

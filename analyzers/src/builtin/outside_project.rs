@@ -1,0 +1,172 @@
+//! Outside project (generic drift): files changed outside the project directory.
+
+use crate::{Analyzer, Context, Finding, Severity};
+use std::borrow::Cow;
+
+/// Resolves `.` and `..` components of an absolute path lexically (no file system access).
+pub(crate) fn normalize(path: &str) -> Cow<'_, str> {
+    if !path.contains("/.") {
+        return Cow::Borrowed(path);
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut s = String::with_capacity(path.len());
+    for p in parts {
+        s.push('/');
+        s.push_str(p);
+    }
+    if s.is_empty() {
+        s.push('/');
+    }
+    Cow::Owned(s)
+}
+
+/// Whether absolute `path` is `root` or inside it (component-wise: `/p/ab` is not in `/p/a`).
+pub(crate) fn is_under(path: &str, root: &str) -> bool {
+    let root = root.trim_end_matches('/');
+    if root.is_empty() {
+        return true;
+    }
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Places where writes are expected outside a project: temp dirs and Claude Code's own directory
+/// (plans, todos, memory files).
+fn expected_elsewhere(path: &str) -> bool {
+    [
+        "/tmp/",
+        "/var/tmp/",
+        "/private/tmp/",
+        "/private/var/folders/",
+        "/var/folders/",
+        "/dev/null",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+        || path.contains("/.claude/")
+}
+
+/// Outside project: a Write, Edit, MultiEdit or NotebookEdit of an absolute path outside the
+/// project root (`CLAUDE_PROJECT_DIR`, else the payload's `cwd`), temp dirs and `~/.claude`
+/// excepted (moderate, 45).
+pub struct OutsideProject;
+
+impl OutsideProject {
+    /// The rule this analyzer emits.
+    pub const RULES: &'static [&'static str] = &["outside-project"];
+}
+
+impl Analyzer for OutsideProject {
+    fn name(&self) -> &'static str {
+        "outside-project"
+    }
+
+    fn rules(&self) -> &'static [&'static str] {
+        Self::RULES
+    }
+
+    fn applies_to(&self, tool: &str) -> bool {
+        matches!(tool, "Write" | "Edit" | "MultiEdit" | "NotebookEdit")
+    }
+
+    fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        if !cx.rule_enabled("outside-project") || !cx.call.is_write() {
+            return;
+        }
+        let (Some(path), Some(root)) = (cx.call.path(), cx.call.project_root()) else {
+            return;
+        };
+        if !path.starts_with('/') || !root.starts_with('/') {
+            // Relative paths resolve inside the working directory; `..` is path-safety's business.
+            return;
+        }
+        let path = normalize(path);
+        if is_under(&path, &normalize(root)) || expected_elsewhere(&path) {
+            return;
+        }
+        out.push(
+            Finding::new("outside-project", Severity::Moderate, 45)
+                .headline("file changed outside the project")
+                .observed(format!(
+                    "{} wrote {}, which is not under the project root {root}.",
+                    cx.call.tool,
+                    crate::truncate_chars(&path, 200)
+                ))
+                .next_step("check that this file belongs to the task; if it does not, revert the change and make it inside the project"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builtin::testkit::{edit, read, write, Session};
+
+    #[test]
+    fn paths() {
+        assert_eq!(normalize("/a/b/../c/./d"), "/a/c/d");
+        assert_eq!(normalize("/a/.."), "/");
+        assert_eq!(normalize("/a/b"), "/a/b");
+        assert!(is_under("/p/a/x.rs", "/p/a"));
+        assert!(is_under("/p/a", "/p/a/"));
+        assert!(!is_under("/p/ab/x.rs", "/p/a"));
+    }
+
+    #[test]
+    fn writes_outside_the_root() {
+        let mut s = Session::default_profile();
+        let at = |c: crate::ToolCall| c.in_dir("/home/u/proj");
+        assert!(s
+            .step(&OutsideProject, at(write("/home/u/proj/src/a.rs", "x")))
+            .is_empty());
+        assert!(s
+            .step(&OutsideProject, at(write("src/a.rs", "x")))
+            .is_empty());
+        assert!(s
+            .step(&OutsideProject, at(write("/tmp/scratch.txt", "x")))
+            .is_empty());
+        assert!(s
+            .step(
+                &OutsideProject,
+                at(write("/home/u/.claude/plans/p.md", "x"))
+            )
+            .is_empty());
+        assert!(
+            s.step(&OutsideProject, at(read("/etc/hosts"))).is_empty(),
+            "reads are fine"
+        );
+        assert_eq!(
+            s.step(&OutsideProject, at(edit("/home/u/other/a.rs")))
+                .len(),
+            1
+        );
+        assert_eq!(
+            s.step(&OutsideProject, at(edit("/home/u/proj2/a.rs")))
+                .len(),
+            1
+        );
+        assert_eq!(
+            s.step(&OutsideProject, at(edit("/home/u/proj/../x/a.rs")))
+                .len(),
+            1
+        );
+        // CLAUDE_PROJECT_DIR wins over cwd
+        let mut c = write("/home/u/proj/a.rs", "x").in_dir("/home/u/proj/sub");
+        assert_eq!(s.step(&OutsideProject, c.clone()).len(), 1, "outside cwd");
+        c.project_dir = Some("/home/u/proj".into());
+        assert!(s.step(&OutsideProject, c.clone()).is_empty());
+        c.project_dir = Some("/home/u/other".into());
+        assert_eq!(s.step(&OutsideProject, c).len(), 1);
+        // no root known: nothing to compare with
+        assert!(s.step(&OutsideProject, write("/x/a.rs", "x")).is_empty());
+    }
+}

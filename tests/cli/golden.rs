@@ -1,0 +1,149 @@
+//! Golden sequences: event sequences kept as files in `tests/golden/`, run through the binary call
+//! by call with one state dir, asserting the exit code and the rule ids of the feedback per step.
+//!
+//! File format (JSON lines):
+//! - line 1, the header: `{"golden": "what the sequence shows", "args": ["--profile", "hive"],
+//!   "cwd": "/tmp/project"}` (`args` and `cwd` optional);
+//! - every other line, one call: `{"step": "label", "tool_name": "...", "tool_input": {...},
+//!   "tool_response": ..., "after_ms": 5000, "expect": {"exit": 0, "rules": ["rule-id"]}}`.
+//!   `tool_response` defaults to an empty successful Bash-like object; `after_ms` (default 5000,
+//!   a sequential turn) is the time since the previous call: the runner sends it as the payload's
+//!   `timestamp_ms`, so parallel calls (a few ms apart) and sequential turns replay as recorded.
+//!   `rules` lists the rule ids of the feedback shown (none, or one).
+//!
+//! The runner adds `--budget-ms 10000` (see `run`).
+
+use crate::support::Sandbox;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Rule ids named in the feedback (`posthook [rule-id] ...` lines).
+fn rules_in(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("posthook ["))
+        .filter_map(|l| l.split_once(']').map(|(id, _)| id.to_string()))
+        .collect()
+}
+
+fn feedback_text(stdout: &str, stderr: &str) -> String {
+    let mut text = stderr.to_string();
+    if let Ok(v) = serde_json::from_str::<Value>(stdout.trim()) {
+        if let Some(c) = v["hookSpecificOutput"]["additionalContext"].as_str() {
+            text.push_str(c);
+        }
+    }
+    text
+}
+
+fn run(name: &str) {
+    let path = golden_dir().join(format!("{name}.jsonl"));
+    let body = std::fs::read_to_string(&path).expect("golden file");
+    let mut lines = body.lines().filter(|l| !l.trim().is_empty());
+    let header: Value = serde_json::from_str(lines.next().expect("header")).expect("header json");
+    assert!(
+        header["golden"].is_string(),
+        "{name}: header needs `golden`"
+    );
+    let args: Vec<String> = header["args"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    // A generous time budget: a debug build compiles a regex in milliseconds, and the budget
+    // (tested on its own) would then skip the analyzers after it and change what a step shows.
+    let args: Vec<&str> = ["--budget-ms", "10000"]
+        .into_iter()
+        .chain(args.iter().map(String::as_str))
+        .collect();
+    let cwd = header["cwd"].as_str().unwrap_or("/tmp/project");
+    let sb = Sandbox::new();
+    let mut ts: u64 = 1_767_225_600_000;
+    let mut steps = 0;
+    for (i, line) in lines.enumerate() {
+        let step: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{name} line {}: {e}", i + 2));
+        ts += step["after_ms"].as_u64().unwrap_or(5_000);
+        let payload = json!({
+            "session_id": format!("golden-{name}"),
+            "transcript_path": "/tmp/golden.jsonl",
+            "cwd": cwd,
+            "hook_event_name": "PostToolUse",
+            "tool_name": step["tool_name"],
+            "tool_input": step["tool_input"],
+            "tool_response": step.get("tool_response").cloned()
+                .unwrap_or_else(|| json!({"stdout": "", "stderr": "", "interrupted": false})),
+            "tool_use_id": format!("toolu_{i}"),
+            "timestamp_ms": ts,
+        });
+        let done = sb.hook(&args, payload.to_string());
+        let (stdout, stderr) = (done.stdout(), done.stderr());
+        let label = step["step"].as_str().unwrap_or("?");
+        let want_exit = step["expect"]["exit"].as_i64().expect("expect.exit") as i32;
+        let want_rules: Vec<String> = step["expect"]["rules"]
+            .as_array()
+            .expect("expect.rules")
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        let got_rules = rules_in(&feedback_text(&stdout, &stderr));
+        assert_eq!(
+            (done.code(), &got_rules),
+            (want_exit, &want_rules),
+            "{name} step {} ({label}): exit code and rules\nstdout: {stdout}\nstderr: {stderr}",
+            i + 1
+        );
+        steps += 1;
+    }
+    assert!(steps > 0, "{name}: no steps");
+}
+
+#[test]
+fn every_golden_file_has_a_test() {
+    let mut names: Vec<String> = std::fs::read_dir(golden_dir())
+        .expect("tests/golden")
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".jsonl"))
+                .map(String::from)
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "auto_profile",
+            "default_session",
+            "hive_design_sequence",
+            "parallel_calls"
+        ]
+    );
+}
+
+#[test]
+fn hive_design_sequence() {
+    run("hive_design_sequence");
+}
+
+#[test]
+fn default_session() {
+    run("default_session");
+}
+
+#[test]
+fn auto_profile() {
+    run("auto_profile");
+}
+
+#[test]
+fn parallel_calls() {
+    run("parallel_calls");
+}
