@@ -32,6 +32,8 @@ const EXAMPLES: &str = "\
 Examples:
   echo '{\"session_id\":\"s\",\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"rm -rf /\"}}' | posthook
   posthook --output json < event.json
+  posthook install && posthook doctor          # register in .claude/settings.json, check it works
+  posthook replay ~/.claude/projects/-home-me-proj/   # what it would have said in past sessions
   posthook session show 5f1c2d-... --json
   posthook --bench";
 
@@ -75,7 +77,10 @@ fn parse_profile(s: &str) -> Result<Profile, String> {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Inspect stored session history.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  posthook session list\n  posthook session show 5f1c2d-4e0a --json"
+    )]
     Session(SessionCommand),
     /// Measure posthook (or another hook command): also reachable as `posthook --bench`.
     Bench(Box<bench::BenchArgs>),
@@ -90,7 +95,10 @@ pub enum Command {
     /// Check that posthook is registered, executable, configured, and answers a test event.
     Doctor(crate::doctor::DoctorArgs),
     /// Check or show the configuration (files, environment, flags).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  posthook config check\n  posthook config show --json"
+    )]
     Config(ConfigCommand),
     /// Read stdin to the end and exit 0: the floor the benchmark compares hooks against.
     #[command(hide = true)]
@@ -110,6 +118,9 @@ pub enum SessionCommand {
         json: bool,
     },
     /// List stored sessions.
+    #[command(
+        after_help = "Example:\n  posthook session list    # one line per session: id, events"
+    )]
     List,
 }
 
@@ -309,7 +320,7 @@ fn run_replay(args: &crate::replay::ReplayArgs, resolved: &config::Resolved) -> 
         Ok(f) => f,
         Err(e) => return fail(&format!("reading '{}': {e}", args.path.display())),
     };
-    match replay::replay(&files, c.settings(), c.output, c.budget(), 0) {
+    match replay::replay(&files, c.settings(), c.output, replay::REPLAY_BUDGET, 0) {
         Ok(r) if args.json => print(&(replay::to_json(&r).to_string() + "\n")),
         Ok(r) => print(&replay::to_text(&r, args.feedback_only)),
         Err(e) => fail(&e.to_string()),
@@ -325,7 +336,7 @@ fn run_explain(args: &crate::explain::ExplainArgs, resolved: &config::Resolved) 
             std::slice::from_ref(path),
             settings.clone(),
             c.output,
-            c.budget(),
+            replay::REPLAY_BUDGET,
             args.last,
         ) {
             Ok(r) => r,
