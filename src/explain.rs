@@ -224,7 +224,10 @@ pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
         outcome,
         rules,
         counters: counters_json(history),
-        guidance: guidance_lines(history),
+        guidance: guidance_lines(
+            step.history_before.as_ref().unwrap_or(&empty),
+            history.events_total,
+        ),
     }
 }
 
@@ -237,27 +240,28 @@ fn counters_json(h: &History) -> Value {
     v
 }
 
-/// The guidance provider's state in words: calls since the last message, escalation, the cooldown
-/// of each severity, and each rule's memory.
-pub fn guidance_lines(h: &History) -> Vec<String> {
+/// The guidance provider's state in words, as the call numbered `now` meets it (`h` is the history
+/// before that call): calls since the last message, escalation, the cooldown of each severity,
+/// and each rule's memory.
+pub fn guidance_lines(h: &History, now: u64) -> Vec<String> {
     let g = &h.guidance;
     let mut out = Vec::new();
     let since = if g.last_shown_at == 0 {
         None
     } else {
-        Some(h.events_total.saturating_sub(g.last_shown_at))
+        Some(now.saturating_sub(g.last_shown_at))
     };
     match (since, &g.last_rule) {
         (Some(s), Some(rule)) => out.push(format!(
-            "last message: {rule}, {s} call(s) ago (at event {})",
+            "going in: last message {rule} at call {}, {s} call(s) before call {now}",
             g.last_shown_at
         )),
-        _ => out.push(String::from("no message shown yet in this session")),
+        _ => out.push(format!("going in: no message shown before call {now}")),
     }
     let level = Escalation::from_ignored(g.ignored);
     out.push(format!(
-        "escalation: {} ({} message(s) in a row ignored; firm from 1, urgent from 3, emergency \
-         from 5)",
+        "escalation going in: {} ({} message(s) in a row ignored; firm from 1, urgent from 3, \
+         emergency from 5)",
         level.as_str(),
         g.ignored
     ));
@@ -389,8 +393,12 @@ pub fn stored_text(s: &StoredSession, settings: &Settings, last: usize) -> Strin
         .map(|o| o.iter().map(|(k, v)| format!("{k} {v}")).collect())
         .unwrap_or_default();
     let _ = writeln!(out, "\ncounters: {}", counters.join(", "));
-    let _ = writeln!(out, "guidance:");
-    for g in guidance_lines(h) {
+    let _ = writeln!(
+        out,
+        "guidance, as the next call (call {}) will meet it:",
+        h.events_total + 1
+    );
+    for g in guidance_lines(h, h.events_total + 1) {
         let _ = writeln!(out, "  {g}");
     }
     let _ = writeln!(out, "rules (profile {}):", settings.profile.as_str());
@@ -428,7 +436,7 @@ pub fn stored_json(s: &StoredSession, settings: &Settings) -> Value {
         "session_id": s.session_id,
         "events_total": h.events_total,
         "counters": counters_json(h),
-        "guidance": guidance_lines(h),
+        "guidance": guidance_lines(h, h.events_total + 1),
         "rules": rules,
     })
 }
@@ -482,10 +490,13 @@ mod tests {
         );
         assert!(status(rm, "native-overuse").starts_with("off: a hive rule"));
         assert!(status(&ex[1], "exec-safety").starts_with("ran: nothing found"));
-        assert!(
-            ex[1].guidance[0].contains("1 call(s) ago"),
-            "{:?}",
-            ex[1].guidance
+        assert_eq!(
+            ex[1].guidance[0],
+            "going in: last message exec-safety at call 2, 1 call(s) before call 3"
+        );
+        assert_eq!(
+            ex[0].guidance[0],
+            "going in: no message shown before call 2"
         );
         let text = steps_text(&ex, &r.settings);
         assert!(text.contains("#3 Bash ls"), "{text}");
