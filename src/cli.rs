@@ -163,6 +163,14 @@ fn settings(cli: &Cli) -> Settings {
     s
 }
 
+/// A duration in milliseconds from the environment (unset, empty or not a number: `None`).
+fn env_ms(key: &str) -> Option<Duration> {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_millis)
+}
+
 /// The values the command line sets, as the top configuration level.
 pub fn flags_layer(cli: &Cli) -> config::Layer {
     config::Layer {
@@ -193,6 +201,9 @@ pub fn hook_options_from(resolved: &config::Resolved) -> HookOptions {
         project_dir: std::env::var("CLAUDE_PROJECT_DIR")
             .ok()
             .filter(|s| !s.is_empty()),
+        lock_timeout: env_ms("POSTHOOK_LOCK_TIMEOUT_MS")
+            .unwrap_or(crate::store::DEFAULT_LOCK_TIMEOUT),
+        deadline: env_ms("POSTHOOK_DEADLINE_MS").unwrap_or(hook::DEFAULT_DEADLINE),
         ..HookOptions::default()
     }
 }
@@ -355,12 +366,14 @@ fn run_explain(args: &crate::explain::ExplainArgs, resolved: &config::Resolved) 
 
 fn run_hook(resolved: &config::Resolved) -> ExitCode {
     let opts = hook_options_from(resolved);
+    hook::start_deadline(opts.deadline);
     // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
     std::panic::set_hook(Box::new(|info| {
         tracing::error!(panic = %info, "posthook panicked; exiting 0");
     }));
     let rendered =
         std::panic::catch_unwind(|| hook::run(&opts, std::io::stdin().lock())).unwrap_or_default();
+    hook::answering();
     output::emit(&rendered);
     ExitCode::from(rendered.code)
 }
