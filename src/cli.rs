@@ -32,6 +32,8 @@ const EXAMPLES: &str = "\
 Examples:
   echo '{\"session_id\":\"s\",\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"rm -rf /\"}}' | posthook
   posthook --output json < event.json
+  posthook install && posthook doctor          # register in .claude/settings.json, check it works
+  posthook replay ~/.claude/projects/-home-me-proj/   # what it would have said in past sessions
   posthook session show 5f1c2d-... --json
   posthook --bench";
 
@@ -75,7 +77,10 @@ fn parse_profile(s: &str) -> Result<Profile, String> {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Inspect stored session history.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  posthook session list\n  posthook session show 5f1c2d-4e0a --json"
+    )]
     Session(SessionCommand),
     /// Measure posthook (or another hook command): also reachable as `posthook --bench`.
     Bench(Box<bench::BenchArgs>),
@@ -90,7 +95,10 @@ pub enum Command {
     /// Check that posthook is registered, executable, configured, and answers a test event.
     Doctor(crate::doctor::DoctorArgs),
     /// Check or show the configuration (files, environment, flags).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  posthook config check\n  posthook config show --json"
+    )]
     Config(ConfigCommand),
     /// Read stdin to the end and exit 0: the floor the benchmark compares hooks against.
     #[command(hide = true)]
@@ -110,6 +118,9 @@ pub enum SessionCommand {
         json: bool,
     },
     /// List stored sessions.
+    #[command(
+        after_help = "Example:\n  posthook session list    # one line per session: id, events"
+    )]
     List,
 }
 
@@ -152,6 +163,14 @@ fn settings(cli: &Cli) -> Settings {
     s
 }
 
+/// A duration in milliseconds from the environment (unset, empty or not a number: `None`).
+fn env_ms(key: &str) -> Option<Duration> {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_millis)
+}
+
 /// The values the command line sets, as the top configuration level.
 pub fn flags_layer(cli: &Cli) -> config::Layer {
     config::Layer {
@@ -182,6 +201,9 @@ pub fn hook_options_from(resolved: &config::Resolved) -> HookOptions {
         project_dir: std::env::var("CLAUDE_PROJECT_DIR")
             .ok()
             .filter(|s| !s.is_empty()),
+        lock_timeout: env_ms("POSTHOOK_LOCK_TIMEOUT_MS")
+            .unwrap_or(crate::store::DEFAULT_LOCK_TIMEOUT),
+        deadline: env_ms("POSTHOOK_DEADLINE_MS").unwrap_or(hook::DEFAULT_DEADLINE),
         ..HookOptions::default()
     }
 }
@@ -298,7 +320,7 @@ fn run_replay(args: &crate::replay::ReplayArgs, resolved: &config::Resolved) -> 
         Ok(f) => f,
         Err(e) => return fail(&format!("reading '{}': {e}", args.path.display())),
     };
-    match replay::replay(&files, c.settings(), c.output, c.budget(), 0) {
+    match replay::replay(&files, c.settings(), c.output, replay::REPLAY_BUDGET, 0) {
         Ok(r) if args.json => print(&(replay::to_json(&r).to_string() + "\n")),
         Ok(r) => print(&replay::to_text(&r, args.feedback_only)),
         Err(e) => fail(&e.to_string()),
@@ -314,7 +336,7 @@ fn run_explain(args: &crate::explain::ExplainArgs, resolved: &config::Resolved) 
             std::slice::from_ref(path),
             settings.clone(),
             c.output,
-            c.budget(),
+            replay::REPLAY_BUDGET,
             args.last,
         ) {
             Ok(r) => r,
@@ -344,12 +366,14 @@ fn run_explain(args: &crate::explain::ExplainArgs, resolved: &config::Resolved) 
 
 fn run_hook(resolved: &config::Resolved) -> ExitCode {
     let opts = hook_options_from(resolved);
+    hook::start_deadline(opts.deadline);
     // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
     std::panic::set_hook(Box::new(|info| {
         tracing::error!(panic = %info, "posthook panicked; exiting 0");
     }));
     let rendered =
         std::panic::catch_unwind(|| hook::run(&opts, std::io::stdin().lock())).unwrap_or_default();
+    hook::answering();
     output::emit(&rendered);
     ExitCode::from(rendered.code)
 }

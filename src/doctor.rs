@@ -20,14 +20,13 @@ use std::time::{Duration, Instant};
 #[command(after_help = "\
 Example:
   posthook doctor
-    PASS  settings (project) /home/me/proj/.claude/settings.json: posthook registered, matcher \"*\", timeout 10 s
-    PASS  command /home/me/posthook/target/release/posthook: executable
+    PASS  settings (project) /home/me/proj/.claude/settings.json: posthook registered, ...
+    PASS  command /home/me/posthook/target/release/posthook: executable (this binary)
     PASS  state dir /home/me/.local/state/posthook: writable
-    PASS  config: valid
-    PASS  test event through the installed command: exit 2, feedback on stderr, 3 ms
-  5 checks passed
+    PASS  config: valid (1 file(s) read)
+    PASS  test event through `/home/me/.../posthook`: exit 2, feedback on stderr, 3 ms
 
-Exits 1 when a check fails.")]
+Exits 1 when a check fails; each failure is followed by its fix.")]
 pub struct DoctorArgs {}
 
 /// How a check ended.

@@ -11,7 +11,39 @@ use crate::store::{Store, DEFAULT_LOCK_TIMEOUT};
 use posthook_analyzers::{History, Settings};
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
+
+/// Set once the answer is about to be written; guards the deadline's exit.
+static ANSWERED: Mutex<bool> = Mutex::new(false);
+
+/// Bounds the whole process: once `deadline` has passed without an answer (stdin that never ends,
+/// a stalled disk, an analyzer that never returns), the fault is logged and the process exits 0
+/// with no output, so Claude Code is never held up. Called once, by the hook's `main`.
+pub fn start_deadline(deadline: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name(String::from("posthook-deadline"))
+        .spawn(move || {
+            std::thread::sleep(deadline);
+            let answered = ANSWERED.lock().unwrap_or_else(|p| p.into_inner());
+            if !*answered {
+                tracing::error!(
+                    deadline_ms = deadline.as_millis() as u64,
+                    "deadline passed before an answer; exiting 0 without one"
+                );
+                std::process::exit(0);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no deadline thread: the call is not bounded");
+    }
+}
+
+/// Marks the answer as being written: from now on the deadline lets the process finish. Holds
+/// the deadline off while it runs, so an answer is never cut halfway.
+pub fn answering() {
+    *ANSWERED.lock().unwrap_or_else(|p| p.into_inner()) = true;
+}
 
 /// Everything hook mode needs to know, resolved by the caller from flags, config and environment.
 #[derive(Debug, Clone)]
@@ -32,7 +64,13 @@ pub struct HookOptions {
     pub fsync: bool,
     /// `CLAUDE_PROJECT_DIR`.
     pub project_dir: Option<String>,
+    /// The most the whole call may take (see [`start_deadline`]).
+    pub deadline: Duration,
 }
+
+/// The default bound on a whole hook call: 5 s. Far above a normal call (milliseconds) and above
+/// the longest lock wait, far below Claude Code's hook timeout.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(5);
 
 impl Default for HookOptions {
     fn default() -> Self {
@@ -45,6 +83,7 @@ impl Default for HookOptions {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             fsync: false,
             project_dir: None,
+            deadline: DEFAULT_DEADLINE,
         }
     }
 }
@@ -97,6 +136,8 @@ fn analyze(
     let store = Store::new(dir)
         .with_lock_timeout(opts.lock_timeout)
         .with_fsync(opts.fsync);
+    // Build the analyzers before locking: the lock is then held for the analysis alone.
+    runtime.prepare(&call.tool);
     match store.update(session_id, now, |h| runtime.process(call, h)) {
         Ok(u) => {
             if let Some(p) = &u.set_aside {

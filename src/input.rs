@@ -128,17 +128,25 @@ struct Wire<'a> {
 }
 
 /// The few fields of an object-shaped `tool_response` that say whether the call failed. Every
-/// other field is skipped by the parser without being built.
+/// other field is skipped by the parser without being built. Each is kept raw and read on its own,
+/// so one field of an unexpected type (`"status": 500`) does not hide the others.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ResponseProbe<'a> {
-    success: Option<bool>,
+    #[serde(borrow)]
+    success: Option<&'a RawValue>,
     #[serde(borrow)]
     error: Option<&'a RawValue>,
-    is_error: Option<bool>,
-    #[serde(rename = "isError")]
-    is_error_camel: Option<bool>,
-    status: Option<String>,
+    #[serde(borrow)]
+    is_error: Option<&'a RawValue>,
+    #[serde(borrow, rename = "isError")]
+    is_error_camel: Option<&'a RawValue>,
+    #[serde(borrow)]
+    status: Option<&'a RawValue>,
+}
+
+fn raw_bool(raw: Option<&RawValue>) -> Option<bool> {
+    raw.and_then(|r| serde_json::from_str::<bool>(r.get()).ok())
 }
 
 const ERROR_CHARS: usize = 300;
@@ -184,10 +192,11 @@ pub fn summarize_response(raw: &RawValue) -> ResponseSummary {
                             }
                             Err(_) => None,
                         });
-                let flagged = p.success == Some(false)
-                    || p.is_error == Some(true)
-                    || p.is_error_camel == Some(true)
-                    || matches!(p.status.as_deref(), Some("error" | "failed" | "failure"));
+                let status = opt_string(p.status);
+                let flagged = raw_bool(p.success) == Some(false)
+                    || raw_bool(p.is_error) == Some(true)
+                    || raw_bool(p.is_error_camel) == Some(true)
+                    || matches!(status.as_deref(), Some("error" | "failed" | "failure"));
                 if flagged || error_text.is_some() {
                     let msg =
                         error_text.unwrap_or_else(|| String::from("the tool reported a failure"));

@@ -26,7 +26,8 @@ Examples:
   posthook --profile hive replay session.jsonl --json | jq '.summary'
 
 The effective configuration applies (profile, disabled rules, thresholds, output mode); global flags
-such as --profile and --disable override it for the replay.")]
+such as --profile and --disable override it for the replay. Every analyzer runs to the end (no time
+budget), so a replay gives the same answers on a busy machine. Nothing is stored.")]
 pub struct ReplayArgs {
     /// A transcript (.jsonl) or a directory searched recursively for them.
     pub path: PathBuf,
@@ -38,6 +39,11 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub feedback_only: bool,
 }
+
+/// The time budget replay and explain use: none to speak of. Hook mode's budget protects a live
+/// session from a slow analyzer; in a replay, skipping analyzers under load would make the same
+/// transcript give different answers from run to run.
+pub const REPLAY_BUDGET: Duration = Duration::from_secs(60);
 
 /// A transcript that was replayed.
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +88,8 @@ pub struct Step {
     /// The session's history right after this step (kept only for the last steps; see
     /// [`replay`]'s `keep_last`).
     pub history: Option<History>,
+    /// The session's history right before this step (kept like `history`).
+    pub history_before: Option<History>,
 }
 
 /// The result of a replay.
@@ -133,7 +141,8 @@ fn detail(call: &ToolCall) -> String {
 }
 
 /// Replays `files` with `settings`. The history after each of the last `keep_last` steps is kept
-/// in [`Step::history`] (for `explain`).
+/// in [`Step::history`] (for `explain`). `budget` is the analyzers' time budget per call: pass
+/// [`REPLAY_BUDGET`] so results do not depend on how loaded the machine is.
 pub fn replay(
     files: &[PathBuf],
     settings: Settings,
@@ -199,17 +208,22 @@ pub fn replay(
             error: None,
             exit_code: 0,
             history: None,
+            history_before: None,
         };
         match input::parse(&bytes, ts, cwd.as_deref()) {
             Ok(hook_input) => {
                 if let Some(call) = hook_input.call.as_ref() {
                     let history = histories.entry(hook_input.session_id.clone()).or_default();
+                    let keep = i + keep_last >= total;
+                    if keep {
+                        step.history_before = Some(history.clone());
+                    }
                     let report = runtime.process(call, history);
                     step.exit_code = output::render(report.feedback.as_ref(), output_mode).code;
                     step.failed = call.failed;
                     step.detail = detail(call);
                     step.report = Some(report);
-                    if i + keep_last >= total {
+                    if keep {
                         step.history = Some(history.clone());
                     }
                 }
@@ -264,9 +278,13 @@ struct RuleCount {
     blocking: u64,
 }
 
+/// Timing of one analyzer over a replay. The first run includes building the analyzer (compiling
+/// its patterns), which a hook process pays once per call but a replay only once: it is kept apart
+/// so the mean says what a run costs once built.
 #[derive(Default)]
 struct AnalyzerStat {
     runs: u64,
+    first: Option<Duration>,
     total: Duration,
     max: Duration,
     panics: u64,
@@ -324,8 +342,12 @@ fn summarize(r: &Replay) -> Summary {
             match t.status {
                 RunStatus::Ran => {
                     a.runs += 1;
-                    a.total += t.elapsed;
-                    a.max = a.max.max(t.elapsed);
+                    if a.first.is_none() {
+                        a.first = Some(t.elapsed);
+                    } else {
+                        a.total += t.elapsed;
+                        a.max = a.max.max(t.elapsed);
+                    }
                 }
                 RunStatus::Panicked => a.panics += 1,
                 RunStatus::SkippedBudget => a.skipped += 1,
@@ -421,7 +443,7 @@ pub fn to_text(r: &Replay, feedback_only: bool) -> String {
         };
         let _ = writeln!(
             out,
-            "{:>5} {}{file} {:<10} {:<4} {:<60} {status}",
+            "{:>5} {}{file} {:<15} {:<4} {:<60} {status}",
             step.n,
             clock(step.ts_ms),
             step.tool,
@@ -482,16 +504,17 @@ pub fn to_text(r: &Replay, feedback_only: bool) -> String {
     }
     let _ = writeln!(
         out,
-        "  {:<24} {:>7} {:>10} {:>10}",
-        "analyzer", "runs", "mean µs", "max µs"
+        "  {:<24} {:>7} {:>10} {:>10} {:>12}",
+        "analyzer", "runs", "mean µs", "max µs", "1st run µs"
     );
     for (name, a) in &s.analyzers {
         let _ = writeln!(
             out,
-            "  {name:<24} {:>7} {:>10.1} {:>10.1}{}",
+            "  {name:<24} {:>7} {:>10.1} {:>10.1} {:>12.1}{}",
             a.runs,
-            micros(mean(a.total, a.runs)),
+            micros(mean(a.total, a.runs.saturating_sub(1))),
             micros(a.max),
+            micros(a.first.unwrap_or_default()),
             if a.panics + a.skipped > 0 {
                 format!("  ({} panicked, {} skipped by budget)", a.panics, a.skipped)
             } else {
@@ -501,7 +524,7 @@ pub fn to_text(r: &Replay, feedback_only: bool) -> String {
     }
     let _ = writeln!(
         out,
-        "  {:<24} {:>7} {:>10.1} {:>10.1}",
+        "  {:<24} {:>7} {:>10.1} {:>10.1}   (mean and max over all calls)",
         "whole pipeline",
         s.events - s.errors,
         micros(mean(
@@ -565,8 +588,9 @@ pub fn to_json(r: &Replay) -> Value {
                 (*k).to_string(),
                 json!({
                     "runs": a.runs,
-                    "mean_ns": u64::try_from(mean(a.total, a.runs).as_nanos()).unwrap_or(u64::MAX),
+                    "mean_ns": u64::try_from(mean(a.total, a.runs.saturating_sub(1)).as_nanos()).unwrap_or(u64::MAX),
                     "max_ns": u64::try_from(a.max.as_nanos()).unwrap_or(u64::MAX),
+                    "first_run_ns": u64::try_from(a.first.unwrap_or_default().as_nanos()).unwrap_or(u64::MAX),
                     "panicked": a.panics,
                     "skipped_budget": a.skipped,
                 }),

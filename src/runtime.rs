@@ -299,6 +299,17 @@ impl Runtime {
             .collect()
     }
 
+    /// Builds now every analyzer that applies to `tool`, so that a following [`Runtime::process`]
+    /// only analyzes. The hook calls it before taking the session lock, which then stays held for
+    /// the analysis alone. A constructor that panics is left for `process` to report.
+    pub fn prepare(&self, tool: &str) {
+        for slot in self.slots.iter().filter(|s| s.applies(tool)) {
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                slot.get();
+            }));
+        }
+    }
+
     /// Names of all analyzers, built or not, in run order.
     pub fn analyzer_names(&self) -> Vec<&'static str> {
         self.slots.iter().map(Slot::name).collect()

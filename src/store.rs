@@ -19,7 +19,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 /// The state file format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -60,7 +60,7 @@ impl fmt::Display for StoreError {
         let what = match self.kind {
             StoreErrorKind::Dir => "preparing state dir",
             StoreErrorKind::Lock => "locking session state",
-            StoreErrorKind::LockTimeout => "timed out waiting for the lock of session state",
+            StoreErrorKind::LockTimeout => "gave up waiting for the lock of session state",
             StoreErrorKind::Read => "reading session state",
             StoreErrorKind::Write => "writing session state",
         };
@@ -236,22 +236,47 @@ impl Store {
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(&path)
             .map_err(|e| err(StoreErrorKind::Lock, &path, Some(e)))?;
-        let start = Instant::now();
-        let mut pause = Duration::from_micros(50);
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(file),
-                Err(fs::TryLockError::WouldBlock) => {
-                    if start.elapsed() >= self.lock_timeout {
-                        return Err(err(StoreErrorKind::LockTimeout, &path, None));
-                    }
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(5));
-                }
-                Err(fs::TryLockError::Error(e)) => {
-                    return Err(err(StoreErrorKind::Lock, &path, Some(e)))
-                }
+        let timed_out = || {
+            let waited = format!(
+                "held by another process for more than {} ms",
+                self.lock_timeout.as_millis()
+            );
+            err(
+                StoreErrorKind::LockTimeout,
+                &path,
+                Some(io::Error::new(io::ErrorKind::TimedOut, waited)),
+            )
+        };
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if self.lock_timeout.is_zero() => {
+                return Err(timed_out())
             }
+            Err(fs::TryLockError::WouldBlock) => {}
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(err(StoreErrorKind::Lock, &path, Some(e)))
+            }
+        }
+        // Contended: wait in the kernel, which wakes waiters as soon as the lock is released.
+        // (Polling with a growing pause starved the oldest waiters: newcomers always tried first.)
+        // The wait runs on a helper thread so that it can be bounded; a duplicate of the descriptor
+        // shares its lock, so the lock the helper takes is ours. Should the helper win only after
+        // the timeout, it drops its descriptor and the lock goes with it.
+        let waiter = file
+            .try_clone()
+            .map_err(|e| err(StoreErrorKind::Lock, &path, Some(e)))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name(String::from("posthook-lock"))
+            .spawn(move || {
+                let taken = waiter.lock();
+                let _ = tx.send(taken);
+            })
+            .map_err(|e| err(StoreErrorKind::Lock, &path, Some(e)))?;
+        match rx.recv_timeout(self.lock_timeout) {
+            Ok(Ok(())) => Ok(file),
+            Ok(Err(e)) => Err(err(StoreErrorKind::Lock, &path, Some(e))),
+            Err(_) => Err(timed_out()),
         }
     }
 
@@ -331,17 +356,30 @@ impl Store {
             history,
         })
         .map_err(|e| err(StoreErrorKind::Write, path, Some(io::Error::other(e))))?;
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let tmp = path.with_extension(format!("tmp.{}.{nanos}", std::process::id()));
-        let result = (|| {
-            let mut file = OpenOptions::new()
+        // One writer per session at a time (the lock is held), so the pid names the temporary
+        // file uniquely. Whatever already sits at that name (left by a killed process with the same
+        // pid, or planted) is removed, never followed: the file is created with O_EXCL|O_NOFOLLOW.
+        let tmp = self.dir.join(format!(
+            "{}.json.tmp.{}",
+            session_key(session_id),
+            std::process::id()
+        ));
+        let create = || {
+            OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
                 .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-                .open(&tmp)?;
+                .open(&tmp)
+        };
+        let result = (|| {
+            let mut file = match create() {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    fs::remove_file(&tmp)?;
+                    create()?
+                }
+                other => other?,
+            };
             file.write_all(&bytes)?;
             if self.fsync {
                 file.sync_all()?;

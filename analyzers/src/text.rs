@@ -93,6 +93,41 @@ fn is_plain_word(w: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
 }
 
+/// Programs whose first argument is a subcommand (`git status`, `cargo test`).
+const SUBCOMMAND_PROGRAMS: &[&str] = &[
+    "apt",
+    "apt-get",
+    "brew",
+    "bun",
+    "cargo",
+    "deno",
+    "dnf",
+    "docker",
+    "dotnet",
+    "gh",
+    "git",
+    "go",
+    "gradle",
+    "helm",
+    "kubectl",
+    "make",
+    "mix",
+    "mvn",
+    "npm",
+    "npx",
+    "pip",
+    "pip3",
+    "pnpm",
+    "podman",
+    "poetry",
+    "rustup",
+    "systemctl",
+    "terraform",
+    "uv",
+    "yarn",
+    "yum",
+];
+
 /// The head of a shell command: its program name and, when it looks like one, a subcommand
 /// (`cargo test`, `git status`, `ls`). Leading `cd DIR &&` steps and `VAR=value` assignments are
 /// skipped. Arguments are never included, so secrets in them are never persisted.
@@ -117,7 +152,10 @@ pub fn command_head(cmd: &str) -> String {
     }
     let mut head = prog.to_string();
     if let Some(second) = it.next() {
-        if is_plain_word(second)
+        // Only programs known to take a subcommand keep a second word, and only a word that looks
+        // like one: an argument (`echo $TOKEN`, `mysql -pSECRET`) is never part of the head.
+        if SUBCOMMAND_PROGRAMS.contains(&prog)
+            && is_plain_word(second)
             && second
                 .chars()
                 .next()
@@ -154,6 +192,9 @@ mod tests {
         assert_eq!(command_head("FOO=1 BAR=2 /usr/bin/python3 -m x"), "python3");
         assert_eq!(command_head("export TOKEN=sk-secret"), "export");
         assert_eq!(command_head("ls"), "ls");
+        assert_eq!(command_head("echo ghp_S3cr3tT0ken"), "echo");
+        assert_eq!(command_head("curl sk_live_abc123"), "curl");
+        assert_eq!(command_head("npm run build"), "npm run");
         assert_eq!(command_head(""), "");
     }
 

@@ -19,10 +19,13 @@ fn explains_a_stored_session() {
     let out = d.stdout();
     assert!(out.contains("session s1 (3 events"), "{out}");
     assert!(
-        out.contains("last message: exec-safety, 1 call(s) ago (at event 2)"),
+        out.contains("going in: last message exec-safety at call 2, 2 call(s) before call 4"),
         "{out}"
     );
-    assert!(out.contains("escalation: gentle"), "{out}");
+    assert!(
+        out.contains("escalation of the last message: gentle"),
+        "{out}"
+    );
     assert!(
         out.contains("exec-safety            on; fired 1 time(s), shown 1"),
         "{out}"

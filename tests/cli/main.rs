@@ -1,13 +1,20 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
 mod bench;
+mod concurrency;
 mod config;
 mod doctor;
 mod explain;
+mod faults;
 mod golden;
+mod harness;
 mod hook;
+mod hostile;
 mod install;
+mod props;
 mod replay;
 mod replay_quality;
+mod security;
 mod support;
+mod time;
 mod transcripts;
