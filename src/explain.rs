@@ -157,7 +157,19 @@ pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
         .and_then(|r| r.feedback.as_ref())
         .map(|f| f.rule.clone());
     let held_rule = silence_rule(step);
-    let winner = shown_rule.clone().or_else(|| held_rule.clone());
+    // The guidance provider tries findings from the highest rank down and shows the first that
+    // passes its cooldown; anything ranked above the shown one was tried and held back.
+    let shown_rank = step.report.as_ref().and_then(|r| {
+        let rule = shown_rule.as_deref()?;
+        r.findings
+            .iter()
+            .find(|f| f.rule == rule)
+            .map(|f| (f.priority, f.severity))
+    });
+    let before = step.history_before.as_ref();
+    let since_last = before
+        .filter(|h| h.guidance.last_shown_at > 0)
+        .map(|h| (h.events_total + 1).saturating_sub(h.guidance.last_shown_at));
     for spec in builtin::registry() {
         let timing = step
             .report
@@ -191,14 +203,37 @@ pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
                             f.priority,
                             f.headline
                         );
-                        if shown {
+                        let needed = cooldown(f.severity);
+                        if shown
+                            && f.severity != Severity::Critical
+                            && since_last.is_some_and(|x| x < needed)
+                        {
+                            format!(
+                                "{head}; shown before its cooldown ran out ({} of {needed} calls): \
+                                 a persisting problem (held back or fired repeatedly)",
+                                since_last.unwrap_or_default()
+                            )
+                        } else if shown {
                             format!("{head}; shown")
                         } else if f.severity == Severity::None {
                             format!("{head}; informational, never shown on its own")
                         } else if held_rule.as_deref() == Some(rule) {
                             let rep = step.report.as_ref().map(replay::silence_text);
                             format!("{head}; {}", rep.unwrap_or_default())
-                        } else if let Some(w) = &winner {
+                        } else if shown_rank.is_some_and(|r| r < (f.priority, f.severity)) {
+                            match since_last {
+                                Some(x) if x < needed && f.severity != Severity::Critical => {
+                                    format!(
+                                        "{head}; ranked higher but held back by its cooldown \
+                                         ({x} of {needed} calls since the last message)"
+                                    )
+                                }
+                                _ => format!(
+                                    "{head}; ranked higher but held back (the same message as \
+                                     the previous one)"
+                                ),
+                            }
+                        } else if let Some(w) = shown_rule.as_ref().or(held_rule.as_ref()) {
                             format!("{head}; not chosen: {w} ranked higher")
                         } else {
                             head
@@ -259,12 +294,14 @@ pub fn guidance_lines(h: &History, now: u64) -> Vec<String> {
         _ => out.push(format!("going in: no message shown before call {now}")),
     }
     let level = Escalation::from_ignored(g.ignored);
-    out.push(format!(
-        "escalation going in: {} ({} message(s) in a row ignored; firm from 1, urgent from 3, \
-         emergency from 5)",
-        level.as_str(),
-        g.ignored
-    ));
+    if g.last_rule.is_some() {
+        out.push(format!(
+            "escalation of the last message: {} ({} message(s) of its rule in a row ignored; \
+             firm from 1, urgent from 3, emergency from 5)",
+            level.as_str(),
+            g.ignored
+        ));
+    }
     let cds: Vec<String> = [Severity::Minor, Severity::Moderate, Severity::Major]
         .into_iter()
         .map(|s| {
@@ -446,6 +483,85 @@ mod tests {
     use super::*;
     use crate::output::OutputMode;
     use std::time::Duration;
+
+    #[test]
+    fn a_higher_ranked_finding_held_back_is_not_called_outranked() {
+        use crate::runtime::{AnalyzerTiming, Report, Timings};
+        use posthook_analyzers::guidance::Feedback;
+        use posthook_analyzers::Finding;
+        let analyzer_of = |rule: &str| {
+            builtin::registry()
+                .iter()
+                .find(|b| b.rules.contains(&rule))
+                .map(|b| b.name)
+                .expect("a built-in rule")
+        };
+        let ran = |rule: &str| AnalyzerTiming {
+            name: analyzer_of(rule),
+            elapsed: Duration::ZERO,
+            findings: 1,
+            status: RunStatus::Ran,
+        };
+        let mut before = History::new();
+        before.events_total = 9;
+        before.guidance.last_shown_at = 9;
+        let mut after = before.clone();
+        after.events_total = 10;
+        let report = Report {
+            feedback: Some(Feedback {
+                rule: "memory-coordination".into(),
+                severity: Severity::Moderate,
+                escalation: Escalation::Gentle,
+                blocking: false,
+                text: "posthook [memory-coordination] x".into(),
+            }),
+            silence: None,
+            findings: vec![
+                Finding::new("native-overuse", Severity::Major, 70).headline("a"),
+                Finding::new("memory-coordination", Severity::Moderate, 50).headline("b"),
+                Finding::new("workflow-pattern", Severity::Moderate, 45).headline("c"),
+            ],
+            timings: Timings {
+                analyzers: vec![
+                    ran("native-overuse"),
+                    ran("memory-coordination"),
+                    ran("workflow-pattern"),
+                ],
+                ..Timings::default()
+            },
+            events_total: 10,
+        };
+        let step = Step {
+            n: 10,
+            file: 0,
+            session_id: "s".into(),
+            ts_ms: 0,
+            tool: "Read".into(),
+            tool_use_id: None,
+            failed: false,
+            detail: String::new(),
+            report: Some(report),
+            error: None,
+            exit_code: 0,
+            history: Some(after),
+            history_before: Some(before),
+        };
+        let e = explain_step(&step, &Settings::with_profile(Profile::Hive));
+        let why = |rule: &str| {
+            e.rules
+                .iter()
+                .find(|r| r.rule == rule)
+                .map(|r| r.why.clone())
+                .expect("listed")
+        };
+        assert!(
+            why("native-overuse").contains("ranked higher but held back by its cooldown (1 of 3"),
+            "{}",
+            why("native-overuse")
+        );
+        assert!(why("memory-coordination").contains("shown before its cooldown ran out (1 of 5"));
+        assert!(why("workflow-pattern").contains("not chosen: memory-coordination ranked higher"));
+    }
 
     #[test]
     fn explains_fired_silent_and_off_rules() {

@@ -22,7 +22,10 @@ fn explains_a_stored_session() {
         out.contains("going in: last message exec-safety at call 2, 2 call(s) before call 4"),
         "{out}"
     );
-    assert!(out.contains("escalation going in: gentle"), "{out}");
+    assert!(
+        out.contains("escalation of the last message: gentle"),
+        "{out}"
+    );
     assert!(
         out.contains("exec-safety            on; fired 1 time(s), shown 1"),
         "{out}"
