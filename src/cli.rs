@@ -103,6 +103,9 @@ pub enum Command {
     /// Read stdin to the end and exit 0: the floor the benchmark compares hooks against.
     #[command(hide = true)]
     Floor,
+    /// Spawn and time processes for the benchmark, one JSON request per stdin line.
+    #[command(hide = true)]
+    BenchSpawner,
 }
 
 /// `posthook session ...`.
@@ -251,6 +254,10 @@ pub fn main() -> ExitCode {
     if let Some(Command::Floor) = &cli.command {
         return floor();
     }
+    if let Some(Command::BenchSpawner) = &cli.command {
+        // Before any configuration or logging: the helper's own RSS bounds what it measures.
+        return bench::serve_spawner();
+    }
     let resolved = resolve(flags_layer(&cli));
     match &cli.command {
         None => run_hook(&resolved),
@@ -308,6 +315,7 @@ pub fn main() -> ExitCode {
             print(&text)
         }
         Some(Command::Bench(args)) => bench::run(args, &settings(&cli)),
+        Some(Command::BenchSpawner) => bench::serve_spawner(),
         Some(Command::Install(args)) => match crate::install::run_install(args, cli.output) {
             Ok(text) => print(&text),
             Err(e) => fail(&e.to_string()),
