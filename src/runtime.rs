@@ -323,7 +323,7 @@ impl Runtime {
         history.record(call);
         let record = start.elapsed();
         let mut findings = Vec::new();
-        let mut timings = Vec::new();
+        let mut timings = Vec::with_capacity(self.slots.len());
         {
             let history: &History = history;
             let Some(fact) = history.last() else {
@@ -336,12 +336,15 @@ impl Runtime {
                 settings: &self.settings,
                 cache: &self.cache,
             };
+            // One clock read per analyzer: the end of one run is the start of the next, and the
+            // budget check uses the same reading.
+            let mut mark = Instant::now();
             for slot in &self.slots {
                 if !slot.applies(&call.tool) {
                     continue;
                 }
                 let name = slot.name();
-                if start.elapsed() >= self.budget {
+                if mark.duration_since(start) >= self.budget {
                     tracing::debug!(analyzer = name, "skipped: time budget used up");
                     timings.push(AnalyzerTiming {
                         name,
@@ -352,12 +355,13 @@ impl Runtime {
                     continue;
                 }
                 let _span = tracing::trace_span!("analyzer", name).entered();
-                let t = Instant::now();
-                let mut local = Vec::new();
+                let before = findings.len();
                 let ran = catch_unwind(AssertUnwindSafe(|| {
-                    slot.get().analyze(&cx, &mut local);
+                    slot.get().analyze(&cx, &mut findings);
                 }));
-                let elapsed = t.elapsed();
+                let end = Instant::now();
+                let elapsed = end.duration_since(mark);
+                mark = end;
                 let status = match ran {
                     Ok(()) => RunStatus::Ran,
                     Err(_) => {
@@ -365,17 +369,16 @@ impl Runtime {
                             analyzer = name,
                             "analyzer panicked; its findings were dropped"
                         );
-                        local.clear();
+                        findings.truncate(before);
                         RunStatus::Panicked
                     }
                 };
                 timings.push(AnalyzerTiming {
                     name,
                     elapsed,
-                    findings: local.len(),
+                    findings: findings.len() - before,
                     status,
                 });
-                findings.append(&mut local);
             }
         }
         findings.retain(|f| {

@@ -215,7 +215,7 @@ pub fn decide(
             || (f.severity == Severity::Major && memory.fired_since_shown >= MAJOR_PERSISTS)
             || (f.severity >= Severity::Moderate && memory.suppressed_streak >= SUPPRESSED_PASSES);
         if !passes {
-            first_silence.get_or_insert(Silence::Cooldown {
+            first_silence.get_or_insert_with(|| Silence::Cooldown {
                 rule: f.rule.to_string(),
                 since,
                 needed,
@@ -224,7 +224,7 @@ pub fn decide(
         }
         let hash = core_hash(f, escalation, ignored);
         if hash == state.last_hash {
-            first_silence.get_or_insert(Silence::Repeat {
+            first_silence.get_or_insert_with(|| Silence::Repeat {
                 rule: f.rule.to_string(),
             });
             continue;
@@ -436,15 +436,30 @@ mod tests {
 
     #[test]
     fn persisting_major_and_suppressed_findings_pass_the_cooldown() {
+        // major persisting: fired 3 times since last shown passes before the cooldown of 3 is over
         let mut h = History::new();
         step(&mut h, &[finding("x", Severity::Minor, 1)]).expect("shown");
-        // major: cooldown 3, but it fired 3 times since shown (never) on the 3rd call? no: 2 calls
-        assert!(step(&mut h, &[finding("maj", Severity::Major, 60)]).is_err());
-        // third call since the minor message: the cooldown of 3 is not over (2 < 3) but maj fired twice
-        let fb = step(&mut h, &[finding("maj", Severity::Major, 60)]);
-        assert!(fb.is_err(), "fired 2 times only, 2 calls since");
-        let fb = step(&mut h, &[finding("maj", Severity::Major, 60)]).expect("3 calls since");
+        step(&mut h, &[finding("x", Severity::Minor, 1)]).expect_err("minor cooldown");
+        let maj = finding("maj", Severity::Major, 60);
+        // fired once before, unshown: fired_since_shown starts counting at the first firing
+        h.guidance
+            .rules
+            .entry("maj".into())
+            .or_default()
+            .fired_since_shown = 2;
+        let fb = step(&mut h, std::slice::from_ref(&maj)).expect("3rd firing, 2 calls since");
         assert_eq!(fb.rule, "maj");
+        let mut h = History::new();
+        step(&mut h, &[finding("x", Severity::Minor, 1)]).expect("shown");
+        h.guidance
+            .rules
+            .entry("maj".into())
+            .or_default()
+            .fired_since_shown = 1;
+        assert!(
+            step(&mut h, std::slice::from_ref(&maj)).is_err(),
+            "2nd firing, 1 call since"
+        );
         // moderate held back 3 times in a row passes before its cooldown of 5
         let mut h = History::new();
         step(&mut h, &[finding("x", Severity::Minor, 1)]).expect("shown");
@@ -474,6 +489,19 @@ mod tests {
         assert_eq!(shown, vec![false, false]);
         // ...the third firing is at since = 3: passes by cooldown and by persistence alike.
         assert!(step(&mut h, &[finding("maj", Severity::Major, 60)]).is_ok());
+    }
+
+    #[test]
+    fn a_rule_quiet_through_its_cooldown_starts_over_gentle() {
+        let c = |n: u32| finding("c", Severity::Critical, 90).observed(format!("observed {n}"));
+        let mut h = History::new();
+        step(&mut h, &[c(1)]).expect("shown");
+        // critical cooldown is 1: firing again 2 calls later is not "ignored"
+        step(&mut h, &[]).expect_err("quiet");
+        let fb = step(&mut h, &[c(2)]).expect("shown");
+        assert_eq!(fb.escalation, Escalation::Gentle);
+        let fb = step(&mut h, &[c(3)]).expect("shown");
+        assert_eq!(fb.escalation, Escalation::Firm, "right after: ignored");
     }
 
     #[test]

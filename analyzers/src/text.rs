@@ -13,6 +13,10 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 
 /// Cuts `s` to at most `max` characters, ending in `…` when it was cut.
 pub fn truncate_chars(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    // A string of at most `max` bytes has at most `max` characters: no need to count them.
+    if s.len() <= max {
+        return std::borrow::Cow::Borrowed(s);
+    }
     match s.char_indices().nth(max) {
         None => std::borrow::Cow::Borrowed(s),
         Some((idx, _)) => {
@@ -40,11 +44,24 @@ fn words(cmd: &str) -> impl Iterator<Item = &str> {
 }
 
 fn program(word: &str) -> &str {
-    word.rsplit('/').next().unwrap_or(word)
+    // A byte loop: words are short, and `rfind`'s searcher costs more than the scan itself.
+    match word.bytes().rposition(|b| b == b'/') {
+        Some(i) => &word[i + 1..],
+        None => word,
+    }
 }
+
+/// How much of a command [`command_tags`] reads: test and build commands name their runner early,
+/// and a heredoc of several kilobytes should not cost the pipeline its time budget.
+pub const TAG_SCAN_BYTES: usize = 4096;
 
 /// Classifies a shell command into [`tags`] bits.
 pub fn command_tags(cmd: &str) -> u32 {
+    let mut end = cmd.len().min(TAG_SCAN_BYTES);
+    while !cmd.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cmd = &cmd[..end];
     let mut t = 0;
     let mut prev = "";
     let mut prev2 = "";

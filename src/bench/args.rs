@@ -41,7 +41,7 @@ pub struct BenchArgs {
     pub max_runs: usize,
 
     /// Keep measuring a scenario for at least this long (seconds), within the run bounds.
-    #[arg(long, value_name = "SECS", default_value_t = 0.4)]
+    #[arg(long, value_name = "SECS", default_value_t = 0.5)]
     pub min_time: f64,
 
     /// Calls run before measuring each scenario and mode (not counted).

@@ -59,14 +59,17 @@ impl Exporter for MarkdownExporter {
         }
         if r.scenarios.iter().any(|x| x.end_to_end.is_some()) {
             let _ = writeln!(s, "## End to end (one process per call)\n");
-            let _ = writeln!(s, "| scenario | n | mean ± σ | median | p95 | p99 | min … max | × floor | CPU | peak RSS | success | feedback | score |");
-            let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+            let _ = writeln!(s, "| scenario | n | mean ± σ | median | p95 | p99 | min … max | × floor | median × floor | CPU | peak RSS | success | feedback | score |");
+            let _ = writeln!(
+                s,
+                "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+            );
             for x in &r.scenarios {
                 let Some(p) = &x.end_to_end else { continue };
                 let t = &p.time;
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} | {} | {} | {} … {} | {} | {} | {} | {} | {} | {:.1} {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} … {} | {} | {} | {} | {} | {} | {} | {:.1} {} |",
                     x.name,
                     t.n,
                     ms(t.mean, t.stdev),
@@ -79,6 +82,8 @@ impl Exporter for MarkdownExporter {
                         (Some(a), Some(b)) => format!("{a:.2} ± {b:.2}"),
                         _ => "-".into(),
                     },
+                    p.median_ratio_to_floor
+                        .map_or("-".into(), |r| format!("{r:.2}")),
                     duration(p.cpu_time.mean),
                     bytes(p.max_rss_peak_bytes),
                     percent(p.success_rate),

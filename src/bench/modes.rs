@@ -182,45 +182,67 @@ pub fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InProcess 
     }
 }
 
-/// One pass end to end: a fresh state dir, then one process per call, in order.
+/// One pass end to end: a fresh state dir, then one process per call, in order. With a floor,
+/// each call is followed by one floor process fed the same payload, so that both see the same
+/// machine load.
 fn end_to_end_pass(
     spawner: &Spawner,
+    floor: Option<&Spawner>,
     sc: &Scenario,
     scratch: &Scratch,
     out: &mut Vec<RunSample>,
+    floor_out: &mut Vec<RunSample>,
 ) -> io::Result<f64> {
     let state = scratch.fresh_state("state")?;
-    let start = Instant::now();
+    let mut hook_time = 0.0;
     for p in &sc.payloads {
-        out.push(spawner.run(p, &state, scratch.path())?);
+        let s = spawner.run(p, &state, scratch.path())?;
+        hook_time += s.wall.as_secs_f64();
+        out.push(s);
+        if let Some(f) = floor {
+            floor_out.push(f.run(p, &state, scratch.path())?);
+        }
     }
-    Ok(start.elapsed().as_secs_f64())
+    Ok(hook_time)
 }
 
-/// Measures a scenario end to end: every call spawns `spawner` with a fresh state dir per pass.
+/// End-to-end samples of a scenario, and of the floor interleaved with them.
+pub struct EndToEndSamples {
+    /// The hook's calls.
+    pub hook: Vec<RunSample>,
+    /// The floor's calls, one after each hook call (empty without a floor).
+    pub floor: Vec<RunSample>,
+}
+
+/// Measures a scenario end to end: every call spawns `spawner` with a fresh state dir per pass,
+/// and, when given, the floor right after it.
 pub fn end_to_end(
     spawner: &Spawner,
+    floor: Option<&Spawner>,
     sc: &Scenario,
     plan: &Plan,
     scratch: &Scratch,
     progress: &mut Progress,
-) -> io::Result<Vec<RunSample>> {
-    let mut warm = Vec::new();
+) -> io::Result<EndToEndSamples> {
+    let (mut warm, mut warm_floor) = (Vec::new(), Vec::new());
     let mut pass_time = 0.0;
     for _ in 0..plan.warmup_passes(sc.payloads.len()) {
-        pass_time = end_to_end_pass(spawner, sc, scratch, &mut warm)?;
+        pass_time = end_to_end_pass(spawner, floor, sc, scratch, &mut warm, &mut warm_floor)?;
     }
-    let mut samples = Vec::new();
-    let first = end_to_end_pass(spawner, sc, scratch, &mut samples)?;
+    let mut out = EndToEndSamples {
+        hook: Vec::new(),
+        floor: Vec::new(),
+    };
+    let first = end_to_end_pass(spawner, floor, sc, scratch, &mut out.hook, &mut out.floor)?;
     if pass_time == 0.0 {
         pass_time = first;
     }
     let passes = plan.passes(sc.payloads.len(), pass_time);
     for i in 1..passes {
         progress.detail(&format!("{}/{passes}", i + 1));
-        end_to_end_pass(spawner, sc, scratch, &mut samples)?;
+        end_to_end_pass(spawner, floor, sc, scratch, &mut out.hook, &mut out.floor)?;
     }
-    Ok(samples)
+    Ok(out)
 }
 
 /// Summarizes end-to-end samples, with the ratio to the floor when there is one.
@@ -235,6 +257,9 @@ pub fn process_stats(
     let cpu: Vec<f64> = ok.iter().map(|s| s.cpu().as_secs_f64()).collect();
     let n = samples.len().max(1) as f64;
     let ratio = floor.and_then(|f| stats::ratio(time.mean, time.stdev, f.mean, f.stdev));
+    let median_ratio = floor
+        .filter(|f| f.median > 0.0)
+        .map(|f| time.median / f.median);
     let success_rate = ok.len() as f64 / n;
     let feedback_rate = samples.iter().filter(|s| s.feedback()).count() as f64 / n;
     let score = grade::scenario_score(
@@ -249,6 +274,7 @@ pub fn process_stats(
         time,
         ratio_to_floor: ratio.map(|r| r.0),
         ratio_to_floor_error: ratio.map(|r| r.1),
+        median_ratio_to_floor: median_ratio,
         cpu_time: Summary::of(&cpu),
         cpu_percent: stats::mean(&ok.iter().map(|s| s.cpu_percent()).collect::<Vec<_>>()),
         max_rss_mean_bytes: stats::mean(&ok.iter().map(|s| s.max_rss as f64).collect::<Vec<_>>()),

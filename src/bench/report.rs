@@ -106,7 +106,7 @@ fn latency_row(out: &mut impl Write, name: &str, calls: usize, p: &ProcessStats)
     let t = &p.time;
     writeln!(
         out,
-        "  {name:<20} {calls:>5} {:>5}  {:>21} {:>9} {:>9} {:>9}  {:>21}  {:>12}  {}",
+        "  {name:<20} {calls:>5} {:>5}  {:>21} {:>9} {:>9} {:>9}  {:>21}  {:>12} {:>7}  {}",
         t.n,
         mean_sd(t.mean, t.stdev),
         duration(t.median),
@@ -114,6 +114,8 @@ fn latency_row(out: &mut impl Write, name: &str, calls: usize, p: &ProcessStats)
         duration(t.p99),
         format!("{} … {}", duration(t.min), duration(t.max)),
         ratio(p.ratio_to_floor, p.ratio_to_floor_error),
+        p.median_ratio_to_floor
+            .map_or("-".to_string(), |r| format!("{r:.2}")),
         sparkline(&p.times_s, 12),
     )
 }
@@ -188,7 +190,7 @@ pub fn write(out: &mut impl Write, r: &BenchResults) -> io::Result<()> {
     if let Some(f) = &r.floor {
         writeln!(
             out,
-            "\nfloor (spawn `posthook floor`: reads stdin, exits 0): {}, median {}, p99 {}, n={}, CPU {}, peak RSS {}",
+            "\nfloor (`posthook floor`: reads stdin, exits 0; run after every measured call): {}, median {}, p99 {}, n={}, CPU {}, peak RSS {}",
             mean_sd(f.time.mean, f.time.stdev),
             duration(f.time.median),
             duration(f.time.p99),
@@ -211,8 +213,17 @@ pub fn write(out: &mut impl Write, r: &BenchResults) -> io::Result<()> {
         )?;
         writeln!(
             out,
-            "  {:<20} {:>5} {:>5}  {:>21} {:>9} {:>9} {:>9}  {:>21}  {:>12}  min→p99",
-            "scenario", "calls", "n", "mean ± σ", "median", "p95", "p99", "min … max", "× floor"
+            "  {:<20} {:>5} {:>5}  {:>21} {:>9} {:>9} {:>9}  {:>21}  {:>12} {:>7}  min→p99",
+            "scenario",
+            "calls",
+            "n",
+            "mean ± σ",
+            "median",
+            "p95",
+            "p99",
+            "min … max",
+            "× floor",
+            "median×"
         )?;
         for (s, p) in &e2e {
             latency_row(out, &s.name, s.calls, p)?;

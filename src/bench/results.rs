@@ -16,7 +16,8 @@ pub struct BenchResults {
     pub environment: Environment,
     /// How it was run.
     pub config: RunConfig,
-    /// The floor: spawning a process that only reads stdin and exits.
+    /// The floor: spawning a process that only reads stdin and exits, run right after every
+    /// measured call of the hook under test (all scenarios pooled).
     pub floor: Option<ProcessStats>,
     /// One entry per scenario.
     pub scenarios: Vec<ScenarioResult>,
@@ -136,6 +137,8 @@ pub struct ProcessStats {
     pub ratio_to_floor: Option<f64>,
     /// Standard error of that ratio.
     pub ratio_to_floor_error: Option<f64>,
+    /// Median divided by the floor's median: steadier than the means on a busy machine.
+    pub median_ratio_to_floor: Option<f64>,
     /// CPU time (user + system) of the hook process per call.
     pub cpu_time: Summary,
     /// Mean CPU time as a share of wall time, in percent.

@@ -12,7 +12,8 @@ use super::report::{self, Progress};
 use super::results::{
     BenchResults, GradeResult, ProcessStats, RunConfig, ScenarioResult, Verdict, VsResult,
 };
-use super::scenarios::{self, Origin, Scenario};
+use super::scenarios::{self, Scenario};
+use super::stats::Summary;
 use super::{load, stats};
 use posthook_analyzers::Settings;
 use serde_json::json;
@@ -164,33 +165,14 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
         min_time: args.min_time,
         exact: args.runs,
     };
-    let steps = usize::from(e2e_on)
-        + scenarios.len()
-            * (usize::from(in_process_on) + usize::from(e2e_on) * (1 + usize::from(vs.is_some())))
+    let steps = scenarios.len()
+        * (usize::from(in_process_on) + usize::from(e2e_on) * (1 + usize::from(vs.is_some())))
         + usize::from(load_on) * 2 * (1 + usize::from(vs.is_some()));
     let mut progress = Progress::new(steps, !args.no_progress);
     let scratch = Scratch::new("run").map_err(|e| format!("creating scratch dir: {e}"))?;
     let io_err = |what: &str, e: std::io::Error| format!("{what}: {e}");
-
-    let floor = if e2e_on {
-        progress.step("floor");
-        let floor_sc = Scenario {
-            name: "floor".into(),
-            origin: Origin::Original,
-            payloads: scenarios::original()
-                .into_iter()
-                .next()
-                .map(|s| s.payloads)
-                .unwrap_or_default(),
-        };
-        let sp = Spawner::new("floor", &exe, &["floor"]);
-        let samples = modes::end_to_end(&sp, &floor_sc, &plan, &scratch, &mut progress)
-            .map_err(|e| io_err("running the floor process", e))?;
-        Some(modes::process_stats("floor", &samples, None))
-    } else {
-        None
-    };
-    let floor_time = floor.as_ref().map(|f| f.time);
+    let floor_spawner = Spawner::new("floor", &exe, &["floor"]);
+    let mut floor_all = Vec::new();
 
     let mut results = Vec::new();
     for sc in &scenarios {
@@ -200,24 +182,38 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
         } else {
             None
         };
-        let e2e = |sp: &Spawner, progress: &mut Progress| -> Result<ProcessStats, String> {
+        // The floor runs interleaved with the hook under test; the other hook of --vs is set
+        // against the same floor samples, taken moments apart.
+        let mut scenario_floor: Option<Summary> = None;
+        let mut e2e = |sp: &Spawner, with_floor: bool, progress: &mut Progress| {
             progress.step(&format!("end-to-end {} {}", sp.label, sc.name));
-            let samples = modes::end_to_end(sp, sc, &plan, &scratch, progress)
+            let floor = with_floor.then_some(&floor_spawner);
+            let samples = modes::end_to_end(sp, floor, sc, &plan, &scratch, progress)
                 .map_err(|e| io_err(&format!("running `{}`", sp.label), e))?;
-            Ok(modes::process_stats(
+            if with_floor {
+                let ok: Vec<f64> = samples
+                    .floor
+                    .iter()
+                    .filter(|s| s.success())
+                    .map(|s| s.wall.as_secs_f64())
+                    .collect();
+                scenario_floor = Some(Summary::of(&ok));
+                floor_all.extend(samples.floor);
+            }
+            Ok::<_, String>(modes::process_stats(
                 &sp.label,
-                &samples,
-                floor_time.as_ref(),
+                &samples.hook,
+                scenario_floor.as_ref(),
             ))
         };
         let end_to_end = if e2e_on {
-            Some(e2e(&subject, &mut progress)?)
+            Some(e2e(&subject, true, &mut progress)?)
         } else {
             None
         };
         let vs_result = match (&vs, e2e_on) {
             (Some(o), true) => {
-                let theirs = e2e(o, &mut progress)?;
+                let theirs = e2e(o, false, &mut progress)?;
                 let ratio = end_to_end.as_ref().and_then(|ours| {
                     stats::ratio(
                         theirs.time.mean,
@@ -243,6 +239,8 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
             vs: vs_result,
         });
     }
+
+    let floor = (!floor_all.is_empty()).then(|| modes::process_stats("floor", &floor_all, None));
 
     let mut load_results = Vec::new();
     if load_on {

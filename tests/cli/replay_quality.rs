@@ -17,6 +17,8 @@ struct Replayed {
     name: String,
     calls: usize,
     messages: Vec<(String, String, bool)>,
+    /// Findings per rule before the guidance provider's choice.
+    findings: BTreeMap<String, usize>,
 }
 
 fn transcripts() -> Vec<PathBuf> {
@@ -42,6 +44,7 @@ fn replay(path: &Path, profile: Profile) -> Replayed {
     let mut histories: BTreeMap<String, History> = BTreeMap::new();
     let mut calls = 0;
     let mut messages = Vec::new();
+    let mut findings: BTreeMap<String, usize> = BTreeMap::new();
     let mut last_ts = 0;
     for ev in events {
         let bytes = serde_json::to_vec(&ev.payload).expect("json");
@@ -55,6 +58,9 @@ fn replay(path: &Path, profile: Profile) -> Replayed {
         calls += 1;
         let history = histories.entry(parsed.session_id.clone()).or_default();
         let report = runtime.process(call, history);
+        for f in &report.findings {
+            *findings.entry(f.rule.to_string()).or_default() += 1;
+        }
         if let Some(fb) = report.feedback {
             messages.push((fb.rule, fb.text, fb.blocking));
         }
@@ -66,6 +72,7 @@ fn replay(path: &Path, profile: Profile) -> Replayed {
             .unwrap_or_default(),
         calls,
         messages,
+        findings,
     }
 }
 
@@ -80,6 +87,7 @@ fn core(text: &str) -> &str {
 )]
 fn check(profile: Profile) {
     let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
+    let mut found: BTreeMap<String, usize> = BTreeMap::new();
     let (mut calls, mut fed) = (0, 0);
     for path in transcripts() {
         let r = replay(&path, profile);
@@ -121,8 +129,12 @@ fn check(profile: Profile) {
         }
         calls += r.calls;
         fed += r.messages.len();
+        for (rule, n) in &r.findings {
+            *found.entry(rule.clone()).or_default() += n;
+        }
     }
     eprintln!("{profile:?}: {fed} messages on {calls} calls; per rule {per_rule:?}");
+    eprintln!("{profile:?}: findings before guidance, per rule {found:?}");
     assert!(
         calls > 300,
         "the shared sessions hold 400+ tool calls, replayed {calls}"

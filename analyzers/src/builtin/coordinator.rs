@@ -287,5 +287,19 @@ mod tests {
         let mut s = Session::hive();
         s.feed(call("mcp__zen__planner", json!({})));
         assert_eq!(sev(&mut s, call("Task", json!({}))), None, "coordinated");
+        // complex-window 2: a coordinator call 2 calls back still counts, 3 back does not
+        let mut s = Session::hive();
+        s.feed(call("mcp__zen__planner", json!({})));
+        s.feed(call("mcp__github__x", json!({})));
+        assert_eq!(sev(&mut s, call("Task", json!({}))), None, "2 back");
+        let mut s = Session::hive();
+        s.feed(call("mcp__zen__planner", json!({})));
+        s.feed(call("mcp__github__x", json!({})));
+        s.feed(call("mcp__github__x", json!({})));
+        assert_eq!(
+            sev(&mut s, call("Task", json!({}))),
+            Some(Severity::Major),
+            "3 back"
+        );
     }
 }

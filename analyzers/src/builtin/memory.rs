@@ -182,6 +182,28 @@ mod tests {
     }
 
     #[test]
+    fn decisions_leave_the_window() {
+        let mut s = Session::hive();
+        s.feed(bash("git status"));
+        for _ in 0..8 {
+            s.feed(read("/p/a"));
+        }
+        // git status is 10 calls back with this one: still in the window of 10
+        assert_eq!(s.step(&MemoryCoordination, bash("git diff")).len(), 1);
+        let mut s = Session::hive();
+        s.feed(bash("git status"));
+        for _ in 0..9 {
+            s.feed(read("/p/a"));
+        }
+        assert!(
+            s.step(&MemoryCoordination, bash("git diff")).is_empty(),
+            "11 back"
+        );
+        s.set("memory-coordination.window", 11.0);
+        assert_eq!(s.step(&MemoryCoordination, bash("git log")).len(), 1);
+    }
+
+    #[test]
     fn off_in_default_profile() {
         let mut s = Session::default_profile();
         s.feed(bash("git status"));

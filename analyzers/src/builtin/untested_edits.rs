@@ -9,7 +9,7 @@ pub(crate) const EDITS: Threshold = Threshold::new(
 );
 
 /// Untested edits: the count of successful file changes since the last test or build command
-/// reaches 10 (minor, 20), and again at 20, 30, ... (moderate, 35, from 20 on).
+/// reaches 10 (minor, 32), and again at 20, 30, ... (moderate, 40, from 20 on).
 ///
 /// Chosen from the real transcripts: between two compile/test runs the sessions made 1 to 9
 /// changes; 10 or more happened only in stretches that ended with a failing build.
@@ -42,18 +42,47 @@ impl Analyzer for UntestedEdits {
         if n < every || n % every != 0 {
             return;
         }
+        // Ranked above the batching hints (30): untested changes are about correctness, batching
+        // only about speed. On the real transcripts it fired 3 times and lost to batching each time.
         let (severity, priority) = if n >= 2 * every {
-            (Severity::Moderate, 35)
+            (Severity::Moderate, 40)
         } else {
-            (Severity::Minor, 20)
+            (Severity::Minor, 32)
+        };
+        // Only when firing: where the last check was, and how many files changed since.
+        let mut files: Vec<u64> = Vec::new();
+        let mut last_check = None;
+        for (ago, f) in cx.history.recent.iter().rev().enumerate() {
+            if f.is_check() {
+                last_check = Some((ago, f.cmd.as_deref().unwrap_or("a check")));
+                break;
+            }
+            if f.is_write() && f.ok {
+                if let Some(p) = &f.path {
+                    let h = crate::fnv1a64(p.as_bytes());
+                    if !files.contains(&h) {
+                        files.push(h);
+                    }
+                }
+            }
+        }
+        let since = match last_check {
+            Some((ago, head)) => format!("the last test or build (`{head}`) ran {ago} calls ago"),
+            None => format!(
+                "no test or build ran in the last {} calls",
+                cx.history.recent.len()
+            ),
         };
         out.push(
             Finding::new("untested-edits", severity, priority)
                 .headline(format!("{n} file changes since the last test or build"))
                 .observed(format!(
-                    "{n} Write/Edit calls succeeded and no test or build command ran since the last one."
+                    "{n} successful Write/Edit calls touched {} since; {since}.",
+                    super::plural(files.len() as u64, "file", "files")
                 ))
-                .next_step("run the build and the tests that cover these files now, before changing more"),
+                .next_step(
+                    "run the build and the tests that cover these files now, before changing more",
+                ),
         );
     }
 }
@@ -93,6 +122,20 @@ mod tests {
             s.step(&UntestedEdits, edit("/p/a").failed_with("x"))
                 .is_empty(),
             "failed edits do not count"
+        );
+    }
+
+    #[test]
+    fn says_where_the_last_check_was() {
+        let mut s = Session::default_profile();
+        s.set("untested-edits.edits", 3.0);
+        s.feed(bash("cargo build"));
+        s.feed(edit("/p/a"));
+        s.feed(edit("/p/b"));
+        let f = s.step(&UntestedEdits, edit("/p/a"));
+        assert_eq!(
+            f[0].observed,
+            "3 successful Write/Edit calls touched 2 files since; the last test or build (`cargo build`) ran 3 calls ago."
         );
     }
 

@@ -1,0 +1,192 @@
+//! The hook's parts, one by one: input parsing, the session store (load, update), the pipeline
+//! cold (a fresh Runtime building its analyzers) and warm, and each built-in analyzer on its own.
+//!
+//! Run: `cargo bench --bench components` (add `-- --quick` for a shorter run, or a filter such as
+//! `-- analyzer/`). The end-to-end figures live in `posthook --bench`.
+
+use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
+use posthook::analyzers::builtin;
+use posthook::store::Store;
+use posthook::{Context, History, Runtime, Settings, ToolCall};
+use posthook_analyzers::NoCache;
+use serde_json::json;
+use std::time::SystemTime;
+
+fn payload(tool: &str, input: serde_json::Value, response: serde_json::Value) -> Vec<u8> {
+    json!({
+        "session_id": "bench-components",
+        "transcript_path": "/tmp/t.jsonl",
+        "cwd": "/tmp/project",
+        "hook_event_name": "PostToolUse",
+        "tool_name": tool,
+        "tool_input": input,
+        "tool_response": response,
+        "tool_use_id": "toolu_1",
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A realistic mix of calls, to fill histories and to cycle through.
+fn calls() -> Vec<ToolCall> {
+    vec![
+        ToolCall::new("Read", json!({"file_path": "/tmp/project/src/lib.rs"})),
+        ToolCall::new("Bash", json!({"command": "cargo test --workspace"})),
+        ToolCall::new(
+            "Edit",
+            json!({"file_path": "/tmp/project/src/lib.rs", "old_string": "a", "new_string": "b"}),
+        ),
+        ToolCall::new(
+            "Grep",
+            json!({"pattern": "fn main", "path": "/tmp/project"}),
+        ),
+        ToolCall::new("Bash", json!({"command": "git status"})),
+        ToolCall::new(
+            "Write",
+            json!({"file_path": "/tmp/project/notes.md", "content": "# notes\n"}),
+        ),
+    ]
+}
+
+fn history_of(n: usize) -> History {
+    let mut h = History::new();
+    let calls = calls();
+    for i in 0..n {
+        h.record(&calls[i % calls.len()]);
+    }
+    h
+}
+
+fn parse(c: &mut Criterion) {
+    let small = payload(
+        "Read",
+        json!({"file_path": "/tmp/project/src/main.rs"}),
+        json!({"type": "text", "file": {"filePath": "/tmp/project/src/main.rs", "content": "fn main() {}\n"}}),
+    );
+    let large = payload(
+        "Bash",
+        json!({"command": "cargo build"}),
+        json!({"stdout": "x".repeat(1 << 20), "stderr": "", "interrupted": false}),
+    );
+    let mut g = c.benchmark_group("parse");
+    g.bench_function("small", |b| {
+        b.iter(|| posthook::input::parse(black_box(&small), 0, None))
+    });
+    g.bench_function("1MiB_response", |b| {
+        b.iter(|| posthook::input::parse(black_box(&large), 0, None))
+    });
+    g.finish();
+}
+
+fn store(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::new(dir.path());
+    let full = history_of(500);
+    store
+        .update("full", SystemTime::now(), |h| *h = full.clone())
+        .expect("seed the session");
+    let call = ToolCall::new("Read", json!({"file_path": "/tmp/project/src/lib.rs"}));
+    let mut g = c.benchmark_group("store");
+    g.bench_function("load", |b| b.iter(|| store.load(black_box("full"))));
+    g.bench_function("update_record_save", |b| {
+        b.iter(|| {
+            store.update("full", SystemTime::now(), |h| {
+                h.record(&call);
+            })
+        })
+    });
+    g.bench_function("update_new_session", |b| {
+        b.iter_batched(
+            || {
+                let _ = std::fs::remove_file(store.state_path("fresh"));
+            },
+            |()| {
+                store.update("fresh", SystemTime::now(), |h| {
+                    h.record(&call);
+                })
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+fn pipeline(c: &mut Criterion) {
+    let bash = ToolCall::new("Bash", json!({"command": "cargo test --workspace"}));
+    let mut g = c.benchmark_group("pipeline");
+    // Cold: what one hook process pays, building the analyzers the call needs.
+    g.bench_function("cold_bash", |b| {
+        b.iter_batched(
+            History::new,
+            |mut h| Runtime::default().process(black_box(&bash), &mut h),
+            BatchSize::SmallInput,
+        )
+    });
+    let rt = Runtime::default();
+    let calls = calls();
+    for c in &calls {
+        rt.process(c, &mut History::new());
+    }
+    let base = history_of(200);
+    let mut i = 0usize;
+    g.bench_function("warm_mixed_200_history", |b| {
+        b.iter_batched_ref(
+            || base.clone(),
+            |h| {
+                i = (i + 1) % calls.len();
+                rt.process(black_box(&calls[i]), h)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+fn analyzers(c: &mut Criterion) {
+    let settings = Settings::default();
+    let history = history_of(200);
+    let mut g = c.benchmark_group("analyzer");
+    for spec in builtin::registry() {
+        let analyzer = (spec.make)();
+        for call in calls().iter().filter(|c| (spec.applies)(&c.tool)) {
+            let mut h = history.clone();
+            h.record(call);
+            let Some(fact) = h.last().cloned() else {
+                continue;
+            };
+            let cx = Context {
+                call,
+                fact: &fact,
+                history: &h,
+                settings: &settings,
+                cache: &NoCache,
+            };
+            let id = format!(
+                "{}/{}_{}",
+                spec.name,
+                call.tool,
+                call.command()
+                    .or(call.path())
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+            );
+            g.bench_function(id, |b| {
+                let mut out = Vec::new();
+                b.iter(|| {
+                    out.clear();
+                    analyzer.analyze(black_box(&cx), &mut out);
+                    out.len()
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, parse, store, pipeline, analyzers);
+criterion_main!(benches);
