@@ -103,6 +103,9 @@ pub enum Command {
     /// Read stdin to the end and exit 0: the floor the benchmark compares hooks against.
     #[command(hide = true)]
     Floor,
+    /// Spawn and time processes for the benchmark, one JSON request per stdin line.
+    #[command(hide = true)]
+    BenchSpawner,
 }
 
 /// `posthook session ...`.
@@ -238,6 +241,10 @@ pub fn main() -> ExitCode {
         let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
         return ExitCode::SUCCESS;
     }
+    if let Some(Command::BenchSpawner) = &cli.command {
+        // Before any configuration or logging: the helper's own RSS bounds what it measures.
+        return bench::serve_spawner();
+    }
     let resolved = config::resolve_current(flags_layer(&cli));
     crate::telemetry::init(&resolved.config.log_level);
     for p in &resolved.problems {
@@ -299,6 +306,7 @@ pub fn main() -> ExitCode {
             print(&text)
         }
         Some(Command::Bench(args)) => bench::run(args, &settings(&cli)),
+        Some(Command::BenchSpawner) => bench::serve_spawner(),
         Some(Command::Install(args)) => match crate::install::run_install(args, cli.output) {
             Ok(text) => print(&text),
             Err(e) => fail(&e.to_string()),

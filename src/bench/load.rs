@@ -7,10 +7,12 @@
 
 use super::measure::{RunSample, Scratch, Spawner};
 use super::results::LoadResult;
+use super::spawner::Launcher;
 use super::stats::Summary;
 use crate::store::Store;
 use serde_json::Value;
 use std::io;
+use std::path::Path;
 use std::time::Instant;
 
 /// The original's pass rule: mean latency under 200 ms and more than 80% success.
@@ -28,17 +30,33 @@ fn with_session(template: &[u8], session: &str) -> Vec<u8> {
     }
 }
 
-/// Runs one load test. `payloads` are cycled through; `count_store` reads the posthook session
-/// store afterwards to count lost events (only meaningful when the subject is posthook).
+/// The shape of one load test.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadShape {
+    /// Parallel users.
+    pub users: usize,
+    /// Requests per user.
+    pub requests: usize,
+    /// All users in one session.
+    pub same_session: bool,
+    /// Read posthook's session store afterwards to count lost events (posthook only).
+    pub count_store: bool,
+}
+
+/// Runs one load test; `payloads` are cycled through, each user starting at its own offset.
 pub fn run(
+    exe: &Path,
     spawner: &Spawner,
     payloads: &[Vec<u8>],
-    users: usize,
-    requests: usize,
-    same_session: bool,
-    count_store: bool,
+    shape: LoadShape,
     scratch: &Scratch,
 ) -> io::Result<LoadResult> {
+    let LoadShape {
+        users,
+        requests,
+        same_session,
+        count_store,
+    } = shape;
     let mode = if same_session {
         "same_session"
     } else {
@@ -63,12 +81,15 @@ pub fn run(
                 let state = &state;
                 let out_dir = &scratch_dirs[u];
                 scope.spawn(move || {
+                    // Each user its own helper, started before the clock runs for its requests.
+                    let mut launcher = Launcher::start(exe);
                     let mut samples = Vec::with_capacity(requests);
                     for r in 0..requests {
                         let Some(t) = payloads.get((u + r) % payloads.len().max(1)) else {
                             break;
                         };
-                        samples.push(spawner.run(&with_session(t, &session), state, out_dir)?);
+                        let payload = with_session(t, &session);
+                        samples.push(launcher.run(spawner, &payload, state, out_dir)?);
                     }
                     Ok(samples)
                 })

@@ -54,6 +54,16 @@ impl Spawner {
         self
     }
 
+    /// Program, arguments and extra environment, as strings (for the spawner helper).
+    pub fn parts(&self) -> (String, Vec<String>, Vec<(String, String)>) {
+        let s = |o: &OsString| o.to_string_lossy().into_owned();
+        (
+            s(&self.program),
+            self.args.iter().map(s).collect(),
+            self.env.iter().map(|(k, v)| (s(k), s(v))).collect(),
+        )
+    }
+
     /// Runs once with `payload` on stdin and `state_dir` as `POSTHOOK_STATE_DIR`; the child's
     /// stdout and stderr are written to files under `scratch`.
     pub fn run(&self, payload: &[u8], state_dir: &Path, scratch: &Path) -> io::Result<RunSample> {

@@ -23,6 +23,7 @@ mod report;
 mod results;
 mod runner;
 mod scenarios;
+mod spawner;
 mod stats;
 mod units;
 
@@ -38,4 +39,5 @@ pub use scenarios::{
     builtin as builtin_scenarios, compact, render_sessions, Origin, Scenario, MAX_STRING,
     SESSION_SOURCES,
 };
+pub use spawner::serve as serve_spawner;
 pub use stats::Summary;

@@ -6,6 +6,7 @@ use super::measure::{RunSample, Scratch, Spawner};
 use super::report::Progress;
 use super::results::{AnalyzerShare, InProcess, ProcessStats};
 use super::scenarios::Scenario;
+use super::spawner::Launcher;
 use super::stats::{self, Summary};
 use crate::runtime::Runtime;
 use posthook_analyzers::{History, Settings};
@@ -186,6 +187,7 @@ pub fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InProcess 
 /// each call is followed by one floor process fed the same payload, so that both see the same
 /// machine load.
 fn end_to_end_pass(
+    launcher: &mut Launcher,
     spawner: &Spawner,
     floor: Option<&Spawner>,
     sc: &Scenario,
@@ -196,11 +198,11 @@ fn end_to_end_pass(
     let state = scratch.fresh_state("state")?;
     let mut hook_time = 0.0;
     for p in &sc.payloads {
-        let s = spawner.run(p, &state, scratch.path())?;
+        let s = launcher.run(spawner, p, &state, scratch.path())?;
         hook_time += s.wall.as_secs_f64();
         out.push(s);
         if let Some(f) = floor {
-            floor_out.push(f.run(p, &state, scratch.path())?);
+            floor_out.push(launcher.run(f, p, &state, scratch.path())?);
         }
     }
     Ok(hook_time)
@@ -217,6 +219,7 @@ pub struct EndToEndSamples {
 /// Measures a scenario end to end: every call spawns `spawner` with a fresh state dir per pass,
 /// and, when given, the floor right after it.
 pub fn end_to_end(
+    launcher: &mut Launcher,
     spawner: &Spawner,
     floor: Option<&Spawner>,
     sc: &Scenario,
@@ -227,20 +230,44 @@ pub fn end_to_end(
     let (mut warm, mut warm_floor) = (Vec::new(), Vec::new());
     let mut pass_time = 0.0;
     for _ in 0..plan.warmup_passes(sc.payloads.len()) {
-        pass_time = end_to_end_pass(spawner, floor, sc, scratch, &mut warm, &mut warm_floor)?;
+        pass_time = end_to_end_pass(
+            launcher,
+            spawner,
+            floor,
+            sc,
+            scratch,
+            &mut warm,
+            &mut warm_floor,
+        )?;
     }
     let mut out = EndToEndSamples {
         hook: Vec::new(),
         floor: Vec::new(),
     };
-    let first = end_to_end_pass(spawner, floor, sc, scratch, &mut out.hook, &mut out.floor)?;
+    let first = end_to_end_pass(
+        launcher,
+        spawner,
+        floor,
+        sc,
+        scratch,
+        &mut out.hook,
+        &mut out.floor,
+    )?;
     if pass_time == 0.0 {
         pass_time = first;
     }
     let passes = plan.passes(sc.payloads.len(), pass_time);
     for i in 1..passes {
         progress.detail(&format!("{}/{passes}", i + 1));
-        end_to_end_pass(spawner, floor, sc, scratch, &mut out.hook, &mut out.floor)?;
+        end_to_end_pass(
+            launcher,
+            spawner,
+            floor,
+            sc,
+            scratch,
+            &mut out.hook,
+            &mut out.floor,
+        )?;
     }
     Ok(out)
 }

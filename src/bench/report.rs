@@ -228,9 +228,16 @@ pub fn write(out: &mut impl Write, r: &BenchResults) -> io::Result<()> {
         for (s, p) in &e2e {
             latency_row(out, &s.name, s.calls, p)?;
         }
+        let bound = match r.config.spawner_max_rss_bytes {
+            Some(b) => format!(
+                "spawned from a helper whose own peak RSS, {}, is the lowest peak RSS Linux can report",
+                bytes(b)
+            ),
+            None => "spawned directly: peak RSS includes the benchmark's own".to_string(),
+        };
         writeln!(
             out,
-            "\n  the hook process itself (from wait4), per call, and the original suite's score"
+            "\n  the hook process itself (wait4), per call; {bound}; and the original suite's score"
         )?;
         writeln!(
             out,

@@ -56,6 +56,10 @@ pub struct RunConfig {
     pub target_s: f64,
     /// The regression alert threshold (0.5 = alert above 1.5x the baseline).
     pub alert_threshold: f64,
+    /// Peak RSS of the helper that spawned the measured processes: Linux counts a child's peak
+    /// RSS from its spawner's, so no `max_rss` figure can be lower than this. `None` when they
+    /// were spawned by the benchmark itself.
+    pub spawner_max_rss_bytes: Option<u64>,
 }
 
 /// One scenario's figures in every mode that ran.

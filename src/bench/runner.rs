@@ -13,6 +13,7 @@ use super::results::{
     BenchResults, GradeResult, ProcessStats, RunConfig, ScenarioResult, Verdict, VsResult,
 };
 use super::scenarios::{self, Scenario};
+use super::spawner::Launcher;
 use super::stats::Summary;
 use super::{load, stats};
 use posthook_analyzers::Settings;
@@ -173,6 +174,11 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
     let io_err = |what: &str, e: std::io::Error| format!("{what}: {e}");
     let floor_spawner = Spawner::new("floor", &exe, &["floor"]);
     let mut floor_all = Vec::new();
+    let mut launcher = if e2e_on {
+        Launcher::start(&exe)
+    } else {
+        Launcher::Direct
+    };
 
     let mut results = Vec::new();
     for sc in &scenarios {
@@ -188,8 +194,9 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
         let mut e2e = |sp: &Spawner, with_floor: bool, progress: &mut Progress| {
             progress.step(&format!("end-to-end {} {}", sp.label, sc.name));
             let floor = with_floor.then_some(&floor_spawner);
-            let samples = modes::end_to_end(sp, floor, sc, &plan, &scratch, progress)
-                .map_err(|e| io_err(&format!("running `{}`", sp.label), e))?;
+            let samples =
+                modes::end_to_end(&mut launcher, sp, floor, sc, &plan, &scratch, progress)
+                    .map_err(|e| io_err(&format!("running `{}`", sp.label), e))?;
             if with_floor {
                 let ok: Vec<f64> = samples
                     .floor
@@ -263,12 +270,15 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
                 ));
                 load_results.push(
                     load::run(
+                        &exe,
                         sp,
                         &payloads,
-                        args.users,
-                        args.requests,
-                        same,
-                        is_posthook,
+                        load::LoadShape {
+                            users: args.users,
+                            requests: args.requests,
+                            same_session: same,
+                            count_store: is_posthook,
+                        },
                         &scratch,
                     )
                     .map_err(|e| io_err("running the load test", e))?,
@@ -355,6 +365,7 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
             runs: args.runs,
             target_s,
             alert_threshold: threshold,
+            spawner_max_rss_bytes: launcher.spawner_max_rss(),
         },
         floor,
         scenarios: results,
