@@ -335,6 +335,9 @@ impl Store {
         };
         let value = f(&mut history);
         let save_error = self.write_state(&path, session_id, &history).err();
+        // Unlock explicitly: after a contended wait the helper thread's duplicate of the descriptor
+        // may outlive this one by a moment, and the lock belongs to both.
+        let _ = lock.unlock();
         drop(lock);
         Ok(Updated {
             value,
