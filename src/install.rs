@@ -718,6 +718,17 @@ pub fn run_install(args: &InstallArgs, output: Option<OutputMode>) -> Result<Str
         "  PostToolUse matcher {:?}: {} (timeout {} s)",
         entry.matcher, entry.command, entry.timeout_s
     );
+    if exe
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == "debug")
+    {
+        let _ = writeln!(
+            out,
+            "note: this is a debug build, several times slower per call; for daily use run \
+             `cargo build --release` and `target/release/posthook install`"
+        );
+    }
     for other in Scope::ALL.into_iter().filter(|s| *s != args.scope) {
         let Ok(p) = scope_path(other) else { continue };
         if p == change.path {

@@ -98,6 +98,12 @@ fn install_then_uninstall_restores_the_file() {
             "{}",
             d.stdout()
         );
+        // The tests run target/debug/posthook: the user is told to install a release build.
+        assert!(
+            d.stdout().contains("note: this is a debug build"),
+            "{}",
+            d.stdout()
+        );
         let installed = read(&path);
         let group = our_group(&installed);
         let exe = fs::canonicalize(bin()).expect("canonical binary");
