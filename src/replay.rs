@@ -400,6 +400,13 @@ pub fn to_text(r: &Replay, feedback_only: bool) -> String {
                 String::new()
             }
         );
+        if f.tool_uses == 0 && f.lines > 0 {
+            let _ = writeln!(
+                out,
+                "  (no tool_use blocks: not a Claude Code transcript? Transcripts live in \
+                 ~/.claude/projects/<project>/<session>.jsonl)"
+            );
+        }
     }
     let multi = r.files.len() > 1;
     for step in &r.steps {

@@ -130,6 +130,28 @@ fn text_replay_prints_steps_and_a_summary() {
 }
 
 #[test]
+fn a_file_without_tool_uses_says_so() {
+    let sb = Sandbox::new();
+    // Captured hook payloads, not a transcript: nothing to replay, and the user is told why.
+    let f = transcripts_dir().join("fasthooks__sample_hook_logs.jsonl");
+    let d = sb
+        .cmd(&["replay", f.to_str().expect("utf8")])
+        .run()
+        .expect_code(0);
+    assert!(
+        d.stdout()
+            .contains("no tool_use blocks: not a Claude Code transcript?"),
+        "{}",
+        d.stdout()
+    );
+    assert!(
+        d.stdout().contains("events        0 replayed"),
+        "{}",
+        d.stdout()
+    );
+}
+
+#[test]
 fn replay_of_a_missing_file_fails_clearly() {
     let sb = Sandbox::new();
     let d = sb
