@@ -114,7 +114,9 @@ fn store(c: &mut Criterion) {
 fn pipeline(c: &mut Criterion) {
     let bash = ToolCall::new("Bash", json!({"command": "cargo test --workspace"}));
     let mut g = c.benchmark_group("pipeline");
-    // Cold: what one hook process pays, building the analyzers the call needs.
+    // Cold: a fresh Runtime building the analyzers the call needs. Process-wide lazies (compiled
+    // patterns) stay warm after the first iteration; a process's very first call is the `first
+    // call` column of `posthook --bench`.
     g.bench_function("cold_bash", |b| {
         b.iter_batched(
             History::new,

@@ -232,7 +232,7 @@ mod tests {
     }
 
     #[test]
-    fn measures_the_child_not_the_parent() {
+    fn measures_the_childs_cpu_and_output() {
         let scratch = Scratch::new("measure-test").expect("scratch");
         let state = scratch.fresh_state("state").expect("state");
         // The child burns CPU on its own: its user time must show up, and its output lengths.

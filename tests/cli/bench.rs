@@ -319,3 +319,51 @@ fn regressions_and_missed_targets_fail_the_run() {
         bad.stderr()
     );
 }
+
+#[test]
+fn a_transcript_becomes_the_scenario() {
+    let sb = Sandbox::new();
+    let dir = sb.dir.path();
+    let transcript = dir.join("my-session.jsonl");
+    std::fs::write(
+        &transcript,
+        concat!(
+            r#"{"type":"assistant","sessionId":"t1","message":{"content":[{"type":"tool_use","id":"u1","name":"Bash","input":{"command":"ls"}},{"type":"tool_use","id":"u2","name":"Read","input":{"file_path":"/a"}}]}}"#,
+            "\n",
+            r#"{"type":"user","sessionId":"t1","cwd":"/p","message":{"content":[{"type":"tool_result","tool_use_id":"u1","content":"x"}]},"toolUseResult":{"stdout":"x","stderr":""}}"#,
+            "\n",
+            r#"{"type":"user","sessionId":"t1","cwd":"/p","message":{"content":[{"type":"tool_result","tool_use_id":"u2","content":"y"}]},"toolUseResult":{"type":"text"}}"#,
+            "\n"
+        ),
+    )
+    .expect("transcript");
+    let json = dir.join("t.json");
+    let done = sb
+        .cmd(&[
+            "bench",
+            "--transcript",
+            transcript.to_str().expect("utf-8"),
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+            "--no-load",
+            "--target-ms",
+            "60000",
+            "--export-json",
+            json.to_str().expect("utf-8"),
+        ])
+        .env("TMPDIR", dir)
+        .run();
+    only_latency_misses(done.code(), &done.stdout());
+    let v = read_json(&json);
+    let scenarios = v["scenarios"].as_array().expect("scenarios");
+    assert_eq!(scenarios.len(), 1, "{v}");
+    let s = &scenarios[0];
+    assert_eq!(s["name"], "my-session");
+    assert_eq!(s["origin"], "user");
+    assert_eq!(s["calls"], 2);
+    // Two calls per pass, two measured calls: one pass.
+    assert_eq!(s["end_to_end"]["samples"], 2);
+    assert_eq!(s["in_process"]["samples"], 2);
+}
