@@ -159,20 +159,64 @@ pub struct Measured {
     pub cut_off: bool,
 }
 
+/// Forks and execs its arguments, waits for the child with `wait4` and writes the child's peak
+/// RSS in bytes to the file named by its first argument; exits with the child's code.
+const RSS_PROBE: &str = r#"
+import os, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(usage.ru_maxrss * 1024))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+
+/// Wraps `cmd` so that it runs as the grandchild of a small Python process.
+///
+/// Linux folds the high-water RSS of the memory a process had before `exec` into its
+/// `ru_maxrss`; spawned straight from this test binary (hundreds of MiB while other tests run) the
+/// hook would report the test binary's peak, not its own. Forked from a small process instead, it
+/// reports at most that process's few MiB beside its own.
+fn through_rss_probe(cmd: &Command, rss_file: &Path) -> Command {
+    let mut probe = Command::new("python3");
+    probe
+        .arg("-c")
+        .arg(RSS_PROBE)
+        .arg(rss_file)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => probe.env(k, v),
+            None => probe.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        probe.current_dir(dir);
+    }
+    probe
+}
+
 /// Runs `cmd` with `total` bytes of stdin produced by `chunk(i)` calls, and measures the child's
-/// peak RSS with `wait4`. The writer stops at the first write error.
+/// peak RSS with `wait4` (through [`through_rss_probe`]). The writer stops at the first write
+/// error.
 pub fn measure(
-    mut cmd: Command,
+    cmd: Command,
     total: u64,
     mut chunk: impl FnMut(u64) -> Vec<u8> + Send + 'static,
 ) -> Measured {
-    use wait4::Wait4;
-    let mut child = cmd
+    let rss_dir = tempfile::tempdir().expect("tempdir");
+    let rss_file = rss_dir.path().join("max_rss");
+    let mut child = through_rss_probe(&cmd, &rss_file)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn posthook");
+        .expect("spawn the RSS probe (python3)");
     let mut stdin = child.stdin.take().expect("stdin");
     let writer = std::thread::spawn(move || {
         let mut written = 0u64;
@@ -201,13 +245,17 @@ pub fn measure(
         let _ = err.read_to_end(&mut v);
         v
     });
-    let r = child.wait4().expect("wait4");
+    let status = child.wait().expect("wait");
     let (written, cut_off) = writer.join().expect("writer");
+    let max_rss = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .expect("the RSS probe wrote the child's peak RSS");
     Measured {
-        code: r.status.code(),
+        code: status.code(),
         stdout: o.join().expect("stdout"),
         stderr: e.join().expect("stderr"),
-        max_rss: r.rusage.maxrss,
+        max_rss,
         written,
         cut_off,
     }
