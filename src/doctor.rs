@@ -105,11 +105,16 @@ fn settings_checks(project: &Path, home: Option<&Path>, out: &mut Vec<Check>) ->
                  the position above points at the error",
             )),
             Ok(Some(doc)) => {
-                let entries = entries_of(&doc);
+                let entries = install::posthook_commands(&doc);
                 if entries.is_empty() {
                     out.push(pass(format!("{label}: no posthook entry")));
                 }
-                for (command, matcher, timeout) in entries {
+                for install::FoundEntry {
+                    command,
+                    matcher,
+                    timeout,
+                } in entries
+                {
                     let t = timeout.map_or_else(
                         || String::from("no timeout (Claude Code's default, 600 s)"),
                         |t| format!("timeout {} s", config::fmt_num(t)),
@@ -158,32 +163,6 @@ fn settings_checks(project: &Path, home: Option<&Path>, out: &mut Vec<Check>) ->
         ));
     }
     found
-}
-
-fn entries_of(doc: &serde_json::Map<String, Value>) -> Vec<(String, Option<String>, Option<f64>)> {
-    let mut out = Vec::new();
-    let groups = doc
-        .get("hooks")
-        .and_then(|h| h.get("PostToolUse"))
-        .and_then(Value::as_array);
-    for g in groups.into_iter().flatten() {
-        let matcher = g.get("matcher").and_then(Value::as_str).map(str::to_owned);
-        for h in g
-            .get("hooks")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(c) = h.get("command").and_then(Value::as_str) else {
-                continue;
-            };
-            if install::is_posthook_command(c) {
-                let t = h.get("timeout").and_then(Value::as_f64);
-                out.push((c.to_string(), matcher.clone(), t));
-            }
-        }
-    }
-    out
 }
 
 fn command_check(f: &Found, project: &Path) -> Check {

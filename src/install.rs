@@ -406,8 +406,19 @@ fn uninstall_from(doc: &mut Map<String, Value>) -> bool {
     true
 }
 
-/// posthook's hook commands found in a settings document (for `doctor`).
-pub fn posthook_commands(doc: &Map<String, Value>) -> Vec<(String, Option<String>)> {
+/// One posthook hook found in a settings document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundEntry {
+    /// The command as written.
+    pub command: String,
+    /// The matcher of its group, if any.
+    pub matcher: Option<String>,
+    /// Its timeout in seconds, if any.
+    pub timeout: Option<f64>,
+}
+
+/// posthook's hook commands found in a settings document's PostToolUse groups.
+pub fn posthook_commands(doc: &Map<String, Value>) -> Vec<FoundEntry> {
     let mut out = Vec::new();
     let groups = doc
         .get("hooks")
@@ -423,7 +434,11 @@ pub fn posthook_commands(doc: &Map<String, Value>) -> Vec<(String, Option<String
         {
             if let Some(c) = h.get("command").and_then(Value::as_str) {
                 if is_posthook_command(c) {
-                    out.push((c.to_string(), matcher.clone()));
+                    out.push(FoundEntry {
+                        command: c.to_string(),
+                        matcher: matcher.clone(),
+                        timeout: h.get("timeout").and_then(Value::as_f64),
+                    });
                 }
             }
         }

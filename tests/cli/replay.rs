@@ -1,22 +1,10 @@
 //! `posthook replay` on the shared real transcripts: every tool use with a result is replayed,
 //! counted here independently of the transcript module.
 
-use crate::support::{transcripts_dir, Sandbox};
+use crate::support::{transcript_files, transcripts_dir, Sandbox};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::PathBuf;
-
-fn files() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(transcripts_dir())
-        .expect("shared transcripts dir")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    v.sort();
-    assert!(v.len() >= 7, "expected the shared transcripts, found {v:?}");
-    v
-}
 
 /// The `tool_use` blocks of a JSONL transcript that have a `tool_result` on a later line.
 fn tool_uses_with_result(path: &PathBuf) -> usize {
@@ -55,7 +43,7 @@ fn every_tool_use_with_a_result_is_replayed() {
     let sb = Sandbox::new();
     let mut total = 0;
     let mut with_events = 0;
-    for f in files() {
+    for f in transcript_files() {
         let expected = tool_uses_with_result(&f);
         total += expected;
         let path = f.to_str().expect("utf8 path");

@@ -24,6 +24,19 @@ pub fn transcripts_dir() -> PathBuf {
         .unwrap_or_else(|| root.join("../shared/data/transcripts"))
 }
 
+/// Every shared transcript file (`*.jsonl`), sorted; fails when the shared data is missing.
+pub fn transcript_files() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(transcripts_dir())
+        .expect("shared transcripts dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 7, "expected the shared transcripts, found {v:?}");
+    v
+}
+
 /// A test's own sandbox: a temp dir holding the state dir and a fake HOME.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,

@@ -1,23 +1,10 @@
 //! Every real session in the shared transcripts, call by call through the binary, in every output
 //! mode: the contract holds for every payload, and every event is recorded.
 
-use crate::support::{transcripts_dir, Sandbox};
+use crate::support::{transcript_files, Sandbox};
 use posthook::transcript::events_from_file;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-fn transcript_files() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(transcripts_dir())
-        .expect("shared transcripts dir")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    v.sort();
-    assert!(v.len() >= 7, "expected the shared transcripts, found {v:?}");
-    v
-}
 
 /// The payloads a real hook would have received: rebuilt from transcripts, plus the captured hook
 /// stdin of the fasthooks log (its logger renamed `hook_event_name` to `event`; renamed back here).
