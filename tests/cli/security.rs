@@ -252,15 +252,26 @@ fn assert_bait_untouched(p: &Path) {
     assert_eq!(std::fs::read(p).expect("bait"), b"do not touch");
 }
 
+/// Records one event of session `s`, then replaces its `file` in the state dir by a link that
+/// `plant(victim, path)` makes to a bait file. Returns the bait and the link's path.
+fn seed_and_plant(
+    sb: &Sandbox,
+    file: &str,
+    plant: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    sb.hook(&[], post("s", "Read", json!({"file_path": "/a"})))
+        .expect_code(0);
+    let victim = bait(sb);
+    let path = sb.state_dir().join(file);
+    std::fs::remove_file(&path).expect("rm");
+    plant(&victim, &path).expect("plant");
+    (victim, path)
+}
+
 #[test]
 fn a_symlink_at_the_state_file_is_not_followed() {
     let sb = Sandbox::new();
-    sb.hook(&[], post("s", "Read", json!({"file_path": "/a"})))
-        .expect_code(0);
-    let victim = bait(&sb);
-    let state = sb.state_dir().join("s.json");
-    std::fs::remove_file(&state).expect("rm");
-    std::os::unix::fs::symlink(&victim, &state).expect("plant");
+    let (victim, state) = seed_and_plant(&sb, "s.json", |v, p| std::os::unix::fs::symlink(v, p));
     for _ in 0..2 {
         sb.hook(&[], post("s", "Read", json!({"file_path": "/b"})))
             .expect_code(0);
@@ -274,12 +285,7 @@ fn a_symlink_at_the_state_file_is_not_followed() {
 #[test]
 fn a_hard_link_at_the_state_file_is_never_written_through() {
     let sb = Sandbox::new();
-    sb.hook(&[], post("s", "Read", json!({"file_path": "/a"})))
-        .expect_code(0);
-    let victim = bait(&sb);
-    let state = sb.state_dir().join("s.json");
-    std::fs::remove_file(&state).expect("rm");
-    std::fs::hard_link(&victim, &state).expect("plant");
+    let (victim, _) = seed_and_plant(&sb, "s.json", |v, p| std::fs::hard_link(v, p));
     sb.hook(&[], post("s", "Read", json!({"file_path": "/b"})))
         .expect_code(0);
     assert_bait_untouched(&victim);
@@ -288,12 +294,7 @@ fn a_hard_link_at_the_state_file_is_never_written_through() {
 #[test]
 fn a_symlink_at_the_lock_file_is_not_followed() {
     let sb = Sandbox::new();
-    sb.hook(&[], post("s", "Read", json!({"file_path": "/a"})))
-        .expect_code(0);
-    let victim = bait(&sb);
-    let lock = sb.state_dir().join("s.lock");
-    std::fs::remove_file(&lock).expect("rm");
-    std::os::unix::fs::symlink(&victim, &lock).expect("plant");
+    let (victim, _) = seed_and_plant(&sb, "s.lock", |v, p| std::os::unix::fs::symlink(v, p));
     // A link to a file that does not exist yet must not be created either.
     let ghost = sb.dir.path().join("ghost.txt");
     let lock2 = sb.state_dir().join("t.lock");
