@@ -21,12 +21,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 fn transcripts_dir() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    root.ancestors()
-        .skip(1)
-        .map(|a| a.join("shared/data/transcripts"))
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| root.join("../shared/data/transcripts"))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/transcripts")
 }
 
 /// Tool calls of real sessions (the two long ones), with their real time stamps.

@@ -2,7 +2,7 @@
 //! real Claude Code sessions, and the user's own payloads or transcript.
 //!
 //! The session sequences are compiled into the binary (`sessions.jsonl`, generated from the
-//! transcripts in `../shared/data/transcripts` by the ignored test `regenerate_sessions`), so
+//! transcripts in `tests/data/transcripts` by the ignored test `regenerate_sessions`), so
 //! `posthook --bench` works on a fresh clone. Long strings in them are cut to
 //! [`MAX_STRING`] characters: the hook's work depends on the call's shape, and the sequences
 //! should not carry whole file contents or command outputs.
@@ -273,17 +273,9 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    /// The shared transcripts beside the checkout (or beside the worktree's parent).
+    /// The real transcripts kept with the tests (`tests/data/transcripts`).
     fn transcripts() -> PathBuf {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        [
-            "../shared/data/transcripts",
-            "../../shared/data/transcripts",
-        ]
-        .iter()
-        .map(|rel| root.join(rel))
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| root.join("../shared/data/transcripts"))
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/transcripts")
     }
 
     #[test]
@@ -332,7 +324,7 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "writes src/bench/sessions.jsonl from ../shared/data/transcripts"]
+    #[ignore = "writes src/bench/sessions.jsonl from tests/data/transcripts"]
     fn regenerate_sessions() {
         let text = render_sessions(&transcripts()).expect("renders");
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bench/sessions.jsonl");

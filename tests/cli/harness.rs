@@ -261,12 +261,7 @@ pub fn measure(
     }
 }
 
-/// The shared transcripts: `shared/data/transcripts` beside the checkout or beside any of its
-/// ancestors (a worktree may sit deeper than the main checkout).
+/// The real transcripts the tests replay (`tests/data/transcripts`).
 pub fn transcripts() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.ancestors()
-        .map(|a| a.join("shared/data/transcripts"))
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| panic!("no shared/data/transcripts above {}", here.display()))
+    crate::support::transcripts_dir()
 }

@@ -13,15 +13,15 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_posthook")
 }
 
-/// The shared transcripts: `shared/data/transcripts` beside the checkout or beside one of its
-/// ancestors (git worktrees live deeper than the main checkout).
+/// The real transcripts the tests replay: `tests/data/transcripts` (copied byte for byte, with their
+/// sources and licenses in the README beside them).
 pub fn transcripts_dir() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    root.ancestors()
-        .skip(1)
-        .map(|a| a.join("shared/data/transcripts"))
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| root.join("../shared/data/transcripts"))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/transcripts")
+}
+
+/// The labelled incidents of those transcripts: `tests/data/labels/incidents.json`.
+pub fn labels_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/labels/incidents.json")
 }
 
 /// Every shared transcript file (`*.jsonl`), sorted; fails when the shared data is missing.
