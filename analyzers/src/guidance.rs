@@ -542,7 +542,9 @@ fn render(
         s.push_str(t);
     }
     if let Some(cmd) = call.command() {
-        let _ = write!(s, "; command `{}`", truncate_chars(cmd.trim(), 50));
+        // One line: a heredoc or a multi-line script would otherwise spill into the message.
+        let flat: String = cmd.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = write!(s, "; command `{}`", truncate_chars(&flat, 50));
     } else if let Some(p) = call.path() {
         let _ = write!(s, "; file {}", truncate_chars(p, 120));
     } else if let Some(d) = call.str_field("description") {
