@@ -218,7 +218,7 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
     let mut turns: HashMap<String, Turn> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut out = Vec::new();
-    for v in objects(text, &mut stats) {
+    for (line_no, v) in objects(text, &mut stats).into_iter().enumerate() {
         let agent = v
             .get("agentId")
             .and_then(Value::as_str)
@@ -230,7 +230,7 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
                     .get("message")
                     .and_then(|m| m.get("id"))
                     .and_then(Value::as_str)
-                    .map_or_else(|| format!("line-{}", stats.lines), str::to_owned);
+                    .map_or_else(|| format!("line-{line_no}"), str::to_owned);
                 // A new assistant message starts a new turn: the finished ones end here. (A result
                 // can be written before the next tool_use line of the same message, so a turn is
                 // not over when its calls seen so far have all returned.)
