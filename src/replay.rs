@@ -428,6 +428,21 @@ fn clock(ts_ms: u64) -> String {
 
 /// The replay as text: one line per step (feedback indented below it), then the summary.
 pub fn to_text(r: &Replay, feedback_only: bool) -> String {
+    let mut out = files_text(r);
+    let multi = r.files.len() > 1;
+    for step in &r.steps {
+        let shown = step.report.as_ref().and_then(|rep| rep.feedback.as_ref());
+        if feedback_only && shown.is_none() {
+            continue;
+        }
+        step_text(r, step, multi, &mut out);
+    }
+    out.push_str(&summary_text(r));
+    out
+}
+
+/// One line per transcript: its size, and a hint when it holds no tool uses.
+fn files_text(r: &Replay) -> String {
     let mut out = String::new();
     for f in &r.files {
         let _ = writeln!(
@@ -451,71 +466,80 @@ pub fn to_text(r: &Replay, feedback_only: bool) -> String {
             );
         }
     }
-    let multi = r.files.len() > 1;
-    for step in &r.steps {
-        let shown = step.report.as_ref().and_then(|rep| rep.feedback.as_ref());
-        if feedback_only && shown.is_none() {
-            continue;
-        }
-        let status = match (&step.report, &step.error) {
-            (_, Some(e)) => format!("unreadable payload: {e}"),
-            (Some(rep), None) => match &rep.feedback {
-                Some(fb) => format!(
-                    "-> {} [{}] {}{}",
-                    fb.rule,
-                    fb.severity.as_str(),
-                    if fb.blocking {
-                        "blocking, exit 2"
-                    } else {
-                        "context"
-                    },
-                    if r.output == OutputMode::Json || r.output == OutputMode::Quiet {
-                        format!(" (output {}: exit {})", r.output.as_str(), step.exit_code)
-                    } else {
-                        String::new()
-                    }
-                ),
-                None => silence_text(rep),
-            },
-            (None, None) => String::from("not analyzed"),
-        };
-        let file = if multi {
-            format!(
-                " {}",
-                r.files[step.file]
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            )
-        } else {
-            String::new()
-        };
-        let agent = step
-            .agent_id
-            .as_deref()
-            .map(|a| format!(" [agent {}]", truncate_chars(a, 12)))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{:>5} {}{file} {:<18} {:<15} {:<4} {:<60} {status}{agent}",
-            step.n,
-            clock(step.ts_ms),
-            step.event,
-            step.tool,
-            match (step.event, step.failed) {
-                ("PostToolBatch", _) => "turn",
-                (_, true) => "FAIL",
-                _ => "ok",
-            },
-            step.detail,
-        );
-        if let Some(fb) = shown {
-            for line in fb.text.lines() {
-                let _ = writeln!(out, "        | {line}");
-            }
+    out
+}
+
+/// A step's status: the message it got, or why it got none.
+fn step_status(r: &Replay, step: &Step) -> String {
+    match (&step.report, &step.error) {
+        (_, Some(e)) => format!("unreadable payload: {e}"),
+        (Some(rep), None) => match &rep.feedback {
+            Some(fb) => format!(
+                "-> {} [{}] {}{}",
+                fb.rule,
+                fb.severity.as_str(),
+                if fb.blocking {
+                    "blocking, exit 2"
+                } else {
+                    "context"
+                },
+                if r.output == OutputMode::Json || r.output == OutputMode::Quiet {
+                    format!(" (output {}: exit {})", r.output.as_str(), step.exit_code)
+                } else {
+                    String::new()
+                }
+            ),
+            None => silence_text(rep),
+        },
+        (None, None) => String::from("not analyzed"),
+    }
+}
+
+/// A step's line, and its message indented below it.
+fn step_text(r: &Replay, step: &Step, multi: bool, out: &mut String) {
+    let shown = step.report.as_ref().and_then(|rep| rep.feedback.as_ref());
+    let status = step_status(r, step);
+    let file = if multi {
+        format!(
+            " {}",
+            r.files[step.file]
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        )
+    } else {
+        String::new()
+    };
+    let agent = step
+        .agent_id
+        .as_deref()
+        .map(|a| format!(" [agent {}]", truncate_chars(a, 12)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{:>5} {}{file} {:<18} {:<15} {:<4} {:<60} {status}{agent}",
+        step.n,
+        clock(step.ts_ms),
+        step.event,
+        step.tool,
+        match (step.event, step.failed) {
+            ("PostToolBatch", _) => "turn",
+            (_, true) => "FAIL",
+            _ => "ok",
+        },
+        step.detail,
+    );
+    if let Some(fb) = shown {
+        for line in fb.text.lines() {
+            let _ = writeln!(out, "        | {line}");
         }
     }
+}
+
+/// The summary: events by kind, feedback, rules, analyzer timings.
+fn summary_text(r: &Replay) -> String {
+    let mut out = String::new();
     let s = summarize(r);
     let _ = writeln!(out, "\nsummary");
     let tool_uses: usize = r.files.iter().map(|f| f.tool_uses).sum();
