@@ -10,7 +10,7 @@
 use crate::input;
 use crate::output::{self, OutputMode};
 use crate::runtime::{Report, RunStatus, Runtime};
-use crate::transcript::{self, LiveKind, TranscriptStats};
+use crate::transcript::{self, LiveEvent, LiveKind, TranscriptStats};
 use posthook_analyzers::guidance::Silence;
 use posthook_analyzers::{truncate_chars, History, Settings, ToolCall};
 use serde::Serialize;
@@ -159,26 +159,7 @@ pub fn replay(
     budget: Duration,
     keep_last: usize,
 ) -> std::io::Result<Replay> {
-    let mut summaries = Vec::new();
-    let mut events = Vec::new();
-    for (fi, path) in files.iter().enumerate() {
-        let (evs, stats): (_, TranscriptStats) = transcript::live_events_from_file(path)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-        summaries.push(FileSummary {
-            path: path.clone(),
-            lines: stats.lines,
-            bad_lines: stats.bad_lines,
-            tool_uses: stats.tool_uses,
-            events: evs.len(),
-            joined: stats.joined,
-        });
-        events.extend(evs.into_iter().map(|e| (fi, e)));
-    }
-    // Several files (a session and its subagents) interleave by time, as the hook saw them; the
-    // sort is stable, so a turn's batch stays after its calls.
-    if files.len() > 1 {
-        events.sort_by_key(|(_, e)| e.ts_ms.unwrap_or(0));
-    }
+    let (summaries, events) = read_all(files)?;
     let runtime = Runtime::builder()
         .settings(settings.clone())
         .budget(budget)
@@ -261,6 +242,30 @@ fn plural(n: usize, one: &str) -> String {
     } else {
         format!("{n} {one}s")
     }
+}
+
+/// The live events of every file, interleaved by time when there are several (a session and its
+/// subagents, as the hook saw them; the sort is stable, so a turn's batch stays after its calls).
+fn read_all(files: &[PathBuf]) -> std::io::Result<(Vec<FileSummary>, Vec<(usize, LiveEvent)>)> {
+    let mut summaries = Vec::new();
+    let mut events = Vec::new();
+    for (fi, path) in files.iter().enumerate() {
+        let (evs, stats): (_, TranscriptStats) = transcript::live_events_from_file(path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        summaries.push(FileSummary {
+            path: path.clone(),
+            lines: stats.lines,
+            bad_lines: stats.bad_lines,
+            tool_uses: stats.tool_uses,
+            events: evs.len(),
+            joined: stats.joined,
+        });
+        events.extend(evs.into_iter().map(|e| (fi, e)));
+    }
+    if files.len() > 1 {
+        events.sort_by_key(|(_, e)| e.ts_ms.unwrap_or(0));
+    }
+    Ok((summaries, events))
 }
 
 /// A short reason for a silence.
