@@ -244,9 +244,12 @@ fn plural(n: usize, one: &str) -> String {
     }
 }
 
+/// A live event and the index of the file it came from.
+type FileEvent = (usize, LiveEvent);
+
 /// The live events of every file, interleaved by time when there are several (a session and its
 /// subagents, as the hook saw them; the sort is stable, so a turn's batch stays after its calls).
-fn read_all(files: &[PathBuf]) -> std::io::Result<(Vec<FileSummary>, Vec<(usize, LiveEvent)>)> {
+fn read_all(files: &[PathBuf]) -> std::io::Result<(Vec<FileSummary>, Vec<FileEvent>)> {
     let mut summaries = Vec::new();
     let mut events = Vec::new();
     for (fi, path) in files.iter().enumerate() {
