@@ -57,10 +57,10 @@ def build():
 
 
 def timing_table(runs, ctx):
-    """The client's per-call hook times: posthook (in the scenarios running the same calls as
-    `floor`, and in all scenarios) beside `posthook floor`."""
-    same = [c for name in ("sequential", "parallel") if name in runs
-            for c in runs[name].hook_calls() if c["event"] == "PostToolUse" and ctx.is_posthook(c["cmd"])]
+    """The client's per-call hook times: posthook (in `timing`, which makes the same calls as
+    `floor`, and in every scenario) beside `posthook floor`."""
+    same = [c for c in runs["timing"].hook_calls() if c["event"] == "PostToolUse" and ctx.is_posthook(c["cmd"])] \
+        if "timing" in runs else []
     everything = [c for r in runs.values() for c in r.hook_calls() if ctx.is_posthook(c["cmd"])]
     floor = [c for c in runs["floor"].hook_calls() if c["event"] == "PostToolUse" and ctx.is_floor(c["cmd"])] \
         if "floor" in runs else []

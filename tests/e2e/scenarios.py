@@ -41,6 +41,20 @@ def sequential_turns(proj):
     ]
 
 
+def timing_turns(proj):
+    """16 calls, one per turn, four of each tool: enough for a median of the client's hook times."""
+    turns = []
+    for k in range(1, 5):
+        notes = f"{proj}/notes-{k}.md"
+        turns += [
+            [bash(f"wc -c src/part{k}.txt", "count bytes")],
+            [tool("Read", file_path=f"{proj}/src/part{k}.txt")],
+            [tool("Write", file_path=notes, content=f"notes {k}\nfirst\n")],
+            [tool("Edit", file_path=notes, old_string="first", new_string="second")],
+        ]
+    return turns
+
+
 def parallel_turn(proj):
     reads = [tool("Read", file_path=f"{proj}/src/part{i}.txt") for i in range(1, 5)]
     shells = [bash(f"wc -c src/part{i}.txt", "count bytes") for i in range(1, 5)]
@@ -157,14 +171,31 @@ class Sequential(Scenario):
         expect_no_output_in_state(run)
 
 
+class Timing(Scenario):
+    """16 calls one after the other: each ran the hook once and was stored once. Its hook times are
+    compared with `floor`'s, which makes the same calls."""
+
+    name = "timing"
+
+    def threads(self, run):
+        return {self.name: timing_turns(run.proj) + [text("Done.")]}
+
+    def check(self, run, ctx):
+        expect_ran_ok(run, self.name, [tid(self.name, t) for t in range(16)])
+        want = {f"PostToolUse:{t}": 4 for t in ("Bash", "Read", "Write", "Edit")}
+        expect_counts(run, posthook_calls(run, ctx), want, "posthook runs per call")
+        s = run.session(ctx.binary)
+        run.expect(s.get("events_total") == 16, f"events_total: want 16, got {s.get('events_total')}")
+
+
 class Floor(Scenario):
-    """The same calls as `sequential` and `parallel` with every posthook entry replaced by
-    `posthook floor` (reads stdin, exits 0): the client's own timing of a process that does nothing."""
+    """The calls of `timing` with every posthook entry replaced by `posthook floor` (reads stdin,
+    exits 0): the client's own timing of a hook process that does nothing."""
 
     name = "floor"
 
     def threads(self, run):
-        return {self.name: sequential_turns(run.proj) + [parallel_turn(run.proj), text("Done.")]}
+        return {self.name: timing_turns(run.proj) + [text("Done.")]}
 
     def install(self, run, ctx):
         run.posthook(ctx.binary, "install")
@@ -184,11 +215,12 @@ class Floor(Scenario):
         run.write_settings(settings)
 
     def check(self, run, ctx):
-        expect_ran_ok(run, self.name, [tid(self.name, t) for t in range(4)] + [tid(self.name, 4, i) for i in range(8)])
+        expect_ran_ok(run, self.name, [tid(self.name, t) for t in range(16)])
         floors = [c for c in run.hook_calls() if c["event"] == "PostToolUse" and ctx.is_floor(c["cmd"])]
-        run.expect(len(floors) == 12, f"floor runs: want 12, got {len(floors)}")
+        run.expect(len(floors) == 16, f"floor runs: want 16, got {len(floors)}")
         run.expect(all(c["status"] == 0 for c in floors), "a floor run exited non-zero")
         run.expect(not run_feedback(run.last_request(self.name)).items, "a posthook message without posthook")
+        run.expect(not run.state_bytes(), "posthook floor stored something")
 
 
 class Parallel(Scenario):
@@ -417,5 +449,5 @@ class ServeHttp(Scenario):
         run.expect([c for c in run.hook_calls() if c["event"] == "PostToolUse"], "the client logged no http hook run")
 
 
-ALL = [Sequential(), Floor(), Parallel(), Dangerous(), RepeatedFailure(), Subagent(), OutputJson(), Muted(),
+ALL = [Sequential(), Timing(), Floor(), Parallel(), Dangerous(), RepeatedFailure(), Subagent(), OutputJson(), Muted(),
        ServeCommand(), ServeHttp()]
