@@ -58,11 +58,16 @@ def install_client():
     npm = shutil.which("npm")
     if not npm:
         raise Skip("npm not found")
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="install-", dir=root))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix="install-", dir=root))
+    except OSError as e:
+        raise Skip(f"no cache dir for the client at {root}: {e}")
     cmd = [npm, "install", "--prefix", str(tmp), "--no-audit", "--no-fund", "--no-save",
            "--loglevel=error", f"{CLIENT_PACKAGE}@{CLIENT_VERSION}"]
-    env = dict(os.environ, npm_config_update_notifier="false")
+    # One retry with short waits: with no registry reachable the step says so within seconds.
+    env = dict(os.environ, npm_config_update_notifier="false", npm_config_fetch_retries="1",
+               npm_config_fetch_retry_mintimeout="2000", npm_config_fetch_retry_maxtimeout="5000")
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=NPM_TIMEOUT_S, env=env)
     except subprocess.TimeoutExpired:
@@ -71,8 +76,8 @@ def install_client():
     new_exe = tmp / "node_modules" / ".bin" / "claude"
     if out.returncode != 0 or not new_exe.exists():
         shutil.rmtree(tmp, ignore_errors=True)
-        last = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        raise Skip(f"npm install {CLIENT_PACKAGE}@{CLIENT_VERSION} failed (exit {out.returncode}): {last}")
+        raise Skip(f"npm install {CLIENT_PACKAGE}@{CLIENT_VERSION} failed (exit {out.returncode}): "
+                   f"{npm_reason(out.stderr)}")
     got, err = client_version(new_exe)
     if got != CLIENT_VERSION:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -80,6 +85,18 @@ def install_client():
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
     return exe, "installed"
+
+
+def npm_reason(stderr):
+    """The line of npm's error output that says why, e.g. `request to ... failed, reason: ...`."""
+    lines = [ln.removeprefix("npm error").strip() for ln in stderr.splitlines() if ln.startswith("npm error")]
+    for ln in lines:
+        if "reason:" in ln or "404" in ln or "ENOTFOUND" in ln or "EAI_AGAIN" in ln:
+            return ln[:300]
+    for ln in lines:
+        if ln.startswith("code "):
+            return ln
+    return (stderr.strip().splitlines() or ["no output"])[0][:300]
 
 
 def free_port():
