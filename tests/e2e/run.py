@@ -56,6 +56,23 @@ def build():
     return REPO / "target" / "release" / "posthook"
 
 
+def mock_self_test():
+    """The mock's own checks (test_mock.py), non-streaming answers included: one line, details on failure."""
+    import io
+    import unittest
+
+    import test_mock
+
+    suite = unittest.defaultTestLoader.loadTestsFromModule(test_mock)
+    out = io.StringIO()
+    result = unittest.TextTestRunner(stream=out, verbosity=0).run(suite)
+    ok = result.wasSuccessful()
+    print(f"e2e: {'PASS' if ok else 'FAIL'} mock-api ({result.testsRun} checks)", flush=True)
+    if not ok:
+        print(out.getvalue())
+    return ok
+
+
 def timing_table(runs, ctx):
     """The client's per-call hook times: posthook (in `timing`, which makes the same calls as
     `floor`, and in every scenario) beside `posthook floor`."""
@@ -106,6 +123,9 @@ def main():
         return 1
     print(f"e2e: client {harness.CLIENT_PACKAGE}@{harness.CLIENT_VERSION} ({how}: {client}); posthook {binary}",
           flush=True)
+
+    if not mock_self_test():
+        return 1
 
     workdir = Path(tempfile.mkdtemp(prefix="posthook-e2e-"))
     ctx = Context(binary, workdir)
