@@ -74,13 +74,15 @@ def mock_self_test():
 
 
 def timing_table(runs, ctx):
-    """The client's per-call hook times: posthook (in `timing`, which makes the same calls as
-    `floor`, and in every scenario) beside `posthook floor`."""
-    same = [c for c in runs["timing"].hook_calls() if c["event"] == "PostToolUse" and ctx.is_posthook(c["cmd"])] \
-        if "timing" in runs else []
+    """The client's per-call hook times: posthook (in the `timing` rounds, which make the same calls
+    as the `floor` rounds, and in every scenario) beside `posthook floor`."""
+    def calls(prefix, keep):
+        return [c for name, r in runs.items() if name.startswith(prefix)
+                for c in r.hook_calls() if c["event"] == "PostToolUse" and keep(c["cmd"])]
+
+    same = calls("timing-", ctx.is_posthook)
+    floor = calls("floor-", ctx.is_floor)
     everything = [c for r in runs.values() for c in r.hook_calls() if ctx.is_posthook(c["cmd"])]
-    floor = [c for c in runs["floor"].hook_calls() if c["event"] == "PostToolUse" and ctx.is_floor(c["cmd"])] \
-        if "floor" in runs else []
     keys = sorted({f"{c['event']}:{c['tool']}" for c in same + floor})
 
     def cell(calls):

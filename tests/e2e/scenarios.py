@@ -173,9 +173,13 @@ class Sequential(Scenario):
 
 class Timing(Scenario):
     """16 calls one after the other: each ran the hook once and was stored once. Its hook times are
-    compared with `floor`'s, which makes the same calls."""
+    compared with `floor`'s, which makes the same calls; two rounds of each, interleaved, so that
+    the machine's load changes hit both alike."""
 
     name = "timing"
+
+    def __init__(self, round_no):
+        self.name = f"timing-{round_no}"
 
     def threads(self, run):
         return {self.name: timing_turns(run.proj) + [text("Done.")]}
@@ -193,6 +197,9 @@ class Floor(Scenario):
     exits 0): the client's own timing of a hook process that does nothing."""
 
     name = "floor"
+
+    def __init__(self, round_no):
+        self.name = f"floor-{round_no}"
 
     def threads(self, run):
         return {self.name: timing_turns(run.proj) + [text("Done.")]}
@@ -449,5 +456,7 @@ class ServeHttp(Scenario):
         run.expect([c for c in run.hook_calls() if c["event"] == "PostToolUse"], "the client logged no http hook run")
 
 
-ALL = [Sequential(), Timing(), Floor(), Parallel(), Dangerous(), RepeatedFailure(), Subagent(), OutputJson(), Muted(),
-       ServeCommand(), ServeHttp()]
+ALL = [
+    Sequential(), Timing(1), Floor(1), Timing(2), Floor(2), Parallel(), Dangerous(), RepeatedFailure(),
+    Subagent(), OutputJson(), Muted(), ServeCommand(), ServeHttp(),
+]
