@@ -24,6 +24,7 @@ Every request is appended to --log as one JSON line: method, path, thread, turn 
 
 import argparse
 import json
+import os
 import re
 import sys
 import threading
@@ -211,8 +212,6 @@ def main():
     srv.log = open(args.log, "a", encoding="utf-8")
     with open(args.port_file + ".tmp", "w", encoding="utf-8") as f:
         f.write(str(srv.server_address[1]))
-    import os
-
     os.replace(args.port_file + ".tmp", args.port_file)
     try:
         srv.serve_forever(poll_interval=0.2)

@@ -13,7 +13,6 @@ dropped (POSTHOOK_TEST_MUTE=1): a deliberately broken build, which must fail.
 """
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
