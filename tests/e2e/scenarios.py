@@ -167,6 +167,7 @@ class Sequential(Scenario):
         run.expect(s.get("events_total") == 4, f"events_total: want 4, got {s.get('events_total')}")
         per_tool = (s.get("counters") or {}).get("per_tool")
         run.expect(per_tool == {"Bash": 1, "Edit": 1, "Read": 1, "Write": 1}, f"per_tool: {per_tool}")
+        expect_kinds(run, s, PostToolUse=4, PostToolUseFailure=0, PostToolBatch=4)
         expect_no_output_in_state(run)
 
 
@@ -253,6 +254,11 @@ class Parallel(Scenario):
         run.expect(s.get("events_total") == 8, f"events_total: want 8 (none lost), got {s.get('events_total')}")
         per_tool = (s.get("counters") or {}).get("per_tool")
         run.expect(per_tool == {"Bash": 4, "Read": 4}, f"per_tool: {per_tool}")
+        expect_kinds(run, s, PostToolUse=8, PostToolBatch=1)
+        streams = session_streams(s) or {}
+        run.expect(streams.get("main", (None,))[0] == 8, f"main stream: {streams}")
+        turns = [st.get("turns") for st in s.get("streams") or [] if not st.get("agent")]
+        run.expect(turns == [1], f"the 8 calls are not stored as one turn: turns {turns}")
 
 
 class Dangerous(Scenario):
@@ -289,6 +295,7 @@ class RepeatedFailure(Scenario):
         run.expect(s.get("events_total") == 3, f"events_total: want 3, got {s.get('events_total')}")
         failures = (s.get("counters") or {}).get("failures")
         run.expect(failures == 3, f"stored failures: want 3, got {failures}")
+        expect_kinds(run, s, PostToolUse=0, PostToolUseFailure=3, PostToolBatch=3)
         fb = run_feedback(run.last_request(self.name))
         loop = [(ids, m) for ids, _, m in fb.items if m.startswith("posthook [repeated-failure]")]
         run.expect(loop, f"no repeated-failure message reached the model; messages: {fb.rules()}")
@@ -325,24 +332,28 @@ class Subagent(Scenario):
         run.expect(s.get("events_total") == 5, f"events_total: want 5, got {s.get('events_total')}")
         streams = session_streams(s)
         if run.expect(streams is not None, f"session show --json has no per-agent streams: keys {sorted(s)}"):
-            tools = {k: sorted(v) for k, v in streams.items()}
-            main = [v for k, v in tools.items() if k == "main"]
-            agents = [v for k, v in tools.items() if k != "main"]
-            run.expect(main == [["Agent", "Bash", "Bash"]], f"main stream: {tools}")
-            run.expect(agents == [["Bash", "Bash"]], f"want one agent stream with the 2 Bash calls: {tools}")
+            main = streams.get("main")
+            agents = [v for k, v in streams.items() if k != "main"]
+            run.expect(main == (3, ["Agent", "Bash", "Bash"]), f"main stream: {streams}")
+            run.expect(agents == [(2, ["Bash", "Bash"])], f"want one agent stream with the 2 Bash calls: {streams}")
+        expect_kinds(run, s, PostToolUse=5, PostToolUseFailure=0)
 
 
 def session_streams(s):
-    """stream name ('main' or the agent id) -> tool names of its calls, from `session show --json`."""
+    """stream ('main' or the agent id) -> (calls, tool names of its recent calls), from
+    `session show --json`."""
     streams = s.get("streams")
-    if not isinstance(streams, (list, dict)):
+    if not isinstance(streams, list):
         return None
-    items = streams.items() if isinstance(streams, dict) else [(x.get("agent_id") or "main", x) for x in streams]
-    out = {}
-    for key, st in items:
-        recent = st.get("recent") or [] if isinstance(st, dict) else []
-        out[key or "main"] = [f.get("tool") for f in recent for _ in range(int(f.get("count") or 1))]
-    return out
+    return {st.get("agent") or "main": (st.get("calls"), sorted(f.get("tool") for f in st.get("recent") or []))
+            for st in streams if isinstance(st, dict)}
+
+
+def expect_kinds(run, s, **want):
+    """The stored count of each event kind (PostToolUse=4, ...)."""
+    kinds = s.get("event_kinds") or {}
+    got = {k: kinds.get(k) for k in want}
+    run.expect(got == want, f"stored event kinds: want {want}, got {kinds}")
 
 
 class OutputJson(Scenario):
