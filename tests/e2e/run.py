@@ -143,8 +143,11 @@ def main():
     mock = harness.Mock(workdir, script)
     failed = []
     try:
+        reasons = {}
         for s, reason in skipped:
-            print(f"e2e: SKIP {s.name}: {reason}", flush=True)
+            reasons.setdefault(reason, []).append(s.name)
+        for reason, names in reasons.items():
+            print(f"e2e: SKIP {', '.join(names)}: {reason}", flush=True)
         for name, run in runs.items():
             s = run.scenario
             extra = dict(s.env)
