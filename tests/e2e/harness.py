@@ -27,6 +27,9 @@ NPM_TIMEOUT_S = 900
 HOOK_LINE = re.compile(
     r"Hooks: (?P<event>[A-Za-z]+)(?::(?P<tool>\S+))? \[(?P<cmd>.*)\] finished with status (?P<status>-?\d+) \((?P<ms>\d+)ms\)"
 )
+# An http hook is logged as a POST and, later, its response (no time of its own: the timestamps say it).
+HTTP_POST = re.compile(r"^(?P<ts>\S+) \[DEBUG\] Hooks: HTTP hook POST to (?P<url>\S+)")
+HTTP_RESPONSE = re.compile(r"^(?P<ts>\S+) \[DEBUG\] Hooks: HTTP hook response status (?P<status>\d+)")
 POSTHOOK_MESSAGE = re.compile(r"posthook \[(?P<rule>[a-z0-9.-]+)\]")
 
 
@@ -364,6 +367,25 @@ class Run:
                               "status": int(m["status"]), "ms": int(m["ms"])})
         return calls
 
+    def http_hook_calls(self):
+        """Every http hook request the client logged: url, status, ms (POST to response, paired in
+        order, so only exact for calls that did not overlap)."""
+        if not self.debug_file.exists():
+            return []
+        posts, calls = [], []
+        for line in self.debug_file.read_text(errors="replace").splitlines():
+            m = HTTP_POST.match(line)
+            if m:
+                posts.append(m)
+                continue
+            m = HTTP_RESPONSE.match(line)
+            if m and posts:
+                p = posts.pop(0)
+                ms = (iso_ms(m["ts"]) - iso_ms(p["ts"])) if iso_ms(m["ts"]) and iso_ms(p["ts"]) else None
+                calls.append({"url": p["url"], "status": int(m["status"]), "ms": ms})
+        calls += [{"url": p["url"], "status": None, "ms": None} for p in posts]
+        return calls
+
     def session(self, binary):
         sid = self.session_id()
         if not sid:
@@ -386,6 +408,16 @@ class Run:
                 if p.is_file():
                     data += p.read_bytes()
         return data
+
+
+def iso_ms(ts):
+    """Milliseconds of an ISO time such as 2026-12-01T08:56:17.734Z (None when it is not one)."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp() * 1000
+    except ValueError:
+        return None
 
 
 def median(values):

@@ -101,6 +101,10 @@ def timing_table(runs, ctx):
         by_event.setdefault(c["event"], []).append(c)
     lines.append("  posthook in every scenario: " + ", ".join(
         f"{e} n={len(v)} median {harness.median([c['ms'] for c in v]):.1f} ms" for e, v in sorted(by_event.items())))
+    if "serve-http" in runs:
+        http = [c["ms"] for c in runs["serve-http"].http_hook_calls() if c["ms"] is not None]
+        if http:
+            lines.append(f"  posthook serve (http hook, serve-http): n={len(http)} median {harness.median(http):.1f} ms")
     return "\n".join(lines)
 
 

@@ -425,7 +425,8 @@ class ServeCommand(Scenario):
     def check(self, run, ctx):
         got = feedback_by_turn(run, self.name)
         run.expect(any(got), "the command hook said nothing on the mixed script")
-        ctx.notes["serve-cmd"] = got
+        ctx.notes["serve-cmd"] = (got, len(posthook_calls(run, ctx, events=("PostToolUse", "PostToolUseFailure",
+                                                                            "PostToolBatch"))))
 
 
 class ServeHttp(Scenario):
@@ -458,10 +459,13 @@ class ServeHttp(Scenario):
 
     def check(self, run, ctx):
         got = feedback_by_turn(run, self.name)
-        want = ctx.notes.get("serve-cmd")
-        run.expect(want is not None, "serve-cmd did not run first")
+        if not run.expect("serve-cmd" in ctx.notes, "serve-cmd did not run first"):
+            return
+        want, cmd_runs = ctx.notes["serve-cmd"]
         run.expect(got == want, f"http hook messages differ from the command hook's:\n  http:    {got}\n  command: {want}")
-        run.expect([c for c in run.hook_calls() if c["event"] == "PostToolUse"], "the client logged no http hook run")
+        http = run.http_hook_calls()
+        run.expect(len(http) == cmd_runs, f"http hook requests: want {cmd_runs} (as many as command hook runs), got {len(http)}")
+        run.expect(all(c["status"] == 200 for c in http), f"http hook answers other than 200: {http}")
 
 
 ALL = [
