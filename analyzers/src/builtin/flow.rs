@@ -26,22 +26,9 @@ pub(crate) const MAX_AGENTS: Threshold = Threshold::new(
 /// more than 5 agents (`wrong_tool_order`, moderate, priority 50).
 pub struct FlowCoordination;
 
-impl FlowCoordination {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["flow-coordination"];
-}
-
 impl Analyzer for FlowCoordination {
     fn name(&self) -> &'static str {
         "flow-coordination"
-    }
-
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
-    }
-
-    fn applies_to(&self, tool: &str) -> bool {
-        Category::of(tool) == Category::McpFlow
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -68,10 +55,13 @@ impl Analyzer for FlowCoordination {
                 )
                 .headline("flow worker called before the coordinator planned the step")
                 .observed(format!(
-                    "{} ran with no mcp__zen__ call in the {window} calls before it; {k} flow calls in this session were uncoordinated.",
+                    "{} ran with no coordinator call in the {window} calls before it; {k} flow calls in this session were uncoordinated.",
                     cx.call.tool
                 ))
-                .next_step("call a mcp__zen__ tool (planner or consensus) first, then hand its plan to the flow workers"),
+                .next_step(format!(
+                    "plan the step with {} first, then hand its plan to the flow workers",
+                    super::coordinator_name(cx.history)
+                )),
             );
             return;
         }
