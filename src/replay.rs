@@ -236,15 +236,7 @@ pub fn replay(
                     step.failed = call.failed;
                     step.detail = detail(call);
                 } else if let Some(b) = &hook_input.batch {
-                    step.detail = format!(
-                        "turn of {}{}",
-                        plural(b.ids.len(), "call"),
-                        if b.rejected.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", {} refused", b.rejected.len())
-                        }
-                    );
+                    step.detail = format!("turn of {}", plural(b.ids.len(), "call"));
                 }
                 if keep {
                     step.history = Some(history.clone());

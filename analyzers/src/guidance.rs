@@ -24,6 +24,10 @@ pub const MUTE_AFTER: u32 = 3;
 /// Calls between two messages that are neither critical nor a confirmed loop.
 pub const MIN_SPACING: u64 = 2;
 
+/// In the `auto` profile, calls between two messages of the hive protocol rules: a session's own
+/// coordination protocol deserves a remark now and then, not a running commentary.
+pub const PROTOCOL_SPACING: u64 = 25;
+
 /// How many rule-and-subject memories a session keeps (the least recently fired go first).
 pub const SUBJECTS_CAPACITY: usize = 128;
 
@@ -105,6 +109,8 @@ pub struct GuidanceState {
     pub last_hash: u64,
     /// Rule of the last message.
     pub last_rule: Option<String>,
+    /// `events_total` when the last message of a protocol (hive) rule was shown (0: never).
+    pub last_protocol_at: u64,
     /// Per rule and subject (`rule` or `rule subject`), at most [`SUBJECTS_CAPACITY`].
     pub subjects: BTreeMap<String, SubjectMemory>,
 }
@@ -318,7 +324,8 @@ pub fn ungrounded_tool(text: &str, history: &History) -> Option<String> {
 /// - any other finding is held while its rule and subject's cooldown runs ([`cooldown_after`]:
 ///   minor 12, moderate 8, major 4 calls, doubled for each ignored notice), is muted after
 ///   [`MUTE_AFTER`] ignored notices, and waits [`MIN_SPACING`] calls after any other message
-///   (danger findings, about the one call that just ran, do not wait);
+///   (danger findings, about the one call that just ran, do not wait); in the `auto` profile a
+///   hive protocol rule also waits [`PROTOCOL_SPACING`] calls after the last protocol message;
 /// - a finding whose text names a tool the session never used is never shown;
 /// - the same text as the previous message is not sent again.
 ///
@@ -419,6 +426,11 @@ pub fn decide(
         m.shown_at = now;
         m.refired = false;
     }
+    if crate::builtin::rule_def(&best.rule)
+        .is_some_and(|r| r.kind == crate::builtin::Kind::Protocol)
+    {
+        state.last_protocol_at = now;
+    }
     state.last_hash = hash;
     state.last_shown_at = now;
     state.last_rule = Some(best.rule.to_string());
@@ -486,6 +498,19 @@ fn gate(
         if since_any < MIN_SPACING && !single_call {
             return Verdict::Spacing { since: since_any };
         }
+        let protocol = crate::builtin::rule_def(&f.rule)
+            .is_some_and(|r| r.kind == crate::builtin::Kind::Protocol);
+        let g = &history.guidance;
+        if protocol
+            && settings.profile == crate::Profile::Auto
+            && !settings.escalate
+            && g.last_protocol_at > 0
+        {
+            let since = now.saturating_sub(g.last_protocol_at);
+            if since < PROTOCOL_SPACING {
+                return Verdict::Spacing { since };
+            }
+        }
     }
     if !urgent && core_hash(f) == history.guidance.last_hash && since_any <= 1 {
         return Verdict::Repeat;
@@ -542,7 +567,9 @@ fn render(
         s.push_str(t);
     }
     if let Some(cmd) = call.command() {
-        let _ = write!(s, "; command `{}`", truncate_chars(cmd.trim(), 50));
+        // One line: a heredoc or a multi-line script would otherwise spill into the message.
+        let flat: String = cmd.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = write!(s, "; command `{}`", truncate_chars(&flat, 50));
     } else if let Some(p) = call.path() {
         let _ = write!(s, "; file {}", truncate_chars(p, 120));
     } else if let Some(d) = call.str_field("description") {
@@ -762,6 +789,32 @@ mod tests {
             })
         );
         assert_eq!(r.step(&[]).silence, Some(Silence::NoFindings));
+    }
+
+    #[test]
+    fn protocol_remarks_are_rare_in_auto_and_not_in_hive() {
+        let mut r = Run::new();
+        assert_eq!(r.verdict(on("coordinator-bypass", "")), Verdict::Shown);
+        for _ in 0..3 {
+            r.step(&[]);
+        }
+        assert_eq!(
+            r.verdict(on("memory-coordination", "")),
+            Verdict::Spacing { since: 4 },
+            "another hive rule waits in auto"
+        );
+        assert_eq!(
+            r.verdict(on("failure-loop", "x")),
+            Verdict::Shown,
+            "other rules do not"
+        );
+        let mut r = Run::new();
+        r.settings.profile = crate::Profile::Hive;
+        r.verdict(on("coordinator-bypass", ""));
+        for _ in 0..3 {
+            r.step(&[]);
+        }
+        assert_eq!(r.verdict(on("memory-coordination", "")), Verdict::Shown);
     }
 
     #[test]

@@ -270,6 +270,9 @@ pub struct FailureMark {
     pub times: u32,
     /// `events_total` at its latest failure.
     pub at: u64,
+    /// Whether a file was changed since this run of failures began.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub changed: bool,
 }
 
 /// Running counters over the whole session, updated as each fact is recorded.
@@ -631,6 +634,9 @@ impl History {
             // It worked this time: whatever failed before is no loop any more.
             let subject = fact.subject();
             self.failures.retain(|m| m.subject != subject);
+            if fact.is_write() {
+                self.failures.iter_mut().for_each(|m| m.changed = true);
+            }
         }
         self.note_read(&fact);
         if self.recent.len() >= HISTORY_CAPACITY {
@@ -678,7 +684,12 @@ impl History {
         let at = self.events_total;
         if let Some(i) = self.failures.iter().position(|m| m.subject == subject) {
             let mut m = self.failures.remove(i).unwrap_or_default();
-            m.times = if m.sig == sig { m.times + 1 } else { 1 };
+            if m.sig == sig {
+                m.times += 1;
+            } else {
+                m.times = 1;
+                m.changed = false;
+            }
             m.sig = sig;
             m.at = at;
             self.failures.push_back(m);
@@ -691,6 +702,7 @@ impl History {
                 sig,
                 times: 1,
                 at,
+                changed: false,
             });
         }
     }
@@ -698,8 +710,13 @@ impl History {
     /// How many times in a row `fact`'s subject has failed with `fact`'s signature (0 when the
     /// fact is not a failure).
     pub fn failure_streak(&self, fact: &Fact) -> u32 {
+        self.failure_mark(fact).map_or(0, |m| m.times)
+    }
+
+    /// The run of failures `fact` belongs to: its subject's, when the signature is the same.
+    pub fn failure_mark(&self, fact: &Fact) -> Option<&FailureMark> {
         let (Some(sig), false) = (fact.sig, fact.ok) else {
-            return 0;
+            return None;
         };
         let subject = fact.subject();
         self.failures
@@ -707,7 +724,6 @@ impl History {
             .rev()
             .find(|m| m.subject == subject)
             .filter(|m| m.sig == sig)
-            .map_or(0, |m| m.times)
     }
 
     /// The set of tools the session has used (all streams), by name.

@@ -83,14 +83,88 @@ pub fn check_langs(cmd: &str) -> u16 {
     }
     let mut out = 0;
     for segment in cmd[..end].split(['&', '|', ';', '\n', '(', ')']) {
-        let mut words = segment
+        let words: Vec<&str> = segment
             .split_whitespace()
-            .skip_while(|w| w.contains('=') && !w.starts_with('-'));
-        let Some(first) = words.next() else { continue };
-        let rest: Vec<&str> = words.take(4).collect();
-        out |= step_langs(base(first), &rest);
+            .skip_while(|w| w.contains('=') && !w.starts_with('-'))
+            .take(12)
+            .collect();
+        let words = unwrap(&words);
+        let Some((first, rest)) = words.split_first() else {
+            continue;
+        };
+        let rest = &rest[..rest.len().min(4)];
+        let prog = base(first);
+        out |= match step_langs(prog, rest) {
+            0 if is_check_script(first, rest) => langs::ANY,
+            l => l,
+        };
     }
     out
+}
+
+/// Skips wrappers that run another command: `timeout 60 pytest`, `time cargo test`, `env X=1 go
+/// test`, `uv run pytest`, `bundle exec rspec`, `bash run_tests.sh`.
+fn unwrap<'a>(words: &'a [&'a str]) -> &'a [&'a str] {
+    let mut w = words;
+    loop {
+        let Some((first, rest)) = w.split_first() else {
+            return w;
+        };
+        w = match base(first) {
+            "time" | "nice" | "nohup" | "xvfb-run" | "stdbuf" => rest,
+            "env" => {
+                let skip = rest
+                    .iter()
+                    .take_while(|x| x.contains('=') || x.starts_with('-'))
+                    .count();
+                &rest[skip..]
+            }
+            "timeout" => {
+                let skip = rest
+                    .iter()
+                    .take_while(|x| {
+                        x.starts_with('-') || x.chars().next().is_some_and(|c| c.is_ascii_digit())
+                    })
+                    .count();
+                &rest[skip..]
+            }
+            "uv" | "poetry" | "pdm" | "hatch" | "pipenv" | "rye"
+                if rest.first() == Some(&"run") =>
+            {
+                &rest[1..]
+            }
+            "bundle" if rest.first() == Some(&"exec") => &rest[1..],
+            "sh" | "bash" | "zsh" if rest.first().is_some_and(|x| !x.starts_with('-')) => rest,
+            _ => return w,
+        };
+    }
+}
+
+/// A project's own check script, by name: `./scripts/test.sh`, `bin/test`, `./run_tests.sh`,
+/// `ci/check`. What it covers is unknown, so it counts for every language.
+fn is_check_script(first: &str, _rest: &[&str]) -> bool {
+    let looks_like_path = first.contains('/') || first.ends_with(".sh") || first.ends_with(".py");
+    let name = base(first).to_ascii_lowercase();
+    let stem = name.split('.').next().unwrap_or("");
+    looks_like_path
+        && [
+            "test",
+            "tests",
+            "check",
+            "build",
+            "ci",
+            "verify",
+            "lint-and-test",
+        ]
+        .iter()
+        .any(|k| {
+            stem == *k
+                || stem.starts_with(&format!("{k}_"))
+                || stem.starts_with(&format!("{k}-"))
+                || stem.ends_with(&format!("_{k}"))
+                || stem.ends_with(&format!("-{k}"))
+                || stem.ends_with(&format!("_{k}s"))
+        })
 }
 
 fn step_langs(prog: &str, rest: &[&str]) -> u16 {
@@ -233,5 +307,14 @@ mod tests {
         assert_eq!(check_langs("make check"), ANY);
         assert_eq!(check_langs("git commit -m 'test: add'"), 0);
         assert_eq!(check_langs("ls"), 0);
+        assert_eq!(check_langs("timeout 120 pytest -x"), PYTHON);
+        assert_eq!(check_langs("time cargo test"), RUST);
+        assert_eq!(check_langs("uv run pytest tests/"), PYTHON);
+        assert_eq!(check_langs("bundle exec rspec"), RUBY);
+        assert_eq!(check_langs("./scripts/test.sh"), ANY);
+        assert_eq!(check_langs("bash run_tests.sh"), ANY);
+        assert_eq!(check_langs("bin/check"), ANY);
+        assert_eq!(check_langs("./scripts/deploy.sh"), 0);
+        assert_eq!(check_langs("cat test.txt"), 0);
     }
 }

@@ -43,7 +43,10 @@ impl Analyzer for FailureLoop {
         {
             return;
         }
-        let streak = u64::from(cx.history.failure_streak(cx.fact));
+        let Some(mark) = cx.history.failure_mark(cx.fact) else {
+            return;
+        };
+        let streak = u64::from(mark.times);
         if streak < cx.count(&REPEATS).max(2) {
             return;
         }
@@ -72,10 +75,13 @@ impl Analyzer for FailureLoop {
             "{what} failed the same way {streak} times in a row"
         ))
         .observed(quoted)
-        .next_step(
+        .next_step(if mark.changed {
+            "the changes made since did not touch what the error names: read the error line again \
+             and fix that cause, or change the approach; if it is outside the project, ask the user"
+        } else {
             "stop retrying it unchanged: fix the cause the error names first, or change the \
-             approach; if the cause is outside the project, ask the user",
-        );
+             approach; if the cause is outside the project, ask the user"
+        });
         out.push(if confirmed { f.confirmed_loop() } else { f });
     }
 }
@@ -148,6 +154,20 @@ mod tests {
         assert!(
             s.step(&FailureLoop, interrupted).is_empty(),
             "the user's interrupt"
+        );
+    }
+
+    #[test]
+    fn the_advice_says_whether_files_changed_between() {
+        let mut s = Session::default_profile();
+        let err = "Exit code 1\nerror: x";
+        s.step(&FailureLoop, fail("cargo test", err));
+        s.feed(edit("/p/src/lib.rs"));
+        let f = s.step(&FailureLoop, fail("cargo test", err));
+        assert!(
+            f[0].next_step.starts_with("the changes made since"),
+            "{}",
+            f[0].next_step
         );
     }
 
