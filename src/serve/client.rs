@@ -2,8 +2,9 @@
 //! it: one request per connection, as Claude Code sends them, or several on one kept-alive
 //! connection.
 
+use super::net::Stream;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// How long the client waits for a connection or an answer.
@@ -20,15 +21,15 @@ pub struct Answer {
 
 /// A connection to the server.
 pub struct Client {
-    stream: TcpStream,
+    stream: Stream,
     buf: Vec<u8>,
 }
 
 impl Client {
     /// Connects to `addr`.
     pub fn connect(addr: SocketAddr) -> io::Result<Client> {
-        let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
-        stream.set_nodelay(true)?;
+        let stream = Stream::connect(addr)?;
+        stream.set_nodelay()?;
         stream.set_read_timeout(Some(TIMEOUT))?;
         stream.set_write_timeout(Some(TIMEOUT))?;
         Ok(Client {

@@ -4,10 +4,10 @@
 //! size, the time a request may take to arrive, and the time an idle connection is kept.
 //!
 //! The request head is parsed by `httparse` (the parser hyper uses, fuzzed and allocation-free);
-//! the rest is plain blocking I/O on a `TcpStream`.
+//! the rest is plain blocking I/O on a socket ([`super::net`]).
 
+use super::net::Stream;
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 /// The most a request head may take: 64 KiB.
@@ -53,14 +53,14 @@ pub enum ReadError {
 
 /// A connection and the bytes read from it but not used yet.
 pub struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     buf: Vec<u8>,
 }
 
 impl Conn {
     /// Wraps an accepted stream.
-    pub fn new(stream: TcpStream) -> Conn {
-        let _ = stream.set_nodelay(true);
+    pub fn new(stream: Stream) -> Conn {
+        let _ = stream.set_nodelay();
         Conn {
             stream,
             buf: Vec::with_capacity(8 * 1024),
@@ -342,18 +342,18 @@ fn reason(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::TcpListener;
+    use crate::serve::net::Listener;
 
     /// Sends `raw` to a connection and reads one request from it.
     fn read(raw: &'static [u8], max_body: u64) -> Result<Request, ReadError> {
-        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let l = Listener::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
         let addr = l.local_addr().expect("addr");
         let t = std::thread::spawn(move || {
-            let mut s = TcpStream::connect(addr).expect("connect");
+            let mut s = Stream::connect(addr).expect("connect");
             s.write_all(raw).expect("write");
             std::thread::sleep(Duration::from_millis(200));
         });
-        let (s, _) = l.accept().expect("accept");
+        let s = l.accept().expect("accept");
         let mut c = Conn::new(s);
         let r = c.read_request(
             Duration::from_secs(2),

@@ -22,6 +22,7 @@
 
 pub mod client;
 pub mod http;
+pub mod net;
 pub mod service;
 pub mod sessions;
 pub mod token;
@@ -33,12 +34,13 @@ use crate::runtime::Runtime;
 use crate::store::Store;
 use http::{Conn, ReadError, Request};
 use lru::LruCache;
+use net::{Listener, Stream};
 use posthook_analyzers::History;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sessions::Sessions;
 use std::io::Write as _;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +58,8 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 const MIN_IDLE: usize = 8;
 /// How often a project's configuration is read again.
 const CONFIG_TTL: Duration = Duration::from_secs(1);
+/// How often the main thread looks for SIGTERM/SIGINT.
+const SIGNAL_POLL: Duration = Duration::from_millis(20);
 /// Projects whose configuration is held.
 const PROJECTS: usize = 64;
 
@@ -311,7 +315,7 @@ impl Server {
     }
 
     /// Serves one connection until it closes, goes idle or the server stops.
-    pub fn serve_conn(&self, stream: TcpStream) {
+    pub fn serve_conn(&self, stream: Stream) {
         let mut conn = Conn::new(stream);
         loop {
             let req = conn.read_request(
@@ -349,7 +353,7 @@ impl Server {
         }
     }
 
-    fn worker(self: Arc<Self>, listener: Arc<TcpListener>) {
+    fn worker(self: Arc<Self>, listener: Arc<Listener>) {
         loop {
             self.idle.fetch_add(1, Ordering::AcqRel);
             let accepted = listener.accept();
@@ -358,7 +362,7 @@ impl Server {
                 break;
             }
             match accepted {
-                Ok((stream, _)) => {
+                Ok(stream) => {
                     if idle == 0 {
                         self.spawn_worker(&listener);
                     }
@@ -379,7 +383,7 @@ impl Server {
         self.done.1.notify_all();
     }
 
-    fn spawn_worker(self: &Arc<Self>, listener: &Arc<TcpListener>) {
+    fn spawn_worker(self: &Arc<Self>, listener: &Arc<Listener>) {
         if self.live.fetch_add(1, Ordering::AcqRel) >= self.max_threads {
             self.live.fetch_sub(1, Ordering::AcqRel);
             return;
@@ -397,7 +401,7 @@ impl Server {
 
     /// Serves `listener` until [`Server::shutdown`]; returns once every worker has finished
     /// (or `grace` has passed).
-    pub fn start(self: &Arc<Self>, listener: TcpListener) -> Arc<TcpListener> {
+    pub fn start(self: &Arc<Self>, listener: Listener) -> Arc<Listener> {
         let listener = Arc::new(listener);
         for _ in 0..MIN_IDLE {
             self.spawn_worker(&listener);
@@ -412,7 +416,7 @@ impl Server {
         self.stopping.store(true, Ordering::Release);
         // Wake the workers blocked in accept: each takes one of these and sees the flag.
         for _ in 0..self.idle.load(Ordering::Acquire) + 1 {
-            let _ = TcpStream::connect_timeout(&addr, Duration::from_millis(100));
+            let _ = Stream::connect(addr);
         }
         let until = Instant::now() + grace;
         let mut g = self
@@ -486,14 +490,17 @@ pub fn run(args: &ServeArgs, flags: config::Layer) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut signals = match signal_hook::iterator::Signals::new([SIGTERM, SIGINT]) {
-        Ok(s) => s,
-        Err(e) => {
+    // A flag the main thread polls, not signal-hook's iterator: that one's self-pipe imports
+    // `send` from libc, which every hook call would pay the loader for.
+    let term = Arc::new(AtomicBool::new(false));
+    let int = Arc::new(AtomicBool::new(false));
+    for (sig, flag) in [(SIGTERM, &term), (SIGINT, &int)] {
+        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(flag)) {
             say(&format!("cannot handle signals: {e}"));
             return ExitCode::FAILURE;
         }
-    };
-    let listener = match TcpListener::bind(args.listen) {
+    }
+    let listener = match Listener::bind(args.listen) {
         Ok(l) => l,
         Err(e) => {
             say(&format!("cannot listen on {}: {e}", args.listen));
@@ -522,12 +529,15 @@ pub fn run(args: &ServeArgs, flags: config::Layer) -> ExitCode {
             .map_or_else(|| String::from("(none)"), |d| d.display().to_string()),
         args.flush_ms
     ));
-    let signal = signals.forever().next();
+    while !term.load(Ordering::Acquire) && !int.load(Ordering::Acquire) {
+        std::thread::sleep(SIGNAL_POLL);
+    }
     say(&format!(
         "{}: stopping",
-        match signal {
-            Some(SIGINT) => "SIGINT",
-            _ => "SIGTERM",
+        if int.load(Ordering::Acquire) {
+            "SIGINT"
+        } else {
+            "SIGTERM"
         }
     ));
     let (written, finished) = server.shutdown(addr, Duration::from_secs(15));
