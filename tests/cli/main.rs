@@ -15,6 +15,7 @@ mod props;
 mod replay;
 mod replay_quality;
 mod security;
+mod serve;
 mod support;
 mod time;
 mod transcripts;
