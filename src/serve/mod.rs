@@ -266,15 +266,22 @@ impl Server {
         });
         let project = self.project(dir);
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            hook::answer(&project.opts, body, now, |session_id, call, now| {
-                project.runtime.prepare(&call.tool);
+            hook::answer(&project.opts, body, now, |event, now| {
+                let runtime = &project.runtime;
+                let run = |h: &mut History| {
+                    runtime
+                        .process_event(event, h)
+                        .unwrap_or_else(|| unreachable!("only recorded events are answered"))
+                };
+                // Build the analyzers before the session's lock, as the hook does.
+                if let Some(call) = &event.call {
+                    runtime.prepare(&call.tool);
+                }
                 match &project.store {
-                    Some(store) => self
-                        .sessions
-                        .update(store, session_id, now, |h| project.runtime.process(call, h)),
+                    Some(store) => self.sessions.update(store, &event.session_id, now, run),
                     None => {
                         tracing::warn!("no state dir: history not kept");
-                        project.runtime.process(call, &mut History::new())
+                        run(&mut History::new())
                     }
                 }
             })
