@@ -25,6 +25,7 @@ pub mod http;
 pub mod net;
 pub mod service;
 pub mod sessions;
+pub mod settings;
 pub mod token;
 
 use crate::config;
@@ -261,7 +262,10 @@ impl Server {
         let now = SystemTime::now();
         // The hook process's project is CLAUDE_PROJECT_DIR, which `install --http` passes in a
         // header; without it, the git root of the payload's cwd (the hook's own fallback).
-        let dir = project_dir.map(PathBuf::from).or_else(|| {
+        // A value the client did not substitute (`$CLAUDE_PROJECT_DIR` itself) or blanked is
+        // no project dir.
+        let header = project_dir.filter(|d| d.starts_with('/'));
+        let dir = header.map(PathBuf::from).or_else(|| {
             probe_cwd(&body).map(|cwd| crate::install::project_dir(None, &PathBuf::from(cwd)))
         });
         let project = self.project(dir);
