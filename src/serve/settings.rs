@@ -218,6 +218,83 @@ pub fn run_install_http(
     Ok(out)
 }
 
+/// `doctor`'s checks of posthook's http entries: for each server they name, whether it answers
+/// with this user's token, and how long a round trip takes (new connection each, as Claude Code
+/// connects). `commands_too`: posthook's command entries are registered as well.
+pub fn doctor_checks(
+    project: &Path,
+    home: Option<&Path>,
+    commands_too: bool,
+) -> Vec<crate::doctor::Check> {
+    use crate::doctor::{Check, Status};
+    let mut addrs: Vec<(SocketAddr, String)> = Vec::new();
+    let mut out = Vec::new();
+    for scope in install::Scope::ALL {
+        let Some(path) = install::settings_path(scope, project, home) else {
+            continue;
+        };
+        let Ok(Some(doc)) = install::read_settings(&path) else {
+            continue;
+        };
+        for (_, url, _) in posthook_http_hooks(&doc) {
+            match addr_of(&url) {
+                Some(a) if !addrs.iter().any(|(x, _)| *x == a) => addrs.push((a, url)),
+                Some(_) => {}
+                None => out.push(Check {
+                    status: Status::Fail,
+                    text: format!(
+                        "http entry in {}: url '{url}' is not http://ADDR:PORT/...",
+                        path.display()
+                    ),
+                    fix: Some(String::from(
+                        "run `posthook install --http --listen 127.0.0.1:PORT` again",
+                    )),
+                }),
+            }
+        }
+    }
+    if addrs.is_empty() {
+        return out;
+    }
+    if commands_too {
+        out.push(Check {
+            status: Status::Warn,
+            text: String::from(
+                "posthook is registered both as a command and as an http hook: each event is \
+                 analyzed twice and Claude may be told twice",
+            ),
+            fix: Some(String::from(
+                "keep one: `posthook install` (command) or `posthook install --http` in each scope",
+            )),
+        });
+    }
+    for (addr, url) in addrs {
+        out.push(match super::client::health(addr) {
+            Ok(h) => Check {
+                status: Status::Pass,
+                text: format!(
+                    "server {url}: answers, {} session(s) held, round trip {:.2} ms (median of {}, \
+                     new connection each)",
+                    h.sessions, h.median_ms, h.samples
+                ),
+                fix: None,
+            },
+            Err(e) => Check {
+                status: Status::Fail,
+                text: format!(
+                    "server {url}: does not answer ({e}); Claude Code's http hooks fail open, so \
+                     Claude gets no feedback until it does"
+                ),
+                fix: Some(format!(
+                    "start it: `posthook serve --listen {addr}` in a terminal, or `posthook service \
+                     install --listen {addr}` to keep it running"
+                )),
+            },
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -145,3 +145,31 @@ fn personal_settings_get_the_token_in_the_header_and_a_down_server_is_named() {
     assert_eq!(h["timeout"], 3);
     assert!(doc.get("env").is_none(), "no variable needed: {doc}");
 }
+
+#[test]
+fn doctor_says_whether_the_server_answers_and_how_fast() {
+    let sb = Sandbox::new();
+    let server = Server::start(&sb, &[], &[]);
+    let listen = server.addr.to_string();
+    sb.in_project(&["install", "--http", "--listen", &listen])
+        .run()
+        .expect_code(0);
+    let up = sb.in_project(&["doctor"]).run();
+    let text = up.stdout();
+    assert!(
+        text.contains(&format!("PASS  server http://{listen}/hook: answers")),
+        "{text}"
+    );
+    assert!(text.contains("round trip"), "{text}");
+    server.stop();
+    let down = sb.in_project(&["doctor"]).run();
+    assert_eq!(down.code(), 1, "{}", down.stdout());
+    assert!(
+        down.stdout().contains(&format!(
+            "FAIL  server http://{listen}/hook: does not answer"
+        )),
+        "{}",
+        down.stdout()
+    );
+    assert!(down.stdout().contains("fail open"), "{}", down.stdout());
+}
