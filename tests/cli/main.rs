@@ -17,6 +17,7 @@ mod replay;
 mod replay_quality;
 mod security;
 mod serve;
+mod serve_bench;
 mod serve_install;
 mod support;
 mod time;
