@@ -662,3 +662,60 @@ fn service_status_measures_a_running_server() {
     );
     server.stop();
 }
+
+#[test]
+fn sigkill_loses_at_most_the_flush_interval() {
+    let sb = Sandbox::new();
+    let server = Server::start(&sb, &[], &["--flush-ms", "100"]);
+    for i in 0..20 {
+        assert_eq!(server.event(payload("killed", i).as_bytes(), None).0, 200);
+    }
+    // Far past the 100 ms bound, then a kill that leaves no chance to save anything.
+    std::thread::sleep(Duration::from_secs(2));
+    let mut server = server;
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    assert_eq!(
+        show_in(&sb.state_dir(), "killed").expect("stored")["events_total"],
+        20,
+        "events answered more than a flush interval before the kill were on disk"
+    );
+}
+
+#[test]
+fn sessions_beyond_the_cap_leave_memory_and_come_back_from_disk() {
+    let sb = Sandbox::new();
+    let server = Server::start(&sb, &[], &["--max-sessions", "4", "--flush-ms", "0"]);
+    for round in 0..3 {
+        for s in 0..20 {
+            let (status, _) = server.event(payload(&format!("cap-{s}"), round).as_bytes(), None);
+            assert_eq!(status, 200);
+        }
+    }
+    let auth = format!("Bearer {}", server.token);
+    let (status, body) = request(
+        server.addr,
+        "GET",
+        "/health",
+        b"",
+        &[("Authorization", auth.as_str())],
+    );
+    assert_eq!(status, 200);
+    let health: Value = serde_json::from_str(&body).expect("health json");
+    assert!(
+        health["sessions"].as_u64().expect("sessions") <= 4,
+        "{health}"
+    );
+    assert!(
+        health["evictions"].as_u64().expect("evictions") >= 50,
+        "{health}"
+    );
+    server.stop();
+    for s in 0..20 {
+        assert_eq!(
+            show_in(&sb.state_dir(), &format!("cap-{s}")).expect("stored")["events_total"],
+            3,
+            "session cap-{s}"
+        );
+    }
+}
