@@ -197,6 +197,28 @@ impl Served {
         Ok(Served { child, addr, token })
     }
 
+    /// The server's CPU time so far (user + system), from `/proc/<pid>/stat` (clock ticks of
+    /// 10 ms: read over thousands of events, the error is a few percent).
+    fn cpu(&self) -> Duration {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // The fields after the command name (which may hold spaces) start after the last ')'.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, r)| r)
+            .split_whitespace()
+            .collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        // utime and stime are fields 14 and 15; after the name the state (field 3) is index 0.
+        // Ticks are USER_HZ, 100 per second on Linux.
+        Duration::from_millis((ticks(11) + ticks(12)) * 10)
+    }
+
     fn rss_kib(&self) -> (u64, u64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
@@ -240,6 +262,8 @@ struct Results {
     floor_kind: &'static str,
     paced: Load,
     saturated: Load,
+    /// The server's CPU time per event in the unpaced load, in microseconds.
+    server_cpu_per_event: f64,
     rss_kib: (u64, u64),
     rounds: usize,
 }
@@ -324,7 +348,10 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
     // PACED_RATE events/s in all (latency counted from when each request was due, so a client
     // that falls behind is charged for it), then as fast as they can (the throughput).
     let paced = load(&server, &payloads, Some(PACED_RATE))?;
+    let cpu_before = server.cpu();
     let saturated = load(&server, &payloads, None)?;
+    let server_cpu_per_event = (server.cpu().saturating_sub(cpu_before)).as_secs_f64() * 1e6
+        / saturated.ms.len().max(1) as f64;
     // 1,000 sessions held.
     for s in 0..SESSIONS {
         let p = with_session(&payloads[s % payloads.len()], &format!("held-{s}"));
@@ -338,6 +365,7 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
         floor_kind,
         paced,
         saturated,
+        server_cpu_per_event,
         rss_kib,
         rounds,
     })
@@ -391,6 +419,11 @@ fn report(r: &Results) -> (String, serde_json::Value) {
     }
     let _ = writeln!(
         out,
+        "  server CPU per event (user + system, unpaced load): {:.0} us",
+        r.server_cpu_per_event
+    );
+    let _ = writeln!(
+        out,
         "  server memory with {SESSIONS} sessions held (+{CLIENTS} from the load): RSS {:.1} MiB, peak {:.1} MiB",
         r.rss_kib.0 as f64 / 1024.0,
         r.rss_kib.1 as f64 / 1024.0
@@ -400,7 +433,7 @@ fn report(r: &Results) -> (String, serde_json::Value) {
         "floor": r.floor_kind,
         "series": rows,
         "concurrent": loads,
-        "rss_kib": r.rss_kib.0, "peak_rss_kib": r.rss_kib.1, "sessions_held": SESSIONS + CLIENTS,
+        "server_cpu_us_per_event": r.server_cpu_per_event, "rss_kib": r.rss_kib.0, "peak_rss_kib": r.rss_kib.1, "sessions_held": SESSIONS + CLIENTS,
     });
     (out, v)
 }

@@ -191,10 +191,10 @@ impl Server {
         token::matches(given.trim_ascii(), self.token.as_bytes())
     }
 
-    fn project(&self, dir: Option<PathBuf>) -> Arc<Project> {
-        let key = dir
-            .as_ref()
-            .map_or_else(String::new, |d| d.to_string_lossy().into_owned());
+    /// The project `key` names (the header's dir, or `cwd:` and the payload's cwd), its dir found
+    /// by `find` only when the cached answer is older than [`CONFIG_TTL`]: the walk up to a git
+    /// root costs a `stat` per level.
+    fn project(&self, key: String, find: impl FnOnce() -> Option<PathBuf>) -> Arc<Project> {
         let cached = self
             .projects
             .lock()
@@ -209,6 +209,7 @@ impl Server {
                 return Arc::clone(p);
             }
         }
+        let dir = find();
         let env = |k: &str| std::env::var_os(k);
         let resolved = config::resolve(&config::Inputs {
             flags: self.flags.clone(),
@@ -220,7 +221,7 @@ impl Server {
         }
         let project = match cached {
             // Unchanged: keep the warm runtime.
-            Some(p) if p.config == resolved.config => {
+            Some(p) if p.config == resolved.config && p.opts.project_dir == dir_text(&dir) => {
                 *p.checked
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
@@ -228,7 +229,7 @@ impl Server {
             }
             _ => {
                 let mut opts = crate::cli::hook_options_from(&resolved);
-                opts.project_dir = dir.map(|d| d.to_string_lossy().into_owned());
+                opts.project_dir = dir_text(&dir);
                 let runtime = Runtime::builder()
                     .settings(opts.settings.clone())
                     .budget(opts.budget)
@@ -264,11 +265,15 @@ impl Server {
         // header; without it, the git root of the payload's cwd (the hook's own fallback).
         // A value the client did not substitute (`$CLAUDE_PROJECT_DIR` itself) or blanked is
         // no project dir.
-        let header = project_dir.filter(|d| d.starts_with('/'));
-        let dir = header.map(PathBuf::from).or_else(|| {
-            probe_cwd(&body).map(|cwd| crate::install::project_dir(None, &PathBuf::from(cwd)))
-        });
-        let project = self.project(dir);
+        let project = match project_dir.filter(|d| d.starts_with('/')) {
+            Some(d) => self.project(d.clone(), || Some(PathBuf::from(d))),
+            None => match probe_cwd(&body) {
+                Some(cwd) => self.project(format!("cwd:{cwd}"), || {
+                    Some(crate::install::project_dir(None, &PathBuf::from(cwd)))
+                }),
+                None => self.project(String::new(), || None),
+            },
+        };
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             hook::answer(&project.opts, body, now, |event, now| {
                 let runtime = &project.runtime;
@@ -451,6 +456,10 @@ impl Server {
         self.sessions.stop();
         (self.sessions.flush_all(), finished)
     }
+}
+
+fn dir_text(dir: &Option<PathBuf>) -> Option<String> {
+    dir.as_ref().map(|d| d.to_string_lossy().into_owned())
 }
 
 fn init_log(level: &str) {
