@@ -30,7 +30,10 @@ const PACED_RATE: f64 = 5_000.0;
 
 /// One concurrent run: sorted round trips and the events per second achieved.
 struct Load {
+    /// From when each request was due (a client that woke late is charged for it).
     ms: Vec<f64>,
+    /// From when each request was actually sent (connect to answer).
+    sent_ms: Vec<f64>,
     events_per_s: f64,
 }
 
@@ -39,11 +42,13 @@ struct Load {
 fn load(server: &Served, payloads: &[Vec<u8>], rate: Option<f64>) -> Result<Load, String> {
     let start = Instant::now();
     let interval = rate.map(|r| Duration::from_secs_f64(CLIENTS as f64 / r));
-    let per: Vec<Result<Vec<f64>, String>> = std::thread::scope(|sc| {
+    type Times = (Vec<f64>, Vec<f64>);
+    let per: Vec<Result<Times, String>> = std::thread::scope(|sc| {
         let handles: Vec<_> = (0..CLIENTS)
             .map(|c| {
                 sc.spawn(move || {
                     let mut v = Vec::with_capacity(PER_CLIENT);
+                    let mut sent = Vec::with_capacity(PER_CLIENT);
                     // Staggered: client c starts c/CLIENTS of an interval late.
                     let offset = interval.map(|i| i.mul_f64(c as f64 / CLIENTS as f64));
                     for i in 0..PER_CLIENT {
@@ -59,11 +64,13 @@ fn load(server: &Served, payloads: &[Vec<u8>], rate: Option<f64>) -> Result<Load
                             }
                             _ => Instant::now(),
                         };
+                        let t = Instant::now();
                         let mut cl = Client::connect(server.addr).map_err(|e| e.to_string())?;
                         post(&mut cl, &server.token, &p, false)?;
                         v.push(ms(due.elapsed()));
+                        sent.push(ms(t.elapsed()));
                     }
-                    Ok(v)
+                    Ok((v, sent))
                 })
             })
             .collect();
@@ -77,13 +84,18 @@ fn load(server: &Served, payloads: &[Vec<u8>], rate: Option<f64>) -> Result<Load
     });
     let secs = start.elapsed().as_secs_f64();
     let mut all = Vec::with_capacity(CLIENTS * PER_CLIENT);
+    let mut sent = Vec::with_capacity(CLIENTS * PER_CLIENT);
     for r in per {
-        all.extend(r?);
+        let (v, s) = r?;
+        all.extend(v);
+        sent.extend(s);
     }
     all.sort_by(f64::total_cmp);
+    sent.sort_by(f64::total_cmp);
     Ok(Load {
         events_per_s: all.len() as f64 / secs,
         ms: all,
+        sent_ms: sent,
     })
 }
 
@@ -409,13 +421,14 @@ fn report(r: &Results) -> (String, serde_json::Value) {
         let c = &l.ms;
         let _ = writeln!(
             out,
-            "  {CLIENTS} clients x {PER_CLIENT} events, new connection each, {what}: median {:.3} ms, p99 {:.3} ms, max {:.3} ms; {:.0} events/s on {cores} core(s)",
+            "  {CLIENTS} clients x {PER_CLIENT} events, new connection each, {what}: median {:.3} ms, p99 {:.3} ms, max {:.3} ms (p99 {:.3} ms from the send); {:.0} events/s on {cores} core(s)",
             pct(c, 0.5),
             pct(c, 0.99),
             c.last().copied().unwrap_or(f64::NAN),
+            pct(&l.sent_ms, 0.99),
             l.events_per_s,
         );
-        loads.push(json!({"load": what, "clients": CLIENTS, "per_client": PER_CLIENT, "median_ms": pct(c, 0.5), "p99_ms": pct(c, 0.99), "events_per_s": l.events_per_s}));
+        loads.push(json!({"load": what, "clients": CLIENTS, "per_client": PER_CLIENT, "median_ms": pct(c, 0.5), "p99_ms": pct(c, 0.99), "p99_from_send_ms": pct(&l.sent_ms, 0.99), "events_per_s": l.events_per_s}));
     }
     let _ = writeln!(
         out,
