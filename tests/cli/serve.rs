@@ -272,23 +272,25 @@ fn same_answers(name: &str) {
 }
 
 #[test]
-fn same_answers_as_the_hook_default_session() {
-    same_answers("default_session");
-}
-
-#[test]
-fn same_answers_as_the_hook_hive_design_sequence() {
-    same_answers("hive_design_sequence");
-}
-
-#[test]
-fn same_answers_as_the_hook_parallel_calls() {
-    same_answers("parallel_calls");
-}
-
-#[test]
-fn same_answers_as_the_hook_auto_profile() {
-    same_answers("auto_profile");
+fn same_answers_as_the_hook_for_every_golden_sequence() {
+    let mut names: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden"))
+            .expect("tests/golden")
+            .flatten()
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".jsonl"))
+                    .map(String::from)
+            })
+            .collect();
+    names.sort();
+    assert!(names.len() >= 4, "{names:?}");
+    std::thread::scope(|sc| {
+        for name in &names {
+            sc.spawn(move || same_answers(name));
+        }
+    });
 }
 
 fn payload(session: &str, i: usize) -> String {
