@@ -276,11 +276,13 @@ struct Results {
     saturated: Load,
     /// The server's CPU time per event in the unpaced load, in microseconds.
     server_cpu_per_event: f64,
+    env: super::Environment,
     rss_kib: (u64, u64),
     rounds: usize,
 }
 
 fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
+    let machine = super::Environment::detect();
     let exe = crate::install::current_binary().map_err(|e| format!("locating this binary: {e}"))?;
     let payloads: Vec<Vec<u8>> = scenarios::builtin()
         .into_iter()
@@ -378,6 +380,7 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
         paced,
         saturated,
         server_cpu_per_event,
+        env: machine,
         rss_kib,
         rounds,
     })
@@ -389,8 +392,8 @@ fn report(r: &Results) -> (String, serde_json::Value) {
     let floor_median = pct(&r.series[1].sorted(), 0.5);
     let _ = writeln!(
         out,
-        "posthook serve vs the spawned hook ({} rounds, interleaved; floor: {})",
-        r.rounds, r.floor_kind
+        "posthook serve vs the spawned hook ({} rounds, interleaved; floor: {}; load average {:.2} at the start)",
+        r.rounds, r.floor_kind, r.env.load_average
     );
     let _ = writeln!(
         out,
@@ -412,7 +415,7 @@ fn report(r: &Results) -> (String, serde_json::Value) {
         );
         rows.push(json!({"name": s.name, "median_ms": m, "p95_ms": p95, "p99_ms": p99, "vs_floor": m / floor_median, "n": v.len()}));
     }
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cores = r.env.cores;
     let mut loads = Vec::new();
     for (what, l) in [
         (format!("paced to {PACED_RATE:.0}/s"), &r.paced),
@@ -443,6 +446,8 @@ fn report(r: &Results) -> (String, serde_json::Value) {
     );
     let v = json!({
         "rounds": r.rounds,
+        "cores": r.env.cores,
+        "load_average": r.env.load_average,
         "floor": r.floor_kind,
         "series": rows,
         "concurrent": loads,
