@@ -99,7 +99,27 @@ pub fn run(opts: &HookOptions, stdin: impl Read) -> Rendered {
         Ok(b) => b,
         Err(e) => return output::render_input_error(&e),
     };
-    let now = SystemTime::now();
+    answer(opts, bytes, SystemTime::now(), |event, now| {
+        // One event per process: a tiny pattern cache is enough.
+        let runtime = Runtime::builder()
+            .settings(opts.settings.clone())
+            .budget(opts.budget)
+            .cache_capacity(16)
+            .build();
+        analyze(&runtime, opts, event, now)
+    })
+}
+
+/// The hook's answer to one payload: parses it, lets `analyze` run the pipeline on an event
+/// posthook records against the session's history, and renders the report in `opts.output`.
+/// The hook process analyzes against the store; `posthook serve` against its sessions in
+/// memory: both answer through here, so they answer alike.
+pub fn answer(
+    opts: &HookOptions,
+    bytes: Vec<u8>,
+    now: SystemTime,
+    analyze: impl FnOnce(&HookInput, SystemTime) -> Report,
+) -> Rendered {
     let event = match input::parse(&bytes, now_ms(now), opts.project_dir.as_deref()) {
         Ok(ev) => ev,
         Err(e) => return output::render_input_error(&e),
@@ -109,13 +129,7 @@ pub fn run(opts: &HookOptions, stdin: impl Read) -> Rendered {
         tracing::debug!(event = %event.event, "not an event posthook records: ignored");
         return Rendered::default();
     }
-    // One event per process: a tiny pattern cache is enough.
-    let runtime = Runtime::builder()
-        .settings(opts.settings.clone())
-        .budget(opts.budget)
-        .cache_capacity(16)
-        .build();
-    let report = analyze(&runtime, opts, &event, now);
+    let report = analyze(&event, now);
     log_report(&report);
     if std::env::var_os(MUTE_ENV).is_some() {
         return Rendered::default();

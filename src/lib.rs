@@ -53,6 +53,7 @@ pub mod install;
 pub mod output;
 pub mod replay;
 pub mod runtime;
+pub mod serve;
 pub mod session;
 pub mod store;
 pub mod telemetry;
