@@ -42,6 +42,7 @@
 //! To add your own analysis, implement [`Analyzer`] and register it with
 //! [`RuntimeBuilder::analyzer`]; see `examples/custom_analyzer.rs`.
 
+mod alarm;
 pub mod bench;
 pub mod cli;
 pub mod config;
