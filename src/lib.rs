@@ -55,6 +55,7 @@ pub mod output;
 pub mod replay;
 pub mod runtime;
 pub mod session;
+pub mod state_codec;
 pub mod store;
 pub mod telemetry;
 pub mod transcript;
