@@ -58,7 +58,8 @@ pub fn report_to(file: std::fs::File) {
 fn set_timer(after: Duration) -> bool {
     let value = libc::timeval {
         tv_sec: libc::time_t::try_from(after.as_secs()).unwrap_or(libc::time_t::MAX),
-        tv_usec: libc::suseconds_t::try_from(after.subsec_micros()).unwrap_or(0),
+        // Below 1,000,000: fits every platform's suseconds_t (i64 on Linux, i32 on macOS).
+        tv_usec: after.subsec_micros() as libc::suseconds_t,
     };
     let zero = libc::timeval {
         tv_sec: 0,

@@ -60,12 +60,16 @@ pub fn answering() {
 }
 
 /// The benchmark's own tests slow the hook down on purpose, to check that a regression is
-/// flagged: `POSTHOOK_TEST_DELAY_US` adds that many microseconds to the call. Unset (always, in
-/// real use), it costs one environment lookup.
+/// flagged: `POSTHOOK_TEST_DELAY_US` adds that many microseconds of work (a busy loop, as a slower
+/// build would) to the call. Unset (always, in real use), it costs one environment lookup.
 fn test_delay() {
     if let Some(us) = std::env::var_os("POSTHOOK_TEST_DELAY_US") {
         if let Some(us) = us.to_str().and_then(|s| s.parse::<u64>().ok()) {
-            std::thread::sleep(Duration::from_micros(us.min(1_000_000)));
+            let until = Duration::from_micros(us.min(1_000_000));
+            let start = std::time::Instant::now();
+            while start.elapsed() < until {
+                std::hint::spin_loop();
+            }
         }
     }
 }
