@@ -19,9 +19,14 @@ pub mod builtin;
 pub mod guidance;
 
 pub use analyzer::{Analyzer, Context, NoCache, PatternCache};
-pub use call::{Category, ToolCall};
+pub use call::{Category, Outcome, ToolCall};
 pub use finding::{Finding, Severity};
 pub use guidance::{Feedback, GuidanceState};
-pub use history::{Counters, Fact, History, HISTORY_CAPACITY};
+pub use history::{
+    Counters, EventCounts, Fact, FailureMark, History, Stream, StreamCounters, HISTORY_CAPACITY,
+    MAX_STREAMS,
+};
 pub use settings::{Profile, Settings, Threshold};
-pub use text::{command_head, command_tags, fnv1a64, tags, truncate_chars};
+pub use text::{
+    command_head, command_tags, error_line, error_signature, fnv1a64, tags, truncate_chars,
+};
