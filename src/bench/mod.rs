@@ -26,6 +26,7 @@ mod results;
 mod runner;
 mod scenarios;
 mod seed;
+mod small_spawner;
 mod spawner;
 mod stats;
 mod units;

@@ -235,7 +235,8 @@ fn measure(
         + usize::from(setup.load_on) * 2 * (1 + vs_n);
     let mut progress = Progress::new(steps, !args.no_progress);
     let mut launcher = if setup.e2e_on {
-        Launcher::start(&setup.exe)
+        let small = super::small_spawner::build(scratch.path());
+        Launcher::start_small(small.as_deref(), &setup.exe)
     } else {
         Launcher::Direct
     };
