@@ -144,7 +144,6 @@ struct Setup {
     floor: Floor,
     /// `posthook floor`, measured beside the minimal program (none when it is the floor).
     posthook_floor: Option<Spawner>,
-    seeded: posthook_analyzers::History,
     instructions: bool,
     in_process_on: bool,
     e2e_on: bool,
@@ -183,16 +182,12 @@ fn setup(args: &BenchArgs, settings: &Settings, scratch: &Scratch) -> Result<Set
     let posthook_floor = floor
         .minimal
         .then(|| floor::posthook_floor(&exe, false).spawner);
-    let now_ms = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
     Ok(Setup {
         environment: Environment::detect(),
         in_process_on: subject_is_posthook && args.mode != Mode::EndToEnd,
         load_on: e2e_on && !args.no_load && args.users > 0 && args.requests > 0,
         e2e_on,
         instructions: e2e_on && !args.no_instructions && instructions::available(),
-        seeded: seed::history(settings, now_ms),
         plan: Plan {
             warmup: args.warmup,
             min_runs: args.min_runs,
@@ -209,6 +204,14 @@ fn setup(args: &BenchArgs, settings: &Settings, scratch: &Scratch) -> Result<Set
         floor,
         posthook_floor,
     })
+}
+
+/// Now, in ms since the epoch: seeded sessions end now, so that the hook sees the same gap since
+/// their last call in every run (rules that look at time gaps take the same path).
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Everything measured, before it is judged.
@@ -290,7 +293,7 @@ fn measure(
                 .dir(&format!("seeded-{i}"))
                 .map_err(|e| io_err("creating a state dir", e))?;
             if setup.subject_is_posthook {
-                seed::store(&dir, &ids, &setup.seeded)?;
+                seed::store(&dir, &ids, &seed::history(settings, now_ms()))?;
             }
             let (seeded, mut f) = run(
                 &setup.subject,
@@ -322,7 +325,7 @@ fn measure(
                 let dir = scratch
                     .fresh_state("callgrind-state")
                     .map_err(|e| io_err("creating a state dir", e))?;
-                seed::store(&dir, &ids, &setup.seeded)?;
+                seed::store(&dir, &ids, &seed::history(settings, now_ms()))?;
                 instructions = sc
                     .payloads
                     .last()
