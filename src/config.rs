@@ -41,6 +41,7 @@ const KEYS: &[&str] = &[
     "budget_ms",
     "state_dir",
     "log_level",
+    "escalate",
 ];
 const LOG_LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
 
@@ -131,6 +132,8 @@ pub struct Layer {
     pub state_dir: Option<PathBuf>,
     /// Log level.
     pub log_level: Option<String>,
+    /// The original's escalation of ignored advice to blocking.
+    pub escalate: Option<bool>,
 }
 
 /// The effective configuration.
@@ -152,6 +155,9 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Log level (the log file is `POSTHOOK_LOG`).
     pub log_level: String,
+    /// The original's escalation: ignored advice gets firmer and, the fifth time, blocks. Off:
+    /// ignored advice backs off and is muted for its subject.
+    pub escalate: bool,
 }
 
 fn ser_profile<S: serde::Serializer>(p: &Profile, s: S) -> Result<S::Ok, S::Error> {
@@ -169,6 +175,7 @@ impl Config {
             profile: self.profile,
             disabled: self.disabled_rules.clone(),
             thresholds: self.thresholds.clone(),
+            escalate: self.escalate,
         }
     }
 
@@ -300,6 +307,10 @@ impl Checker<'_> {
                         }
                     }
                 }
+                "escalate" => match v.as_bool() {
+                    Some(b) => layer.escalate = Some(b),
+                    None => self.problem(key, format!("expected true or false, found {v}")),
+                },
                 "log_level" => {
                     let expected = format!("one of {}", LOG_LEVELS.join(", "));
                     if let Some(s) = self.string(key, v, &expected) {
@@ -517,6 +528,16 @@ fn env_layer(env: &dyn Fn(&str) -> Option<OsString>, problems: &mut Vec<Problem>
     if let Some(v) = env("POSTHOOK_STATE_DIR").filter(|v| !v.is_empty()) {
         layer.state_dir = Some(PathBuf::from(v));
     }
+    if let Some(v) = var("POSTHOOK_ESCALATE") {
+        layer.escalate = match v.as_str() {
+            "1" | "true" => Some(true),
+            "0" | "false" => Some(false),
+            _ => None,
+        };
+        if layer.escalate.is_none() {
+            bad("POSTHOOK_ESCALATE", &v, "1, 0, true or false");
+        }
+    }
     if let Some(v) = var("POSTHOOK_LOG_LEVEL") {
         // Any tracing filter directive is accepted here (`posthook=debug`), as the logger does.
         layer.log_level = Some(v);
@@ -587,8 +608,16 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
         budget_ms: DEFAULT_BUDGET_MS,
         state_dir: None,
         log_level: DEFAULT_LOG_LEVEL.to_string(),
+        escalate: false,
     };
-    for k in ["profile", "output", "budget_ms", "state_dir", "log_level"] {
+    for k in [
+        "profile",
+        "output",
+        "budget_ms",
+        "state_dir",
+        "log_level",
+        "escalate",
+    ] {
         sources.insert(k.to_string(), Source::Default);
     }
     // Lowest level first: each later level overrides.
@@ -613,6 +642,10 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
         if let Some(v) = &l.log_level {
             config.log_level.clone_from(v);
             sources.insert("log_level".into(), named("log_level"));
+        }
+        if let Some(v) = l.escalate {
+            config.escalate = v;
+            sources.insert("escalate".into(), named("escalate"));
         }
         for r in &l.disabled {
             config.disabled_rules.insert(r.clone());
@@ -645,6 +678,7 @@ fn specific(source: &Source, field: &'static str) -> Source {
             "budget_ms" => "POSTHOOK_BUDGET_MS",
             "state_dir" => "POSTHOOK_STATE_DIR",
             "log_level" => "POSTHOOK_LOG_LEVEL",
+            "escalate" => "POSTHOOK_ESCALATE",
             _ => "POSTHOOK_DISABLE",
         }),
         Source::Flag(_) => Source::Flag(match field {
@@ -698,6 +732,7 @@ pub fn show_text(r: &Resolved) -> String {
         src("state_dir"),
     );
     row("log_level", c.log_level.clone(), src("log_level"));
+    row("escalate", c.escalate.to_string(), src("escalate"));
     if c.disabled_rules.is_empty() {
         row("disabled_rules", "(none)".into(), "default".into());
     }

@@ -243,6 +243,9 @@ pub fn is_posthook_command(command: &str) -> bool {
 /// Whether a hook entry runs posthook: a command entry whose program's file name is `posthook`
 /// (in exec form, with `args`, `command` is the program itself, not a shell line).
 fn is_posthook_hook(hook: &Value) -> bool {
+    if crate::serve::settings::is_posthook_http(hook) {
+        return true;
+    }
     if hook
         .get("type")
         .and_then(Value::as_str)
@@ -273,6 +276,8 @@ pub struct Entry {
     pub args: Vec<String>,
     /// Timeout in seconds.
     pub timeout_s: u64,
+    /// An http hook to write instead of the command (`install --http`, for `posthook serve`).
+    pub http: Option<Value>,
 }
 
 impl Entry {
@@ -292,10 +297,14 @@ impl Entry {
             command: command.into(),
             args,
             timeout_s,
+            http: None,
         }
     }
 
     fn hook(&self) -> Value {
+        if let Some(h) = &self.http {
+            return h.clone();
+        }
         json!({"type": "command", "command": self.command, "args": self.args, "timeout": self.timeout_s})
     }
 
@@ -426,7 +435,15 @@ fn install_event(list: &mut Vec<Value>, event: &str, entry: &Entry) {
                     return false;
                 }
                 kept = true;
+                if let Some(http) = &entry.http {
+                    *h = http.clone();
+                    return true;
+                }
                 if let Some(obj) = h.as_object_mut() {
+                    // An http entry turned back into the command.
+                    for k in ["url", "headers", "allowedEnvVars"] {
+                        obj.remove(k);
+                    }
                     obj.insert("type".into(), json!("command"));
                     obj.insert("command".into(), json!(entry.command));
                     obj.insert("args".into(), json!(entry.args));
@@ -805,6 +822,18 @@ pub struct InstallArgs {
     /// Print the change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Register `posthook serve` as an http hook instead of the command (see `posthook serve
+    /// --help`); replaces posthook's command entries, and `install` without it turns them back.
+    #[arg(long)]
+    pub http: bool,
+    /// With --http: the server's address.
+    #[arg(long, value_name = "ADDR:PORT", default_value = crate::serve::DEFAULT_LISTEN, requires = "http")]
+    pub listen: std::net::SocketAddr,
+    /// With --http: the token literally in the header, or as $POSTHOOK_SERVE_ID with its value in
+    /// .claude/settings.local.json [default: env for --scope project, a committed file; header
+    /// otherwise].
+    #[arg(long, value_enum, value_name = "HOW", requires = "http")]
+    pub token_in: Option<crate::serve::settings::TokenIn>,
 }
 
 /// `posthook uninstall` arguments.
@@ -822,7 +851,7 @@ pub struct UninstallArgs {
     pub dry_run: bool,
 }
 
-fn scope_path(scope: Scope) -> Result<PathBuf, InstallError> {
+pub(crate) fn scope_path(scope: Scope) -> Result<PathBuf, InstallError> {
     let project = current_project_dir();
     let home = home_dir();
     settings_path(scope, &project, home.as_deref()).ok_or_else(|| InstallError {
@@ -831,7 +860,7 @@ fn scope_path(scope: Scope) -> Result<PathBuf, InstallError> {
     })
 }
 
-fn report(change: &Change, dry_run: bool, done: &str, same: &str, out: &mut String) {
+pub(crate) fn report(change: &Change, dry_run: bool, done: &str, same: &str, out: &mut String) {
     use std::fmt::Write as _;
     let p = change.path.display();
     if !change.changed {
@@ -882,7 +911,11 @@ pub fn run_install(args: &InstallArgs, output: Option<OutputMode>) -> Result<Str
         command: exe.to_string_lossy().into_owned(),
         args: hook_args(output),
         timeout_s: args.timeout,
+        http: None,
     };
+    if args.http {
+        return crate::serve::settings::run_install_http(args, entry, &path);
+    }
     let change = apply(&path, &Action::Install(entry.clone()), args.dry_run)?;
     let mut out = String::new();
     report(

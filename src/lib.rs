@@ -54,6 +54,7 @@ pub mod install;
 pub mod output;
 pub mod replay;
 pub mod runtime;
+pub mod serve;
 pub mod session;
 pub mod state_codec;
 pub mod store;

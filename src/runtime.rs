@@ -5,7 +5,7 @@ use crate::input::{self, BatchInput, HookInput, InputError};
 use dashmap::DashMap;
 use lru::LruCache;
 use posthook_analyzers::builtin::{self, Builtin};
-use posthook_analyzers::guidance::{self, Silence};
+use posthook_analyzers::guidance::{self, RuleVerdict, Silence};
 use posthook_analyzers::{
     fnv1a64, Analyzer, Context, Feedback, Finding, History, PatternCache, Settings, ToolCall,
 };
@@ -76,6 +76,9 @@ pub struct Report {
     pub silence: Option<Silence>,
     /// Every finding of the call, before the guidance provider's choice.
     pub findings: Vec<Finding>,
+    /// What the guidance provider did with each finding and why (shown, held by its cooldown,
+    /// muted, outranked, ...), best-ranked first.
+    pub verdicts: Vec<RuleVerdict>,
     /// Where the time went.
     pub timings: Timings,
     /// Events recorded for the session, this one included.
@@ -167,8 +170,16 @@ impl Slot {
 
     fn applies(&self, tool: &str) -> bool {
         match self {
-            Slot::Builtin { spec, .. } => (spec.applies)(tool),
+            Slot::Builtin { spec, .. } => spec.applies(tool),
             Slot::Custom(a) => a.applies_to(tool),
+        }
+    }
+
+    /// A critical single-call check runs whatever the time budget.
+    fn critical(&self) -> bool {
+        match self {
+            Slot::Builtin { spec, .. } => spec.critical,
+            Slot::Custom(_) => false,
         }
     }
 
@@ -344,7 +355,7 @@ impl Runtime {
                     continue;
                 }
                 let name = slot.name();
-                if mark.duration_since(start) >= self.budget {
+                if !slot.critical() && mark.duration_since(start) >= self.budget {
                     tracing::debug!(analyzer = name, "skipped: time budget used up");
                     timings.push(AnalyzerTiming {
                         name,
@@ -383,18 +394,15 @@ impl Runtime {
         }
         findings.retain(|f| {
             self.settings
-                .rule_enabled(&f.rule, history.counters.hive_seen)
+                .rule_enabled(&f.rule, history.counters.families)
         });
         let g = Instant::now();
-        let decision = guidance::decide(&findings, call, history);
+        let decision = guidance::decide(&findings, call, history, &self.settings);
         let guidance = g.elapsed();
-        let (feedback, silence) = match decision {
-            Ok(fb) => (Some(fb), None),
-            Err(s) => (None, Some(s)),
-        };
         Report {
-            feedback,
-            silence,
+            feedback: decision.feedback,
+            silence: decision.silence,
+            verdicts: decision.verdicts,
             findings,
             timings: Timings {
                 total: start.elapsed(),
@@ -426,6 +434,7 @@ impl Runtime {
                 rejected,
             }),
             findings: Vec::new(),
+            verdicts: Vec::new(),
             timings: Timings {
                 total: start.elapsed(),
                 record,

@@ -134,14 +134,39 @@ mod tests {
 
     #[test]
     fn fields_unknown_to_this_build_are_skipped_and_missing_ones_defaulted() {
-        // A file written by a build whose History had one more field, and lacked `guidance`.
-        let mut v = serde_json::to_value(history()).expect("value");
-        v["per_agent"] = json!({"a1": [1, 2, 3]});
-        v.as_object_mut().expect("object").remove("guidance");
-        let env = json!({"format": FORMAT_NAME, "version": 2, "session_id": "s", "history": v});
+        // A file written by a build whose History had one more field.
+        #[derive(Serialize)]
+        struct Later<'a> {
+            #[serde(flatten)]
+            history: &'a History,
+            field_of_a_later_build: Vec<u32>,
+        }
+        #[derive(Serialize)]
+        struct Envelope<'a> {
+            format: &'a str,
+            version: u32,
+            session_id: &'a str,
+            history: Later<'a>,
+        }
+        let h = history();
+        let bytes = rmp_serde::to_vec_named(&Envelope {
+            format: FORMAT_NAME,
+            version: BINARY_VERSION,
+            session_id: "s",
+            history: Later {
+                history: &h,
+                field_of_a_later_build: vec![1, 2, 3],
+            },
+        })
+        .expect("encode");
+        assert_eq!(decode(&bytes).expect("decode").1, h);
+        // And one by a build whose History had fewer fields.
+        let env = json!({"format": FORMAT_NAME, "version": 2, "session_id": "s",
+            "history": {"events_total": 3, "last_ts": 9}});
         let bytes = rmp_serde::to_vec_named(&env).expect("encode");
         let (_, back, _) = decode(&bytes).expect("decode");
-        assert_eq!(back.recent, history().recent);
+        assert_eq!((back.events_total, back.last_ts), (3, 9));
+        assert_eq!(back.recent, History::new().recent);
         assert_eq!(back.guidance, History::new().guidance);
     }
 

@@ -12,6 +12,7 @@ mod analyzer;
 mod call;
 mod finding;
 mod history;
+mod lang;
 mod settings;
 mod text;
 
@@ -21,12 +22,14 @@ pub mod guidance;
 pub use analyzer::{Analyzer, Context, NoCache, PatternCache};
 pub use call::{Category, Outcome, ToolCall};
 pub use finding::{Finding, Severity};
-pub use guidance::{Feedback, GuidanceState};
+pub use guidance::{Decision, Feedback, GuidanceState, RuleVerdict, Verdict};
 pub use history::{
-    Counters, EventCounts, Fact, FailureMark, History, Stream, StreamCounters, HISTORY_CAPACITY,
-    MAX_STREAMS,
+    Counters, EventCounts, Fact, FailureMark, History, ReadMark, Stream, StreamCounters, Unchecked,
+    HISTORY_CAPACITY, MAX_STREAMS,
 };
-pub use settings::{Profile, Settings, Threshold};
+pub use lang::{check_langs, lang_name, lang_of, langs};
+pub use settings::{Families, Family, Profile, Settings, Threshold};
 pub use text::{
-    command_head, command_tags, error_line, error_signature, fnv1a64, tags, truncate_chars,
+    command_head, command_tags, error_line, error_signature, fnv1a64, lookup_tags, tags,
+    truncate_chars,
 };

@@ -17,6 +17,7 @@ mod environment;
 mod export;
 mod floor;
 mod grade;
+mod http;
 mod instructions;
 mod load;
 mod measure;
