@@ -18,6 +18,7 @@ use posthook_analyzers::{History, Profile, Settings, Severity};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
+use posthook_analyzers::visible_controls;
 use std::path::PathBuf;
 
 /// `posthook explain` arguments.
@@ -353,8 +354,8 @@ pub fn steps_text(steps: &[Explained], settings: &Settings) -> String {
             out,
             "\n#{} {} {}{}",
             e.n,
-            e.tool,
-            e.detail,
+            visible_controls(&e.tool),
+            visible_controls(&e.detail),
             if e.failed { " (failed)" } else { "" }
         );
         let _ = writeln!(out, "  {}", e.outcome);
@@ -396,7 +397,7 @@ pub fn stored_text(s: &StoredSession, settings: &Settings, last: usize) -> Strin
     let _ = writeln!(
         out,
         "session {} ({} events; state {})",
-        s.session_id,
+        visible_controls(&s.session_id),
         h.events_total,
         s.path.display()
     );
@@ -419,9 +420,9 @@ pub fn stored_text(s: &StoredSession, settings: &Settings, last: usize) -> Strin
             out,
             "  #{:<5} {:<12} {:<4} {}",
             first_n + i as u64 + 1,
-            f.tool,
+            visible_controls(&f.tool),
             if f.ok { "ok" } else { "FAIL" },
-            detail
+            visible_controls(detail)
         );
     }
     let c = counters_json(h);

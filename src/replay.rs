@@ -453,9 +453,9 @@ pub fn to_text(r: &Replay, feedback_only: bool) -> String {
             "{:>5} {}{file} {:<15} {:<4} {:<60} {status}",
             step.n,
             clock(step.ts_ms),
-            step.tool,
+            posthook_analyzers::visible_controls(&step.tool),
             if step.failed { "FAIL" } else { "ok" },
-            step.detail,
+            posthook_analyzers::visible_controls(&step.detail),
         );
         if let Some(fb) = shown {
             for line in fb.text.lines() {

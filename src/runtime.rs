@@ -18,6 +18,19 @@ use std::time::{Duration, Instant};
 
 /// The default time budget for all analyzers of one call: 40 ms.
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(40);
+/// The critical single-call checks: they run on every call whatever the time budget (the budget
+/// applies to the rest), so load on the machine can never let a `curl | sh` pass unremarked.
+pub const CRITICAL_ANALYZERS: &[&str] = &["exec-safety", "path-safety", "hook-file-guard", "danger"];
+
+/// The rule ids of the [`CRITICAL_ANALYZERS`].
+pub fn critical_rules() -> Vec<&'static str> {
+    builtin::registry()
+        .iter()
+        .filter(|b| CRITICAL_ANALYZERS.contains(&b.name))
+        .flat_map(|b| b.rules.iter().copied())
+        .collect()
+}
+
 /// The default number of entries of the pattern cache.
 pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
 
@@ -344,7 +357,8 @@ impl Runtime {
                     continue;
                 }
                 let name = slot.name();
-                if mark.duration_since(start) >= self.budget {
+                let critical = matches!(slot, Slot::Builtin { .. }) && CRITICAL_ANALYZERS.contains(&name);
+                if !critical && mark.duration_since(start) >= self.budget {
                     tracing::debug!(analyzer = name, "skipped: time budget used up");
                     timings.push(AnalyzerTiming {
                         name,

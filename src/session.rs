@@ -1,6 +1,7 @@
 //! `posthook session show`: what is stored for a session.
 
 use crate::store::{Store, StoredSession};
+use posthook_analyzers::visible_controls as shown;
 use std::fmt::Write as _;
 
 /// Renders a stored session as JSON (`events_total` at the top level, then the whole history).
@@ -22,7 +23,7 @@ pub fn to_json(s: &StoredSession) -> String {
 pub fn to_text(s: &StoredSession) -> String {
     let h = &s.history;
     let mut out = String::new();
-    let _ = writeln!(out, "session       {}", s.session_id);
+    let _ = writeln!(out, "session       {}", shown(&s.session_id));
     let _ = writeln!(out, "state file    {}", s.path.display());
     let _ = writeln!(out, "events total  {}", h.events_total);
     let secs = h.last_ts.saturating_sub(h.first_ts) / 1000;
@@ -41,7 +42,7 @@ pub fn to_text(s: &StoredSession) -> String {
         .counters
         .per_tool
         .iter()
-        .map(|(t, n)| format!("{t} {n}"))
+        .map(|(t, n)| format!("{} {n}", shown(t)))
         .collect();
     let _ = writeln!(out, "per tool      {}", tools.join(", "));
     let _ = writeln!(out, "recent ({} kept):", h.recent.len());
@@ -50,10 +51,10 @@ pub fn to_text(s: &StoredSession) -> String {
         let _ = writeln!(
             out,
             "  {:<12} {:<9} {:<4} {}",
-            f.tool,
+            shown(&f.tool),
             f.cat.as_str(),
             if f.ok { "ok" } else { "FAIL" },
-            detail
+            shown(detail)
         );
     }
     out

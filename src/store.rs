@@ -11,6 +11,16 @@
 //! `[A-Za-z0-9_-]{1,64}` are replaced by a hash); files are created 0600 in a 0700 dir and opened
 //! with `O_NOFOLLOW`, so a planted symlink is never followed to write elsewhere. State that does not
 //! parse (truncated, garbage, a future format version) is renamed aside and replaced.
+//!
+//! Trust: whatever sits in the state dir is untrusted input. The dir is used only when it is owned
+//! by the current user and not writable by group or others (as ssh treats `~/.ssh`); otherwise the
+//! call runs without history and says why ([`StoreErrorKind::Untrusted`]). Every file is opened
+//! without blocking and without following a final symlink, and is read only when `fstat` shows a
+//! regular file of ours no larger than [`MAX_STATE_BYTES`]: a FIFO, a device, a directory or an
+//! 8 GiB file at a state path is set aside unread. A loaded history is cut to its caps
+//! ([`trim_history`]). The sweep deletes only files posthook wrote: its own name pattern, regular,
+//! owned by the current user, and (for state) posthook's format marker inside; anything else is
+//! left alone and counted ([`Store::survey`]).
 
 use posthook_analyzers::{fnv1a64, History};
 use serde::{Deserialize, Serialize};
@@ -28,6 +38,20 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long a hook waits for another process holding the session's lock: 2 s.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(2);
 const FORMAT_NAME: &str = "posthook-session";
+/// State files larger than this are set aside unread: 1 MiB. A full history (64 facts with paths
+/// cut to 512 characters, 512 file hashes, 256 tool counters) is well under 200 KiB.
+pub const MAX_STATE_BYTES: u64 = 1024 * 1024;
+/// Session ids are stored cut to this many characters (the file name is a hash past 64 anyway).
+pub const MAX_SESSION_ID_CHARS: usize = 128;
+/// Per-tool counters kept on load; past it, the least used tools are dropped.
+pub const PER_TOOL_CAPACITY: usize = posthook_analyzers::PER_TOOL_CAPACITY;
+/// Per-rule guidance memories kept on load.
+const RULE_MEMORY_CAPACITY: usize = 128;
+/// A temporary file this old is a leftover of a killed writer (a writer holds it for microseconds,
+/// and the hook's deadline ends every process within seconds).
+const STALE_TMP: Duration = Duration::from_secs(60);
+/// A lock file with no state beside it, this old and not held, is an orphan of a killed process.
+const ORPHAN_LOCK: Duration = Duration::from_secs(60);
 
 /// What went wrong in the store, with the path involved.
 #[derive(Debug)]
@@ -53,6 +77,8 @@ pub enum StoreErrorKind {
     Read,
     /// Writing or replacing the state file.
     Write,
+    /// The state dir is not safe to use (another user's, or writable by group or others).
+    Untrusted,
 }
 
 impl fmt::Display for StoreError {
@@ -63,6 +89,7 @@ impl fmt::Display for StoreError {
             StoreErrorKind::LockTimeout => "gave up waiting for the lock of session state",
             StoreErrorKind::Read => "reading session state",
             StoreErrorKind::Write => "writing session state",
+            StoreErrorKind::Untrusted => "not using state dir",
         };
         write!(f, "{what} '{}'", self.path.display())?;
         if let Some(e) = &self.source {
@@ -207,35 +234,89 @@ impl Store {
 
     fn ensure_dir(&self) -> Result<(), StoreError> {
         match fs::symlink_metadata(&self.dir) {
-            Ok(m) if m.is_dir() => Ok(()),
-            Ok(m) if m.file_type().is_symlink() && self.dir.is_dir() => Ok(()),
-            Ok(_) => Err(err(
-                StoreErrorKind::Dir,
-                &self.dir,
-                Some(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "not a directory",
-                )),
-            )),
+            Ok(m) if m.is_dir() => {}
+            Ok(m) if m.file_type().is_symlink() && self.dir.is_dir() => {}
+            Ok(_) => {
+                return Err(err(
+                    StoreErrorKind::Dir,
+                    &self.dir,
+                    Some(io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        "not a directory",
+                    )),
+                ))
+            }
             Err(_) => fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
                 .create(&self.dir)
-                .map_err(|e| err(StoreErrorKind::Dir, &self.dir, Some(e))),
+                .map_err(|e| err(StoreErrorKind::Dir, &self.dir, Some(e)))?,
         }
+        self.check_trusted()
+    }
+
+    /// Whether the state dir may be used: it must be a directory owned by the current user and not
+    /// writable by group or others. Anyone else who can write there could plant a FIFO that stalls
+    /// every call, a state file whose text reaches Claude, or a link to swap under a write.
+    pub fn check_trusted(&self) -> Result<(), StoreError> {
+        use std::os::unix::fs::MetadataExt;
+        let untrusted = |why: String| {
+            err(
+                StoreErrorKind::Untrusted,
+                &self.dir,
+                Some(io::Error::new(io::ErrorKind::PermissionDenied, why)),
+            )
+        };
+        let m = fs::metadata(&self.dir).map_err(|e| err(StoreErrorKind::Dir, &self.dir, Some(e)))?;
+        let me = current_uid();
+        if !m.is_dir() {
+            return Err(untrusted(String::from("not a directory")));
+        }
+        if m.uid() != me {
+            return Err(untrusted(format!(
+                "owned by uid {}, not by the current user (uid {me}); history is not kept",
+                m.uid()
+            )));
+        }
+        if m.mode() & 0o022 != 0 {
+            return Err(untrusted(format!(
+                "mode {:o} lets group or others write in it (chmod 700 it); history is not kept",
+                m.mode() & 0o7777
+            )));
+        }
+        Ok(())
     }
 
     fn open_lock(&self, session_id: &str) -> Result<File, StoreError> {
+        // The sweep may remove an orphan lock file between our open and our lock: a lock taken on
+        // a file that no longer has the name guards nothing. So check the name still points at
+        // the locked file, and start over when it does not.
         let path = self.lock_path(session_id);
+        for _ in 0..8 {
+            let file = self.lock_once(&path)?;
+            if same_file(&file, &path) {
+                return Ok(file);
+            }
+        }
+        Err(err(
+            StoreErrorKind::Lock,
+            &path,
+            Some(io::Error::other("the lock file kept being replaced")),
+        ))
+    }
+
+    fn lock_once(&self, path: &Path) -> Result<File, StoreError> {
+        let path = path.to_path_buf();
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .custom_flags(NOBLOCK_FLAGS)
             .open(&path)
             .map_err(|e| err(StoreErrorKind::Lock, &path, Some(e)))?;
+        check_own_file(&file, u64::MAX).map_err(|e| err(StoreErrorKind::Lock, &path, Some(e)))?;
         let timed_out = || {
             let waited = format!(
                 "held by another process for more than {} ms",
@@ -284,6 +365,10 @@ impl Store {
     /// `Ok(None)`: no state for this session.
     pub fn load(&self, session_id: &str) -> Result<Option<StoredSession>, StoreError> {
         let path = self.state_path(session_id);
+        if fs::symlink_metadata(&self.dir).is_err() {
+            return Ok(None);
+        }
+        self.check_trusted()?;
         match read_state(&path) {
             Ok(Some((id, history))) => Ok(Some(StoredSession {
                 session_id: id,
@@ -335,6 +420,11 @@ impl Store {
         };
         let value = f(&mut history);
         let save_error = self.write_state(&path, session_id, &history).err();
+        // Leftovers of killed writers are also swept now and then within a long session, not only
+        // when a new one starts.
+        if history.events_total % SWEEP_EVERY == 0 {
+            self.sweep(now);
+        }
         // Unlock explicitly: after a contended wait the helper thread's duplicate of the descriptor
         // may outlive this one by a moment, and the lock belongs to both.
         let _ = lock.unlock();
@@ -352,6 +442,7 @@ impl Store {
         session_id: &str,
         history: &History,
     ) -> Result<(), StoreError> {
+        let session_id = &*posthook_analyzers::truncate_chars(session_id, MAX_SESSION_ID_CHARS);
         let bytes = serde_json::to_vec(&EnvelopeOut {
             format: FORMAT_NAME,
             version: FORMAT_VERSION,
@@ -395,38 +486,121 @@ impl Store {
         })
     }
 
-    /// Deletes sessions untouched for longer than the TTL, and stale temporary files. Best effort:
-    /// runs when a new session starts, so its cost is paid once per session, not per call.
+    /// Deletes what posthook left behind: sessions untouched for longer than the TTL, stale
+    /// temporary files and orphan locks. Best effort: runs when a new session starts (and every
+    /// [`SWEEP_EVERY`] events of a session), so its cost is paid once per session, not per call.
+    ///
+    /// Only files posthook wrote are deleted (see [`Store::survey`]); anything else is left alone.
     pub fn sweep(&self, now: SystemTime) -> usize {
+        self.walk(now, true).removed
+    }
+
+    /// What [`Store::sweep`] would find, without deleting anything: for `doctor`.
+    pub fn survey(&self, now: SystemTime) -> Survey {
+        self.walk(now, false)
+    }
+
+    fn walk(&self, now: SystemTime, delete: bool) -> Survey {
+        let mut survey = Survey::default();
+        if self.check_trusted().is_err() {
+            return survey;
+        }
         let Ok(entries) = fs::read_dir(&self.dir) else {
-            return 0;
+            return survey;
         };
-        let mut removed = 0;
         for entry in entries.flatten() {
             let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            let Ok(meta) = entry.metadata() else { continue };
-            let age = meta
-                .modified()
-                .ok()
-                .and_then(|m| now.duration_since(m).ok())
-                .unwrap_or_default();
-            let stale_tmp = name.contains(".tmp.") && age > Duration::from_secs(3600);
-            let expired =
-                (name.ends_with(".json") || name.contains(".json.corrupt-")) && age > self.ttl;
-            if stale_tmp || expired {
-                if fs::remove_file(entry.path()).is_ok() {
-                    removed += 1;
+            let Some(name) = name.to_str() else {
+                survey.foreign += 1;
+                continue;
+            };
+            let Some(kind) = own_name(name) else {
+                survey.foreign += 1;
+                continue;
+            };
+            let path = entry.path();
+            let verdict = self.judge(&path, name, kind, now);
+            match verdict {
+                Verdict::Keep => {
+                    if kind == NameKind::State {
+                        survey.sessions += 1;
+                    }
                 }
-                if let Some(stem) = name.strip_suffix(".json") {
-                    let _ = fs::remove_file(self.dir.join(format!("{stem}.lock")));
+                Verdict::Foreign => survey.foreign += 1,
+                Verdict::Delete => {
+                    if !delete {
+                        survey.removable += 1;
+                    } else if fs::remove_file(&path).is_ok() {
+                        survey.removed += 1;
+                    }
                 }
             }
         }
-        removed
+        survey
     }
 
-    /// Every stored session's id and state file.
+    fn judge(&self, path: &Path, name: &str, kind: NameKind, now: SystemTime) -> Verdict {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(meta) = fs::symlink_metadata(path) else {
+            return Verdict::Keep;
+        };
+        if !meta.file_type().is_file() || meta.uid() != current_uid() {
+            return Verdict::Foreign;
+        }
+        let age = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .unwrap_or_default();
+        match kind {
+            NameKind::State | NameKind::Corrupt => {
+                if !has_marker(path) {
+                    return Verdict::Foreign;
+                }
+                if age > self.ttl {
+                    Verdict::Delete
+                } else {
+                    Verdict::Keep
+                }
+            }
+            NameKind::Tmp(pid) => {
+                // Empty or a prefix of a state: a writer killed before or while writing.
+                if !has_marker(path) && meta.len() > 0 {
+                    return Verdict::Foreign;
+                }
+                if age > STALE_TMP || !pid_alive(pid) {
+                    Verdict::Delete
+                } else {
+                    Verdict::Keep
+                }
+            }
+            NameKind::Lock => {
+                // Locks are empty; a lock with its session's state beside it is in use.
+                if meta.len() != 0 {
+                    return Verdict::Foreign;
+                }
+                let stem = name.trim_end_matches(".lock");
+                let state = self.dir.join(format!("{stem}.json"));
+                if fs::symlink_metadata(&state).is_ok() || age <= ORPHAN_LOCK {
+                    return Verdict::Keep;
+                }
+                // Not held right now: an orphan. (A process that opened it a moment ago notices the
+                // removal after locking and starts over: see `open_lock`.)
+                let free = OpenOptions::new()
+                    .read(true)
+                    .custom_flags(NOBLOCK_FLAGS)
+                    .open(path)
+                    .is_ok_and(|f| f.try_lock().is_ok());
+                if free {
+                    Verdict::Delete
+                } else {
+                    Verdict::Keep
+                }
+            }
+        }
+    }
+
+    /// Every stored session's state file (posthook's own names only).
     pub fn list(&self) -> Vec<PathBuf> {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return Vec::new();
@@ -434,7 +608,12 @@ impl Store {
         let mut v: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(own_name)
+                    .is_some_and(|k| k == NameKind::State)
+            })
             .collect();
         v.sort();
         v
@@ -470,9 +649,9 @@ enum ReadError {
 }
 
 fn read_state(path: &Path) -> Result<Option<(String, History)>, ReadError> {
-    let mut file = match OpenOptions::new()
+    let file = match OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .custom_flags(NOBLOCK_FLAGS)
         .open(path)
     {
         Ok(f) => f,
@@ -483,8 +662,17 @@ fn read_state(path: &Path) -> Result<Option<(String, History)>, ReadError> {
         }
         Err(e) => return Err(ReadError::Io(e)),
     };
+    // A FIFO, a device, a directory, another user's file or a huge file: set aside unread.
+    check_own_file(&file, MAX_STATE_BYTES).map_err(|e| ReadError::Invalid(e.to_string()))?;
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    file.take(MAX_STATE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > MAX_STATE_BYTES {
+        return Err(ReadError::Invalid(format!(
+            "larger than {MAX_STATE_BYTES} bytes"
+        )));
+    }
     let env: EnvelopeIn =
         serde_json::from_slice(&bytes).map_err(|e| ReadError::Invalid(e.to_string()))?;
     if env.format != FORMAT_NAME || env.version != FORMAT_VERSION {
@@ -493,7 +681,226 @@ fn read_state(path: &Path) -> Result<Option<(String, History)>, ReadError> {
             env.format, env.version
         )));
     }
-    Ok(Some((env.session_id, env.history)))
+    let mut history = env.history;
+    trim_history(&mut history);
+    let id = posthook_analyzers::truncate_chars(&env.session_id, MAX_SESSION_ID_CHARS).into_owned();
+    Ok(Some((id, history)))
+}
+
+/// Parses the bytes of a state file as [`Store::load`] does (format check, caps applied): the
+/// stored session id and history, or why the bytes are not a state. For fuzzing and tools.
+pub fn parse_state(bytes: &[u8]) -> Result<(String, History), String> {
+    if bytes.len() as u64 > MAX_STATE_BYTES {
+        return Err(format!("larger than {MAX_STATE_BYTES} bytes"));
+    }
+    let env: EnvelopeIn = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if env.format != FORMAT_NAME || env.version != FORMAT_VERSION {
+        return Err(format!(
+            "unsupported state format {} v{}",
+            env.format, env.version
+        ));
+    }
+    let mut history = env.history;
+    trim_history(&mut history);
+    let id = posthook_analyzers::truncate_chars(&env.session_id, MAX_SESSION_ID_CHARS).into_owned();
+    Ok((id, history))
+}
+
+/// Cuts a loaded history to the caps a recorded one keeps: the last [`posthook_analyzers::HISTORY_CAPACITY`]
+/// facts with their strings cut to the documented lengths, the last
+/// [`posthook_analyzers::SEEN_FILES_CAPACITY`] file hashes, the [`PER_TOOL_CAPACITY`] most used
+/// tools. A state file written by anyone else cannot make later calls slower or larger.
+pub fn trim_history(h: &mut History) {
+    use posthook_analyzers::{
+        HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_TOOL_CHARS, SEEN_FILES_CAPACITY,
+    };
+    let cut = |s: &mut String, max: usize| {
+        if let std::borrow::Cow::Owned(c) = posthook_analyzers::truncate_chars(s, max) {
+            *s = c;
+        }
+    };
+    while h.recent.len() > HISTORY_CAPACITY {
+        h.recent.pop_front();
+    }
+    for f in &mut h.recent {
+        cut(&mut f.tool, MAX_TOOL_CHARS);
+        if let Some(p) = &mut f.path {
+            cut(p, MAX_PATH_CHARS);
+        }
+        if let Some(c) = &mut f.cmd {
+            cut(c, MAX_CMD_HEAD_CHARS);
+        }
+    }
+    while h.seen_files.len() > SEEN_FILES_CAPACITY {
+        h.seen_files.pop_front();
+    }
+    let per_tool = &mut h.counters.per_tool;
+    if per_tool.len() > PER_TOOL_CAPACITY || per_tool.keys().any(|k| k.len() > MAX_TOOL_CHARS) {
+        let mut all: Vec<(String, u64)> = std::mem::take(per_tool).into_iter().collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        for (mut k, n) in all {
+            cut(&mut k, MAX_TOOL_CHARS);
+            if per_tool.len() >= PER_TOOL_CAPACITY && !per_tool.contains_key(&k) {
+                continue;
+            }
+            *per_tool.entry(k).or_insert(0) += n;
+        }
+    }
+    let g = &mut h.guidance;
+    if let Some(r) = &mut g.last_rule {
+        cut(r, MAX_TOOL_CHARS);
+    }
+    if g.rules.len() > RULE_MEMORY_CAPACITY || g.rules.keys().any(|k| k.len() > MAX_TOOL_CHARS) {
+        let keep: Vec<String> = g
+            .rules
+            .keys()
+            .filter(|k| k.len() <= MAX_TOOL_CHARS)
+            .take(RULE_MEMORY_CAPACITY)
+            .cloned()
+            .collect();
+        g.rules.retain(|k, _| keep.contains(k));
+    }
+}
+
+/// Open flags for every file the store reads or locks: no blocking open (a FIFO or a device
+/// answers at once, and `fstat` then refuses it), no final symlink followed, no controlling tty.
+const NOBLOCK_FLAGS: i32 = libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY;
+
+/// How often (in events of a session) a save is followed by a sweep.
+pub const SWEEP_EVERY: u64 = 256;
+
+fn current_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// `Ok` when `file` is a regular file of the current user of at most `max` bytes.
+fn check_own_file(file: &File, max: u64) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let m = file.metadata()?;
+    if !m.file_type().is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    if m.uid() != current_uid() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("owned by uid {}, not by the current user", m.uid()),
+        ));
+    }
+    if m.len() > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} bytes, over the {max}-byte cap", m.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the open `file` is what `path` names now (same device and inode).
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Whether the file at `path` starts as posthook writes its state (its format marker in the first
+/// bytes). Read without blocking and without following links.
+fn has_marker(path: &Path) -> bool {
+    let Ok(file) = OpenOptions::new()
+        .read(true)
+        .custom_flags(NOBLOCK_FLAGS)
+        .open(path)
+    else {
+        return false;
+    };
+    if check_own_file(&file, u64::MAX).is_err() {
+        return false;
+    }
+    let mut head = Vec::with_capacity(64);
+    if file.take(64).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let marker = format!("{{\"format\":\"{FORMAT_NAME}\"");
+    let marker = marker.as_bytes();
+    // A temporary file cut short by a kill holds a prefix of the marker, or all of it.
+    if head.len() < marker.len() {
+        return !head.is_empty() && marker.starts_with(&head);
+    }
+    head.starts_with(marker)
+}
+
+fn pid_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// The kinds of names posthook gives the files of its state dir.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameKind {
+    /// `KEY.json`
+    State,
+    /// `KEY.json.corrupt-MILLIS`
+    Corrupt,
+    /// `KEY.json.tmp.PID`
+    Tmp(u32),
+    /// `KEY.lock`
+    Lock,
+}
+
+enum Verdict {
+    Keep,
+    Delete,
+    Foreign,
+}
+
+fn is_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The kind of a file name of posthook's own pattern, `None` for any other name.
+fn own_name(name: &str) -> Option<NameKind> {
+    if let Some(key) = name.strip_suffix(".lock") {
+        return is_key(key).then_some(NameKind::Lock);
+    }
+    if let Some(key) = name.strip_suffix(".json") {
+        return is_key(key).then_some(NameKind::State);
+    }
+    let (key, rest) = name.split_once(".json.")?;
+    if !is_key(key) {
+        return None;
+    }
+    if let Some(stamp) = rest.strip_prefix("corrupt-") {
+        return digits(stamp).then_some(NameKind::Corrupt);
+    }
+    let pid = rest.strip_prefix("tmp.")?;
+    if !digits(pid) {
+        return None;
+    }
+    pid.parse().ok().map(NameKind::Tmp)
+}
+
+/// What the state dir holds, as `doctor` reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Survey {
+    /// Session state files kept.
+    pub sessions: usize,
+    /// posthook's own leftovers the sweep deletes (expired, stale, orphan).
+    pub removable: usize,
+    /// Deleted (by [`Store::sweep`]).
+    pub removed: usize,
+    /// Files the sweep leaves alone: not posthook's name, not a regular file of the current user,
+    /// or no posthook format marker inside.
+    pub foreign: usize,
 }
 
 #[cfg(test)]

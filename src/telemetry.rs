@@ -14,16 +14,15 @@ pub fn init_from_env() {
 
 /// Installs the file logger when `POSTHOOK_LOG` is set, with `level` as the filter (a level or any
 /// tracing filter directive; an invalid one means `info`).
+///
+/// The log is opened without blocking (`O_NONBLOCK`: a FIFO with no reader, or a terminal, answers
+/// at once) and used only when `fstat` shows a regular file: a FIFO, a device or
+/// `/proc/self/fd/1` (the hook's own stdout, which Claude Code reads) means no logging.
 pub fn init(level: &str) {
     let Some(path) = std::env::var_os("POSTHOOK_LOG").filter(|p| !p.is_empty()) else {
         return;
     };
-    let Ok(file) = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)
-    else {
+    let Some(file) = open_log(std::path::Path::new(&path)) else {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_new(level)
@@ -33,4 +32,19 @@ pub fn init(level: &str) {
         .with_ansi(false)
         .with_writer(Mutex::new(file))
         .try_init();
+}
+
+/// Opens the log file for appending if it is (or can be created as) a regular file, else `None`.
+pub fn open_log(path: &std::path::Path) -> Option<std::fs::File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
+        .open(path)
+        .ok()?;
+    file.metadata()
+        .ok()
+        .filter(|m| m.file_type().is_file())
+        .map(|_| file)
 }

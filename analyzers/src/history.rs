@@ -16,7 +16,14 @@ pub const HISTORY_CAPACITY: usize = 64;
 /// How many distinct file hashes the history remembers for "was this file read?".
 pub const SEEN_FILES_CAPACITY: usize = 512;
 
-const MAX_PATH_CHARS: usize = 512;
+/// Paths are stored cut to this many characters.
+pub const MAX_PATH_CHARS: usize = 512;
+/// Tool names are stored cut to this many characters (a 20 MiB name must not grow every state).
+pub const MAX_TOOL_CHARS: usize = 128;
+/// Command heads are stored cut to this many characters.
+pub const MAX_CMD_HEAD_CHARS: usize = 64;
+/// Distinct tool names counted in [`Counters::per_tool`]; a new name past it is not counted.
+pub const PER_TOOL_CAPACITY: usize = 256;
 
 /// The compact record of one call: all that is persisted about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,10 +95,10 @@ impl Fact {
             _ => None,
         };
         Fact {
-            tool: call.tool.clone(),
+            tool: truncate_chars(&call.tool, MAX_TOOL_CHARS).into_owned(),
             cat,
             path: path.map(|p| truncate_chars(p, MAX_PATH_CHARS).into_owned()),
-            cmd: command.map(command_head),
+            cmd: command.map(|c| truncate_chars(&command_head(c), MAX_CMD_HEAD_CHARS).into_owned()),
             cmd_hash: command.map(|c| fnv1a64(c.trim().as_bytes())),
             tags: command.map_or(0, command_tags),
             ok: !call.failed,
@@ -230,7 +237,7 @@ impl History {
         }
         if let Some(n) = c.per_tool.get_mut(fact.tool.as_str()) {
             *n += 1;
-        } else {
+        } else if c.per_tool.len() < PER_TOOL_CAPACITY {
             c.per_tool.insert(fact.tool.clone(), 1);
         }
         c.new_file = false;
