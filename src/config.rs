@@ -997,12 +997,12 @@ mod tests {
         std::fs::create_dir_all(project.join(".claude")).expect("mkdir");
         std::fs::write(
             home.join(".config/posthook/config.json"),
-            r#"{"profile": "hive", "output": "json", "budget_ms": 20, "state_dir": "~/st", "disabled_rules": ["exec-safety"]}"#,
+            r#"{"profile": "hive", "output": "quiet", "budget_ms": 20, "state_dir": "~/st", "disabled_rules": ["exec-safety"]}"#,
         )
         .expect("write");
         std::fs::write(
             project.join(PROJECT_FILE),
-            r#"{"output": "quiet", "budget_ms": 30}"#,
+            r#"{"output": "json", "budget_ms": 30}"#,
         )
         .expect("write");
         let home_s: &'static str = Box::leak(home.display().to_string().into_boxed_str());
@@ -1021,7 +1021,7 @@ mod tests {
         let c = &r.config;
         assert_eq!(c.profile, Profile::Default);
         assert_eq!(r.sources["profile"], Source::Flag("--profile"));
-        assert_eq!(c.output, OutputMode::Quiet);
+        assert_eq!(c.output, OutputMode::Json);
         assert_eq!(
             r.sources["output"],
             Source::Project(project.join(PROJECT_FILE))
@@ -1032,6 +1032,25 @@ mod tests {
         assert!(matches!(r.sources["state_dir"], Source::User(_)));
         assert!(c.disabled_rules.contains("exec-safety"));
         assert_eq!(c.log_level, "info");
+    }
+
+    #[test]
+    fn a_project_file_cannot_choose_paths_or_silence_checks() {
+        let text = r#"{"state_dir": "/home/u/.docker", "log_level": "trace", "output": "quiet", "disabled_rules": ["exec-safety", "batching-bash"], "profile": "hive"}"#;
+        let (layer, problems) = parse_layer_as("p.json", text, None, true);
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["state_dir", "log_level", "output", "disabled_rules[0]"],
+            "{problems:?}"
+        );
+        assert_eq!(layer.state_dir, None);
+        assert_eq!(layer.output, None);
+        assert_eq!(layer.disabled, ["batching-bash"], "advisory rules may be disabled");
+        assert_eq!(layer.profile, Some(Profile::Hive));
+        let (user, problems) = parse_layer_as("u.json", text, None, false);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(user.disabled, ["exec-safety", "batching-bash"]);
     }
 
     #[test]

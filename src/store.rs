@@ -177,6 +177,13 @@ pub fn default_state_dir(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Op
 /// The file name stem for a session id: the id itself when it is a plain `[A-Za-z0-9_-]{1,64}`
 /// word, else `h-` and a hash. No id can name a path outside the state dir.
 pub fn session_key(session_id: &str) -> String {
+    // Hook input keeps at most this much of an id: cut the same way here, so `session show` with
+    // the whole id finds what the hook stored.
+    let mut end = session_id.len().min(crate::input::MAX_FIELD_BYTES);
+    while !session_id.is_char_boundary(end) {
+        end -= 1;
+    }
+    let session_id = &session_id[..end];
     let plain = !session_id.is_empty()
         && session_id.len() <= 64
         && session_id
