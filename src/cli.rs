@@ -306,10 +306,12 @@ pub fn main() -> ExitCode {
             let store = Store::new(dir);
             let mut text = String::new();
             for p in store.list() {
-                if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
-                    if let Ok(Some(s)) = store.load(stem) {
-                        text.push_str(&format!("{}\t{}\n", s.session_id, s.history.events_total));
-                    }
+                if let Ok(Some(s)) = store.load_file(p) {
+                    text.push_str(&format!(
+                        "{}\t{}\n",
+                        posthook_analyzers::visible_controls(&s.session_id),
+                        s.history.events_total
+                    ));
                 }
             }
             print(&text)

@@ -105,11 +105,19 @@ pub struct Problem {
 }
 
 impl fmt::Display for Problem {
+    /// One line: a key or value of a file can hold any character, and reaches a terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use posthook_analyzers::visible_controls as shown;
         if self.path.is_empty() {
-            write!(f, "{}: {}", self.origin, self.message)
+            write!(f, "{}: {}", shown(&self.origin), shown(&self.message))
         } else {
-            write!(f, "{}: {}: {}", self.origin, self.path, self.message)
+            write!(
+                f,
+                "{}: {}: {}",
+                shown(&self.origin),
+                shown(&self.path),
+                shown(&self.message)
+            )
         }
     }
 }
@@ -617,13 +625,21 @@ fn env_layer(env: &dyn Fn(&str) -> Option<OsString>, problems: &mut Vec<Problem>
     if let Some(v) = var("POSTHOOK_DEADLINE_MS") {
         layer.deadline_ms = parse_ms(&v, &DEADLINE_RANGE);
         if layer.deadline_ms.is_none() {
-            bad("POSTHOOK_DEADLINE_MS", &v, "a whole number from 50 to 600000");
+            bad(
+                "POSTHOOK_DEADLINE_MS",
+                &v,
+                "a whole number from 50 to 600000",
+            );
         }
     }
     if let Some(v) = var("POSTHOOK_LOCK_TIMEOUT_MS") {
         layer.lock_timeout_ms = parse_ms(&v, &LOCK_TIMEOUT_RANGE);
         if layer.lock_timeout_ms.is_none() {
-            bad("POSTHOOK_LOCK_TIMEOUT_MS", &v, "a whole number from 0 to 60000");
+            bad(
+                "POSTHOOK_LOCK_TIMEOUT_MS",
+                &v,
+                "a whole number from 0 to 60000",
+            );
         }
     }
     if let Some(v) = env("POSTHOOK_STATE_DIR").filter(|v| !v.is_empty()) {
@@ -697,7 +713,10 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
     }
     let env_l = env_layer(env, &mut problems);
     layers.push((Source::Env("POSTHOOK_*"), env_l));
-    layers.push((Source::Flag("--*"), check_flags(&inputs.flags, &mut problems)));
+    layers.push((
+        Source::Flag("--*"),
+        check_flags(&inputs.flags, &mut problems),
+    ));
 
     let mut sources = BTreeMap::new();
     let mut config = Config {
@@ -762,9 +781,8 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
     }
     if config.state_dir.is_none() {
         // The variable was refused above when relative: the default below it applies.
-        config.state_dir =
-            default_state_dir(|k| env(k).filter(|_| k != "POSTHOOK_STATE_DIR"))
-                .filter(|p| p.is_absolute());
+        config.state_dir = default_state_dir(|k| env(k).filter(|_| k != "POSTHOOK_STATE_DIR"))
+            .filter(|p| p.is_absolute());
     }
     Resolved {
         config,
@@ -796,11 +814,7 @@ fn check_flags(flags: &Layer, problems: &mut Vec<Problem>) -> Layer {
         if absolute_dir(&p) {
             l.state_dir = Some(p);
         } else {
-            bad(
-                "--state-dir",
-                p.display().to_string(),
-                "an absolute path",
-            );
+            bad("--state-dir", p.display().to_string(), "an absolute path");
         }
     }
     l
@@ -1046,7 +1060,11 @@ mod tests {
         );
         assert_eq!(layer.state_dir, None);
         assert_eq!(layer.output, None);
-        assert_eq!(layer.disabled, ["batching-bash"], "advisory rules may be disabled");
+        assert_eq!(
+            layer.disabled,
+            ["batching-bash"],
+            "advisory rules may be disabled"
+        );
         assert_eq!(layer.profile, Some(Profile::Hive));
         let (user, problems) = parse_layer_as("u.json", text, None, false);
         assert!(problems.is_empty(), "{problems:?}");

@@ -14,11 +14,11 @@ use crate::runtime::RunStatus;
 use crate::store::StoredSession;
 use posthook_analyzers::builtin;
 use posthook_analyzers::guidance::{cooldown, Escalation};
+use posthook_analyzers::visible_controls;
 use posthook_analyzers::{History, Profile, Settings, Severity};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
-use posthook_analyzers::visible_controls;
 use std::path::PathBuf;
 
 /// `posthook explain` arguments.

@@ -115,7 +115,10 @@ pub fn read_capped(reader: impl Read, limit: u64) -> Result<Vec<u8>, InputError>
 pub fn replace_lone_surrogates(bytes: &mut [u8]) -> usize {
     let mut n = 0;
     let mut i = 0;
-    while let Some(off) = bytes.get(i..).and_then(|r| r.iter().position(|&b| b == b'\\')) {
+    while let Some(off) = bytes
+        .get(i..)
+        .and_then(|r| r.iter().position(|&b| b == b'\\'))
+    {
         i += off;
         if bytes.get(i + 1) != Some(&b'u') {
             i += 2;
@@ -151,7 +154,9 @@ pub fn replace_lone_surrogates(bytes: &mut [u8]) -> usize {
 fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
     let digits = bytes.get(at..at + 4)?;
     let s = std::str::from_utf8(digits).ok()?;
-    u32::from_str_radix(s, 16).ok().filter(|_| s.bytes().all(|b| b.is_ascii_hexdigit()))
+    u32::from_str_radix(s, 16)
+        .ok()
+        .filter(|_| s.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// How deep `tool_input` is built: the analyzers read at most three levels
@@ -366,7 +371,8 @@ fn unescape_capped(raw: &str, cap: usize) -> String {
                     && bytes.get(i + 6) == Some(&b'\\')
                     && bytes.get(i + 7) == Some(&b'u')
                 {
-                    if let Some(low) = hex4(bytes, i + 8).filter(|u| (0xDC00..=0xDFFF).contains(u)) {
+                    if let Some(low) = hex4(bytes, i + 8).filter(|u| (0xDC00..=0xDFFF).contains(u))
+                    {
                         i += 6;
                         let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
                         let c = char::from_u32(code).unwrap_or('\u{fffd}');
@@ -476,17 +482,17 @@ pub fn summarize_response(raw: &RawValue) -> ResponseSummary {
         }
         Some(b'{') => {
             if let Ok(p) = serde_json::from_str::<ResponseProbe<'_>>(text) {
-                let error_text =
-                    p.error
-                        .and_then(|e| match Ok::<Value, ()>(bounded_value(e)) {
-                            Ok(Value::String(s)) if !s.trim().is_empty() => Some(s),
-                            Ok(Value::Null) | Ok(Value::Bool(false)) => None,
-                            Ok(Value::String(_)) => None,
-                            Ok(other) => {
-                                Some(truncate_chars(&other.to_string(), ERROR_CHARS).into_owned())
-                            }
-                            Err(()) => None,
-                        });
+                let error_text = p
+                    .error
+                    .and_then(|e| match Ok::<Value, ()>(bounded_value(e)) {
+                        Ok(Value::String(s)) if !s.trim().is_empty() => Some(s),
+                        Ok(Value::Null) | Ok(Value::Bool(false)) => None,
+                        Ok(Value::String(_)) => None,
+                        Ok(other) => {
+                            Some(truncate_chars(&other.to_string(), ERROR_CHARS).into_owned())
+                        }
+                        Err(()) => None,
+                    });
                 let status = opt_string(p.status);
                 let flagged = raw_bool(p.success) == Some(false)
                     || raw_bool(p.is_error) == Some(true)
@@ -507,7 +513,10 @@ pub fn summarize_response(raw: &RawValue) -> ResponseSummary {
 /// Whether [`replace_lone_surrogates`] would change anything (no copy made to find out).
 fn has_lone_surrogate(bytes: &[u8]) -> bool {
     let mut i = 0;
-    while let Some(off) = bytes.get(i..).and_then(|r| r.iter().position(|&b| b == b'\\')) {
+    while let Some(off) = bytes
+        .get(i..)
+        .and_then(|r| r.iter().position(|&b| b == b'\\'))
+    {
         i += off;
         if bytes.get(i + 1) != Some(&b'u') {
             i += 2;

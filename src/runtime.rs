@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(40);
 /// The critical single-call checks: they run on every call whatever the time budget (the budget
 /// applies to the rest), so load on the machine can never let a `curl | sh` pass unremarked.
-pub const CRITICAL_ANALYZERS: &[&str] = &["exec-safety", "path-safety", "hook-file-guard", "danger"];
+pub const CRITICAL_ANALYZERS: &[&str] =
+    &["exec-safety", "path-safety", "hook-file-guard", "danger"];
 
 /// The rule ids of the [`CRITICAL_ANALYZERS`].
 pub fn critical_rules() -> Vec<&'static str> {
@@ -357,7 +358,8 @@ impl Runtime {
                     continue;
                 }
                 let name = slot.name();
-                let critical = matches!(slot, Slot::Builtin { .. }) && CRITICAL_ANALYZERS.contains(&name);
+                let critical =
+                    matches!(slot, Slot::Builtin { .. }) && CRITICAL_ANALYZERS.contains(&name);
                 if !critical && mark.duration_since(start) >= self.budget {
                     tracing::debug!(analyzer = name, "skipped: time budget used up");
                     timings.push(AnalyzerTiming {

@@ -274,7 +274,8 @@ impl Store {
                 Some(io::Error::new(io::ErrorKind::PermissionDenied, why)),
             )
         };
-        let m = fs::metadata(&self.dir).map_err(|e| err(StoreErrorKind::Dir, &self.dir, Some(e)))?;
+        let m =
+            fs::metadata(&self.dir).map_err(|e| err(StoreErrorKind::Dir, &self.dir, Some(e)))?;
         let me = current_uid();
         if !m.is_dir() {
             return Err(untrusted(String::from("not a directory")));
@@ -371,7 +372,11 @@ impl Store {
     /// Reads a session's state without locking (a rename makes every read see a whole file).
     /// `Ok(None)`: no state for this session.
     pub fn load(&self, session_id: &str) -> Result<Option<StoredSession>, StoreError> {
-        let path = self.state_path(session_id);
+        self.load_file(self.state_path(session_id))
+    }
+
+    /// [`Store::load`] of a state file found by [`Store::list`] (whatever the id it holds).
+    pub fn load_file(&self, path: PathBuf) -> Result<Option<StoredSession>, StoreError> {
         if fs::symlink_metadata(&self.dir).is_err() {
             return Ok(None);
         }
@@ -539,6 +544,18 @@ impl Store {
                         survey.removable += 1;
                     } else if fs::remove_file(&path).is_ok() {
                         survey.removed += 1;
+                        // Its lock is an orphan now (judged before, it had a state beside it).
+                        if kind == NameKind::State {
+                            let lock = format!("{}.lock", name.trim_end_matches(".json"));
+                            let lock_path = self.dir.join(&lock);
+                            if matches!(
+                                self.judge(&lock_path, &lock, NameKind::Lock, now),
+                                Verdict::Delete
+                            ) && fs::remove_file(&lock_path).is_ok()
+                            {
+                                survey.removed += 1;
+                            }
+                        }
                     }
                 }
             }
@@ -753,7 +770,48 @@ pub fn trim_history(h: &mut History) {
             *per_tool.entry(k).or_insert(0) += n;
         }
     }
+    // Counters are clamped far above any real session and far below overflow, so arithmetic on a
+    // planted value can neither wrap nor panic.
+    const BIG: u64 = 1 << 48;
+    const BIG32: u32 = 1 << 30;
+    h.events_total = h.events_total.min(BIG);
+    h.first_ts = h.first_ts.min(BIG);
+    h.last_ts = h.last_ts.min(BIG);
+    for f in &mut h.recent {
+        f.ts = f.ts.min(BIG);
+        f.gap = f.gap.map(|g| g.min(BIG));
+        f.in_len = f.in_len.min(BIG);
+        f.out_len = f.out_len.min(BIG);
+        f.count = f.count.min(BIG32);
+    }
+    let c = &mut h.counters;
+    for n in [
+        &mut c.native_run,
+        &mut c.since_coordinator,
+        &mut c.flow_uncoordinated,
+        &mut c.edits_since_check,
+    ] {
+        *n = (*n).min(BIG32);
+    }
+    c.failures = c.failures.min(BIG);
+    for n in c.per_tool.values_mut() {
+        *n = (*n).min(BIG);
+    }
     let g = &mut h.guidance;
+    g.last_shown_at = g.last_shown_at.min(BIG);
+    g.ignored = g.ignored.min(BIG32);
+    for m in g.rules.values_mut() {
+        for n in [
+            &mut m.fired,
+            &mut m.shown,
+            &mut m.fired_since_shown,
+            &mut m.suppressed_streak,
+            &mut m.ignored,
+        ] {
+            *n = (*n).min(BIG32);
+        }
+        m.shown_at = m.shown_at.min(BIG);
+    }
     if let Some(r) = &mut g.last_rule {
         cut(r, MAX_TOOL_CHARS);
     }

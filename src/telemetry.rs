@@ -43,8 +43,15 @@ pub fn open_log(path: &std::path::Path) -> Option<std::fs::File> {
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
         .open(path)
         .ok()?;
-    file.metadata()
-        .ok()
-        .filter(|m| m.file_type().is_file())
-        .map(|_| file)
+    let meta = file.metadata().ok().filter(|m| m.file_type().is_file())?;
+    // Never the hook's own stdout or stderr (`/proc/self/fd/1` when they are files): Claude Code
+    // reads those, and a log line there would be taken for feedback.
+    use std::os::unix::fs::MetadataExt;
+    let same = |fd: std::os::fd::BorrowedFd<'_>| {
+        rustix::fs::fstat(fd).is_ok_and(|st| st.st_dev == meta.dev() && st.st_ino == meta.ino())
+    };
+    if same(rustix::stdio::stdout()) || same(rustix::stdio::stderr()) {
+        return None;
+    }
+    Some(file)
 }

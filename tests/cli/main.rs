@@ -18,3 +18,4 @@ mod security;
 mod support;
 mod time;
 mod transcripts;
+mod trust;
