@@ -765,4 +765,48 @@ mod tests {
         );
         assert_eq!(read_capped(&data[..], 100).map(|v| v.len()), Ok(100));
     }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters_in_place() {
+        let mut b = br#"{"a":"x\ud83d","b":"\udc00","c":"\ud83d\ude00","d":"\\ud83d"}"#.to_vec();
+        let len = b.len();
+        assert_eq!(replace_lone_surrogates(&mut b), 2);
+        assert_eq!(b.len(), len, "same length: positions hold");
+        let v: Value = serde_json::from_slice(&b).expect("valid now");
+        assert_eq!(v["a"], "x\u{fffd}");
+        assert_eq!(v["b"], "\u{fffd}");
+        assert_eq!(v["c"], "\u{1f600}");
+        assert_eq!(v["d"], "\\ud83d", "an escaped backslash is not an escape");
+    }
+
+    #[test]
+    fn tool_input_is_built_within_bounds() {
+        let zeros = format!("[{}0]", "0,".repeat(100_000));
+        let raw: Box<RawValue> = serde_json::from_str(&zeros).expect("json");
+        assert_eq!(
+            bounded_value(&raw).as_array().map(Vec::len),
+            Some(MAX_INPUT_ITEMS)
+        );
+        let deep = format!("{}1{}", "[".repeat(50), "]".repeat(50));
+        let raw: Box<RawValue> = serde_json::from_str(&deep).expect("json");
+        let mut v = bounded_value(&raw);
+        let mut depth = 0;
+        while let Value::Array(mut a) = v {
+            depth += 1;
+            v = a.pop().unwrap_or(Value::Null);
+        }
+        assert_eq!(depth, MAX_INPUT_DEPTH);
+        let raw: Box<RawValue> = serde_json::from_str(
+            r#"{"big":"\u00e9\n\"q\"\ud83d\ude00","command":"ls","edits":[{"new_string":"a"}]}"#,
+        )
+        .expect("json");
+        let v = bounded_value(&raw);
+        assert_eq!(v["big"], "\u{e9}\n\"q\"\u{1f600}");
+        assert_eq!(v["edits"][0]["new_string"], "a");
+        assert_eq!(
+            unescape_capped(r#""\u00e9\u00e9""#, 3),
+            "\u{e9}",
+            "cut at a character"
+        );
+    }
 }

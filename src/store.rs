@@ -1065,7 +1065,72 @@ mod tests {
             .update("old", SystemTime::now(), |_| ())
             .expect("update");
         let later = SystemTime::now() + Duration::from_secs(120);
-        assert_eq!(store.sweep(later), 1);
+        assert_eq!(store.sweep(later), 2, "the state and its lock");
         assert!(store.load("old").expect("load").is_none());
+        assert!(!dir.path().join("old.lock").exists());
+    }
+
+    #[test]
+    fn own_names_only() {
+        assert_eq!(own_name("abc.json"), Some(NameKind::State));
+        assert_eq!(own_name("h-0123abcd.lock"), Some(NameKind::Lock));
+        assert_eq!(own_name("s1.json.tmp.4242"), Some(NameKind::Tmp(4242)));
+        assert_eq!(
+            own_name("s1.json.corrupt-1700000000000"),
+            Some(NameKind::Corrupt)
+        );
+        for other in [
+            "package.json.bak",
+            "tsconfig.build.json",
+            ".hidden.json",
+            "a b.json",
+            "s1.json.tmp.x1",
+            "s1.json.corrupt-",
+            "config",
+            "x.lock.old",
+        ] {
+            assert_eq!(own_name(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_sweep_keeps_what_it_did_not_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::new(dir.path()).with_ttl(Duration::from_secs(60));
+        store
+            .update("old", SystemTime::now(), |_| ())
+            .expect("update");
+        fs::write(dir.path().join("notes.json"), b"{\"mine\":1}").expect("write");
+        fs::write(dir.path().join("x.json.tmp.1"), b"other").expect("write");
+        let later = SystemTime::now() + Duration::from_secs(7200);
+        let survey = store.survey(later);
+        // The lock is counted once its state is gone: only the sweep itself gets that far.
+        assert_eq!((survey.removable, survey.foreign), (1, 2), "{survey:?}");
+        assert_eq!(store.sweep(later), 2, "the state and its lock");
+        assert!(dir.path().join("notes.json").exists());
+        assert!(dir.path().join("x.json.tmp.1").exists());
+    }
+
+    #[test]
+    fn loaded_histories_are_cut_to_their_caps() {
+        let mut h = History::new();
+        for i in 0..200 {
+            h.record(&ToolCall::new(format!("t{i}"), json!({"file_path": "/p"})));
+        }
+        h.recent.extend(h.recent.clone());
+        h.events_total = u64::MAX;
+        h.counters.native_run = u32::MAX;
+        for i in 0..1000 {
+            h.counters
+                .per_tool
+                .insert(format!("{}{i}", "x".repeat(300)), i);
+        }
+        trim_history(&mut h);
+        assert_eq!(h.recent.len(), posthook_analyzers::HISTORY_CAPACITY);
+        assert!(h.counters.per_tool.len() <= PER_TOOL_CAPACITY);
+        assert!(h.counters.per_tool.keys().all(|k| k.chars().count() <= 128));
+        // Recording on it can no longer overflow.
+        h.record(&call());
+        assert!(h.events_total < u64::MAX);
     }
 }

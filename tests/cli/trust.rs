@@ -551,7 +551,13 @@ fn shaped(
 #[test]
 fn the_worst_tool_input_shapes_stay_under_64_mib() {
     /// What, tool, then `tool_input` as its start, a repeated item and its end.
-    type Shape = (&'static str, &'static str, &'static [u8], &'static [u8], &'static [u8]);
+    type Shape = (
+        &'static str,
+        &'static str,
+        &'static [u8],
+        &'static [u8],
+        &'static [u8],
+    );
     let shapes: [Shape; 5] = [
         ("16 M zeros", "Bash", b"[0", b",0", b"]"),
         ("4 M small objects", "Bash", b"[{}", b",{\"a\":1}", b"]"),
