@@ -356,7 +356,8 @@ fn run_explain(args: &crate::explain::ExplainArgs, resolved: &config::Resolved) 
             settings.clone(),
             c.output,
             replay::REPLAY_BUDGET,
-            args.last,
+            // Each call may be followed by its turn's batch event.
+            args.last.saturating_mul(2),
         ) {
             Ok(r) => r,
             Err(e) => return fail(&format!("reading transcript: {e}")),

@@ -79,8 +79,30 @@ fn warn(text: String, fix: impl Into<String>) -> Check {
 #[derive(Debug, Clone)]
 struct Found {
     scope: Scope,
+    event: &'static str,
     command: String,
+    /// Exec-form arguments (`None`: a shell command line).
+    args: Option<Vec<String>>,
     timeout_s: Option<f64>,
+}
+
+impl Found {
+    /// The command as a person would type it.
+    fn shown(&self) -> String {
+        match &self.args {
+            Some(a) if a.is_empty() => self.command.clone(),
+            Some(a) => format!("{} {}", self.command, a.join(" ")),
+            None => self.command.clone(),
+        }
+    }
+
+    /// The program it runs.
+    fn program(&self) -> String {
+        match self.args {
+            Some(_) => self.command.clone(),
+            None => program_of(&self.command),
+        }
+    }
 }
 
 fn settings_checks(project: &Path, home: Option<&Path>, out: &mut Vec<Check>) -> Vec<Found> {
@@ -110,7 +132,9 @@ fn settings_checks(project: &Path, home: Option<&Path>, out: &mut Vec<Check>) ->
                     out.push(pass(format!("{label}: no posthook entry")));
                 }
                 for install::FoundEntry {
+                    event,
                     command,
+                    args,
                     matcher,
                     timeout,
                 } in entries
@@ -119,8 +143,13 @@ fn settings_checks(project: &Path, home: Option<&Path>, out: &mut Vec<Check>) ->
                         || String::from("no timeout (Claude Code's default, 600 s)"),
                         |t| format!("timeout {} s", config::fmt_num(t)),
                     );
+                    let form = if args.is_some() {
+                        "exec form"
+                    } else {
+                        "shell form (`posthook install` rewrites it in exec form, ~2 ms faster)"
+                    };
                     let text = format!(
-                        "{label}: posthook registered, matcher {:?}, {t}",
+                        "{label}: posthook registered for {event}, matcher {:?}, {t}, {form}",
                         matcher.as_deref().unwrap_or("(none: every tool)")
                     );
                     match timeout {
@@ -138,7 +167,9 @@ fn settings_checks(project: &Path, home: Option<&Path>, out: &mut Vec<Check>) ->
                     }
                     found.push(Found {
                         scope,
+                        event,
                         command,
+                        args,
                         timeout_s: timeout,
                     });
                 }
@@ -151,22 +182,42 @@ fn settings_checks(project: &Path, home: Option<&Path>, out: &mut Vec<Check>) ->
             "run `posthook install` (this project) or `posthook install --scope user` (every \
              project)",
         ));
-    } else if found.len() > 1 {
-        let scopes: Vec<&str> = found.iter().map(|f| f.scope.as_str()).collect();
-        out.push(warn(
-            format!(
-                "posthook is registered {} times ({}): Claude Code runs every entry",
-                found.len(),
-                scopes.join(", ")
-            ),
-            "keep one: `posthook uninstall --scope SCOPE` for the others",
-        ));
+        return found;
+    }
+    for event in install::HOOK_EVENTS {
+        let here: Vec<&Found> = found.iter().filter(|f| f.event == event).collect();
+        if here.is_empty() {
+            let text = format!(
+                "posthook is not registered for {event}: {}",
+                install::missing_event_cost(event)
+            );
+            let fix = "run `posthook install` again (same --scope): it adds the missing entries \
+                       and keeps the others";
+            out.push(if event == "PostToolUse" {
+                fail(text, fix)
+            } else {
+                warn(text, fix)
+            });
+        } else if here.len() > 1 {
+            let scopes: Vec<&str> = here.iter().map(|f| f.scope.as_str()).collect();
+            out.push(warn(
+                format!(
+                    "posthook is registered {} times for {event} ({}): Claude Code runs every \
+                     entry, and each call is recorded twice",
+                    here.len(),
+                    scopes.join(", ")
+                ),
+                "keep one: `posthook uninstall --scope SCOPE` for the others",
+            ));
+        }
     }
     found
 }
 
 fn command_check(f: &Found, project: &Path) -> Check {
-    let program = program_of(&f.command).replace("$CLAUDE_PROJECT_DIR", &project.to_string_lossy());
+    let program = f
+        .program()
+        .replace("$CLAUDE_PROJECT_DIR", &project.to_string_lossy());
     let path = PathBuf::from(&program);
     let reinstall = format!(
         "build posthook (`cargo build --release`) and run `target/release/posthook install --scope {}`",
@@ -287,7 +338,8 @@ fn config_check(r: &Resolved) -> Check {
     )
 }
 
-/// Runs `command` as Claude Code would (`sh -c`, the payload on stdin) and checks the answer.
+/// Runs the entry as Claude Code would (the program itself in exec form, else `sh -c`, the payload
+/// on stdin) and checks the answer.
 fn event_check(f: &Found, project: &Path) -> Check {
     let payload = json!({
         "session_id": format!("posthook-doctor-{}", std::process::id()),
@@ -300,11 +352,24 @@ fn event_check(f: &Found, project: &Path) -> Check {
         "tool_use_id": "toolu_doctor"
     })
     .to_string();
-    let label = format!("test event through `{}`", f.command);
+    let label = format!("test event through `{}`", f.shown());
     let tmp = std::env::temp_dir().join(format!("posthook-doctor-{}", std::process::id()));
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg(&f.command)
+    let mut cmd = match &f.args {
+        Some(args) => {
+            let mut c = Command::new(
+                f.command
+                    .replace("$CLAUDE_PROJECT_DIR", &project.to_string_lossy()),
+            );
+            c.args(args);
+            c
+        }
+        None => {
+            let mut c = Command::new("sh");
+            c.arg("-c").arg(&f.command);
+            c
+        }
+    };
+    let child = cmd
         .current_dir(project)
         .env("CLAUDE_PROJECT_DIR", project)
         // A throwaway state dir: the test event must not land in a real session's history.
@@ -367,6 +432,16 @@ fn event_check(f: &Found, project: &Path) -> Check {
             Ok(v) if v.pointer("/hookSpecificOutput/additionalContext").is_some() => pass(format!(
                 "{label}: exit 0, feedback as JSON on stdout, {ms} ms"
             )),
+            Ok(v)
+                if v.get("decision").and_then(Value::as_str) == Some("block")
+                    && v.get("reason")
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| r.starts_with("posthook [")) =>
+            {
+                pass(format!(
+                    "{label}: exit 0, feedback as JSON on stdout (decision block), {ms} ms"
+                ))
+            }
             _ => fail(
                 format!(
                     "{label}: exit 0 but stdout is not hook JSON: {}",
@@ -398,20 +473,20 @@ pub fn run(resolved: &Resolved) -> Vec<Check> {
     let found = settings_checks(&project, home.as_deref(), &mut checks);
     let mut seen = Vec::new();
     for f in &found {
-        if seen.contains(&f.command) {
+        if seen.contains(&f.program()) {
             continue;
         }
-        seen.push(f.command.clone());
+        seen.push(f.program());
         checks.push(command_check(f, &project));
     }
     checks.push(state_dir_check(resolved.config.state_dir.as_deref()));
     checks.push(config_check(resolved));
     let mut tried = Vec::new();
     for f in &found {
-        if tried.contains(&f.command) {
+        if tried.contains(&f.shown()) {
             continue;
         }
-        tried.push(f.command.clone());
+        tried.push(f.shown());
         checks.push(event_check(f, &project));
     }
     checks

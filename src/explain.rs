@@ -63,6 +63,8 @@ pub struct RuleStatus {
 pub struct Explained {
     /// Position in the replay.
     pub n: usize,
+    /// The hook event (`PostToolUse`, `PostToolUseFailure`, `PostToolBatch`).
+    pub event: String,
     /// Tool.
     pub tool: String,
     /// Command, path or description.
@@ -253,6 +255,7 @@ pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
     }
     Explained {
         n: step.n,
+        event: step.event.to_string(),
         tool: step.tool.clone(),
         detail: step.detail.clone(),
         failed: step.failed,
@@ -352,8 +355,9 @@ pub fn steps_text(steps: &[Explained], settings: &Settings) -> String {
     for e in steps {
         let _ = writeln!(
             out,
-            "\n#{} {} {}{}",
+            "\n#{} {} {} {}{}",
             e.n,
+            e.event,
             visible_controls(&e.tool),
             visible_controls(&e.detail),
             if e.failed { " (failed)" } else { "" }
@@ -381,10 +385,16 @@ pub fn steps_text(steps: &[Explained], settings: &Settings) -> String {
     out
 }
 
-/// Explains the last `last` events of a transcript.
+/// Explains the last `last` calls of a transcript (batch events record turns and say nothing, so
+/// they are not listed). Replay with `keep_last` at least `2 * last` so each has its history.
 pub fn from_transcript(r: &replay::Replay, last: usize) -> Vec<Explained> {
-    let skip = r.steps.len().saturating_sub(last);
-    r.steps[skip..]
+    let calls: Vec<&Step> = r
+        .steps
+        .iter()
+        .filter(|s| s.event != "PostToolBatch")
+        .collect();
+    let skip = calls.len().saturating_sub(last);
+    calls[skip..]
         .iter()
         .map(|s| explain_step(s, &r.settings))
         .collect()
@@ -536,6 +546,8 @@ mod tests {
             n: 10,
             file: 0,
             session_id: "s".into(),
+            event: "PostToolUse",
+            agent_id: None,
             ts_ms: 0,
             tool: "Read".into(),
             tool_use_id: None,
@@ -581,13 +593,14 @@ mod tests {
             Settings::default(),
             OutputMode::Stderr,
             Duration::from_secs(10),
-            2,
+            4,
         )
         .expect("replay");
         let ex = from_transcript(&r, 2);
         assert_eq!(ex.len(), 2);
         let rm = &ex[0];
-        assert_eq!(rm.n, 2);
+        assert_eq!(rm.n, 3, "steps: call, turn, call, turn, call, turn");
+        assert_eq!(rm.event, "PostToolUse");
         assert!(
             rm.outcome.starts_with("shown: exec-safety"),
             "{}",
@@ -616,6 +629,6 @@ mod tests {
             "going in: no message shown before call 2"
         );
         let text = steps_text(&ex, &r.settings);
-        assert!(text.contains("#3 Bash ls"), "{text}");
+        assert!(text.contains("#5 PostToolUse Bash ls"), "{text}");
     }
 }

@@ -4,7 +4,7 @@
 //! too long, a full disk) are logged and the call is still analyzed against whatever history could
 //! be read. It never exits 2 for its own faults.
 
-use crate::input::{self, DEFAULT_MAX_INPUT};
+use crate::input::{self, HookInput, DEFAULT_MAX_INPUT};
 use crate::output::{self, OutputMode, Rendered};
 use crate::runtime::{Report, Runtime, DEFAULT_BUDGET};
 use crate::store::{Store, DEFAULT_LOCK_TIMEOUT};
@@ -105,40 +105,42 @@ pub fn run(opts: &HookOptions, stdin: impl Read) -> Rendered {
         Err(e) => return output::render_input_error(&e),
     };
     drop(bytes);
-    let Some(call) = event.call.as_ref().filter(|_| event.is_post_tool_use()) else {
-        tracing::debug!(event = %event.event, "not a PostToolUse event: ignored");
+    if !event.is_recorded() {
+        tracing::debug!(event = %event.event, "not an event posthook records: ignored");
         return Rendered::default();
-    };
+    }
     // One event per process: a tiny pattern cache is enough.
     let runtime = Runtime::builder()
         .settings(opts.settings.clone())
         .budget(opts.budget)
         .cache_capacity(16)
         .build();
-    let report = analyze(&runtime, opts, &event.session_id, call, now);
+    let report = analyze(&runtime, opts, &event, now);
     log_report(&report);
-    output::render(report.feedback.as_ref(), opts.output)
+    output::render(report.feedback.as_ref(), opts.output, &event.event)
 }
 
-fn analyze(
-    runtime: &Runtime,
-    opts: &HookOptions,
-    session_id: &str,
-    call: &posthook_analyzers::ToolCall,
-    now: SystemTime,
-) -> Report {
+fn analyze(runtime: &Runtime, opts: &HookOptions, event: &HookInput, now: SystemTime) -> Report {
+    let session_id = event.session_id.as_str();
+    let run = |h: &mut History| {
+        runtime
+            .process_event(event, h)
+            .unwrap_or_else(|| unreachable!("only recorded events reach the store"))
+    };
     let Some(dir) = &opts.state_dir else {
         tracing::warn!(
             "no state dir (no HOME, XDG_STATE_HOME or POSTHOOK_STATE_DIR): history not kept"
         );
-        return runtime.process(call, &mut History::new());
+        return run(&mut History::new());
     };
     let store = Store::new(dir)
         .with_lock_timeout(opts.lock_timeout)
         .with_fsync(opts.fsync);
     // Build the analyzers before locking: the lock is then held for the analysis alone.
-    runtime.prepare(&call.tool);
-    match store.update(session_id, now, |h| runtime.process(call, h)) {
+    if let Some(call) = &event.call {
+        runtime.prepare(&call.tool);
+    }
+    match store.update(session_id, now, run) {
         Ok(u) => {
             if let Some(p) = &u.set_aside {
                 tracing::warn!(path = %p.display(), "unreadable session state set aside and replaced");
@@ -156,7 +158,7 @@ fn analyze(
                 .flatten()
                 .map(|s| s.history)
                 .unwrap_or_default();
-            runtime.process(call, &mut history)
+            run(&mut history)
         }
     }
 }

@@ -6,7 +6,7 @@
 //! text only long enough to find its size and whether it reports an error, so a response of tens of
 //! megabytes costs one scan, not a tree of allocations.
 
-use posthook_analyzers::{truncate_chars, ToolCall};
+use posthook_analyzers::{truncate_chars, Outcome, ToolCall};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -29,14 +29,40 @@ pub struct HookInput {
     pub transcript_path: Option<String>,
     /// `tool_use_id`.
     pub tool_use_id: Option<String>,
-    /// The tool call, for tool events (`tool_name` present).
+    /// `agent_id`: present on events from inside a subagent.
+    pub agent_id: Option<String>,
+    /// The tool call, for `PostToolUse` and `PostToolUseFailure`.
     pub call: Option<ToolCall>,
+    /// The turn, for `PostToolBatch`.
+    pub batch: Option<BatchInput>,
 }
 
+/// What posthook keeps of a `PostToolBatch` event: which calls made up the turn, and the calls of
+/// it that were refused before they ran (`<tool_use_error>` responses), which no per-call event
+/// reports. The other calls' responses are not kept.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BatchInput {
+    /// The `tool_use_id` of every call of the turn, in order.
+    pub ids: Vec<String>,
+    /// The refused calls, as failed calls with their error text (never persisted).
+    pub rejected: Vec<ToolCall>,
+    /// When the batch reached posthook, ms since the Unix epoch.
+    pub ts_ms: u64,
+}
+
+/// The events posthook records.
+pub const RECORDED_EVENTS: &[&str] = &["PostToolUse", "PostToolUseFailure", "PostToolBatch"];
+
 impl HookInput {
-    /// Whether posthook analyzes this event (PostToolUse with a tool call).
+    /// Whether this is a `PostToolUse` event with a tool call.
     pub fn is_post_tool_use(&self) -> bool {
         self.event == "PostToolUse" && self.call.is_some()
+    }
+
+    /// Whether posthook records and analyzes this event: a finished call (`PostToolUse`,
+    /// `PostToolUseFailure`) or a turn (`PostToolBatch`). Every other event is accepted and ignored.
+    pub fn is_recorded(&self) -> bool {
+        self.call.is_some() || self.batch.is_some()
     }
 }
 
@@ -424,6 +450,27 @@ struct Wire<'a> {
     tool_response: Option<&'a RawValue>,
     #[serde(borrow, default)]
     timestamp_ms: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    agent_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    is_interrupt: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tool_calls: Option<&'a RawValue>,
+}
+
+/// One entry of a `PostToolBatch`'s `tool_calls`; only what says whether it was refused is read.
+#[derive(Deserialize)]
+struct BatchCallWire<'a> {
+    #[serde(borrow, default)]
+    tool_name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tool_input: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tool_use_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tool_response: Option<&'a RawValue>,
 }
 
 /// The few fields of an object-shaped `tool_response` that say whether the call failed. Every
@@ -448,7 +495,8 @@ fn raw_bool(raw: Option<&RawValue>) -> Option<bool> {
     raw.and_then(|r| serde_json::from_str::<bool>(r.get()).ok())
 }
 
-const ERROR_CHARS: usize = 300;
+/// How much of an error text a call keeps for its own message and signature (never persisted).
+const ERROR_CHARS: usize = 4000;
 
 /// What posthook learns from a `tool_response`: its size, and the error if it reports one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -599,7 +647,7 @@ pub fn parse(
                 expected: "a string",
             })
         }
-        Some(raw) => serde_json::from_str::<String>(raw.get()).map_err(|_| InputError::Field {
+        Some(raw) => capped_string(raw).ok_or(InputError::Field {
             field: "hook_event_name",
             expected: "a string",
         })?,
@@ -616,46 +664,155 @@ pub fn parse(
             }
         },
     };
-    if event == "PostToolUse" && tool_name.is_none() {
+    let is_call_event = matches!(event.as_str(), "PostToolUse" | "PostToolUseFailure");
+    if is_call_event && tool_name.is_none() {
         return Err(InputError::Field {
             field: "tool_name",
-            expected: "a string on a PostToolUse event",
+            expected: "a string on a PostToolUse or PostToolUseFailure event",
         });
     }
     let cwd = opt_string(wire.cwd);
+    let agent_id = opt_string(wire.agent_id).filter(|a| !a.is_empty());
+    let tool_use_id = opt_string(wire.tool_use_id);
+    let ts_ms = wire
+        .timestamp_ms
+        .and_then(|r| r.get().parse::<u64>().ok())
+        .unwrap_or(now_ms);
     let call = match tool_name {
-        Some(tool) if event == "PostToolUse" => {
-            // tool_input is kept as a Value: it is what the analyzers read. Odd shapes (array,
-            // string, null) are kept as they are; accessors simply find no fields in them.
-            let input = wire.tool_input.map_or(Value::Null, bounded_value);
-            let summary = wire
-                .tool_response
-                .map(summarize_response)
-                .unwrap_or_default();
-            Some(ToolCall {
-                tool,
-                input,
-                failed: summary.error.is_some(),
-                error: summary.error,
-                response_len: summary.len,
-                ts_ms: wire
-                    .timestamp_ms
-                    .and_then(|r| r.get().parse::<u64>().ok())
-                    .unwrap_or(now_ms),
-                cwd: cwd.clone(),
-                project_dir: project_dir.map(str::to_owned),
-            })
+        Some(tool) if is_call_event => {
+            let mut call = ToolCall::new(tool, parse_tool_input(wire.tool_input)?).at(ts_ms);
+            if event == "PostToolUseFailure" {
+                // The client's `error` text: kept for this call's message, never stored.
+                let error = opt_string(wire.error)
+                    .filter(|e| !e.trim().is_empty())
+                    .unwrap_or_else(|| String::from("the tool failed"));
+                call = call.failed_with(truncate_chars(error.trim(), ERROR_CHARS).into_owned());
+                if raw_bool(wire.is_interrupt) == Some(true) {
+                    call.outcome = Outcome::Interrupted;
+                }
+            } else {
+                // Older clients report a failure inside a PostToolUse response.
+                let summary = wire
+                    .tool_response
+                    .map(summarize_response)
+                    .unwrap_or_default();
+                call.response_len = summary.len;
+                if let Some(e) = summary.error {
+                    call = call.failed_with(e);
+                }
+            }
+            call.cwd = cwd.clone();
+            call.project_dir = project_dir.map(str::to_owned);
+            call.agent_id = agent_id.clone();
+            call.tool_use_id = tool_use_id.clone();
+            Some(call)
         }
         _ => None,
+    };
+    let batch = if event == "PostToolBatch" {
+        Some(parse_batch(
+            wire.tool_calls,
+            ts_ms,
+            &agent_id,
+            cwd.as_deref(),
+            project_dir,
+        )?)
+    } else {
+        None
     };
     Ok(HookInput {
         session_id: opt_string(wire.session_id).unwrap_or_default(),
         event,
         cwd,
         transcript_path: opt_string(wire.transcript_path),
-        tool_use_id: opt_string(wire.tool_use_id),
+        tool_use_id,
+        agent_id,
         call,
+        batch,
     })
+}
+
+/// `tool_input` is kept as a Value: it is what the analyzers read. Odd shapes (array, string,
+/// null) are kept as they are; accessors simply find no fields in them.
+///
+/// Built within fixed bounds ([`bounded_value`]): what the analyzers read, never a tree as large as
+/// the payload.
+fn parse_tool_input(raw: Option<&RawValue>) -> Result<Value, InputError> {
+    Ok(raw.map_or(Value::Null, bounded_value))
+}
+
+/// The text of a refusal, when `raw` (a batch entry's `tool_response`) is one: a string, or a
+/// list of text blocks, that starts with `<tool_use_error>`.
+fn refusal_text(raw: &RawValue) -> Option<String> {
+    let text = match bounded_value(raw) {
+        Value::String(s) => s,
+        Value::Array(blocks) => blocks
+            .iter()
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => return None,
+    };
+    let t = text.trim_start();
+    if !t.starts_with("<tool_use_error>") {
+        return None;
+    }
+    Some(truncate_chars(t, ERROR_CHARS).into_owned())
+}
+
+fn parse_batch(
+    raw: Option<&RawValue>,
+    ts_ms: u64,
+    agent_id: &Option<String>,
+    cwd: Option<&str>,
+    project_dir: Option<&str>,
+) -> Result<BatchInput, InputError> {
+    let mut out = BatchInput {
+        ts_ms,
+        ..BatchInput::default()
+    };
+    let Some(raw) = raw else {
+        return Ok(out);
+    };
+    // At most MAX_INPUT_ITEMS calls are read, each kept raw until it is read: a batch of ten
+    // million `{}` builds nothing.
+    let mut items: Vec<&RawValue> = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let calls: Option<Vec<BatchCallWire<'_>>> =
+        serde::Deserializer::deserialize_seq(&mut de, Items(&mut items))
+            .ok()
+            .and_then(|()| {
+                items
+                    .iter()
+                    .map(|i| serde_json::from_str::<BatchCallWire<'_>>(i.get()).ok())
+                    .collect()
+            });
+    let Some(calls) = calls else {
+        return Err(InputError::Field {
+            field: "tool_calls",
+            expected: "an array of objects on a PostToolBatch event",
+        });
+    };
+    for c in calls {
+        let Some(id) = opt_string(c.tool_use_id) else {
+            continue;
+        };
+        out.ids.push(id.clone());
+        let Some(error) = c.tool_response.and_then(refusal_text) else {
+            continue;
+        };
+        let tool = opt_string(c.tool_name).unwrap_or_default();
+        let mut call = ToolCall::new(tool, parse_tool_input(c.tool_input)?)
+            .at(ts_ms)
+            .with_id(id)
+            .failed_with(error);
+        call.outcome = Outcome::Rejected;
+        call.cwd = cwd.map(str::to_owned);
+        call.project_dir = project_dir.map(str::to_owned);
+        call.agent_id = agent_id.clone();
+        out.rejected.push(call);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -750,10 +907,49 @@ mod tests {
     }
 
     #[test]
+    fn failures_as_the_real_client_sends_them() {
+        let h = p(r#"{"session_id":"s","hook_event_name":"PostToolUseFailure","tool_name":"Bash","tool_input":{"command":"ls nope"},"tool_use_id":"t1","error":"Exit code 2\nls: cannot access 'nope': No such file or directory","is_interrupt":false,"duration_ms":5,"agent_id":"a1","agent_type":"Explore"}"#).expect("parses");
+        assert!(h.is_recorded() && !h.is_post_tool_use());
+        let call = h.call.expect("a call");
+        assert!(call.failed);
+        assert_eq!(call.outcome, Outcome::Failed);
+        assert_eq!(call.agent_id.as_deref(), Some("a1"));
+        assert_eq!(call.tool_use_id.as_deref(), Some("t1"));
+        assert!(call
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot access")));
+        let h = p(r#"{"hook_event_name":"PostToolUseFailure","tool_name":"Bash","error":"","is_interrupt":true}"#).expect("parses");
+        assert_eq!(h.call.map(|c| c.outcome), Some(Outcome::Interrupted));
+        assert!(matches!(
+            p(r#"{"hook_event_name":"PostToolUseFailure"}"#),
+            Err(InputError::Field {
+                field: "tool_name",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn batches_list_the_turn_and_its_refusals() {
+        let h = p(r#"{"session_id":"s","hook_event_name":"PostToolBatch","tool_calls":[{"tool_name":"Bash","tool_input":{"command":"ls"},"tool_use_id":"t1","tool_response":"a\nb"},{"tool_name":"Edit","tool_input":{"file_path":"/p/a","old_string":"x","new_string":"y"},"tool_use_id":"t2","tool_response":"<tool_use_error>String to replace not found in file.</tool_use_error>"},{"tool_use_id":"t3","tool_response":[{"type":"text","text":"ok"}]}]}"#).expect("parses");
+        assert!(h.is_recorded() && h.call.is_none());
+        let b = h.batch.expect("a batch");
+        assert_eq!(b.ids, vec!["t1", "t2", "t3"]);
+        assert_eq!(b.rejected.len(), 1);
+        assert_eq!(b.rejected[0].tool, "Edit");
+        assert_eq!(b.rejected[0].outcome, Outcome::Rejected);
+        assert_eq!(b.rejected[0].path(), Some("/p/a"));
+        let h = p(r#"{"hook_event_name":"PostToolBatch"}"#).expect("no calls is fine");
+        assert_eq!(h.batch.map(|b| b.ids.len()), Some(0));
+        assert!(p(r#"{"hook_event_name":"PostToolBatch","tool_calls":3}"#).is_err());
+    }
+
+    #[test]
     fn other_events_are_accepted() {
         let h = p(r#"{"hook_event_name":"SessionStart","session_id":"s","source":"startup"}"#)
             .expect("ok");
-        assert!(!h.is_post_tool_use());
+        assert!(!h.is_post_tool_use() && !h.is_recorded());
     }
 
     #[test]

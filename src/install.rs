@@ -175,14 +175,41 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-/// The hook command line for `exe` (quoted for `sh -c` when needed), with `--output` when given.
+/// The hook command line for `exe` (quoted for `sh -c` when needed), with `--output` when given:
+/// the shell form, for display and for entries written by hand.
 pub fn hook_command(exe: &Path, output: Option<OutputMode>) -> String {
     let mut cmd = shell_quote(&exe.to_string_lossy());
-    if let Some(mode) = output {
-        cmd.push_str(" --output ");
-        cmd.push_str(mode.as_str());
+    for a in hook_args(output) {
+        cmd.push(' ');
+        cmd.push_str(&a);
     }
     cmd
+}
+
+/// The arguments of posthook's exec-form entry: none, or `--output MODE`.
+pub fn hook_args(output: Option<OutputMode>) -> Vec<String> {
+    match output {
+        Some(mode) => vec![String::from("--output"), mode.as_str().to_string()],
+        None => Vec::new(),
+    }
+}
+
+/// The events posthook is registered for, in the order they are written: a successful call, a
+/// failed call, a turn.
+pub const HOOK_EVENTS: [&str; 3] = ["PostToolUse", "PostToolUseFailure", "PostToolBatch"];
+
+/// What posthook loses when it is not registered for `event`.
+pub fn missing_event_cost(event: &str) -> &'static str {
+    match event {
+        "PostToolUse" => {
+            "successful calls are never seen: the session history stays empty and no rule fires"
+        }
+        "PostToolUseFailure" => {
+            "failed calls are never seen (Claude Code reports them only as PostToolUseFailure): \
+             loops on the same error go unnoticed"
+        }
+        _ => "turns are guessed from time gaps, and calls refused before they ran are never seen",
+    }
 }
 
 /// The program of a shell command line: its first word, with quotes removed.
@@ -213,31 +240,76 @@ pub fn is_posthook_command(command: &str) -> bool {
         .is_some_and(|n| n == "posthook")
 }
 
+/// Whether a hook entry runs posthook: a command entry whose program's file name is `posthook`
+/// (in exec form, with `args`, `command` is the program itself, not a shell line).
 fn is_posthook_hook(hook: &Value) -> bool {
-    hook.get("command")
+    if hook
+        .get("type")
         .and_then(Value::as_str)
-        .is_some_and(is_posthook_command)
+        .is_some_and(|t| t != "command")
+    {
+        return false;
+    }
+    let Some(command) = hook.get("command").and_then(Value::as_str) else {
+        return false;
+    };
+    if hook.get("args").is_some() {
+        Path::new(command)
+            .file_name()
+            .is_some_and(|n| n == "posthook")
+    } else {
+        is_posthook_command(command)
+    }
 }
 
-/// What posthook's entry should look like.
+/// What posthook's entries should look like.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// The matcher (`*` = every tool).
-    pub matcher: String,
-    /// The command line.
+    /// The matcher of each event, in [`HOOK_EVENTS`] order (`*` = every tool).
+    pub matchers: [String; 3],
+    /// The program: posthook's absolute path (exec form: no shell in between).
     pub command: String,
+    /// Its arguments.
+    pub args: Vec<String>,
     /// Timeout in seconds.
     pub timeout_s: u64,
 }
 
 impl Entry {
-    fn hook(&self) -> Value {
-        json!({"type": "command", "command": self.command, "timeout": self.timeout_s})
+    /// An entry with one matcher for every event.
+    pub fn new(
+        command: impl Into<String>,
+        args: Vec<String>,
+        matcher: &str,
+        timeout_s: u64,
+    ) -> Entry {
+        Entry {
+            matchers: [
+                matcher.to_string(),
+                matcher.to_string(),
+                matcher.to_string(),
+            ],
+            command: command.into(),
+            args,
+            timeout_s,
+        }
     }
 
-    /// The whole PostToolUse group, as it is written into the settings.
-    pub fn group(&self) -> Value {
-        json!({"matcher": self.matcher, "hooks": [self.hook()]})
+    fn hook(&self) -> Value {
+        json!({"type": "command", "command": self.command, "args": self.args, "timeout": self.timeout_s})
+    }
+
+    /// The matcher for `event`.
+    pub fn matcher(&self, event: &str) -> &str {
+        HOOK_EVENTS
+            .iter()
+            .position(|e| *e == event)
+            .map_or(DEFAULT_MATCHER, |i| self.matchers[i].as_str())
+    }
+
+    /// The whole group for `event`, as it is written into the settings.
+    pub fn group(&self, event: &str) -> Value {
+        json!({"matcher": self.matcher(event), "hooks": [self.hook()]})
     }
 }
 
@@ -267,7 +339,7 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
-/// Checks the shape of `hooks.PostToolUse` without changing anything.
+/// Checks the shape of posthook's event lists (`hooks.PostToolUse`, ...) without changing anything.
 fn check_shape(path: &Path, doc: &Map<String, Value>) -> Result<(), InstallError> {
     let Some(hooks) = doc.get("hooks") else {
         return Ok(());
@@ -275,23 +347,25 @@ fn check_shape(path: &Path, doc: &Map<String, Value>) -> Result<(), InstallError
     let hooks = hooks
         .as_object()
         .ok_or_else(|| shape(path, "hooks", "an object"))?;
-    let Some(list) = hooks.get("PostToolUse") else {
-        return Ok(());
-    };
-    let list = list
-        .as_array()
-        .ok_or_else(|| shape(path, "hooks.PostToolUse", "an array"))?;
-    for (i, g) in list.iter().enumerate() {
-        let g = g
-            .as_object()
-            .ok_or_else(|| shape(path, &format!("hooks.PostToolUse[{i}]"), "an object"))?;
-        if let Some(h) = g.get("hooks") {
-            if !h.is_array() {
-                return Err(shape(
-                    path,
-                    &format!("hooks.PostToolUse[{i}].hooks"),
-                    "an array",
-                ));
+    for event in HOOK_EVENTS {
+        let Some(list) = hooks.get(event) else {
+            continue;
+        };
+        let list = list
+            .as_array()
+            .ok_or_else(|| shape(path, &format!("hooks.{event}"), "an array"))?;
+        for (i, g) in list.iter().enumerate() {
+            let g = g
+                .as_object()
+                .ok_or_else(|| shape(path, &format!("hooks.{event}[{i}]"), "an object"))?;
+            if let Some(h) = g.get("hooks") {
+                if !h.is_array() {
+                    return Err(shape(
+                        path,
+                        &format!("hooks.{event}[{i}].hooks"),
+                        "an array",
+                    ));
+                }
             }
         }
     }
@@ -302,8 +376,8 @@ fn group_hooks_mut(group: &mut Value) -> Option<&mut Vec<Value>> {
     group.get_mut("hooks").and_then(Value::as_array_mut)
 }
 
-/// Adds or updates posthook's PostToolUse entry in `doc`. Returns whether `doc` changed.
-/// `doc` must have passed the shape check.
+/// Adds or updates posthook's entry for every event of [`HOOK_EVENTS`] in `doc`. Returns whether
+/// `doc` changed. `doc` must have passed the shape check.
 fn install_into(doc: &mut Map<String, Value>, entry: &Entry) -> bool {
     let before = doc.clone();
     let hooks = doc
@@ -312,17 +386,26 @@ fn install_into(doc: &mut Map<String, Value>, entry: &Entry) -> bool {
     let Some(hooks) = hooks.as_object_mut() else {
         return false;
     };
-    let list = hooks
-        .entry("PostToolUse")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    let Some(list) = list.as_array_mut() else {
-        return false;
-    };
+    for event in HOOK_EVENTS {
+        let list = hooks
+            .entry(event)
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(list) = list.as_array_mut() {
+            install_event(list, event, entry);
+        }
+    }
+    *doc != before
+}
+
+/// Puts posthook's entry into one event's list: updates the first group holding it in place
+/// (keeping its position and any keys the user added), removes duplicates, or appends a group.
+fn install_event(list: &mut Vec<Value>, event: &str, entry: &Entry) {
+    let matcher = entry.matcher(event);
     let mut placed = false;
     let mut i = 0;
     while i < list.len() {
         let group = &mut list[i];
-        let matcher_same = group.get("matcher").and_then(Value::as_str) == Some(&entry.matcher);
+        let matcher_same = group.get("matcher").and_then(Value::as_str) == Some(matcher);
         let Some(group_hooks) = group_hooks_mut(group) else {
             i += 1;
             continue;
@@ -346,13 +429,13 @@ fn install_into(doc: &mut Map<String, Value>, entry: &Entry) -> bool {
                 if let Some(obj) = h.as_object_mut() {
                     obj.insert("type".into(), json!("command"));
                     obj.insert("command".into(), json!(entry.command));
+                    obj.insert("args".into(), json!(entry.args));
                     obj.insert("timeout".into(), json!(entry.timeout_s));
-                    obj.remove("args");
                 }
                 true
             });
             if let Some(g) = group.as_object_mut() {
-                g.insert("matcher".into(), json!(entry.matcher));
+                g.insert("matcher".into(), json!(matcher));
             }
             placed = true;
             i += 1;
@@ -367,38 +450,41 @@ fn install_into(doc: &mut Map<String, Value>, entry: &Entry) -> bool {
         }
     }
     if !placed {
-        list.push(entry.group());
+        list.push(entry.group(event));
     }
-    *doc != before
 }
 
-/// Removes posthook's hooks from `doc`, and the groups, the PostToolUse list and the hooks object
-/// that held nothing else. Returns whether `doc` changed.
+/// Removes posthook's hooks from `doc`'s event lists ([`HOOK_EVENTS`]), and the groups, lists and
+/// the hooks object that held nothing else. Returns whether `doc` changed.
 fn uninstall_from(doc: &mut Map<String, Value>) -> bool {
     let Some(hooks) = doc.get_mut("hooks").and_then(Value::as_object_mut) else {
         return false;
     };
-    let Some(list) = hooks.get_mut("PostToolUse").and_then(Value::as_array_mut) else {
-        return false;
-    };
     let mut removed = false;
-    list.retain_mut(|group| {
-        let Some(group_hooks) = group_hooks_mut(group) else {
-            return true;
+    for event in HOOK_EVENTS {
+        let Some(list) = hooks.get_mut(event).and_then(Value::as_array_mut) else {
+            continue;
         };
-        let n = group_hooks.len();
-        group_hooks.retain(|h| !is_posthook_hook(h));
-        if group_hooks.len() == n {
-            return true;
+        let mut here = false;
+        list.retain_mut(|group| {
+            let Some(group_hooks) = group_hooks_mut(group) else {
+                return true;
+            };
+            let n = group_hooks.len();
+            group_hooks.retain(|h| !is_posthook_hook(h));
+            if group_hooks.len() == n {
+                return true;
+            }
+            here = true;
+            !group_hooks.is_empty()
+        });
+        if here && list.is_empty() {
+            hooks.remove(event);
         }
-        removed = true;
-        !group_hooks.is_empty()
-    });
+        removed |= here;
+    }
     if !removed {
         return false;
-    }
-    if list.is_empty() {
-        hooks.remove("PostToolUse");
     }
     if hooks.is_empty() {
         doc.remove("hooks");
@@ -409,37 +495,49 @@ fn uninstall_from(doc: &mut Map<String, Value>) -> bool {
 /// One posthook hook found in a settings document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoundEntry {
-    /// The command as written.
+    /// The event it is registered for.
+    pub event: &'static str,
+    /// The command as written (in exec form, the program).
     pub command: String,
+    /// The arguments, for an exec-form entry (`None`: a shell command line).
+    pub args: Option<Vec<String>>,
     /// The matcher of its group, if any.
     pub matcher: Option<String>,
     /// Its timeout in seconds, if any.
     pub timeout: Option<f64>,
 }
 
-/// posthook's hook commands found in a settings document's PostToolUse groups.
+/// posthook's hook commands found in a settings document's groups of [`HOOK_EVENTS`].
 pub fn posthook_commands(doc: &Map<String, Value>) -> Vec<FoundEntry> {
     let mut out = Vec::new();
-    let groups = doc
-        .get("hooks")
-        .and_then(|h| h.get("PostToolUse"))
-        .and_then(Value::as_array);
-    for g in groups.into_iter().flatten() {
-        let matcher = g.get("matcher").and_then(Value::as_str).map(str::to_owned);
-        for h in g
+    for event in HOOK_EVENTS {
+        let groups = doc
             .get("hooks")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(c) = h.get("command").and_then(Value::as_str) {
-                if is_posthook_command(c) {
-                    out.push(FoundEntry {
-                        command: c.to_string(),
-                        matcher: matcher.clone(),
-                        timeout: h.get("timeout").and_then(Value::as_f64),
-                    });
-                }
+            .and_then(|h| h.get(event))
+            .and_then(Value::as_array);
+        for g in groups.into_iter().flatten() {
+            let matcher = g.get("matcher").and_then(Value::as_str).map(str::to_owned);
+            for h in g
+                .get("hooks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|h| is_posthook_hook(h))
+            {
+                let Some(c) = h.get("command").and_then(Value::as_str) else {
+                    continue;
+                };
+                out.push(FoundEntry {
+                    event,
+                    command: c.to_string(),
+                    args: h.get("args").and_then(Value::as_array).map(|a| {
+                        a.iter()
+                            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                            .collect()
+                    }),
+                    matcher: matcher.clone(),
+                    timeout: h.get("timeout").and_then(Value::as_f64),
+                });
             }
         }
     }
@@ -501,7 +599,14 @@ pub fn apply(path: &Path, action: &Action, dry_run: bool) -> Result<Change, Inst
         Action::Install(entry) => install_into(&mut doc, entry),
         Action::Uninstall => uninstall_from(&mut doc),
     };
-    let after = pretty(&doc);
+    let mut after = pretty(&doc);
+    if changed && matches!(action, Action::Uninstall) {
+        // Where posthook was not there before its first install, give the user their own bytes
+        // back (formatting, key order, trailing newline) rather than a re-serialization.
+        if let Some(original) = original_before_install(&real, &doc) {
+            after = original;
+        }
+    }
     let mut change = Change {
         path: real.clone(),
         changed,
@@ -521,6 +626,33 @@ pub fn apply(path: &Path, action: &Action, dry_run: bool) -> Result<Change, Inst
     }
     write_atomic(&real, change.after.as_bytes())?;
     Ok(change)
+}
+
+/// The text of the oldest backup posthook made of `path` whose JSON equals `doc`, if any.
+fn original_before_install(path: &Path, doc: &Map<String, Value>) -> Option<String> {
+    let dir = path.parent()?;
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let prefix = format!("{name}.");
+    let mut backups: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".bak"))
+        })
+        .collect();
+    // Backup names carry a UTC timestamp: sorted by name, the oldest comes first.
+    backups.sort();
+    backups.into_iter().find_map(|b| {
+        let meta = fs::symlink_metadata(&b).ok()?;
+        if !meta.is_file() || meta.len() > 4 * 1024 * 1024 {
+            return None;
+        }
+        let text = fs::read_to_string(&b).ok()?;
+        (parse_settings(&b, &text).ok()? == *doc).then_some(text)
+    })
 }
 
 fn timestamp() -> String {
@@ -647,17 +779,25 @@ Examples:
   posthook install                      # this project, .claude/settings.json
   posthook install --scope user         # every project, ~/.claude/settings.json
   posthook install --scope local --output json --matcher 'Bash|Edit|Write' --timeout 5
+  posthook install --matcher PostToolUseFailure=Bash   # failures of Bash calls only
   posthook install --dry-run            # show the change, write nothing
 
-The global --output flag is written into the hook command (default: stderr, i.e. no flag).")]
+posthook is registered for three events: PostToolUse (a call that succeeded), PostToolUseFailure
+(a call that failed: Claude Code sends failures only there) and PostToolBatch (one per assistant
+turn: which calls were made together, and calls refused before they ran). Each entry is written in
+exec form (\"command\" is posthook's absolute path, \"args\" its arguments: no shell in between,
+about 2 ms faster per call). Re-running install updates posthook's entries in place and keeps
+everything else; uninstall removes exactly them. The global --output flag is written into the
+entries' args (default: stderr, i.e. none).")]
 pub struct InstallArgs {
     /// Which settings file: project (.claude/settings.json), local (.claude/settings.local.json)
     /// or user (~/.claude/settings.json).
     #[arg(long, value_enum, default_value_t = Scope::Project)]
     pub scope: Scope,
-    /// Tools to run on: `*` for all, a name, `A|B`, or a regex.
-    #[arg(long, value_name = "M", default_value = DEFAULT_MATCHER)]
-    pub matcher: String,
+    /// Tools to run on: `*` for all, a name, `A|B`, or a regex. `EVENT=M` sets it for one event
+    /// only (PostToolUse, PostToolUseFailure, PostToolBatch); repeat the flag for several.
+    #[arg(long, value_name = "[EVENT=]M")]
+    pub matcher: Vec<String>,
     /// Hook timeout in seconds (Claude Code's unit), 1 to 3600.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT_S,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -709,14 +849,38 @@ fn report(change: &Change, dry_run: bool, done: &str, same: &str, out: &mut Stri
     }
 }
 
+/// The matcher of each event from `--matcher` values: `M` for every event, `EVENT=M` for one;
+/// later values win. Unset events get `*`.
+pub fn matchers_from(values: &[String]) -> [String; 3] {
+    let mut m = [
+        String::from(DEFAULT_MATCHER),
+        String::from(DEFAULT_MATCHER),
+        String::from(DEFAULT_MATCHER),
+    ];
+    for v in values {
+        let one = v.split_once('=').and_then(|(event, matcher)| {
+            HOOK_EVENTS
+                .iter()
+                .position(|e| *e == event)
+                .map(|i| (i, matcher))
+        });
+        match one {
+            Some((i, matcher)) => m[i] = matcher.to_string(),
+            None => m.iter_mut().for_each(|x| *x = v.clone()),
+        }
+    }
+    m
+}
+
 /// Runs `posthook install`; `output` is the global `--output` flag.
 pub fn run_install(args: &InstallArgs, output: Option<OutputMode>) -> Result<String, InstallError> {
     use std::fmt::Write as _;
     let path = scope_path(args.scope)?;
     let exe = current_binary().map_err(|e| io_err(Path::new("posthook"), e))?;
     let entry = Entry {
-        matcher: args.matcher.clone(),
-        command: hook_command(&exe, output),
+        matchers: matchers_from(&args.matcher),
+        command: exe.to_string_lossy().into_owned(),
+        args: hook_args(output),
         timeout_s: args.timeout,
     };
     let change = apply(&path, &Action::Install(entry.clone()), args.dry_run)?;
@@ -728,11 +892,16 @@ pub fn run_install(args: &InstallArgs, output: Option<OutputMode>) -> Result<Str
         "posthook is already installed as below in",
         &mut out,
     );
-    let _ = writeln!(
-        out,
-        "  PostToolUse matcher {:?}: {} (timeout {} s)",
-        entry.matcher, entry.command, entry.timeout_s
-    );
+    for event in HOOK_EVENTS {
+        let _ = writeln!(
+            out,
+            "  {event:<19} matcher {:?}: {} {:?} (exec form, timeout {} s)",
+            entry.matcher(event),
+            entry.command,
+            entry.args,
+            entry.timeout_s
+        );
+    }
     if exe
         .parent()
         .and_then(Path::file_name)
@@ -785,11 +954,7 @@ mod tests {
     use super::*;
 
     fn entry() -> Entry {
-        Entry {
-            matcher: "*".into(),
-            command: "/opt/bin/posthook".into(),
-            timeout_s: 10,
-        }
+        Entry::new("/opt/bin/posthook", Vec::new(), "*", 10)
     }
 
     fn doc(v: Value) -> Map<String, Value> {
@@ -797,6 +962,19 @@ mod tests {
             Value::Object(m) => m,
             _ => unreachable!("test docs are objects"),
         }
+    }
+
+    #[test]
+    fn recognizes_exec_form_entries() {
+        assert!(is_posthook_hook(
+            &json!({"type": "command", "command": "/my dir/posthook", "args": []})
+        ));
+        assert!(!is_posthook_hook(
+            &json!({"type": "command", "command": "/bin/sh", "args": ["-c", "posthook"]})
+        ));
+        assert!(!is_posthook_hook(
+            &json!({"type": "http", "url": "http://127.0.0.1:1/posthook"})
+        ));
     }
 
     #[test]
@@ -833,10 +1011,23 @@ mod tests {
         assert_eq!(d, once);
         let list = d["hooks"]["PostToolUse"].as_array().expect("list");
         assert_eq!(list.len(), 2);
-        assert_eq!(list[1], entry().group());
-        // Key order is kept: permissions first, then hooks; in hooks, PostToolUse before Stop.
+        assert_eq!(list[1], entry().group("PostToolUse"));
+        assert_eq!(
+            list[1]["hooks"][0],
+            json!({"type": "command", "command": "/opt/bin/posthook", "args": [], "timeout": 10}),
+            "exec form"
+        );
+        for event in ["PostToolUseFailure", "PostToolBatch"] {
+            assert_eq!(d["hooks"][event], json!([entry().group(event)]), "{event}");
+        }
+        // Key order is kept: permissions first, then hooks; in hooks, the existing keys first.
         let keys: Vec<&String> = d.keys().collect();
         assert_eq!(keys, ["permissions", "hooks"]);
+        let events: Vec<&String> = d["hooks"].as_object().expect("hooks").keys().collect();
+        assert_eq!(
+            events,
+            ["PostToolUse", "Stop", "PostToolUseFailure", "PostToolBatch"]
+        );
     }
 
     #[test]
@@ -848,7 +1039,28 @@ mod tests {
         assert!(install_into(&mut d, &entry()));
         let list = d["hooks"]["PostToolUse"].as_array().expect("list");
         assert_eq!(list.len(), 2);
-        assert_eq!(list[0], entry().group());
+        assert_eq!(list[0], entry().group("PostToolUse"));
+        // An exec-form entry keeps its form and gets posthook's args.
+        let mut d = doc(json!({"hooks": {"PostToolUse": [
+            {"matcher": "*", "hooks": [{"type": "command", "command": "/old/posthook", "args": ["--output", "json"], "x": 1}]}
+        ]}}));
+        let mut e = entry();
+        e.args = vec!["--output".into(), "quiet".into()];
+        install_into(&mut d, &e);
+        assert_eq!(
+            d["hooks"]["PostToolUse"][0]["hooks"][0],
+            json!({"type": "command", "command": "/opt/bin/posthook", "args": ["--output", "quiet"], "x": 1, "timeout": 10})
+        );
+    }
+
+    #[test]
+    fn matchers_per_event() {
+        let m = matchers_from(&[]);
+        assert_eq!(m, ["*", "*", "*"]);
+        let m = matchers_from(&["Bash|Edit".into(), "PostToolUseFailure=Bash".into()]);
+        assert_eq!(m, ["Bash|Edit", "Bash", "Bash|Edit"]);
+        let m = matchers_from(&["a=b".into()]);
+        assert_eq!(m, ["a=b", "a=b", "a=b"], "not an event name: a matcher");
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //! - `stderr` (default): blocking feedback goes to stderr with exit 2, which Claude Code shows to
 //!   Claude; non-blocking feedback goes to stdout as JSON `additionalContext` with exit 0, which
 //!   Claude also sees, without the error label; no feedback: silence and exit 0.
-//! - `json`: always exit 0; feedback as `hookSpecificOutput.additionalContext` on stdout, plus
-//!   `"decision": "block"` and `"reason"` when it blocks.
+//! - `json`: always exit 0; each message is sent once: non-blocking feedback as
+//!   `hookSpecificOutput.additionalContext`, blocking feedback as `"decision": "block"` with the
+//!   text in `"reason"` only (the client forwards both fields to Claude, so the same text in both
+//!   would reach it twice; `reason` is the one it shows as a blocking hook's message, the channel
+//!   exit 2 uses).
 //! - `quiet`: analyze and record, print nothing, exit 0.
 //! - Bad input: one line on stderr, exit 1 (Claude Code shows it to the user only).
 
@@ -59,28 +62,29 @@ pub struct Rendered {
     pub code: u8,
 }
 
-fn context_json(text: &str, blocking: bool) -> Vec<u8> {
-    let mut v = json!({
-        "hookSpecificOutput": {
-            "hookEventName": "PostToolUse",
-            "additionalContext": text,
-        }
-    });
-    if blocking {
-        v["decision"] = json!("block");
-        v["reason"] = json!(text);
-    }
+fn context_json(text: &str, blocking: bool, event: &str) -> Vec<u8> {
+    let v = if blocking {
+        json!({ "decision": "block", "reason": text })
+    } else {
+        json!({
+            "hookSpecificOutput": {
+                "hookEventName": event,
+                "additionalContext": text,
+            }
+        })
+    };
     let mut bytes = v.to_string().into_bytes();
     bytes.push(b'\n');
     bytes
 }
 
-/// Renders the feedback of one call in `mode`.
+/// Renders the feedback of one event in `mode`; `event` is its `hook_event_name`, which a JSON
+/// answer names.
 ///
 /// The text passes through [`safe_message`] first: control characters taken from paths, commands
 /// or tool names are shown as `\u001b` and the like, and no line of it but the first can read
 /// `posthook [`.
-pub fn render(feedback: Option<&Feedback>, mode: OutputMode) -> Rendered {
+pub fn render(feedback: Option<&Feedback>, mode: OutputMode, event: &str) -> Rendered {
     let Some(fb) = feedback else {
         return Rendered::default();
     };
@@ -92,7 +96,7 @@ pub fn render(feedback: Option<&Feedback>, mode: OutputMode) -> Rendered {
     match mode {
         OutputMode::Quiet => Rendered::default(),
         OutputMode::Json => Rendered {
-            stdout: context_json(&fb.text, fb.blocking),
+            stdout: context_json(&fb.text, fb.blocking, event),
             ..Rendered::default()
         },
         OutputMode::Stderr if fb.blocking => {
@@ -105,7 +109,7 @@ pub fn render(feedback: Option<&Feedback>, mode: OutputMode) -> Rendered {
             }
         }
         OutputMode::Stderr => Rendered {
-            stdout: context_json(&fb.text, false),
+            stdout: context_json(&fb.text, false, event),
             ..Rendered::default()
         },
     }
@@ -155,24 +159,44 @@ mod tests {
 
     #[test]
     fn modes() {
-        assert_eq!(render(None, OutputMode::Stderr), Rendered::default());
-        let b = render(Some(&fb(true)), OutputMode::Stderr);
+        assert_eq!(
+            render(None, OutputMode::Stderr, "PostToolUse"),
+            Rendered::default()
+        );
+        let b = render(Some(&fb(true)), OutputMode::Stderr, "PostToolUse");
         assert_eq!((b.code, b.stdout.is_empty()), (2, true));
         assert_eq!(b.stderr, b"posthook [exec-safety] x\n");
-        let nb = render(Some(&fb(false)), OutputMode::Stderr);
+        let nb = render(Some(&fb(false)), OutputMode::Stderr, "PostToolUseFailure");
         assert_eq!((nb.code, nb.stderr.is_empty()), (0, true));
         let v: serde_json::Value = serde_json::from_slice(&nb.stdout).expect("json");
         assert_eq!(
             v["hookSpecificOutput"]["additionalContext"],
             "posthook [exec-safety] x"
         );
-        let j = render(Some(&fb(true)), OutputMode::Json);
+        assert_eq!(
+            v["hookSpecificOutput"]["hookEventName"], "PostToolUseFailure",
+            "the answer names the event it answers"
+        );
+        let j = render(Some(&fb(true)), OutputMode::Json, "PostToolUse");
         assert_eq!(j.code, 0);
         let v: serde_json::Value = serde_json::from_slice(&j.stdout).expect("json");
         assert_eq!(v["decision"], "block");
-        assert_eq!(v["hookSpecificOutput"]["hookEventName"], "PostToolUse");
+        assert_eq!(v["reason"], "posthook [exec-safety] x");
+        let text = String::from_utf8(j.stdout.clone()).expect("utf8");
         assert_eq!(
-            render(Some(&fb(true)), OutputMode::Quiet),
+            text.matches("posthook [exec-safety]").count(),
+            1,
+            "a blocking message is sent once: {text}"
+        );
+        let j = render(Some(&fb(false)), OutputMode::Json, "PostToolUse");
+        let v: serde_json::Value = serde_json::from_slice(&j.stdout).expect("json");
+        assert_eq!(v.get("decision"), None);
+        assert_eq!(
+            v["hookSpecificOutput"]["additionalContext"],
+            "posthook [exec-safety] x"
+        );
+        assert_eq!(
+            render(Some(&fb(true)), OutputMode::Quiet, "PostToolUse"),
             Rendered::default()
         );
     }

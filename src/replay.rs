@@ -1,14 +1,17 @@
 //! `posthook replay`: what posthook would have told Claude in real, recorded sessions.
 //!
-//! Rebuilds the PostToolUse events of transcripts ([`crate::transcript`]), runs them through the
-//! same pipeline as hook mode with a temporary in-memory state (one [`History`] per session id,
-//! timestamps from the transcript), and reports every step and a summary: feedback rate, per-rule
-//! counts, per-analyzer timing. Nothing is read from or written to the session store.
+//! Rebuilds the events the live client would have sent for transcripts
+//! ([`crate::transcript::live_events_from_file`]: PostToolUse, PostToolUseFailure, PostToolBatch,
+//! subagent calls with their agent id), runs them through the same pipeline as hook mode with a
+//! temporary in-memory state (one [`History`] per session id, timestamps from the transcript), and
+//! reports every step and a summary: events by kind, feedback rate, per-rule counts, per-analyzer
+//! timing. Nothing is read from or written to the session store.
 
 use crate::input;
 use crate::output::{self, OutputMode};
 use crate::runtime::{Report, RunStatus, Runtime};
-use crate::transcript::{self, TranscriptStats};
+use crate::transcript::{self, LiveKind, TranscriptStats};
+use posthook_analyzers::guidance::Silence;
 use posthook_analyzers::{truncate_chars, History, Settings, ToolCall};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -56,8 +59,10 @@ pub struct FileSummary {
     pub bad_lines: usize,
     /// `tool_use` blocks seen.
     pub tool_uses: usize,
-    /// Events rebuilt (tool uses with a result).
+    /// Events rebuilt (per-call events and batches).
     pub events: usize,
+    /// Tool uses with a result.
+    pub joined: usize,
 }
 
 /// One replayed event.
@@ -69,6 +74,10 @@ pub struct Step {
     pub file: usize,
     /// The session the event belongs to.
     pub session_id: String,
+    /// The hook event: `PostToolUse`, `PostToolUseFailure` or `PostToolBatch`.
+    pub event: &'static str,
+    /// The subagent, for calls made inside one.
+    pub agent_id: Option<String>,
     /// Time stamp used, ms since the epoch.
     pub ts_ms: u64,
     /// The tool.
@@ -153,7 +162,7 @@ pub fn replay(
     let mut summaries = Vec::new();
     let mut events = Vec::new();
     for (fi, path) in files.iter().enumerate() {
-        let (evs, stats): (_, TranscriptStats) = transcript::events_from_file(path)
+        let (evs, stats): (_, TranscriptStats) = transcript::live_events_from_file(path)
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         summaries.push(FileSummary {
             path: path.clone(),
@@ -161,10 +170,12 @@ pub fn replay(
             bad_lines: stats.bad_lines,
             tool_uses: stats.tool_uses,
             events: evs.len(),
+            joined: stats.joined,
         });
         events.extend(evs.into_iter().map(|e| (fi, e)));
     }
-    // Several files (a session and its subagents) interleave by time, as the hook saw them.
+    // Several files (a session and its subagents) interleave by time, as the hook saw them; the
+    // sort is stable, so a turn's batch stays after its calls.
     if files.len() > 1 {
         events.sort_by_key(|(_, e)| e.ts_ms.unwrap_or(0));
     }
@@ -177,7 +188,8 @@ pub fn replay(
     let total = events.len();
     let mut steps = Vec::with_capacity(total);
     for (i, (fi, ev)) in events.into_iter().enumerate() {
-        let ts = ev.ts_ms.unwrap_or(last_ts);
+        // Monotonic, as a live hook's clock is.
+        let ts = ev.ts_ms.unwrap_or(last_ts).max(last_ts);
         last_ts = ts;
         let cwd = ev
             .payload
@@ -185,23 +197,20 @@ pub fn replay(
             .and_then(Value::as_str)
             .map(str::to_owned);
         let bytes = serde_json::to_vec(&ev.payload).unwrap_or_default();
-        let tool_use_id = ev
-            .payload
-            .get("tool_use_id")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let text = |k: &str| ev.payload.get(k).and_then(Value::as_str).map(str::to_owned);
         let mut step = Step {
             n: i + 1,
             file: fi,
             session_id: String::new(),
+            event: match ev.kind {
+                LiveKind::Use => "PostToolUse",
+                LiveKind::Failure => "PostToolUseFailure",
+                LiveKind::Batch => "PostToolBatch",
+            },
+            agent_id: text("agent_id"),
             ts_ms: ts,
-            tool: ev
-                .payload
-                .get("tool_name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-            tool_use_id,
+            tool: text("tool_name").unwrap_or_default(),
+            tool_use_id: text("tool_use_id"),
             failed: false,
             detail: String::new(),
             report: None,
@@ -212,20 +221,33 @@ pub fn replay(
         };
         match input::parse(&bytes, ts, cwd.as_deref()) {
             Ok(hook_input) => {
-                if let Some(call) = hook_input.call.as_ref() {
-                    let history = histories.entry(hook_input.session_id.clone()).or_default();
-                    let keep = i + keep_last >= total;
-                    if keep {
-                        step.history_before = Some(history.clone());
-                    }
-                    let report = runtime.process(call, history);
-                    step.exit_code = output::render(report.feedback.as_ref(), output_mode).code;
+                let history = histories.entry(hook_input.session_id.clone()).or_default();
+                let keep = i + keep_last >= total;
+                if keep {
+                    step.history_before = Some(history.clone());
+                }
+                if let Some(report) = runtime.process_event(&hook_input, history) {
+                    step.exit_code =
+                        output::render(report.feedback.as_ref(), output_mode, &hook_input.event)
+                            .code;
+                    step.report = Some(report);
+                }
+                if let Some(call) = &hook_input.call {
                     step.failed = call.failed;
                     step.detail = detail(call);
-                    step.report = Some(report);
-                    if keep {
-                        step.history = Some(history.clone());
-                    }
+                } else if let Some(b) = &hook_input.batch {
+                    step.detail = format!(
+                        "turn of {}{}",
+                        plural(b.ids.len(), "call"),
+                        if b.rejected.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {} refused", b.rejected.len())
+                        }
+                    );
+                }
+                if keep {
+                    step.history = Some(history.clone());
                 }
                 step.session_id = hook_input.session_id;
             }
@@ -239,6 +261,14 @@ pub fn replay(
         settings,
         output: output_mode,
     })
+}
+
+fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
 }
 
 /// A short reason for a silence, from its serialized form (robust to new kinds of silence).
@@ -293,6 +323,12 @@ struct AnalyzerStat {
 
 struct Summary {
     events: usize,
+    /// Per-call events (PostToolUse + PostToolUseFailure): what the feedback rate is over.
+    calls: usize,
+    uses: usize,
+    failures: usize,
+    batches: usize,
+    refused: usize,
     with_feedback: usize,
     blocking: usize,
     failed_calls: usize,
@@ -306,6 +342,11 @@ struct Summary {
 fn summarize(r: &Replay) -> Summary {
     let mut s = Summary {
         events: r.steps.len(),
+        calls: 0,
+        uses: 0,
+        failures: 0,
+        batches: 0,
+        refused: 0,
         with_feedback: 0,
         blocking: 0,
         failed_calls: 0,
@@ -315,6 +356,11 @@ fn summarize(r: &Replay) -> Summary {
         pipeline_total: Duration::ZERO,
         pipeline_max: Duration::ZERO,
     };
+    s.calls = r
+        .steps
+        .iter()
+        .filter(|st| st.event != "PostToolBatch")
+        .count();
     for step in &r.steps {
         if step.error.is_some() {
             s.errors += 1;
@@ -322,7 +368,15 @@ fn summarize(r: &Replay) -> Summary {
         if step.failed {
             s.failed_calls += 1;
         }
+        match step.event {
+            "PostToolUse" => s.uses += 1,
+            "PostToolUseFailure" => s.failures += 1,
+            _ => s.batches += 1,
+        }
         let Some(rep) = &step.report else { continue };
+        if let Some(Silence::Turn { rejected, .. }) = &rep.silence {
+            s.refused += rejected;
+        }
         s.pipeline_total += rep.timings.total;
         s.pipeline_max = s.pipeline_max.max(rep.timings.total);
         for f in &rep.findings {
@@ -448,13 +502,23 @@ pub fn to_text(r: &Replay, feedback_only: bool) -> String {
         } else {
             String::new()
         };
+        let agent = step
+            .agent_id
+            .as_deref()
+            .map(|a| format!(" [agent {}]", truncate_chars(a, 12)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:>5} {}{file} {:<15} {:<4} {:<60} {status}",
+            "{:>5} {}{file} {:<18} {:<15} {:<4} {:<60} {status}{agent}",
             step.n,
             clock(step.ts_ms),
+            step.event,
             posthook_analyzers::visible_controls(&step.tool),
-            if step.failed { "FAIL" } else { "ok" },
+            match (step.event, step.failed) {
+                ("PostToolBatch", _) => "turn",
+                (_, true) => "FAIL",
+                _ => "ok",
+            },
             posthook_analyzers::visible_controls(&step.detail),
         );
         if let Some(fb) = shown {
@@ -466,20 +530,26 @@ pub fn to_text(r: &Replay, feedback_only: bool) -> String {
     let s = summarize(r);
     let _ = writeln!(out, "\nsummary");
     let tool_uses: usize = r.files.iter().map(|f| f.tool_uses).sum();
+    let joined: usize = r.files.iter().map(|f| f.joined).sum();
     let _ = writeln!(
         out,
-        "  events        {} replayed ({} tool uses in {} file(s); {} without a result)",
+        "  events        {} replayed: {} PostToolUse, {} PostToolUseFailure, {} PostToolBatch \
+         ({} tool uses in {} file(s); {} refused before they ran; {} without a result)",
         s.events,
+        s.uses,
+        s.failures,
+        s.batches,
         tool_uses,
         r.files.len(),
-        tool_uses.saturating_sub(s.events)
+        s.refused,
+        tool_uses.saturating_sub(joined)
     );
     let _ = writeln!(
         out,
         "  feedback      {} of {} calls ({:.1}%), {} blocking",
         s.with_feedback,
-        s.events,
-        pct(s.with_feedback, s.events),
+        s.calls,
+        pct(s.with_feedback, s.calls),
         s.blocking
     );
     let _ = writeln!(
@@ -553,6 +623,8 @@ pub fn to_json(r: &Replay) -> Value {
                 "n": s.n,
                 "file": r.files[s.file].path,
                 "session_id": s.session_id,
+                "event": s.event,
+                "agent_id": s.agent_id,
                 "ts_ms": s.ts_ms,
                 "tool": s.tool,
                 "tool_use_id": s.tool_use_id,
@@ -611,8 +683,15 @@ pub fn to_json(r: &Replay) -> Value {
         "steps": steps,
         "summary": {
             "events": s.events,
+            "calls": s.calls,
+            "event_kinds": {
+                "PostToolUse": s.uses,
+                "PostToolUseFailure": s.failures,
+                "PostToolBatch": s.batches,
+                "refused": s.refused,
+            },
             "feedback": s.with_feedback,
-            "feedback_rate": pct(s.with_feedback, s.events) / 100.0,
+            "feedback_rate": pct(s.with_feedback, s.calls) / 100.0,
             "blocking": s.blocking,
             "failed_calls": s.failed_calls,
             "unreadable_payloads": s.errors,
@@ -651,7 +730,13 @@ mod tests {
             1,
         )
         .expect("replay");
-        assert_eq!(r.steps.len(), 3);
+        // Each call is its own turn (no message ids): call, batch, call, batch, call, batch.
+        let events: Vec<&str> = r.steps.iter().map(|s| s.event).collect();
+        assert_eq!(
+            events,
+            ["PostToolUse", "PostToolBatch"].repeat(3),
+            "one batch per assistant message"
+        );
         assert_eq!(r.files[0].bad_lines, 1);
         let first = r.steps[0].report.as_ref().expect("analyzed");
         assert_eq!(
@@ -659,14 +744,22 @@ mod tests {
             Some("exec-safety")
         );
         assert_eq!(r.steps[0].exit_code, 2);
-        assert_eq!(r.steps[2].ts_ms, 1_770_757_922_000);
-        assert_eq!(r.steps[2].history.as_ref().map(|h| h.events_total), Some(3));
-        assert!(r.steps[1].history.is_none());
+        assert_eq!(r.steps[4].ts_ms, 1_770_757_922_000);
+        let last = r.steps[5].history.as_ref().expect("kept");
+        assert_eq!(last.events_total, 3);
+        assert_eq!(last.events.post_tool_batch, 3);
+        assert!(r.steps[3].history.is_none());
         let v = to_json(&r);
-        assert_eq!(v["events"], 3);
-        assert_eq!(v["steps"].as_array().map(Vec::len), Some(3));
+        assert_eq!(v["events"], 6);
+        assert_eq!(v["summary"]["calls"], 3);
+        assert_eq!(v["summary"]["event_kinds"]["PostToolBatch"], 3);
+        assert_eq!(v["steps"].as_array().map(Vec::len), Some(6));
         assert_eq!(v["summary"]["rules"]["exec-safety"]["found"], 3);
         let text = to_text(&r, false);
         assert!(text.contains("posthook [exec-safety]"), "{text}");
+        assert!(
+            text.contains("3 PostToolUse, 0 PostToolUseFailure, 3 PostToolBatch"),
+            "{text}"
+        );
     }
 }

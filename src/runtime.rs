@@ -1,7 +1,7 @@
 //! The pipeline: lazily built analyzers, a pattern cache, per-analyzer timing, a time budget, and
 //! the guidance provider's choice of one message.
 
-use crate::input::{self, HookInput, InputError};
+use crate::input::{self, BatchInput, HookInput, InputError};
 use dashmap::DashMap;
 use lru::LruCache;
 use posthook_analyzers::builtin::{self, Builtin};
@@ -422,12 +422,54 @@ impl Runtime {
         }
     }
 
+    /// Records a turn's batch event on `history`: the turn boundary and the calls refused before
+    /// they ran (see [`History::record_batch`]). Nothing is analyzed and nothing is said: the
+    /// refusals were already shown to Claude as the tools' own errors.
+    pub fn process_batch(
+        &self,
+        batch: &BatchInput,
+        agent_id: Option<&str>,
+        history: &mut History,
+    ) -> Report {
+        let start = Instant::now();
+        let ids: Vec<&str> = batch.ids.iter().map(String::as_str).collect();
+        let rejected = history.record_batch(agent_id, &ids, &batch.rejected);
+        let record = start.elapsed();
+        Report {
+            feedback: None,
+            silence: Some(Silence::Turn {
+                calls: ids.len(),
+                rejected,
+            }),
+            findings: Vec::new(),
+            timings: Timings {
+                total: start.elapsed(),
+                record,
+                guidance: Duration::ZERO,
+                analyzers: Vec::new(),
+            },
+            events_total: history.events_total,
+        }
+    }
+
+    /// Runs one recorded event on `history`: a finished call ([`Runtime::process`]) or a turn
+    /// ([`Runtime::process_batch`]). `None` for events posthook does not record.
+    pub fn process_event(&self, input: &HookInput, history: &mut History) -> Option<Report> {
+        if let Some(call) = &input.call {
+            return Some(self.process(call, history));
+        }
+        let batch = input.batch.as_ref()?;
+        Some(self.process_batch(batch, input.agent_id.as_deref(), history))
+    }
+
     /// Handles one parsed event against the runtime's in-memory history of its session.
-    /// Returns `None` for events posthook does not analyze (anything but PostToolUse).
+    /// Returns `None` for events posthook does not record (see [`HookInput::is_recorded`]).
     pub fn handle(&self, input: &HookInput) -> Option<Report> {
-        let call = input.call.as_ref().filter(|_| input.is_post_tool_use())?;
+        if !input.is_recorded() {
+            return None;
+        }
         let mut history = self.sessions().entry(input.session_id.clone()).or_default();
-        Some(self.process(call, &mut history))
+        self.process_event(input, &mut history)
     }
 
     /// Parses a raw hook payload and handles it; `now_ms` stamps the call.

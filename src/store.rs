@@ -730,35 +730,105 @@ pub fn parse_state(bytes: &[u8]) -> Result<(String, History), String> {
     Ok((id, history))
 }
 
-/// Cuts a loaded history to the caps a recorded one keeps: the last [`posthook_analyzers::HISTORY_CAPACITY`]
-/// facts with their strings cut to the documented lengths, the last
-/// [`posthook_analyzers::SEEN_FILES_CAPACITY`] file hashes, the [`PER_TOOL_CAPACITY`] most used
-/// tools. A state file written by anyone else cannot make later calls slower or larger.
+/// Cuts a loaded history to the caps a recorded one keeps: the last
+/// [`posthook_analyzers::HISTORY_CAPACITY`] facts of each stream with their strings cut to the
+/// documented lengths, at most [`posthook_analyzers::MAX_STREAMS`] + 1 parked streams, the last
+/// [`posthook_analyzers::SEEN_FILES_CAPACITY`] file hashes and [`FAILURES_CAPACITY`] failures, the
+/// [`PER_TOOL_CAPACITY`] most used tools; counters clamped far below overflow. A state file written
+/// by anyone else cannot make later calls slower, larger or panic.
+///
+/// [`FAILURES_CAPACITY`]: posthook_analyzers::FAILURES_CAPACITY
 pub fn trim_history(h: &mut History) {
     use posthook_analyzers::{
-        HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_TOOL_CHARS, SEEN_FILES_CAPACITY,
+        Fact, StreamCounters, FAILURES_CAPACITY, HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS,
+        MAX_PATH_CHARS, MAX_STREAMS, MAX_TOOL_CHARS, SEEN_FILES_CAPACITY,
     };
-    let cut = |s: &mut String, max: usize| {
+    // Far above any real session, far below overflow.
+    const BIG: u64 = 1 << 48;
+    const BIG32: u32 = 1 << 30;
+    fn cut(s: &mut String, max: usize) {
         if let std::borrow::Cow::Owned(c) = posthook_analyzers::truncate_chars(s, max) {
             *s = c;
         }
-    };
-    while h.recent.len() > HISTORY_CAPACITY {
-        h.recent.pop_front();
     }
-    for f in &mut h.recent {
-        cut(&mut f.tool, MAX_TOOL_CHARS);
-        if let Some(p) = &mut f.path {
-            cut(p, MAX_PATH_CHARS);
+    fn facts(recent: &mut std::collections::VecDeque<Fact>) {
+        while recent.len() > HISTORY_CAPACITY {
+            recent.pop_front();
         }
-        if let Some(c) = &mut f.cmd {
-            cut(c, MAX_CMD_HEAD_CHARS);
+        for f in recent.iter_mut() {
+            cut(&mut f.tool, MAX_TOOL_CHARS);
+            if let Some(p) = &mut f.path {
+                cut(p, MAX_PATH_CHARS);
+            }
+            if let Some(c) = &mut f.cmd {
+                cut(c, MAX_CMD_HEAD_CHARS);
+            }
+            f.ts = f.ts.min(BIG);
+            f.gap = f.gap.map(|g| g.min(BIG));
+            f.in_len = f.in_len.min(BIG);
+            f.out_len = f.out_len.min(BIG);
+            f.count = f.count.min(BIG32);
+            f.turn = f.turn.min(BIG);
         }
+    }
+    fn stream(s: &mut StreamCounters) {
+        for n in [
+            &mut s.native_run,
+            &mut s.since_coordinator,
+            &mut s.flow_uncoordinated,
+        ] {
+            *n = (*n).min(BIG32);
+        }
+        s.calls = s.calls.min(BIG);
+        s.turns = s.turns.min(BIG);
+        s.last_ts = s.last_ts.min(BIG);
+        s.last_batch.truncate(HISTORY_CAPACITY);
+    }
+    h.events_total = h.events_total.min(BIG);
+    h.first_ts = h.first_ts.min(BIG);
+    h.last_ts = h.last_ts.min(BIG);
+    if let Some(a) = &mut h.agent {
+        cut(a, MAX_TOOL_CHARS);
+    }
+    facts(&mut h.recent);
+    stream(&mut h.stream);
+    if h.streams.len() > MAX_STREAMS + 1 || h.streams.keys().any(|k| k.len() > MAX_TOOL_CHARS) {
+        // Keep the most recently active streams, under ids cut like the active one's.
+        let mut all: Vec<(String, posthook_analyzers::Stream)> =
+            std::mem::take(&mut h.streams).into_iter().collect();
+        all.sort_by_key(|s| std::cmp::Reverse(s.1.counters.last_ts));
+        for (mut k, v) in all.into_iter().take(MAX_STREAMS + 1) {
+            cut(&mut k, MAX_TOOL_CHARS);
+            h.streams.entry(k).or_insert(v);
+        }
+    }
+    for s in h.streams.values_mut() {
+        facts(&mut s.recent);
+        stream(&mut s.counters);
+    }
+    while h.failures.len() > FAILURES_CAPACITY {
+        h.failures.pop_front();
+    }
+    for f in &mut h.failures {
+        f.times = f.times.min(BIG32);
+        f.at = f.at.min(BIG);
+    }
+    let e = &mut h.events;
+    for n in [
+        &mut e.post_tool_use,
+        &mut e.post_tool_use_failure,
+        &mut e.post_tool_batch,
+        &mut e.rejected,
+    ] {
+        *n = (*n).min(BIG);
     }
     while h.seen_files.len() > SEEN_FILES_CAPACITY {
         h.seen_files.pop_front();
     }
-    let per_tool = &mut h.counters.per_tool;
+    let c = &mut h.counters;
+    c.edits_since_check = c.edits_since_check.min(BIG32);
+    c.failures = c.failures.min(BIG);
+    let per_tool = &mut c.per_tool;
     if per_tool.len() > PER_TOOL_CAPACITY || per_tool.keys().any(|k| k.len() > MAX_TOOL_CHARS) {
         let mut all: Vec<(String, u64)> = std::mem::take(per_tool).into_iter().collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -767,51 +837,16 @@ pub fn trim_history(h: &mut History) {
             if per_tool.len() >= PER_TOOL_CAPACITY && !per_tool.contains_key(&k) {
                 continue;
             }
-            *per_tool.entry(k).or_insert(0) += n;
+            let slot = per_tool.entry(k).or_insert(0);
+            *slot = slot.saturating_add(n);
         }
     }
-    // Counters are clamped far above any real session and far below overflow, so arithmetic on a
-    // planted value can neither wrap nor panic.
-    const BIG: u64 = 1 << 48;
-    const BIG32: u32 = 1 << 30;
-    h.events_total = h.events_total.min(BIG);
-    h.first_ts = h.first_ts.min(BIG);
-    h.last_ts = h.last_ts.min(BIG);
-    for f in &mut h.recent {
-        f.ts = f.ts.min(BIG);
-        f.gap = f.gap.map(|g| g.min(BIG));
-        f.in_len = f.in_len.min(BIG);
-        f.out_len = f.out_len.min(BIG);
-        f.count = f.count.min(BIG32);
-    }
-    let c = &mut h.counters;
-    for n in [
-        &mut c.native_run,
-        &mut c.since_coordinator,
-        &mut c.flow_uncoordinated,
-        &mut c.edits_since_check,
-    ] {
-        *n = (*n).min(BIG32);
-    }
-    c.failures = c.failures.min(BIG);
-    for n in c.per_tool.values_mut() {
+    for n in per_tool.values_mut() {
         *n = (*n).min(BIG);
     }
     let g = &mut h.guidance;
     g.last_shown_at = g.last_shown_at.min(BIG);
     g.ignored = g.ignored.min(BIG32);
-    for m in g.rules.values_mut() {
-        for n in [
-            &mut m.fired,
-            &mut m.shown,
-            &mut m.fired_since_shown,
-            &mut m.suppressed_streak,
-            &mut m.ignored,
-        ] {
-            *n = (*n).min(BIG32);
-        }
-        m.shown_at = m.shown_at.min(BIG);
-    }
     if let Some(r) = &mut g.last_rule {
         cut(r, MAX_TOOL_CHARS);
     }
@@ -824,6 +859,18 @@ pub fn trim_history(h: &mut History) {
             .cloned()
             .collect();
         g.rules.retain(|k, _| keep.contains(k));
+    }
+    for m in g.rules.values_mut() {
+        for n in [
+            &mut m.fired,
+            &mut m.shown,
+            &mut m.fired_since_shown,
+            &mut m.suppressed_streak,
+            &mut m.ignored,
+        ] {
+            *n = (*n).min(BIG32);
+        }
+        m.shown_at = m.shown_at.min(BIG);
     }
 }
 
@@ -1119,7 +1166,7 @@ mod tests {
         }
         h.recent.extend(h.recent.clone());
         h.events_total = u64::MAX;
-        h.counters.native_run = u32::MAX;
+        h.stream.native_run = u32::MAX;
         for i in 0..1000 {
             h.counters
                 .per_tool

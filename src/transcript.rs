@@ -1,4 +1,15 @@
-//! Rebuilding PostToolUse payloads from Claude Code transcripts (JSONL).
+//! Rebuilding hook payloads from Claude Code transcripts (JSONL).
+//!
+//! Two views of a transcript:
+//! - [`live_events_from_str`]: the events the live client (2.1.332) would have sent, in order: a
+//!   successful call as `PostToolUse`, a failed one as `PostToolUseFailure` with its error text, a
+//!   call refused before it ran (a `<tool_use_error>` result, a permission the user denied) only
+//!   inside its turn's `PostToolBatch`, one batch per assistant message (one API message id = one
+//!   turn) after its last result, and subagent calls with their `agent_id`. `replay` and `explain`
+//!   use it, so that "what would posthook have said" holds.
+//! - [`events_from_str`]: every tool use with a result as a `PostToolUse` payload, failures
+//!   included, as clients before PostToolUseFailure sent them (benchmarks use it as a stream of
+//!   calls).
 //!
 //! A transcript has one content block per line: `assistant` lines carry `tool_use` blocks, and a
 //! later `user` line carries the matching `tool_result` plus a top-level `toolUseResult` (the
@@ -136,6 +147,267 @@ pub fn events_from_str(text: &str) -> (Vec<ReplayEvent>, TranscriptStats) {
     (out, stats)
 }
 
+/// What kind of hook event a rebuilt payload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveKind {
+    /// `PostToolUse`.
+    Use,
+    /// `PostToolUseFailure`.
+    Failure,
+    /// `PostToolBatch`.
+    Batch,
+}
+
+/// One event as the live client would have sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveEvent {
+    /// The full stdin object, `timestamp_ms` included when the transcript has times.
+    pub payload: Value,
+    /// Its kind.
+    pub kind: LiveKind,
+    /// When it happened, ms since the Unix epoch (the line's `timestamp`).
+    pub ts_ms: Option<u64>,
+}
+
+/// The text the model saw of a `tool_result` block: its string content, or its text blocks joined.
+fn result_text(block: &Value) -> String {
+    match block.get("content") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
+/// Whether an error result was a refusal before the call ran (no per-call event live). A Read of
+/// a missing file reads `<tool_use_error>File does not exist.` in transcripts, but the live client
+/// reports it as a failure of a call that ran (PostToolUseFailure).
+fn is_refusal(text: &str) -> bool {
+    let t = text.trim_start();
+    if let Some(rest) = t.strip_prefix("<tool_use_error>") {
+        return !rest.trim_start().starts_with("File does not exist");
+    }
+    t.starts_with("The user doesn't want to proceed with this tool use")
+}
+
+struct Turn {
+    pending: usize,
+    calls: Vec<Value>,
+    session: Value,
+    cwd: Value,
+    agent: Option<String>,
+    ts: Option<u64>,
+}
+
+/// Rebuilds the events the live client would have sent for a transcript given as text.
+pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
+    let mut stats = TranscriptStats::default();
+    // tool use id -> (name, input, message id)
+    let mut pending: HashMap<String, (PendingUse, String)> = HashMap::new();
+    let mut turns: HashMap<String, Turn> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        stats.lines += 1;
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            stats.bad_lines += 1;
+            continue;
+        };
+        if !v.is_object() {
+            stats.bad_lines += 1;
+            continue;
+        }
+        let agent = v
+            .get("agentId")
+            .and_then(Value::as_str)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned);
+        match v.get("type").and_then(Value::as_str) {
+            Some("assistant") => {
+                let msg_id = v
+                    .get("message")
+                    .and_then(|m| m.get("id"))
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("line-{}", stats.lines), str::to_owned);
+                // A new assistant message starts a new turn: the finished ones end here. (A result
+                // can be written before the next tool_use line of the same message, so a turn is
+                // not over when its calls seen so far have all returned.)
+                if !turns.contains_key(&msg_id) {
+                    flush_finished(&mut turns, &mut order, &mut out);
+                }
+                for b in content_blocks(&v) {
+                    if b.get("type").and_then(Value::as_str) != Some("tool_use") {
+                        continue;
+                    }
+                    let (Some(id), Some(name)) = (
+                        b.get("id").and_then(Value::as_str),
+                        b.get("name").and_then(Value::as_str),
+                    ) else {
+                        continue;
+                    };
+                    stats.tool_uses += 1;
+                    let turn = turns.entry(msg_id.clone()).or_insert_with(|| {
+                        order.push(msg_id.clone());
+                        Turn {
+                            pending: 0,
+                            calls: Vec::new(),
+                            session: Value::Null,
+                            cwd: Value::Null,
+                            agent: agent.clone(),
+                            ts: None,
+                        }
+                    });
+                    turn.pending += 1;
+                    pending.insert(
+                        id.to_string(),
+                        (
+                            PendingUse {
+                                name: name.to_string(),
+                                input: b.get("input").cloned().unwrap_or(Value::Null),
+                            },
+                            msg_id.clone(),
+                        ),
+                    );
+                }
+            }
+            Some("user") => {
+                let results: Vec<&Value> = content_blocks(&v)
+                    .iter()
+                    .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
+                    .collect();
+                let ts = v
+                    .get("timestamp")
+                    .and_then(Value::as_str)
+                    .and_then(parse_timestamp);
+                for &b in &results {
+                    let Some(id) = b.get("tool_use_id").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    let Some((used, msg_id)) = pending.remove(id) else {
+                        continue;
+                    };
+                    stats.joined += 1;
+                    let seen = result_text(b);
+                    let is_error = b.get("is_error").and_then(Value::as_bool) == Some(true);
+                    let mut payload = Map::new();
+                    let s = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+                    payload.insert("session_id".into(), s("sessionId"));
+                    payload.insert("transcript_path".into(), Value::Null);
+                    payload.insert("cwd".into(), s("cwd"));
+                    payload.insert("permission_mode".into(), json!("default"));
+                    if let Some(a) = &agent {
+                        payload.insert("agent_id".into(), json!(a));
+                    }
+                    let kind = if !is_error {
+                        let response = match v.get("toolUseResult") {
+                            Some(r) if results.len() == 1 => r.clone(),
+                            _ => b.get("content").cloned().unwrap_or(Value::Null),
+                        };
+                        payload.insert("hook_event_name".into(), json!("PostToolUse"));
+                        payload.insert("tool_name".into(), json!(used.name));
+                        payload.insert("tool_input".into(), used.input.clone());
+                        payload.insert("tool_response".into(), response);
+                        Some(LiveKind::Use)
+                    } else if !is_refusal(&seen) {
+                        let interrupted = seen.contains("[Request interrupted by user");
+                        payload.insert("hook_event_name".into(), json!("PostToolUseFailure"));
+                        payload.insert("tool_name".into(), json!(used.name));
+                        payload.insert("tool_input".into(), used.input.clone());
+                        payload.insert("error".into(), json!(seen));
+                        payload.insert("is_interrupt".into(), json!(interrupted));
+                        Some(LiveKind::Failure)
+                    } else {
+                        None
+                    };
+                    if let Some(turn) = turns.get_mut(&msg_id) {
+                        turn.pending = turn.pending.saturating_sub(1);
+                        turn.calls.push(json!({
+                            "tool_name": used.name,
+                            "tool_input": used.input,
+                            "tool_use_id": id,
+                            "tool_response": seen,
+                        }));
+                        turn.session = s("sessionId");
+                        turn.cwd = s("cwd");
+                        turn.ts = ts.or(turn.ts);
+                    }
+                    if let Some(kind) = kind {
+                        payload.insert("tool_use_id".into(), json!(id));
+                        if let Some(t) = ts {
+                            payload.insert("timestamp_ms".into(), json!(t));
+                        }
+                        out.push(LiveEvent {
+                            payload: Value::Object(payload),
+                            kind,
+                            ts_ms: ts,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Turns whose calls did not all get a result (a session cut off) still end.
+    for id in order {
+        if let Some(turn) = turns.remove(&id) {
+            if !turn.calls.is_empty() {
+                out.push(batch_event(turn));
+            }
+        }
+    }
+    (out, stats)
+}
+
+/// Emits the batch of every turn whose calls have all returned, oldest first.
+fn flush_finished(
+    turns: &mut HashMap<String, Turn>,
+    order: &mut Vec<String>,
+    out: &mut Vec<LiveEvent>,
+) {
+    order.retain(|id| {
+        if turns.get(id).is_some_and(|t| t.pending == 0) {
+            if let Some(turn) = turns.remove(id) {
+                out.push(batch_event(turn));
+            }
+            false
+        } else {
+            true
+        }
+    });
+}
+
+fn batch_event(turn: Turn) -> LiveEvent {
+    let mut payload = Map::new();
+    payload.insert("session_id".into(), turn.session);
+    payload.insert("transcript_path".into(), Value::Null);
+    payload.insert("cwd".into(), turn.cwd);
+    payload.insert("hook_event_name".into(), json!("PostToolBatch"));
+    if let Some(a) = &turn.agent {
+        payload.insert("agent_id".into(), json!(a));
+    }
+    payload.insert("tool_calls".into(), Value::Array(turn.calls));
+    if let Some(t) = turn.ts {
+        payload.insert("timestamp_ms".into(), json!(t));
+    }
+    LiveEvent {
+        payload: Value::Object(payload),
+        kind: LiveKind::Batch,
+        ts_ms: turn.ts,
+    }
+}
+
+/// Rebuilds the live events of a transcript file ([`live_events_from_str`]).
+pub fn live_events_from_file(path: &Path) -> std::io::Result<(Vec<LiveEvent>, TranscriptStats)> {
+    let text = std::fs::read(path)?;
+    Ok(live_events_from_str(&String::from_utf8_lossy(&text)))
+}
+
 /// Rebuilds the events of a transcript file.
 pub fn events_from_file(path: &Path) -> std::io::Result<(Vec<ReplayEvent>, TranscriptStats)> {
     let text = std::fs::read(path)?;
@@ -162,5 +434,43 @@ not json
         assert_eq!(ev[0].payload["tool_response"]["stdout"], "a");
         assert_eq!(ev[0].payload["cwd"], "/p");
         assert_eq!(ev[0].ts_ms, Some(1_770_757_922_480));
+    }
+
+    #[test]
+    fn live_events_are_what_the_client_sends() {
+        let t = r#"{"type":"assistant","sessionId":"s","message":{"id":"m1","content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"ls"}}]}}
+{"type":"assistant","sessionId":"s","message":{"id":"m1","content":[{"type":"tool_use","id":"t2","name":"Edit","input":{"file_path":"/p/a"}}]}}
+{"type":"assistant","sessionId":"s","message":{"id":"m1","content":[{"type":"tool_use","id":"t3","name":"Read","input":{"file_path":"/p/b"}}]}}
+{"type":"user","sessionId":"s","timestamp":"2026-02-10T21:12:02.000Z","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"Exit code 2\nls: nope","is_error":true}]},"toolUseResult":"Error: Exit code 2\nls: nope"}
+{"type":"user","sessionId":"s","timestamp":"2026-02-10T21:12:03.000Z","message":{"content":[{"type":"tool_result","tool_use_id":"t2","content":"<tool_use_error>String to replace not found</tool_use_error>","is_error":true}]}}
+{"type":"user","sessionId":"s","timestamp":"2026-02-10T21:12:04.000Z","message":{"content":[{"type":"tool_result","tool_use_id":"t3","content":"x"}]},"toolUseResult":{"type":"text"}}
+{"type":"assistant","sessionId":"s","agentId":"a7","message":{"id":"m2","content":[{"type":"tool_use","id":"t4","name":"Read","input":{"file_path":"/p/c"}}]}}
+{"type":"user","sessionId":"s","agentId":"a7","timestamp":"2026-02-10T21:12:09.000Z","message":{"content":[{"type":"tool_result","tool_use_id":"t4","content":"<tool_use_error>File does not exist.</tool_use_error>","is_error":true}]}}"#;
+        let (ev, st) = live_events_from_str(t);
+        assert_eq!(st.tool_uses, 4);
+        let kinds: Vec<LiveKind> = ev.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                LiveKind::Failure,
+                LiveKind::Use,
+                LiveKind::Batch,
+                LiveKind::Failure,
+                LiveKind::Batch
+            ]
+        );
+        assert_eq!(ev[0].payload["error"], "Exit code 2\nls: nope");
+        assert_eq!(ev[0].payload.get("tool_response"), None);
+        assert_eq!(ev[0].payload["timestamp_ms"], 1_770_757_922_000_u64);
+        let calls = ev[2].payload["tool_calls"].as_array().expect("calls");
+        assert_eq!(calls.len(), 3, "the refused call is only in the batch");
+        assert_eq!(calls[1]["tool_use_id"], "t2");
+        assert_eq!(ev[3].payload["agent_id"], "a7");
+        assert_eq!(ev[4].payload["agent_id"], "a7");
+        for e in &ev {
+            let bytes = serde_json::to_vec(&e.payload).expect("json");
+            let parsed = crate::input::parse(&bytes, 0, None).expect("parses");
+            assert!(parsed.is_recorded(), "{:?}", e.kind);
+        }
     }
 }

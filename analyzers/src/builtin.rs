@@ -307,9 +307,11 @@ pub(crate) fn mcp_ratio(history: &History, window: usize) -> f64 {
     }
 }
 
-/// Whether `fact` was made in the same assistant turn as the call before it.
+/// Whether `fact` was made in the same assistant turn as the call before it in its stream: as the
+/// turn's batch event tells when the client sends them, else by the time gap between the two.
 pub(crate) fn same_turn(fact: &Fact, parallel_gap_ms: u64) -> bool {
-    fact.gap.is_some_and(|g| g < parallel_gap_ms)
+    fact.same_turn
+        .unwrap_or_else(|| fact.gap.is_some_and(|g| g < parallel_gap_ms))
 }
 
 /// Plural helper for messages: `1 file`, `3 files`.
@@ -509,6 +511,11 @@ mod tests {
         f.gap = Some(1999);
         assert!(same_turn(&f, 2000));
         f.gap = Some(2000);
+        assert!(!same_turn(&f, 2000));
+        f.same_turn = Some(true);
+        assert!(same_turn(&f, 2000), "a batch event overrides the gap");
+        f.gap = Some(10);
+        f.same_turn = Some(false);
         assert!(!same_turn(&f, 2000));
     }
 }

@@ -102,6 +102,27 @@ pub struct ToolCall {
     pub cwd: Option<String>,
     /// The project root (`CLAUDE_PROJECT_DIR`), when known.
     pub project_dir: Option<String>,
+    /// `agent_id`: set on calls made inside a subagent, which are their own stream of work.
+    pub agent_id: Option<String>,
+    /// `tool_use_id`, which ties the call to its turn's `PostToolBatch`.
+    pub tool_use_id: Option<String>,
+    /// How the call ended, as the client reported it.
+    pub outcome: Outcome,
+}
+
+/// How a tool call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// It ran and succeeded (`PostToolUse`).
+    #[default]
+    Ok,
+    /// It ran and failed (`PostToolUseFailure`, or an error-shaped response from older clients).
+    Failed,
+    /// The user interrupted it (`PostToolUseFailure` with `is_interrupt`).
+    Interrupted,
+    /// It was refused before it ran (a `<tool_use_error>` listed only in `PostToolBatch`).
+    Rejected,
 }
 
 impl ToolCall {
@@ -116,7 +137,27 @@ impl ToolCall {
             ts_ms: 0,
             cwd: None,
             project_dir: None,
+            agent_id: None,
+            tool_use_id: None,
+            outcome: Outcome::Ok,
         }
+    }
+
+    /// Sets the subagent the call came from (builder style).
+    pub fn in_agent(mut self, agent_id: impl Into<String>) -> ToolCall {
+        self.agent_id = Some(agent_id.into());
+        self
+    }
+
+    /// Sets the tool use id (builder style).
+    pub fn with_id(mut self, id: impl Into<String>) -> ToolCall {
+        self.tool_use_id = Some(id.into());
+        self
+    }
+
+    /// The compact signature of the call's error ([`crate::error_signature`]), when it failed.
+    pub fn error_signature(&self) -> Option<u64> {
+        self.error.as_deref().map(crate::error_signature)
     }
 
     /// Sets the arrival time (builder style).
@@ -129,6 +170,7 @@ impl ToolCall {
     pub fn failed_with(mut self, error: impl Into<String>) -> ToolCall {
         self.failed = true;
         self.error = Some(error.into());
+        self.outcome = Outcome::Failed;
         self
     }
 

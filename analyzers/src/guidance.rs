@@ -106,6 +106,13 @@ pub struct Feedback {
 pub enum Silence {
     /// No analyzer found anything.
     NoFindings,
+    /// A turn's batch event: recorded (the turn, its refused calls), not analyzed.
+    Turn {
+        /// Calls of the turn.
+        calls: usize,
+        /// Refused calls it reported that no per-call event had.
+        rejected: usize,
+    },
     /// Held back by the cooldown of its severity.
     Cooldown {
         /// Rule held back.

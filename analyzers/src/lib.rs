@@ -19,15 +19,16 @@ pub mod builtin;
 pub mod guidance;
 
 pub use analyzer::{Analyzer, Context, NoCache, PatternCache};
-pub use call::{Category, ToolCall};
+pub use call::{Category, Outcome, ToolCall};
 pub use finding::{Finding, Severity};
 pub use guidance::{Feedback, GuidanceState};
 pub use history::{
-    Counters, Fact, History, HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_TOOL_CHARS,
+    Counters, EventCounts, Fact, FailureMark, History, Stream, StreamCounters, FAILURES_CAPACITY,
+    HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_STREAMS, MAX_TOOL_CHARS,
     PER_TOOL_CAPACITY, SEEN_FILES_CAPACITY,
 };
 pub use settings::{Profile, Settings, Threshold};
 pub use text::{
-    command_head, command_tags, fnv1a64, safe_message, tags, truncate_chars, visible_controls,
-    visible_controls_but_newlines,
+    command_head, command_tags, error_line, error_signature, fnv1a64, safe_message, tags,
+    truncate_chars, visible_controls, visible_controls_but_newlines,
 };

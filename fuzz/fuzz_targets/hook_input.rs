@@ -31,7 +31,7 @@ fn check_feedback(report: &posthook::Report) {
     let Some(fb) = &report.feedback else { return };
     assert!(fb.text.chars().count() <= MAX_MESSAGE_CHARS);
     for mode in [output::OutputMode::Stderr, output::OutputMode::Json] {
-        let r = output::render(Some(fb), mode);
+        let r = output::render(Some(fb), mode, "PostToolUse");
         let text = String::from_utf8_lossy(if r.stderr.is_empty() { &r.stdout } else { &r.stderr })
             .into_owned();
         let text = if mode == output::OutputMode::Json || r.stderr.is_empty() {

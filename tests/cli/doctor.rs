@@ -24,10 +24,14 @@ fn installed_hook_passes_every_check() {
     let d = sb.in_project(&["doctor"]).run().expect_code(0);
     let out = d.stdout();
     assert!(!out.contains("FAIL"), "{out}");
-    assert!(
-        out.contains("posthook registered, matcher \"*\", timeout 10 s"),
-        "{out}"
-    );
+    for event in ["PostToolUse", "PostToolUseFailure", "PostToolBatch"] {
+        assert!(
+            out.contains(&format!(
+                "posthook registered for {event}, matcher \"*\", timeout 10 s, exec form"
+            )),
+            "{out}"
+        );
+    }
     assert!(out.contains("executable (this binary)"), "{out}");
     assert!(out.contains("PASS  test event through"), "{out}");
     assert!(out.contains("exit 2, feedback on stderr"), "{out}");
@@ -40,6 +44,29 @@ fn installed_hook_passes_every_check() {
 }
 
 #[test]
+fn a_missing_event_is_named_with_its_cost() {
+    let sb = Sandbox::new();
+    sb.home();
+    sb.in_project(&["install"]).run().expect_code(0);
+    let path = sb.project().join(".claude/settings.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).expect("read")).expect("json");
+    v["hooks"]
+        .as_object_mut()
+        .expect("hooks")
+        .remove("PostToolUseFailure");
+    fs::write(&path, v.to_string()).expect("write");
+    let d = sb.in_project(&["doctor"]).run().expect_code(0);
+    let out = d.stdout();
+    assert!(
+        out.contains(
+            "WARN  posthook is not registered for PostToolUseFailure: failed calls are never seen"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn json_output_mode_is_recognized() {
     let sb = Sandbox::new();
     sb.home();
@@ -48,7 +75,8 @@ fn json_output_mode_is_recognized() {
         .expect_code(0);
     let d = sb.in_project(&["doctor"]).run().expect_code(0);
     assert!(
-        d.stdout().contains("exit 0, feedback as JSON on stdout"),
+        d.stdout()
+            .contains("exit 0, feedback as JSON on stdout (decision block)"),
         "{}",
         d.stdout()
     );

@@ -87,7 +87,11 @@ fn explains_the_last_events_of_a_transcript() {
         }
         assert!(s["counters"]["events_total"].as_u64().is_some(), "{s}");
     }
-    let last_n = steps[2]["n"].as_u64().expect("n");
-    assert_eq!(steps[0]["n"].as_u64(), Some(last_n - 2));
+    // The last three calls, in order (batch events, which say nothing, are not listed).
+    let n: Vec<u64> = steps.iter().map(|s| s["n"].as_u64().expect("n")).collect();
+    assert!(n.windows(2).all(|w| w[0] < w[1]), "{n:?}");
+    for s in steps {
+        assert_ne!(s["event"], "PostToolBatch", "{s}");
+    }
     assert!(sb.state_files().is_empty(), "explain keeps no state");
 }

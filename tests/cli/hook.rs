@@ -42,10 +42,12 @@ fn json_mode_always_exits_zero_with_decision_block() {
     assert_eq!(d.stderr(), "");
     let v: serde_json::Value = serde_json::from_str(d.stdout().trim()).expect("json");
     assert_eq!(v["decision"], "block");
-    assert_eq!(v["hookSpecificOutput"]["hookEventName"], "PostToolUse");
-    assert!(v["hookSpecificOutput"]["additionalContext"]
+    assert!(v["reason"]
         .as_str()
         .is_some_and(|s| s.starts_with("posthook [exec-safety]")));
+    // The client forwards both `reason` and `additionalContext`: the message goes in one only.
+    assert_eq!(v.get("hookSpecificOutput"), None, "{v}");
+    assert_eq!(d.stdout().matches("posthook [exec-safety]").count(), 1);
 }
 
 #[test]

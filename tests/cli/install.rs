@@ -23,8 +23,14 @@ fn existing_settings() -> Value {
     })
 }
 
+/// Writes `v` in a style of its own (4-space indent, no final newline), so that only a byte-for-byte
+/// restore reproduces it.
 fn write(path: &Path, v: &Value) -> String {
-    let text = serde_json::to_string_pretty(v).expect("json") + "\n";
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    serde::Serialize::serialize(v, &mut ser).expect("json");
+    let text = String::from_utf8(buf).expect("utf8");
     fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
     fs::write(path, &text).expect("write");
     text
@@ -65,9 +71,13 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn our_group(settings: &Value) -> Value {
-    settings["hooks"]["PostToolUse"]
+    our_group_of(settings, "PostToolUse")
+}
+
+fn our_group_of(settings: &Value, event: &str) -> Value {
+    settings["hooks"][event]
         .as_array()
-        .expect("PostToolUse list")
+        .expect("event list")
         .iter()
         .find(|g| {
             g["hooks"][0]["command"]
@@ -105,12 +115,15 @@ fn install_then_uninstall_restores_the_file() {
             d.stdout()
         );
         let installed = read(&path);
-        let group = our_group(&installed);
         let exe = fs::canonicalize(bin()).expect("canonical binary");
-        assert_eq!(
-            group,
-            json!({"matcher": "*", "hooks": [{"type": "command", "command": exe.to_str().expect("utf8"), "timeout": 10}]})
-        );
+        for event in ["PostToolUse", "PostToolUseFailure", "PostToolBatch"] {
+            assert_eq!(
+                our_group_of(&installed, event),
+                json!({"matcher": "*", "hooks": [{"type": "command", "command": exe.to_str().expect("utf8"), "args": [], "timeout": 10}]}),
+                "{event}: exec form"
+            );
+        }
+        let group = our_group(&installed);
         assert!(Path::new(group["hooks"][0]["command"].as_str().expect("str")).is_absolute());
         // Everything else is untouched and keeps its order.
         for k in ["permissions", "env", "model"] {
@@ -127,6 +140,21 @@ fn install_then_uninstall_restores_the_file() {
         );
         let top: Vec<&String> = installed.as_object().expect("obj").keys().collect();
         assert_eq!(top, ["permissions", "env", "hooks", "model"]);
+        let events: Vec<&String> = installed["hooks"]
+            .as_object()
+            .expect("hooks")
+            .keys()
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "PreToolUse",
+                "PostToolUse",
+                "Stop",
+                "PostToolUseFailure",
+                "PostToolBatch"
+            ]
+        );
         // The backup holds the old bytes.
         let backups: Vec<PathBuf> = files_in(path.parent().expect("dir"))
             .into_iter()
@@ -144,6 +172,11 @@ fn install_then_uninstall_restores_the_file() {
         let after = read(&path);
         assert_eq!(after, original);
         assert_eq!(keys(&after), keys(&original));
+        assert_eq!(
+            fs::read_to_string(&path).expect("read"),
+            original_text,
+            "byte for byte"
+        );
     }
 }
 
@@ -171,6 +204,10 @@ fn install_twice_equals_install_once() {
     let group = our_group(&read(&path));
     assert_eq!(group["matcher"], "Bash|Edit");
     assert_eq!(group["hooks"][0]["timeout"], 7);
+    assert_eq!(
+        our_group_of(&read(&path), "PostToolBatch")["matcher"],
+        "Bash|Edit"
+    );
 
     // A changed option updates the one entry in place instead of adding a second one.
     sb.in_project(&["install", "--timeout", "3", "--output", "json"])
@@ -186,9 +223,16 @@ fn install_twice_equals_install_once() {
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0]["hooks"][0]["timeout"], 3);
     assert_eq!(ours[0]["matcher"], "*");
-    assert!(ours[0]["hooks"][0]["command"]
-        .as_str()
-        .is_some_and(|c| c.ends_with(" --output json")));
+    assert_eq!(ours[0]["hooks"][0]["args"], json!(["--output", "json"]));
+    for event in ["PostToolUseFailure", "PostToolBatch"] {
+        let n = v["hooks"][event]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|g| g.to_string().contains("posthook"))
+            .count();
+        assert_eq!(n, 1, "{event}: one entry, updated in place");
+    }
 }
 
 #[test]

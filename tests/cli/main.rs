@@ -4,6 +4,7 @@ mod bench;
 mod concurrency;
 mod config;
 mod doctor;
+mod events;
 mod explain;
 mod faults;
 mod golden;

@@ -1,58 +1,109 @@
-//! `posthook replay` on the shared real transcripts: every tool use with a result is replayed,
-//! counted here independently of the transcript module.
+//! `posthook replay` on the real transcripts: every tool use with a result is replayed as the live
+//! client would have sent it, counted here independently of the transcript module.
 
 use crate::support::{transcript_files, transcripts_dir, Sandbox};
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-/// The `tool_use` blocks of a JSONL transcript that have a `tool_result` on a later line.
-fn tool_uses_with_result(path: &PathBuf) -> usize {
+/// What a transcript holds, read here independently of the transcript module.
+struct Counted {
+    /// `tool_use` blocks with a `tool_result` on a later line, by id: (is_error, message id).
+    answered: HashMap<String, (bool, String)>,
+}
+
+fn count(path: &PathBuf) -> Counted {
     let text = std::fs::read_to_string(path).expect("read transcript");
-    let mut open: HashSet<String> = HashSet::new();
-    let mut answered = 0;
-    for line in text.lines() {
+    let mut open: HashMap<String, String> = HashMap::new();
+    let mut answered = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
         let Ok(v) = serde_json::from_str::<Value>(line) else {
             continue;
         };
         let Some(blocks) = v.pointer("/message/content").and_then(Value::as_array) else {
             continue;
         };
+        let msg = v
+            .pointer("/message/id")
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("line {i}"), str::to_owned);
         for b in blocks {
             match b.get("type").and_then(Value::as_str) {
                 Some("tool_use") => {
                     if let Some(id) = b.get("id").and_then(Value::as_str) {
-                        open.insert(id.to_string());
+                        open.insert(id.to_string(), msg.clone());
                     }
                 }
                 Some("tool_result") => {
                     let id = b.get("tool_use_id").and_then(Value::as_str).unwrap_or("");
-                    if open.remove(id) {
-                        answered += 1;
+                    if let Some(m) = open.remove(id) {
+                        let err = b.get("is_error").and_then(Value::as_bool) == Some(true);
+                        answered.insert(id.to_string(), (err, m));
                     }
                 }
                 _ => {}
             }
         }
     }
-    answered
+    Counted { answered }
 }
 
 #[test]
-fn every_tool_use_with_a_result_is_replayed() {
+#[expect(
+    clippy::print_stderr,
+    reason = "the per-transcript event counts (run with --nocapture) are quoted in the docs"
+)]
+fn every_tool_use_with_a_result_is_replayed_as_the_client_sends_it() {
     let sb = Sandbox::new();
     let mut total = 0;
     let mut with_events = 0;
+    let mut all_calls = 0;
     for f in transcript_files() {
-        let expected = tool_uses_with_result(&f);
-        total += expected;
+        let c = count(&f);
+        total += c.answered.len();
         let path = f.to_str().expect("utf8 path");
         let d = sb.cmd(&["replay", path, "--json"]).run().expect_code(0);
         let v: Value = serde_json::from_str(&d.stdout()).expect("one JSON object");
-        assert_eq!(v["events"], expected, "{path}");
         let steps = v["steps"].as_array().expect("steps");
-        assert_eq!(steps.len(), expected, "{path}");
-        if expected > 0 {
+        let kinds = &v["summary"]["event_kinds"];
+        let n = |k: &str| kinds[k].as_u64().expect("count") as usize;
+        let (uses, failures, batches) = (
+            n("PostToolUse"),
+            n("PostToolUseFailure"),
+            n("PostToolBatch"),
+        );
+        eprintln!(
+            "{:<55} tool uses with a result {:>4}: PostToolUse {uses:>4}, PostToolUseFailure {failures:>2}, PostToolBatch {batches:>4}, refused {:>2}",
+            f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            c.answered.len(),
+            n("refused"),
+        );
+        assert_eq!(v["events"], steps.len(), "{path}");
+        assert_eq!(uses + failures + batches, steps.len(), "{path}");
+        // One batch per assistant message that made a call.
+        let turns: HashSet<&String> = c.answered.values().map(|(_, m)| m).collect();
+        assert_eq!(batches, turns.len(), "{path}: one PostToolBatch per turn");
+        // Every per-call event is a distinct answered call; one that got no event was an error
+        // (refused before it ran), never a success.
+        let mut seen = HashSet::new();
+        for s in steps.iter().filter(|s| s["event"] != "PostToolBatch") {
+            let id = s["tool_use_id"].as_str().expect("id").to_string();
+            let (err, _) = c.answered.get(&id).expect("an answered call");
+            assert_eq!(
+                s["event"] == "PostToolUseFailure",
+                *err,
+                "{path}: {id} is a failure exactly when its result is an error"
+            );
+            assert!(seen.insert(id), "{path}: one event per call");
+        }
+        for (id, (err, _)) in &c.answered {
+            assert!(
+                seen.contains(id) || *err,
+                "{path}: success {id} has no event"
+            );
+        }
+        all_calls += seen.len();
+        if !c.answered.is_empty() {
             with_events += 1;
             // Every step says what Claude would have been told: feedback, or why not.
             for s in steps {
@@ -76,27 +127,34 @@ fn every_tool_use_with_a_result_is_replayed() {
         "only {total} tool uses with a result in the shared data"
     );
 
-    // The directory at once (a session with its subagent interleaved by time): the same total.
+    // The directory at once (a session with its subagent interleaved by time): the same calls.
     let dir = transcripts_dir();
     let d = sb
         .cmd(&["replay", dir.to_str().expect("utf8"), "--json"])
         .run()
         .expect_code(0);
     let v: Value = serde_json::from_str(&d.stdout()).expect("json");
-    assert_eq!(v["events"], total);
+    assert_eq!(v["summary"]["calls"], all_calls);
+    // The subagent's calls are their own stream.
+    let agent_steps = v["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["agent_id"] == "a2898e3")
+        .count();
+    assert!(agent_steps > 20, "{agent_steps}");
 }
 
 #[test]
 fn text_replay_prints_steps_and_a_summary() {
     let sb = Sandbox::new();
     let f = transcripts_dir().join("spotter__4d5611e5-241a-462a-8d15-5122611a9569.jsonl");
-    let expected = tool_uses_with_result(&f);
     let d = sb
         .cmd(&["replay", f.to_str().expect("utf8")])
         .run()
         .expect_code(0);
     let out = d.stdout();
-    let step_lines = out
+    let step_lines: Vec<&str> = out
         .lines()
         .filter(|l| {
             l.trim_start()
@@ -104,10 +162,24 @@ fn text_replay_prints_steps_and_a_summary() {
                 .next()
                 .is_some_and(|n| n.parse::<usize>().is_ok())
         })
-        .count();
-    assert_eq!(step_lines, expected, "{out}");
+        .collect();
+    let d = sb
+        .cmd(&["replay", f.to_str().expect("utf8"), "--json"])
+        .run()
+        .expect_code(0);
+    let v: Value = serde_json::from_str(&d.stdout()).expect("json");
+    assert_eq!(Some(step_lines.len() as u64), v["events"].as_u64(), "{out}");
+    // Each step line names its event.
+    for l in &step_lines {
+        assert!(
+            l.contains(" PostToolUse ")
+                || l.contains(" PostToolUseFailure ")
+                || l.contains(" PostToolBatch "),
+            "{l}"
+        );
+    }
     assert!(
-        out.contains(&format!("events        {expected} replayed")),
+        out.contains(&format!("events        {} replayed: ", v["events"])),
         "{out}"
     );
     assert!(out.contains("feedback      "), "{out}");

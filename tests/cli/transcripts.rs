@@ -1,8 +1,9 @@
-//! Every real session in the shared transcripts, call by call through the binary, in every output
-//! mode: the contract holds for every payload, and every event is recorded.
+//! Every real session of the test data, event by event through the binary as the live client sends
+//! it (PostToolUse, PostToolUseFailure, PostToolBatch), in every output mode: the contract holds for
+//! every payload, every call is recorded, and the binary says exactly what `posthook replay` says.
 
 use crate::support::{transcript_files, Sandbox};
-use posthook::transcript::events_from_file;
+use posthook::transcript::live_events_from_file;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -29,18 +30,19 @@ fn all_payloads() -> Vec<(String, Vec<String>)> {
                 .collect();
             out.push((name, payloads));
         } else {
-            let (events, _) = events_from_file(&f).expect("read transcript");
+            let (events, _) = live_events_from_file(&f).expect("read transcript");
             out.push((name, events.iter().map(|e| e.payload.to_string()).collect()));
         }
     }
     out
 }
 
-fn post_tool_use_sessions(payloads: &[String]) -> BTreeMap<String, u64> {
+/// Per session, the calls the payloads report one by one (PostToolUse and PostToolUseFailure).
+fn call_sessions(payloads: &[String]) -> BTreeMap<String, u64> {
     let mut m = BTreeMap::new();
     for p in payloads {
         let v: Value = serde_json::from_str(p).expect("json");
-        if v["hook_event_name"] == "PostToolUse" {
+        if v["hook_event_name"] == "PostToolUse" || v["hook_event_name"] == "PostToolUseFailure" {
             let id = v["session_id"].as_str().unwrap_or_default().to_string();
             *m.entry(id).or_insert(0) += 1;
         }
@@ -57,53 +59,106 @@ fn events_total(sb: &Sandbox, session: &str) -> u64 {
     v["events_total"].as_u64().expect("events_total")
 }
 
-fn check_json_feedback(stdout: &str) {
+/// Checks a JSON answer to `payload` and returns its message.
+fn check_json_feedback(stdout: &str, payload: &str) -> String {
     let v: Value = serde_json::from_str(stdout.trim()).expect("stdout is one JSON object");
-    assert_eq!(v["hookSpecificOutput"]["hookEventName"], "PostToolUse");
-    let ctx = v["hookSpecificOutput"]["additionalContext"]
-        .as_str()
-        .expect("context");
-    assert!(ctx.starts_with("posthook ["), "{ctx}");
-    assert!(ctx.chars().count() <= 1500);
+    let p: Value = serde_json::from_str(payload).expect("payload");
+    let text = if v["decision"] == "block" {
+        assert_eq!(
+            v.get("hookSpecificOutput"),
+            None,
+            "a blocking message goes once"
+        );
+        v["reason"].as_str().expect("reason").to_string()
+    } else {
+        assert_eq!(
+            v["hookSpecificOutput"]["hookEventName"],
+            p["hook_event_name"]
+        );
+        v["hookSpecificOutput"]["additionalContext"]
+            .as_str()
+            .expect("context")
+            .to_string()
+    };
+    assert!(text.starts_with("posthook ["), "{text}");
+    assert!(text.chars().count() <= 1500);
+    text
+}
+
+/// The messages `posthook replay --json` reports for a transcript, one entry per step.
+fn replay_messages(sb: &Sandbox, name: &str) -> Vec<Option<String>> {
+    let f = crate::support::transcripts_dir().join(name);
+    let d = sb
+        .cmd(&["replay", f.to_str().expect("utf8"), "--json"])
+        .run()
+        .expect_code(0);
+    let v: Value = serde_json::from_str(&d.stdout()).expect("json");
+    v["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["feedback"]["text"].as_str().map(str::to_owned))
+        .collect()
 }
 
 fn replay(mode: &str) {
     let mut total = 0;
+    let mut messages = 0;
     for (name, payloads) in all_payloads() {
         let sb = Sandbox::new();
+        let mut said = Vec::new();
         for p in &payloads {
-            let d = sb.hook(&["--output", mode], p);
+            // No time budget to speak of: a debug build under a busy test run must not skip an
+            // analyzer that the replay (which has none) runs.
+            let d = sb.hook(&["--output", mode, "--budget-ms", "60000"], p);
             let (code, out, err) = (d.code(), d.stdout(), d.stderr());
-            match mode {
+            let text = match mode {
                 "stderr" => match code {
                     0 => {
                         assert_eq!(err, "", "{name}: silent exit 0 must not print on stderr");
-                        if !out.is_empty() {
-                            check_json_feedback(&out);
-                        }
+                        (!out.is_empty()).then(|| check_json_feedback(&out, p))
                     }
                     2 => {
                         assert!(err.starts_with("posthook ["), "{name}: {err}");
                         assert_eq!(out, "");
+                        Some(err.trim_end_matches('\n').to_string())
                     }
                     _ => panic!("{name}: exit {code} for {p:.300}\n{err}"),
                 },
                 "json" => {
                     assert_eq!((code, err.as_str()), (0, ""), "{name}: {p:.300}");
-                    if !out.is_empty() {
-                        check_json_feedback(&out);
-                    }
+                    (!out.is_empty()).then(|| check_json_feedback(&out, p))
                 }
-                _ => assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""), "{name}"),
-            }
+                _ => {
+                    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""), "{name}");
+                    None
+                }
+            };
+            said.push(text);
         }
-        let sessions = post_tool_use_sessions(&payloads);
+        if mode == "stderr" && !name.contains("hook_logs") {
+            // The live hook, one process per event with its state on disk, says exactly what the
+            // replay says, at the same steps.
+            let replayed = replay_messages(&sb, &name);
+            assert_eq!(replayed.len(), said.len(), "{name}");
+            for (i, (r, l)) in replayed.iter().zip(&said).enumerate() {
+                assert_eq!(r, l, "{name}: step {}", i + 1);
+            }
+            messages += said.iter().flatten().count();
+        }
+        let sessions = call_sessions(&payloads);
         for (id, n) in &sessions {
             assert_eq!(events_total(&sb, id), *n, "{name}: session {id}");
             total += n;
         }
     }
     assert!(total >= 400, "only {total} tool calls replayed");
+    if mode == "stderr" {
+        assert!(
+            messages > 0,
+            "the equivalence was checked on no message at all"
+        );
+    }
 }
 
 #[test]

@@ -95,7 +95,7 @@ impl Analyzer for CoordinatorBypass {
         if !cx.rule_enabled("coordinator-bypass") || cx.fact.cat == Category::McpZen {
             return;
         }
-        let n = u64::from(cx.history.counters.since_coordinator);
+        let n = u64::from(cx.history.stream.since_coordinator);
         let zen_within = |w: u64| {
             cx.previous()
                 .take(w as usize)

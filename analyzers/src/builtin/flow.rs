@@ -54,7 +54,7 @@ impl Analyzer for FlowCoordination {
             .take(window)
             .any(|f| f.cat == Category::McpZen);
         if !coordinated {
-            let k = u64::from(cx.history.counters.flow_uncoordinated);
+            let k = u64::from(cx.history.stream.flow_uncoordinated);
             let severity = if k > cx.count(&MAJOR_AFTER) {
                 Severity::Major
             } else {

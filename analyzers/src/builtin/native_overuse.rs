@@ -44,7 +44,7 @@ impl Analyzer for NativeOveruse {
         if !cx.rule_enabled("native-overuse") || cx.fact.is_mcp() {
             return;
         }
-        let c = u64::from(cx.history.counters.native_run);
+        let c = u64::from(cx.history.stream.native_run);
         let (severity, priority) = if c >= cx.count(&MAJOR) {
             (Severity::Major, 70)
         } else if c == cx.count(&MODERATE) {
