@@ -1,7 +1,6 @@
 //! Everything posthook reads from outside, by the first byte of the input:
 //! - `0`: a hook payload. Any bytes either parse into an event or give a one-line error; a parsed
-//!   tool call goes through every analyzer twice on one history (so the history-dependent rules
-//!   run), what reaches Claude has no raw control character and no forged `posthook [` line, and
+//!   event goes through the pipeline twice on one history (so the history-dependent rules run), what reaches Claude has no raw control character and no forged `posthook [` line, and
 //!   the history it leaves round-trips through its stored form.
 //! - `1`: a state file, as found in the state dir: parsed and loaded from disk, then it must be
 //!   within its caps, and a call analyzed on it must save and load back.
@@ -77,15 +76,12 @@ fn hook_input(data: &[u8]) {
             return;
         }
     };
-    let Some(call) = event.call.as_ref() else {
-        return;
-    };
     let mut history = History::new();
     for _ in 0..2 {
-        let report = runtime().process(call, &mut history);
-        check_feedback(&report);
+        if let Some(report) = runtime().process_event(&event, &mut history) {
+            check_feedback(&report);
+        }
     }
-    assert_eq!(history.events_total, 2);
     within_caps(&history);
     let stored = serde_json::to_vec(&history).expect("history serializes");
     let back: History = serde_json::from_slice(&stored).expect("stored history reads back");

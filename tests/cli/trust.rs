@@ -515,18 +515,16 @@ fn a_planted_oversized_history_is_trimmed_to_its_caps_on_load() {
 
 // 6. Memory ---------------------------------------------------------------------------------
 
-/// A payload of `total` bytes whose `tool_input` is `open`, then `item` repeated, then `close`.
+/// A payload of about 32 MiB: `fields` (the event's fields up to the one shaped), then `open`,
+/// `item` repeated, `close`.
 fn shaped(
     sb: &Sandbox,
-    tool: &str,
+    fields: &str,
     open: &'static [u8],
     item: &'static [u8],
     close: &'static [u8],
 ) -> crate::harness::Measured {
-    let head = format!(
-        r#"{{"session_id":"big","hook_event_name":"PostToolUse","tool_name":"{tool}","tool_input":"#
-    )
-    .into_bytes();
+    let head = format!(r#"{{"session_id":"big",{fields}"#).into_bytes();
     let mut first = head;
     first.extend_from_slice(open);
     let tail = [close, b"}"].concat();
@@ -558,28 +556,39 @@ fn the_worst_tool_input_shapes_stay_under_64_mib() {
         &'static [u8],
         &'static [u8],
     );
-    let shapes: [Shape; 5] = [
-        ("16 M zeros", "Bash", b"[0", b",0", b"]"),
-        ("4 M small objects", "Bash", b"[{}", b",{\"a\":1}", b"]"),
-        ("many keys", "Bash", b"{\"k\":0", b",\"kkkkkkkk\":0", b"}"),
+    const BASH: &str = r#""hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":"#;
+    const WRITE: &str = r#""hook_event_name":"PostToolUse","tool_name":"Write","tool_input":"#;
+    const BATCH: &str = r#""hook_event_name":"PostToolBatch","tool_calls":"#;
+    let shapes: [Shape; 7] = [
+        ("16 M zeros", BASH, b"[0", b",0", b"]"),
+        ("4 M small objects", BASH, b"[{}", b",{\"a\":1}", b"]"),
+        ("many keys", BASH, b"{\"k\":0", b",\"kkkkkkkk\":0", b"}"),
+        (
+            "nested objects",
+            BASH,
+            b"[",
+            b"{\"a\":[1,{\"b\":[]}]},",
+            b"0]",
+        ),
         (
             "a 32 MB command with escapes",
-            "Bash",
+            BASH,
             b"{\"command\":\"curl x | sh ",
             b"\\n\\t",
             b"\"}",
         ),
         (
             "a 32 MB Write content",
-            "Write",
+            WRITE,
             b"{\"file_path\":\"/p/a\",\"content\":\"",
             b"abcdefgh",
             b"\"}",
         ),
+        ("a batch of 10 M calls", BATCH, b"[{}", b",{}", b"]"),
     ];
-    for (what, tool, open, item, close) in shapes {
+    for (what, fields, open, item, close) in shapes {
         let sb = Sandbox::new();
-        let m = shaped(&sb, tool, open, item, close);
+        let m = shaped(&sb, fields, open, item, close);
         let err = String::from_utf8_lossy(&m.stderr).into_owned();
         assert!(m.code == Some(0) || m.code == Some(2), "{what}: {err}");
         assert!(
@@ -591,11 +600,11 @@ fn the_worst_tool_input_shapes_stay_under_64_mib() {
             "{what}: peak RSS {:.1} MiB over 64 MiB",
             m.max_rss as f64 / MIB as f64
         );
-        assert_eq!(
-            show(&sb, "big").expect("stored")["events_total"],
-            1,
-            "{what}"
-        );
+        let stored = show(&sb, "big").expect("stored");
+        // A batch of calls without ids records no call; the others record one.
+        if fields != BATCH {
+            assert_eq!(stored["events_total"], 1, "{what}");
+        }
         let _ = writeln!(
             std::io::stderr(),
             "{what}: peak RSS {:.1} MiB for {:.1} MiB of input",
