@@ -533,11 +533,15 @@ impl Store {
             let path = entry.path();
             let verdict = self.judge(&path, name, kind, now);
             match verdict {
-                Verdict::Keep => {
-                    if kind == NameKind::State {
+                Verdict::Keep if kind == NameKind::State => {
+                    // Only `doctor` (no deletion) pays for reading what it keeps.
+                    if delete || has_marker(&path) {
                         survey.sessions += 1;
+                    } else {
+                        survey.foreign += 1;
                     }
                 }
+                Verdict::Keep => {}
                 Verdict::Foreign => survey.foreign += 1,
                 Verdict::Delete => {
                     if !delete {
@@ -577,14 +581,13 @@ impl Store {
             .and_then(|m| now.duration_since(m).ok())
             .unwrap_or_default();
         match kind {
+            // The marker is read only for what would be deleted: a sweep opens no live state.
+            NameKind::State | NameKind::Corrupt if age <= self.ttl => Verdict::Keep,
             NameKind::State | NameKind::Corrupt => {
-                if !has_marker(path) {
-                    return Verdict::Foreign;
-                }
-                if age > self.ttl {
+                if has_marker(path) {
                     Verdict::Delete
                 } else {
-                    Verdict::Keep
+                    Verdict::Foreign
                 }
             }
             NameKind::Tmp(pid) => {
