@@ -882,6 +882,12 @@ pub fn show_text(r: &Resolved) -> String {
         src("state_dir"),
     );
     row("log_level", c.log_level.clone(), src("log_level"));
+    row("deadline_ms", c.deadline_ms.to_string(), src("deadline_ms"));
+    row(
+        "lock_timeout_ms",
+        c.lock_timeout_ms.to_string(),
+        src("lock_timeout_ms"),
+    );
     if c.disabled_rules.is_empty() {
         row("disabled_rules", "(none)".into(), "default".into());
     }
