@@ -35,9 +35,11 @@ fn check_feedback(report: &posthook::Report) {
             .into_owned();
         let text = if mode == output::OutputMode::Json || r.stderr.is_empty() {
             let v: serde_json::Value = serde_json::from_str(&text).expect("hook JSON");
+            // A block carries the text as its reason, anything else as additional context.
             v["hookSpecificOutput"]["additionalContext"]
                 .as_str()
-                .expect("context")
+                .or_else(|| v["reason"].as_str())
+                .expect("the message in the answer")
                 .to_string()
         } else {
             text
