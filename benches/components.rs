@@ -150,7 +150,7 @@ fn analyzers(c: &mut Criterion) {
     let mut g = c.benchmark_group("analyzer");
     for spec in builtin::registry() {
         let analyzer = (spec.make)();
-        for call in calls().iter().filter(|c| (spec.applies)(&c.tool)) {
+        for call in calls().iter().filter(|c| spec.applies(&c.tool)) {
             let mut h = history.clone();
             h.record(call);
             let Some(fact) = h.last().cloned() else {

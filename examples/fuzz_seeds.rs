@@ -66,7 +66,7 @@ fn main() -> ExitCode {
     }
     let _ = std::fs::remove_dir_all(&state);
     for config in [
-        r#"{"profile": "hive", "output": "json", "budget_ms": 40, "disabled_rules": ["batching-bash"], "thresholds": {"native-overuse.major": 10}}"#,
+        r#"{"profile": "hive", "output": "json", "budget_ms": 40, "disabled_rules": ["native-overuse"], "thresholds": {"native-overuse.major": 10}}"#,
         r#"{"state_dir": "~/.docker", "log_level": "trace", "output": "quiet", "disabled_rules": ["exec-safety"]}"#,
         r#"{"state_dir": "relative", "budget_ms": 0, "colour": true}"#,
     ] {

@@ -41,6 +41,7 @@ const KEYS: &[&str] = &[
     "budget_ms",
     "state_dir",
     "log_level",
+    "escalate",
 ];
 const LOG_LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
 
@@ -139,6 +140,8 @@ pub struct Layer {
     pub state_dir: Option<PathBuf>,
     /// Log level.
     pub log_level: Option<String>,
+    /// The original's escalation of ignored advice to blocking.
+    pub escalate: Option<bool>,
     /// Bound on a whole hook call, in ms (environment only).
     pub deadline_ms: Option<u64>,
     /// Longest wait for a session lock, in ms (environment only).
@@ -198,6 +201,9 @@ pub struct Config {
     pub deadline_ms: u64,
     /// Longest wait for a session lock, in ms (`POSTHOOK_LOCK_TIMEOUT_MS`).
     pub lock_timeout_ms: u64,
+    /// The original's escalation: ignored advice gets firmer and, the fifth time, blocks. Off:
+    /// ignored advice backs off and is muted for its subject.
+    pub escalate: bool,
 }
 
 fn ser_profile<S: serde::Serializer>(p: &Profile, s: S) -> Result<S::Ok, S::Error> {
@@ -215,6 +221,7 @@ impl Config {
             profile: self.profile,
             disabled: self.disabled_rules.clone(),
             thresholds: self.thresholds.clone(),
+            escalate: self.escalate,
         }
     }
 
@@ -358,6 +365,10 @@ impl Checker<'_> {
                         }
                     }
                 }
+                "escalate" => match v.as_bool() {
+                    Some(b) => layer.escalate = Some(b),
+                    None => self.problem(key, format!("expected true or false, found {v}")),
+                },
                 "log_level" => {
                     let expected = format!("one of {}", LOG_LEVELS.join(", "));
                     if let Some(s) = self.string(key, v, &expected) {
@@ -654,6 +665,16 @@ fn env_layer(env: &dyn Fn(&str) -> Option<OsString>, problems: &mut Vec<Problem>
             );
         }
     }
+    if let Some(v) = var("POSTHOOK_ESCALATE") {
+        layer.escalate = match v.as_str() {
+            "1" | "true" => Some(true),
+            "0" | "false" => Some(false),
+            _ => None,
+        };
+        if layer.escalate.is_none() {
+            bad("POSTHOOK_ESCALATE", &v, "1, 0, true or false");
+        }
+    }
     if let Some(v) = var("POSTHOOK_LOG_LEVEL") {
         // Any tracing filter directive is accepted here (`posthook=debug`), as the logger does.
         layer.log_level = Some(v);
@@ -730,8 +751,16 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
         deadline_ms: u64::try_from(crate::hook::DEFAULT_DEADLINE.as_millis()).unwrap_or(5000),
         lock_timeout_ms: u64::try_from(crate::store::DEFAULT_LOCK_TIMEOUT.as_millis())
             .unwrap_or(2000),
+        escalate: false,
     };
-    for k in ["profile", "output", "budget_ms", "state_dir", "log_level"] {
+    for k in [
+        "profile",
+        "output",
+        "budget_ms",
+        "state_dir",
+        "log_level",
+        "escalate",
+    ] {
         sources.insert(k.to_string(), Source::Default);
     }
     // Lowest level first: each later level overrides.
@@ -767,6 +796,10 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
                 "lock_timeout_ms".into(),
                 Source::Env("POSTHOOK_LOCK_TIMEOUT_MS"),
             );
+        }
+        if let Some(v) = l.escalate {
+            config.escalate = v;
+            sources.insert("escalate".into(), named("escalate"));
         }
         for r in &l.disabled {
             config.disabled_rules.insert(r.clone());
@@ -829,6 +862,7 @@ fn specific(source: &Source, field: &'static str) -> Source {
             "budget_ms" => "POSTHOOK_BUDGET_MS",
             "state_dir" => "POSTHOOK_STATE_DIR",
             "log_level" => "POSTHOOK_LOG_LEVEL",
+            "escalate" => "POSTHOOK_ESCALATE",
             _ => "POSTHOOK_DISABLE",
         }),
         Source::Flag(_) => Source::Flag(match field {
@@ -888,6 +922,7 @@ pub fn show_text(r: &Resolved) -> String {
         c.lock_timeout_ms.to_string(),
         src("lock_timeout_ms"),
     );
+    row("escalate", c.escalate.to_string(), src("escalate"));
     if c.disabled_rules.is_empty() {
         row("disabled_rules", "(none)".into(), "default".into());
     }
@@ -1056,7 +1091,7 @@ mod tests {
 
     #[test]
     fn a_project_file_cannot_choose_paths_or_silence_checks() {
-        let text = r#"{"state_dir": "/home/u/.docker", "log_level": "trace", "output": "quiet", "disabled_rules": ["exec-safety", "batching-bash"], "profile": "hive"}"#;
+        let text = r#"{"state_dir": "/home/u/.docker", "log_level": "trace", "output": "quiet", "disabled_rules": ["exec-safety", "native-overuse"], "profile": "hive"}"#;
         let (layer, problems) = parse_layer_as("p.json", text, None, true);
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(
@@ -1068,13 +1103,13 @@ mod tests {
         assert_eq!(layer.output, None);
         assert_eq!(
             layer.disabled,
-            ["batching-bash"],
+            ["native-overuse"],
             "advisory rules may be disabled"
         );
         assert_eq!(layer.profile, Some(Profile::Hive));
         let (user, problems) = parse_layer_as("u.json", text, None, false);
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(user.disabled, ["exec-safety", "batching-bash"]);
+        assert_eq!(user.disabled, ["exec-safety", "native-overuse"]);
     }
 
     #[test]

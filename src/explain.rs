@@ -13,7 +13,7 @@ use crate::replay::{self, Step};
 use crate::runtime::RunStatus;
 use crate::store::StoredSession;
 use posthook_analyzers::builtin;
-use posthook_analyzers::guidance::{cooldown, Escalation};
+use posthook_analyzers::guidance::{cooldown, Verdict, MIN_SPACING, MUTE_AFTER};
 use posthook_analyzers::visible_controls;
 use posthook_analyzers::{History, Profile, Settings, Severity};
 use serde::Serialize;
@@ -83,14 +83,43 @@ pub struct Explained {
     pub guidance: Vec<String>,
 }
 
-fn profile_reason(settings: &Settings, hive_seen: bool) -> String {
+fn profile_reason(settings: &Settings, rule: &str) -> String {
+    let family = builtin::family_of(rule);
     match settings.profile {
-        Profile::Default => String::from("off: a hive rule, and the profile is default"),
-        Profile::Auto if !hive_seen => String::from(
-            "off: a hive rule; profile auto turns it on once the session uses a mcp__zen__ or \
-             mcp__claude-flow__ tool, and this one has not",
+        Profile::Default => format!(
+            "off: a hive rule (family {}), and the profile is default",
+            family.as_str()
         ),
-        _ => String::from("off"),
+        Profile::Auto => format!(
+            "off: a hive rule; profile auto turns it on once the session uses a tool of its \
+             family ({}), and this one has not",
+            family.as_str()
+        ),
+        Profile::Hive => String::from("off"),
+    }
+}
+
+/// A guidance verdict in words.
+pub fn verdict_text(v: &Verdict) -> String {
+    match v {
+        Verdict::Shown => String::from("shown"),
+        Verdict::Cooldown { since, needed } => format!(
+            "held back by its cooldown on this subject ({since} of {needed} calls; longer each \
+             time it is ignored)"
+        ),
+        Verdict::Muted { ignored } => {
+            format!("muted for this subject: ignored {ignored} times (a new subject starts fresh)")
+        }
+        Verdict::Spacing { since } => format!(
+            "held back: another message went out {since} call(s) ago (at least {MIN_SPACING} \
+             between messages)"
+        ),
+        Verdict::Ungrounded { tool } => {
+            format!("not sent: it would name {tool}, which this session never used")
+        }
+        Verdict::Repeat => String::from("held back: the same text as the previous message"),
+        Verdict::Outranked { by } => format!("outranked: {by} was shown"),
+        Verdict::Info => String::from("informational, never shown on its own"),
     }
 }
 
@@ -116,33 +145,21 @@ fn thresholds_of(rule: &str, settings: &Settings) -> String {
     }
 }
 
-fn silence_rule(step: &Step) -> Option<String> {
-    let rep = step.report.as_ref()?;
-    let v = serde_json::to_value(rep.silence.as_ref()?).ok()?;
-    v.as_object()?
-        .values()
-        .next()?
-        .get("rule")?
-        .as_str()
-        .map(str::to_owned)
-}
-
 /// Explains one replayed step (it must carry its history).
 pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
     let empty = History::new();
     let history = step.history.as_ref().unwrap_or(&empty);
-    let hive_seen = history.counters.hive_seen;
+    let used = history.counters.families;
     let mut rules = Vec::new();
     let (outcome, message) = match (&step.report, &step.error) {
         (_, Some(e)) => (format!("payload not readable: {e}"), None),
-        (None, None) => (String::from("not a PostToolUse call"), None),
+        (None, None) => (String::from("not an event posthook records"), None),
         (Some(rep), None) => match &rep.feedback {
             Some(fb) => (
                 format!(
-                    "shown: {} ({}, escalation {}, {})",
+                    "shown: {} ({}, {})",
                     fb.rule,
                     fb.severity.as_str(),
-                    fb.escalation.as_str(),
                     if fb.blocking {
                         "blocking: exit 2 in stderr mode"
                     } else {
@@ -154,44 +171,38 @@ pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
             None => (format!("silent: {}", replay::silence_text(rep)), None),
         },
     };
-    let shown_rule = step
-        .report
-        .as_ref()
-        .and_then(|r| r.feedback.as_ref())
-        .map(|f| f.rule.clone());
-    let held_rule = silence_rule(step);
-    // The guidance provider tries findings from the highest rank down and shows the first that
-    // passes its cooldown; anything ranked above the shown one was tried and held back.
-    let shown_rank = step.report.as_ref().and_then(|r| {
-        let rule = shown_rule.as_deref()?;
-        r.findings
-            .iter()
-            .find(|f| f.rule == rule)
-            .map(|f| (f.priority, f.severity))
-    });
-    let before = step.history_before.as_ref();
-    let since_last = before
-        .filter(|h| h.guidance.last_shown_at > 0)
-        .map(|h| (h.events_total + 1).saturating_sub(h.guidance.last_shown_at));
     for spec in builtin::registry() {
         let timing = step
             .report
             .as_ref()
             .and_then(|r| r.timings.analyzers.iter().find(|t| t.name == spec.name));
-        for &rule in spec.rules {
+        for def in spec.rules {
+            let rule = def.id;
             let finding = step
                 .report
                 .as_ref()
                 .and_then(|r| r.findings.iter().find(|f| f.rule == rule));
+            let verdict = step
+                .report
+                .as_ref()
+                .and_then(|r| r.verdicts.iter().find(|v| v.rule == rule));
             let fired = finding.is_some();
-            let shown = shown_rule.as_deref() == Some(rule);
+            let shown = verdict.is_some_and(|v| v.verdict == Verdict::Shown);
             let why = if settings.disabled.contains(rule) {
                 String::from("disabled by configuration")
-            } else if !settings.rule_enabled(rule, hive_seen) {
-                profile_reason(settings, hive_seen)
+            } else if !settings.rule_enabled(rule, used) {
+                profile_reason(settings, rule)
             } else {
                 match (timing.map(|t| t.status), finding) {
-                    (None, _) => format!("not run: its analyzer does not apply to {}", step.tool),
+                    (None, _) => format!(
+                        "not run: its analyzer applies to {}, not {}",
+                        spec.tools.describe(),
+                        if step.tool.is_empty() {
+                            "a turn's batch event"
+                        } else {
+                            step.tool.as_str()
+                        }
+                    ),
                     (Some(RunStatus::SkippedBudget), _) => {
                         String::from("not run: the time budget was used up before its turn")
                     }
@@ -206,40 +217,9 @@ pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
                             f.priority,
                             f.headline
                         );
-                        let needed = cooldown(f.severity);
-                        if shown
-                            && f.severity != Severity::Critical
-                            && since_last.is_some_and(|x| x < needed)
-                        {
-                            format!(
-                                "{head}; shown before its cooldown ran out ({} of {needed} calls): \
-                                 a persisting problem (held back or fired repeatedly)",
-                                since_last.unwrap_or_default()
-                            )
-                        } else if shown {
-                            format!("{head}; shown")
-                        } else if f.severity == Severity::None {
-                            format!("{head}; informational, never shown on its own")
-                        } else if held_rule.as_deref() == Some(rule) {
-                            let rep = step.report.as_ref().map(replay::silence_text);
-                            format!("{head}; {}", rep.unwrap_or_default())
-                        } else if shown_rank.is_some_and(|r| r < (f.priority, f.severity)) {
-                            match since_last {
-                                Some(x) if x < needed && f.severity != Severity::Critical => {
-                                    format!(
-                                        "{head}; ranked higher but held back by its cooldown \
-                                         ({x} of {needed} calls since the last message)"
-                                    )
-                                }
-                                _ => format!(
-                                    "{head}; ranked higher but held back (the same message as \
-                                     the previous one)"
-                                ),
-                            }
-                        } else if let Some(w) = shown_rule.as_ref().or(held_rule.as_ref()) {
-                            format!("{head}; not chosen: {w} ranked higher")
-                        } else {
-                            head
+                        match verdict {
+                            Some(v) => format!("{head}; {}", verdict_text(&v.verdict)),
+                            None => head,
                         }
                     }
                 }
@@ -297,36 +277,30 @@ pub fn guidance_lines(h: &History, now: u64) -> Vec<String> {
         )),
         _ => out.push(format!("going in: no message shown before call {now}")),
     }
-    let level = Escalation::from_ignored(g.ignored);
-    if g.last_rule.is_some() {
-        out.push(format!(
-            "escalation of the last message: {} ({} message(s) of its rule in a row ignored; \
-             firm from 1, urgent from 3, emergency from 5)",
-            level.as_str(),
-            g.ignored
-        ));
-    }
     let cds: Vec<String> = [Severity::Minor, Severity::Moderate, Severity::Major]
         .into_iter()
-        .map(|s| {
-            let need = cooldown(s);
-            match since {
-                Some(x) if x < need => format!("{} {need} ({} to go)", s.as_str(), need - x),
-                _ => format!("{} {need} (open)", s.as_str()),
-            }
-        })
+        .map(|s| format!("{} {}", s.as_str(), cooldown(s)))
         .collect();
     out.push(format!(
-        "cooldowns in calls: {}; critical always passes",
+        "cooldowns per rule and subject, in calls: {} (doubled for each ignored notice; muted \
+         after {MUTE_AFTER}); critical findings and confirmed loops always pass",
         cds.join(", ")
     ));
-    for (rule, m) in &g.rules {
-        let fields = serde_json::to_value(m).unwrap_or(Value::Null);
-        let parts: Vec<String> = fields
-            .as_object()
-            .map(|o| o.iter().map(|(k, v)| format!("{k} {v}")).collect())
-            .unwrap_or_default();
-        out.push(format!("rule {rule}: {}", parts.join(", ")));
+    for (key, m) in &g.subjects {
+        let state = if m.ignored >= MUTE_AFTER {
+            String::from("muted")
+        } else if m.shown > 0 {
+            match m.cooldown_left(now) {
+                0 => String::from("open"),
+                left => format!("cooldown, {left} call(s) to go"),
+            }
+        } else {
+            String::from("never shown")
+        };
+        out.push(format!(
+            "{key}: fired {}, shown {}, ignored {}; {state}",
+            m.fired, m.shown, m.ignored
+        ));
     }
     out
 }
@@ -451,20 +425,30 @@ pub fn stored_text(s: &StoredSession, settings: &Settings, last: usize) -> Strin
     }
     let _ = writeln!(out, "rules (profile {}):", settings.profile.as_str());
     for rule in builtin::rule_ids() {
-        let memory = h.guidance.rules.get(rule);
+        let (fired, shown) = rule_totals(h, rule);
         let state = if settings.disabled.contains(rule) {
             String::from("disabled by configuration")
-        } else if !settings.rule_enabled(rule, h.counters.hive_seen) {
-            profile_reason(settings, h.counters.hive_seen)
+        } else if !settings.rule_enabled(rule, h.counters.families) {
+            profile_reason(settings, rule)
+        } else if fired == 0 {
+            String::from("on; has not fired in this session")
         } else {
-            match memory {
-                Some(m) => format!("on; fired {} time(s), shown {}", m.fired, m.shown),
-                None => String::from("on; has not fired in this session"),
-            }
+            format!("on; fired {fired} time(s), shown {shown}")
         };
         let _ = writeln!(out, "  {rule:<22} {state}{}", thresholds_of(rule, settings));
     }
     out
+}
+
+/// How often `rule` fired and was shown in the session, over all its subjects.
+fn rule_totals(h: &History, rule: &str) -> (u32, u32) {
+    h.guidance
+        .subjects
+        .iter()
+        .filter(|(k, _)| {
+            k.as_str() == rule || k.strip_prefix(rule).is_some_and(|r| r.starts_with(' '))
+        })
+        .fold((0, 0), |(f, s), (_, m)| (f + m.fired, s + m.shown))
 }
 
 /// A stored session as JSON.
@@ -473,10 +457,19 @@ pub fn stored_json(s: &StoredSession, settings: &Settings) -> Value {
     let rules: Vec<Value> = builtin::rule_ids()
         .into_iter()
         .map(|rule| {
+            let subjects: serde_json::Map<String, Value> = h
+                .guidance
+                .subjects
+                .iter()
+                .filter(|(k, _)| {
+                    k.as_str() == rule || k.strip_prefix(rule).is_some_and(|r| r.starts_with(' '))
+                })
+                .map(|(k, m)| (k.clone(), json!(m)))
+                .collect();
             json!({
                 "rule": rule,
-                "enabled": settings.rule_enabled(rule, h.counters.hive_seen),
-                "memory": h.guidance.rules.get(rule),
+                "enabled": settings.rule_enabled(rule, h.counters.families),
+                "subjects": subjects,
             })
         })
         .collect();
@@ -496,26 +489,23 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn a_higher_ranked_finding_held_back_is_not_called_outranked() {
+    fn explain_prints_the_providers_own_verdicts() {
         use crate::runtime::{AnalyzerTiming, Report, Timings};
-        use posthook_analyzers::guidance::Feedback;
+        use posthook_analyzers::guidance::{Escalation, Feedback, RuleVerdict};
         use posthook_analyzers::Finding;
-        let analyzer_of = |rule: &str| {
-            builtin::registry()
-                .iter()
-                .find(|b| b.rules.contains(&rule))
-                .map(|b| b.name)
-                .expect("a built-in rule")
-        };
         let ran = |rule: &str| AnalyzerTiming {
-            name: analyzer_of(rule),
+            name: builtin::analyzer_of(rule).expect("a built-in rule").name,
             elapsed: Duration::ZERO,
             findings: 1,
             status: RunStatus::Ran,
         };
+        let verdict = |rule: &str, v: Verdict| RuleVerdict {
+            rule: rule.into(),
+            subject: String::new(),
+            verdict: v,
+        };
         let mut before = History::new();
         before.events_total = 9;
-        before.guidance.last_shown_at = 9;
         let mut after = before.clone();
         after.events_total = 10;
         let report = Report {
@@ -531,6 +521,22 @@ mod tests {
                 Finding::new("native-overuse", Severity::Major, 70).headline("a"),
                 Finding::new("memory-coordination", Severity::Moderate, 50).headline("b"),
                 Finding::new("workflow-pattern", Severity::Moderate, 45).headline("c"),
+            ],
+            verdicts: vec![
+                verdict(
+                    "native-overuse",
+                    Verdict::Cooldown {
+                        since: 1,
+                        needed: 8,
+                    },
+                ),
+                verdict("memory-coordination", Verdict::Shown),
+                verdict(
+                    "workflow-pattern",
+                    Verdict::Outranked {
+                        by: "memory-coordination".into(),
+                    },
+                ),
             ],
             timings: Timings {
                 analyzers: vec![
@@ -568,12 +574,17 @@ mod tests {
                 .expect("listed")
         };
         assert!(
-            why("native-overuse").contains("ranked higher but held back by its cooldown (1 of 3"),
+            why("native-overuse").contains("held back by its cooldown on this subject (1 of 8"),
             "{}",
             why("native-overuse")
         );
-        assert!(why("memory-coordination").contains("shown before its cooldown ran out (1 of 5"));
-        assert!(why("workflow-pattern").contains("not chosen: memory-coordination ranked higher"));
+        assert!(why("memory-coordination").contains("; shown"));
+        assert!(why("workflow-pattern").contains("outranked: memory-coordination was shown"));
+        assert!(e
+            .rules
+            .iter()
+            .find(|r| r.rule == "memory-coordination")
+            .is_some_and(|r| r.shown));
     }
 
     #[test]

@@ -236,15 +236,7 @@ pub fn replay(
                     step.failed = call.failed;
                     step.detail = detail(call);
                 } else if let Some(b) = &hook_input.batch {
-                    step.detail = format!(
-                        "turn of {}{}",
-                        plural(b.ids.len(), "call"),
-                        if b.rejected.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", {} refused", b.rejected.len())
-                        }
-                    );
+                    step.detail = format!("turn of {}", plural(b.ids.len(), "call"));
                 }
                 if keep {
                     step.history = Some(history.clone());
@@ -271,33 +263,30 @@ fn plural(n: usize, one: &str) -> String {
     }
 }
 
-/// A short reason for a silence, from its serialized form (robust to new kinds of silence).
+/// A short reason for a silence.
 pub fn silence_text(report: &Report) -> String {
-    let Some(s) = &report.silence else {
-        return String::from("silent");
-    };
-    let v = serde_json::to_value(s).unwrap_or(Value::Null);
-    match v {
-        Value::String(kind) => kind.replace('_', " "),
-        Value::Object(m) => {
-            let Some((kind, fields)) = m.into_iter().next() else {
-                return String::from("silent");
-            };
-            let get = |k: &str| fields.get(k).cloned().unwrap_or(Value::Null);
-            match (get("rule"), get("since"), get("needed")) {
-                (Value::String(rule), Value::Number(since), Value::Number(needed)) => {
-                    format!(
-                        "{rule} held back by {}: {since} of {needed} calls since the last message",
-                        kind.replace('_', " ")
-                    )
-                }
-                (Value::String(rule), _, _) => {
-                    format!("{rule} held back ({})", kind.replace('_', " "))
-                }
-                _ => format!("{} {fields}", kind.replace('_', " ")),
+    match &report.silence {
+        None | Some(Silence::NoFindings) => String::from("no findings"),
+        Some(Silence::Turn { calls, rejected }) => format!(
+            "turn recorded ({calls} call(s){})",
+            if *rejected > 0 {
+                format!(", {rejected} refused before they ran")
+            } else {
+                String::new()
             }
+        ),
+        Some(Silence::Held {
+            rule,
+            subject,
+            verdict,
+        }) => {
+            let on = if subject.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", truncate_chars(subject, 60))
+            };
+            format!("{rule}{on}: {}", crate::explain::verdict_text(verdict))
         }
-        _ => String::from("silent"),
     }
 }
 

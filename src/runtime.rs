@@ -5,7 +5,7 @@ use crate::input::{self, BatchInput, HookInput, InputError};
 use dashmap::DashMap;
 use lru::LruCache;
 use posthook_analyzers::builtin::{self, Builtin};
-use posthook_analyzers::guidance::{self, Silence};
+use posthook_analyzers::guidance::{self, RuleVerdict, Silence};
 use posthook_analyzers::{
     fnv1a64, Analyzer, Context, Feedback, Finding, History, PatternCache, Settings, ToolCall,
 };
@@ -18,17 +18,13 @@ use std::time::{Duration, Instant};
 
 /// The default time budget for all analyzers of one call: 40 ms.
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(40);
-/// The critical single-call checks: they run on every call whatever the time budget (the budget
-/// applies to the rest), so load on the machine can never let a `curl | sh` pass unremarked.
-pub const CRITICAL_ANALYZERS: &[&str] =
-    &["exec-safety", "path-safety", "hook-file-guard", "danger"];
-
-/// The rule ids of the [`CRITICAL_ANALYZERS`].
+/// The rule ids of the critical single-call checks (exec-safety, path-safety, hook-file-guard,
+/// danger): they run whatever the time budget, and a project file cannot disable them.
 pub fn critical_rules() -> Vec<&'static str> {
     builtin::registry()
         .iter()
-        .filter(|b| CRITICAL_ANALYZERS.contains(&b.name))
-        .flat_map(|b| b.rules.iter().copied())
+        .filter(|b| b.critical)
+        .flat_map(|b| b.rules.iter().map(|r| r.id))
         .collect()
 }
 
@@ -90,6 +86,9 @@ pub struct Report {
     pub silence: Option<Silence>,
     /// Every finding of the call, before the guidance provider's choice.
     pub findings: Vec<Finding>,
+    /// What the guidance provider did with each finding and why (shown, held by its cooldown,
+    /// muted, outranked, ...), best-ranked first.
+    pub verdicts: Vec<RuleVerdict>,
     /// Where the time went.
     pub timings: Timings,
     /// Events recorded for the session, this one included.
@@ -181,8 +180,16 @@ impl Slot {
 
     fn applies(&self, tool: &str) -> bool {
         match self {
-            Slot::Builtin { spec, .. } => (spec.applies)(tool),
+            Slot::Builtin { spec, .. } => spec.applies(tool),
             Slot::Custom(a) => a.applies_to(tool),
+        }
+    }
+
+    /// A critical single-call check runs whatever the time budget.
+    fn critical(&self) -> bool {
+        match self {
+            Slot::Builtin { spec, .. } => spec.critical,
+            Slot::Custom(_) => false,
         }
     }
 
@@ -358,9 +365,7 @@ impl Runtime {
                     continue;
                 }
                 let name = slot.name();
-                let critical =
-                    matches!(slot, Slot::Builtin { .. }) && CRITICAL_ANALYZERS.contains(&name);
-                if !critical && mark.duration_since(start) >= self.budget {
+                if !slot.critical() && mark.duration_since(start) >= self.budget {
                     tracing::debug!(analyzer = name, "skipped: time budget used up");
                     timings.push(AnalyzerTiming {
                         name,
@@ -399,18 +404,15 @@ impl Runtime {
         }
         findings.retain(|f| {
             self.settings
-                .rule_enabled(&f.rule, history.counters.hive_seen)
+                .rule_enabled(&f.rule, history.counters.families)
         });
         let g = Instant::now();
-        let decision = guidance::decide(&findings, call, history);
+        let decision = guidance::decide(&findings, call, history, &self.settings);
         let guidance = g.elapsed();
-        let (feedback, silence) = match decision {
-            Ok(fb) => (Some(fb), None),
-            Err(s) => (None, Some(s)),
-        };
         Report {
-            feedback,
-            silence,
+            feedback: decision.feedback,
+            silence: decision.silence,
+            verdicts: decision.verdicts,
             findings,
             timings: Timings {
                 total: start.elapsed(),
@@ -442,6 +444,7 @@ impl Runtime {
                 rejected,
             }),
             findings: Vec::new(),
+            verdicts: Vec::new(),
             timings: Timings {
                 total: start.elapsed(),
                 record,

@@ -46,8 +46,6 @@ pub const MAX_STATE_BYTES: u64 = 4 * 1024 * 1024;
 pub const MAX_SESSION_ID_CHARS: usize = 128;
 /// Per-tool counters kept on load; past it, the least used tools are dropped.
 pub const PER_TOOL_CAPACITY: usize = posthook_analyzers::PER_TOOL_CAPACITY;
-/// Per-rule guidance memories kept on load.
-const RULE_MEMORY_CAPACITY: usize = 128;
 /// A temporary file this old is a leftover of a killed writer (a writer holds it for microseconds,
 /// and the hook's deadline ends every process within seconds).
 const STALE_TMP: Duration = Duration::from_secs(60);
@@ -744,8 +742,9 @@ pub fn parse_state(bytes: &[u8]) -> Result<(String, History), String> {
 /// [`FAILURES_CAPACITY`]: posthook_analyzers::FAILURES_CAPACITY
 pub fn trim_history(h: &mut History) {
     use posthook_analyzers::{
-        Fact, StreamCounters, FAILURES_CAPACITY, HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS,
-        MAX_PATH_CHARS, MAX_STREAMS, MAX_TOOL_CHARS, SEEN_FILES_CAPACITY,
+        guidance::SUBJECTS_CAPACITY, Fact, StreamCounters, FAILURES_CAPACITY, HISTORY_CAPACITY,
+        MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_STREAMS, MAX_TOOL_CHARS, READS_CAPACITY,
+        SEEN_FILES_CAPACITY,
     };
     // Far above any real session, far below overflow.
     const BIG: u64 = 1 << 48;
@@ -848,33 +847,47 @@ pub fn trim_history(h: &mut History) {
     for n in per_tool.values_mut() {
         *n = (*n).min(BIG);
     }
+    while c.unchecked.len() > 16 {
+        c.unchecked.pop();
+    }
+    for u in &mut c.unchecked {
+        cut(&mut u.path, MAX_PATH_CHARS);
+        u.changes = u.changes.min(BIG32);
+        u.at = u.at.min(BIG);
+    }
+    if c.checks.len() > 16 {
+        let keep: Vec<u16> = c.checks.keys().copied().take(16).collect();
+        c.checks.retain(|k, _| keep.contains(k));
+    }
+    for v in c.checks.values_mut() {
+        cut(v, MAX_CMD_HEAD_CHARS);
+    }
+    while h.reads.len() > READS_CAPACITY {
+        h.reads.pop_front();
+    }
     let g = &mut h.guidance;
     g.last_shown_at = g.last_shown_at.min(BIG);
-    g.ignored = g.ignored.min(BIG32);
+    g.last_protocol_at = g.last_protocol_at.min(BIG);
     if let Some(r) = &mut g.last_rule {
         cut(r, MAX_TOOL_CHARS);
     }
-    if g.rules.len() > RULE_MEMORY_CAPACITY || g.rules.keys().any(|k| k.len() > MAX_TOOL_CHARS) {
+    let long = |k: &String| k.len() > 2 * MAX_TOOL_CHARS;
+    if g.subjects.len() > SUBJECTS_CAPACITY || g.subjects.keys().any(long) {
         let keep: Vec<String> = g
-            .rules
+            .subjects
             .keys()
-            .filter(|k| k.len() <= MAX_TOOL_CHARS)
-            .take(RULE_MEMORY_CAPACITY)
+            .filter(|k| !long(k))
+            .take(SUBJECTS_CAPACITY)
             .cloned()
             .collect();
-        g.rules.retain(|k, _| keep.contains(k));
+        g.subjects.retain(|k, _| keep.contains(k));
     }
-    for m in g.rules.values_mut() {
-        for n in [
-            &mut m.fired,
-            &mut m.shown,
-            &mut m.fired_since_shown,
-            &mut m.suppressed_streak,
-            &mut m.ignored,
-        ] {
-            *n = (*n).min(BIG32);
-        }
+    for m in g.subjects.values_mut() {
+        m.fired = m.fired.min(BIG32);
+        m.shown = m.shown.min(BIG32);
+        m.ignored = m.ignored.min(BIG32);
         m.shown_at = m.shown_at.min(BIG);
+        m.fired_at = m.fired_at.min(BIG);
     }
 }
 

@@ -62,42 +62,50 @@ fn content_blocks(line: &Value) -> &[Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// The JSON objects of a transcript's lines, counting lines and unreadable ones in `stats`.
+fn objects(text: &str, stats: &mut TranscriptStats) -> Vec<Value> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|line| {
+            stats.lines += 1;
+            match serde_json::from_str::<Value>(line) {
+                Ok(v) if v.is_object() => Some(v),
+                _ => {
+                    stats.bad_lines += 1;
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// The `tool_use` blocks of an `assistant` line: id, name and input.
+fn tool_uses(line: &Value) -> impl Iterator<Item = (&str, &str, Value)> {
+    content_blocks(line).iter().filter_map(|b| {
+        if b.get("type").and_then(Value::as_str) != Some("tool_use") {
+            return None;
+        }
+        let id = b.get("id").and_then(Value::as_str)?;
+        let name = b.get("name").and_then(Value::as_str)?;
+        Some((id, name, b.get("input").cloned().unwrap_or(Value::Null)))
+    })
+}
+
 /// Rebuilds the events of a transcript given as text.
 pub fn events_from_str(text: &str) -> (Vec<ReplayEvent>, TranscriptStats) {
     let mut stats = TranscriptStats::default();
     let mut pending: HashMap<String, PendingUse> = HashMap::new();
     let mut out = Vec::new();
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        stats.lines += 1;
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
-            stats.bad_lines += 1;
-            continue;
-        };
-        if !v.is_object() {
-            stats.bad_lines += 1;
-            continue;
-        }
+    for v in objects(text, &mut stats) {
         match v.get("type").and_then(Value::as_str) {
             Some("assistant") => {
-                for b in content_blocks(&v) {
-                    if b.get("type").and_then(Value::as_str) != Some("tool_use") {
-                        continue;
-                    }
-                    let (Some(id), Some(name)) = (
-                        b.get("id").and_then(Value::as_str),
-                        b.get("name").and_then(Value::as_str),
-                    ) else {
-                        continue;
-                    };
+                for (id, name, input) in tool_uses(&v) {
                     stats.tool_uses += 1;
                     pending.insert(
                         id.to_string(),
                         PendingUse {
                             name: name.to_string(),
-                            input: b.get("input").cloned().unwrap_or(Value::Null),
+                            input,
                         },
                     );
                 }
@@ -210,19 +218,7 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
     let mut turns: HashMap<String, Turn> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut out = Vec::new();
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        stats.lines += 1;
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
-            stats.bad_lines += 1;
-            continue;
-        };
-        if !v.is_object() {
-            stats.bad_lines += 1;
-            continue;
-        }
+    for (line_no, v) in objects(text, &mut stats).into_iter().enumerate() {
         let agent = v
             .get("agentId")
             .and_then(Value::as_str)
@@ -234,23 +230,14 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
                     .get("message")
                     .and_then(|m| m.get("id"))
                     .and_then(Value::as_str)
-                    .map_or_else(|| format!("line-{}", stats.lines), str::to_owned);
+                    .map_or_else(|| format!("line-{line_no}"), str::to_owned);
                 // A new assistant message starts a new turn: the finished ones end here. (A result
                 // can be written before the next tool_use line of the same message, so a turn is
                 // not over when its calls seen so far have all returned.)
                 if !turns.contains_key(&msg_id) {
                     flush_finished(&mut turns, &mut order, &mut out);
                 }
-                for b in content_blocks(&v) {
-                    if b.get("type").and_then(Value::as_str) != Some("tool_use") {
-                        continue;
-                    }
-                    let (Some(id), Some(name)) = (
-                        b.get("id").and_then(Value::as_str),
-                        b.get("name").and_then(Value::as_str),
-                    ) else {
-                        continue;
-                    };
+                for (id, name, input) in tool_uses(&v) {
                     stats.tool_uses += 1;
                     let turn = turns.entry(msg_id.clone()).or_insert_with(|| {
                         order.push(msg_id.clone());
@@ -269,7 +256,7 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
                         (
                             PendingUse {
                                 name: name.to_string(),
-                                input: b.get("input").cloned().unwrap_or(Value::Null),
+                                input,
                             },
                             msg_id.clone(),
                         ),

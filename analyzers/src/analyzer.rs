@@ -55,7 +55,7 @@ impl Context<'_> {
     /// Whether `rule` may fire in this session (profile and disabled rules applied).
     pub fn rule_enabled(&self, rule: &str) -> bool {
         self.settings
-            .rule_enabled(rule, self.history.counters.hive_seen)
+            .rule_enabled(rule, self.history.counters.families)
     }
 
     /// A threshold from the settings, `default` when not configured.
@@ -88,12 +88,14 @@ pub trait Analyzer: Send + Sync {
     /// A short stable name, shown in timings (`safety`, `drift`, ...).
     fn name(&self) -> &'static str;
 
-    /// The rule ids this analyzer can emit.
+    /// The rule ids this analyzer can emit (for an analyzer added through the library; the
+    /// built-in ones are described by [`crate::builtin::registry`]).
     fn rules(&self) -> &'static [&'static str] {
         &[]
     }
 
-    /// A cheap pre-check on the tool name; analyzers that return false are neither built nor run.
+    /// A cheap pre-check on the tool name; analyzers that return false are not run (built-in
+    /// analyzers are not built either: their tools are in [`crate::builtin::registry`]).
     fn applies_to(&self, _tool: &str) -> bool {
         true
     }

@@ -1,214 +1,452 @@
 //! The built-in analyzers and the registry the runtime builds them from, lazily.
 //!
-//! One analyzer per file. Each declares its thresholds as [`Threshold`] constants and reads them
-//! through [`crate::Context::limit`]; [`thresholds`] lists them all for configuration checks.
+//! One analyzer per file, and one definition of each in [`registry`]: its name, its rules (each
+//! with the incident kind it addresses and the family of tools its advice relies on), the tools it
+//! applies to, its thresholds with their defaults, and whether it is a critical single-call check.
+//! The runtime, `posthook config`, `explain` and the docs all read this table.
 
+use crate::settings::Family;
 use crate::{Analyzer, Category, Fact, History, Severity, Threshold};
 
-mod batching;
 mod coordinator;
-mod edit_without_read;
-mod failed_call;
+mod danger;
+mod failure_loop;
 mod flow;
 mod hook_guard;
 mod mcp_params;
 mod memory;
 mod native_overuse;
 mod outside_project;
+mod parallelizable;
 mod path_safety;
-mod repeated;
-mod repeated_failure;
 mod safety;
-mod todo_batch;
-mod untested_edits;
+mod tool_misuse;
+mod untested_change;
+mod wasted_context;
 mod workflow;
 
-pub use batching::Batching;
 pub use coordinator::CoordinatorBypass;
-pub use edit_without_read::EditWithoutRead;
-pub use failed_call::FailedCall;
+pub use danger::Danger;
+pub use failure_loop::FailureLoop;
 pub use flow::FlowCoordination;
 pub use hook_guard::HookFileGuard;
 pub use mcp_params::McpParams;
 pub use memory::MemoryCoordination;
 pub use native_overuse::NativeOveruse;
 pub use outside_project::OutsideProject;
+pub use parallelizable::Parallelizable;
 pub use path_safety::PathSafety;
-pub use repeated::Repeated;
-pub use repeated_failure::RepeatedFailure;
 pub use safety::ExecSafety;
-pub use todo_batch::TodoBatch;
-pub use untested_edits::UntestedEdits;
+pub use tool_misuse::ToolMisuse;
+pub use untested_change::UntestedChange;
+pub use wasted_context::WastedContext;
 pub use workflow::WorkflowPattern;
 
-/// A built-in analyzer, not yet constructed.
+/// The kind of incident a rule addresses (the names of the labelled incidents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// The same failing call with the same error, again.
+    Loop,
+    /// Bash `find`/`grep`/`cat` where the session uses the dedicated tool.
+    ToolMisuse,
+    /// Independent read-only calls made one per turn.
+    Parallelizable,
+    /// Code changed, then committed without the tests or build that cover it.
+    UntestedChange,
+    /// Destructive or risky actions.
+    Danger,
+    /// Re-reading what did not change; dumping huge outputs.
+    WastedContext,
+    /// The session's own coordination protocol broken (hive sessions).
+    Protocol,
+}
+
+impl Kind {
+    /// The name used in the incident labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Loop => "loop",
+            Kind::ToolMisuse => "tool-misuse",
+            Kind::Parallelizable => "parallelizable",
+            Kind::UntestedChange => "untested-change",
+            Kind::Danger => "danger",
+            Kind::WastedContext => "wasted-context",
+            Kind::Protocol => "protocol",
+        }
+    }
+}
+
+/// One rule an analyzer can emit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Its stable id, shown in every message (`posthook [id]`) and used to disable it.
+    pub id: &'static str,
+    /// The incident kind it addresses.
+    pub kind: Kind,
+    /// The tools its advice relies on.
+    pub family: Family,
+    /// One line: what it says and when.
+    pub summary: &'static str,
+}
+
+/// The tools an analyzer applies to: a cheap test on the tool name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tools {
+    /// Every tool.
+    All,
+    /// Bash only.
+    Bash,
+    /// File tools: Read, Write, Edit, MultiEdit, NotebookEdit.
+    Files,
+    /// Tools that change a file: Write, Edit, MultiEdit, NotebookEdit.
+    Writes,
+    /// Every tool but `mcp__*`.
+    Native,
+    /// `mcp__claude-flow__*` tools.
+    Flow,
+    /// The MCP tools whose parameters are checked (zen thinkdeep, flow swarm_init / agent_spawn).
+    CheckedMcp,
+    /// Read-only tools: Read, Grep, Glob, LS, WebFetch, WebSearch.
+    ReadOnly,
+    /// Bash and the read-only tools.
+    BashOrReadOnly,
+}
+
+/// Tools that read without changing anything.
+pub(crate) fn is_read_only(tool: &str) -> bool {
+    matches!(
+        tool,
+        "Read" | "Grep" | "Glob" | "LS" | "WebFetch" | "WebSearch"
+    )
+}
+
+impl Tools {
+    /// Whether `tool` is one of them.
+    pub fn applies(self, tool: &str) -> bool {
+        match self {
+            Tools::All => true,
+            Tools::Bash => tool == "Bash",
+            Tools::Files => Category::of(tool) == Category::File,
+            Tools::Writes => matches!(tool, "Write" | "Edit" | "MultiEdit" | "NotebookEdit"),
+            Tools::Native => !tool.starts_with("mcp__"),
+            Tools::Flow => Category::of(tool) == Category::McpFlow,
+            Tools::CheckedMcp => mcp_params::checked(tool),
+            Tools::ReadOnly => is_read_only(tool),
+            Tools::BashOrReadOnly => tool == "Bash" || is_read_only(tool),
+        }
+    }
+
+    /// In words, for docs and `explain`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Tools::All => "every tool",
+            Tools::Bash => "Bash",
+            Tools::Files => "Read, Write, Edit, MultiEdit, NotebookEdit",
+            Tools::Writes => "Write, Edit, MultiEdit, NotebookEdit",
+            Tools::Native => "every tool but mcp__*",
+            Tools::Flow => "mcp__claude-flow__*",
+            Tools::CheckedMcp => "mcp__zen__thinkdeep, mcp__claude-flow__swarm_init / agent_spawn",
+            Tools::ReadOnly => "Read, Grep, Glob, LS, WebFetch, WebSearch",
+            Tools::BashOrReadOnly => "Bash, Read, Grep, Glob, LS, WebFetch, WebSearch",
+        }
+    }
+}
+
+/// A built-in analyzer, not yet constructed: its one definition.
 ///
-/// The runtime builds an analyzer the first time a call arrives for which `applies` is true, so a
-/// hook process handling one `Read` never pays for the Bash analyzers' regexes.
+/// The runtime builds an analyzer the first time a call arrives for one of its tools, so a hook
+/// process handling one `Read` never pays for the Bash analyzers' patterns.
 pub struct Builtin {
     /// The analyzer's name (as in timings).
     pub name: &'static str,
-    /// Rule ids it can emit.
-    pub rules: &'static [&'static str],
-    /// Whether it has anything to say about a tool, by name.
-    pub applies: fn(&str) -> bool,
+    /// The rules it can emit.
+    pub rules: &'static [Rule],
+    /// The tools it applies to.
+    pub tools: Tools,
+    /// Every threshold it reads, with its default.
+    pub thresholds: &'static [Threshold],
+    /// A critical single-call check: it runs whatever the time budget (the budget applies to the
+    /// others).
+    pub critical: bool,
     /// Builds it.
     pub make: fn() -> Box<dyn Analyzer>,
 }
 
-fn any_tool(_: &str) -> bool {
-    true
+impl Builtin {
+    /// Whether it has anything to say about a tool, by name.
+    pub fn applies(&self, tool: &str) -> bool {
+        self.tools.applies(tool)
+    }
 }
 
-fn bash_only(tool: &str) -> bool {
-    tool == "Bash"
-}
-
-fn native_only(tool: &str) -> bool {
-    !tool.starts_with("mcp__")
-}
-
-fn flow_only(tool: &str) -> bool {
-    Category::of(tool) == Category::McpFlow
-}
-
-fn file_op(tool: &str) -> bool {
-    Category::of(tool) == Category::File
-}
-
-fn write_op(tool: &str) -> bool {
-    matches!(tool, "Write" | "Edit" | "MultiEdit" | "NotebookEdit")
-}
-
-fn edit_op(tool: &str) -> bool {
-    matches!(tool, "Edit" | "MultiEdit" | "NotebookEdit")
-}
-
-fn file_or_bash(tool: &str) -> bool {
-    tool == "Bash" || file_op(tool)
-}
-
-fn todo_only(tool: &str) -> bool {
-    tool == "TodoWrite"
-}
-
-fn mcp_checked(tool: &str) -> bool {
-    mcp_params::checked(tool)
+const fn rule(id: &'static str, kind: Kind, family: Family, summary: &'static str) -> Rule {
+    Rule {
+        id,
+        kind,
+        family,
+        summary,
+    }
 }
 
 /// Every built-in analyzer, in the order they run.
 pub fn registry() -> &'static [Builtin] {
-    &[
+    REGISTRY
+}
+
+static REGISTRY: &[Builtin] = &[
         Builtin {
             name: "exec-safety",
-            rules: ExecSafety::RULES,
-            applies: bash_only,
+            rules: &[rule(
+                "exec-safety",
+                Kind::Danger,
+                Family::Core,
+                "a Bash command that deletes from /, pipes a download into a shell, runs rm as root, chmod 777, ...",
+            )],
+            tools: Tools::Bash,
+            thresholds: &[],
+            critical: true,
             make: || Box::new(ExecSafety::new()),
         },
         Builtin {
+            name: "danger",
+            rules: &[rule(
+                "danger",
+                Kind::Danger,
+                Family::Core,
+                "skipped checks (--no-verify), git push --force, git reset --hard, git clean -fd, rm -rf outside the project",
+            )],
+            tools: Tools::Bash,
+            thresholds: &[],
+            critical: true,
+            make: || Box::new(Danger),
+        },
+        Builtin {
             name: "path-safety",
-            rules: PathSafety::RULES,
-            applies: file_op,
+            rules: &[rule(
+                "path-safety",
+                Kind::Danger,
+                Family::Core,
+                "a file op on a system path, a secrets file or through `..`; a huge write",
+            )],
+            tools: Tools::Files,
+            thresholds: &[path_safety::LARGE_WRITE],
+            critical: true,
             make: || Box::new(PathSafety),
         },
         Builtin {
             name: "hook-file-guard",
-            rules: HookFileGuard::RULES,
-            applies: write_op,
+            rules: &[rule(
+                "hook-file-guard",
+                Kind::Danger,
+                Family::Core,
+                "a change to a hook script that alters its import path",
+            )],
+            tools: Tools::Writes,
+            thresholds: &[],
+            critical: true,
             make: || Box::new(HookFileGuard),
         },
         Builtin {
-            name: "failed-call",
-            rules: FailedCall::RULES,
-            applies: any_tool,
-            make: || Box::new(FailedCall),
+            name: "outside-project",
+            rules: &[rule(
+                "outside-project",
+                Kind::Danger,
+                Family::Core,
+                "a file changed outside the project",
+            )],
+            tools: Tools::Writes,
+            thresholds: &[],
+            critical: false,
+            make: || Box::new(OutsideProject),
+        },
+        Builtin {
+            name: "failure-loop",
+            rules: &[rule(
+                "failure-loop",
+                Kind::Loop,
+                Family::Core,
+                "the same call failing with the same error again; blocks the third time",
+            )],
+            tools: Tools::All,
+            thresholds: &[failure_loop::REPEATS, failure_loop::CONFIRMED],
+            critical: false,
+            make: || Box::new(FailureLoop),
+        },
+        Builtin {
+            name: "untested-change",
+            rules: &[rule(
+                "untested-change",
+                Kind::UntestedChange,
+                Family::Core,
+                "git commit while code changed since the last test or build that covers its language",
+            )],
+            tools: Tools::Bash,
+            thresholds: &[],
+            critical: false,
+            make: || Box::new(UntestedChange),
+        },
+        Builtin {
+            name: "tool-misuse",
+            rules: &[rule(
+                "tool-misuse",
+                Kind::ToolMisuse,
+                Family::Core,
+                "Bash find/ls, grep/rg or cat/head/sed -n again and again where the session uses Glob, Grep or Read",
+            )],
+            tools: Tools::Bash,
+            thresholds: &[tool_misuse::TIMES, tool_misuse::WINDOW],
+            critical: false,
+            make: || Box::new(ToolMisuse),
+        },
+        Builtin {
+            name: "wasted-context",
+            rules: &[rule(
+                "wasted-context",
+                Kind::WastedContext,
+                Family::Core,
+                "a whole command log read into context; a file read again though it did not change",
+            )],
+            tools: Tools::Files,
+            thresholds: &[wasted_context::LOG_BYTES, wasted_context::REREAD_MINUTES],
+            critical: false,
+            make: || Box::new(WastedContext),
+        },
+        Builtin {
+            name: "parallelizable",
+            rules: &[rule(
+                "parallelizable",
+                Kind::Parallelizable,
+                Family::Core,
+                "several independent read-only calls made one per turn",
+            )],
+            tools: Tools::ReadOnly,
+            thresholds: &[PARALLEL_GAP_MS, parallelizable::TURNS],
+            critical: false,
+            make: || Box::new(Parallelizable),
         },
         Builtin {
             name: "mcp-params",
-            rules: McpParams::RULES,
-            applies: mcp_checked,
+            rules: &[rule(
+                "mcp-params",
+                Kind::Protocol,
+                Family::Core,
+                "a hive MCP call with missing or invalid parameters",
+            )],
+            tools: Tools::CheckedMcp,
+            thresholds: &[],
+            critical: false,
             make: || Box::new(McpParams),
         },
         Builtin {
             name: "coordinator-bypass",
-            rules: CoordinatorBypass::RULES,
-            applies: any_tool,
+            rules: &[rule(
+                "coordinator-bypass",
+                Kind::Protocol,
+                Family::Coordinator,
+                "work done without the coordinator (mcp__zen__*) the session uses",
+            )],
+            tools: Tools::All,
+            thresholds: &[
+                coordinator::FLOW_WINDOW,
+                coordinator::STORAGE_WINDOW,
+                coordinator::NATIVE_RUN,
+                coordinator::NATIVE_RUN_MAJOR,
+                coordinator::COMPLEX_WINDOW,
+                coordinator::COMPLEX_WRITE_CHARS,
+                coordinator::COMPLEX_MULTIEDIT,
+            ],
+            critical: false,
             make: || Box::new(CoordinatorBypass),
         },
         Builtin {
             name: "flow-coordination",
-            rules: FlowCoordination::RULES,
-            applies: flow_only,
+            rules: &[rule(
+                "flow-coordination",
+                Kind::Protocol,
+                Family::Flow,
+                "flow workers called before the coordinator planned; a large flat swarm",
+            )],
+            tools: Tools::Flow,
+            thresholds: &[flow::WINDOW, flow::MAJOR_AFTER, flow::MAX_AGENTS],
+            critical: false,
             make: || Box::new(FlowCoordination),
         },
         Builtin {
             name: "native-overuse",
-            rules: NativeOveruse::RULES,
-            applies: native_only,
+            rules: &[rule(
+                "native-overuse",
+                Kind::Protocol,
+                Family::Coordinator,
+                "a long run of native calls in a session that coordinates through mcp__zen__*",
+            )],
+            tools: Tools::Native,
+            thresholds: &[
+                native_overuse::MINOR,
+                native_overuse::MODERATE,
+                native_overuse::MAJOR,
+            ],
+            critical: false,
             make: || Box::new(NativeOveruse),
         },
         Builtin {
             name: "workflow-pattern",
-            rules: WorkflowPattern::RULES,
-            applies: any_tool,
+            rules: &[rule(
+                "workflow-pattern",
+                Kind::Protocol,
+                Family::Coordinator,
+                "file and shell work routed around the hive the session uses",
+            )],
+            tools: Tools::All,
+            thresholds: &[workflow::RUN, workflow::FILE_OPS, workflow::TASKS],
+            critical: false,
             make: || Box::new(WorkflowPattern),
         },
         Builtin {
             name: "memory-coordination",
-            rules: MemoryCoordination::RULES,
-            applies: any_tool,
+            rules: &[rule(
+                "memory-coordination",
+                Kind::Protocol,
+                Family::Memory,
+                "decisions and large changes not recorded in the hive memory the session uses",
+            )],
+            tools: Tools::All,
+            thresholds: &[
+                memory::WINDOW,
+                memory::DECISIONS,
+                memory::SWITCHES,
+                memory::MEMORY_WINDOW,
+                memory::LARGE_WRITE,
+            ],
+            critical: false,
             make: || Box::new(MemoryCoordination),
         },
-        Builtin {
-            name: "batching",
-            rules: Batching::RULES,
-            applies: file_or_bash,
-            make: || Box::new(Batching),
-        },
-        Builtin {
-            name: "repeated",
-            rules: Repeated::RULES,
-            applies: file_or_bash,
-            make: || Box::new(Repeated),
-        },
-        Builtin {
-            name: "todo-batch",
-            rules: TodoBatch::RULES,
-            applies: todo_only,
-            make: || Box::new(TodoBatch),
-        },
-        Builtin {
-            name: "repeated-failure",
-            rules: RepeatedFailure::RULES,
-            applies: bash_only,
-            make: || Box::new(RepeatedFailure),
-        },
-        Builtin {
-            name: "edit-without-read",
-            rules: EditWithoutRead::RULES,
-            applies: edit_op,
-            make: || Box::new(EditWithoutRead),
-        },
-        Builtin {
-            name: "untested-edits",
-            rules: UntestedEdits::RULES,
-            applies: write_op,
-            make: || Box::new(UntestedEdits),
-        },
-        Builtin {
-            name: "outside-project",
-            rules: OutsideProject::RULES,
-            applies: write_op,
-            make: || Box::new(OutsideProject),
-        },
-    ]
+];
+
+/// The definition of `rule`, if a built-in analyzer emits it.
+pub fn rule_def(rule: &str) -> Option<&'static Rule> {
+    registry()
+        .iter()
+        .flat_map(|b| b.rules.iter())
+        .find(|r| r.id == rule)
+}
+
+/// The family of `rule` (a rule that is not built in, e.g. a library user's, is [`Family::Core`]).
+pub fn family_of(rule: &str) -> Family {
+    rule_def(rule).map_or(Family::Core, |r| r.family)
+}
+
+/// The analyzer that emits `rule`.
+pub fn analyzer_of(rule: &str) -> Option<&'static Builtin> {
+    registry()
+        .iter()
+        .find(|b| b.rules.iter().any(|r| r.id == rule))
 }
 
 /// Every rule id the built-in analyzers can emit.
 pub fn rule_ids() -> Vec<&'static str> {
     registry()
         .iter()
-        .flat_map(|b| b.rules.iter().copied())
+        .flat_map(|b| b.rules.iter().map(|r| r.id))
         .collect()
 }
 
@@ -225,47 +463,16 @@ pub const PARALLEL_GAP_MS: Threshold = Threshold::new(
     "calls less than this many ms after the previous one belong to the same turn (parallel calls)",
 );
 
-/// Every threshold a built-in rule reads, with its default: for `posthook config check` and docs.
-pub fn thresholds() -> &'static [Threshold] {
-    static ALL: &[Threshold] = &[
-        PARALLEL_GAP_MS,
-        coordinator::FLOW_WINDOW,
-        coordinator::STORAGE_WINDOW,
-        coordinator::NATIVE_RUN,
-        coordinator::NATIVE_RUN_MAJOR,
-        coordinator::COMPLEX_WINDOW,
-        coordinator::COMPLEX_WRITE_CHARS,
-        coordinator::COMPLEX_MULTIEDIT,
-        flow::WINDOW,
-        flow::MAJOR_AFTER,
-        flow::MAX_AGENTS,
-        native_overuse::MINOR,
-        native_overuse::MODERATE,
-        native_overuse::MAJOR,
-        workflow::RUN,
-        workflow::FILE_OPS,
-        workflow::TASKS,
-        memory::WINDOW,
-        memory::DECISIONS,
-        memory::SWITCHES,
-        memory::MEMORY_WINDOW,
-        memory::LARGE_WRITE,
-        batching::FILE_RUN,
-        batching::BASH_RUN,
-        repeated::FILE_WINDOW,
-        repeated::FILE_SAME,
-        repeated::BASH_WINDOW,
-        repeated::BASH_SAME,
-        todo_batch::MIN,
-        todo_batch::MAX,
-        repeated_failure::RETRIES,
-        repeated_failure::FAILURES,
-        repeated_failure::WINDOW,
-        untested_edits::EDITS,
-        path_safety::LARGE_WRITE,
-        failed_call::STREAK,
-    ];
-    ALL
+/// Every threshold a built-in rule reads, with its default (from [`registry`], each once), for
+/// `posthook config check` and docs.
+pub fn thresholds() -> Vec<Threshold> {
+    let mut out: Vec<Threshold> = Vec::new();
+    for t in registry().iter().flat_map(|b| b.thresholds.iter()) {
+        if !out.iter().any(|o| o.key == t.key) {
+            out.push(*t);
+        }
+    }
+    out
 }
 
 /// The catalogue's priority of a drift finding: `severity*10 + (20 if n>5 else 10 if n>3 else 0)
@@ -307,20 +514,39 @@ pub(crate) fn mcp_ratio(history: &History, window: usize) -> f64 {
     }
 }
 
+/// The session's most used tool that `pred` accepts, to name in advice (advice names only tools the
+/// session has used).
+pub(crate) fn used_tool(history: &History, pred: impl Fn(&str) -> bool) -> Option<&str> {
+    history
+        .counters
+        .per_tool
+        .iter()
+        .filter(|(t, _)| pred(t))
+        .max_by_key(|(_, n)| **n)
+        .map(|(t, _)| t.as_str())
+}
+
+/// "the coordinator" with the session's coordinator tool named, when it has used one.
+pub(crate) fn coordinator_name(history: &History) -> String {
+    match used_tool(history, |t| t.starts_with("mcp__zen__")) {
+        Some(t) => format!("the coordinator ({t})"),
+        None => String::from("the coordinator"),
+    }
+}
+
+/// "a memory tool" with the session's memory tool named, when it has used one.
+pub(crate) fn memory_name(history: &History) -> String {
+    match used_tool(history, |t| t.contains("memory")) {
+        Some(t) => format!("the memory tool ({t})"),
+        None => String::from("a memory tool"),
+    }
+}
+
 /// Whether `fact` was made in the same assistant turn as the call before it in its stream: as the
 /// turn's batch event tells when the client sends them, else by the time gap between the two.
 pub(crate) fn same_turn(fact: &Fact, parallel_gap_ms: u64) -> bool {
     fact.same_turn
         .unwrap_or_else(|| fact.gap.is_some_and(|g| g < parallel_gap_ms))
-}
-
-/// Plural helper for messages: `1 file`, `3 files`.
-pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }
 
 #[cfg(test)]
@@ -444,30 +670,48 @@ mod tests {
     fn rule_ids_are_the_catalogue() {
         let ids: BTreeSet<&str> = rule_ids().into_iter().collect();
         let want: BTreeSet<&str> = [
+            "exec-safety",
+            "danger",
+            "path-safety",
+            "hook-file-guard",
+            "outside-project",
+            "failure-loop",
+            "untested-change",
+            "tool-misuse",
+            "wasted-context",
+            "parallelizable",
+            "mcp-params",
             "coordinator-bypass",
             "flow-coordination",
             "native-overuse",
             "workflow-pattern",
-            "batching-file-ops",
-            "batching-bash",
-            "repeated-file-op",
-            "repeated-command",
-            "todo-batch",
             "memory-coordination",
-            "repeated-failure",
-            "edit-without-read",
-            "untested-edits",
-            "outside-project",
-            "exec-safety",
-            "path-safety",
-            "hook-file-guard",
-            "failed-call",
-            "mcp-params",
         ]
         .into_iter()
         .collect();
         assert_eq!(ids, want);
         assert_eq!(rule_ids().len(), want.len(), "each rule has one analyzer");
+    }
+
+    #[test]
+    fn each_analyzer_is_defined_once_and_builds_what_it_says() {
+        for b in registry() {
+            let a = (b.make)();
+            assert_eq!(a.name(), b.name, "the registry's name is the analyzer's");
+            assert!(!b.rules.is_empty(), "{}", b.name);
+            for r in b.rules {
+                assert!(!r.summary.is_empty());
+                assert_eq!(family_of(r.id), r.family);
+            }
+        }
+        // Hive rules are the ones whose advice relies on hive tools.
+        assert_eq!(family_of("memory-coordination"), Family::Memory);
+        assert_eq!(family_of("coordinator-bypass"), Family::Coordinator);
+        assert_eq!(family_of("flow-coordination"), Family::Flow);
+        assert_eq!(family_of("untested-change"), Family::Core);
+        // The hook-file guard applies to every tool that writes, NotebookEdit included.
+        let guard = analyzer_of("hook-file-guard").expect("built in");
+        assert!(guard.applies("NotebookEdit") && guard.applies("Write") && !guard.applies("Read"));
     }
 
     #[test]

@@ -53,6 +53,13 @@ pub struct Finding {
     pub observed: String,
     /// One concrete next step.
     pub next_step: String,
+    /// What the finding is about (a file, a command head, a tool family): cooldowns and back-off
+    /// are kept per rule and subject, so advice muted for one file still speaks about another.
+    /// Empty: the rule as a whole.
+    pub subject: String,
+    /// Whether it may block (exit 2 / `decision: block`) although it is not critical: set only for
+    /// a confirmed loop (the same failure signature three times).
+    pub blocks: bool,
 }
 
 impl Finding {
@@ -65,7 +72,21 @@ impl Finding {
             headline: String::new(),
             observed: String::new(),
             next_step: String::new(),
+            subject: String::new(),
+            blocks: false,
         }
+    }
+
+    /// Sets the subject (builder style).
+    pub fn subject(mut self, s: impl Into<String>) -> Finding {
+        self.subject = s.into();
+        self
+    }
+
+    /// Marks it as one that may block: a confirmed loop (builder style).
+    pub fn confirmed_loop(mut self) -> Finding {
+        self.blocks = true;
+        self
     }
 
     /// Sets the headline (builder style).

@@ -1,11 +1,16 @@
-//! The guidance provider: turns a call's findings into at most one message for Claude.
+//! The guidance provider: turns a call's findings into at most one message for Claude, and says
+//! why every other finding was not shown.
 //!
-//! It picks the highest-priority finding, applies severity cooldowns (counted in tool calls since the
-//! last guidance), escalates its tone when guidance keeps being ignored, decides whether the message
-//! blocks, adds context lines, caps the length and never sends the same text twice in a row.
+//! A wrong or repeated message is worse than silence: it teaches the model to ignore the right one.
+//! So the provider backs off. Cooldowns and "ignored" are kept per rule and subject (the file, the
+//! command head): advice that keeps firing after it was shown was ignored, gets a cooldown twice as
+//! long each time, and is muted for that subject after the third time; a new subject starts fresh.
+//! Only critical findings and confirmed loops block. A message that would name a tool the session
+//! never used is not sent. The original's escalation (firmer wording, blocking after five unheeded
+//! notices) is there for those who want it ([`crate::Settings::escalate`]).
 
 use crate::text::{fnv1a64, truncate_chars};
-use crate::{Finding, History, Severity, ToolCall};
+use crate::{Finding, History, Settings, Severity, ToolCall};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,7 +18,21 @@ use std::fmt::Write as _;
 /// The hard cap on a message, in characters (Claude Code cuts long hook output to a preview).
 pub const MAX_MESSAGE_CHARS: usize = 1500;
 
-/// How insistent a message is, from consecutive ignored guidance.
+/// Ignored messages after which advice on a subject is muted (unless escalation is on).
+pub const MUTE_AFTER: u32 = 3;
+
+/// Calls between two messages that are neither critical nor a confirmed loop.
+pub const MIN_SPACING: u64 = 2;
+
+/// In the `auto` profile, calls between two messages of the hive protocol rules: a session's own
+/// coordination protocol deserves a remark now and then, not a running commentary.
+pub const PROTOCOL_SPACING: u64 = 25;
+
+/// How many rule-and-subject memories a session keeps (the least recently fired go first).
+pub const SUBJECTS_CAPACITY: usize = 128;
+
+/// How insistent a message is, from its rule and subject's ignored notices. Only used in the
+/// wording and for blocking when escalation is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Escalation {
@@ -28,7 +47,7 @@ pub enum Escalation {
 }
 
 impl Escalation {
-    /// The level for `ignored` consecutive ignored messages.
+    /// The level for `ignored` ignored messages.
     pub fn from_ignored(ignored: u32) -> Escalation {
         match ignored {
             0 => Escalation::Gentle,
@@ -49,24 +68,35 @@ impl Escalation {
     }
 }
 
-/// Per-rule memory of the guidance provider.
+/// What the provider remembers of one rule on one subject.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct RuleMemory {
-    /// Times the rule fired in the session.
+pub struct SubjectMemory {
+    /// Times it fired.
     pub fired: u32,
     /// Times it was shown.
     pub shown: u32,
-    /// Times it fired since it was last shown (since the session began if never shown).
-    pub fired_since_shown: u32,
-    /// Calls in a row on which it fired but was not shown.
-    pub suppressed_streak: u32,
     /// `events_total` when it was last shown (0: never).
     pub shown_at: u64,
-    /// Whether it fired again within its cooldown after it was last shown: that message was ignored.
-    pub refired: bool,
-    /// Its messages in a row that were ignored, counted when the next one is shown.
+    /// `events_total` when it last fired.
+    pub fired_at: u64,
+    /// Times it fired again after being shown (counted once per showing): ignored advice.
     pub ignored: u32,
+    /// Whether it fired again since it was last shown.
+    pub refired: bool,
+    /// The severity it last fired with (its cooldown depends on it).
+    pub severity: Option<Severity>,
+}
+
+impl SubjectMemory {
+    /// Calls until its cooldown is over at call `now` (0: open, or never shown).
+    pub fn cooldown_left(&self, now: u64) -> u64 {
+        if self.shown == 0 {
+            return 0;
+        }
+        let needed = cooldown_after(self.severity.unwrap_or(Severity::Minor), self.ignored);
+        needed.saturating_sub(now.saturating_sub(self.shown_at))
+    }
 }
 
 /// The guidance provider's persisted state.
@@ -75,14 +105,21 @@ pub struct RuleMemory {
 pub struct GuidanceState {
     /// `events_total` when the last message was shown (0: never).
     pub last_shown_at: u64,
-    /// Hash of the last message's core (rule, level, headline, observation).
+    /// Hash of the last message's core (rule, subject, headline, observation).
     pub last_hash: u64,
     /// Rule of the last message.
     pub last_rule: Option<String>,
-    /// The escalation count of the last message: its rule's ignored messages in a row.
-    pub ignored: u32,
-    /// Per-rule memory.
-    pub rules: BTreeMap<String, RuleMemory>,
+    /// `events_total` when the last message of a protocol (hive) rule was shown (0: never).
+    pub last_protocol_at: u64,
+    /// Per rule and subject (`rule` or `rule subject`), at most [`SUBJECTS_CAPACITY`].
+    pub subjects: BTreeMap<String, SubjectMemory>,
+}
+
+impl GuidanceState {
+    /// The memory of `rule` on `subject`.
+    pub fn memory(&self, rule: &str, subject: &str) -> Option<&SubjectMemory> {
+        self.subjects.get(&key(rule, subject))
+    }
 }
 
 /// The one message Claude sees for a call.
@@ -100,6 +137,57 @@ pub struct Feedback {
     pub text: String,
 }
 
+/// What the provider did with one finding, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum Verdict {
+    /// It is the message.
+    Shown,
+    /// Its rule and subject's cooldown is running.
+    Cooldown {
+        /// Calls since it was last shown.
+        since: u64,
+        /// Calls its cooldown lasts now (longer each time it was ignored).
+        needed: u64,
+    },
+    /// Ignored [`MUTE_AFTER`] times: silent for this subject.
+    Muted {
+        /// Times it was ignored.
+        ignored: u32,
+    },
+    /// Another message went out less than [`MIN_SPACING`] calls ago.
+    Spacing {
+        /// Calls since the last message.
+        since: u64,
+    },
+    /// Its text would name a tool the session never used.
+    Ungrounded {
+        /// The tool.
+        tool: String,
+    },
+    /// The same text as the previous message.
+    Repeat,
+    /// A finding ranked higher was shown.
+    Outranked {
+        /// The rule shown.
+        by: String,
+    },
+    /// Informational only (severity none): never shown.
+    Info,
+}
+
+/// One finding's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleVerdict {
+    /// The rule.
+    pub rule: String,
+    /// Its subject (empty: the rule as a whole).
+    pub subject: String,
+    /// The verdict.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
 /// Why the provider stayed silent, for `explain` and replay summaries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,176 +201,328 @@ pub enum Silence {
         /// Refused calls it reported that no per-call event had.
         rejected: usize,
     },
-    /// Held back by the cooldown of its severity.
-    Cooldown {
-        /// Rule held back.
+    /// Every finding was held back; this is the best-ranked one and why.
+    Held {
+        /// Its rule.
         rule: String,
-        /// Calls since the last message.
-        since: u64,
-        /// Calls required.
-        needed: u64,
-    },
-    /// The text equals the previous message.
-    Repeat {
-        /// Rule held back.
-        rule: String,
+        /// Its subject.
+        subject: String,
+        /// Why.
+        verdict: Verdict,
     },
 }
 
-/// Cooldown of a severity, in tool calls since the last guidance.
+/// The provider's choice for one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The message, if any.
+    pub feedback: Option<Feedback>,
+    /// Why there is none, when there is none.
+    pub silence: Option<Silence>,
+    /// Every finding's verdict, best-ranked first.
+    pub verdicts: Vec<RuleVerdict>,
+}
+
+/// Cooldown of a severity, in calls since its rule and subject was last shown, before any was
+/// ignored (each ignored notice doubles it).
 pub fn cooldown(severity: Severity) -> u64 {
     match severity {
         Severity::Critical => 1,
-        Severity::Major => 3,
-        Severity::Moderate => 5,
-        Severity::Minor | Severity::None => 8,
+        Severity::Major => 4,
+        Severity::Moderate => 8,
+        Severity::Minor | Severity::None => 12,
     }
 }
 
-/// Times a major finding must have fired since it was last shown to pass its cooldown.
-pub const MAJOR_PERSISTS: u32 = 3;
-/// Calls in a row a moderate or major finding must have been held back to pass its cooldown.
-pub const SUPPRESSED_PASSES: u32 = 3;
+/// The cooldown of `severity` after `ignored` ignored notices.
+pub fn cooldown_after(severity: Severity, ignored: u32) -> u64 {
+    cooldown(severity) << ignored.min(6)
+}
+
+fn key(rule: &str, subject: &str) -> String {
+    if subject.is_empty() {
+        rule.to_string()
+    } else {
+        format!("{rule} {}", truncate_chars(subject, 160))
+    }
+}
+
+/// Tools a message may always name: every session has them.
+const ALWAYS: &[&str] = &["Read", "Edit", "Write", "Bash"];
+
+/// Tool names that are also easy to write into advice; a message naming one the session never
+/// used is not sent.
+const KNOWN_TOOLS: &[&str] = &[
+    "MultiEdit",
+    "Glob",
+    "Grep",
+    "LS",
+    "TodoWrite",
+    "Task",
+    "Agent",
+    "NotebookEdit",
+    "WebFetch",
+    "WebSearch",
+    "BashOutput",
+    "TaskOutput",
+    "KillShell",
+    "Skill",
+    "ToolSearch",
+];
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The first tool `text` names that the session never used (the four every session has aside).
+pub fn ungrounded_tool(text: &str, history: &History) -> Option<String> {
+    let bytes = text.as_bytes();
+    for name in KNOWN_TOOLS {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(name) {
+            let at = from + i;
+            let end = at + name.len();
+            let before = at == 0 || !is_word_byte(bytes[at - 1]);
+            let after = end == bytes.len() || !is_word_byte(bytes[end]);
+            if before && after && !history.has_used(name) {
+                return Some((*name).to_string());
+            }
+            from = end;
+        }
+    }
+    let mut from = 0;
+    while let Some(i) = text[from..].find("mcp__") {
+        let at = from + i;
+        let end = at
+            + text[at..]
+                .bytes()
+                .take_while(|b| is_word_byte(*b) || *b == b'-')
+                .count();
+        let token = &text[at..end];
+        let family = token.ends_with("__") || text[end..].starts_with('*');
+        let used = history.counters.per_tool.keys().any(|t| {
+            if family {
+                t.starts_with(token)
+            } else {
+                t == token
+            }
+        });
+        if !used {
+            return Some(format!("{token}{}", if family { "*" } else { "" }));
+        }
+        from = end.max(at + 5);
+    }
+    let _ = ALWAYS;
+    None
+}
 
 /// Chooses the message for this call, updating `history.guidance`. `findings` may be in any order.
 ///
 /// The candidates are tried from the highest priority down (ties: higher severity); the first that
-/// passes its gate is shown:
-/// - cooldown: calls since the last message >= the severity's cooldown (minor 8, moderate 5,
-///   major 3, critical 1); critical always passes; a major finding that fired [`MAJOR_PERSISTS`]
-///   times since it was last shown passes (a persisting serious problem); a moderate or major
-///   finding held back [`SUPPRESSED_PASSES`] calls in a row passes;
-/// - repeat: its text (without the context lines) differs from the previous message.
+/// passes is shown, and every finding gets a [`Verdict`]:
+/// - a critical finding or a confirmed loop always passes, and blocks;
+/// - any other finding is held while its rule and subject's cooldown runs ([`cooldown_after`]:
+///   minor 12, moderate 8, major 4 calls, doubled for each ignored notice), is muted after
+///   [`MUTE_AFTER`] ignored notices, and waits [`MIN_SPACING`] calls after any other message
+///   (danger findings, about the one call that just ran, do not wait); in the `auto` profile a
+///   hive protocol rule also waits [`PROTOCOL_SPACING`] calls after the last protocol message;
+/// - a finding whose text names a tool the session never used is never shown;
+/// - the same text as the previous message is not sent again.
 ///
-/// Trying the next candidate when the best is held back keeps one persistent high-priority rule
-/// from starving every other rule (it would otherwise win every call and be held every call).
-///
-/// Escalation counts consecutive ignored messages of the rule being shown: a message counts as
-/// ignored when its rule fired again within its severity's cooldown after it (the problem went on
-/// right away); a rule that stays quiet for that long starts over at gentle. Counting per rule keeps
-/// an unrelated first notice from arriving as a "reminder". (The original reset its counter before
-/// reading it, so it never left the gentle level.)
+/// A finding counts as ignored when it fires again after it was shown (once per showing). With
+/// `settings.escalate` nothing is muted, cooldowns do not grow, the wording escalates (reminder,
+/// still unresolved, stop), and as in the original a major finding of priority 70 or more blocks,
+/// and so does the fifth ignored notice.
 pub fn decide(
     findings: &[Finding],
     call: &ToolCall,
     history: &mut History,
-) -> Result<Feedback, Silence> {
+    settings: &Settings,
+) -> Decision {
     let now = history.events_total;
-    let state = &mut history.guidance;
-
-    // Per-rule bookkeeping. A rule that did not fire on this call ends its suppressed streak.
-    for (rule, memory) in state.rules.iter_mut() {
-        if !findings.iter().any(|f| f.rule == rule.as_str()) {
-            memory.suppressed_streak = 0;
+    {
+        let state = &mut history.guidance;
+        for f in findings {
+            let m = state.subjects.entry(key(&f.rule, &f.subject)).or_default();
+            m.fired += 1;
+            m.fired_at = now;
+            m.severity = Some(f.severity);
+            if m.shown > 0 && !m.refired {
+                m.ignored += 1;
+                m.refired = true;
+            }
         }
-    }
-    for f in findings {
-        let memory = match state.rules.get_mut(f.rule.as_ref()) {
-            Some(m) => m,
-            None => state.rules.entry(f.rule.to_string()).or_default(),
-        };
-        memory.fired += 1;
-        memory.fired_since_shown += 1;
-        if memory.shown_at > 0 && now.saturating_sub(memory.shown_at) <= cooldown(f.severity) {
-            memory.refired = true;
-        }
-    }
-
-    let mut order: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| f.severity > Severity::None)
-        .collect();
-    if order.is_empty() {
-        return Err(Silence::NoFindings);
-    }
-    order.sort_by_key(|f| std::cmp::Reverse((f.priority, f.severity)));
-
-    let since = if state.last_shown_at == 0 {
-        u64::MAX
-    } else {
-        now.saturating_sub(state.last_shown_at)
-    };
-    let mut first_silence = None;
-    let mut chosen = None;
-    for f in &order {
-        let memory = state
-            .rules
-            .get(f.rule.as_ref())
-            .cloned()
-            .unwrap_or_default();
-        let ignored = if memory.refired {
-            memory.ignored + 1
-        } else {
-            0
-        };
-        let escalation = Escalation::from_ignored(ignored);
-        let needed = cooldown(f.severity);
-        let passes = f.severity == Severity::Critical
-            || since >= needed
-            || (f.severity == Severity::Major && memory.fired_since_shown >= MAJOR_PERSISTS)
-            || (f.severity >= Severity::Moderate && memory.suppressed_streak >= SUPPRESSED_PASSES);
-        if !passes {
-            first_silence.get_or_insert_with(|| Silence::Cooldown {
-                rule: f.rule.to_string(),
-                since,
-                needed,
-            });
-            continue;
-        }
-        let hash = core_hash(f, escalation, ignored);
-        if hash == state.last_hash {
-            first_silence.get_or_insert_with(|| Silence::Repeat {
-                rule: f.rule.to_string(),
-            });
-            continue;
-        }
-        chosen = Some((*f, hash, ignored, escalation));
-        break;
-    }
-
-    // Every finding not shown was held back once more.
-    let shown_rule = chosen.map(|(f, ..)| f.rule.as_ref());
-    for f in findings {
-        if Some(f.rule.as_ref()) != shown_rule {
-            if let Some(m) = state.rules.get_mut(f.rule.as_ref()) {
-                m.suppressed_streak += 1;
+        while state.subjects.len() > SUBJECTS_CAPACITY {
+            let oldest = state
+                .subjects
+                .iter()
+                .min_by_key(|(_, m)| m.fired_at)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => {
+                    state.subjects.remove(&k);
+                }
+                None => break,
             }
         }
     }
 
-    let Some((best, hash, ignored, escalation)) = chosen else {
-        return Err(first_silence.unwrap_or(Silence::NoFindings));
+    let mut order: Vec<&Finding> = findings.iter().collect();
+    order.sort_by_key(|f| std::cmp::Reverse((f.priority, f.severity)));
+    let since_any = if history.guidance.last_shown_at == 0 {
+        u64::MAX
+    } else {
+        now.saturating_sub(history.guidance.last_shown_at)
     };
-    if let Some(m) = state.rules.get_mut(best.rule.as_ref()) {
-        m.suppressed_streak = 0;
-        m.fired_since_shown = 0;
+
+    let mut verdicts = Vec::with_capacity(order.len());
+    let mut chosen: Option<(&Finding, u64, u32)> = None;
+    for f in &order {
+        let verdict = if let Some((best, ..)) = chosen {
+            Verdict::Outranked {
+                by: best.rule.to_string(),
+            }
+        } else {
+            gate(f, call, history, settings, now, since_any)
+        };
+        if verdict == Verdict::Shown {
+            let ignored = history
+                .guidance
+                .memory(&f.rule, &f.subject)
+                .map_or(0, |m| m.ignored);
+            chosen = Some((f, core_hash(f), ignored));
+        }
+        verdicts.push(RuleVerdict {
+            rule: f.rule.to_string(),
+            subject: f.subject.clone(),
+            verdict,
+        });
+    }
+
+    let Some((best, hash, ignored)) = chosen else {
+        let silence =
+            verdicts
+                .iter()
+                .find(|v| v.verdict != Verdict::Info)
+                .map_or(Silence::NoFindings, |v| Silence::Held {
+                    rule: v.rule.clone(),
+                    subject: v.subject.clone(),
+                    verdict: v.verdict.clone(),
+                });
+        return Decision {
+            feedback: None,
+            silence: Some(silence),
+            verdicts,
+        };
+    };
+    let escalation = if settings.escalate {
+        Escalation::from_ignored(ignored)
+    } else {
+        Escalation::Gentle
+    };
+    let state = &mut history.guidance;
+    if let Some(m) = state.subjects.get_mut(&key(&best.rule, &best.subject)) {
         m.shown += 1;
         m.shown_at = now;
         m.refired = false;
-        m.ignored = ignored;
     }
-    state.ignored = ignored;
+    if crate::builtin::rule_def(&best.rule)
+        .is_some_and(|r| r.kind == crate::builtin::Kind::Protocol)
+    {
+        state.last_protocol_at = now;
+    }
     state.last_hash = hash;
     state.last_shown_at = now;
     state.last_rule = Some(best.rule.to_string());
-    let text = render(best, escalation, ignored, call, history);
+    let text = render(best, escalation, ignored, settings.escalate, call, history);
+    // The original also blocked every major finding of priority 70 or more.
     let blocking = best.severity == Severity::Critical
-        || escalation == Escalation::Emergency
-        || (best.severity == Severity::Major && best.priority >= 70);
-    Ok(Feedback {
-        rule: best.rule.to_string(),
-        severity: best.severity,
-        escalation,
-        blocking,
-        text,
-    })
+        || best.blocks
+        || (settings.escalate
+            && (escalation == Escalation::Emergency
+                || (best.severity == Severity::Major && best.priority >= 70)));
+    Decision {
+        feedback: Some(Feedback {
+            rule: best.rule.to_string(),
+            severity: best.severity,
+            escalation,
+            blocking,
+            text,
+        }),
+        silence: None,
+        verdicts,
+    }
 }
 
-/// "The same message" is the same rule saying the same thing at the same level with the same count
-/// of unheeded notices: the context lines always differ and do not count.
-fn core_hash(f: &Finding, level: Escalation, ignored: u32) -> u64 {
-    let mut h = fnv1a64(f.rule.as_bytes()) ^ u64::from(ignored);
-    for part in [level.as_str(), &f.headline, &f.observed] {
+fn gate(
+    f: &Finding,
+    call: &ToolCall,
+    history: &History,
+    settings: &Settings,
+    now: u64,
+    since_any: u64,
+) -> Verdict {
+    if f.severity == Severity::None {
+        return Verdict::Info;
+    }
+    let text = format!("{}\n{}\n{}", f.headline, f.observed, f.next_step);
+    if let Some(tool) = ungrounded_tool(&text, history) {
+        return Verdict::Ungrounded { tool };
+    }
+    let _ = call;
+    let urgent = f.severity == Severity::Critical || f.blocks;
+    let m = history
+        .guidance
+        .memory(&f.rule, &f.subject)
+        .cloned()
+        .unwrap_or_default();
+    if !urgent {
+        if !settings.escalate && m.ignored >= MUTE_AFTER {
+            return Verdict::Muted { ignored: m.ignored };
+        }
+        if m.shown > 0 {
+            let since = now.saturating_sub(m.shown_at);
+            let needed = if settings.escalate {
+                cooldown(f.severity)
+            } else {
+                cooldown_after(f.severity, m.ignored)
+            };
+            if since < needed {
+                return Verdict::Cooldown { since, needed };
+            }
+        }
+        // A danger finding is about the one call that just ran: held now, it is lost, so it is
+        // not spaced from other messages (its own cooldown still applies).
+        let single_call = crate::builtin::rule_def(&f.rule)
+            .is_some_and(|r| r.kind == crate::builtin::Kind::Danger);
+        if since_any < MIN_SPACING && !single_call {
+            return Verdict::Spacing { since: since_any };
+        }
+        let protocol = crate::builtin::rule_def(&f.rule)
+            .is_some_and(|r| r.kind == crate::builtin::Kind::Protocol);
+        let g = &history.guidance;
+        if protocol
+            && settings.profile == crate::Profile::Auto
+            && !settings.escalate
+            && g.last_protocol_at > 0
+        {
+            let since = now.saturating_sub(g.last_protocol_at);
+            if since < PROTOCOL_SPACING {
+                return Verdict::Spacing { since };
+            }
+        }
+    }
+    if !urgent && core_hash(f) == history.guidance.last_hash && since_any <= 1 {
+        return Verdict::Repeat;
+    }
+    Verdict::Shown
+}
+
+/// "The same message" is the same rule saying the same thing about the same subject: the context
+/// lines always differ and do not count.
+fn core_hash(f: &Finding) -> u64 {
+    let mut h = fnv1a64(f.rule.as_bytes());
+    for part in [f.subject.as_str(), &f.headline, &f.observed] {
         h ^= fnv1a64(part.as_bytes());
         h = h.rotate_left(17).wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -293,6 +533,7 @@ fn render(
     f: &Finding,
     level: Escalation,
     ignored: u32,
+    escalate: bool,
     call: &ToolCall,
     history: &History,
 ) -> String {
@@ -307,7 +548,7 @@ fn render(
     if !f.observed.is_empty() {
         let _ = write!(s, "\n{}", f.observed);
     }
-    if ignored > 0 {
+    if escalate && ignored > 0 {
         let _ = write!(
             s,
             " The last {} notice{} in a row went unheeded.",
@@ -326,7 +567,9 @@ fn render(
         s.push_str(t);
     }
     if let Some(cmd) = call.command() {
-        let _ = write!(s, "; command `{}`", truncate_chars(cmd.trim(), 50));
+        // One line: a heredoc or a multi-line script would otherwise spill into the message.
+        let flat: String = cmd.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = write!(s, "; command `{}`", truncate_chars(&flat, 50));
     } else if let Some(p) = call.path() {
         let _ = write!(s, "; file {}", truncate_chars(p, 120));
     } else if let Some(d) = call.str_field("description") {
@@ -347,232 +590,239 @@ mod tests {
             .next_step("do this")
     }
 
-    fn step(h: &mut History, findings: &[Finding]) -> Result<Feedback, Silence> {
-        let call = ToolCall::new(
-            "Bash",
-            json!({"command": format!("echo {}", h.events_total)}),
-        );
-        h.record(&call);
-        decide(findings, &call, h)
+    fn on(rule: &'static str, subject: &str) -> Finding {
+        finding(rule, Severity::Moderate, 40).subject(subject)
+    }
+
+    struct Run {
+        h: History,
+        settings: Settings,
+    }
+
+    impl Run {
+        fn new() -> Run {
+            Run {
+                h: History::new(),
+                settings: Settings::default(),
+            }
+        }
+
+        fn step(&mut self, findings: &[Finding]) -> Decision {
+            let call = ToolCall::new(
+                "Bash",
+                json!({"command": format!("echo {}", self.h.events_total)}),
+            );
+            self.h.record(&call);
+            decide(findings, &call, &mut self.h, &self.settings)
+        }
+
+        fn verdict(&mut self, f: Finding) -> Verdict {
+            self.step(&[f]).verdicts[0].verdict.clone()
+        }
     }
 
     #[test]
-    fn picks_highest_priority() {
-        let mut h = History::new();
-        let fb = step(
-            &mut h,
-            &[
-                finding("a", Severity::Minor, 20),
-                finding("b", Severity::Moderate, 40),
-            ],
-        )
-        .expect("shown");
+    fn picks_highest_priority_and_says_why_for_the_rest() {
+        let mut r = Run::new();
+        let d = r.step(&[
+            finding("a", Severity::Minor, 20),
+            finding("b", Severity::Moderate, 40),
+        ]);
+        let fb = d.feedback.expect("shown");
         assert_eq!(fb.rule, "b");
         assert!(fb.text.starts_with("posthook [b] something"));
         assert!(!fb.blocking);
+        assert_eq!(d.verdicts[0].verdict, Verdict::Shown);
+        assert_eq!(d.verdicts[1].verdict, Verdict::Outranked { by: "b".into() });
     }
 
     #[test]
-    fn minor_cooldown_is_eight_calls() {
-        let mut h = History::new();
-        assert!(step(&mut h, &[finding("a", Severity::Minor, 20)]).is_ok());
-        for _ in 0..7 {
-            assert!(matches!(step(&mut h, &[]), Err(Silence::NoFindings)));
+    fn shown_held_muted_and_unmuted_by_a_new_subject() {
+        let mut r = Run::new();
+        assert_eq!(r.verdict(on("advice", "a.rs")), Verdict::Shown);
+        // It fires again at once: ignored once, cooldown 8 doubled to 16.
+        assert_eq!(
+            r.verdict(on("advice", "a.rs")),
+            Verdict::Cooldown {
+                since: 1,
+                needed: 16
+            }
+        );
+        // Another subject of the same rule is not held by it (only spaced from the last message).
+        assert_eq!(r.verdict(on("advice", "b.rs")), Verdict::Shown);
+        for _ in 0..14 {
+            r.step(&[]);
         }
-        // 8 calls since: passes.
-        assert!(step(&mut h, &[finding("b", Severity::Minor, 20)]).is_ok());
-        assert!(matches!(
-            step(&mut h, &[finding("c", Severity::Minor, 20)]),
-            Err(Silence::Cooldown { needed: 8, .. })
-        ));
-    }
-
-    #[test]
-    fn critical_always_passes_and_blocks() {
-        let mut h = History::new();
-        assert!(step(&mut h, &[finding("x", Severity::Minor, 1)]).is_ok());
-        let fb = step(&mut h, &[finding("exec-safety", Severity::Critical, 100)]).expect("shown");
-        assert!(fb.blocking);
-    }
-
-    #[test]
-    fn escalation_really_escalates_and_blocks_at_emergency() {
-        let mut h = History::new();
-        let mut levels = Vec::new();
-        for _ in 0..6 {
-            let fb =
-                step(&mut h, &[finding("r", Severity::Critical, 90)]).expect("critical passes");
-            levels.push(fb.escalation);
+        assert_eq!(
+            r.verdict(on("advice", "a.rs")),
+            Verdict::Shown,
+            "16 calls later"
+        );
+        for _ in 0..40 {
+            r.step(&[]);
         }
-        use Escalation::*;
-        assert_eq!(levels, vec![Gentle, Firm, Firm, Urgent, Urgent, Emergency]);
-        // A moderate finding that persists on every call: shown whenever its gates open.
-        let mut h = History::new();
-        let shown: Vec<Feedback> = (0..60)
-            .filter_map(|_| step(&mut h, &[finding("m", Severity::Moderate, 40)]).ok())
+        // Fired again after that showing: ignored twice; shown after 32 calls; then a third time.
+        assert_eq!(r.verdict(on("advice", "a.rs")), Verdict::Shown);
+        assert_eq!(
+            r.verdict(on("advice", "a.rs")),
+            Verdict::Muted { ignored: 3 },
+            "muted for a.rs after the third ignored notice"
+        );
+        for _ in 0..200 {
+            r.step(&[]);
+        }
+        assert_eq!(
+            r.verdict(on("advice", "a.rs")),
+            Verdict::Muted { ignored: 3 }
+        );
+        assert_eq!(
+            r.verdict(on("advice", "c.rs")),
+            Verdict::Shown,
+            "a new subject"
+        );
+    }
+
+    #[test]
+    fn never_the_same_advice_inside_its_cooldown_and_spaced_from_others() {
+        let mut r = Run::new();
+        assert_eq!(r.verdict(on("x", "s")), Verdict::Shown);
+        assert_eq!(r.verdict(on("y", "s")), Verdict::Spacing { since: 1 });
+        assert_eq!(r.verdict(on("y", "s")), Verdict::Shown);
+    }
+
+    #[test]
+    fn only_critical_findings_and_confirmed_loops_block() {
+        let mut r = Run::new();
+        let d = r.step(&[finding("major", Severity::Major, 99)]);
+        assert!(!d.feedback.expect("shown").blocking, "advice never blocks");
+        let d = r.step(&[finding("exec-safety", Severity::Critical, 100)]);
+        assert!(
+            d.feedback.expect("shown").blocking,
+            "critical passes spacing and blocks"
+        );
+        let d = r.step(&[finding("failure-loop", Severity::Major, 90).confirmed_loop()]);
+        assert!(d.feedback.expect("shown").blocking);
+        // Ignored major advice on every call never escalates to blocking by default.
+        let mut r = Run::new();
+        let shown: Vec<Feedback> = (0..200)
+            .filter_map(|_| r.step(&[finding("m", Severity::Major, 80)]).feedback)
+            .collect();
+        assert!(shown
+            .iter()
+            .all(|f| !f.blocking && f.escalation == Escalation::Gentle));
+        assert!(shown.len() <= 4, "backs off, then mutes: {}", shown.len());
+    }
+
+    #[test]
+    fn the_escalation_switch_restores_the_original() {
+        let mut r = Run::new();
+        r.settings.escalate = true;
+        let shown: Vec<Feedback> = (0..80)
+            .filter_map(|_| r.step(&[finding("m", Severity::Moderate, 40)]).feedback)
             .collect();
         let levels: Vec<Escalation> = shown.iter().map(|f| f.escalation).collect();
+        use Escalation::*;
         assert_eq!(levels[..6], [Gentle, Firm, Firm, Urgent, Urgent, Emergency]);
         assert!(!shown[4].blocking);
-        let fb = &shown[5];
-        assert!(fb.blocking, "emergency blocks even a moderate finding");
+        assert!(shown[5].blocking, "emergency blocks");
         assert!(
-            fb.text.starts_with("posthook [m] stop: something"),
+            shown[5].text.starts_with("posthook [m] stop: something"),
             "{}",
-            fb.text
+            shown[5].text
         );
-        assert!(
-            fb.text
-                .contains("The last 5 notices in a row went unheeded."),
-            "{}",
-            fb.text
-        );
+        assert!(shown[5].text.contains("Before any other step: do this"));
     }
 
     #[test]
-    fn moving_on_resets_the_escalation() {
-        let mut h = History::new();
-        step(&mut h, &[finding("a", Severity::Critical, 90)]).expect("shown");
-        let fb = step(&mut h, &[finding("a", Severity::Critical, 90)]).expect("shown");
-        assert_eq!(fb.escalation, Escalation::Firm);
-        // "a" stops firing: the firm message was heeded
-        step(&mut h, &[]).expect_err("nothing");
-        let fb = step(&mut h, &[finding("b", Severity::Critical, 90)]).expect("shown");
-        assert_eq!(fb.escalation, Escalation::Gentle);
-    }
-
-    #[test]
-    fn persisting_major_and_suppressed_findings_pass_the_cooldown() {
-        // major persisting: fired 3 times since last shown passes before the cooldown of 3 is over
-        let mut h = History::new();
-        step(&mut h, &[finding("x", Severity::Minor, 1)]).expect("shown");
-        step(&mut h, &[finding("x", Severity::Minor, 1)]).expect_err("minor cooldown");
-        let maj = finding("maj", Severity::Major, 60);
-        // fired once before, unshown: fired_since_shown starts counting at the first firing
-        h.guidance
-            .rules
-            .entry("maj".into())
-            .or_default()
-            .fired_since_shown = 2;
-        let fb = step(&mut h, std::slice::from_ref(&maj)).expect("3rd firing, 2 calls since");
-        assert_eq!(fb.rule, "maj");
-        let mut h = History::new();
-        step(&mut h, &[finding("x", Severity::Minor, 1)]).expect("shown");
-        h.guidance
-            .rules
-            .entry("maj".into())
-            .or_default()
-            .fired_since_shown = 1;
-        assert!(
-            step(&mut h, std::slice::from_ref(&maj)).is_err(),
-            "2nd firing, 1 call since"
+    fn a_message_naming_an_unused_tool_is_not_sent() {
+        let mut r = Run::new();
+        let multi =
+            finding("style", Severity::Moderate, 40).next_step("make them in one MultiEdit");
+        assert_eq!(
+            r.verdict(multi.clone()),
+            Verdict::Ungrounded {
+                tool: "MultiEdit".into()
+            }
         );
-        // moderate held back 3 times in a row passes before its cooldown of 5
-        let mut h = History::new();
-        step(&mut h, &[finding("x", Severity::Minor, 1)]).expect("shown");
+        let zen = finding("hive", Severity::Moderate, 40).next_step("ask mcp__zen__planner first");
+        assert_eq!(
+            r.verdict(zen),
+            Verdict::Ungrounded {
+                tool: "mcp__zen__planner".into()
+            }
+        );
+        let family =
+            finding("hive2", Severity::Moderate, 40).next_step("plan it with a mcp__zen__ tool");
+        assert_eq!(
+            r.verdict(family.clone()),
+            Verdict::Ungrounded {
+                tool: "mcp__zen__*".into()
+            }
+        );
+        r.h.record(&ToolCall::new("mcp__zen__chat", json!({})));
+        r.h.record(&ToolCall::new("MultiEdit", json!({})));
+        assert_eq!(r.verdict(family), Verdict::Shown, "the session uses zen");
         for _ in 0..3 {
-            assert!(step(&mut h, &[finding("mod", Severity::Moderate, 40)]).is_err());
+            r.step(&[]);
         }
-        let fb = step(&mut h, &[finding("mod", Severity::Moderate, 40)]).expect("streak 3");
-        assert_eq!(fb.rule, "mod");
-        // a minor finding never uses the streak
-        let mut h = History::new();
-        step(&mut h, &[finding("x", Severity::Critical, 100)]).expect("shown");
-        for _ in 0..7 {
-            assert!(step(&mut h, &[finding("min", Severity::Minor, 10)]).is_err());
-        }
-        assert!(step(&mut h, &[finding("min", Severity::Minor, 10)]).is_ok());
+        assert_eq!(r.verdict(multi), Verdict::Shown);
+        // Words that only contain a tool name are not tool names.
+        let h = History::new();
+        assert_eq!(ungrounded_tool("a Globally unique Tasks list", &h), None);
+        assert_eq!(ungrounded_tool("use Read, Edit, Write or Bash", &h), None);
     }
 
     #[test]
-    fn major_persisting_three_times_passes_early() {
-        let mut h = History::new();
-        step(&mut h, &[finding("x", Severity::Critical, 100)]).expect("shown");
-        // fires on 2 calls, no cooldown pass (since 1, 2 < 3)...
-        let mut shown = Vec::new();
-        for _ in 0..2 {
-            shown.push(step(&mut h, &[finding("maj", Severity::Major, 60)]).is_ok());
-        }
-        assert_eq!(shown, vec![false, false]);
-        // ...the third firing is at since = 3: passes by cooldown and by persistence alike.
-        assert!(step(&mut h, &[finding("maj", Severity::Major, 60)]).is_ok());
+    fn silence_names_the_best_held_finding() {
+        let mut r = Run::new();
+        r.step(&[on("a", "s")]);
+        let d = r.step(&[on("a", "s")]);
+        assert_eq!(
+            d.silence,
+            Some(Silence::Held {
+                rule: "a".into(),
+                subject: "s".into(),
+                verdict: Verdict::Cooldown {
+                    since: 1,
+                    needed: 16
+                }
+            })
+        );
+        assert_eq!(r.step(&[]).silence, Some(Silence::NoFindings));
     }
 
     #[test]
-    fn a_rule_quiet_through_its_cooldown_starts_over_gentle() {
-        let c = |n: u32| finding("c", Severity::Critical, 90).observed(format!("observed {n}"));
-        let mut h = History::new();
-        step(&mut h, &[c(1)]).expect("shown");
-        // critical cooldown is 1: firing again 2 calls later is not "ignored"
-        step(&mut h, &[]).expect_err("quiet");
-        let fb = step(&mut h, &[c(2)]).expect("shown");
-        assert_eq!(fb.escalation, Escalation::Gentle);
-        let fb = step(&mut h, &[c(3)]).expect("shown");
-        assert_eq!(fb.escalation, Escalation::Firm, "right after: ignored");
-    }
-
-    #[test]
-    fn a_held_back_best_finding_does_not_starve_others() {
-        let mut h = History::new();
-        step(&mut h, &[finding("x", Severity::Minor, 1)]).expect("shown");
-        let both = [
-            finding("loud", Severity::Minor, 90),
-            finding("quiet", Severity::Moderate, 50),
-        ];
+    fn protocol_remarks_are_rare_in_auto_and_not_in_hive() {
+        let mut r = Run::new();
+        assert_eq!(r.verdict(on("coordinator-bypass", "")), Verdict::Shown);
         for _ in 0..3 {
-            assert!(step(&mut h, &both).is_err());
+            r.step(&[]);
         }
-        let fb = step(&mut h, &both).expect("quiet's streak reached 3");
-        assert_eq!(fb.rule, "quiet");
-    }
-
-    #[test]
-    fn never_the_same_message_twice_in_a_row() {
-        let mut h = History::new();
-        let f = finding("same", Severity::Critical, 90);
-        let first = step(&mut h, std::slice::from_ref(&f)).expect("shown");
-        // refired: escalates, so the text differs
-        let second = step(&mut h, std::slice::from_ref(&f)).expect("escalated");
-        assert_ne!(first.text, second.text);
-        // A candidate whose core equals the last message is never sent; the next one is tried.
-        let mut h = History::new();
-        let c = finding("c", Severity::Critical, 90);
-        h.guidance.last_hash = core_hash(&c, Escalation::Gentle, 0);
-        assert!(matches!(
-            step(&mut h, std::slice::from_ref(&c)),
-            Err(Silence::Repeat { .. })
-        ));
-        let mut h = History::new();
-        h.guidance.last_hash = core_hash(&c, Escalation::Gentle, 0);
-        let fb = step(&mut h, &[c, finding("other", Severity::Critical, 80)]).expect("next one");
-        assert_eq!(fb.rule, "other");
-    }
-
-    #[test]
-    fn context_lines() {
-        let mut h = History::new();
-        h.record(&ToolCall::new("Read", json!({"file_path": "/p/a"})));
-        let call = ToolCall::new(
-            "Bash",
-            json!({"command": format!("echo {}", "x".repeat(80))}),
+        assert_eq!(
+            r.verdict(on("memory-coordination", "")),
+            Verdict::Spacing { since: 4 },
+            "another hive rule waits in auto"
         );
-        h.record(&call);
-        let fb = decide(&[finding("r", Severity::Critical, 1)], &call, &mut h).expect("shown");
-        let ctx = fb.text.lines().last().expect("context line");
-        assert!(
-            ctx.starts_with("Context: last tool Bash; recent Read > Bash; command `echo xxx"),
-            "{ctx}"
+        assert_eq!(
+            r.verdict(on("failure-loop", "x")),
+            Verdict::Shown,
+            "other rules do not"
         );
-        assert!(ctx.ends_with("…`"), "command cut to 50 chars: {ctx}");
-        assert!(fb.text.contains("\nNext: do this\n"));
+        let mut r = Run::new();
+        r.settings.profile = crate::Profile::Hive;
+        r.verdict(on("coordinator-bypass", ""));
+        for _ in 0..3 {
+            r.step(&[]);
+        }
+        assert_eq!(r.verdict(on("memory-coordination", "")), Verdict::Shown);
     }
 
     #[test]
-    fn message_is_capped() {
-        let mut h = History::new();
-        let mut f = finding("long", Severity::Critical, 1);
-        f.observed = "x".repeat(10_000);
-        let fb = step(&mut h, &[f]).expect("shown");
-        assert!(fb.text.chars().count() <= MAX_MESSAGE_CHARS);
+    fn memory_is_bounded() {
+        let mut r = Run::new();
+        for i in 0..(SUBJECTS_CAPACITY + 20) {
+            r.step(&[on("a", &format!("f{i}"))]);
+        }
+        assert_eq!(r.h.guidance.subjects.len(), SUBJECTS_CAPACITY);
     }
 }

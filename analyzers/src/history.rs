@@ -5,7 +5,8 @@
 //! and saving cost the same at event 10 and at event 10,000. It never holds tool outputs or file
 //! contents: only tool names, categories, paths, command heads, hashes, sizes, times and flags.
 
-use crate::text::{command_head, command_tags, fnv1a64, tags, truncate_chars};
+use crate::settings::{Families, Family};
+use crate::text::{command_head, command_tags, fnv1a64, lookup_tags, tags, truncate_chars};
 use crate::{Category, GuidanceState, Outcome, ToolCall};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -84,6 +85,16 @@ pub struct Fact {
     /// batch events tell; `None` where the stream has no batch events yet (then time gaps tell).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_turn: Option<bool>,
+    /// [`crate::langs`] bits: a file change's language, or the languages a Bash check covers.
+    #[serde(default, skip_serializing_if = "is_zero16")]
+    pub langs: u16,
+    /// Read only: a hash of the `offset`/`limit` it asked for (none: the whole file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<u64>,
+}
+
+fn is_zero16(v: &u16) -> bool {
+    *v == 0
 }
 
 fn is_zero(v: &u32) -> bool {
@@ -136,7 +147,7 @@ impl Fact {
             path: path.map(|p| truncate_chars(p, MAX_PATH_CHARS).into_owned()),
             cmd: command.map(|c| truncate_chars(&command_head(c), MAX_CMD_HEAD_CHARS).into_owned()),
             cmd_hash: command.map(|c| fnv1a64(c.trim().as_bytes())),
-            tags: command.map_or(0, command_tags),
+            tags: command.map_or(0, |c| command_tags(c) | lookup_tags(c)),
             ok: !call.failed,
             ts: call.ts_ms,
             gap: prev_ts.map(|p| call.ts_ms.saturating_sub(p)),
@@ -148,18 +159,36 @@ impl Fact {
             id: call.tool_use_id.as_deref().map(|i| fnv1a64(i.as_bytes())),
             turn: 0,
             same_turn: None,
+            langs: match (command, path) {
+                (Some(c), _) => crate::check_langs(c),
+                (None, Some(p)) if call.is_write() => crate::lang_of(p),
+                _ => 0,
+            },
+            range: (call.tool == "Read")
+                .then(|| {
+                    let o = call.input.get("offset").and_then(serde_json::Value::as_u64);
+                    let l = call.input.get("limit").and_then(serde_json::Value::as_u64);
+                    (o.is_some() || l.is_some()).then(|| fnv1a64(format!("{o:?}/{l:?}").as_bytes()))
+                })
+                .flatten(),
         }
     }
 
-    /// The subject a repeated failure is about: the tool with its command head or path.
+    /// The subject a repeated failure is about: the tool with its command head (program and
+    /// subcommand) or its path.
     pub fn subject(&self) -> u64 {
         let mut h = fnv1a64(self.tool.as_bytes());
-        if let Some(c) = self.cmd_hash {
-            h ^= c.rotate_left(1);
+        if let Some(c) = &self.cmd {
+            h ^= fnv1a64(c.as_bytes()).rotate_left(1);
         } else if let Some(p) = &self.path {
             h ^= fnv1a64(p.as_bytes()).rotate_left(2);
         }
         h
+    }
+
+    /// Whether it ran `git commit`.
+    pub fn is_commit(&self) -> bool {
+        self.tags & tags::COMMIT != 0
     }
 
     /// True for `mcp__*` tools.
@@ -248,6 +277,9 @@ pub struct FailureMark {
     pub times: u32,
     /// `events_total` at its latest failure.
     pub at: u64,
+    /// Whether a file was changed since this run of failures began.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub changed: bool,
 }
 
 /// Running counters over the whole session, updated as each fact is recorded.
@@ -265,7 +297,47 @@ pub struct Counters {
     /// Whether the latest call was a successful file op on a file not read or written before it in
     /// the session (as far as the bounded file set remembers).
     pub new_file: bool,
+    /// The hive families of tools the session has used.
+    pub families: Families,
+    /// Code changed since the last check that covers its language, per language.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unchecked: Vec<Unchecked>,
+    /// The last check command head seen per language bit (`mix test`, `npx vitest`): what this
+    /// session's own tests are.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub checks: BTreeMap<u16, String>,
+    /// The latest call was a successful `git commit`: what it committed is no longer pending.
+    #[serde(skip_serializing_if = "is_false")]
+    pub committed: bool,
 }
+
+/// Code of one language changed since the last check that covers it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Unchecked {
+    /// The language bit.
+    pub lang: u16,
+    /// The file changed last (cut to 512 characters).
+    pub path: String,
+    /// Successful changes since the last covering check.
+    pub changes: u32,
+    /// `events_total` at the latest change.
+    pub at: u64,
+}
+
+/// A Read the session made, for telling a re-read of an unchanged file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMark {
+    /// Hash of the path.
+    pub file: u64,
+    /// Hash of the offset/limit (0: the whole file).
+    pub range: u64,
+    /// When, ms since the Unix epoch.
+    pub ts: u64,
+}
+
+/// How many reads the session remembers for telling a re-read.
+pub const READS_CAPACITY: usize = 64;
 
 /// The persisted state of one session.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,6 +369,13 @@ pub struct History {
     pub failures: VecDeque<FailureMark>,
     /// Hashes of files read or written in the session (bounded, oldest evicted first).
     pub seen_files: VecDeque<u64>,
+    /// Recent reads (session-wide, bounded); a change of the file forgets its reads.
+    #[serde(skip_serializing_if = "VecDeque::is_empty")]
+    pub reads: VecDeque<ReadMark>,
+    /// The read before the latest call's, when the latest call read the same file and range
+    /// again with no change of the file between (set while recording, for `wasted-context`).
+    #[serde(skip)]
+    pub reread_of: Option<ReadMark>,
     /// The guidance provider's memory: cooldowns, escalation, last message.
     pub guidance: GuidanceState,
 }
@@ -467,6 +546,56 @@ impl History {
         if matches!(fact.cat, Category::McpZen | Category::McpFlow) {
             c.hive_seen = true;
         }
+        if fact.cat == Category::McpZen {
+            c.families.add(Family::Coordinator);
+        }
+        if fact.cat == Category::McpFlow
+            || fact.tool.starts_with("mcp__ruv-swarm__")
+            || fact.cmd.as_deref().is_some_and(|h| {
+                h == "npx claude-flow"
+                    || h.starts_with("npx claude-flow@")
+                    || h.starts_with("npx @claude-flow/")
+            })
+        {
+            c.families.add(Family::Flow);
+        }
+        if fact.is_memory() {
+            c.families.add(Family::Memory);
+        }
+        if c.committed {
+            // The previous call committed: what it committed is no longer pending.
+            c.unchecked.clear();
+            c.committed = false;
+        }
+        if fact.ok && fact.is_commit() {
+            c.committed = true;
+        }
+        if fact.cmd.is_some() && fact.langs != 0 {
+            let covered = fact.langs;
+            c.unchecked.retain(|u| u.lang & covered == 0);
+            if let Some(head) = &fact.cmd {
+                for bit in (0..16).map(|i| 1u16 << i).filter(|b| covered & b != 0) {
+                    if covered != u16::MAX {
+                        c.checks.insert(bit, head.clone());
+                    }
+                }
+            }
+        } else if fact.is_write() && fact.ok && fact.langs != 0 {
+            let at = self.events_total + 1;
+            let path = fact.path.clone().unwrap_or_default();
+            if let Some(u) = c.unchecked.iter_mut().find(|u| u.lang == fact.langs) {
+                u.changes += 1;
+                u.at = at;
+                u.path = path;
+            } else if c.unchecked.len() < 16 {
+                c.unchecked.push(Unchecked {
+                    lang: fact.langs,
+                    path,
+                    changes: 1,
+                    at,
+                });
+            }
+        }
         if fact.is_check() {
             c.edits_since_check = 0;
         } else if fact.is_write() && fact.ok {
@@ -508,18 +637,66 @@ impl History {
         self.last_ts = self.last_ts.max(fact.ts);
         if let Some(sig) = fact.sig.filter(|_| !fact.ok) {
             self.note_failure(fact.subject(), sig);
+        } else if fact.ok && !self.failures.is_empty() {
+            // It worked this time: whatever failed before is no loop any more.
+            let subject = fact.subject();
+            self.failures.retain(|m| m.subject != subject);
+            if fact.is_write() {
+                self.failures.iter_mut().for_each(|m| m.changed = true);
+            }
         }
+        self.note_read(&fact);
         if self.recent.len() >= HISTORY_CAPACITY {
             self.recent.pop_front();
         }
         self.recent.push_back(fact);
     }
 
+    fn note_read(&mut self, fact: &Fact) {
+        self.reread_of = None;
+        if fact.tool == "Bash" {
+            // A shell command may have changed any file: no read is known to be current.
+            self.reads.clear();
+            return;
+        }
+        let Some(file) = fact.path.as_deref().map(|p| fnv1a64(p.as_bytes())) else {
+            return;
+        };
+        if fact.is_write() && fact.ok {
+            self.reads.retain(|r| r.file != file);
+            return;
+        }
+        if fact.tool != "Read" || !fact.ok {
+            return;
+        }
+        let mark = ReadMark {
+            file,
+            range: fact.range.unwrap_or(0),
+            ts: fact.ts,
+        };
+        if let Some(i) = self
+            .reads
+            .iter()
+            .position(|r| r.file == mark.file && r.range == mark.range)
+        {
+            self.reread_of = self.reads.remove(i);
+        }
+        if self.reads.len() >= READS_CAPACITY {
+            self.reads.pop_front();
+        }
+        self.reads.push_back(mark);
+    }
+
     fn note_failure(&mut self, subject: u64, sig: u64) {
         let at = self.events_total;
         if let Some(i) = self.failures.iter().position(|m| m.subject == subject) {
             let mut m = self.failures.remove(i).unwrap_or_default();
-            m.times = if m.sig == sig { m.times + 1 } else { 1 };
+            if m.sig == sig {
+                m.times += 1;
+            } else {
+                m.times = 1;
+                m.changed = false;
+            }
             m.sig = sig;
             m.at = at;
             self.failures.push_back(m);
@@ -532,6 +709,7 @@ impl History {
                 sig,
                 times: 1,
                 at,
+                changed: false,
             });
         }
     }
@@ -539,8 +717,13 @@ impl History {
     /// How many times in a row `fact`'s subject has failed with `fact`'s signature (0 when the
     /// fact is not a failure).
     pub fn failure_streak(&self, fact: &Fact) -> u32 {
+        self.failure_mark(fact).map_or(0, |m| m.times)
+    }
+
+    /// The run of failures `fact` belongs to: its subject's, when the signature is the same.
+    pub fn failure_mark(&self, fact: &Fact) -> Option<&FailureMark> {
         let (Some(sig), false) = (fact.sig, fact.ok) else {
-            return 0;
+            return None;
         };
         let subject = fact.subject();
         self.failures
@@ -548,7 +731,6 @@ impl History {
             .rev()
             .find(|m| m.subject == subject)
             .filter(|m| m.sig == sig)
-            .map_or(0, |m| m.times)
     }
 
     /// The set of tools the session has used (all streams), by name.

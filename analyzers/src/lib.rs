@@ -12,6 +12,7 @@ mod analyzer;
 mod call;
 mod finding;
 mod history;
+mod lang;
 mod settings;
 mod text;
 
@@ -21,14 +22,15 @@ pub mod guidance;
 pub use analyzer::{Analyzer, Context, NoCache, PatternCache};
 pub use call::{Category, Outcome, ToolCall};
 pub use finding::{Finding, Severity};
-pub use guidance::{Feedback, GuidanceState};
+pub use guidance::{Decision, Feedback, GuidanceState, RuleVerdict, Verdict};
 pub use history::{
-    Counters, EventCounts, Fact, FailureMark, History, Stream, StreamCounters, FAILURES_CAPACITY,
-    HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_STREAMS, MAX_TOOL_CHARS,
-    PER_TOOL_CAPACITY, SEEN_FILES_CAPACITY,
+    Counters, EventCounts, Fact, FailureMark, History, ReadMark, Stream, StreamCounters, Unchecked,
+    FAILURES_CAPACITY, HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_STREAMS,
+    MAX_TOOL_CHARS, PER_TOOL_CAPACITY, READS_CAPACITY, SEEN_FILES_CAPACITY,
 };
-pub use settings::{Profile, Settings, Threshold};
+pub use lang::{check_langs, lang_name, lang_of, langs};
+pub use settings::{Families, Family, Profile, Settings, Threshold};
 pub use text::{
-    command_head, command_tags, error_line, error_signature, fnv1a64, safe_message, tags,
-    truncate_chars, visible_controls, visible_controls_but_newlines,
+    command_head, command_tags, error_line, error_signature, fnv1a64, lookup_tags, safe_message,
+    tags, truncate_chars, visible_controls, visible_controls_but_newlines,
 };

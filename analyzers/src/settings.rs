@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Profile {
-    /// `default`, with the hive rules switched on once the session has used a zen or claude-flow
-    /// tool.
+    /// `default`, with each family of hive rules switched on once the session has used a tool of
+    /// that family (see [`Family`]).
     #[default]
     Auto,
     /// Rules that make sense in any Claude Code session; hive rules off.
@@ -38,15 +38,65 @@ impl Profile {
     }
 }
 
-/// Rules that only make sense with the hive (zen / claude-flow) tools: off in `default`, on in
-/// `hive`, and in `auto` once the session has used such a tool.
-pub const HIVE_RULES: &[&str] = &[
-    "coordinator-bypass",
-    "flow-coordination",
-    "native-overuse",
-    "workflow-pattern",
-    "memory-coordination",
-];
+/// Which tools a rule's advice relies on. A hive rule only makes sense in a session that has the
+/// tools it asks for: in `auto` it is on once the session has used a tool of its family, in
+/// `default` it is off, in `hive` it is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Any session.
+    Core,
+    /// The coordinator: `mcp__zen__*` tools.
+    Coordinator,
+    /// Hive memory: tools whose name contains `memory`.
+    Memory,
+    /// Flow workers: `mcp__claude-flow__*` / `mcp__ruv-swarm__*` tools, or `npx claude-flow ...`
+    /// commands.
+    Flow,
+}
+
+impl Family {
+    fn bit(self) -> u8 {
+        match self {
+            Family::Core => 0,
+            Family::Coordinator => 1,
+            Family::Memory => 1 << 1,
+            Family::Flow => 1 << 2,
+        }
+    }
+
+    /// The family's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Core => "core",
+            Family::Coordinator => "coordinator",
+            Family::Memory => "memory",
+            Family::Flow => "flow",
+        }
+    }
+}
+
+/// The hive families a session has used, as bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Families(pub u8);
+
+impl Families {
+    /// Whether the session has used a tool of `family` (always true for [`Family::Core`]).
+    pub fn has(self, family: Family) -> bool {
+        family == Family::Core || self.0 & family.bit() != 0
+    }
+
+    /// Adds `family`.
+    pub fn add(&mut self, family: Family) {
+        self.0 |= family.bit();
+    }
+
+    /// Whether any hive family was used.
+    pub fn any(self) -> bool {
+        self.0 != 0
+    }
+}
 
 /// A configurable threshold: its key, its default and what it means.
 ///
@@ -84,6 +134,9 @@ pub struct Settings {
     /// Threshold overrides, by key (`native-overuse.major`, ...). Keys an analyzer does not read
     /// are ignored here; `posthook config check` reports them.
     pub thresholds: BTreeMap<String, f64>,
+    /// The original's escalation: ignored advice comes back firmer and, after five unheeded
+    /// notices, blocks. Off by default: advice that keeps being ignored backs off instead.
+    pub escalate: bool,
 }
 
 impl Settings {
@@ -95,18 +148,19 @@ impl Settings {
         }
     }
 
-    /// Whether `rule` may fire; `hive_seen` says whether the session has used a hive tool.
-    pub fn rule_enabled(&self, rule: &str, hive_seen: bool) -> bool {
+    /// Whether `rule` may fire; `used` are the hive families the session has used.
+    pub fn rule_enabled(&self, rule: &str, used: Families) -> bool {
         if self.disabled.contains(rule) {
             return false;
         }
-        if !HIVE_RULES.contains(&rule) {
+        let family = crate::builtin::family_of(rule);
+        if family == Family::Core {
             return true;
         }
         match self.profile {
             Profile::Hive => true,
             Profile::Default => false,
-            Profile::Auto => hive_seen,
+            Profile::Auto => used.has(family),
         }
     }
 
@@ -121,17 +175,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn profiles_gate_hive_rules() {
+    fn profiles_gate_hive_rules_by_family() {
+        let none = Families::default();
+        let mut zen = Families::default();
+        zen.add(Family::Coordinator);
+        let mut memory = Families::default();
+        memory.add(Family::Memory);
         let auto = Settings::default();
-        assert!(!auto.rule_enabled("native-overuse", false));
-        assert!(auto.rule_enabled("native-overuse", true));
-        assert!(auto.rule_enabled("exec-safety", false));
+        assert!(!auto.rule_enabled("coordinator-bypass", none));
+        assert!(auto.rule_enabled("coordinator-bypass", zen));
+        assert!(
+            !auto.rule_enabled("coordinator-bypass", memory),
+            "another family"
+        );
+        assert!(auto.rule_enabled("memory-coordination", memory));
+        assert!(!auto.rule_enabled("memory-coordination", zen));
+        assert!(auto.rule_enabled("exec-safety", none));
         let def = Settings::with_profile(Profile::Default);
-        assert!(!def.rule_enabled("native-overuse", true));
+        assert!(!def.rule_enabled("native-overuse", zen));
         let hive = Settings::with_profile(Profile::Hive);
-        assert!(hive.rule_enabled("native-overuse", false));
+        assert!(hive.rule_enabled("native-overuse", none));
         let mut off = Settings::with_profile(Profile::Hive);
         off.disabled.insert("exec-safety".into());
-        assert!(!off.rule_enabled("exec-safety", false));
+        assert!(!off.rule_enabled("exec-safety", none));
     }
 }

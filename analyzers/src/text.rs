@@ -36,6 +36,56 @@ pub mod tags {
     pub const GIT: u32 = 1 << 2;
     /// Uses a package manager or build tool: npm, pip, cargo (a "decision point").
     pub const PKG: u32 = 1 << 3;
+    /// A plain `find`/`ls`/`tree` that Glob does (see [`super::lookup_tags`]).
+    pub const LISTS: u32 = 1 << 4;
+    /// A plain `grep`/`rg` that Grep does.
+    pub const SEARCHES: u32 = 1 << 5;
+    /// A plain `cat`/`head`/`sed -n` that Read does.
+    pub const PRINTS: u32 = 1 << 6;
+    /// A `git commit`.
+    pub const COMMIT: u32 = 1 << 7;
+}
+
+/// [`tags::LISTS`], [`tags::SEARCHES`] or [`tags::PRINTS`] for a command that only looks files up,
+/// searches or prints them and needs nothing of the shell: one program, at most trimmed by
+/// `| head`/`| tail`/`| wc -l`/`| sort` and with stderr silenced. Anything else (a chain, a
+/// substitution, a redirect into a file, `xargs`, `-exec`) needed Bash: 0. Also
+/// [`tags::COMMIT`] for a command that runs `git commit`.
+pub fn lookup_tags(cmd: &str) -> u32 {
+    let mut t = 0;
+    if cmd.contains("git commit") || (cmd.contains("git -c") && cmd.contains(" commit")) {
+        t |= tags::COMMIT;
+    }
+    let c = cmd.trim();
+    if c.len() > 1000
+        || ["&&", "||", ";", "$(", "`", "\n", "xargs", "-exec", "<("]
+            .iter()
+            .any(|x| c.contains(x))
+    {
+        return t;
+    }
+    let mut parts = c.split('|');
+    let first = parts.next().unwrap_or("");
+    for p in parts {
+        let prog = p.split_whitespace().next().unwrap_or("");
+        if !matches!(prog, "head" | "tail" | "wc" | "sort" | "uniq") {
+            return t;
+        }
+    }
+    // Only stderr may be redirected (to /dev/null or into stdout).
+    let cleaned = first.replace("2>/dev/null", "").replace("2>&1", "");
+    if cleaned.contains('>') || cleaned.contains('<') {
+        return t;
+    }
+    let mut words = cleaned.split_whitespace();
+    let prog = program(words.next().unwrap_or(""));
+    t | match prog {
+        "find" | "ls" | "tree" | "fd" => tags::LISTS,
+        "grep" | "rg" | "egrep" | "ag" | "ack" => tags::SEARCHES,
+        "cat" | "head" | "bat" => tags::PRINTS,
+        "sed" if words.next() == Some("-n") => tags::PRINTS,
+        _ => 0,
+    }
 }
 
 fn words(cmd: &str) -> impl Iterator<Item = &str> {
@@ -643,6 +693,29 @@ impl FloorBoundary for str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_lookups_are_told_from_shell_work() {
+        assert_eq!(
+            lookup_tags("find /p/assets -name '*.css' | head -10"),
+            tags::LISTS
+        );
+        assert_eq!(
+            lookup_tags("find /p/priv -name \"*.css\" 2>/dev/null | head -5"),
+            tags::LISTS
+        );
+        assert_eq!(lookup_tags("ls -la /p/assets/"), tags::LISTS);
+        assert_eq!(lookup_tags("rg -n foo src"), tags::SEARCHES);
+        assert_eq!(lookup_tags("cat src/main.rs"), tags::PRINTS);
+        assert_eq!(lookup_tags("sed -n '1,20p' a.rs"), tags::PRINTS);
+        assert_eq!(lookup_tags("sed -i s/a/b/ a.rs"), 0);
+        assert_eq!(lookup_tags("find . -name '*.rs' | xargs wc -l"), 0);
+        assert_eq!(lookup_tags("cd /p && ls"), 0);
+        assert_eq!(lookup_tags("grep -r foo . > hits.txt"), 0);
+        assert_eq!(lookup_tags("cat a | grep b"), 0);
+        assert_eq!(lookup_tags("git log --oneline | grep fix"), 0);
+        assert_eq!(lookup_tags("git add -A && git commit -m x"), tags::COMMIT);
+    }
 
     #[test]
     fn error_lines_and_signatures() {

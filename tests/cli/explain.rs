@@ -23,7 +23,11 @@ fn explains_a_stored_session() {
         "{out}"
     );
     assert!(
-        out.contains("escalation of the last message: gentle"),
+        out.contains("cooldowns per rule and subject, in calls: minor 12, moderate 8, major 4"),
+        "{out}"
+    );
+    assert!(
+        out.contains("exec-safety recursive delete of the filesystem root: fired 1, shown 1, ignored 0; open"),
         "{out}"
     );
     assert!(

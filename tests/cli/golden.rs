@@ -3,7 +3,7 @@
 //!
 //! File format (JSON lines):
 //! - line 1, the header: `{"golden": "what the sequence shows", "args": ["--profile", "hive"],
-//!   "cwd": "/tmp/project"}` (`args` and `cwd` optional);
+//!   "cwd": "/tmp/project", "env": {"POSTHOOK_ESCALATE": "1"}}` (`args`, `cwd`, `env` optional);
 //! - every other line, one call: `{"step": "label", "tool_name": "...", "tool_input": {...},
 //!   "tool_response": ..., "after_ms": 5000, "expect": {"exit": 0, "rules": ["rule-id"]}}`.
 //!   `tool_response` defaults to an empty successful Bash-like object; `after_ms` (default 5000,
@@ -82,7 +82,11 @@ fn run(name: &str) {
             "tool_use_id": format!("toolu_{i}"),
             "timestamp_ms": ts,
         });
-        let done = sb.hook(&args, payload.to_string());
+        let mut cmd = sb.cmd(&args).stdin(payload.to_string());
+        for (k, v) in header["env"].as_object().into_iter().flatten() {
+            cmd = cmd.env(k, v.as_str().expect("env values are strings"));
+        }
+        let done = cmd.run();
         let (stdout, stderr) = (done.stdout(), done.stderr());
         let label = step["step"].as_str().unwrap_or("?");
         let want_exit = step["expect"]["exit"].as_i64().expect("expect.exit") as i32;
@@ -104,6 +108,40 @@ fn run(name: &str) {
     assert!(steps > 0, "{name}: no steps");
 }
 
+/// The design sequence's two hive rules are there with and without escalation; only escalation
+/// makes it block.
+#[test]
+fn the_design_sequence_blocks_only_with_escalation() {
+    let expects = |name: &str| -> Vec<(i64, Vec<String>)> {
+        let body =
+            std::fs::read_to_string(golden_dir().join(format!("{name}.jsonl"))).expect("golden");
+        body.lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).expect("json");
+                let rules = v["expect"]["rules"]
+                    .as_array()
+                    .expect("rules")
+                    .iter()
+                    .filter_map(|r| r.as_str().map(String::from))
+                    .collect();
+                (v["expect"]["exit"].as_i64().expect("exit"), rules)
+            })
+            .collect()
+    };
+    for name in ["hive_design_sequence", "hive_design_sequence_escalate"] {
+        let all: Vec<String> = expects(name).into_iter().flat_map(|(_, r)| r).collect();
+        for rule in ["native-overuse", "memory-coordination"] {
+            assert!(all.iter().any(|r| r == rule), "{name}: {rule}");
+        }
+    }
+    assert!(expects("hive_design_sequence").iter().all(|(e, _)| *e == 0));
+    assert!(expects("hive_design_sequence_escalate")
+        .iter()
+        .any(|(e, _)| *e == 2));
+}
+
 #[test]
 fn every_golden_file_has_a_test() {
     let mut names: Vec<String> = std::fs::read_dir(golden_dir())
@@ -123,6 +161,7 @@ fn every_golden_file_has_a_test() {
             "auto_profile",
             "default_session",
             "hive_design_sequence",
+            "hive_design_sequence_escalate",
             "parallel_calls"
         ]
     );
@@ -131,6 +170,13 @@ fn every_golden_file_has_a_test() {
 #[test]
 fn hive_design_sequence() {
     run("hive_design_sequence");
+}
+
+/// With the escalation switch the original's blocking comes back; by default the same sequence
+/// never blocks (every step of `hive_design_sequence` expects exit 0).
+#[test]
+fn hive_design_sequence_escalate() {
+    run("hive_design_sequence_escalate");
 }
 
 #[test]

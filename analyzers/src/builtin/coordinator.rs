@@ -46,11 +46,6 @@ pub(crate) const COMPLEX_MULTIEDIT: Threshold = Threshold::new(
 /// complex start with no coordinator in the last 2 (major).
 pub struct CoordinatorBypass;
 
-impl CoordinatorBypass {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["coordinator-bypass"];
-}
-
 fn complex_start(cx: &Context<'_>) -> Option<&'static str> {
     let call = cx.call;
     match call.tool.as_str() {
@@ -87,10 +82,6 @@ impl Analyzer for CoordinatorBypass {
         "coordinator-bypass"
     }
 
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
-    }
-
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !cx.rule_enabled("coordinator-bypass") || cx.fact.cat == Category::McpZen {
             return;
@@ -107,7 +98,7 @@ impl Analyzer for CoordinatorBypass {
                     Severity::Moderate,
                     String::from("flow worker used without the coordinator"),
                     format!(
-                        "{} ran with no mcp__zen__ call in the {} calls before it.",
+                        "{} ran with no coordinator call in the {} calls before it.",
                         cx.call.tool,
                         cx.count(&FLOW_WINDOW)
                     ),
@@ -121,7 +112,7 @@ impl Analyzer for CoordinatorBypass {
                     },
                     String::from("storage worker used without the coordinator"),
                     format!(
-                        "{} ran with no mcp__zen__ call in the {} calls before it.",
+                        "{} ran with no coordinator call in the {} calls before it.",
                         cx.call.tool,
                         cx.count(&STORAGE_WINDOW)
                     ),
@@ -135,7 +126,7 @@ impl Analyzer for CoordinatorBypass {
                     },
                     format!("{n} calls since the coordinator was last consulted"),
                     format!(
-                        "{n} calls, this {} included, ran without a mcp__zen__ call.",
+                        "{n} calls, this {} included, ran without a coordinator call.",
                         cx.call.tool
                     ),
                 )
@@ -146,7 +137,7 @@ impl Analyzer for CoordinatorBypass {
                     Severity::Major,
                     String::from("complex work started without the coordinator"),
                     format!(
-                        "{what} ({}) with no mcp__zen__ call in the {} calls before it.",
+                        "{what} ({}) with no coordinator call in the {} calls before it.",
                         cx.call.tool,
                         cx.count(&COMPLEX_WINDOW)
                     ),
@@ -162,7 +153,10 @@ impl Analyzer for CoordinatorBypass {
             )
             .headline(headline)
             .observed(observed)
-            .next_step("ask the coordinator (e.g. mcp__zen__planner or mcp__zen__chat) to confirm the plan before continuing"),
+            .next_step(format!(
+                "ask {} to confirm the plan before continuing",
+                super::coordinator_name(cx.history)
+            )),
         );
     }
 }

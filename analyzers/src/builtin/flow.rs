@@ -26,22 +26,9 @@ pub(crate) const MAX_AGENTS: Threshold = Threshold::new(
 /// more than 5 agents (`wrong_tool_order`, moderate, priority 50).
 pub struct FlowCoordination;
 
-impl FlowCoordination {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["flow-coordination"];
-}
-
 impl Analyzer for FlowCoordination {
     fn name(&self) -> &'static str {
         "flow-coordination"
-    }
-
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
-    }
-
-    fn applies_to(&self, tool: &str) -> bool {
-        Category::of(tool) == Category::McpFlow
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -53,7 +40,10 @@ impl Analyzer for FlowCoordination {
             .previous()
             .take(window)
             .any(|f| f.cat == Category::McpZen);
-        if !coordinated {
+        // "Plan it with the coordinator first" is only true in a session that has one: many flow
+        // sessions have no zen server at all.
+        let has_coordinator = cx.history.counters.families.has(crate::Family::Coordinator);
+        if !coordinated && has_coordinator {
             let k = u64::from(cx.history.stream.flow_uncoordinated);
             let severity = if k > cx.count(&MAJOR_AFTER) {
                 Severity::Major
@@ -68,10 +58,13 @@ impl Analyzer for FlowCoordination {
                 )
                 .headline("flow worker called before the coordinator planned the step")
                 .observed(format!(
-                    "{} ran with no mcp__zen__ call in the {window} calls before it; {k} flow calls in this session were uncoordinated.",
+                    "{} ran with no coordinator call in the {window} calls before it; {k} flow calls in this session were uncoordinated.",
                     cx.call.tool
                 ))
-                .next_step("call a mcp__zen__ tool (planner or consensus) first, then hand its plan to the flow workers"),
+                .next_step(format!(
+                    "plan the step with {} first, then hand its plan to the flow workers",
+                    super::coordinator_name(cx.history)
+                )),
             );
             return;
         }
@@ -117,6 +110,10 @@ mod tests {
     #[test]
     fn uncoordinated_flow_calls_escalate() {
         let mut s = Session::hive();
+        s.feed(call("mcp__zen__chat", json!({})));
+        for _ in 0..3 {
+            s.feed(call("Read", json!({})));
+        }
         let sev: Vec<Severity> = (0..4)
             .map(|_| {
                 s.step(
@@ -160,7 +157,24 @@ mod tests {
     #[test]
     fn uncoordinated_wins_over_shape() {
         let mut s = Session::hive();
+        s.feed(call("mcp__zen__chat", json!({})));
+        for _ in 0..3 {
+            s.feed(call("Read", json!({})));
+        }
         let f = s.step(&FlowCoordination, swarm("star", 8));
         assert!(f[0].headline.contains("before the coordinator"));
+    }
+
+    #[test]
+    fn without_a_coordinator_in_the_session_only_the_shape_is_checked() {
+        let mut s = Session::hive();
+        assert!(s
+            .step(
+                &FlowCoordination,
+                call("mcp__claude-flow__agent_spawn", json!({"type": "x"}))
+            )
+            .is_empty());
+        let f = s.step(&FlowCoordination, swarm("star", 8));
+        assert!(f[0].headline.contains("large swarm"), "{}", f[0].headline);
     }
 }

@@ -16,11 +16,6 @@ static SYS_PATH: LazyLock<Regex> = LazyLock::new(|| {
 /// developer's home directory.)
 pub struct HookFileGuard;
 
-impl HookFileGuard {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["hook-file-guard"];
-}
-
 fn in_project_hooks(path: &str, root: Option<&str>) -> bool {
     if !path.ends_with(".py") {
         return false;
@@ -41,14 +36,6 @@ fn in_project_hooks(path: &str, root: Option<&str>) -> bool {
 impl Analyzer for HookFileGuard {
     fn name(&self) -> &'static str {
         "hook-file-guard"
-    }
-
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
-    }
-
-    fn applies_to(&self, tool: &str) -> bool {
-        matches!(tool, "Write" | "Edit" | "MultiEdit")
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {

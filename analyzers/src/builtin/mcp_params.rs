@@ -29,11 +29,6 @@ const TOPOLOGIES: &[&str] = &["hierarchical", "mesh", "ring", "star"];
 /// <= 100; `agent_spawn` needs a type.
 pub struct McpParams;
 
-impl McpParams {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["mcp-params"];
-}
-
 fn problems(tool: &str, input: &Value) -> Vec<String> {
     let mut p = Vec::new();
     let missing = |k: &str| input.get(k).is_none_or(Value::is_null);
@@ -77,14 +72,6 @@ fn problems(tool: &str, input: &Value) -> Vec<String> {
 impl Analyzer for McpParams {
     fn name(&self) -> &'static str {
         "mcp-params"
-    }
-
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
-    }
-
-    fn applies_to(&self, tool: &str) -> bool {
-        checked(tool)
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -38,11 +38,6 @@ pub(crate) const LARGE_WRITE: Threshold = Threshold::new(
 /// call is compared with the one before it.
 pub struct MemoryCoordination;
 
-impl MemoryCoordination {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["memory-coordination"];
-}
-
 fn decision_point(f: &Fact, large_write: u64) -> bool {
     match f.tool.as_str() {
         "Task" | "Agent" => true,
@@ -55,10 +50,6 @@ fn decision_point(f: &Fact, large_write: u64) -> bool {
 impl Analyzer for MemoryCoordination {
     fn name(&self) -> &'static str {
         "memory-coordination"
-    }
-
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -105,7 +96,10 @@ impl Analyzer for MemoryCoordination {
                 .observed(format!(
                     "{decisions} decision points and {switches} context switches in the last {n} calls, and no memory tool in the last {memory_window}."
                 ))
-                .next_step("store what was decided and why with a memory tool (e.g. mcp__claude-flow__memory_usage, action store) before going on"),
+                .next_step(format!(
+                    "store what was decided and why with {} before going on",
+                    super::memory_name(cx.history)
+                )),
         );
     }
 }

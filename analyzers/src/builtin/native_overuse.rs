@@ -22,22 +22,9 @@ pub(crate) const MAJOR: Threshold = Threshold::new(
 /// Native overuse: `c == 3` minor (priority 20), `c == 5` moderate (40), `c >= 7` major (70).
 pub struct NativeOveruse;
 
-impl NativeOveruse {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["native-overuse"];
-}
-
 impl Analyzer for NativeOveruse {
     fn name(&self) -> &'static str {
         "native-overuse"
-    }
-
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
-    }
-
-    fn applies_to(&self, tool: &str) -> bool {
-        !tool.starts_with("mcp__")
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -58,12 +45,14 @@ impl Analyzer for NativeOveruse {
             Finding::new("native-overuse", severity, priority)
                 .headline(format!("{c} native tool calls in a row, none through MCP"))
                 .observed(format!(
-                    "The last {c} calls were native tools ({}); no mcp__ tool since.",
+                    "The last {c} calls were native tools ({}); no MCP tool since.",
                     cx.history.last_tools(3).join(", ")
                 ))
-                .next_step(
-                    "check the plan with the coordinator (a mcp__zen__ tool) or record progress with a memory tool before the next native call",
-                ),
+                .next_step(format!(
+                    "check the plan with {} or record progress with {} before the next native call",
+                    super::coordinator_name(cx.history),
+                    super::memory_name(cx.history)
+                )),
         );
     }
 }

@@ -60,22 +60,9 @@ fn expected_elsewhere(path: &str) -> bool {
 /// excepted (moderate, 45).
 pub struct OutsideProject;
 
-impl OutsideProject {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["outside-project"];
-}
-
 impl Analyzer for OutsideProject {
     fn name(&self) -> &'static str {
         "outside-project"
-    }
-
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
-    }
-
-    fn applies_to(&self, tool: &str) -> bool {
-        matches!(tool, "Write" | "Edit" | "MultiEdit" | "NotebookEdit")
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -95,6 +82,7 @@ impl Analyzer for OutsideProject {
         }
         out.push(
             Finding::new("outside-project", Severity::Moderate, 45)
+                .subject(crate::truncate_chars(&path, 200).into_owned())
                 .headline("file changed outside the project")
                 .observed(format!(
                     "{} wrote {}, which is not under the project root {root}.",

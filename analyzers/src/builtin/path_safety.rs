@@ -16,11 +16,6 @@ const SYSTEM_DIRS: &[&str] = &["/etc", "/root", "/proc", "/sys"];
 /// than 100,000 bytes (moderate, 35).
 pub struct PathSafety;
 
-impl PathSafety {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["path-safety"];
-}
-
 fn has_traversal(path: &str) -> bool {
     path.split(['/', '\\']).any(|c| c == "..")
 }
@@ -28,10 +23,6 @@ fn has_traversal(path: &str) -> bool {
 impl Analyzer for PathSafety {
     fn name(&self) -> &'static str {
         "path-safety"
-    }
-
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -50,7 +50,7 @@ const CHECKS: &[Check] = &[
     Check {
         flag: flag::PIPE_TO_SHELL,
         what: "pipes a download from curl or wget into a shell",
-        severity: Severity::Major,
+        severity: Severity::Critical,
         priority: 75,
         headline: "downloaded script piped straight into a shell",
         next_step: "download the script to a file, read it, then run it",
@@ -125,9 +125,6 @@ static GLOBAL_INSTALL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl ExecSafety {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["exec-safety"];
-
     /// Builds the analyzer (its regexes compile on first use).
     pub fn new() -> ExecSafety {
         ExecSafety { _private: () }
@@ -184,14 +181,6 @@ impl Analyzer for ExecSafety {
         "exec-safety"
     }
 
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
-    }
-
-    fn applies_to(&self, tool: &str) -> bool {
-        tool == "Bash"
-    }
-
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !cx.rule_enabled("exec-safety") {
             return;
@@ -215,6 +204,7 @@ impl Analyzer for ExecSafety {
             };
             out.push(
                 Finding::new("exec-safety", c.severity, c.priority)
+                    .subject(c.headline)
                     .headline(c.headline)
                     .observed(observed)
                     .next_step(c.next_step),

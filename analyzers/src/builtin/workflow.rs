@@ -32,11 +32,6 @@ const WINDOW: usize = 6;
 /// allowed the separator, so it could not match; here the run is counted directly.
 pub struct WorkflowPattern;
 
-impl WorkflowPattern {
-    /// The rule this analyzer emits.
-    pub const RULES: &'static [&'static str] = &["workflow-pattern"];
-}
-
 fn plain_native(f: &Fact) -> bool {
     matches!(f.tool.as_str(), "Write" | "Edit" | "Read" | "Bash")
 }
@@ -52,10 +47,6 @@ fn is_write_edit(f: &Fact) -> bool {
 impl Analyzer for WorkflowPattern {
     fn name(&self) -> &'static str {
         "workflow-pattern"
-    }
-
-    fn rules(&self) -> &'static [&'static str] {
-        Self::RULES
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -79,22 +70,34 @@ impl Analyzer for WorkflowPattern {
             Finding::new("workflow-pattern", sev, drift_priority(sev, run, cx.history))
                 .headline("file and shell work with no MCP coordination")
                 .observed(format!(
-                    "The last {run} calls were Write/Edit/Read/Bash ({}) with no mcp__ tool between them.",
+                    "The last {run} calls were Write/Edit/Read/Bash ({}) with no MCP tool between them.",
                     cx.history.last_tools(run as usize).join(", ")
                 ))
-                .next_step("route the next step through the hive: plan it with a mcp__zen__ tool or hand it to a mcp__claude-flow__ worker")
+                .next_step(format!(
+                    "route the next step through the hive: plan it with {}{}",
+                    super::coordinator_name(cx.history),
+                    super::used_tool(cx.history, |t| t.starts_with("mcp__claude-flow__"))
+                        .map(|t| format!(" or hand it to a flow worker ({t})"))
+                        .unwrap_or_default()
+                ))
         } else if is(0, is_write_edit) && is(1, fs) && is(2, is_write_edit) && is(3, fs) {
             let sev = Severity::Minor;
             Finding::new("workflow-pattern", sev, drift_priority(sev, 4, cx.history))
                 .headline("storage worker and direct edits alternate")
-                .observed("The last 4 calls alternated mcp__filesystem__ calls and Write/Edit on files.")
+                .observed("The last 4 calls alternated storage-worker calls and Write/Edit on files.")
                 .next_step("do the file changes through one channel: either the storage worker or Write/Edit, batched")
         } else if is(0, is_task) && is(1, is_task) && is(2, is_task) {
             let sev = Severity::Moderate;
             Finding::new("workflow-pattern", sev, drift_priority(sev, 3, cx.history))
                 .headline("three sub-tasks in a row without shared memory")
-                .observed("The last 3 calls each started a Task; none stored context in hive memory.")
-                .next_step("store the shared context with a memory tool (e.g. mcp__claude-flow__memory_usage) so the sub-tasks build on each other")
+                .observed(format!(
+                    "The last 3 calls each started a {}; none stored context in hive memory.",
+                    cx.fact.tool
+                ))
+                .next_step(format!(
+                    "store the shared context with {} so the sub-tasks build on each other",
+                    super::memory_name(cx.history)
+                ))
         } else if cx.fact.cat == Category::File
             && last
                 .iter()
@@ -108,9 +111,13 @@ impl Analyzer for WorkflowPattern {
                 .headline("fragmented file work")
                 .observed(format!(
                     "{} of the last 4 calls were single file operations.",
-                    last.iter().take(4).flatten().filter(|f| f.cat == Category::File).count()
+                    last.iter()
+                        .take(4)
+                        .flatten()
+                        .filter(|f| f.cat == Category::File)
+                        .count()
                 ))
-                .next_step("plan the file changes first, then make them together (parallel calls or one MultiEdit per file)")
+                .next_step("plan the file changes first, then make them together as parallel calls")
         } else {
             let tasks = last.iter().take(5).flatten().filter(|f| is_task(f)).count() as u64;
             let memory = last.iter().take(5).flatten().any(|f| f.is_memory());
@@ -118,7 +125,7 @@ impl Analyzer for WorkflowPattern {
                 Finding::new("workflow-pattern", Severity::Moderate, 45)
                     .headline("sub-tasks started without hive memory")
                     .observed(format!(
-                        "{tasks} of the last 5 calls started a Task and none used a memory tool."
+                        "{tasks} of the last 5 calls started a sub-task and none used a memory tool."
                     ))
                     .next_step("record the task split and decisions with a memory tool before starting more sub-tasks")
             } else {

@@ -1,0 +1,150 @@
+//! Wasted context: output logs read whole, and files read again though nothing changed them.
+
+use crate::{truncate_chars, Analyzer, Context, Finding, Severity, Threshold};
+
+pub(crate) const LOG_BYTES: Threshold = Threshold::new(
+    "wasted-context.log-bytes",
+    16384.0,
+    "size of a Read response of a log or command-output file (read whole) that wastes context",
+);
+
+pub(crate) const REREAD_MINUTES: Threshold = Threshold::new(
+    "wasted-context.reread-minutes",
+    20.0,
+    "a re-read of the same file and range with nothing changed between counts within this many minutes (later, the context may have been compacted)",
+);
+
+/// Reads of small files cost little; a re-read below this size is not worth a remark.
+const REREAD_MIN_BYTES: u64 = 2048;
+
+/// Wasted context (minor): a Read, without offset or limit, of a command's output log (`*.log`,
+/// `*.output`, `*.out`) whose response is at least 16 KiB (45); or a Read of the same file and
+/// range as one less than 20 minutes before, with no change of the file and no shell command in
+/// between (40; files under 2 KiB are never worth it).
+pub struct WastedContext;
+
+fn is_log(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        name.rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .as_deref(),
+        Some("log" | "output" | "out")
+    )
+}
+
+impl Analyzer for WastedContext {
+    fn name(&self) -> &'static str {
+        "wasted-context"
+    }
+
+    fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let f = cx.fact;
+        if f.tool != "Read" || !f.ok || !cx.rule_enabled("wasted-context") {
+            return;
+        }
+        let Some(path) = f.path.as_deref() else {
+            return;
+        };
+        let shown = truncate_chars(path, 160);
+        let kb = f.out_len.div_ceil(1024);
+        if f.range.is_none() && is_log(path) && f.out_len >= cx.count(&LOG_BYTES).max(1) {
+            out.push(
+                Finding::new("wasted-context", Severity::Minor, 45)
+                    .subject(path)
+                    .headline(format!("a whole {kb} KB output log read into context"))
+                    .observed(format!("Read returned all of {shown} ({kb} KB), a command's output log."))
+                    .next_step(format!(
+                        "read only the part you need: Read with offset and limit, or `tail -n 40 {shown}` through Bash"
+                    )),
+            );
+            return;
+        }
+        let Some(before) = cx.history.reread_of else {
+            return;
+        };
+        let minutes = f.ts.saturating_sub(before.ts) / 60_000;
+        if f.out_len < REREAD_MIN_BYTES || minutes >= cx.count(&REREAD_MINUTES).max(1) {
+            return;
+        }
+        out.push(
+            Finding::new("wasted-context", Severity::Minor, 40)
+                .subject(path)
+                .headline(format!("{} read again, unchanged", path.rsplit('/').next().unwrap_or(path)))
+                .observed(format!(
+                    "The same part of {shown} was read {} ago, and no edit, write or shell command changed it since ({kb} KB again).",
+                    if minutes == 0 { String::from("less than a minute") } else { format!("{minutes} min") }
+                ))
+                .next_step("use what that read returned; read the file again once it has changed"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builtin::testkit::*;
+    use serde_json::json;
+
+    fn read_sized(path: &str, bytes: u64) -> crate::ToolCall {
+        let mut c = read(path);
+        c.response_len = bytes;
+        c
+    }
+
+    #[test]
+    fn a_whole_log_read_into_context() {
+        let mut s = Session::default_profile();
+        let f = s.step(
+            &WastedContext,
+            read_sized("/tmp/claude-1000/p/tasks/b7636e2.output", 18_394),
+        );
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].headline.contains("18 KB output log"),
+            "{}",
+            f[0].headline
+        );
+        assert!(
+            s.step(&WastedContext, read_sized("/tmp/x/build.log", 4_000))
+                .is_empty(),
+            "small"
+        );
+        let mut part = read_sized("/tmp/x/build.log", 40_000);
+        part.input = json!({"file_path": "/tmp/x/build.log", "offset": 900, "limit": 40});
+        assert!(s.step(&WastedContext, part).is_empty(), "a part of it");
+        assert!(
+            s.step(&WastedContext, read_sized("/p/src/big.rs", 90_000))
+                .is_empty(),
+            "source"
+        );
+    }
+
+    #[test]
+    fn a_re_read_of_an_unchanged_file() {
+        let mut s = Session::default_profile();
+        s.step(&WastedContext, read_sized("/p/src/a.rs", 9_000));
+        let f = s.step(&WastedContext, read_sized("/p/src/a.rs", 9_000));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].headline.contains("a.rs read again"));
+        // Changed in between: reading it again is right.
+        s.feed(edit("/p/src/a.rs"));
+        assert!(s
+            .step(&WastedContext, read_sized("/p/src/a.rs", 9_000))
+            .is_empty());
+        // A shell command in between may have changed it (a formatter).
+        s.feed(bash("mix format"));
+        assert!(s
+            .step(&WastedContext, read_sized("/p/src/a.rs", 9_000))
+            .is_empty());
+        // Another range is another read.
+        let mut part = read_sized("/p/src/a.rs", 3_000);
+        part.input = json!({"file_path": "/p/src/a.rs", "offset": 100, "limit": 50});
+        assert!(s.step(&WastedContext, part).is_empty());
+        // Long after (a compacted context), reading again is fair.
+        s.after(25 * 60_000);
+        assert!(s
+            .step(&WastedContext, read_sized("/p/src/a.rs", 9_000))
+            .is_empty());
+    }
+}

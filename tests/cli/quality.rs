@@ -1,0 +1,263 @@
+//! Feedback quality on labelled real sessions, scored as the feedback bar defines it: every
+//! labelled transcript of tests/data is replayed (`posthook replay FILE --json`, as the live hook
+//! would have run), and each message is a hit when it lands from an incident's first call to 3
+//! calls after its last one and its rule addresses that incident's kind; every other message is a
+//! miss, and so is a message that names a tool the session never used. Run with `--nocapture` for
+//! the per-session table.
+
+use crate::support::{labels_file, transcripts_dir, Sandbox};
+use posthook::analyzers::builtin;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+const MIN_PRECISION: f64 = 0.80;
+const MIN_RECALL: f64 = 0.60;
+const MAX_MESSAGE_RATE: f64 = 0.05;
+const MAX_BLOCKING: usize = 1;
+
+/// Every tool name of Claude Code, old and new, that a message could name.
+const TOOL_NAMES: &[&str] = &[
+    "MultiEdit",
+    "Glob",
+    "Grep",
+    "LS",
+    "TodoWrite",
+    "Task",
+    "Agent",
+    "NotebookEdit",
+    "WebFetch",
+    "WebSearch",
+    "BashOutput",
+    "TaskOutput",
+    "KillShell",
+    "Skill",
+    "ToolSearch",
+    "ListAgents",
+];
+
+/// The position of each tool use with a result, in the order the results appear (the step
+/// numbers the labels were made on).
+fn positions(path: &std::path::Path) -> HashMap<String, usize> {
+    let text = std::fs::read_to_string(path).expect("transcript");
+    let mut open = BTreeSet::new();
+    let mut out = HashMap::new();
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let Some(blocks) = v.pointer("/message/content").and_then(Value::as_array) else {
+            continue;
+        };
+        for b in blocks {
+            match b["type"].as_str() {
+                Some("tool_use") => {
+                    open.insert(b["id"].as_str().unwrap_or("").to_string());
+                }
+                Some("tool_result") => {
+                    let id = b["tool_use_id"].as_str().unwrap_or("").to_string();
+                    if open.remove(&id) {
+                        let n = out.len() + 1;
+                        out.insert(id, n);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// A tool the text names that the session never used (Read, Edit, Write and Bash aside).
+fn unused_tool(text: &str, used: &BTreeSet<String>) -> Option<String> {
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for w in words {
+        if TOOL_NAMES.contains(&w) && !used.contains(w) {
+            return Some(w.to_string());
+        }
+        if let Some(rest) = w.strip_prefix("mcp__") {
+            let _ = rest;
+            if !used
+                .iter()
+                .any(|u| u == w || (w.ends_with("__") && u.starts_with(w)))
+            {
+                return Some(w.to_string());
+            }
+        }
+    }
+    None
+}
+
+#[derive(Default)]
+struct Score {
+    calls: usize,
+    messages: usize,
+    hits: usize,
+    blocking: usize,
+    incidents: usize,
+    detected: usize,
+}
+
+#[test]
+#[expect(
+    clippy::print_stderr,
+    reason = "the per-session and per-rule tables (run with --nocapture) are what the docs quote"
+)]
+fn feedback_on_labelled_sessions_meets_the_bar() {
+    let labels: Value =
+        serde_json::from_str(&std::fs::read_to_string(labels_file()).expect("labels"))
+            .expect("labels json");
+    let sessions = labels["sessions"].as_object().expect("sessions");
+    assert!(sessions.len() >= 7, "labelled sessions: {}", sessions.len());
+    let sb = Sandbox::new();
+    let mut total = Score::default();
+    let mut per_rule: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    eprintln!(
+        "{:<48} {:>5} {:>4} {:>4} {:>5} {:>9} {:>5}",
+        "session", "calls", "msgs", "hits", "block", "incidents", "found"
+    );
+    for (name, label) in sessions {
+        let path = transcripts_dir().join(format!("{name}.jsonl"));
+        let pos = positions(&path);
+        let d = sb
+            .cmd(&["replay", path.to_str().expect("utf8"), "--json"])
+            .run()
+            .expect_code(0);
+        let v: Value = serde_json::from_str(&d.stdout()).expect("replay json");
+        let steps = v["steps"].as_array().expect("steps");
+        let used: BTreeSet<String> = steps
+            .iter()
+            .filter_map(|s| s["tool"].as_str())
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let incidents: Vec<(usize, usize, &str)> = label["incidents"]
+            .as_array()
+            .expect("incidents")
+            .iter()
+            .filter(|i| i["kind"] != "other")
+            .map(|i| {
+                let at = |k: &str| {
+                    let id = i[k].as_str().expect("id");
+                    *pos.get(id)
+                        .unwrap_or_else(|| panic!("{name}: {id} not in the transcript"))
+                };
+                (
+                    at("start_id"),
+                    at("end_id"),
+                    i["kind"].as_str().expect("kind"),
+                )
+            })
+            .collect();
+        let mut s = Score {
+            calls: v["summary"]["calls"].as_u64().expect("calls") as usize,
+            incidents: incidents.len(),
+            ..Score::default()
+        };
+        let mut found = vec![false; incidents.len()];
+        for step in steps {
+            let Some(fb) = step["feedback"].as_object() else {
+                continue;
+            };
+            let rule = fb["rule"].as_str().expect("rule");
+            let text = fb["text"].as_str().expect("text");
+            s.messages += 1;
+            if fb["blocking"] == true {
+                s.blocking += 1;
+            }
+            let at = step["tool_use_id"]
+                .as_str()
+                .and_then(|id| pos.get(id))
+                .copied()
+                .unwrap_or(0);
+            let kind = builtin::rule_def(rule).map(|r| r.kind.as_str());
+            let grounded = unused_tool(text, &used);
+            let hit = grounded.is_none()
+                && incidents.iter().enumerate().any(|(i, (start, end, k))| {
+                    let ok = Some(*k) == kind && at >= *start && at <= end + 3;
+                    if ok {
+                        found[i] = true;
+                    }
+                    ok
+                });
+            let e = per_rule.entry(rule.to_string()).or_default();
+            if hit {
+                s.hits += 1;
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+            eprintln!(
+                "    #{at:<4} {} [{}] {}{}",
+                if hit { "HIT " } else { "MISS" },
+                rule,
+                text.lines().next().unwrap_or(""),
+                grounded
+                    .map(|t| format!("  (names {t}, never used)"))
+                    .unwrap_or_default()
+            );
+        }
+        s.detected = found.iter().filter(|f| **f).count();
+        eprintln!(
+            "{name:<48} {:>5} {:>4} {:>4} {:>5} {:>9} {:>5}",
+            s.calls, s.messages, s.hits, s.blocking, s.incidents, s.detected
+        );
+        total.calls += s.calls;
+        total.messages += s.messages;
+        total.hits += s.hits;
+        total.blocking += s.blocking;
+        total.incidents += s.incidents;
+        total.detected += s.detected;
+    }
+    let precision = if total.messages == 0 {
+        0.0
+    } else {
+        total.hits as f64 / total.messages as f64
+    };
+    let recall = total.detected as f64 / total.incidents.max(1) as f64;
+    let rate = total.messages as f64 / total.calls.max(1) as f64;
+    eprintln!(
+        "total: {} calls, {} messages ({:.1}% of calls), {} hits, precision {:.0}%, recall {:.0}% ({} of {} incidents), {} blocking",
+        total.calls,
+        total.messages,
+        rate * 100.0,
+        total.hits,
+        precision * 100.0,
+        recall * 100.0,
+        total.detected,
+        total.incidents,
+        total.blocking
+    );
+    for (rule, (hits, misses)) in &per_rule {
+        eprintln!("  rule {rule:<20} hits {hits:>3}  misses {misses:>3}");
+    }
+    assert!(
+        total.incidents >= 4,
+        "detectable incidents in the labels: {}",
+        total.incidents
+    );
+    assert!(
+        precision >= MIN_PRECISION,
+        "precision {:.0}% < {:.0}%",
+        precision * 100.0,
+        MIN_PRECISION * 100.0
+    );
+    assert!(
+        recall >= MIN_RECALL,
+        "recall {:.0}% < {:.0}%",
+        recall * 100.0,
+        MIN_RECALL * 100.0
+    );
+    assert!(
+        rate <= MAX_MESSAGE_RATE,
+        "messages on {:.1}% of calls",
+        rate * 100.0
+    );
+    assert!(
+        total.blocking <= MAX_BLOCKING,
+        "{} blocking messages",
+        total.blocking
+    );
+}
