@@ -87,7 +87,10 @@ fn hook_input(data: &[u8]) {
     within_caps(&history);
     let stored = serde_json::to_vec(&history).expect("history serializes");
     let back: History = serde_json::from_slice(&stored).expect("stored history reads back");
-    assert_eq!(back, history);
+    // `reread_of` lives only while a call is recorded: it is never stored.
+    let mut expected = history.clone();
+    expected.reread_of = None;
+    assert_eq!(back, expected);
 }
 
 fn state_file(data: &[u8]) {
