@@ -377,7 +377,7 @@ fn a_shared_or_foreign_state_dir_is_not_used() {
             "{what}: {log}"
         );
         assert!(
-            !dir.join("s.json.lock").exists() && !dir.join("t.lock").exists(),
+            !dir.join("s.lock").exists() && !dir.join("t.lock").exists(),
             "{what}: nothing written there"
         );
         // Inspecting it neither hangs nor trusts it.
