@@ -94,6 +94,11 @@ pub enum Command {
     Explain(crate::explain::ExplainArgs),
     /// Check that posthook is registered, executable, configured, and answers a test event.
     Doctor(crate::doctor::DoctorArgs),
+    /// Answer Claude Code's http hooks from a long-lived local server (sessions held in memory).
+    Serve(crate::serve::ServeArgs),
+    /// Run `posthook serve` as a per-user service (systemd user unit, launchd agent).
+    #[command(subcommand)]
+    Service(crate::serve::service::ServiceCommand),
     /// Check or show the configuration (files, environment, flags).
     #[command(
         subcommand,
@@ -326,6 +331,29 @@ pub fn main() -> ExitCode {
             Ok(text) => print(&text),
             Err(e) => fail(&e.to_string()),
         },
+        Some(Command::Serve(args)) => crate::serve::run(args, flags_layer(&cli)),
+        Some(Command::Service(cmd)) => run_service(cmd),
+    }
+}
+
+fn run_service(cmd: &crate::serve::service::ServiceCommand) -> ExitCode {
+    use crate::serve::service::{self, ServiceCommand};
+    let (text, ok) = match cmd {
+        ServiceCommand::Install(a) => match service::install(a) {
+            Ok(r) => r,
+            Err(e) => return fail(&e),
+        },
+        ServiceCommand::Uninstall(a) => match service::uninstall(a) {
+            Ok(t) => (t, true),
+            Err(e) => return fail(&e),
+        },
+        ServiceCommand::Status(a) => service::status(a),
+    };
+    print(&text);
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

@@ -99,7 +99,27 @@ pub fn run(opts: &HookOptions, stdin: impl Read) -> Rendered {
         Ok(b) => b,
         Err(e) => return output::render_input_error(&e),
     };
-    let now = SystemTime::now();
+    answer(opts, bytes, SystemTime::now(), |event, now| {
+        // One event per process: a tiny pattern cache is enough.
+        let runtime = Runtime::builder()
+            .settings(opts.settings.clone())
+            .budget(opts.budget)
+            .cache_capacity(16)
+            .build();
+        analyze(&runtime, opts, event, now)
+    })
+}
+
+/// The hook's answer to one payload: parses it, lets `analyze` run the pipeline on an event
+/// posthook records against the session's history, and renders the report in `opts.output`.
+/// The hook process analyzes against the store; `posthook serve` against its sessions in
+/// memory: both answer through here, so they answer alike.
+pub fn answer(
+    opts: &HookOptions,
+    bytes: Vec<u8>,
+    now: SystemTime,
+    analyze: impl FnOnce(&HookInput, SystemTime) -> Report,
+) -> Rendered {
     let event = match input::parse(&bytes, now_ms(now), opts.project_dir.as_deref()) {
         Ok(ev) => ev,
         Err(e) => return output::render_input_error(&e),
@@ -109,16 +129,18 @@ pub fn run(opts: &HookOptions, stdin: impl Read) -> Rendered {
         tracing::debug!(event = %event.event, "not an event posthook records: ignored");
         return Rendered::default();
     }
-    // One event per process: a tiny pattern cache is enough.
-    let runtime = Runtime::builder()
-        .settings(opts.settings.clone())
-        .budget(opts.budget)
-        .cache_capacity(16)
-        .build();
-    let report = analyze(&runtime, opts, &event, now);
+    let report = analyze(&event, now);
     log_report(&report);
+    if std::env::var_os(MUTE_ENV).is_some() {
+        return Rendered::default();
+    }
     output::render(report.feedback.as_ref(), opts.output, &event.event)
 }
+
+/// Test-only: when set, the call is analyzed and recorded but its answer is dropped (nothing
+/// printed, exit 0), as a build that lost its output would behave. The end-to-end test sets it to
+/// prove that it fails when feedback stops reaching the model.
+pub const MUTE_ENV: &str = "POSTHOOK_TEST_MUTE";
 
 fn analyze(runtime: &Runtime, opts: &HookOptions, event: &HookInput, now: SystemTime) -> Report {
     let session_id = event.session_id.as_str();

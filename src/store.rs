@@ -151,6 +151,48 @@ pub struct Updated<R> {
     pub set_aside: Option<PathBuf>,
 }
 
+/// The version of a state file: its inode, size and modification time. Every write replaces the
+/// file with a new one, so a changed stamp means someone wrote the session since it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_ns: i128,
+}
+
+impl Stamp {
+    fn of(m: &fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.len(),
+            mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+        }
+    }
+}
+
+/// A history read by [`Store::load_stamped`].
+#[derive(Debug)]
+pub struct Loaded {
+    /// The history (empty when there was none, or it was unreadable).
+    pub history: History,
+    /// The version read (`None`: no file).
+    pub stamp: Option<Stamp>,
+    /// Set when the old state was unreadable and was moved to this path.
+    pub set_aside: Option<PathBuf>,
+}
+
+/// The result of [`Store::save_stamped`].
+#[derive(Debug, Clone, Copy)]
+pub struct Saved {
+    /// The version now on disk.
+    pub stamp: Option<Stamp>,
+    /// The file on disk was not the version expected: another writer's events were replaced.
+    pub conflict: bool,
+}
+
 /// The session store.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -430,7 +472,7 @@ impl Store {
             Err(ReadError::Io(e)) => return Err(err(StoreErrorKind::Read, &path, Some(e))),
         };
         let value = f(&mut history);
-        let save_error = self.write_state(&path, session_id, &history).err();
+        let save_error = self.write_state(&path, session_id, &history, false).err();
         // Leftovers of killed writers are also swept now and then within a long session, not only
         // when a new one starts.
         if history.events_total % SWEEP_EVERY == 0 {
@@ -452,7 +494,8 @@ impl Store {
         path: &Path,
         session_id: &str,
         history: &History,
-    ) -> Result<(), StoreError> {
+        want_stamp: bool,
+    ) -> Result<Option<Stamp>, StoreError> {
         let session_id = &*posthook_analyzers::truncate_chars(session_id, MAX_SESSION_ID_CHARS);
         let bytes = serde_json::to_vec(&EnvelopeOut {
             format: FORMAT_NAME,
@@ -489,11 +532,88 @@ impl Store {
             if self.fsync {
                 file.sync_all()?;
             }
-            replace(&tmp, path)
+            // Only a long-lived holder of the state needs the stamp: the hook saves the fstat.
+            let stamp = if want_stamp {
+                Some(Stamp::of(&file.metadata()?))
+            } else {
+                None
+            };
+            replace(&tmp, path).map(|()| stamp)
         })();
         result.map_err(|e| {
             let _ = fs::remove_file(&tmp);
             err(StoreErrorKind::Write, path, Some(e))
+        })
+    }
+
+    /// The version of a session's state file now on disk (`None`: no file). One `stat`; see
+    /// [`Stamp`].
+    pub fn stamp(&self, session_id: &str) -> io::Result<Option<Stamp>> {
+        match fs::symlink_metadata(self.state_path(session_id)) {
+            Ok(m) => Ok(Some(Stamp::of(&m))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads a session's state for a long-lived holder of it (the server's session cache), with
+    /// the stamp of the version read. Unlike [`Store::load`], unreadable state is renamed aside and
+    /// an empty history returned, as [`Store::update`] does, and a new session sweeps nothing
+    /// (the holder sweeps on its own schedule).
+    pub fn load_stamped(&self, session_id: &str, now: SystemTime) -> Result<Loaded, StoreError> {
+        let path = self.state_path(session_id);
+        if fs::symlink_metadata(&self.dir).is_ok() {
+            self.check_trusted()?;
+        }
+        match read_state_with(&path, true) {
+            Ok(Some((_, history, stamp))) => Ok(Loaded {
+                history,
+                stamp,
+                set_aside: None,
+            }),
+            Ok(None) => Ok(Loaded {
+                history: History::new(),
+                stamp: None,
+                set_aside: None,
+            }),
+            Err(ReadError::Invalid(_)) => {
+                let stamp = now
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis());
+                let aside = path.with_extension(format!("json.corrupt-{stamp}"));
+                let set_aside = fs::rename(&path, &aside).is_ok().then_some(aside);
+                Ok(Loaded {
+                    history: History::new(),
+                    stamp: None,
+                    set_aside,
+                })
+            }
+            Err(ReadError::Io(e)) => Err(err(StoreErrorKind::Read, &path, Some(e))),
+        }
+    }
+
+    /// Saves a history held in memory, under the session's lock (so it never interleaves with a
+    /// hook process's update). `expected` is the stamp of the version the holder last read or
+    /// wrote; when the file on disk is another one (someone else wrote the session meanwhile),
+    /// the holder's history still replaces it, and [`Saved::conflict`] says so.
+    pub fn save_stamped(
+        &self,
+        session_id: &str,
+        history: &History,
+        expected: Option<Stamp>,
+    ) -> Result<Saved, StoreError> {
+        self.ensure_dir()?;
+        let lock = self.open_lock(session_id)?;
+        let path = self.state_path(session_id);
+        let on_disk = self
+            .stamp(session_id)
+            .map_err(|e| err(StoreErrorKind::Read, &path, Some(e)))?;
+        let written = self.write_state(&path, session_id, history, true);
+        let _ = lock.unlock();
+        drop(lock);
+        Ok(Saved {
+            stamp: written?,
+            conflict: on_disk != expected,
         })
     }
 
@@ -675,6 +795,15 @@ enum ReadError {
 }
 
 fn read_state(path: &Path) -> Result<Option<(String, History)>, ReadError> {
+    read_state_with(path, false).map(|r| r.map(|(id, h, _)| (id, h)))
+}
+
+/// Reads a state file, with its stamp when `stamp` is set (one more syscall, which the hook's
+/// own reads skip).
+fn read_state_with(
+    path: &Path,
+    stamp: bool,
+) -> Result<Option<(String, History, Option<Stamp>)>, ReadError> {
     let file = match OpenOptions::new()
         .read(true)
         .custom_flags(NOBLOCK_FLAGS)
@@ -690,6 +819,11 @@ fn read_state(path: &Path) -> Result<Option<(String, History)>, ReadError> {
     };
     // A FIFO, a device, a directory, another user's file or a huge file: set aside unread.
     check_own_file(&file, MAX_STATE_BYTES).map_err(|e| ReadError::Invalid(e.to_string()))?;
+    let stamp = if stamp {
+        Some(Stamp::of(&file.metadata().map_err(ReadError::Io)?))
+    } else {
+        None
+    };
     let mut bytes = Vec::new();
     file.take(MAX_STATE_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -710,7 +844,7 @@ fn read_state(path: &Path) -> Result<Option<(String, History)>, ReadError> {
     let mut history = env.history;
     trim_history(&mut history);
     let id = posthook_analyzers::truncate_chars(&env.session_id, MAX_SESSION_ID_CHARS).into_owned();
-    Ok(Some((id, history)))
+    Ok(Some((id, history, stamp)))
 }
 
 /// Parses the bytes of a state file as [`Store::load`] does (format check, caps applied): the

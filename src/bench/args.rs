@@ -11,6 +11,8 @@ pub enum Mode {
     InProcess,
     /// Only one process per call.
     EndToEnd,
+    /// `posthook serve` beside the spawned hook and the floor (see `bench::http`).
+    Http,
 }
 
 const AFTER_HELP: &str = "\

@@ -16,6 +16,7 @@ mod baseline;
 mod environment;
 mod export;
 mod grade;
+mod http;
 mod load;
 mod measure;
 mod modes;

@@ -31,6 +31,9 @@ pub const EXIT_MISSED_TARGET: u8 = 4;
 
 /// Runs the benchmark, prints the report on stdout and returns the exit code.
 pub fn run(args: &BenchArgs, settings: &Settings) -> ExitCode {
+    if args.mode == super::args::Mode::Http {
+        return super::http::run(args);
+    }
     match execute(args, settings) {
         Ok(results) => {
             let mut out = std::io::stdout().lock();

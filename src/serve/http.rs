@@ -1,0 +1,423 @@
+//! The little HTTP/1.1 the server speaks: one request at a time per connection (keep-alive and
+//! pipelining work; nothing is interleaved), bodies by `Content-Length` or chunked, `Expect:
+//! 100-continue`, and hard bounds on everything a peer controls: the head's size, the body's
+//! size, the time a request may take to arrive, and the time an idle connection is kept.
+//!
+//! The request head is parsed by `httparse` (the parser hyper uses, fuzzed and allocation-free);
+//! the rest is plain blocking I/O on a socket ([`super::net`]).
+
+use super::net::Stream;
+use std::io::{self, Read, Write};
+use std::time::{Duration, Instant};
+
+/// The most a request head may take: 64 KiB.
+pub const MAX_HEAD: usize = 64 * 1024;
+const MAX_HEADERS: usize = 64;
+/// How long one request may take to arrive once its first byte has.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a connection waiting for its next request checks whether the server is stopping.
+const IDLE_POLL: Duration = Duration::from_millis(100);
+
+/// One request, as the server needs it.
+#[derive(Debug, Default)]
+pub struct Request {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The `Authorization` header's value.
+    pub authorization: Option<Vec<u8>>,
+    /// The `X-Posthook-Project-Dir` header's value.
+    pub project_dir: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// Whether the connection stays open after the answer.
+    pub keep_alive: bool,
+}
+
+/// Why no request was read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The peer closed the connection (or it stayed idle too long, or the server is stopping)
+    /// between requests: nothing to answer.
+    Closed,
+    /// A request that cannot be served; answer with this status and close.
+    Bad(u16, &'static str),
+    /// The body is larger than the cap: answer 413 and close.
+    TooLarge,
+    /// The head was read and is not authorized: answer 401 and close, without reading the body.
+    Unauthorized,
+    /// The connection failed.
+    Io(io::Error),
+}
+
+/// A connection and the bytes read from it but not used yet.
+pub struct Conn {
+    stream: Stream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    /// Wraps an accepted stream.
+    pub fn new(stream: Stream) -> Conn {
+        let _ = stream.set_nodelay();
+        Conn {
+            stream,
+            buf: Vec::with_capacity(8 * 1024),
+        }
+    }
+
+    fn fill(&mut self, deadline: Instant) -> Result<usize, ReadError> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ReadError::Bad(408, "request timeout"));
+        }
+        let _ = self.stream.set_read_timeout(Some(left));
+        let mut chunk = [0u8; 16 * 1024];
+        match self.stream.read(&mut chunk) {
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                Ok(n)
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(ReadError::Bad(408, "request timeout"))
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+            Err(e) => Err(ReadError::Io(e)),
+        }
+    }
+
+    /// Waits for the first byte of the next request: up to `idle`, giving up early once
+    /// `stopping` says so.
+    fn wait_for_request(&mut self, idle: Duration, stopping: &dyn Fn() -> bool) -> bool {
+        if !self.buf.is_empty() {
+            return true;
+        }
+        let until = Instant::now() + idle;
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            if stopping() {
+                return false;
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            let _ = self.stream.set_read_timeout(Some(left.min(IDLE_POLL)));
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return false,
+                Ok(n) => {
+                    self.buf.extend_from_slice(&chunk[..n]);
+                    return true;
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) => {}
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Reads the next request. `authorized` sees the `Authorization` value before any of the
+    /// body is read; `max_body` caps the body.
+    pub fn read_request(
+        &mut self,
+        idle: Duration,
+        stopping: &dyn Fn() -> bool,
+        authorized: &dyn Fn(Option<&[u8]>) -> bool,
+        max_body: u64,
+    ) -> Result<Request, ReadError> {
+        if !self.wait_for_request(idle, stopping) {
+            return Err(ReadError::Closed);
+        }
+        let deadline = Instant::now() + REQUEST_TIMEOUT;
+        let (head_len, mut req, content_length, chunked, expect_continue) = loop {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut parsed = httparse::Request::new(&mut headers);
+            match parsed.parse(&self.buf) {
+                Ok(httparse::Status::Complete(n)) => break head_of(&parsed, n)?,
+                Ok(httparse::Status::Partial) => {
+                    if self.buf.len() >= MAX_HEAD {
+                        return Err(ReadError::Bad(431, "request head too large"));
+                    }
+                    if self.fill(deadline)? == 0 {
+                        return Err(if self.buf.is_empty() {
+                            ReadError::Closed
+                        } else {
+                            ReadError::Bad(400, "connection closed mid-request")
+                        });
+                    }
+                }
+                Err(httparse::Error::TooManyHeaders) => {
+                    return Err(ReadError::Bad(431, "too many headers"))
+                }
+                Err(_) => return Err(ReadError::Bad(400, "malformed request")),
+            }
+        };
+        self.buf.drain(..head_len);
+        if !authorized(req.authorization.as_deref()) {
+            return Err(ReadError::Unauthorized);
+        }
+        if content_length.is_some_and(|n| n > max_body) {
+            return Err(ReadError::TooLarge);
+        }
+        if expect_continue && self.buf.is_empty() {
+            self.stream
+                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                .map_err(ReadError::Io)?;
+        }
+        req.body = if chunked {
+            self.read_chunked(deadline, max_body)?
+        } else {
+            self.read_exact_body(content_length.unwrap_or(0), deadline)?
+        };
+        Ok(req)
+    }
+
+    fn read_exact_body(&mut self, len: u64, deadline: Instant) -> Result<Vec<u8>, ReadError> {
+        let len = usize::try_from(len).map_err(|_| ReadError::TooLarge)?;
+        while self.buf.len() < len {
+            if self.fill(deadline)? == 0 {
+                return Err(ReadError::Bad(400, "connection closed mid-body"));
+            }
+        }
+        let rest = self.buf.split_off(len);
+        Ok(std::mem::replace(&mut self.buf, rest))
+    }
+
+    fn read_line(&mut self, deadline: Instant) -> Result<Vec<u8>, ReadError> {
+        loop {
+            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line = self.buf[..i].to_vec();
+                self.buf.drain(..i + 2);
+                return Ok(line);
+            }
+            if self.buf.len() > 4096 {
+                return Err(ReadError::Bad(400, "chunk line too long"));
+            }
+            if self.fill(deadline)? == 0 {
+                return Err(ReadError::Bad(400, "connection closed mid-body"));
+            }
+        }
+    }
+
+    fn read_chunked(&mut self, deadline: Instant, max_body: u64) -> Result<Vec<u8>, ReadError> {
+        let mut body = Vec::new();
+        loop {
+            let line = self.read_line(deadline)?;
+            let size_text = line.split(|&b| b == b';').next().unwrap_or_default();
+            let size = std::str::from_utf8(size_text)
+                .ok()
+                .and_then(|s| u64::from_str_radix(s.trim(), 16).ok())
+                .ok_or(ReadError::Bad(400, "bad chunk size"))?;
+            if size == 0 {
+                // Trailers, up to the empty line.
+                while !self.read_line(deadline)?.is_empty() {}
+                return Ok(body);
+            }
+            if body.len() as u64 + size > max_body {
+                return Err(ReadError::TooLarge);
+            }
+            let chunk = self.read_exact_body(size, deadline)?;
+            body.extend_from_slice(&chunk);
+            if !self.read_line(deadline)?.is_empty() {
+                return Err(ReadError::Bad(400, "chunk not followed by CRLF"));
+            }
+        }
+    }
+
+    /// Writes one answer. `close` adds `Connection: close`.
+    pub fn respond(
+        &mut self,
+        status: u16,
+        content_type: &str,
+        body: &[u8],
+        close: bool,
+    ) -> io::Result<()> {
+        let mut out = Vec::with_capacity(128 + body.len());
+        let _ = write!(
+            out,
+            "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
+            reason(status),
+            body.len()
+        );
+        if status == 401 {
+            out.extend_from_slice(b"WWW-Authenticate: Bearer\r\n");
+        }
+        if close {
+            out.extend_from_slice(b"Connection: close\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body);
+        self.stream.write_all(&out)?;
+        self.stream.flush()
+    }
+}
+
+type Head = (usize, Request, Option<u64>, bool, bool);
+
+fn head_of(parsed: &httparse::Request<'_, '_>, n: usize) -> Result<Head, ReadError> {
+    let method = parsed.method.unwrap_or_default().to_string();
+    let target = parsed.path.unwrap_or_default();
+    let path = target.split('?').next().unwrap_or_default().to_string();
+    let http11 = parsed.version == Some(1);
+    let mut req = Request {
+        method,
+        path,
+        keep_alive: http11,
+        ..Request::default()
+    };
+    let mut content_length: Option<u64> = None;
+    let mut chunked = false;
+    let mut expect_continue = false;
+    for h in parsed.headers.iter() {
+        let name = h.name;
+        if name.eq_ignore_ascii_case("authorization") {
+            req.authorization = Some(h.value.to_vec());
+        } else if name.eq_ignore_ascii_case("x-posthook-project-dir") {
+            req.project_dir = std::str::from_utf8(h.value)
+                .ok()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned);
+        } else if name.eq_ignore_ascii_case("content-length") {
+            let v = std::str::from_utf8(h.value)
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .ok_or(ReadError::Bad(400, "bad content-length"))?;
+            if content_length.is_some_and(|c| c != v) {
+                return Err(ReadError::Bad(400, "conflicting content-length"));
+            }
+            content_length = Some(v);
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            let v = String::from_utf8_lossy(h.value).to_ascii_lowercase();
+            if v.trim() != "chunked" {
+                return Err(ReadError::Bad(501, "unsupported transfer-encoding"));
+            }
+            chunked = true;
+        } else if name.eq_ignore_ascii_case("connection") {
+            let v = String::from_utf8_lossy(h.value).to_ascii_lowercase();
+            if v.contains("close") {
+                req.keep_alive = false;
+            } else if v.contains("keep-alive") {
+                req.keep_alive = true;
+            }
+        } else if name.eq_ignore_ascii_case("expect") {
+            expect_continue = h.value.eq_ignore_ascii_case(b"100-continue");
+        }
+    }
+    if chunked && content_length.is_some() {
+        // Request smuggling territory: refuse rather than pick one.
+        return Err(ReadError::Bad(400, "both content-length and chunked"));
+    }
+    Ok((n, req, content_length, chunked, expect_continue))
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        413 => "Payload Too Large",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::net::Listener;
+
+    /// Sends `raw` to a connection and reads one request from it.
+    fn read(raw: &'static [u8], max_body: u64) -> Result<Request, ReadError> {
+        let l = Listener::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+        let addr = l.local_addr().expect("addr");
+        let t = std::thread::spawn(move || {
+            let mut s = Stream::connect(addr).expect("connect");
+            s.write_all(raw).expect("write");
+            std::thread::sleep(Duration::from_millis(200));
+        });
+        let s = l.accept().expect("accept");
+        let mut c = Conn::new(s);
+        let r = c.read_request(
+            Duration::from_secs(2),
+            &|| false,
+            &|a| a == Some(b"Bearer t".as_slice()),
+            max_body,
+        );
+        t.join().expect("client");
+        r
+    }
+
+    #[test]
+    fn content_length_and_chunked_bodies() {
+        let r = read(
+            b"POST /hook HTTP/1.1\r\nAuthorization: Bearer t\r\nContent-Length: 5\r\n\r\nhello",
+            100,
+        )
+        .expect("request");
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/hook"));
+        assert_eq!(r.body, b"hello");
+        assert!(r.keep_alive);
+        let r = read(
+            b"POST /hook?x=1 HTTP/1.1\r\nAuthorization: Bearer t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nhel\r\n2;ext\r\nlo\r\n0\r\n\r\n",
+            100,
+        )
+        .expect("chunked");
+        assert_eq!(r.body, b"hello");
+        assert_eq!(r.path, "/hook");
+        assert!(!r.keep_alive);
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(matches!(
+            read(
+                b"POST /hook HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+                100
+            ),
+            Err(ReadError::Unauthorized)
+        ));
+        assert!(matches!(
+            read(
+                b"POST /hook HTTP/1.1\r\nAuthorization: Bearer t\r\nContent-Length: 101\r\n\r\n",
+                100
+            ),
+            Err(ReadError::TooLarge)
+        ));
+        assert!(matches!(
+            read(
+                b"POST /hook HTTP/1.1\r\nAuthorization: Bearer t\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n",
+                100
+            ),
+            Err(ReadError::TooLarge)
+        ));
+        assert!(matches!(
+            read(
+                b"POST /hook HTTP/1.1\r\nAuthorization: Bearer t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                100
+            ),
+            Err(ReadError::Bad(400, _))
+        ));
+        assert!(matches!(
+            read(b"\x01\x02 nonsense\r\n\r\n", 100),
+            Err(ReadError::Bad(400, _))
+        ));
+    }
+}

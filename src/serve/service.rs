@@ -1,0 +1,439 @@
+//! `posthook service install | uninstall | status`: `posthook serve` as a per-user service, a
+//! systemd user unit on Linux and a launchd agent on macOS (written the same way; the launchd
+//! side is untested here). Nothing runs as root and nothing outside the user's home is touched.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The systemd unit's name.
+pub const UNIT: &str = "posthook.service";
+/// The launchd agent's label.
+pub const LABEL: &str = "dev.posthook.serve";
+
+/// The service manager to write for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Manager {
+    /// A systemd user unit (`~/.config/systemd/user/posthook.service`).
+    Systemd,
+    /// A launchd agent (`~/Library/LaunchAgents/dev.posthook.serve.plist`).
+    Launchd,
+}
+
+impl Manager {
+    /// This platform's manager.
+    pub fn native() -> Manager {
+        if cfg!(target_os = "macos") {
+            Manager::Launchd
+        } else {
+            Manager::Systemd
+        }
+    }
+}
+
+/// `posthook service ...`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ServiceCommand {
+    /// Write the service definition and (unless --no-start) enable and start it.
+    #[command(after_help = "\
+Examples:
+  posthook service install                     # systemd user unit, enabled and started
+  posthook service install --listen 127.0.0.1:47400
+  posthook service install --manager launchd --no-start   # write the plist only")]
+    Install(InstallArgs),
+    /// Stop and disable the service and remove its definition.
+    Uninstall(ManagerArgs),
+    /// Whether the service is defined and running, and whether the server answers.
+    Status(StatusArgs),
+}
+
+/// `posthook service install` arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InstallArgs {
+    /// The address the server listens on.
+    #[arg(long, default_value = super::DEFAULT_LISTEN, value_name = "ADDR:PORT")]
+    pub listen: SocketAddr,
+    /// Only write the definition; do not ask the service manager to start it.
+    #[arg(long)]
+    pub no_start: bool,
+    #[command(flatten)]
+    pub manager: ManagerArgs,
+}
+
+/// Which manager (default: this platform's).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ManagerArgs {
+    /// systemd (Linux) or launchd (macOS) [default: this platform's].
+    #[arg(long, value_enum)]
+    pub manager: Option<Manager>,
+    /// Only touch the file; do not call systemctl or launchctl.
+    #[arg(long, hide = true)]
+    pub no_manager: bool,
+}
+
+/// `posthook service status` arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StatusArgs {
+    /// The address to check [default: the one in the installed definition].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub manager: ManagerArgs,
+}
+
+/// Where the definition lives for `manager` under `home`.
+pub fn definition_path(
+    manager: Manager,
+    home: &Path,
+    env: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> PathBuf {
+    match manager {
+        Manager::Systemd => env("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| home.join(".config"), PathBuf::from)
+            .join("systemd/user")
+            .join(UNIT),
+        Manager::Launchd => home
+            .join("Library/LaunchAgents")
+            .join(format!("{LABEL}.plist")),
+    }
+}
+
+/// Variables the service copies from the installing shell, so that the server stores and reads
+/// what the hook process would.
+const PASSED_ENV: [&str; 7] = [
+    "POSTHOOK_STATE_DIR",
+    "XDG_STATE_HOME",
+    "XDG_CONFIG_HOME",
+    "POSTHOOK_PROFILE",
+    "POSTHOOK_DISABLE",
+    "POSTHOOK_BUDGET_MS",
+    "POSTHOOK_LOG",
+];
+
+fn systemd_escape(s: &str) -> String {
+    // Inside double quotes systemd unescapes backslashes and quotes; `%` starts a specifier.
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('%', "%%")
+    )
+}
+
+/// The systemd user unit for `exe` listening on `listen`.
+pub fn systemd_unit(exe: &Path, listen: SocketAddr, env: &[(String, String)]) -> String {
+    let mut u = String::new();
+    let _ = writeln!(
+        u,
+        "# Written by `posthook service install`; removed by `posthook service uninstall`."
+    );
+    let _ = writeln!(u, "[Unit]");
+    let _ = writeln!(
+        u,
+        "Description=posthook server: Claude Code http hooks answered in process"
+    );
+    let _ = writeln!(u);
+    let _ = writeln!(u, "[Service]");
+    let _ = writeln!(
+        u,
+        "ExecStart={} serve --listen {listen}",
+        systemd_escape(&exe.to_string_lossy())
+    );
+    for (k, v) in env {
+        let _ = writeln!(u, "Environment={}", systemd_escape(&format!("{k}={v}")));
+    }
+    // SIGTERM writes every session before exiting; give it time, then restart on a crash.
+    let _ = writeln!(u, "KillSignal=SIGTERM");
+    let _ = writeln!(u, "TimeoutStopSec=20");
+    let _ = writeln!(u, "Restart=on-failure");
+    let _ = writeln!(u, "RestartSec=1");
+    let _ = writeln!(u, "NoNewPrivileges=yes");
+    let _ = writeln!(u);
+    let _ = writeln!(u, "[Install]");
+    let _ = writeln!(u, "WantedBy=default.target");
+    u
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The launchd agent for `exe` listening on `listen` (log in `~/Library/Logs/posthook.log`).
+pub fn launchd_plist(
+    exe: &Path,
+    listen: SocketAddr,
+    env: &[(String, String)],
+    home: &Path,
+) -> String {
+    let mut p = String::new();
+    p.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    p.push_str("<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n");
+    p.push_str("<!-- Written by `posthook service install`; removed by `posthook service uninstall`. -->\n");
+    p.push_str("<plist version=\"1.0\">\n<dict>\n");
+    let _ = writeln!(p, "  <key>Label</key><string>{LABEL}</string>");
+    p.push_str("  <key>ProgramArguments</key>\n  <array>\n");
+    for a in [
+        exe.to_string_lossy().into_owned(),
+        "serve".into(),
+        "--listen".into(),
+        listen.to_string(),
+    ] {
+        let _ = writeln!(p, "    <string>{}</string>", xml(&a));
+    }
+    p.push_str("  </array>\n");
+    if !env.is_empty() {
+        p.push_str("  <key>EnvironmentVariables</key>\n  <dict>\n");
+        for (k, v) in env {
+            let _ = writeln!(p, "    <key>{}</key><string>{}</string>", xml(k), xml(v));
+        }
+        p.push_str("  </dict>\n");
+    }
+    p.push_str("  <key>RunAtLoad</key><true/>\n");
+    // Restart after a crash, not after a clean stop.
+    p.push_str("  <key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>\n");
+    let log = xml(&home.join("Library/Logs/posthook.log").to_string_lossy());
+    let _ = writeln!(p, "  <key>StandardErrorPath</key><string>{log}</string>");
+    p.push_str("  <key>ExitTimeOut</key><integer>20</integer>\n");
+    p.push_str("</dict>\n</plist>\n");
+    p
+}
+
+fn run_manager(program: &str, args: &[&str]) -> Result<String, String> {
+    match Command::new(program).args(args).output() {
+        Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).trim().to_string()),
+        Ok(o) => Err(format!(
+            "`{program} {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Err(e) => Err(format!("cannot run {program}: {e}")),
+    }
+}
+
+fn uid() -> u32 {
+    rustix::process::getuid().as_raw()
+}
+
+/// Writes the definition (atomically, 0644) and starts it. The text says what was done and, when
+/// the manager could not be asked, what to run by hand; `Err` when nothing was written.
+pub fn install(args: &InstallArgs) -> Result<(String, bool), String> {
+    let home = crate::install::home_dir().ok_or("no home directory (HOME is not set)")?;
+    let manager = args.manager.manager.unwrap_or_else(Manager::native);
+    let env = |k: &str| std::env::var_os(k);
+    let path = definition_path(manager, &home, &env);
+    let exe = crate::install::current_binary().map_err(|e| format!("locating this binary: {e}"))?;
+    let passed: Vec<(String, String)> = PASSED_ENV
+        .iter()
+        .filter_map(|k| {
+            std::env::var(k)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| ((*k).to_string(), v))
+        })
+        .collect();
+    let text = match manager {
+        Manager::Systemd => systemd_unit(&exe, args.listen, &passed),
+        Manager::Launchd => launchd_plist(&exe, args.listen, &passed, &home),
+    };
+    write_atomic(&path, text.as_bytes())
+        .map_err(|e| format!("writing '{}': {e}", path.display()))?;
+    let mut out = format!("wrote {}\n", path.display());
+    if args.no_start || args.manager.no_manager {
+        let _ = writeln!(
+            out,
+            "not started; start it with: {}",
+            start_hint(manager, &path)
+        );
+        return Ok((out, true));
+    }
+    let started = match manager {
+        Manager::Systemd => run_manager("systemctl", &["--user", "daemon-reload"])
+            .and_then(|_| run_manager("systemctl", &["--user", "enable", "--now", UNIT]))
+            .and_then(|_| run_manager("systemctl", &["--user", "restart", UNIT])),
+        Manager::Launchd => {
+            let target = format!("gui/{}", uid());
+            let _ = run_manager("launchctl", &["bootout", &format!("{target}/{LABEL}")]);
+            run_manager(
+                "launchctl",
+                &["bootstrap", &target, &path.to_string_lossy()],
+            )
+        }
+    };
+    match started {
+        Ok(_) => {
+            let _ = writeln!(
+                out,
+                "started; listening on http://{}{}",
+                args.listen,
+                super::HOOK_PATH
+            );
+            let _ = writeln!(
+                out,
+                "next: posthook install --http --listen {}",
+                args.listen
+            );
+            Ok((out, true))
+        }
+        Err(e) => {
+            let _ = writeln!(out, "not started: {e}");
+            let _ = writeln!(out, "start it by hand: {}", start_hint(manager, &path));
+            Ok((out, false))
+        }
+    }
+}
+
+fn start_hint(manager: Manager, path: &Path) -> String {
+    match manager {
+        Manager::Systemd => {
+            format!("systemctl --user daemon-reload && systemctl --user enable --now {UNIT}")
+        }
+        Manager::Launchd => format!("launchctl bootstrap gui/$(id -u) {}", path.display()),
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Stops and disables the service and removes its definition.
+pub fn uninstall(args: &ManagerArgs) -> Result<String, String> {
+    let home = crate::install::home_dir().ok_or("no home directory (HOME is not set)")?;
+    let manager = args.manager.unwrap_or_else(Manager::native);
+    let env = |k: &str| std::env::var_os(k);
+    let path = definition_path(manager, &home, &env);
+    let mut out = String::new();
+    if !args.no_manager {
+        let stopped = match manager {
+            Manager::Systemd => run_manager("systemctl", &["--user", "disable", "--now", UNIT]),
+            Manager::Launchd => {
+                run_manager("launchctl", &["bootout", &format!("gui/{}/{LABEL}", uid())])
+            }
+        };
+        if let Err(e) = stopped {
+            let _ = writeln!(out, "note: {e}");
+        }
+    }
+    match std::fs::remove_file(&path) {
+        Ok(()) => {
+            let _ = writeln!(out, "removed {}", path.display());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let _ = writeln!(out, "no service definition at {}", path.display());
+        }
+        Err(e) => return Err(format!("removing '{}': {e}", path.display())),
+    }
+    if manager == Manager::Systemd && !args.no_manager {
+        let _ = run_manager("systemctl", &["--user", "daemon-reload"]);
+    }
+    Ok(out)
+}
+
+/// The `--listen` address written in a definition.
+pub fn listen_of(definition: &str) -> Option<SocketAddr> {
+    let after = definition.split("--listen").nth(1)?;
+    let word = after
+        .trim_start_matches(|c: char| {
+            c == ' '
+                || c == '<'
+                || c.is_ascii_alphabetic()
+                || c == '/'
+                || c == '>'
+                || c.is_whitespace()
+        })
+        .split(|c: char| c.is_whitespace() || c == '<' || c == '"')
+        .next()?;
+    word.parse().ok()
+}
+
+/// The service's state and whether the server answers. `bool`: healthy.
+pub fn status(args: &StatusArgs) -> (String, bool) {
+    let mut out = String::new();
+    let manager = args.manager.manager.unwrap_or_else(Manager::native);
+    let env = |k: &str| std::env::var_os(k);
+    let definition = crate::install::home_dir().map(|h| definition_path(manager, &h, &env));
+    let text = definition
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok());
+    match (&definition, &text) {
+        (Some(p), Some(_)) => {
+            let _ = writeln!(out, "definition  {}", p.display());
+        }
+        (Some(p), None) => {
+            let _ = writeln!(out, "definition  none ({} not found)", p.display());
+        }
+        (None, _) => {
+            let _ = writeln!(out, "definition  unknown (HOME is not set)");
+        }
+    }
+    if text.is_some() && !args.manager.no_manager {
+        let state = match manager {
+            Manager::Systemd => run_manager("systemctl", &["--user", "is-active", UNIT]),
+            Manager::Launchd => {
+                run_manager("launchctl", &["print", &format!("gui/{}/{LABEL}", uid())])
+                    .map(|_| String::from("loaded"))
+            }
+        };
+        let _ = writeln!(out, "manager     {}", state.unwrap_or_else(|e| e));
+    }
+    let addr = args
+        .listen
+        .or_else(|| text.as_deref().and_then(listen_of))
+        .or_else(|| super::DEFAULT_LISTEN.parse().ok());
+    let Some(addr) = addr else {
+        return (out, false);
+    };
+    match super::client::health(addr) {
+        Ok(h) => {
+            let _ = writeln!(
+                out,
+                "server      answers at http://{addr}: {} session(s) held, round trip {:.2} ms (median of {}, new connection each)",
+                h.sessions, h.median_ms, h.samples
+            );
+            (out, true)
+        }
+        Err(e) => {
+            let _ = writeln!(out, "server      not answering at http://{addr}: {e}");
+            let _ = writeln!(
+                out,
+                "            (http hooks fail open meanwhile: Claude Code gets no feedback)"
+            );
+            (out, false)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_name_the_binary_and_address() {
+        let addr: SocketAddr = "127.0.0.1:47400".parse().expect("addr");
+        let env = vec![("POSTHOOK_STATE_DIR".to_string(), "/s p/st%ate".to_string())];
+        let u = systemd_unit(Path::new("/opt/post hook/posthook"), addr, &env);
+        assert!(
+            u.contains("ExecStart=\"/opt/post hook/posthook\" serve --listen 127.0.0.1:47400\n")
+        );
+        assert!(u.contains("Environment=\"POSTHOOK_STATE_DIR=/s p/st%%ate\"\n"));
+        assert_eq!(listen_of(&u), Some(addr));
+        let p = launchd_plist(
+            Path::new("/opt/a&b/posthook"),
+            addr,
+            &env,
+            Path::new("/Users/me"),
+        );
+        assert!(p.contains("<string>/opt/a&amp;b/posthook</string>"));
+        assert!(p.contains("<string>127.0.0.1:47400</string>"));
+        assert_eq!(listen_of(&p), Some(addr));
+    }
+}

@@ -1,0 +1,319 @@
+//! The http hook entries `posthook install --http` writes for `posthook serve`, and how they are
+//! recognized as posthook's own (for updating, uninstalling, and `doctor`).
+//!
+//! An entry: `{"type": "http", "url": "http://127.0.0.1:PORT/hook", "timeout": S, "headers":
+//! {"Authorization": "Bearer …", "X-Posthook-Project-Dir": "$CLAUDE_PROJECT_DIR"},
+//! "allowedEnvVars": [...]}`. The project header tells the server which project's configuration
+//! applies, as `CLAUDE_PROJECT_DIR` tells the hook process; the server falls back to the git root
+//! of the payload's `cwd` when the client sends it empty. The token is written either literally
+//! (personal settings files) or as `$POSTHOOK_SERVE_ID` (a settings file that is committed), with
+//! the variable's value put in the project's personal `.claude/settings.local.json` under `env`,
+//! which Claude Code applies to its own environment at start.
+
+use crate::install::{self, InstallError, InstallErrorKind};
+use serde_json::{json, Map, Value};
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// The header that marks an http entry as posthook's and carries the project dir.
+pub const PROJECT_HEADER: &str = "X-Posthook-Project-Dir";
+/// The variable the token travels in when it is not written literally. Not named like a
+/// credential (`…_TOKEN`, `…_KEY`, `…_SECRET`): Claude Code blanks such names in http headers.
+pub const TOKEN_VAR: &str = "POSTHOOK_SERVE_ID";
+
+/// How the token gets into the entry's header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenIn {
+    /// Literally in the header (fine for a personal settings file).
+    Header,
+    /// As `$POSTHOOK_SERVE_ID`, whose value goes into `.claude/settings.local.json` `env`.
+    Env,
+}
+
+/// Whether a hook entry is an http entry posthook wrote.
+pub fn is_posthook_http(hook: &Value) -> bool {
+    hook.get("type").and_then(Value::as_str) == Some("http")
+        && hook
+            .get("headers")
+            .and_then(Value::as_object)
+            .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case(PROJECT_HEADER)))
+}
+
+/// The http hook entry for a server at `listen`.
+pub fn http_hook(listen: SocketAddr, token: &str, token_in: TokenIn, timeout_s: u64) -> Value {
+    let (auth, mut allowed) = match token_in {
+        TokenIn::Header => (format!("Bearer {token}"), Vec::new()),
+        TokenIn::Env => (format!("Bearer ${{{TOKEN_VAR}}}"), vec![TOKEN_VAR]),
+    };
+    allowed.push("CLAUDE_PROJECT_DIR");
+    json!({
+        "type": "http",
+        "url": format!("http://{listen}{}", super::HOOK_PATH),
+        "timeout": timeout_s,
+        "headers": {
+            "Authorization": auth,
+            PROJECT_HEADER: "${CLAUDE_PROJECT_DIR}",
+        },
+        "allowedEnvVars": allowed,
+    })
+}
+
+/// posthook's http entries in a settings document: `(event, url, timeout)`.
+pub fn posthook_http_hooks(doc: &Map<String, Value>) -> Vec<(&'static str, String, Option<f64>)> {
+    let mut out = Vec::new();
+    for event in install::HOOK_EVENTS {
+        let groups = doc
+            .get("hooks")
+            .and_then(|h| h.get(event))
+            .and_then(Value::as_array);
+        for g in groups.into_iter().flatten() {
+            for h in g
+                .get("hooks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|h| is_posthook_http(h))
+            {
+                let url = h.get("url").and_then(Value::as_str).unwrap_or_default();
+                out.push((
+                    event,
+                    url.to_string(),
+                    h.get("timeout").and_then(Value::as_f64),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The address of an `http://ADDR/...` URL.
+pub fn addr_of(url: &str) -> Option<SocketAddr> {
+    let rest = url.strip_prefix("http://")?;
+    let host = rest.split('/').next()?;
+    host.replace("localhost", "127.0.0.1").parse().ok()
+}
+
+/// Puts `TOKEN_VAR=token` into the `env` of the settings file at `path` (the project's personal
+/// `.claude/settings.local.json`), keeping everything else. Returns whether it changed.
+pub fn put_token_env(path: &Path, token: &str) -> Result<bool, InstallError> {
+    let existing = install::read_settings(path)?;
+    let had_file = existing.is_some();
+    let mut doc = existing.unwrap_or_default();
+    let env = doc
+        .entry("env")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(env) = env.as_object_mut() else {
+        return Err(InstallError {
+            path: path.to_path_buf(),
+            kind: InstallErrorKind::Shape {
+                at: String::from("env"),
+                expected: "an object",
+            },
+        });
+    };
+    if env.get(TOKEN_VAR).and_then(Value::as_str) == Some(token) {
+        return Ok(false);
+    }
+    env.insert(TOKEN_VAR.to_string(), json!(token));
+    if had_file {
+        install::backup(path)?;
+    }
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    install::write_atomic(path, text.as_bytes())?;
+    Ok(true)
+}
+
+/// `posthook install --http`: posthook's entries for the three events as http hooks for the
+/// server at `--listen` (replacing its command entries), the token where `--token-in` says, and
+/// whether the server answers now.
+pub fn run_install_http(
+    args: &install::InstallArgs,
+    mut entry: install::Entry,
+    path: &Path,
+) -> Result<String, InstallError> {
+    use std::fmt::Write as _;
+    let env = |k: &str| std::env::var_os(k);
+    let token_path = super::token::default_path(&env).ok_or_else(|| InstallError {
+        path: std::path::PathBuf::from("~/.config/posthook/serve.token"),
+        kind: InstallErrorKind::NoHome,
+    })?;
+    let token = super::token::load_or_create(&token_path).map_err(|e| InstallError {
+        path: token_path.clone(),
+        kind: InstallErrorKind::Io(e),
+    })?;
+    let token_in = args
+        .token_in
+        .unwrap_or(if args.scope == install::Scope::Project {
+            TokenIn::Env
+        } else {
+            TokenIn::Header
+        });
+    let hook = http_hook(args.listen, &token, token_in, args.timeout);
+    let url = hook["url"].as_str().unwrap_or_default().to_string();
+    entry.http = Some(hook);
+    let change = install::apply(path, &install::Action::Install(entry.clone()), args.dry_run)?;
+    let mut out = String::new();
+    install::report(
+        &change,
+        args.dry_run,
+        "installed posthook (http hooks for `posthook serve`) in",
+        "posthook is already installed as below in",
+        &mut out,
+    );
+    for event in install::HOOK_EVENTS {
+        let _ = writeln!(
+            out,
+            "  {event:<19} matcher {:?}: POST {url} (timeout {} s)",
+            entry.matcher(event),
+            entry.timeout_s
+        );
+    }
+    match token_in {
+        TokenIn::Header => {
+            let _ = writeln!(
+                out,
+                "  token: written in the Authorization header (from {})",
+                token_path.display()
+            );
+        }
+        TokenIn::Env => {
+            let local = install::scope_path(install::Scope::Local)?;
+            if args.dry_run {
+                let _ = writeln!(
+                    out,
+                    "  token: ${TOKEN_VAR}; would set it in the env of {}",
+                    local.display()
+                );
+            } else {
+                let changed = put_token_env(&local, &token)?;
+                let _ = writeln!(
+                    out,
+                    "  token: ${TOKEN_VAR} in the header; its value {} the env of {} (personal: \
+                     keep it out of git)",
+                    if changed { "written to" } else { "already in" },
+                    local.display()
+                );
+            }
+        }
+    }
+    match super::client::health_with(args.listen, &token) {
+        Ok(h) => {
+            let _ = writeln!(
+                out,
+                "  server: answers at http://{}, round trip {:.2} ms",
+                args.listen, h.median_ms
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "note: no server answers at http://{} ({e}): start it with `posthook serve --listen \
+                 {0}` or `posthook service install --listen {0}`. Until it runs, these hooks fail \
+                 open: Claude Code goes on without feedback.",
+                args.listen
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// `doctor`'s checks of posthook's http entries: for each server they name, whether it answers
+/// with this user's token, and how long a round trip takes (new connection each, as Claude Code
+/// connects). `commands_too`: posthook's command entries are registered as well.
+pub fn doctor_checks(
+    project: &Path,
+    home: Option<&Path>,
+    commands_too: bool,
+) -> Vec<crate::doctor::Check> {
+    use crate::doctor::{Check, Status};
+    let mut addrs: Vec<(SocketAddr, String)> = Vec::new();
+    let mut out = Vec::new();
+    for scope in install::Scope::ALL {
+        let Some(path) = install::settings_path(scope, project, home) else {
+            continue;
+        };
+        let Ok(Some(doc)) = install::read_settings(&path) else {
+            continue;
+        };
+        for (_, url, _) in posthook_http_hooks(&doc) {
+            match addr_of(&url) {
+                Some(a) if !addrs.iter().any(|(x, _)| *x == a) => addrs.push((a, url)),
+                Some(_) => {}
+                None => out.push(Check {
+                    status: Status::Fail,
+                    text: format!(
+                        "http entry in {}: url '{url}' is not http://ADDR:PORT/...",
+                        path.display()
+                    ),
+                    fix: Some(String::from(
+                        "run `posthook install --http --listen 127.0.0.1:PORT` again",
+                    )),
+                }),
+            }
+        }
+    }
+    if addrs.is_empty() {
+        return out;
+    }
+    if commands_too {
+        out.push(Check {
+            status: Status::Warn,
+            text: String::from(
+                "posthook is registered both as a command and as an http hook: each event is \
+                 analyzed twice and Claude may be told twice",
+            ),
+            fix: Some(String::from(
+                "keep one: `posthook install` (command) or `posthook install --http` in each scope",
+            )),
+        });
+    }
+    for (addr, url) in addrs {
+        out.push(match super::client::health(addr) {
+            Ok(h) => Check {
+                status: Status::Pass,
+                text: format!(
+                    "server {url}: answers, {} session(s) held, round trip {:.2} ms (median of {}, \
+                     new connection each)",
+                    h.sessions, h.median_ms, h.samples
+                ),
+                fix: None,
+            },
+            Err(e) => Check {
+                status: Status::Fail,
+                text: format!(
+                    "server {url}: does not answer ({e}); Claude Code's http hooks fail open, so \
+                     Claude gets no feedback until it does"
+                ),
+                fix: Some(format!(
+                    "start it: `posthook serve --listen {addr}` in a terminal, or `posthook service \
+                     install --listen {addr}` to keep it running"
+                )),
+            },
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_recognized_and_addressed() {
+        let addr: SocketAddr = "127.0.0.1:47400".parse().expect("addr");
+        let h = http_hook(addr, "t0k", TokenIn::Env, 5);
+        assert!(is_posthook_http(&h));
+        assert_eq!(h["headers"]["Authorization"], "Bearer ${POSTHOOK_SERVE_ID}");
+        assert_eq!(
+            h["allowedEnvVars"],
+            json!(["POSTHOOK_SERVE_ID", "CLAUDE_PROJECT_DIR"])
+        );
+        let literal = http_hook(addr, "t0k", TokenIn::Header, 5);
+        assert_eq!(literal["headers"]["Authorization"], "Bearer t0k");
+        assert_eq!(addr_of(h["url"].as_str().expect("url")), Some(addr));
+        assert!(!is_posthook_http(
+            &json!({"type": "http", "url": "http://127.0.0.1:1/hook"})
+        ));
+    }
+}
