@@ -523,6 +523,13 @@ pub fn parse_layer_as(
 /// once), `O_NOFOLLOW` when `no_link` (the project file), then read only when `fstat` shows a
 /// regular file of at most [`MAX_CONFIG_BYTES`].
 fn read_small(path: &Path, no_link: bool) -> std::io::Result<Option<String>> {
+    read_regular(path, MAX_CONFIG_BYTES, no_link)
+}
+
+/// Reads a text file without ever blocking: opened `O_NONBLOCK` (a FIFO or a device answers at
+/// once), `O_NOFOLLOW` when `no_link`, then read only when `fstat` shows a regular file of at most
+/// `max` bytes. `Ok(None)`: no such file. For every file a cloned repository can plant.
+pub fn read_regular(path: &Path, max: u64, no_link: bool) -> std::io::Result<Option<String>> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
     if no_link {
@@ -537,7 +544,7 @@ fn read_small(path: &Path, no_link: bool) -> std::io::Result<Option<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
             return Err(std::io::Error::other(
-                "is a symlink (a project file must be a regular file)",
+                "is a symlink (a project's file must be a regular file)",
             ))
         }
         Err(e) => return Err(e),
@@ -548,17 +555,13 @@ fn read_small(path: &Path, no_link: bool) -> std::io::Result<Option<String>> {
             "not a regular file (a FIFO, device or directory is never read)",
         ));
     }
-    if meta.len() > MAX_CONFIG_BYTES {
-        return Err(std::io::Error::other(format!(
-            "larger than {MAX_CONFIG_BYTES} bytes"
-        )));
+    if meta.len() > max {
+        return Err(std::io::Error::other(format!("larger than {max} bytes")));
     }
     let mut text = String::new();
-    f.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(std::io::Error::other(format!(
-            "larger than {MAX_CONFIG_BYTES} bytes"
-        )));
+    f.take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::other(format!("larger than {max} bytes")));
     }
     Ok(Some(text))
 }

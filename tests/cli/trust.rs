@@ -848,3 +848,14 @@ fn orphan_locks_and_stale_temporary_files_are_removed() {
     );
     assert_eq!(show_in(&dir, "live").expect("live")["events_total"], 1);
 }
+
+#[test]
+fn doctor_never_hangs_on_a_projects_settings_fifo() {
+    let sb = Sandbox::new();
+    sb.home();
+    mkfifo(&sb.project().join(".claude/settings.json"));
+    let out = bounded(sb.in_project(&["doctor"]).cmd, b"", PROMPT)
+        .expect("doctor answers (a FIFO is refused unread)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("not a regular file"), "{text}");
+}
