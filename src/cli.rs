@@ -183,11 +183,6 @@ pub fn flags_layer(cli: &Cli) -> config::Layer {
     }
 }
 
-/// Hook options from the command line, the environment and the config files.
-pub fn hook_options(cli: &Cli) -> HookOptions {
-    hook_options_from(&config::resolve_current(flags_layer(cli)))
-}
-
 /// Hook options from a resolved configuration.
 pub fn hook_options_from(resolved: &config::Resolved) -> HookOptions {
     let env_flag = |k: &str| std::env::var(k).is_ok_and(|v| v == "1" || v == "true");
@@ -435,6 +430,13 @@ fn start_deadline() {
 }
 
 fn run_hook(resolved: &config::Resolved) -> ExitCode {
+    // The deadline was armed before logging was set up: hand it the log now, so that a deadline
+    // that fires is still logged.
+    if tracing::enabled!(tracing::Level::ERROR) {
+        if let Some(log) = crate::telemetry::open_log() {
+            crate::alarm::report_to(log);
+        }
+    }
     let opts = hook_options_from(resolved);
     // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
     std::panic::set_hook(Box::new(|info| {

@@ -22,7 +22,6 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// The project config file, relative to the project dir.
 pub const PROJECT_FILE: &str = ".claude/posthook.json";
@@ -162,9 +161,9 @@ pub fn parse_ms(v: &str, range: &std::ops::RangeInclusive<u64>) -> Option<u64> {
 
 /// The hook's deadline as the environment sets it, validated: read before any file is touched, so
 /// that the deadline bounds the reading of the config files and the log.
-pub fn deadline_from_env() -> Option<Duration> {
+pub fn deadline_from_env() -> Option<std::time::Duration> {
     let v = std::env::var("POSTHOOK_DEADLINE_MS").ok()?;
-    parse_ms(&v, &DEADLINE_RANGE).map(Duration::from_millis)
+    parse_ms(&v, &DEADLINE_RANGE).map(std::time::Duration::from_millis)
 }
 
 /// Whether a state dir from a flag or the environment is acceptable: an absolute path (a relative
@@ -223,11 +222,6 @@ impl Config {
             thresholds: self.thresholds.clone(),
             escalate: self.escalate,
         }
-    }
-
-    /// The time budget.
-    pub fn budget(&self) -> Duration {
-        Duration::from_millis(self.budget_ms)
     }
 }
 

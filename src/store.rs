@@ -1,8 +1,9 @@
 //! Per-session history on disk.
 //!
-//! One JSON file per session under the state dir, guarded by a lock file beside it. An update takes
-//! the lock (bounded wait), reads the state, lets the caller change it, writes a temporary file and
-//! renames it over the old one, then releases the lock. So parallel hook processes of one session
+//! One file per session under the state dir (`<id>.json`; its bytes: [`crate::state_codec`]),
+//! guarded by a lock file beside it. An update takes the lock (bounded wait), reads the state, lets
+//! the caller change it, writes a temporary file and renames it over the old one, then releases the
+//! lock. So parallel hook processes of one session
 //! never lose each other's events, and a process killed at any point leaves either the old or the
 //! new state, never a torn one. Writes are not fsynced by default (a crash of the machine itself may
 //! lose the last events); set `POSTHOOK_FSYNC=1` to trade ~1 ms per call for that.
@@ -23,7 +24,6 @@
 //! left alone and counted ([`Store::survey`]).
 
 use posthook_analyzers::{fnv1a64, History};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -31,13 +31,13 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-/// The state file format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The state file format version this build writes (see [`crate::state_codec`]).
+pub const FORMAT_VERSION: u32 = crate::state_codec::BINARY_VERSION;
 /// Sessions untouched for this long are deleted: 7 days.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long a hook waits for another process holding the session's lock: 2 s.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(2);
-const FORMAT_NAME: &str = "posthook-session";
+use crate::state_codec::FORMAT_NAME;
 /// State files larger than this are set aside unread: 4 MiB. The largest history the caps allow
 /// (17 streams of 64 facts with 512-character paths, 512 file hashes, 256 tool counters) is about
 /// 1 MiB; a real one is a few KiB.
@@ -110,23 +110,6 @@ fn err(kind: StoreErrorKind, path: &Path, source: Option<io::Error>) -> StoreErr
         path: path.to_path_buf(),
         source,
     }
-}
-
-#[derive(Serialize)]
-struct EnvelopeOut<'a> {
-    format: &'static str,
-    version: u32,
-    session_id: &'a str,
-    history: &'a History,
-}
-
-#[derive(Deserialize)]
-struct EnvelopeIn {
-    format: String,
-    version: u32,
-    #[serde(default)]
-    session_id: String,
-    history: History,
 }
 
 /// A session's stored state, as `session show` prints it.
@@ -497,13 +480,8 @@ impl Store {
         want_stamp: bool,
     ) -> Result<Option<Stamp>, StoreError> {
         let session_id = &*posthook_analyzers::truncate_chars(session_id, MAX_SESSION_ID_CHARS);
-        let bytes = serde_json::to_vec(&EnvelopeOut {
-            format: FORMAT_NAME,
-            version: FORMAT_VERSION,
-            session_id,
-            history,
-        })
-        .map_err(|e| err(StoreErrorKind::Write, path, Some(io::Error::other(e))))?;
+        let bytes = crate::state_codec::encode(session_id, history)
+            .map_err(|e| err(StoreErrorKind::Write, path, Some(io::Error::other(e))))?;
         // One writer per session at a time (the lock is held), so the pid names the temporary
         // file uniquely. Whatever already sits at that name (left by a killed process with the same
         // pid, or planted) is removed, never followed: the file is created with O_EXCL|O_NOFOLLOW.
@@ -833,17 +811,10 @@ fn read_state_with(
             "larger than {MAX_STATE_BYTES} bytes"
         )));
     }
-    let env: EnvelopeIn =
-        serde_json::from_slice(&bytes).map_err(|e| ReadError::Invalid(e.to_string()))?;
-    if env.format != FORMAT_NAME || env.version != FORMAT_VERSION {
-        return Err(ReadError::Invalid(format!(
-            "unsupported state format {} v{}",
-            env.format, env.version
-        )));
-    }
-    let mut history = env.history;
+    let (session_id, mut history, _) =
+        crate::state_codec::decode(&bytes).map_err(ReadError::Invalid)?;
     trim_history(&mut history);
-    let id = posthook_analyzers::truncate_chars(&env.session_id, MAX_SESSION_ID_CHARS).into_owned();
+    let id = posthook_analyzers::truncate_chars(&session_id, MAX_SESSION_ID_CHARS).into_owned();
     Ok(Some((id, history, stamp)))
 }
 
@@ -853,16 +824,9 @@ pub fn parse_state(bytes: &[u8]) -> Result<(String, History), String> {
     if bytes.len() as u64 > MAX_STATE_BYTES {
         return Err(format!("larger than {MAX_STATE_BYTES} bytes"));
     }
-    let env: EnvelopeIn = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    if env.format != FORMAT_NAME || env.version != FORMAT_VERSION {
-        return Err(format!(
-            "unsupported state format {} v{}",
-            env.format, env.version
-        ));
-    }
-    let mut history = env.history;
+    let (session_id, mut history, _) = crate::state_codec::decode(bytes)?;
     trim_history(&mut history);
-    let id = posthook_analyzers::truncate_chars(&env.session_id, MAX_SESSION_ID_CHARS).into_owned();
+    let id = posthook_analyzers::truncate_chars(&session_id, MAX_SESSION_ID_CHARS).into_owned();
     Ok((id, history))
 }
 
@@ -1087,13 +1051,28 @@ fn has_marker(path: &Path) -> bool {
     if file.take(64).read_to_end(&mut head).is_err() {
         return false;
     }
-    let marker = format!("{{\"format\":\"{FORMAT_NAME}\"");
-    let marker = marker.as_bytes();
-    // A temporary file cut short by a kill holds a prefix of the marker, or all of it.
-    if head.len() < marker.len() {
-        return !head.is_empty() && marker.starts_with(&head);
+    // The two encodings posthook has written start with the format name: JSON (version 1) and
+    // MessagePack (version 2, the current one). A temporary file cut short by a kill holds a
+    // prefix of one of them, or all of it.
+    let json = format!("{{\"format\":\"{FORMAT_NAME}\"").into_bytes();
+    let binary = binary_marker();
+    [json, binary].iter().any(|marker| {
+        if head.len() < marker.len() {
+            !head.is_empty() && marker.starts_with(&head)
+        } else {
+            head.starts_with(marker)
+        }
+    })
+}
+
+/// How a MessagePack state file starts: its envelope map up to the end of the format name.
+fn binary_marker() -> Vec<u8> {
+    let bytes = crate::state_codec::encode("", &History::new()).unwrap_or_default();
+    let name = FORMAT_NAME.as_bytes();
+    match bytes.windows(name.len()).position(|w| w == name) {
+        Some(i) => bytes[..i + name.len()].to_vec(),
+        None => name.to_vec(),
     }
-    head.starts_with(marker)
 }
 
 fn pid_alive(pid: u32) -> bool {

@@ -19,10 +19,7 @@ pub fn init_from_env() {
 /// at once) and used only when `fstat` shows a regular file: a FIFO, a device or
 /// `/proc/self/fd/1` (the hook's own stdout, which Claude Code reads) means no logging.
 pub fn init(level: &str) {
-    let Some(path) = std::env::var_os("POSTHOOK_LOG").filter(|p| !p.is_empty()) else {
-        return;
-    };
-    let Some(file) = open_log(std::path::Path::new(&path)) else {
+    let Some(file) = open_log() else {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_new(level)
@@ -34,8 +31,10 @@ pub fn init(level: &str) {
         .try_init();
 }
 
-/// Opens the log file for appending if it is (or can be created as) a regular file, else `None`.
-pub fn open_log(path: &std::path::Path) -> Option<std::fs::File> {
+/// The log file named by `POSTHOOK_LOG`, opened for appending; `None` when unset, unopenable, or
+/// not a regular file (a FIFO, a device, the hook's own stdout or stderr).
+pub fn open_log() -> Option<std::fs::File> {
+    let path = std::env::var_os("POSTHOOK_LOG").filter(|p| !p.is_empty())?;
     let file = OpenOptions::new()
         .create(true)
         .append(true)
