@@ -144,6 +144,63 @@ fn thresholds_of(rule: &str, settings: &Settings) -> String {
     }
 }
 
+/// What happened to `rule` of analyzer `spec` on `step`, in words.
+fn rule_status(
+    step: &Step,
+    spec: &builtin::Builtin,
+    rule: &'static str,
+    settings: &Settings,
+    used: posthook_analyzers::Families,
+) -> RuleStatus {
+    let report = step.report.as_ref();
+    let timing = report.and_then(|r| r.timings.analyzers.iter().find(|t| t.name == spec.name));
+    let finding = report.and_then(|r| r.findings.iter().find(|f| f.rule == rule));
+    let verdict = report.and_then(|r| r.verdicts.iter().find(|v| v.rule == rule));
+    let why = if settings.disabled.contains(rule) {
+        String::from("disabled by configuration")
+    } else if !settings.rule_enabled(rule, used) {
+        profile_reason(settings, rule)
+    } else {
+        match (timing.map(|t| t.status), finding) {
+            (None, _) => format!(
+                "not run: its analyzer applies to {}, not {}",
+                spec.tools.describe(),
+                if step.tool.is_empty() {
+                    "a turn's batch event"
+                } else {
+                    step.tool.as_str()
+                }
+            ),
+            (Some(RunStatus::SkippedBudget), _) => {
+                String::from("not run: the time budget was used up before its turn")
+            }
+            (Some(RunStatus::Panicked), _) => {
+                String::from("its analyzer panicked; findings dropped")
+            }
+            (Some(RunStatus::Ran), None) => String::from("ran: nothing found"),
+            (Some(RunStatus::Ran), Some(f)) => {
+                let head = format!(
+                    "fired: {} (priority {}): {}",
+                    f.severity.as_str(),
+                    f.priority,
+                    f.headline
+                );
+                match verdict {
+                    Some(v) => format!("{head}; {}", verdict_text(&v.verdict)),
+                    None => head,
+                }
+            }
+        }
+    };
+    RuleStatus {
+        rule: rule.to_string(),
+        analyzer: spec.name.to_string(),
+        fired: finding.is_some(),
+        shown: verdict.is_some_and(|v| v.verdict == Verdict::Shown),
+        why: format!("{why}{}", thresholds_of(rule, settings)),
+    }
+}
+
 /// Explains one replayed step (it must carry its history).
 pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
     let empty = History::new();
@@ -171,65 +228,8 @@ pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
         },
     };
     for spec in builtin::registry() {
-        let timing = step
-            .report
-            .as_ref()
-            .and_then(|r| r.timings.analyzers.iter().find(|t| t.name == spec.name));
         for def in spec.rules {
-            let rule = def.id;
-            let finding = step
-                .report
-                .as_ref()
-                .and_then(|r| r.findings.iter().find(|f| f.rule == rule));
-            let verdict = step
-                .report
-                .as_ref()
-                .and_then(|r| r.verdicts.iter().find(|v| v.rule == rule));
-            let fired = finding.is_some();
-            let shown = verdict.is_some_and(|v| v.verdict == Verdict::Shown);
-            let why = if settings.disabled.contains(rule) {
-                String::from("disabled by configuration")
-            } else if !settings.rule_enabled(rule, used) {
-                profile_reason(settings, rule)
-            } else {
-                match (timing.map(|t| t.status), finding) {
-                    (None, _) => format!(
-                        "not run: its analyzer applies to {}, not {}",
-                        spec.tools.describe(),
-                        if step.tool.is_empty() {
-                            "a turn's batch event"
-                        } else {
-                            step.tool.as_str()
-                        }
-                    ),
-                    (Some(RunStatus::SkippedBudget), _) => {
-                        String::from("not run: the time budget was used up before its turn")
-                    }
-                    (Some(RunStatus::Panicked), _) => {
-                        String::from("its analyzer panicked; findings dropped")
-                    }
-                    (Some(RunStatus::Ran), None) => String::from("ran: nothing found"),
-                    (Some(RunStatus::Ran), Some(f)) => {
-                        let head = format!(
-                            "fired: {} (priority {}): {}",
-                            f.severity.as_str(),
-                            f.priority,
-                            f.headline
-                        );
-                        match verdict {
-                            Some(v) => format!("{head}; {}", verdict_text(&v.verdict)),
-                            None => head,
-                        }
-                    }
-                }
-            };
-            rules.push(RuleStatus {
-                rule: rule.to_string(),
-                analyzer: spec.name.to_string(),
-                fired,
-                shown,
-                why: format!("{why}{}", thresholds_of(rule, settings)),
-            });
+            rules.push(rule_status(step, spec, def.id, settings, used));
         }
     }
     Explained {

@@ -131,8 +131,16 @@ pub fn answer(
     }
     let report = analyze(&event, now);
     log_report(&report);
+    if std::env::var_os(MUTE_ENV).is_some() {
+        return Rendered::default();
+    }
     output::render(report.feedback.as_ref(), opts.output, &event.event)
 }
+
+/// Test-only: when set, the call is analyzed and recorded but its answer is dropped (nothing
+/// printed, exit 0), as a build that lost its output would behave. The end-to-end test sets it to
+/// prove that it fails when feedback stops reaching the model.
+pub const MUTE_ENV: &str = "POSTHOOK_TEST_MUTE";
 
 fn analyze(runtime: &Runtime, opts: &HookOptions, event: &HookInput, now: SystemTime) -> Report {
     let session_id = event.session_id.as_str();

@@ -10,7 +10,7 @@
 use crate::input;
 use crate::output::{self, OutputMode};
 use crate::runtime::{Report, RunStatus, Runtime};
-use crate::transcript::{self, LiveKind, TranscriptStats};
+use crate::transcript::{self, LiveEvent, LiveKind, TranscriptStats};
 use posthook_analyzers::guidance::Silence;
 use posthook_analyzers::{truncate_chars, History, Settings, ToolCall};
 use serde::Serialize;
@@ -159,26 +159,7 @@ pub fn replay(
     budget: Duration,
     keep_last: usize,
 ) -> std::io::Result<Replay> {
-    let mut summaries = Vec::new();
-    let mut events = Vec::new();
-    for (fi, path) in files.iter().enumerate() {
-        let (evs, stats): (_, TranscriptStats) = transcript::live_events_from_file(path)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-        summaries.push(FileSummary {
-            path: path.clone(),
-            lines: stats.lines,
-            bad_lines: stats.bad_lines,
-            tool_uses: stats.tool_uses,
-            events: evs.len(),
-            joined: stats.joined,
-        });
-        events.extend(evs.into_iter().map(|e| (fi, e)));
-    }
-    // Several files (a session and its subagents) interleave by time, as the hook saw them; the
-    // sort is stable, so a turn's batch stays after its calls.
-    if files.len() > 1 {
-        events.sort_by_key(|(_, e)| e.ts_ms.unwrap_or(0));
-    }
+    let (summaries, events) = read_all(files)?;
     let runtime = Runtime::builder()
         .settings(settings.clone())
         .budget(budget)
@@ -261,6 +242,33 @@ fn plural(n: usize, one: &str) -> String {
     } else {
         format!("{n} {one}s")
     }
+}
+
+/// A live event and the index of the file it came from.
+type FileEvent = (usize, LiveEvent);
+
+/// The live events of every file, interleaved by time when there are several (a session and its
+/// subagents, as the hook saw them; the sort is stable, so a turn's batch stays after its calls).
+fn read_all(files: &[PathBuf]) -> std::io::Result<(Vec<FileSummary>, Vec<FileEvent>)> {
+    let mut summaries = Vec::new();
+    let mut events = Vec::new();
+    for (fi, path) in files.iter().enumerate() {
+        let (evs, stats): (_, TranscriptStats) = transcript::live_events_from_file(path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        summaries.push(FileSummary {
+            path: path.clone(),
+            lines: stats.lines,
+            bad_lines: stats.bad_lines,
+            tool_uses: stats.tool_uses,
+            events: evs.len(),
+            joined: stats.joined,
+        });
+        events.extend(evs.into_iter().map(|e| (fi, e)));
+    }
+    if files.len() > 1 {
+        events.sort_by_key(|(_, e)| e.ts_ms.unwrap_or(0));
+    }
+    Ok((summaries, events))
 }
 
 /// A short reason for a silence.
@@ -428,6 +436,21 @@ fn clock(ts_ms: u64) -> String {
 
 /// The replay as text: one line per step (feedback indented below it), then the summary.
 pub fn to_text(r: &Replay, feedback_only: bool) -> String {
+    let mut out = files_text(r);
+    let multi = r.files.len() > 1;
+    for step in &r.steps {
+        let shown = step.report.as_ref().and_then(|rep| rep.feedback.as_ref());
+        if feedback_only && shown.is_none() {
+            continue;
+        }
+        step_text(r, step, multi, &mut out);
+    }
+    out.push_str(&summary_text(r));
+    out
+}
+
+/// One line per transcript: its size, and a hint when it holds no tool uses.
+fn files_text(r: &Replay) -> String {
     let mut out = String::new();
     for f in &r.files {
         let _ = writeln!(
@@ -451,71 +474,80 @@ pub fn to_text(r: &Replay, feedback_only: bool) -> String {
             );
         }
     }
-    let multi = r.files.len() > 1;
-    for step in &r.steps {
-        let shown = step.report.as_ref().and_then(|rep| rep.feedback.as_ref());
-        if feedback_only && shown.is_none() {
-            continue;
-        }
-        let status = match (&step.report, &step.error) {
-            (_, Some(e)) => format!("unreadable payload: {e}"),
-            (Some(rep), None) => match &rep.feedback {
-                Some(fb) => format!(
-                    "-> {} [{}] {}{}",
-                    fb.rule,
-                    fb.severity.as_str(),
-                    if fb.blocking {
-                        "blocking, exit 2"
-                    } else {
-                        "context"
-                    },
-                    if r.output == OutputMode::Json || r.output == OutputMode::Quiet {
-                        format!(" (output {}: exit {})", r.output.as_str(), step.exit_code)
-                    } else {
-                        String::new()
-                    }
-                ),
-                None => silence_text(rep),
-            },
-            (None, None) => String::from("not analyzed"),
-        };
-        let file = if multi {
-            format!(
-                " {}",
-                r.files[step.file]
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            )
-        } else {
-            String::new()
-        };
-        let agent = step
-            .agent_id
-            .as_deref()
-            .map(|a| format!(" [agent {}]", truncate_chars(a, 12)))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{:>5} {}{file} {:<18} {:<15} {:<4} {:<60} {status}{agent}",
-            step.n,
-            clock(step.ts_ms),
-            step.event,
-            step.tool,
-            match (step.event, step.failed) {
-                ("PostToolBatch", _) => "turn",
-                (_, true) => "FAIL",
-                _ => "ok",
-            },
-            step.detail,
-        );
-        if let Some(fb) = shown {
-            for line in fb.text.lines() {
-                let _ = writeln!(out, "        | {line}");
-            }
+    out
+}
+
+/// A step's status: the message it got, or why it got none.
+fn step_status(r: &Replay, step: &Step) -> String {
+    match (&step.report, &step.error) {
+        (_, Some(e)) => format!("unreadable payload: {e}"),
+        (Some(rep), None) => match &rep.feedback {
+            Some(fb) => format!(
+                "-> {} [{}] {}{}",
+                fb.rule,
+                fb.severity.as_str(),
+                if fb.blocking {
+                    "blocking, exit 2"
+                } else {
+                    "context"
+                },
+                if r.output == OutputMode::Json || r.output == OutputMode::Quiet {
+                    format!(" (output {}: exit {})", r.output.as_str(), step.exit_code)
+                } else {
+                    String::new()
+                }
+            ),
+            None => silence_text(rep),
+        },
+        (None, None) => String::from("not analyzed"),
+    }
+}
+
+/// A step's line, and its message indented below it.
+fn step_text(r: &Replay, step: &Step, multi: bool, out: &mut String) {
+    let shown = step.report.as_ref().and_then(|rep| rep.feedback.as_ref());
+    let status = step_status(r, step);
+    let file = if multi {
+        format!(
+            " {}",
+            r.files[step.file]
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        )
+    } else {
+        String::new()
+    };
+    let agent = step
+        .agent_id
+        .as_deref()
+        .map(|a| format!(" [agent {}]", truncate_chars(a, 12)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{:>5} {}{file} {:<18} {:<15} {:<4} {:<60} {status}{agent}",
+        step.n,
+        clock(step.ts_ms),
+        step.event,
+        step.tool,
+        match (step.event, step.failed) {
+            ("PostToolBatch", _) => "turn",
+            (_, true) => "FAIL",
+            _ => "ok",
+        },
+        step.detail,
+    );
+    if let Some(fb) = shown {
+        for line in fb.text.lines() {
+            let _ = writeln!(out, "        | {line}");
         }
     }
+}
+
+/// The summary: events by kind, feedback, rules, analyzer timings.
+fn summary_text(r: &Replay) -> String {
+    let mut out = String::new();
     let s = summarize(r);
     let _ = writeln!(out, "\nsummary");
     let tool_uses: usize = r.files.iter().map(|f| f.tool_uses).sum();

@@ -62,42 +62,50 @@ fn content_blocks(line: &Value) -> &[Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// The JSON objects of a transcript's lines, counting lines and unreadable ones in `stats`.
+fn objects(text: &str, stats: &mut TranscriptStats) -> Vec<Value> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|line| {
+            stats.lines += 1;
+            match serde_json::from_str::<Value>(line) {
+                Ok(v) if v.is_object() => Some(v),
+                _ => {
+                    stats.bad_lines += 1;
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// The `tool_use` blocks of an `assistant` line: id, name and input.
+fn tool_uses(line: &Value) -> impl Iterator<Item = (&str, &str, Value)> {
+    content_blocks(line).iter().filter_map(|b| {
+        if b.get("type").and_then(Value::as_str) != Some("tool_use") {
+            return None;
+        }
+        let id = b.get("id").and_then(Value::as_str)?;
+        let name = b.get("name").and_then(Value::as_str)?;
+        Some((id, name, b.get("input").cloned().unwrap_or(Value::Null)))
+    })
+}
+
 /// Rebuilds the events of a transcript given as text.
 pub fn events_from_str(text: &str) -> (Vec<ReplayEvent>, TranscriptStats) {
     let mut stats = TranscriptStats::default();
     let mut pending: HashMap<String, PendingUse> = HashMap::new();
     let mut out = Vec::new();
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        stats.lines += 1;
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
-            stats.bad_lines += 1;
-            continue;
-        };
-        if !v.is_object() {
-            stats.bad_lines += 1;
-            continue;
-        }
+    for v in objects(text, &mut stats) {
         match v.get("type").and_then(Value::as_str) {
             Some("assistant") => {
-                for b in content_blocks(&v) {
-                    if b.get("type").and_then(Value::as_str) != Some("tool_use") {
-                        continue;
-                    }
-                    let (Some(id), Some(name)) = (
-                        b.get("id").and_then(Value::as_str),
-                        b.get("name").and_then(Value::as_str),
-                    ) else {
-                        continue;
-                    };
+                for (id, name, input) in tool_uses(&v) {
                     stats.tool_uses += 1;
                     pending.insert(
                         id.to_string(),
                         PendingUse {
                             name: name.to_string(),
-                            input: b.get("input").cloned().unwrap_or(Value::Null),
+                            input,
                         },
                     );
                 }
@@ -205,163 +213,170 @@ struct Turn {
 /// Rebuilds the events the live client would have sent for a transcript given as text.
 pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
     let mut stats = TranscriptStats::default();
-    // tool use id -> (name, input, message id)
-    let mut pending: HashMap<String, (PendingUse, String)> = HashMap::new();
-    let mut turns: HashMap<String, Turn> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        stats.lines += 1;
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
-            stats.bad_lines += 1;
-            continue;
-        };
-        if !v.is_object() {
-            stats.bad_lines += 1;
-            continue;
-        }
+    let lines = objects(text, &mut stats);
+    let mut b = LiveBuilder {
+        stats,
+        ..LiveBuilder::default()
+    };
+    for (line_no, v) in lines.iter().enumerate() {
         let agent = v
             .get("agentId")
             .and_then(Value::as_str)
-            .filter(|a| !a.is_empty())
-            .map(str::to_owned);
+            .filter(|a| !a.is_empty());
         match v.get("type").and_then(Value::as_str) {
-            Some("assistant") => {
-                let msg_id = v
-                    .get("message")
-                    .and_then(|m| m.get("id"))
-                    .and_then(Value::as_str)
-                    .map_or_else(|| format!("line-{}", stats.lines), str::to_owned);
-                // A new assistant message starts a new turn: the finished ones end here. (A result
-                // can be written before the next tool_use line of the same message, so a turn is
-                // not over when its calls seen so far have all returned.)
-                if !turns.contains_key(&msg_id) {
-                    flush_finished(&mut turns, &mut order, &mut out);
-                }
-                for b in content_blocks(&v) {
-                    if b.get("type").and_then(Value::as_str) != Some("tool_use") {
-                        continue;
-                    }
-                    let (Some(id), Some(name)) = (
-                        b.get("id").and_then(Value::as_str),
-                        b.get("name").and_then(Value::as_str),
-                    ) else {
-                        continue;
-                    };
-                    stats.tool_uses += 1;
-                    let turn = turns.entry(msg_id.clone()).or_insert_with(|| {
-                        order.push(msg_id.clone());
-                        Turn {
-                            pending: 0,
-                            calls: Vec::new(),
-                            session: Value::Null,
-                            cwd: Value::Null,
-                            agent: agent.clone(),
-                            ts: None,
-                        }
-                    });
-                    turn.pending += 1;
-                    pending.insert(
-                        id.to_string(),
-                        (
-                            PendingUse {
-                                name: name.to_string(),
-                                input: b.get("input").cloned().unwrap_or(Value::Null),
-                            },
-                            msg_id.clone(),
-                        ),
-                    );
-                }
-            }
-            Some("user") => {
-                let results: Vec<&Value> = content_blocks(&v)
-                    .iter()
-                    .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
-                    .collect();
-                let ts = v
-                    .get("timestamp")
-                    .and_then(Value::as_str)
-                    .and_then(parse_timestamp);
-                for &b in &results {
-                    let Some(id) = b.get("tool_use_id").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    let Some((used, msg_id)) = pending.remove(id) else {
-                        continue;
-                    };
-                    stats.joined += 1;
-                    let seen = result_text(b);
-                    let is_error = b.get("is_error").and_then(Value::as_bool) == Some(true);
-                    let mut payload = Map::new();
-                    let s = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
-                    payload.insert("session_id".into(), s("sessionId"));
-                    payload.insert("transcript_path".into(), Value::Null);
-                    payload.insert("cwd".into(), s("cwd"));
-                    payload.insert("permission_mode".into(), json!("default"));
-                    if let Some(a) = &agent {
-                        payload.insert("agent_id".into(), json!(a));
-                    }
-                    let kind = if !is_error {
-                        let response = match v.get("toolUseResult") {
-                            Some(r) if results.len() == 1 => r.clone(),
-                            _ => b.get("content").cloned().unwrap_or(Value::Null),
-                        };
-                        payload.insert("hook_event_name".into(), json!("PostToolUse"));
-                        payload.insert("tool_name".into(), json!(used.name));
-                        payload.insert("tool_input".into(), used.input.clone());
-                        payload.insert("tool_response".into(), response);
-                        Some(LiveKind::Use)
-                    } else if !is_refusal(&seen) {
-                        let interrupted = seen.contains("[Request interrupted by user");
-                        payload.insert("hook_event_name".into(), json!("PostToolUseFailure"));
-                        payload.insert("tool_name".into(), json!(used.name));
-                        payload.insert("tool_input".into(), used.input.clone());
-                        payload.insert("error".into(), json!(seen));
-                        payload.insert("is_interrupt".into(), json!(interrupted));
-                        Some(LiveKind::Failure)
-                    } else {
-                        None
-                    };
-                    if let Some(turn) = turns.get_mut(&msg_id) {
-                        turn.pending = turn.pending.saturating_sub(1);
-                        turn.calls.push(json!({
-                            "tool_name": used.name,
-                            "tool_input": used.input,
-                            "tool_use_id": id,
-                            "tool_response": seen,
-                        }));
-                        turn.session = s("sessionId");
-                        turn.cwd = s("cwd");
-                        turn.ts = ts.or(turn.ts);
-                    }
-                    if let Some(kind) = kind {
-                        payload.insert("tool_use_id".into(), json!(id));
-                        if let Some(t) = ts {
-                            payload.insert("timestamp_ms".into(), json!(t));
-                        }
-                        out.push(LiveEvent {
-                            payload: Value::Object(payload),
-                            kind,
-                            ts_ms: ts,
-                        });
-                    }
-                }
-            }
+            Some("assistant") => b.assistant(v, line_no, agent),
+            Some("user") => b.user(v, agent),
             _ => {}
         }
     }
     // Turns whose calls did not all get a result (a session cut off) still end.
-    for id in order {
-        if let Some(turn) = turns.remove(&id) {
+    for id in std::mem::take(&mut b.order) {
+        if let Some(turn) = b.turns.remove(&id) {
             if !turn.calls.is_empty() {
-                out.push(batch_event(turn));
+                b.out.push(batch_event(turn));
             }
         }
     }
-    (out, stats)
+    (b.out, b.stats)
+}
+
+/// The state of [`live_events_from_str`] between lines.
+#[derive(Default)]
+struct LiveBuilder {
+    stats: TranscriptStats,
+    /// Tool use id -> the call and its message id.
+    pending: HashMap<String, (PendingUse, String)>,
+    /// Message id -> its turn, while it is open.
+    turns: HashMap<String, Turn>,
+    /// Open turns, oldest first.
+    order: Vec<String>,
+    out: Vec<LiveEvent>,
+}
+
+impl LiveBuilder {
+    /// An `assistant` line: its tool uses join its message's turn.
+    fn assistant(&mut self, v: &Value, line_no: usize, agent: Option<&str>) {
+        let msg_id = v
+            .get("message")
+            .and_then(|m| m.get("id"))
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("line-{line_no}"), str::to_owned);
+        // A new assistant message starts a new turn: the finished ones end here. (A result can be
+        // written before the next tool_use line of the same message, so a turn is not over when
+        // its calls seen so far have all returned.)
+        if !self.turns.contains_key(&msg_id) {
+            flush_finished(&mut self.turns, &mut self.order, &mut self.out);
+        }
+        for (id, name, input) in tool_uses(v) {
+            self.stats.tool_uses += 1;
+            let order = &mut self.order;
+            let turn = self.turns.entry(msg_id.clone()).or_insert_with(|| {
+                order.push(msg_id.clone());
+                Turn {
+                    pending: 0,
+                    calls: Vec::new(),
+                    session: Value::Null,
+                    cwd: Value::Null,
+                    agent: agent.map(str::to_owned),
+                    ts: None,
+                }
+            });
+            turn.pending += 1;
+            let call = PendingUse {
+                name: name.to_string(),
+                input,
+            };
+            self.pending.insert(id.to_string(), (call, msg_id.clone()));
+        }
+    }
+
+    /// A `user` line: each tool result becomes the call's own event (or none, for a refusal) and
+    /// an entry of its turn's batch.
+    fn user(&mut self, v: &Value, agent: Option<&str>) {
+        let results: Vec<&Value> = content_blocks(v)
+            .iter()
+            .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
+            .collect();
+        let ts = v
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(parse_timestamp);
+        let line = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+        for &b in &results {
+            let Some(id) = b.get("tool_use_id").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some((used, msg_id)) = self.pending.remove(id) else {
+                continue;
+            };
+            self.stats.joined += 1;
+            let seen = result_text(b);
+            // The structured result sits beside the block when the line holds one result.
+            let response = match v.get("toolUseResult") {
+                Some(r) if results.len() == 1 => r.clone(),
+                _ => b.get("content").cloned().unwrap_or(Value::Null),
+            };
+            let is_error = b.get("is_error").and_then(Value::as_bool) == Some(true);
+            if let Some((kind, mut payload)) = call_payload(&used, is_error, &seen, response) {
+                payload.insert("session_id".into(), line("sessionId"));
+                payload.insert("transcript_path".into(), Value::Null);
+                payload.insert("cwd".into(), line("cwd"));
+                payload.insert("permission_mode".into(), json!("default"));
+                if let Some(a) = agent {
+                    payload.insert("agent_id".into(), json!(a));
+                }
+                payload.insert("tool_use_id".into(), json!(id));
+                if let Some(t) = ts {
+                    payload.insert("timestamp_ms".into(), json!(t));
+                }
+                self.out.push(LiveEvent {
+                    payload: Value::Object(payload),
+                    kind,
+                    ts_ms: ts,
+                });
+            }
+            if let Some(turn) = self.turns.get_mut(&msg_id) {
+                turn.pending = turn.pending.saturating_sub(1);
+                turn.calls.push(json!({
+                    "tool_name": used.name,
+                    "tool_input": used.input,
+                    "tool_use_id": id,
+                    "tool_response": seen,
+                }));
+                turn.session = line("sessionId");
+                turn.cwd = line("cwd");
+                turn.ts = ts.or(turn.ts);
+            }
+        }
+    }
+}
+
+/// The call's own event, as the live client sends it: PostToolUse with the structured response,
+/// PostToolUseFailure with the error text the model saw, or none for a refusal.
+fn call_payload(
+    used: &PendingUse,
+    is_error: bool,
+    seen: &str,
+    response: Value,
+) -> Option<(LiveKind, Map<String, Value>)> {
+    let mut payload = Map::new();
+    payload.insert("tool_name".into(), json!(used.name));
+    payload.insert("tool_input".into(), used.input.clone());
+    if !is_error {
+        payload.insert("hook_event_name".into(), json!("PostToolUse"));
+        payload.insert("tool_response".into(), response);
+        return Some((LiveKind::Use, payload));
+    }
+    if is_refusal(seen) {
+        return None;
+    }
+    payload.insert("hook_event_name".into(), json!("PostToolUseFailure"));
+    payload.insert("error".into(), json!(seen));
+    payload.insert(
+        "is_interrupt".into(),
+        json!(seen.contains("[Request interrupted by user")),
+    );
+    Some((LiveKind::Failure, payload))
 }
 
 /// Emits the batch of every turn whose calls have all returned, oldest first.

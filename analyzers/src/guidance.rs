@@ -340,66 +340,9 @@ pub fn decide(
     settings: &Settings,
 ) -> Decision {
     let now = history.events_total;
-    {
-        let state = &mut history.guidance;
-        for f in findings {
-            let m = state.subjects.entry(key(&f.rule, &f.subject)).or_default();
-            m.fired += 1;
-            m.fired_at = now;
-            m.severity = Some(f.severity);
-            if m.shown > 0 && !m.refired {
-                m.ignored += 1;
-                m.refired = true;
-            }
-        }
-        while state.subjects.len() > SUBJECTS_CAPACITY {
-            let oldest = state
-                .subjects
-                .iter()
-                .min_by_key(|(_, m)| m.fired_at)
-                .map(|(k, _)| k.clone());
-            match oldest {
-                Some(k) => {
-                    state.subjects.remove(&k);
-                }
-                None => break,
-            }
-        }
-    }
-
-    let mut order: Vec<&Finding> = findings.iter().collect();
-    order.sort_by_key(|f| std::cmp::Reverse((f.priority, f.severity)));
-    let since_any = if history.guidance.last_shown_at == 0 {
-        u64::MAX
-    } else {
-        now.saturating_sub(history.guidance.last_shown_at)
-    };
-
-    let mut verdicts = Vec::with_capacity(order.len());
-    let mut chosen: Option<(&Finding, u64, u32)> = None;
-    for f in &order {
-        let verdict = if let Some((best, ..)) = chosen {
-            Verdict::Outranked {
-                by: best.rule.to_string(),
-            }
-        } else {
-            gate(f, call, history, settings, now, since_any)
-        };
-        if verdict == Verdict::Shown {
-            let ignored = history
-                .guidance
-                .memory(&f.rule, &f.subject)
-                .map_or(0, |m| m.ignored);
-            chosen = Some((f, core_hash(f), ignored));
-        }
-        verdicts.push(RuleVerdict {
-            rule: f.rule.to_string(),
-            subject: f.subject.clone(),
-            verdict,
-        });
-    }
-
-    let Some((best, hash, ignored)) = chosen else {
+    note_fired(&mut history.guidance, findings, now);
+    let (verdicts, chosen) = judge(findings, call, history, settings, now);
+    let Some((best, ignored)) = chosen else {
         let silence =
             verdicts
                 .iter()
@@ -415,6 +358,91 @@ pub fn decide(
             verdicts,
         };
     };
+    let feedback = show(best, ignored, call, history, settings, now);
+    Decision {
+        feedback: Some(feedback),
+        silence: None,
+        verdicts,
+    }
+}
+
+/// Counts every finding as fired on its rule and subject (and as ignored, once per showing, when
+/// it was shown before), and bounds the memory.
+fn note_fired(state: &mut GuidanceState, findings: &[Finding], now: u64) {
+    for f in findings {
+        let m = state.subjects.entry(key(&f.rule, &f.subject)).or_default();
+        m.fired += 1;
+        m.fired_at = now;
+        m.severity = Some(f.severity);
+        if m.shown > 0 && !m.refired {
+            m.ignored += 1;
+            m.refired = true;
+        }
+    }
+    while state.subjects.len() > SUBJECTS_CAPACITY {
+        let oldest = state
+            .subjects
+            .iter()
+            .min_by_key(|(_, m)| m.fired_at)
+            .map(|(k, _)| k.clone());
+        match oldest {
+            Some(k) => {
+                state.subjects.remove(&k);
+            }
+            None => break,
+        }
+    }
+}
+
+/// Every finding's verdict, best-ranked first, and the one to show with its ignored count.
+fn judge<'f>(
+    findings: &'f [Finding],
+    call: &ToolCall,
+    history: &History,
+    settings: &Settings,
+    now: u64,
+) -> (Vec<RuleVerdict>, Option<(&'f Finding, u32)>) {
+    let mut order: Vec<&Finding> = findings.iter().collect();
+    order.sort_by_key(|f| std::cmp::Reverse((f.priority, f.severity)));
+    let since_any = if history.guidance.last_shown_at == 0 {
+        u64::MAX
+    } else {
+        now.saturating_sub(history.guidance.last_shown_at)
+    };
+    let mut verdicts = Vec::with_capacity(order.len());
+    let mut chosen: Option<(&Finding, u32)> = None;
+    for f in order {
+        let verdict = match chosen {
+            Some((best, _)) => Verdict::Outranked {
+                by: best.rule.to_string(),
+            },
+            None => gate(f, call, history, settings, now, since_any),
+        };
+        if verdict == Verdict::Shown {
+            let ignored = history
+                .guidance
+                .memory(&f.rule, &f.subject)
+                .map_or(0, |m| m.ignored);
+            chosen = Some((f, ignored));
+        }
+        verdicts.push(RuleVerdict {
+            rule: f.rule.to_string(),
+            subject: f.subject.clone(),
+            verdict,
+        });
+    }
+    (verdicts, chosen)
+}
+
+/// Records that `best` is shown now and renders it.
+fn show(
+    best: &Finding,
+    ignored: u32,
+    call: &ToolCall,
+    history: &mut History,
+    settings: &Settings,
+    now: u64,
+) -> Feedback {
     let escalation = if settings.escalate {
         Escalation::from_ignored(ignored)
     } else {
@@ -431,7 +459,7 @@ pub fn decide(
     {
         state.last_protocol_at = now;
     }
-    state.last_hash = hash;
+    state.last_hash = core_hash(best);
     state.last_shown_at = now;
     state.last_rule = Some(best.rule.to_string());
     let text = render(best, escalation, ignored, settings.escalate, call, history);
@@ -441,16 +469,12 @@ pub fn decide(
         || (settings.escalate
             && (escalation == Escalation::Emergency
                 || (best.severity == Severity::Major && best.priority >= 70)));
-    Decision {
-        feedback: Some(Feedback {
-            rule: best.rule.to_string(),
-            severity: best.severity,
-            escalation,
-            blocking,
-            text,
-        }),
-        silence: None,
-        verdicts,
+    Feedback {
+        rule: best.rule.to_string(),
+        severity: best.severity,
+        escalation,
+        blocking,
+        text,
     }
 }
 

@@ -304,6 +304,85 @@ pub struct Counters {
     pub committed: bool,
 }
 
+impl Counters {
+    /// The hive families the fact shows the session uses.
+    fn note_families(&mut self, fact: &Fact) {
+        if matches!(fact.cat, Category::McpZen | Category::McpFlow) {
+            self.hive_seen = true;
+        }
+        if fact.cat == Category::McpZen {
+            self.families.add(Family::Coordinator);
+        }
+        let flow_command = fact.cmd.as_deref().is_some_and(|h| {
+            h == "npx claude-flow"
+                || h.starts_with("npx claude-flow@")
+                || h.starts_with("npx @claude-flow/")
+        });
+        if fact.cat == Category::McpFlow
+            || fact.tool.starts_with("mcp__ruv-swarm__")
+            || flow_command
+        {
+            self.families.add(Family::Flow);
+        }
+        if fact.is_memory() {
+            self.families.add(Family::Memory);
+        }
+    }
+
+    /// Code changes not yet covered by a check, checks that cover them, and commits that land
+    /// them; `at` is the fact's number in the session.
+    fn note_checks(&mut self, fact: &Fact, at: u64) {
+        if self.committed {
+            // The previous call committed: what it committed is no longer pending.
+            self.unchecked.clear();
+            self.committed = false;
+        }
+        if fact.ok && fact.is_commit() {
+            self.committed = true;
+        }
+        if let (Some(head), true) = (&fact.cmd, fact.langs != 0) {
+            let covered = fact.langs;
+            self.unchecked.retain(|u| u.lang & covered == 0);
+            if covered != u16::MAX {
+                for bit in (0..16).map(|i| 1u16 << i).filter(|b| covered & b != 0) {
+                    self.checks.insert(bit, head.clone());
+                }
+            }
+        } else if fact.is_write() && fact.ok && fact.langs != 0 {
+            let path = fact.path.clone().unwrap_or_default();
+            if let Some(u) = self.unchecked.iter_mut().find(|u| u.lang == fact.langs) {
+                u.changes += 1;
+                u.at = at;
+                u.path = path;
+            } else if self.unchecked.len() < 16 {
+                self.unchecked.push(Unchecked {
+                    lang: fact.langs,
+                    path,
+                    changes: 1,
+                    at,
+                });
+            }
+        }
+        if fact.is_check() {
+            self.edits_since_check = 0;
+        } else if fact.is_write() && fact.ok {
+            self.edits_since_check += 1;
+        }
+    }
+
+    /// Failures and calls per tool.
+    fn note_call(&mut self, fact: &Fact) {
+        if !fact.ok {
+            self.failures += 1;
+        }
+        if let Some(n) = self.per_tool.get_mut(fact.tool.as_str()) {
+            *n += 1;
+        } else {
+            self.per_tool.insert(fact.tool.clone(), 1);
+        }
+    }
+}
+
 /// Code of one language changed since the last check that covers it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -504,18 +583,61 @@ impl History {
 
     /// Appends an already built fact to the active stream and updates the counters.
     pub fn push(&mut self, mut fact: Fact) {
-        // The turn: the open one, or the last batch's for a call whose hook finished after it.
+        self.note_turn(&mut fact);
+        self.note_stream(&fact);
+        let at = self.events_total + 1;
+        let c = &mut self.counters;
+        c.note_families(&fact);
+        c.note_checks(&fact, at);
+        c.note_call(&fact);
+        c.new_file = false;
+        if fact.cat == Category::File && fact.ok {
+            if let Some(p) = &fact.path {
+                let h = fnv1a64(p.as_bytes());
+                if !self.seen_files.contains(&h) {
+                    c.new_file = true;
+                    if self.seen_files.len() >= SEEN_FILES_CAPACITY {
+                        self.seen_files.pop_front();
+                    }
+                    self.seen_files.push_back(h);
+                }
+            }
+        }
+        self.note_event(&fact);
+        if let Some(sig) = fact.sig.filter(|_| !fact.ok) {
+            self.note_failure(fact.subject(), sig);
+        } else if fact.ok && !self.failures.is_empty() {
+            // It worked this time: whatever failed before is no loop any more.
+            let subject = fact.subject();
+            self.failures.retain(|m| m.subject != subject);
+            if fact.is_write() {
+                self.failures.iter_mut().for_each(|m| m.changed = true);
+            }
+        }
+        self.note_read(&fact);
+        if self.recent.len() >= HISTORY_CAPACITY {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(fact);
+    }
+
+    /// The fact's turn: the open one, or the last batch's for a call whose hook finished after
+    /// it; and whether it shares its turn with the call before it, once batches tell turns.
+    fn note_turn(&self, fact: &mut Fact) {
         let s = &self.stream;
-        let open = s.turns + 1;
         fact.turn = match fact.id {
             Some(h) if s.last_batch.contains(&h) => s.turns,
-            _ => open,
+            _ => s.turns + 1,
         };
         fact.same_turn = if s.batched {
             self.recent.back().map(|p| p.turn == fact.turn)
         } else {
             None
         };
+    }
+
+    /// The active stream's sequence counters.
+    fn note_stream(&mut self, fact: &Fact) {
         let flow_checked = fact.cat == Category::McpFlow
             && !self
                 .recent
@@ -535,114 +657,22 @@ impl History {
         };
         s.calls += 1;
         s.last_ts = s.last_ts.max(fact.ts);
-        let c = &mut self.counters;
-        if matches!(fact.cat, Category::McpZen | Category::McpFlow) {
-            c.hive_seen = true;
-        }
-        if fact.cat == Category::McpZen {
-            c.families.add(Family::Coordinator);
-        }
-        if fact.cat == Category::McpFlow
-            || fact.tool.starts_with("mcp__ruv-swarm__")
-            || fact.cmd.as_deref().is_some_and(|h| {
-                h == "npx claude-flow"
-                    || h.starts_with("npx claude-flow@")
-                    || h.starts_with("npx @claude-flow/")
-            })
-        {
-            c.families.add(Family::Flow);
-        }
-        if fact.is_memory() {
-            c.families.add(Family::Memory);
-        }
-        if c.committed {
-            // The previous call committed: what it committed is no longer pending.
-            c.unchecked.clear();
-            c.committed = false;
-        }
-        if fact.ok && fact.is_commit() {
-            c.committed = true;
-        }
-        if fact.cmd.is_some() && fact.langs != 0 {
-            let covered = fact.langs;
-            c.unchecked.retain(|u| u.lang & covered == 0);
-            if let Some(head) = &fact.cmd {
-                for bit in (0..16).map(|i| 1u16 << i).filter(|b| covered & b != 0) {
-                    if covered != u16::MAX {
-                        c.checks.insert(bit, head.clone());
-                    }
-                }
-            }
-        } else if fact.is_write() && fact.ok && fact.langs != 0 {
-            let at = self.events_total + 1;
-            let path = fact.path.clone().unwrap_or_default();
-            if let Some(u) = c.unchecked.iter_mut().find(|u| u.lang == fact.langs) {
-                u.changes += 1;
-                u.at = at;
-                u.path = path;
-            } else if c.unchecked.len() < 16 {
-                c.unchecked.push(Unchecked {
-                    lang: fact.langs,
-                    path,
-                    changes: 1,
-                    at,
-                });
-            }
-        }
-        if fact.is_check() {
-            c.edits_since_check = 0;
-        } else if fact.is_write() && fact.ok {
-            c.edits_since_check += 1;
-        }
-        let rejected = fact.outcome == Outcome::Rejected;
-        if !fact.ok {
-            c.failures += 1;
-        }
-        if let Some(n) = c.per_tool.get_mut(fact.tool.as_str()) {
-            *n += 1;
-        } else {
-            c.per_tool.insert(fact.tool.clone(), 1);
-        }
-        c.new_file = false;
-        if fact.cat == Category::File && fact.ok {
-            if let Some(p) = &fact.path {
-                let h = fnv1a64(p.as_bytes());
-                if !self.seen_files.contains(&h) {
-                    c.new_file = true;
-                    if self.seen_files.len() >= SEEN_FILES_CAPACITY {
-                        self.seen_files.pop_front();
-                    }
-                    self.seen_files.push_back(h);
-                }
-            }
-        }
+    }
+
+    /// The event counts and the session's call total and times.
+    fn note_event(&mut self, fact: &Fact) {
         match fact.outcome {
             Outcome::Rejected => self.events.rejected += 1,
             Outcome::Ok => self.events.post_tool_use += 1,
             Outcome::Failed | Outcome::Interrupted => self.events.post_tool_use_failure += 1,
         }
-        if !rejected {
+        if fact.outcome != Outcome::Rejected {
             if self.events_total == 0 {
                 self.first_ts = fact.ts;
             }
             self.events_total += 1;
         }
         self.last_ts = self.last_ts.max(fact.ts);
-        if let Some(sig) = fact.sig.filter(|_| !fact.ok) {
-            self.note_failure(fact.subject(), sig);
-        } else if fact.ok && !self.failures.is_empty() {
-            // It worked this time: whatever failed before is no loop any more.
-            let subject = fact.subject();
-            self.failures.retain(|m| m.subject != subject);
-            if fact.is_write() {
-                self.failures.iter_mut().for_each(|m| m.changed = true);
-            }
-        }
-        self.note_read(&fact);
-        if self.recent.len() >= HISTORY_CAPACITY {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(fact);
     }
 
     fn note_read(&mut self, fact: &Fact) {

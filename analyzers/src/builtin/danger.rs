@@ -33,70 +33,80 @@ fn git_args<'a>(w: &'a [&'a str]) -> Option<(&'a str, &'a [&'a str])> {
 
 fn check_segment(segment: &str, root: Option<&str>) -> Option<Hit> {
     let w = words_of(segment);
-    if let Some((sub, all)) = git_args(&w) {
-        // Options only: a quoted message (`-m "fix -n"`) is not a flag.
-        let mut args: Vec<&str> = Vec::new();
-        let mut skip = false;
-        for a in all {
-            if a.starts_with(['"', '\'']) {
-                break;
-            }
-            if skip {
-                skip = false;
-                continue;
-            }
-            skip = matches!(*a, "-m" | "--message" | "-F" | "--file");
-            args.push(a);
-        }
-        let args = args.as_slice();
-        let has = |f: &str| args.contains(&f);
-        match sub {
-            "push" if has("--force") || has("-f") => {
-                return Some(Hit {
-                    subject: "git push --force",
-                    headline: String::from("force push rewrote the remote branch"),
-                    observed: String::from("`git push --force` replaced the branch's history on the remote; commits pushed there by others are gone from it."),
-                    next: String::from("if that was not intended, find the old head with `git reflog` and push it back; next time use `--force-with-lease`"),
-                });
-            }
-            "commit" | "push" | "merge" | "am" | "rebase"
-                if has("--no-verify") || (sub == "commit" && has("-n")) =>
-            {
-                return Some(Hit {
-                    subject: "--no-verify",
-                    headline: format!("git {sub} skipped the checks (--no-verify)"),
-                    observed: format!("`git {sub} --no-verify` bypassed the repository's hooks: what they check (format, lint, tests) did not run on this change."),
-                    next: String::from("run the checks the hook runs and fix what they find; if a hook is broken, tell the user instead of skipping it"),
-                });
-            }
-            "reset" if has("--hard") => {
-                return Some(Hit {
-                    subject: "git reset --hard",
-                    headline: String::from("git reset --hard discarded uncommitted changes"),
-                    observed: String::from("`git reset --hard` threw away every uncommitted change in the work tree and the index."),
-                    next: String::from("if work was lost, `git reflog` (commits) and `git fsck --lost-found` (staged files) may still find it; prefer `git stash` before a reset"),
-                });
-            }
-            "clean" => {
-                let flags: String = args
-                    .iter()
-                    .filter(|a| a.starts_with('-') && !a.starts_with("--"))
-                    .flat_map(|a| a.chars().skip(1))
-                    .collect();
-                let force = flags.contains('f') || has("--force");
-                if force && flags.contains('d') {
-                    return Some(Hit {
-                        subject: "git clean -fd",
-                        headline: String::from("git clean -fd deleted untracked files and directories"),
-                        observed: String::from("`git clean -fd` removed every untracked file and directory; they are not in git and cannot be restored from it."),
-                        next: String::from("check that nothing needed was untracked; preview with `git clean -nd` next time"),
-                    });
-                }
-            }
-            _ => {}
-        }
-        return None;
+    match git_args(&w) {
+        Some((sub, all)) => check_git(sub, all),
+        None => check_rm(&w, root),
     }
+}
+
+/// The risky git commands.
+fn check_git(sub: &str, all: &[&str]) -> Option<Hit> {
+    // Options only: a quoted message (`-m "fix -n"`) is not a flag.
+    let mut args: Vec<&str> = Vec::new();
+    let mut skip = false;
+    for a in all {
+        if a.starts_with(['"', '\'']) {
+            break;
+        }
+        if skip {
+            skip = false;
+            continue;
+        }
+        skip = matches!(*a, "-m" | "--message" | "-F" | "--file");
+        args.push(a);
+    }
+    let args = args.as_slice();
+    let has = |f: &str| args.contains(&f);
+    match sub {
+        "push" if has("--force") || has("-f") => {
+            return Some(Hit {
+                subject: "git push --force",
+                headline: String::from("force push rewrote the remote branch"),
+                observed: String::from("`git push --force` replaced the branch's history on the remote; commits pushed there by others are gone from it."),
+                next: String::from("if that was not intended, find the old head with `git reflog` and push it back; next time use `--force-with-lease`"),
+            });
+        }
+        "commit" | "push" | "merge" | "am" | "rebase"
+            if has("--no-verify") || (sub == "commit" && has("-n")) =>
+        {
+            return Some(Hit {
+                subject: "--no-verify",
+                headline: format!("git {sub} skipped the checks (--no-verify)"),
+                observed: format!("`git {sub} --no-verify` bypassed the repository's hooks: what they check (format, lint, tests) did not run on this change."),
+                next: String::from("run the checks the hook runs and fix what they find; if a hook is broken, tell the user instead of skipping it"),
+            });
+        }
+        "reset" if has("--hard") => {
+            return Some(Hit {
+                subject: "git reset --hard",
+                headline: String::from("git reset --hard discarded uncommitted changes"),
+                observed: String::from("`git reset --hard` threw away every uncommitted change in the work tree and the index."),
+                next: String::from("if work was lost, `git reflog` (commits) and `git fsck --lost-found` (staged files) may still find it; prefer `git stash` before a reset"),
+            });
+        }
+        "clean" => {
+            let flags: String = args
+                .iter()
+                .filter(|a| a.starts_with('-') && !a.starts_with("--"))
+                .flat_map(|a| a.chars().skip(1))
+                .collect();
+            let force = flags.contains('f') || has("--force");
+            if force && flags.contains('d') {
+                return Some(Hit {
+                    subject: "git clean -fd",
+                    headline: String::from("git clean -fd deleted untracked files and directories"),
+                    observed: String::from("`git clean -fd` removed every untracked file and directory; they are not in git and cannot be restored from it."),
+                    next: String::from("check that nothing needed was untracked; preview with `git clean -nd` next time"),
+                });
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+/// A recursive delete of an absolute path outside the project (and temporary dirs).
+fn check_rm(w: &[&str], root: Option<&str>) -> Option<Hit> {
     let i = w.iter().position(|x| *x == "rm")?;
     let args = &w[i + 1..];
     let flags: String = args
