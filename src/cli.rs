@@ -191,11 +191,6 @@ pub fn flags_layer(cli: &Cli) -> config::Layer {
     }
 }
 
-/// Hook options from the command line, the environment and the config files.
-pub fn hook_options(cli: &Cli) -> HookOptions {
-    hook_options_from(&config::resolve_current(flags_layer(cli)))
-}
-
 /// Hook options from a resolved configuration.
 pub fn hook_options_from(resolved: &config::Resolved) -> HookOptions {
     let env_flag = |k: &str| std::env::var(k).is_ok_and(|v| v == "1" || v == "true");

@@ -22,7 +22,6 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// The project config file, relative to the project dir.
 pub const PROJECT_FILE: &str = ".claude/posthook.json";
@@ -179,10 +178,6 @@ impl Config {
         }
     }
 
-    /// The time budget.
-    pub fn budget(&self) -> Duration {
-        Duration::from_millis(self.budget_ms)
-    }
 }
 
 /// What happened to one config file.

@@ -51,6 +51,7 @@ pub mod hook;
 pub mod input;
 pub mod install;
 pub mod output;
+pub mod project;
 pub mod replay;
 pub mod runtime;
 pub mod serve;

@@ -144,17 +144,7 @@ fn the_design_sequence_blocks_only_with_escalation() {
 
 #[test]
 fn every_golden_file_has_a_test() {
-    let mut names: Vec<String> = std::fs::read_dir(golden_dir())
-        .expect("tests/golden")
-        .flatten()
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()
-                .and_then(|n| n.strip_suffix(".jsonl"))
-                .map(String::from)
-        })
-        .collect();
-    names.sort();
+    let names = crate::support::golden_names();
     assert_eq!(
         names,
         [

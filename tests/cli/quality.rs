@@ -15,7 +15,8 @@ const MIN_RECALL: f64 = 0.60;
 const MAX_MESSAGE_RATE: f64 = 0.05;
 const MAX_BLOCKING: usize = 1;
 
-/// Every tool name of Claude Code, old and new, that a message could name.
+/// Every tool name of Claude Code, old and new, that a message could name. Kept here on purpose,
+/// apart from the guidance provider's own list: the score must not trust the code it scores.
 const TOOL_NAMES: &[&str] = &[
     "MultiEdit",
     "Glob",

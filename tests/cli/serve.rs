@@ -273,18 +273,7 @@ fn same_answers(name: &str) {
 
 #[test]
 fn same_answers_as_the_hook_for_every_golden_sequence() {
-    let mut names: Vec<String> =
-        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden"))
-            .expect("tests/golden")
-            .flatten()
-            .filter_map(|e| {
-                e.file_name()
-                    .to_str()
-                    .and_then(|n| n.strip_suffix(".jsonl"))
-                    .map(String::from)
-            })
-            .collect();
-    names.sort();
+    let names = crate::support::golden_names();
     assert!(names.len() >= 4, "{names:?}");
     std::thread::scope(|sc| {
         for name in &names {

@@ -37,6 +37,23 @@ pub fn transcript_files() -> Vec<PathBuf> {
     v
 }
 
+/// The names of the golden sequences in `tests/golden/` (`NAME.jsonl`), sorted.
+pub fn golden_names() -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden"))
+            .expect("tests/golden")
+            .flatten()
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".jsonl"))
+                    .map(String::from)
+            })
+            .collect();
+    names.sort();
+    names
+}
+
 /// A test's own sandbox: a temp dir holding the state dir and a fake HOME.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,

@@ -1,0 +1,319 @@
+//! `posthook install` / `posthook uninstall`: registering posthook in Claude Code's settings files.
+//!
+//! The settings file is edited, never replaced: posthook adds one group of its own per event it
+//! handles (PostToolUse, PostToolUseFailure, PostToolBatch), in exec form
+//! (`{"matcher": M, "hooks": [{"type": "command", "command": "/abs/posthook", "args": [], "timeout":
+//! S}]}`), and keeps every other key, hook and the order of keys as they were. Installing again
+//! updates those groups in place (a second identical run changes nothing); uninstalling removes
+//! posthook's hooks and the containers that only held them, and where posthook was not in the file
+//! before gives back its original bytes. A file that is not valid JSON is refused with its position
+//! and left untouched. Before any change the old file is copied to a timestamped backup beside it,
+//! and the new file is written to a temporary file and renamed over the old one, so a crash leaves
+//! one or the other, never half of each.
+//!
+//! - [`entries`]: what posthook's entries look like, and finding, adding and removing them in a
+//!   settings document;
+//! - [`file`]: reading, backing up, diffing and atomically replacing the settings file;
+//! - this module: the scopes, the errors, the arguments and the two commands.
+
+mod entries;
+mod file;
+
+pub use crate::project::{current_binary, current_project_dir, home_dir, project_dir};
+pub use entries::{
+    hook_args, hook_command, is_posthook_command, matchers_from, missing_event_cost,
+    posthook_commands, program_of, Entry, FoundEntry, HOOK_EVENTS,
+};
+pub use file::{apply, backup, diff, parse_settings, read_settings, write_atomic, Action, Change};
+
+use crate::output::OutputMode;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The default hook timeout written into the settings, in seconds.
+pub const DEFAULT_TIMEOUT_S: u64 = 10;
+/// The default matcher: every tool.
+pub const DEFAULT_MATCHER: &str = "*";
+
+/// Which settings file to edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Scope {
+    /// `<project>/.claude/settings.json` (shared with the team).
+    #[default]
+    Project,
+    /// `<project>/.claude/settings.local.json` (personal, not committed).
+    Local,
+    /// `~/.claude/settings.json` (every project).
+    User,
+}
+
+impl Scope {
+    /// The scope's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Project => "project",
+            Scope::Local => "local",
+            Scope::User => "user",
+        }
+    }
+
+    /// Every scope, in the order Claude Code reads them (user first, local last).
+    pub const ALL: [Scope; 3] = [Scope::User, Scope::Project, Scope::Local];
+}
+
+/// What went wrong while editing a settings file. Nothing was written when this is returned.
+#[derive(Debug)]
+pub struct InstallError {
+    /// The file involved.
+    pub path: PathBuf,
+    /// What happened.
+    pub kind: InstallErrorKind,
+}
+
+/// The kinds of [`InstallError`].
+#[derive(Debug)]
+pub enum InstallErrorKind {
+    /// The file is not valid JSON.
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// serde_json's description.
+        message: String,
+    },
+    /// Valid JSON of the wrong shape (`at` is a JSON path such as `hooks.PostToolUse`).
+    Shape {
+        /// Where.
+        at: String,
+        /// What was expected there.
+        expected: &'static str,
+    },
+    /// Reading, backing up or writing failed.
+    Io(std::io::Error),
+    /// No home directory to find the user settings in.
+    NoHome,
+}
+
+impl fmt::Display for InstallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self.path.display();
+        match &self.kind {
+            InstallErrorKind::Syntax {
+                line,
+                column,
+                message,
+            } => write!(
+                f,
+                "settings file '{p}' is not valid JSON (line {line}, column {column}): {message}; \
+                 nothing was changed"
+            ),
+            InstallErrorKind::Shape { at, expected } => write!(
+                f,
+                "settings file '{p}': `{at}` should be {expected}; nothing was changed"
+            ),
+            InstallErrorKind::Io(e) => write!(f, "settings file '{p}': {e}"),
+            InstallErrorKind::NoHome => write!(
+                f,
+                "no home directory (HOME is not set) to find '{p}' in; use --scope project"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InstallError {}
+
+pub(super) fn io_err(path: &Path, e: std::io::Error) -> InstallError {
+    InstallError {
+        path: path.to_path_buf(),
+        kind: InstallErrorKind::Io(e),
+    }
+}
+
+pub(super) fn shape(path: &Path, at: &str, expected: &'static str) -> InstallError {
+    InstallError {
+        path: path.to_path_buf(),
+        kind: InstallErrorKind::Shape {
+            at: at.to_string(),
+            expected,
+        },
+    }
+}
+/// The settings file of `scope`.
+pub fn settings_path(scope: Scope, project: &Path, home: Option<&Path>) -> Option<PathBuf> {
+    match scope {
+        Scope::Project => Some(project.join(".claude/settings.json")),
+        Scope::Local => Some(project.join(".claude/settings.local.json")),
+        Scope::User => home.map(|h| h.join(".claude/settings.json")),
+    }
+}
+
+/// `posthook install` arguments.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+Examples:
+  posthook install                      # this project, .claude/settings.json
+  posthook install --scope user         # every project, ~/.claude/settings.json
+  posthook install --scope local --output json --matcher 'Bash|Edit|Write' --timeout 5
+  posthook install --matcher PostToolUseFailure=Bash   # failures of Bash calls only
+  posthook install --dry-run            # show the change, write nothing
+
+posthook is registered for three events: PostToolUse (a call that succeeded), PostToolUseFailure
+(a call that failed: Claude Code sends failures only there) and PostToolBatch (one per assistant
+turn: which calls were made together, and calls refused before they ran). Each entry is written in
+exec form (\"command\" is posthook's absolute path, \"args\" its arguments: no shell in between,
+about 2 ms faster per call). Re-running install updates posthook's entries in place and keeps
+everything else; uninstall removes exactly them. The global --output flag is written into the
+entries' args (default: stderr, i.e. none).")]
+pub struct InstallArgs {
+    /// Which settings file: project (.claude/settings.json), local (.claude/settings.local.json)
+    /// or user (~/.claude/settings.json).
+    #[arg(long, value_enum, default_value_t = Scope::Project)]
+    pub scope: Scope,
+    /// Tools to run on: `*` for all, a name, `A|B`, or a regex. `EVENT=M` sets it for one event
+    /// only (PostToolUse, PostToolUseFailure, PostToolBatch); repeat the flag for several.
+    #[arg(long, value_name = "[EVENT=]M")]
+    pub matcher: Vec<String>,
+    /// Hook timeout in seconds (Claude Code's unit), 1 to 3600.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT_S,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// Print the change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Register `posthook serve` as an http hook instead of the command (see `posthook serve
+    /// --help`); replaces posthook's command entries, and `install` without it turns them back.
+    #[arg(long)]
+    pub http: bool,
+    /// With --http: the server's address.
+    #[arg(long, value_name = "ADDR:PORT", default_value = crate::serve::DEFAULT_LISTEN, requires = "http")]
+    pub listen: std::net::SocketAddr,
+    /// With --http: the token literally in the header, or as $POSTHOOK_SERVE_ID with its value in
+    /// .claude/settings.local.json [default: env for --scope project, a committed file; header
+    /// otherwise].
+    #[arg(long, value_enum, value_name = "HOW", requires = "http")]
+    pub token_in: Option<crate::serve::settings::TokenIn>,
+}
+
+/// `posthook uninstall` arguments.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+Examples:
+  posthook uninstall                    # this project's .claude/settings.json
+  posthook uninstall --scope user --dry-run")]
+pub struct UninstallArgs {
+    /// Which settings file (see `posthook install --help`).
+    #[arg(long, value_enum, default_value_t = Scope::Project)]
+    pub scope: Scope,
+    /// Print the change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub(crate) fn scope_path(scope: Scope) -> Result<PathBuf, InstallError> {
+    let project = current_project_dir();
+    let home = home_dir();
+    settings_path(scope, &project, home.as_deref()).ok_or_else(|| InstallError {
+        path: PathBuf::from("~/.claude/settings.json"),
+        kind: InstallErrorKind::NoHome,
+    })
+}
+
+pub(crate) fn report(change: &Change, dry_run: bool, done: &str, same: &str, out: &mut String) {
+    use std::fmt::Write as _;
+    let p = change.path.display();
+    if !change.changed {
+        let _ = writeln!(out, "{same} {p}; nothing changed");
+        return;
+    }
+    if dry_run {
+        let _ = writeln!(out, "dry run: would write {p} (nothing written)");
+        out.push_str(&diff(&change.before, &change.after));
+        return;
+    }
+    let _ = writeln!(out, "{done} {p}");
+    if let Some(b) = &change.backup {
+        let _ = writeln!(out, "  backup of the old file: {}", b.display());
+    }
+}
+
+/// Runs `posthook install`; `output` is the global `--output` flag.
+pub fn run_install(args: &InstallArgs, output: Option<OutputMode>) -> Result<String, InstallError> {
+    use std::fmt::Write as _;
+    let path = scope_path(args.scope)?;
+    let exe = current_binary().map_err(|e| io_err(Path::new("posthook"), e))?;
+    let entry = Entry {
+        matchers: matchers_from(&args.matcher),
+        command: exe.to_string_lossy().into_owned(),
+        args: hook_args(output),
+        timeout_s: args.timeout,
+        http: None,
+    };
+    if args.http {
+        return crate::serve::settings::run_install_http(args, entry, &path);
+    }
+    let change = apply(&path, &Action::Install(entry.clone()), args.dry_run)?;
+    let mut out = String::new();
+    report(
+        &change,
+        args.dry_run,
+        "installed posthook in",
+        "posthook is already installed as below in",
+        &mut out,
+    );
+    for event in HOOK_EVENTS {
+        let _ = writeln!(
+            out,
+            "  {event:<19} matcher {:?}: {} {:?} (exec form, timeout {} s)",
+            entry.matcher(event),
+            entry.command,
+            entry.args,
+            entry.timeout_s
+        );
+    }
+    if exe
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == "debug")
+    {
+        let _ = writeln!(
+            out,
+            "note: this is a debug build, several times slower per call; for daily use run \
+             `cargo build --release` and `target/release/posthook install`"
+        );
+    }
+    for other in Scope::ALL.into_iter().filter(|s| *s != args.scope) {
+        let Ok(p) = scope_path(other) else { continue };
+        if p == change.path {
+            continue;
+        }
+        if let Ok(Some(doc)) = read_settings(&p) {
+            if !posthook_commands(&doc).is_empty() {
+                let _ = writeln!(
+                    out,
+                    "note: posthook is also registered in {} ({} scope): Claude Code merges the \
+                     levels and would run it twice; remove one with `posthook uninstall --scope {}`",
+                    p.display(),
+                    other.as_str(),
+                    other.as_str()
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `posthook uninstall`.
+pub fn run_uninstall(args: &UninstallArgs) -> Result<String, InstallError> {
+    let path = scope_path(args.scope)?;
+    let change = apply(&path, &Action::Uninstall, args.dry_run)?;
+    let mut out = String::new();
+    report(
+        &change,
+        args.dry_run,
+        "removed posthook from",
+        "posthook is not registered in",
+        &mut out,
+    );
+    Ok(out)
+}

@@ -1,0 +1,48 @@
+//! Where posthook and the project it serves are: the project root, HOME, this binary.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The project root: `CLAUDE_PROJECT_DIR`, else the git root above `cwd`, else `cwd`.
+pub fn project_dir(claude_project_dir: Option<&str>, cwd: &Path) -> PathBuf {
+    if let Some(d) = claude_project_dir.filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(cwd)
+        .to_path_buf()
+}
+
+/// The project root of this process (see [`project_dir`]).
+pub fn current_project_dir() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    project_dir(std::env::var("CLAUDE_PROJECT_DIR").ok().as_deref(), &cwd)
+}
+
+/// `$HOME`, when set and not empty.
+pub fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The absolute, canonical path of the running binary.
+pub fn current_binary() -> std::io::Result<PathBuf> {
+    std::env::current_exe().and_then(fs::canonicalize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn project_dir_prefers_env_then_git_root() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let sub = t.path().join("a/b");
+        fs::create_dir_all(&sub).expect("mkdir");
+        assert_eq!(project_dir(None, &sub), sub);
+        fs::create_dir(t.path().join(".git")).expect("mkdir");
+        assert_eq!(project_dir(None, &sub), t.path());
+        assert_eq!(project_dir(Some("/x"), &sub), Path::new("/x"));
+    }
+}
