@@ -177,7 +177,6 @@ impl Config {
             escalate: self.escalate,
         }
     }
-
 }
 
 /// What happened to one config file.
