@@ -111,6 +111,30 @@ fn store(c: &mut Criterion) {
     g.finish();
 }
 
+/// The state file's bytes alone: the codec on a full history, and the JSON it replaced.
+fn state_codec(c: &mut Criterion) {
+    let full = history_of(500);
+    let bytes = posthook::state_codec::encode("full", &full).expect("encode");
+    let json = serde_json::to_vec(&json!({
+        "format": "posthook-session", "version": 1, "session_id": "full", "history": full,
+    }))
+    .expect("json");
+    let mut g = c.benchmark_group("state_codec");
+    g.bench_function("encode", |b| {
+        b.iter(|| posthook::state_codec::encode("full", black_box(&full)))
+    });
+    g.bench_function("decode", |b| {
+        b.iter(|| posthook::state_codec::decode(black_box(&bytes)))
+    });
+    g.bench_function("encode_json_v1", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&full)))
+    });
+    g.bench_function("decode_json_v1", |b| {
+        b.iter(|| posthook::state_codec::decode(black_box(&json)))
+    });
+    g.finish();
+}
+
 fn pipeline(c: &mut Criterion) {
     let bash = ToolCall::new("Bash", json!({"command": "cargo test --workspace"}));
     let mut g = c.benchmark_group("pipeline");
@@ -190,5 +214,5 @@ fn analyzers(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse, store, pipeline, analyzers);
+criterion_group!(benches, parse, store, state_codec, pipeline, analyzers);
 criterion_main!(benches);

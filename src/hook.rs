@@ -14,13 +14,26 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-/// Set once the answer is about to be written; guards the deadline's exit.
+/// Set once the answer is about to be written; guards the fallback deadline thread's exit.
 static ANSWERED: Mutex<bool> = Mutex::new(false);
 
 /// Bounds the whole process: once `deadline` has passed without an answer (stdin that never ends,
-/// a stalled disk, an analyzer that never returns), the fault is logged and the process exits 0
-/// with no output, so Claude Code is never held up. Called once, by the hook's `main`.
+/// a stalled disk, an analyzer that never returns), the process exits 0 with no output, so Claude
+/// Code is never held up. Called once, by the hook's `main`.
+///
+/// On Unix this is a kernel timer ([`crate::alarm`]), which costs one system call to arm and one to
+/// disarm and nothing while it waits; when it fires, one fixed line goes to the log (if any).
+/// Elsewhere a thread sleeps on the deadline and logs before it exits.
 pub fn start_deadline(deadline: Duration) {
+    test_delay();
+    if crate::alarm::arm(deadline) {
+        if tracing::enabled!(tracing::Level::ERROR) {
+            if let Some(log) = crate::telemetry::open_log() {
+                crate::alarm::report_to(log);
+            }
+        }
+        return;
+    }
     let spawned = std::thread::Builder::new()
         .name(String::from("posthook-deadline"))
         .spawn(move || {
@@ -42,7 +55,23 @@ pub fn start_deadline(deadline: Duration) {
 /// Marks the answer as being written: from now on the deadline lets the process finish. Holds
 /// the deadline off while it runs, so an answer is never cut halfway.
 pub fn answering() {
+    crate::alarm::disarm();
     *ANSWERED.lock().unwrap_or_else(|p| p.into_inner()) = true;
+}
+
+/// The benchmark's own tests slow the hook down on purpose, to check that a regression is
+/// flagged: `POSTHOOK_TEST_DELAY_US` adds that many microseconds of work (a busy loop, as a slower
+/// build would) to the call. Unset (always, in real use), it costs one environment lookup.
+fn test_delay() {
+    if let Some(us) = std::env::var_os("POSTHOOK_TEST_DELAY_US") {
+        if let Some(us) = us.to_str().and_then(|s| s.parse::<u64>().ok()) {
+            let until = Duration::from_micros(us.min(1_000_000));
+            let start = std::time::Instant::now();
+            while start.elapsed() < until {
+                std::hint::spin_loop();
+            }
+        }
+    }
 }
 
 /// Everything hook mode needs to know, resolved by the caller from flags, config and environment.

@@ -42,6 +42,7 @@
 //! To add your own analysis, implement [`Analyzer`] and register it with
 //! [`RuntimeBuilder::analyzer`]; see `examples/custom_analyzer.rs`.
 
+mod alarm;
 pub mod bench;
 pub mod cli;
 pub mod config;
@@ -56,6 +57,7 @@ pub mod replay;
 pub mod runtime;
 pub mod serve;
 pub mod session;
+pub mod state_codec;
 pub mod store;
 pub mod telemetry;
 pub mod transcript;

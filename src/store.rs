@@ -1,8 +1,9 @@
 //! Per-session history on disk.
 //!
-//! One JSON file per session under the state dir, guarded by a lock file beside it. An update takes
-//! the lock (bounded wait), reads the state, lets the caller change it, writes a temporary file and
-//! renames it over the old one, then releases the lock. So parallel hook processes of one session
+//! One file per session under the state dir (`<id>.json`; its bytes: [`crate::state_codec`]),
+//! guarded by a lock file beside it. An update takes the lock (bounded wait), reads the state, lets
+//! the caller change it, writes a temporary file and renames it over the old one, then releases the
+//! lock. So parallel hook processes of one session
 //! never lose each other's events, and a process killed at any point leaves either the old or the
 //! new state, never a torn one. Writes are not fsynced by default (a crash of the machine itself may
 //! lose the last events); set `POSTHOOK_FSYNC=1` to trade ~1 ms per call for that.
@@ -13,7 +14,6 @@
 //! parse (truncated, garbage, a future format version) is renamed aside and replaced.
 
 use posthook_analyzers::{fnv1a64, History};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -21,13 +21,12 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-/// The state file format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The state file format version this build writes (see [`crate::state_codec`]).
+pub const FORMAT_VERSION: u32 = crate::state_codec::BINARY_VERSION;
 /// Sessions untouched for this long are deleted: 7 days.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long a hook waits for another process holding the session's lock: 2 s.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(2);
-const FORMAT_NAME: &str = "posthook-session";
 
 /// What went wrong in the store, with the path involved.
 #[derive(Debug)]
@@ -84,23 +83,6 @@ fn err(kind: StoreErrorKind, path: &Path, source: Option<io::Error>) -> StoreErr
         path: path.to_path_buf(),
         source,
     }
-}
-
-#[derive(Serialize)]
-struct EnvelopeOut<'a> {
-    format: &'static str,
-    version: u32,
-    session_id: &'a str,
-    history: &'a History,
-}
-
-#[derive(Deserialize)]
-struct EnvelopeIn {
-    format: String,
-    version: u32,
-    #[serde(default)]
-    session_id: String,
-    history: History,
 }
 
 /// A session's stored state, as `session show` prints it.
@@ -395,13 +377,8 @@ impl Store {
         history: &History,
         want_stamp: bool,
     ) -> Result<Option<Stamp>, StoreError> {
-        let bytes = serde_json::to_vec(&EnvelopeOut {
-            format: FORMAT_NAME,
-            version: FORMAT_VERSION,
-            session_id,
-            history,
-        })
-        .map_err(|e| err(StoreErrorKind::Write, path, Some(io::Error::other(e))))?;
+        let bytes = crate::state_codec::encode(session_id, history)
+            .map_err(|e| err(StoreErrorKind::Write, path, Some(io::Error::other(e))))?;
         // One writer per session at a time (the lock is held), so the pid names the temporary
         // file uniquely. Whatever already sits at that name (left by a killed process with the same
         // pid, or planted) is removed, never followed: the file is created with O_EXCL|O_NOFOLLOW.
@@ -616,15 +593,9 @@ fn read_state_with(
     };
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(ReadError::Io)?;
-    let env: EnvelopeIn =
-        serde_json::from_slice(&bytes).map_err(|e| ReadError::Invalid(e.to_string()))?;
-    if env.format != FORMAT_NAME || env.version != FORMAT_VERSION {
-        return Err(ReadError::Invalid(format!(
-            "unsupported state format {} v{}",
-            env.format, env.version
-        )));
-    }
-    Ok(Some((env.session_id, env.history, stamp)))
+    let (session_id, history, _) =
+        crate::state_codec::decode(&bytes).map_err(ReadError::Invalid)?;
+    Ok(Some((session_id, history, stamp)))
 }
 
 #[cfg(test)]

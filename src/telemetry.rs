@@ -15,15 +15,7 @@ pub fn init_from_env() {
 /// Installs the file logger when `POSTHOOK_LOG` is set, with `level` as the filter (a level or any
 /// tracing filter directive; an invalid one means `info`).
 pub fn init(level: &str) {
-    let Some(path) = std::env::var_os("POSTHOOK_LOG").filter(|p| !p.is_empty()) else {
-        return;
-    };
-    let Ok(file) = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)
-    else {
+    let Some(file) = open_log() else {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_new(level)
@@ -33,4 +25,15 @@ pub fn init(level: &str) {
         .with_ansi(false)
         .with_writer(Mutex::new(file))
         .try_init();
+}
+
+/// The log file named by `POSTHOOK_LOG`, opened for appending; `None` when unset or unopenable.
+pub fn open_log() -> Option<std::fs::File> {
+    let path = std::env::var_os("POSTHOOK_LOG").filter(|p| !p.is_empty())?;
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .ok()
 }

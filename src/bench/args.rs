@@ -100,9 +100,14 @@ pub struct BenchArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Regression alert threshold, percent above the baseline's mean.
-    #[arg(long, value_name = "PERCENT", default_value_t = 50.0)]
+    /// Regression alert threshold: a scenario's ratio to the floor must rise by more than this
+    /// percentage (and beyond both runs' errors) to count.
+    #[arg(long, value_name = "PERCENT", default_value_t = 25.0)]
     pub alert_threshold: f64,
+
+    /// Do not count instructions per call with callgrind (they take a few seconds).
+    #[arg(long)]
+    pub no_instructions: bool,
 
     /// Append one JSON line per run to FILE (for trends).
     #[arg(long, value_name = "FILE")]

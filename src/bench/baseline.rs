@@ -1,35 +1,55 @@
-//! Regression detection: a saved baseline of per-scenario means, the comparison against it, and an
-//! append-only history line per run.
+//! Regression detection that survives a noisy machine.
 //!
-//! The verdict is the original's rule made configurable: a scenario regressed when its mean is
-//! above `(1 + threshold)` times the baseline's (threshold 0.5 by default, i.e. 1.5x). The ratio
-//! is reported with its error, propagated from both standard deviations, so a reader can tell a
-//! real slowdown from noise.
+//! Raw times from two runs minutes apart on a shared machine differ by more than any regression
+//! worth catching: every process is slower while others build. So a baseline keeps, per scenario,
+//! the hook's median set against the floor's median *measured in the same run, interleaved with
+//! it*, with that ratio's error, and the instructions per call where callgrind counted them (the
+//! same for the same binary whatever the load). The ratio judged is of CPU time (user + system,
+//! from wait4): on a loaded machine wall time is mostly waiting for a core, which a process that
+//! needs five times the floor's CPU waits for about five times as long, so the wall-time ratio
+//! itself moves with the load; the work done does not. The wall-time ratio is kept and shown.
+//! A scenario regressed when its ratio rose by more than the threshold *and* by more than twice
+//! the two runs' errors combined, or when its instructions rose by more than
+//! [`INSTRUCTION_THRESHOLD`].
 
-use super::stats;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The format name written into baseline files.
 pub const FORMAT: &str = "posthook-bench-baseline";
+/// The format version written and read: ratios to the floor (version 1 kept raw means).
+pub const VERSION: u32 = 2;
+/// A rise in instructions per call beyond this share is a regression (callgrind's counts move
+/// by well under 1% between runs of the same binary).
+pub const INSTRUCTION_THRESHOLD: f64 = 0.03;
+/// How many combined standard errors a ratio must rise by to count.
+pub const ERROR_MULTIPLE: f64 = 2.0;
 
-/// One scenario's figures in a baseline (seconds).
+/// One scenario's figures in a baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
-    /// Mean latency.
-    pub mean: f64,
-    /// Its standard deviation.
-    pub stdev: f64,
+    /// The hook's median CPU time over the floor's, interleaved.
+    pub ratio: f64,
+    /// Its standard error.
+    pub ratio_error: f64,
+    /// The same for wall time, for the reader.
+    #[serde(default)]
+    pub wall_ratio: Option<f64>,
+    /// The hook's median (s), for the reader.
+    pub median_s: f64,
     /// Samples behind it.
     pub n: usize,
+    /// Instructions per call, when counted.
+    #[serde(default)]
+    pub instructions: Option<u64>,
 }
 
-/// A saved baseline: per-scenario end-to-end means of the measured hook.
+/// A saved baseline: per-scenario figures of the measured hook.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     /// Always [`FORMAT`].
     pub format: String,
-    /// Format version.
+    /// Always [`VERSION`].
     pub version: u32,
     /// The posthook version that wrote it.
     pub posthook_version: String,
@@ -39,12 +59,18 @@ pub struct Baseline {
     pub scenarios: BTreeMap<String, Entry>,
 }
 
+#[derive(Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
+}
+
 impl Baseline {
     /// A baseline of `scenarios` for `subject`.
     pub fn new(subject: &str, scenarios: BTreeMap<String, Entry>) -> Baseline {
         Baseline {
             format: FORMAT.to_string(),
-            version: 1,
+            version: VERSION,
             posthook_version: env!("CARGO_PKG_VERSION").to_string(),
             subject: subject.to_string(),
             scenarios,
@@ -53,11 +79,18 @@ impl Baseline {
 
     /// Parses a baseline file's text.
     pub fn parse(text: &str) -> Result<Baseline, String> {
-        let b: Baseline = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if b.format != FORMAT {
-            return Err(format!("not a {FORMAT} file (format '{}')", b.format));
+        let h: Header = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if h.format != FORMAT {
+            return Err(format!("not a {FORMAT} file (format '{}')", h.format));
         }
-        Ok(b)
+        if h.version != VERSION {
+            return Err(format!(
+                "a version {} baseline (raw times, which cannot be compared across runs on a busy \
+                 machine); save a new one with --save-baseline",
+                h.version
+            ));
+        }
+        serde_json::from_str(text).map_err(|e| e.to_string())
     }
 }
 
@@ -65,11 +98,11 @@ impl Baseline {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Slower than `(1 + threshold)` times the baseline.
+    /// Slower beyond the threshold and the errors, or more instructions.
     Regressed,
-    /// Faster than the baseline divided by `(1 + threshold)`.
+    /// Faster beyond the threshold and the errors.
     Improved,
-    /// Within the threshold either way.
+    /// Neither.
     Unchanged,
 }
 
@@ -78,23 +111,45 @@ pub enum Verdict {
 pub struct Comparison {
     /// Scenario name.
     pub scenario: String,
-    /// Baseline mean (s).
-    pub baseline_mean: f64,
-    /// Current mean (s).
-    pub current_mean: f64,
-    /// current / baseline.
-    pub ratio: f64,
-    /// Standard error of the ratio.
-    pub ratio_error: f64,
-    /// The verdict.
+    /// The baseline's ratio to its floor.
+    pub baseline_ratio: f64,
+    /// This run's ratio to its floor.
+    pub current_ratio: f64,
+    /// current - baseline.
+    pub change: f64,
+    /// The two ratios' errors combined: `sqrt(e1^2 + e2^2)`.
+    pub change_error: f64,
+    /// The baseline's instructions per call.
+    pub baseline_instructions: Option<u64>,
+    /// This run's.
+    pub current_instructions: Option<u64>,
+    /// The verdict on the ratio.
+    pub time_verdict: Verdict,
+    /// The verdict on instructions (`None` when either side has none).
+    pub instruction_verdict: Option<Verdict>,
+    /// Regressed if either regressed, improved if either improved and neither regressed.
     pub verdict: Verdict,
 }
 
-/// The verdict for a ratio (current / baseline) at `threshold` (0.5 = alert above 1.5x).
-pub fn verdict(ratio: f64, threshold: f64) -> Verdict {
-    if ratio > 1.0 + threshold {
+/// The verdict on a ratio that went from `base` to `cur`: beyond `threshold` (0.25 = 25%) and
+/// beyond [`ERROR_MULTIPLE`] times the combined error `err`.
+pub fn ratio_verdict(base: f64, cur: f64, err: f64, threshold: f64) -> Verdict {
+    let beyond_error = (cur - base).abs() > ERROR_MULTIPLE * err;
+    if beyond_error && cur > base * (1.0 + threshold) {
         Verdict::Regressed
-    } else if ratio * (1.0 + threshold) < 1.0 {
+    } else if beyond_error && cur * (1.0 + threshold) < base {
+        Verdict::Improved
+    } else {
+        Verdict::Unchanged
+    }
+}
+
+/// The verdict on instructions per call that went from `base` to `cur`.
+pub fn instruction_verdict(base: u64, cur: u64) -> Verdict {
+    let (b, c) = (base as f64, cur as f64);
+    if c > b * (1.0 + INSTRUCTION_THRESHOLD) {
+        Verdict::Regressed
+    } else if c * (1.0 + INSTRUCTION_THRESHOLD) < b {
         Verdict::Improved
     } else {
         Verdict::Unchanged
@@ -112,14 +167,31 @@ pub fn compare(
         .iter()
         .filter_map(|(name, cur)| {
             let base = baseline.scenarios.get(name)?;
-            let (ratio, ratio_error) = stats::ratio(cur.mean, cur.stdev, base.mean, base.stdev)?;
+            let change_error = (base.ratio_error.powi(2) + cur.ratio_error.powi(2)).sqrt();
+            let time_verdict = ratio_verdict(base.ratio, cur.ratio, change_error, threshold);
+            let instr = match (base.instructions, cur.instructions) {
+                (Some(b), Some(c)) => Some(instruction_verdict(b, c)),
+                _ => None,
+            };
+            let both = [Some(time_verdict), instr];
+            let verdict = if both.contains(&Some(Verdict::Regressed)) {
+                Verdict::Regressed
+            } else if both.contains(&Some(Verdict::Improved)) {
+                Verdict::Improved
+            } else {
+                Verdict::Unchanged
+            };
             Some(Comparison {
                 scenario: name.clone(),
-                baseline_mean: base.mean,
-                current_mean: cur.mean,
-                ratio,
-                ratio_error,
-                verdict: verdict(ratio, threshold),
+                baseline_ratio: base.ratio,
+                current_ratio: cur.ratio,
+                change: cur.ratio - base.ratio,
+                change_error,
+                baseline_instructions: base.instructions,
+                current_instructions: cur.instructions,
+                time_verdict,
+                instruction_verdict: instr,
+                verdict,
             })
         })
         .collect()
@@ -129,19 +201,39 @@ pub fn compare(
 mod tests {
     use super::*;
 
-    fn entry(mean: f64, stdev: f64) -> Entry {
-        Entry { mean, stdev, n: 10 }
+    fn entry(ratio: f64, ratio_error: f64, instructions: Option<u64>) -> Entry {
+        Entry {
+            ratio,
+            ratio_error,
+            wall_ratio: None,
+            median_s: 0.001,
+            n: 100,
+            instructions,
+        }
     }
 
     #[test]
-    fn verdicts_at_the_default_threshold() {
-        assert_eq!(verdict(1.51, 0.5), Verdict::Regressed);
-        assert_eq!(verdict(1.5, 0.5), Verdict::Unchanged);
-        assert_eq!(verdict(1.0, 0.5), Verdict::Unchanged);
-        // 1 / 1.5 = 0.666..: just under it is an improvement.
-        assert_eq!(verdict(0.66, 0.5), Verdict::Improved);
-        assert_eq!(verdict(0.67, 0.5), Verdict::Unchanged);
-        assert_eq!(verdict(1.11, 0.1), Verdict::Regressed);
+    fn a_ratio_must_rise_beyond_the_threshold_and_the_errors() {
+        // 1.0 -> 1.3 at 25%: beyond the threshold; the errors decide.
+        assert_eq!(ratio_verdict(1.0, 1.3, 0.1, 0.25), Verdict::Regressed);
+        assert_eq!(ratio_verdict(1.0, 1.3, 0.16, 0.25), Verdict::Unchanged);
+        // Within the threshold however small the error.
+        assert_eq!(ratio_verdict(1.0, 1.2, 0.0, 0.25), Verdict::Unchanged);
+        assert_eq!(ratio_verdict(1.3, 1.0, 0.1, 0.25), Verdict::Improved);
+        assert_eq!(ratio_verdict(1.0, 1.0, 0.0, 0.25), Verdict::Unchanged);
+    }
+
+    #[test]
+    fn instructions_have_their_own_verdict() {
+        assert_eq!(
+            instruction_verdict(1_000_000, 1_029_000),
+            Verdict::Unchanged
+        );
+        assert_eq!(
+            instruction_verdict(1_000_000, 1_031_000),
+            Verdict::Regressed
+        );
+        assert_eq!(instruction_verdict(1_000_000, 960_000), Verdict::Improved);
     }
 
     #[test]
@@ -149,38 +241,50 @@ mod tests {
         let base = Baseline::new(
             "posthook",
             BTreeMap::from([
-                ("a".to_string(), entry(0.002, 0.0002)),
-                ("b".to_string(), entry(0.002, 0.0)),
-                ("gone".to_string(), entry(0.002, 0.0)),
+                ("a".to_string(), entry(1.0, 0.03, None)),
+                ("b".to_string(), entry(1.0, 0.03, Some(500_000))),
+                ("c".to_string(), entry(1.0, 0.03, Some(500_000))),
+                ("gone".to_string(), entry(1.0, 0.0, None)),
             ]),
         );
         let current = BTreeMap::from([
-            ("a".to_string(), entry(0.004, 0.0004)),
-            ("b".to_string(), entry(0.0025, 0.0)),
-            ("new".to_string(), entry(0.001, 0.0)),
+            ("a".to_string(), entry(3.0, 0.04, None)),
+            // The same time, many more instructions: still a regression.
+            ("b".to_string(), entry(1.0, 0.03, Some(600_000))),
+            // Slower under load, with a wide error, and the same instructions.
+            ("c".to_string(), entry(1.4, 0.3, Some(500_100))),
+            ("new".to_string(), entry(1.0, 0.0, None)),
         ]);
-        let c = compare(&base, &current, 0.5);
-        assert_eq!(c.len(), 2);
-        // a: 2x with 10% relative error on both sides: 2 * sqrt(0.02) = 0.28284..
+        let c = compare(&base, &current, 0.25);
+        assert_eq!(c.len(), 3);
         assert_eq!(c[0].scenario, "a");
-        assert!((c[0].ratio - 2.0).abs() < 1e-9);
-        assert!((c[0].ratio_error - 2.0 * 0.02f64.sqrt()).abs() < 1e-9);
+        assert!((c[0].change - 2.0).abs() < 1e-9);
+        assert!((c[0].change_error - 0.05).abs() < 1e-9);
         assert_eq!(c[0].verdict, Verdict::Regressed);
-        // b: 1.25x, within the threshold.
-        assert!((c[1].ratio - 1.25).abs() < 1e-9);
-        assert_eq!(c[1].verdict, Verdict::Unchanged);
+        assert_eq!(c[0].instruction_verdict, None);
+        assert_eq!(c[1].time_verdict, Verdict::Unchanged);
+        assert_eq!(c[1].verdict, Verdict::Regressed);
+        assert_eq!(c[2].verdict, Verdict::Unchanged);
     }
 
     #[test]
     fn baseline_round_trip_and_format_check() {
-        let b = Baseline::new("posthook", BTreeMap::from([("a".into(), entry(0.1, 0.01))]));
+        let b = Baseline::new(
+            "posthook",
+            BTreeMap::from([("a".into(), entry(1.1, 0.01, Some(3)))]),
+        );
         let text = serde_json::to_string(&b).expect("serializes");
         assert_eq!(Baseline::parse(&text).expect("parses"), b);
         let err = Baseline::parse(
-            r#"{"format":"x","version":1,"posthook_version":"0","subject":"s","scenarios":{}}"#,
+            r#"{"format":"x","version":2,"posthook_version":"0","subject":"s","scenarios":{}}"#,
         )
         .expect_err("wrong format");
         assert!(err.contains("not a posthook-bench-baseline file"), "{err}");
+        let old = Baseline::parse(
+            r#"{"format":"posthook-bench-baseline","version":1,"posthook_version":"0","subject":"s","scenarios":{}}"#,
+        )
+        .expect_err("old version");
+        assert!(old.contains("save a new one"), "{old}");
         assert!(Baseline::parse("{").is_err());
     }
 }

@@ -48,10 +48,24 @@ impl Exporter for MarkdownExporter {
             e.build,
             e.load_average
         );
+        for h in &r.headline {
+            let _ = writeln!(
+                s,
+                "**{}: {:.2} ± {:.2}x the floor** (median {} vs {}, n={}, as Claude Code runs the hook, {}-event session)\n",
+                h.scenario,
+                h.ratio,
+                h.ratio_error,
+                duration(h.median_s),
+                duration(h.floor_median_s),
+                h.n,
+                r.config.seeded_events
+            );
+        }
         if let Some(f) = &r.floor {
             let _ = writeln!(
                 s,
-                "Floor (spawn a process that reads stdin and exits): {}, median {}, n={}\n",
+                "Floor ({}): {}, median {}, n={}\n",
+                r.config.floor,
                 ms(f.time.mean, f.time.stdev),
                 duration(f.time.median),
                 f.time.n
@@ -177,8 +191,8 @@ impl Exporter for MarkdownExporter {
         for c in &r.baseline {
             let _ = writeln!(
                 s,
-                "- {}: {:.2} ± {:.2}x the baseline ({:?})",
-                c.scenario, c.ratio, c.ratio_error, c.verdict
+                "- {}: {:.2}x -> {:.2}x the floor (change {:+.2} ± {:.2}) ({:?})",
+                c.scenario, c.baseline_ratio, c.current_ratio, c.change, c.change_error, c.verdict
             );
         }
         Ok(s.into_bytes())

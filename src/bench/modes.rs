@@ -11,6 +11,7 @@ use super::stats::{self, Summary};
 use crate::runtime::Runtime;
 use posthook_analyzers::{History, Settings};
 use std::io;
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 /// How many runs to make.
@@ -183,110 +184,129 @@ pub fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InProcess 
     }
 }
 
-/// One pass end to end: a fresh state dir, then one process per call, in order. With a floor,
-/// each call is followed by one floor process fed the same payload, so that both see the same
-/// machine load.
+/// Where each end-to-end pass starts.
+#[derive(Debug, Clone)]
+pub enum StateStart {
+    /// A fresh, empty state dir per pass: a new session.
+    Fresh,
+    /// This state dir, seeded beforehand and kept across passes: a session well under way (the
+    /// history is bounded, so its size stays the same as calls are added).
+    Seeded(PathBuf),
+}
+
+/// One pass end to end: one process per call, in order. Each call is followed by one run of each
+/// floor, fed the same payload, so that all see the same machine load.
 fn end_to_end_pass(
     launcher: &mut Launcher,
     spawner: &Spawner,
-    floor: Option<&Spawner>,
+    floors: &[&Spawner],
     sc: &Scenario,
+    start: &StateStart,
     scratch: &Scratch,
-    out: &mut Vec<RunSample>,
-    floor_out: &mut Vec<RunSample>,
+    out: &mut EndToEndSamples,
 ) -> io::Result<f64> {
-    let state = scratch.fresh_state("state")?;
+    let state = match start {
+        StateStart::Fresh => scratch.fresh_state("state")?,
+        StateStart::Seeded(dir) => dir.clone(),
+    };
+    let floor_state = scratch.fresh_state("floor-state")?;
+    out.floors.resize_with(floors.len(), Vec::new);
     let mut hook_time = 0.0;
     for p in &sc.payloads {
         let s = launcher.run(spawner, p, &state, scratch.path())?;
         hook_time += s.wall.as_secs_f64();
-        out.push(s);
-        if let Some(f) = floor {
-            floor_out.push(launcher.run(f, p, &state, scratch.path())?);
+        out.hook.push(s);
+        for (f, samples) in floors.iter().zip(out.floors.iter_mut()) {
+            samples.push(launcher.run(f, p, &floor_state, scratch.path())?);
         }
     }
     Ok(hook_time)
 }
 
-/// End-to-end samples of a scenario, and of the floor interleaved with them.
+/// End-to-end samples of a scenario, and of the floors interleaved with them.
+#[derive(Debug, Default)]
 pub struct EndToEndSamples {
     /// The hook's calls.
     pub hook: Vec<RunSample>,
-    /// The floor's calls, one after each hook call (empty without a floor).
-    pub floor: Vec<RunSample>,
+    /// Per floor, its calls, one after each hook call.
+    pub floors: Vec<Vec<RunSample>>,
 }
 
-/// Measures a scenario end to end: every call spawns `spawner` with a fresh state dir per pass,
-/// and, when given, the floor right after it.
+/// Measures a scenario end to end: every call spawns `spawner`, starting from `start`, and, after
+/// each call, each of `floors`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the measuring context: launcher, subject, floors, scenario, state, plan, scratch, progress"
+)]
 pub fn end_to_end(
     launcher: &mut Launcher,
     spawner: &Spawner,
-    floor: Option<&Spawner>,
+    floors: &[&Spawner],
     sc: &Scenario,
+    start: &StateStart,
     plan: &Plan,
     scratch: &Scratch,
     progress: &mut Progress,
 ) -> io::Result<EndToEndSamples> {
-    let (mut warm, mut warm_floor) = (Vec::new(), Vec::new());
+    let mut warm = EndToEndSamples::default();
     let mut pass_time = 0.0;
     for _ in 0..plan.warmup_passes(sc.payloads.len()) {
-        pass_time = end_to_end_pass(
-            launcher,
-            spawner,
-            floor,
-            sc,
-            scratch,
-            &mut warm,
-            &mut warm_floor,
-        )?;
+        pass_time = end_to_end_pass(launcher, spawner, floors, sc, start, scratch, &mut warm)?;
     }
-    let mut out = EndToEndSamples {
-        hook: Vec::new(),
-        floor: Vec::new(),
-    };
-    let first = end_to_end_pass(
-        launcher,
-        spawner,
-        floor,
-        sc,
-        scratch,
-        &mut out.hook,
-        &mut out.floor,
-    )?;
+    let mut out = EndToEndSamples::default();
+    let first = end_to_end_pass(launcher, spawner, floors, sc, start, scratch, &mut out)?;
     if pass_time == 0.0 {
         pass_time = first;
     }
     let passes = plan.passes(sc.payloads.len(), pass_time);
     for i in 1..passes {
         progress.detail(&format!("{}/{passes}", i + 1));
-        end_to_end_pass(
-            launcher,
-            spawner,
-            floor,
-            sc,
-            scratch,
-            &mut out.hook,
-            &mut out.floor,
-        )?;
+        end_to_end_pass(launcher, spawner, floors, sc, start, scratch, &mut out)?;
     }
     Ok(out)
+}
+
+/// CPU times (user + system) of the successful calls.
+pub fn ok_cpu_times(samples: &[RunSample]) -> Vec<f64> {
+    samples
+        .iter()
+        .filter(|s| s.success())
+        .map(|s| s.cpu().as_secs_f64())
+        .collect()
+}
+
+/// Wall times of the successful calls.
+pub fn ok_times(samples: &[RunSample]) -> Vec<f64> {
+    samples
+        .iter()
+        .filter(|s| s.success())
+        .map(|s| s.wall.as_secs_f64())
+        .collect()
 }
 
 /// Summarizes end-to-end samples, with the ratio to the floor when there is one.
 pub fn process_stats(
     subject: &str,
     samples: &[RunSample],
-    floor: Option<&Summary>,
+    floor: Option<&[RunSample]>,
 ) -> ProcessStats {
     let ok: Vec<&RunSample> = samples.iter().filter(|s| s.success()).collect();
     let times: Vec<f64> = ok.iter().map(|s| s.wall.as_secs_f64()).collect();
     let time = Summary::of(&times);
     let cpu: Vec<f64> = ok.iter().map(|s| s.cpu().as_secs_f64()).collect();
     let n = samples.len().max(1) as f64;
-    let ratio = floor.and_then(|f| stats::ratio(time.mean, time.stdev, f.mean, f.stdev));
-    let median_ratio = floor
-        .filter(|f| f.median > 0.0)
-        .map(|f| time.median / f.median);
+    let floor_times = floor.map(ok_times);
+    let floor_summary = floor_times.as_deref().map(Summary::of);
+    let ratio = floor_summary
+        .as_ref()
+        .and_then(|f| stats::ratio(time.mean, time.stdev, f.mean, f.stdev));
+    let median_ratio = floor_times
+        .as_deref()
+        .and_then(|f| stats::median_ratio(&times, f));
+    let floor_cpu = floor.map(ok_cpu_times);
+    let cpu_ratio = floor_cpu
+        .as_deref()
+        .and_then(|f| stats::median_ratio(&ok_cpu_times(samples), f));
     let success_rate = ok.len() as f64 / n;
     let feedback_rate = samples.iter().filter(|s| s.feedback()).count() as f64 / n;
     let score = grade::scenario_score(
@@ -301,7 +321,10 @@ pub fn process_stats(
         time,
         ratio_to_floor: ratio.map(|r| r.0),
         ratio_to_floor_error: ratio.map(|r| r.1),
-        median_ratio_to_floor: median_ratio,
+        median_ratio_to_floor: median_ratio.map(|r| r.0),
+        median_ratio_to_floor_error: median_ratio.map(|r| r.1),
+        cpu_ratio_to_floor: cpu_ratio.map(|r| r.0),
+        cpu_ratio_to_floor_error: cpu_ratio.map(|r| r.1),
         cpu_time: Summary::of(&cpu),
         cpu_percent: stats::mean(&ok.iter().map(|s| s.cpu_percent()).collect::<Vec<_>>()),
         max_rss_mean_bytes: stats::mean(&ok.iter().map(|s| s.max_rss as f64).collect::<Vec<_>>()),

@@ -16,9 +16,17 @@ pub struct BenchResults {
     pub environment: Environment,
     /// How it was run.
     pub config: RunConfig,
-    /// The floor: spawning a process that only reads stdin and exits, run right after every
-    /// measured call of the hook under test (all scenarios pooled).
+    /// The floor: spawning a minimal program that only reads stdin and exits, run right after
+    /// every measured call of the hook under test (all scenarios pooled).
     pub floor: Option<ProcessStats>,
+    /// `posthook floor`, run beside the floor (pooled): posthook's binary doing nothing.
+    pub posthook_floor: Option<ProcessStats>,
+    /// The headline: the hook as Claude Code runs it, on a seeded session, against the floor.
+    pub headline: Vec<Headline>,
+    /// Instructions per call of the floor and of `posthook floor` (callgrind).
+    pub floor_instructions: Option<u64>,
+    /// Instructions per call of `posthook floor`.
+    pub posthook_floor_instructions: Option<u64>,
     /// One entry per scenario.
     pub scenarios: Vec<ScenarioResult>,
     /// The concurrent load tests.
@@ -29,6 +37,8 @@ pub struct BenchResults {
     pub vs_grade: Option<GradeResult>,
     /// With `--baseline`: the comparison per scenario.
     pub baseline: Vec<Comparison>,
+    /// The `--baseline` file, when one was given.
+    pub baseline_file: Option<String>,
     /// What made the run fail, if anything.
     pub verdict: Verdict,
     /// Wall time of the whole benchmark.
@@ -40,6 +50,13 @@ pub struct BenchResults {
 pub struct RunConfig {
     /// What was measured end to end: `posthook` or the `--command`.
     pub subject: String,
+    /// What the floor is.
+    pub floor: String,
+    /// Calls recorded in the session state each end-to-end call starts from (the fresh-session
+    /// figures start from none).
+    pub seeded_events: usize,
+    /// How instructions were counted, or why they were not.
+    pub instructions: String,
     /// With `--vs`: the command measured beside posthook.
     pub vs: Option<String>,
     /// Warmup calls per scenario and mode.
@@ -73,8 +90,12 @@ pub struct ScenarioResult {
     pub calls: usize,
     /// The Runtime in this process, without process start or disk.
     pub in_process: Option<InProcess>,
-    /// One process per call, as Claude Code runs the hook.
+    /// One process per call, as Claude Code runs the hook, in a seeded session.
     pub end_to_end: Option<ProcessStats>,
+    /// The same, each pass starting from no session state.
+    pub end_to_end_fresh: Option<ProcessStats>,
+    /// Instructions of the scenario's last call in the seeded session (callgrind).
+    pub instructions: Option<u64>,
     /// With `--vs`: the other hook command, end to end.
     pub vs: Option<VsResult>,
 }
@@ -141,8 +162,16 @@ pub struct ProcessStats {
     pub ratio_to_floor: Option<f64>,
     /// Standard error of that ratio.
     pub ratio_to_floor_error: Option<f64>,
-    /// Median divided by the floor's median: steadier than the means on a busy machine.
+    /// Median divided by the floor's median, from interleaved runs: the figure regressions are
+    /// judged by (steadier than the means on a busy machine).
     pub median_ratio_to_floor: Option<f64>,
+    /// Standard error of that ratio (from each median's robust error).
+    pub median_ratio_to_floor_error: Option<f64>,
+    /// The median CPU time (user + system) over the floor's: the work done, which a loaded machine
+    /// changes far less than the wall time (regressions are judged by it).
+    pub cpu_ratio_to_floor: Option<f64>,
+    /// Standard error of that ratio.
+    pub cpu_ratio_to_floor_error: Option<f64>,
     /// CPU time (user + system) of the hook process per call.
     pub cpu_time: Summary,
     /// Mean CPU time as a share of wall time, in percent.
@@ -167,6 +196,25 @@ pub struct ProcessStats {
     pub grade: Grade,
     /// Every successful call's wall time, in order.
     pub times_s: Vec<f64>,
+}
+
+/// One headline figure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Headline {
+    /// The scenario.
+    pub scenario: String,
+    /// Median wall time of the hook (s).
+    pub median_s: f64,
+    /// Median wall time of the floor, interleaved with it (s).
+    pub floor_median_s: f64,
+    /// The ratio of the two medians.
+    pub ratio: f64,
+    /// Its standard error.
+    pub ratio_error: f64,
+    /// Calls measured.
+    pub n: usize,
+    /// Instructions per call, when counted.
+    pub instructions: Option<u64>,
 }
 
 /// One concurrent load test.

@@ -5,17 +5,18 @@ use super::args::{BenchArgs, Mode};
 use super::baseline::{self, Baseline, Entry};
 use super::environment::Environment;
 use super::export::{Exporter, JsonExporter, MarkdownExporter};
+use super::floor::{self, Floor};
 use super::grade::{self, Grade};
-use super::measure::{Scratch, Spawner};
-use super::modes::{self, Plan};
+use super::measure::{RunSample, Scratch, Spawner};
+use super::modes::{self, Plan, StateStart};
 use super::report::{self, Progress};
 use super::results::{
-    BenchResults, GradeResult, ProcessStats, RunConfig, ScenarioResult, Verdict, VsResult,
+    BenchResults, GradeResult, Headline, LoadResult, ProcessStats, RunConfig, ScenarioResult,
+    Verdict, VsResult,
 };
 use super::scenarios::{self, Scenario};
 use super::spawner::Launcher;
-use super::stats::Summary;
-use super::{load, stats};
+use super::{instructions, load, seed, stats};
 use posthook_analyzers::Settings;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -85,15 +86,13 @@ fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, String> {
     Ok(v)
 }
 
-/// The spawned hook gets the same profile and disabled rules as the in-process runtime.
+/// The hook as Claude Code runs it: no arguments, the payload on stdin. The profile and the
+/// disabled rules reach it through the environment, as a user's own settings would.
 fn posthook_spawner(exe: &Path, settings: &Settings) -> Spawner {
-    let mut args: Vec<String> = vec!["--profile".into(), settings.profile.as_str().into()];
-    for r in &settings.disabled {
-        args.push("--disable".into());
-        args.push(r.clone());
-    }
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    Spawner::new("posthook", exe, &refs)
+    let disabled: Vec<&str> = settings.disabled.iter().map(String::as_str).collect();
+    Spawner::new("posthook", exe, &[])
+        .env("POSTHOOK_PROFILE", settings.profile.as_str())
+        .env("POSTHOOK_DISABLE", disabled.join(","))
 }
 
 fn check(args: &BenchArgs) -> Result<(), String> {
@@ -134,13 +133,32 @@ fn grade_of(subject: &str, stats: &[&ProcessStats]) -> Option<GradeResult> {
     })
 }
 
-fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String> {
+/// What a run measures with, set up once.
+struct Setup {
+    environment: Environment,
+    exe: std::path::PathBuf,
+    scenarios: Vec<Scenario>,
+    baseline: Option<Baseline>,
+    /// The hook under test: posthook, or the command when it is measured alone.
+    subject: Spawner,
+    subject_is_posthook: bool,
+    /// With --vs: the other hook.
+    vs: Option<Spawner>,
+    floor: Floor,
+    /// `posthook floor`, measured beside the minimal program (none when it is the floor).
+    posthook_floor: Option<Spawner>,
+    instructions: bool,
+    in_process_on: bool,
+    e2e_on: bool,
+    load_on: bool,
+    plan: Plan,
+}
+
+fn setup(args: &BenchArgs, settings: &Settings, scratch: &Scratch) -> Result<Setup, String> {
     check(args)?;
-    let started = Instant::now();
-    let environment = Environment::detect();
     let exe = std::env::current_exe().map_err(|e| format!("finding own executable: {e}"))?;
     let scenarios = scenarios_for(args)?;
-    let baseline_in = match &args.baseline {
+    let baseline = match &args.baseline {
         Some(p) => Some(
             std::fs::read_to_string(p)
                 .map_err(|e| format!("reading baseline '{}': {e}", p.display()))
@@ -153,113 +171,221 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
     };
     let posthook = posthook_spawner(&exe, settings);
     let other = args.command.as_deref().map(Spawner::shell);
-    // The hook under test: posthook, or the command when it is measured alone.
     let (subject, vs) = match (&other, args.vs) {
         (Some(o), false) => (o.clone(), None),
         (o, _) => (posthook.clone(), o.clone()),
     };
     let subject_is_posthook = args.command.is_none() || args.vs;
-    let in_process_on = subject_is_posthook && args.mode != Mode::EndToEnd;
     let e2e_on = args.mode != Mode::InProcess;
-    let load_on = e2e_on && !args.no_load && args.users > 0 && args.requests > 0;
-    let plan = Plan {
-        warmup: args.warmup,
-        min_runs: args.min_runs,
-        max_runs: args.max_runs,
-        min_time: args.min_time,
-        exact: args.runs,
+    let floor = if e2e_on {
+        floor::build(scratch, &exe)
+    } else {
+        floor::posthook_floor(&exe, false)
     };
-    let steps = scenarios.len()
-        * (usize::from(in_process_on) + usize::from(e2e_on) * (1 + usize::from(vs.is_some())))
-        + usize::from(load_on) * 2 * (1 + usize::from(vs.is_some()));
-    let mut progress = Progress::new(steps, !args.no_progress);
-    let scratch = Scratch::new("run").map_err(|e| format!("creating scratch dir: {e}"))?;
+    let posthook_floor = floor
+        .minimal
+        .then(|| floor::posthook_floor(&exe, false).spawner);
+    Ok(Setup {
+        environment: Environment::detect(),
+        in_process_on: subject_is_posthook && args.mode != Mode::EndToEnd,
+        load_on: e2e_on && !args.no_load && args.users > 0 && args.requests > 0,
+        e2e_on,
+        instructions: e2e_on && !args.no_instructions && instructions::available(),
+        plan: Plan {
+            warmup: args.warmup,
+            min_runs: args.min_runs,
+            max_runs: args.max_runs,
+            min_time: args.min_time,
+            exact: args.runs,
+        },
+        exe,
+        scenarios,
+        baseline,
+        subject,
+        subject_is_posthook,
+        vs,
+        floor,
+        posthook_floor,
+    })
+}
+
+/// Now, in ms since the epoch: seeded sessions end now, so that the hook sees the same gap since
+/// their last call in every run (rules that look at time gaps take the same path).
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Everything measured, before it is judged.
+struct Measured {
+    scenarios: Vec<ScenarioResult>,
+    floor: Vec<RunSample>,
+    posthook_floor: Vec<RunSample>,
+    floor_instructions: Option<u64>,
+    posthook_floor_instructions: Option<u64>,
+    load: Vec<LoadResult>,
+    spawner_max_rss: Option<u64>,
+}
+
+fn measure(
+    setup: &Setup,
+    args: &BenchArgs,
+    settings: &Settings,
+    scratch: &Scratch,
+) -> Result<Measured, String> {
     let io_err = |what: &str, e: std::io::Error| format!("{what}: {e}");
-    let floor_spawner = Spawner::new("floor", &exe, &["floor"]);
-    let mut floor_all = Vec::new();
-    let mut launcher = if e2e_on {
-        Launcher::start(&exe)
+    let vs_n = usize::from(setup.vs.is_some());
+    let steps = setup.scenarios.len()
+        * (usize::from(setup.in_process_on) + usize::from(setup.e2e_on) * (2 + vs_n))
+        + usize::from(setup.load_on) * 2 * (1 + vs_n);
+    let mut progress = Progress::new(steps, !args.no_progress);
+    let mut launcher = if setup.e2e_on {
+        let small = super::small_spawner::build(scratch.path());
+        Launcher::start_small(small.as_deref(), &setup.exe)
     } else {
         Launcher::Direct
     };
-
-    let mut results = Vec::new();
-    for sc in &scenarios {
-        let in_process = if in_process_on {
+    let mut m = Measured {
+        scenarios: Vec::new(),
+        floor: Vec::new(),
+        posthook_floor: Vec::new(),
+        floor_instructions: None,
+        posthook_floor_instructions: None,
+        load: Vec::new(),
+        spawner_max_rss: None,
+    };
+    let floor = &setup.floor.spawner;
+    let mut floors: Vec<&Spawner> = vec![floor];
+    floors.extend(setup.posthook_floor.as_ref());
+    for (i, sc) in setup.scenarios.iter().enumerate() {
+        let in_process = setup.in_process_on.then(|| {
             progress.step(&format!("in-process {}", sc.name));
-            Some(modes::in_process(sc, settings, &plan))
-        } else {
-            None
-        };
-        // The floor runs interleaved with the hook under test; the other hook of --vs is set
-        // against the same floor samples, taken moments apart.
-        let mut scenario_floor: Option<Summary> = None;
-        let mut e2e = |sp: &Spawner, with_floor: bool, progress: &mut Progress| {
-            progress.step(&format!("end-to-end {} {}", sp.label, sc.name));
-            let floor = with_floor.then_some(&floor_spawner);
-            let samples =
-                modes::end_to_end(&mut launcher, sp, floor, sc, &plan, &scratch, progress)
-                    .map_err(|e| io_err(&format!("running `{}`", sp.label), e))?;
-            if with_floor {
-                let ok: Vec<f64> = samples
-                    .floor
-                    .iter()
-                    .filter(|s| s.success())
-                    .map(|s| s.wall.as_secs_f64())
-                    .collect();
-                scenario_floor = Some(Summary::of(&ok));
-                floor_all.extend(samples.floor);
-            }
-            Ok::<_, String>(modes::process_stats(
+            modes::in_process(sc, settings, &setup.plan)
+        });
+        let ids = seed::session_ids(&sc.payloads);
+        let mut run = |sp: &Spawner,
+                       floors: &[&Spawner],
+                       start: &StateStart,
+                       what: &str,
+                       progress: &mut Progress|
+         -> Result<(ProcessStats, Vec<Vec<RunSample>>), String> {
+            progress.step(&format!("end-to-end {} {} {what}", sp.label, sc.name));
+            let samples = modes::end_to_end(
+                &mut launcher,
+                sp,
+                floors,
+                sc,
+                start,
+                &setup.plan,
+                scratch,
+                progress,
+            )
+            .map_err(|e| io_err(&format!("running `{}`", sp.label), e))?;
+            let stats = modes::process_stats(
                 &sp.label,
                 &samples.hook,
-                scenario_floor.as_ref(),
-            ))
+                samples.floors.first().map(Vec::as_slice),
+            );
+            Ok((stats, samples.floors))
         };
-        let end_to_end = if e2e_on {
-            Some(e2e(&subject, true, &mut progress)?)
-        } else {
-            None
-        };
-        let vs_result = match (&vs, e2e_on) {
-            (Some(o), true) => {
-                let theirs = e2e(o, false, &mut progress)?;
-                let ratio = end_to_end.as_ref().and_then(|ours| {
-                    stats::ratio(
-                        theirs.time.mean,
-                        theirs.time.stdev,
-                        ours.time.mean,
-                        ours.time.stdev,
-                    )
-                });
-                Some(VsResult {
-                    end_to_end: theirs,
-                    ratio_to_posthook: ratio.map(|r| r.0),
-                    ratio_to_posthook_error: ratio.map(|r| r.1),
-                })
+        let (mut end_to_end, mut end_to_end_fresh, mut vs, mut instructions) =
+            (None, None, None, None);
+        if setup.e2e_on {
+            let dir = scratch
+                .dir(&format!("seeded-{i}"))
+                .map_err(|e| io_err("creating a state dir", e))?;
+            if setup.subject_is_posthook {
+                seed::store(&dir, &ids, &seed::history(settings, now_ms()))?;
             }
-            _ => None,
-        };
-        results.push(ScenarioResult {
+            let (seeded, mut f) = run(
+                &setup.subject,
+                &floors,
+                &StateStart::Seeded(dir),
+                "seeded",
+                &mut progress,
+            )?;
+            let mut f = f.drain(..);
+            m.floor.extend(f.next().unwrap_or_default());
+            m.posthook_floor.extend(f.next().unwrap_or_default());
+            end_to_end = Some(seeded);
+            let (fresh, f) = run(
+                &setup.subject,
+                &[floor],
+                &StateStart::Fresh,
+                "fresh",
+                &mut progress,
+            )?;
+            m.floor.extend(f.into_iter().flatten());
+            end_to_end_fresh = Some(fresh);
+            if let Some(o) = &setup.vs {
+                let (theirs, f) = run(o, &[floor], &StateStart::Fresh, "", &mut progress)?;
+                m.floor.extend(f.into_iter().flatten());
+                vs = Some(theirs);
+            }
+            if setup.instructions && setup.subject_is_posthook {
+                progress.detail("instructions");
+                let dir = scratch
+                    .fresh_state("callgrind-state")
+                    .map_err(|e| io_err("creating a state dir", e))?;
+                seed::store(&dir, &ids, &seed::history(settings, now_ms()))?;
+                instructions = sc
+                    .payloads
+                    .last()
+                    .and_then(|p| instructions::count(&setup.subject, p, &dir, scratch.path()));
+            }
+        }
+        let vs = vs.map(|theirs| {
+            let ratio = end_to_end.as_ref().and_then(|ours: &ProcessStats| {
+                stats::ratio(
+                    theirs.time.mean,
+                    theirs.time.stdev,
+                    ours.time.mean,
+                    ours.time.stdev,
+                )
+            });
+            VsResult {
+                end_to_end: theirs,
+                ratio_to_posthook: ratio.map(|r| r.0),
+                ratio_to_posthook_error: ratio.map(|r| r.1),
+            }
+        });
+        m.scenarios.push(ScenarioResult {
             name: sc.name.clone(),
             origin: sc.origin,
             calls: sc.payloads.len(),
             in_process,
             end_to_end,
-            vs: vs_result,
+            end_to_end_fresh,
+            instructions,
+            vs,
         });
     }
+    if setup.instructions {
+        let payload = setup
+            .scenarios
+            .first()
+            .and_then(|s| s.payloads.first())
+            .cloned()
+            .unwrap_or_default();
+        let dir = scratch
+            .fresh_state("callgrind-floor")
+            .map_err(|e| io_err("creating a state dir", e))?;
+        m.floor_instructions = instructions::count(floor, &payload, &dir, scratch.path());
+        m.posthook_floor_instructions = setup
+            .posthook_floor
+            .as_ref()
+            .and_then(|f| instructions::count(f, &payload, &dir, scratch.path()));
+    }
 
-    let floor = (!floor_all.is_empty()).then(|| modes::process_stats("floor", &floor_all, None));
-
-    let mut load_results = Vec::new();
-    if load_on {
-        let payloads: Vec<Vec<u8>> = scenarios
+    if setup.load_on {
+        let payloads: Vec<Vec<u8>> = setup
+            .scenarios
             .iter()
             .flat_map(|s| s.payloads.iter().cloned())
             .collect();
-        for (sp, is_posthook) in
-            std::iter::once((&subject, subject_is_posthook)).chain(vs.as_ref().map(|o| (o, false)))
+        for (sp, is_posthook) in std::iter::once((&setup.subject, setup.subject_is_posthook))
+            .chain(setup.vs.as_ref().map(|o| (o, false)))
         {
             for same in [false, true] {
                 progress.step(&format!(
@@ -271,9 +397,9 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
                         "separate sessions"
                     }
                 ));
-                load_results.push(
+                m.load.push(
                     load::run(
-                        &exe,
+                        &setup.exe,
                         sp,
                         &payloads,
                         load::LoadShape {
@@ -282,7 +408,7 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
                             same_session: same,
                             count_store: is_posthook,
                         },
-                        &scratch,
+                        scratch,
                     )
                     .map_err(|e| io_err("running the load test", e))?,
                 );
@@ -290,62 +416,181 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
         }
     }
     progress.finish();
+    m.spawner_max_rss = launcher.spawner_max_rss();
+    Ok(m)
+}
 
-    let ours: Vec<&ProcessStats> = results
+fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String> {
+    let started = Instant::now();
+    let scratch = Scratch::new("run").map_err(|e| format!("creating scratch dir: {e}"))?;
+    let setup = setup(args, settings, &scratch)?;
+    let measured = measure(&setup, args, settings, &scratch)?;
+    Ok(judge(
+        args,
+        setup,
+        measured,
+        started.elapsed().as_secs_f64(),
+    ))
+}
+
+/// Turns the measurements into the results: pooled floors, the headline, grades, the baseline
+/// comparison and the verdict. Pure: no clock, no I/O.
+fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64) -> BenchResults {
+    let floor = (!m.floor.is_empty()).then(|| modes::process_stats("floor", &m.floor, None));
+    let posthook_floor = (!m.posthook_floor.is_empty())
+        .then(|| modes::process_stats("posthook floor", &m.posthook_floor, Some(&m.floor)));
+    let headline = m
+        .scenarios
+        .iter()
+        .filter(|s| s.origin == scenarios::Origin::Headline)
+        .filter_map(|s| {
+            let p = s.end_to_end.as_ref()?;
+            Some(Headline {
+                scenario: s.name.clone(),
+                median_s: p.time.median,
+                floor_median_s: p.time.median / p.median_ratio_to_floor?,
+                ratio: p.median_ratio_to_floor?,
+                ratio_error: p.median_ratio_to_floor_error?,
+                n: p.time.n,
+                instructions: s.instructions,
+            })
+        })
+        .collect();
+
+    let ours: Vec<&ProcessStats> = m
+        .scenarios
         .iter()
         .filter_map(|r| r.end_to_end.as_ref())
         .collect();
-    let theirs: Vec<&ProcessStats> = results
+    let theirs: Vec<&ProcessStats> = m
+        .scenarios
         .iter()
         .filter_map(|r| r.vs.as_ref().map(|v| &v.end_to_end))
         .collect();
-    let grade = grade_of(&subject.label, &ours);
-    let vs_grade = vs.as_ref().and_then(|o| grade_of(&o.label, &theirs));
+    let grade = grade_of(&setup.subject.label, &ours);
+    let vs_grade = setup.vs.as_ref().and_then(|o| grade_of(&o.label, &theirs));
 
-    let current = current_entries(&results);
     let threshold = args.alert_threshold / 100.0;
-    let comparisons = baseline_in
+    let comparisons = setup
+        .baseline
         .as_ref()
-        .map(|b| baseline::compare(b, &current, threshold))
+        .map(|b| baseline::compare(b, &current_entries(&m.scenarios), threshold))
         .unwrap_or_default();
-
     let target_s = args.target_ms / 1e3;
+    let verdict = verdict_of(
+        &m.scenarios,
+        &m.load,
+        &comparisons,
+        &setup.subject.label,
+        target_s,
+    );
+
+    BenchResults {
+        environment: setup.environment,
+        config: RunConfig {
+            subject: setup.subject.label.clone(),
+            floor: setup.floor.description.clone(),
+            seeded_events: seed::SEED_EVENTS,
+            instructions: if setup.instructions {
+                String::from("valgrind --tool=callgrind, one call per scenario")
+            } else if args.no_instructions {
+                String::from("not counted (--no-instructions)")
+            } else if setup.e2e_on {
+                String::from("not counted (no valgrind here)")
+            } else {
+                String::from("not counted (in-process only)")
+            },
+            vs: setup.vs.as_ref().map(|o| o.label.clone()),
+            warmup: args.warmup,
+            min_runs: args.min_runs,
+            max_runs: args.max_runs,
+            min_time_s: args.min_time,
+            runs: args.runs,
+            target_s,
+            alert_threshold: threshold,
+            spawner_max_rss_bytes: m.spawner_max_rss,
+        },
+        floor,
+        posthook_floor,
+        headline,
+        floor_instructions: m.floor_instructions,
+        posthook_floor_instructions: m.posthook_floor_instructions,
+        scenarios: m.scenarios,
+        load: m.load,
+        grade,
+        vs_grade,
+        baseline: comparisons,
+        baseline_file: args.baseline.as_ref().map(|p| p.display().to_string()),
+        verdict,
+        elapsed_s,
+    }
+}
+
+fn failed_calls(p: &ProcessStats) -> Option<String> {
+    (p.success_rate < 1.0).then(|| {
+        let failed = p.samples - (p.success_rate * p.samples as f64).round() as usize;
+        format!(
+            "{failed} of {} calls failed (exit other than 0 or 2)",
+            p.samples
+        )
+    })
+}
+
+/// What made the run fail: regressions, failed calls (of either hook), p95s over the target,
+/// failed load tests of the hook under test.
+fn verdict_of(
+    scenarios: &[ScenarioResult],
+    load: &[LoadResult],
+    comparisons: &[baseline::Comparison],
+    subject: &str,
+    target_s: f64,
+) -> Verdict {
     let mut verdict = Verdict {
         regressions: comparisons
             .iter()
             .filter(|c| c.verdict == baseline::Verdict::Regressed)
             .map(|c| {
+                let instr = match (c.baseline_instructions, c.current_instructions) {
+                    (Some(b), Some(n)) => format!(", instructions {b} -> {n}"),
+                    _ => String::new(),
+                };
                 format!(
-                    "{}: {:.2} ± {:.2}x the baseline (alert above {:.2}x)",
-                    c.scenario,
-                    c.ratio,
-                    c.ratio_error,
-                    1.0 + threshold
+                    "{}: CPU {:.2}x -> {:.2}x the floor's (change {:+.2} ± {:.2}){instr}",
+                    c.scenario, c.baseline_ratio, c.current_ratio, c.change, c.change_error
                 )
             })
             .collect(),
         missed_targets: Vec::new(),
     };
-    for r in &results {
-        let Some(p) = &r.end_to_end else { continue };
-        if p.success_rate < 1.0 {
-            let failed = p.samples - (p.success_rate * p.samples as f64).round() as usize;
-            verdict.missed_targets.push(format!(
-                "{}: {failed} of {} calls failed (exit other than 0 or 2)",
-                r.name, p.samples
-            ));
+    for r in scenarios {
+        let runs = [
+            ("", r.end_to_end.as_ref()),
+            (" (fresh session)", r.end_to_end_fresh.as_ref()),
+        ];
+        for (what, p) in runs {
+            let Some(p) = p else { continue };
+            if let Some(f) = failed_calls(p) {
+                verdict
+                    .missed_targets
+                    .push(format!("{}{what}: {f}", r.name));
+            }
+            if p.time.n > 0 && p.time.p95 >= target_s {
+                verdict.missed_targets.push(format!(
+                    "{}{what}: p95 {} is not under {}",
+                    r.name,
+                    super::units::duration(p.time.p95),
+                    super::units::duration(target_s)
+                ));
+            }
         }
-        if p.time.n > 0 && p.time.p95 >= target_s {
-            verdict.missed_targets.push(format!(
-                "{}: p95 {} is not under {}",
-                r.name,
-                super::units::duration(p.time.p95),
-                super::units::duration(target_s)
-            ));
+        if let Some(f) = r.vs.as_ref().and_then(|v| failed_calls(&v.end_to_end)) {
+            verdict
+                .missed_targets
+                .push(format!("{}: the other hook: {f}", r.name));
         }
     }
-    for l in &load_results {
-        if !l.passed && l.subject == subject.label {
+    for l in load {
+        if !l.passed && l.subject == subject {
             verdict.missed_targets.push(format!(
                 "load test {}: mean {}, success {}, lost events {}",
                 l.mode,
@@ -355,48 +600,25 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String
             ));
         }
     }
-
-    Ok(BenchResults {
-        environment,
-        config: RunConfig {
-            subject: subject.label.clone(),
-            vs: vs.as_ref().map(|o| o.label.clone()),
-            warmup: args.warmup,
-            min_runs: args.min_runs,
-            max_runs: args.max_runs,
-            min_time_s: args.min_time,
-            runs: args.runs,
-            target_s,
-            alert_threshold: threshold,
-            spawner_max_rss_bytes: launcher.spawner_max_rss(),
-        },
-        floor,
-        scenarios: results,
-        load: load_results,
-        grade,
-        vs_grade,
-        baseline: comparisons,
-        verdict,
-        elapsed_s: started.elapsed().as_secs_f64(),
-    })
+    verdict
 }
 
-/// The figures a baseline keeps: end-to-end means of the hook under test, else in-process ones.
+/// The figures a baseline keeps: each scenario's median CPU time over its interleaved floor's,
+/// seeded session, with its error, the wall-time ratio and instructions.
 fn current_entries(results: &[ScenarioResult]) -> BTreeMap<String, Entry> {
     results
         .iter()
         .filter_map(|r| {
-            let t = r
-                .end_to_end
-                .as_ref()
-                .map(|p| p.time)
-                .or_else(|| r.in_process.as_ref().map(|p| p.time))?;
+            let p = r.end_to_end.as_ref()?;
             Some((
                 r.name.clone(),
                 Entry {
-                    mean: t.mean,
-                    stdev: t.stdev,
-                    n: t.n,
+                    ratio: p.cpu_ratio_to_floor?,
+                    ratio_error: p.cpu_ratio_to_floor_error?,
+                    wall_ratio: p.median_ratio_to_floor,
+                    median_s: p.time.median,
+                    n: p.time.n,
+                    instructions: r.instructions,
                 },
             ))
         })

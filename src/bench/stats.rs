@@ -167,6 +167,25 @@ pub fn ratio(a: f64, sa: f64, b: f64, sb: f64) -> Option<(f64, f64)> {
     Some((r, r * ((sa / a).powi(2) + (sb / b).powi(2)).sqrt()))
 }
 
+/// The standard error of the median, estimated robustly: `1.2533 * 1.4826 * MAD / sqrt(n)` (the
+/// median's asymptotic error for a normal sample, with the spread taken from the median absolute
+/// deviation, so that a few slow runs on a busy machine do not inflate it). 0 for fewer than two
+/// samples.
+pub fn median_error(xs: &[f64]) -> f64 {
+    if xs.len() < 2 {
+        return 0.0;
+    }
+    let m = median(xs);
+    let mad = median(&xs.iter().map(|x| (x - m).abs()).collect::<Vec<_>>());
+    1.2533 * 1.4826 * mad / (xs.len() as f64).sqrt()
+}
+
+/// The ratio of two samples' medians, `median(a) / median(b)`, with its standard error
+/// propagated from [`median_error`] of each. `None` when either median is not positive.
+pub fn median_ratio(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
+    ratio(median(a), median_error(a), median(b), median_error(b))
+}
+
 /// How many runs to make, as hyperfine: enough to fill `min_time` given how long one run took,
 /// and never fewer than `min_runs` or more than `max_runs`.
 pub fn plan_runs(one_run: f64, min_time: f64, min_runs: usize, max_runs: usize) -> usize {
@@ -295,6 +314,20 @@ mod tests {
         assert_eq!(plan_runs(0.0001, 3.0, 10, 100), 100);
         assert_eq!(plan_runs(0.0, 3.0, 10, 100), 100);
         assert_eq!(plan_runs(0.1, 3.0, 5, 2), 5);
+    }
+
+    #[test]
+    fn median_errors_and_ratios_by_hand() {
+        // Median 3, deviations [2, 1, 0, 1, 97] -> MAD 1: the 100 does not widen the error.
+        let xs = [1.0, 2.0, 3.0, 4.0, 100.0];
+        let e = 1.2533 * 1.4826 / 5f64.sqrt();
+        assert!(close(median_error(&xs), e));
+        assert_eq!(median_error(&[1.0]), 0.0);
+        let (r, re) = median_ratio(&xs, &[1.5, 1.5, 1.5]).expect("ratio");
+        assert!(close(r, 2.0));
+        // The floor's MAD is 0: the error is the hook's alone, relative.
+        assert!(close(re, 2.0 * e / 3.0));
+        assert!(median_ratio(&xs, &[]).is_none());
     }
 
     #[test]

@@ -161,12 +161,20 @@ fn self_benchmark_exports_every_figure() {
             // latency target is for release builds and is checked in its own test below.
             "--target-ms",
             "60000",
+            // Counting instructions of a debug build for every scenario takes long; the baseline
+            // tests below count them.
+            "--no-instructions",
         ])
         .env("TMPDIR", dir)
         .run();
     let out = done.stdout();
     only_latency_misses(done.code(), &out);
     for part in [
+        "headline: `posthook` as Claude Code runs it (no arguments",
+        "`posthook floor`",
+        "end to end, seeded",
+        "end to end, fresh",
+        "no baseline given, so nothing was compared",
         "floor",
         "end to end",
         "in process",
@@ -186,6 +194,10 @@ fn self_benchmark_exports_every_figure() {
         .filter_map(|s| s["name"].as_str())
         .collect();
     for name in [
+        "claude-edit",
+        "claude-bash",
+        "bash-regex-harmless",
+        "bash-regex-flagged",
         "simple-read",
         "complex-write",
         "hook-violation",
@@ -215,6 +227,10 @@ fn self_benchmark_exports_every_figure() {
             assert!(e2e["time"][k].is_number(), "end_to_end.time.{k} in {s}");
         }
         assert!(e2e["ratio_to_floor"].as_f64().expect("floor ratio") > 0.0);
+        assert!(e2e["median_ratio_to_floor"].as_f64().expect("median ratio") > 0.0);
+        assert!(e2e["median_ratio_to_floor_error"].is_number());
+        assert_eq!(s["end_to_end_fresh"]["success_rate"], 1.0, "{s}");
+        assert!(ip["first_call_s"].as_f64().expect("cold") > 0.0);
         assert!(e2e["ratio_to_floor_error"].is_number());
         assert!(e2e["cpu_time"]["mean"].is_number());
         assert!(e2e["cpu_percent"].is_number());
@@ -226,6 +242,28 @@ fn self_benchmark_exports_every_figure() {
     let session = scenario(&v, "session-long");
     assert!(session["calls"].as_u64().expect("calls") > 10);
     assert!(v["floor"]["time"]["median"].as_f64().expect("floor") > 0.0);
+    assert_eq!(v["config"]["seeded_events"], 200);
+    let headline = v["headline"].as_array().expect("headline");
+    let names: Vec<&str> = headline
+        .iter()
+        .filter_map(|h| h["scenario"].as_str())
+        .collect();
+    assert_eq!(names, ["claude-edit", "claude-bash"]);
+    assert!(headline
+        .iter()
+        .all(|h| h["ratio"].as_f64().is_some_and(|r| r > 0.0)));
+    // The regex scenarios take the safety check's regexes: the flagged one gets feedback (the
+    // first time in the seeded session; the guidance's cooldown may hold back a repeat).
+    assert!(
+        scenario(&v, "bash-regex-flagged")["end_to_end"]["feedback_rate"]
+            .as_f64()
+            .expect("feedback rate")
+            > 0.0
+    );
+    assert_eq!(
+        scenario(&v, "bash-regex-harmless")["end_to_end"]["feedback_rate"],
+        0.0
+    );
     assert!(v["grade"]["grade"].is_string() && v["grade"]["score"].is_number());
     assert!(v["grade"]["target_50ms_share"].is_number());
     for k in ["cpu", "cores", "memory_bytes", "os", "posthook_version"] {
@@ -250,10 +288,11 @@ fn self_benchmark_exports_every_figure() {
     );
     let base = read_json(&base);
     assert_eq!(base["format"], "posthook-bench-baseline");
+    assert_eq!(base["version"], 2);
     assert!(
-        base["scenarios"]["simple-read"]["mean"]
+        base["scenarios"]["simple-read"]["ratio"]
             .as_f64()
-            .expect("mean")
+            .expect("ratio")
             > 0.0
     );
     let hist = std::fs::read_to_string(&hist).expect("history");
@@ -272,29 +311,29 @@ fn regressions_and_missed_targets_fail_the_run() {
         "{\"session_id\":\"m\",\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Read\",\"tool_input\":{\"file_path\":\"/a\"}}\n",
     )
     .expect("payloads");
-    // A baseline no real run can match: 1 ns per call.
+    // A baseline no real run can match: a hundredth of the floor, exactly.
     let base = dir.join("base.json");
     std::fs::write(
         &base,
-        r#"{"format":"posthook-bench-baseline","version":1,"posthook_version":"0.1.0","subject":"posthook","scenarios":{"mine":{"mean":1e-9,"stdev":0.0,"n":10}}}"#,
+        r#"{"format":"posthook-bench-baseline","version":2,"posthook_version":"0.1.0","subject":"posthook","scenarios":{"mine":{"ratio":0.01,"ratio_error":0.0,"median_s":1e-5,"n":10}}}"#,
     )
     .expect("baseline");
     let common = [
         "bench",
         "--payloads",
         payloads.to_str().expect("utf-8"),
-        "--runs",
-        "2",
         "--warmup",
         "0",
         "--no-load",
+        "--no-instructions",
     ];
     let with = |extra: &[&str]| {
         let mut a: Vec<&str> = common.to_vec();
         a.extend_from_slice(extra);
         sb.cmd(&a).env("TMPDIR", dir).run()
     };
-    let reg = with(&["--baseline", base.to_str().expect("utf-8")]).expect_code(3);
+    // Enough runs for the ratio's error to be small beside the change.
+    let reg = with(&["--runs", "10", "--baseline", base.to_str().expect("utf-8")]).expect_code(3);
     assert!(
         reg.stdout().contains("regression: mine:"),
         "{}",
@@ -302,12 +341,48 @@ fn regressions_and_missed_targets_fail_the_run() {
     );
     assert!(reg.stdout().contains("REGRESSED"), "{}", reg.stdout());
     // A target nothing can meet: 1 µs per call end to end.
-    let missed = with(&["--target-ms", "0.001"]).expect_code(4);
+    let missed = with(&["--runs", "2", "--target-ms", "0.001"]).expect_code(4);
     assert!(
         missed.stdout().contains("missed target: mine: p95"),
         "{}",
         missed.stdout()
     );
+    // A version 1 baseline (raw times) is refused, not compared.
+    let old = dir.join("old.json");
+    std::fs::write(
+        &old,
+        r#"{"format":"posthook-bench-baseline","version":1,"posthook_version":"0.1.0","subject":"posthook","scenarios":{"mine":{"mean":1e-9,"stdev":0.0,"n":10}}}"#,
+    )
+    .expect("old baseline");
+    let refused = with(&["--runs", "2", "--baseline", old.to_str().expect("utf-8")]).expect_code(1);
+    assert!(
+        refused.stderr().contains("save a new one"),
+        "{}",
+        refused.stderr()
+    );
+    // A payload file with no valid payload measures nothing: an error.
+    for (name, text) in [
+        ("empty", "\n# nothing\n"),
+        ("broken", "{\"session_id\": \n"),
+    ] {
+        let f = dir.join(format!("{name}.jsonl"));
+        std::fs::write(&f, text).expect("payloads");
+        let bad = sb
+            .cmd(&[
+                "bench",
+                "--payloads",
+                f.to_str().expect("utf-8"),
+                "--no-load",
+            ])
+            .env("TMPDIR", dir)
+            .run()
+            .expect_code(1);
+        assert!(
+            bad.stderr().contains("payloads"),
+            "{name}: {}",
+            bad.stderr()
+        );
+    }
     // Bad input is reported, not benchmarked.
     let bad = sb
         .cmd(&["bench", "--scenario", "no-such-scenario"])
@@ -366,4 +441,120 @@ fn a_transcript_becomes_the_scenario() {
     // Two calls per pass, two measured calls: one pass.
     assert_eq!(s["end_to_end"]["samples"], 2);
     assert_eq!(s["in_process"]["samples"], 2);
+}
+
+#[test]
+fn another_hook_that_fails_fails_the_run() {
+    let sb = Sandbox::new();
+    let done = sb
+        .cmd(&[
+            "bench",
+            "--command",
+            "cat >/dev/null; exit 1",
+            "--vs",
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+            "--scenario",
+            "simple-read",
+            "--no-load",
+            "--no-instructions",
+            "--target-ms",
+            "60000",
+        ])
+        .env("TMPDIR", sb.dir.path())
+        .run()
+        .expect_code(4);
+    let out = done.stdout();
+    assert!(
+        out.contains("missed target: simple-read: the other hook: 2 of 2 calls failed"),
+        "{out}"
+    );
+}
+
+/// Two busy loops, one per core, for as long as the value lives.
+struct CpuLoad(Vec<std::process::Child>);
+
+impl CpuLoad {
+    fn start() -> CpuLoad {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        CpuLoad(
+            (0..cores)
+                .map(|_| {
+                    std::process::Command::new("sh")
+                        .args(["-c", "while :; do :; done"])
+                        .spawn()
+                        .expect("busy loop")
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for CpuLoad {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// One scenario against a baseline: the verdict survives a loaded machine and catches a slower
+/// hook. (A debug build, so the figures themselves mean nothing; the verdicts do.)
+#[test]
+fn the_baseline_verdict_survives_load_and_catches_a_slower_hook() {
+    let sb = Sandbox::new();
+    let dir = sb.dir.path();
+    let base = dir.join("base.json");
+    let json = dir.join("out.json");
+    let p = |x: &std::path::Path| x.to_str().expect("utf-8 path").to_string();
+    let bench = |extra: &[&str], delay_us: Option<&str>| {
+        let mut a = vec![
+            "bench",
+            "--scenario",
+            "claude-edit",
+            "--runs",
+            "40",
+            "--warmup",
+            "3",
+            "--no-load",
+            "--target-ms",
+            "60000",
+        ];
+        a.extend_from_slice(extra);
+        let mut r = sb.cmd(&a).env("TMPDIR", dir);
+        if let Some(us) = delay_us {
+            r = r.env("POSTHOOK_TEST_DELAY_US", us);
+        }
+        r.run()
+    };
+    let saved = bench(&["--save-baseline", &p(&base)], None);
+    only_latency_misses(saved.code(), &saved.stdout());
+
+    // The same binary again, with every core busy: no regression.
+    let loaded = {
+        let _load = CpuLoad::start();
+        bench(&["--baseline", &p(&base), "--export-json", &p(&json)], None)
+    };
+    let out = loaded.stdout();
+    only_latency_misses(loaded.code(), &out);
+    assert!(out.contains("against the baseline"), "{out}");
+    let v = read_json(&json);
+    let c = &v["baseline"][0];
+    assert_eq!(c["scenario"], "claude-edit", "{v}");
+    assert_ne!(c["verdict"], "regressed", "{c}");
+    // Instructions are counted wherever valgrind is, and then compared too.
+    if c["baseline_instructions"].is_u64() {
+        assert!(c["current_instructions"].is_u64(), "{c}");
+        assert_eq!(c["instruction_verdict"], "unchanged", "{c}");
+    }
+
+    // 2 ms more per call: flagged.
+    let slow = bench(&["--baseline", &p(&base)], Some("2000"));
+    let out = slow.stdout();
+    assert_eq!(slow.code(), 3, "{out}");
+    assert!(out.contains("regression: claude-edit:"), "{out}");
+    assert!(out.contains("REGRESSED"), "{out}");
 }

@@ -37,9 +37,9 @@ fn hammer(
                     let Ok(bytes) = std::fs::read(&p) else {
                         continue;
                     };
-                    let v: serde_json::Value = serde_json::from_slice(&bytes)
+                    let (_, history, _) = posthook::state_codec::decode(&bytes)
                         .unwrap_or_else(|e| panic!("torn state in {} ({e})", p.display()));
-                    let n = v["history"]["events_total"].as_u64().expect("events_total");
+                    let n = history.events_total;
                     let last = seen.entry(p).or_insert(0);
                     assert!(n >= *last, "events_total went back from {last} to {n}");
                     *last = n;

@@ -252,10 +252,9 @@ fn state_total(path: &Path) -> Option<u64> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => panic!("reading state: {e}"),
     };
-    let v: serde_json::Value = serde_json::from_slice(&bytes)
+    let (_, history, _) = posthook::state_codec::decode(&bytes)
         .unwrap_or_else(|e| panic!("torn state ({e}): {}", String::from_utf8_lossy(&bytes)));
-    assert_eq!(v["format"], "posthook-session");
-    Some(v["history"]["events_total"].as_u64().expect("events_total"))
+    Some(history.events_total)
 }
 
 #[test]
@@ -395,4 +394,32 @@ fn a_full_disk_keeps_the_old_state_and_still_answers() {
         show_in(&dir, "s1").map(|v| v["events_total"].clone()),
         Some(json!(4))
     );
+}
+
+#[test]
+fn json_state_of_an_older_version_is_migrated() {
+    // What version 1 wrote: the history as JSON in a JSON envelope.
+    let sb = Sandbox::new();
+    seed(&sb, 3);
+    let path = sb.state_dir().join("s1.json");
+    let (_, history, encoding) =
+        posthook::state_codec::decode(&std::fs::read(&path).expect("state")).expect("decodes");
+    assert_eq!(encoding, posthook::state_codec::Encoding::Binary);
+    let v1 = json!({"format": "posthook-session", "version": 1, "session_id": "s1",
+        "history": history});
+    std::fs::write(&path, serde_json::to_vec_pretty(&v1).expect("json")).expect("write v1");
+    assert_eq!(events_total(&sb, "s1"), Some(3), "session show reads it");
+
+    logged(&sb, &[], read(9)).expect_code(0);
+    assert!(aside_files(&sb.state_dir()).is_empty(), "nothing set aside");
+    let (_, after, encoding) =
+        posthook::state_codec::decode(&std::fs::read(&path).expect("state")).expect("decodes");
+    assert_eq!(
+        encoding,
+        posthook::state_codec::Encoding::Binary,
+        "rewritten"
+    );
+    assert_eq!(after.events_total, 4, "the old events are kept");
+    assert_eq!(after.recent.len(), 4);
+    assert!(after.recent.iter().take(3).eq(history.recent.iter()));
 }

@@ -91,38 +91,63 @@ const CHECKS: &[Check] = &[
     },
 ];
 
-static RM_RF_ROOT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[;&|(\s])rm\s+(?:-[a-zA-Z]*\s+)*-[a-zA-Z]*(?:r[a-zA-Z]*f|f[a-zA-Z]*r|R[a-zA-Z]*f|f[a-zA-Z]*R)[a-zA-Z]*\s+(?:-[-a-zA-Z=]+\s+)*(?:/|/\*|~|~/|\$HOME|\$HOME/)(?:\s|$|[;&|)])")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
-static SUDO_RM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[;&|(\s])sudo\s+(?:-\S+\s+)*rm\s")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
-static PIPE_TO_SHELL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
-static CHMOD_777: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bchmod\s+(?:-\S+\s+)*0?777\b")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
-static PRIVILEGED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:sudo|su|passwd|usermod|groupmod|chown|chmod|mount|umount)\b")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
-/// `chmod +x script`: making a file executable is routine, not a privileged change.
-static CHMOD_EXEC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*chmod\s+[ugoa]*\+x\s").unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
-static PLAIN_HTTP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:curl|wget|http|fetch)\b[^\n]*\bhttp://(?:[^l0-9\[/]|l[^o]|lo[^c])")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
-static GLOBAL_INSTALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bnpm\s+(?:i|install|add)\b[^;&|]*\s(?:-g|--global)\b|\bpip3?\s+install\b[^;&|]*\s--user\b|\b(?:npm|pip3?|yarn|pnpm)\b[^;&|]*\s(?:--registry|--index-url|-i)(?:\s|=)\S+")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
+/// One of the checks' regexes, compiled on first use by whichever engine fits the command.
+///
+/// A hook process sees one event, so a regex compiled for it is compiled for that call alone:
+/// with the `regex` crate that is 0.5 to 1 ms for the larger patterns here (Unicode classes,
+/// a lazy DFA, prefilters), more than the rest of the call. `regex-lite` compiles the same
+/// pattern in microseconds and searches short inputs just as well. The two differ only in what
+/// `\s` and `\b` mean beyond ASCII, so a command that is all ASCII gets the same answer from
+/// both; such commands (nearly all of them) go to `regex-lite`, and the others, as well as very
+/// long commands (where the lazy DFA's search speed pays for its compile time), to `regex`.
+/// Every verdict is therefore the `regex` crate's own.
+struct Pattern {
+    lite: LazyLock<regex_lite::Regex>,
+    full: LazyLock<Regex>,
+}
+
+/// Commands longer than this (bytes) are searched with the `regex` crate.
+const LITE_MAX_LEN: usize = 4096;
+
+impl Pattern {
+    fn is_match(&self, cmd: &str) -> bool {
+        if cmd.len() <= LITE_MAX_LEN && cmd.is_ascii() {
+            self.lite.is_match(cmd)
+        } else {
+            self.full.is_match(cmd)
+        }
+    }
+}
+
+macro_rules! pattern {
+    ($(#[$doc:meta])* $name:ident = $src:expr) => {
+        $(#[$doc])*
+        static $name: Pattern = Pattern {
+            lite: LazyLock::new(|| {
+                regex_lite::Regex::new($src).unwrap_or_else(|e| unreachable!("static regex: {e}"))
+            }),
+            full: LazyLock::new(|| {
+                Regex::new($src).unwrap_or_else(|e| unreachable!("static regex: {e}"))
+            }),
+        };
+    };
+}
+
+pattern!(
+    RM_RF_ROOT = r"(?:^|[;&|(\s])rm\s+(?:-[a-zA-Z]*\s+)*-[a-zA-Z]*(?:r[a-zA-Z]*f|f[a-zA-Z]*r|R[a-zA-Z]*f|f[a-zA-Z]*R)[a-zA-Z]*\s+(?:-[-a-zA-Z=]+\s+)*(?:/|/\*|~|~/|\$HOME|\$HOME/)(?:\s|$|[;&|)])"
+);
+pattern!(SUDO_RM = r"(?:^|[;&|(\s])sudo\s+(?:-\S+\s+)*rm\s");
+pattern!(PIPE_TO_SHELL = r"\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b");
+pattern!(CHMOD_777 = r"\bchmod\s+(?:-\S+\s+)*0?777\b");
+pattern!(PRIVILEGED = r"^\s*(?:sudo|su|passwd|usermod|groupmod|chown|chmod|mount|umount)\b");
+pattern!(
+    /// `chmod +x script`: making a file executable is routine, not a privileged change.
+    CHMOD_EXEC = r"^\s*chmod\s+[ugoa]*\+x\s"
+);
+pattern!(PLAIN_HTTP = r"\b(?:curl|wget|http|fetch)\b[^\n]*\bhttp://(?:[^l0-9\[/]|l[^o]|lo[^c])");
+pattern!(
+    GLOBAL_INSTALL = r"\bnpm\s+(?:i|install|add)\b[^;&|]*\s(?:-g|--global)\b|\bpip3?\s+install\b[^;&|]*\s--user\b|\b(?:npm|pip3?|yarn|pnpm)\b[^;&|]*\s(?:--registry|--index-url|-i)(?:\s|=)\S+"
+);
 
 impl ExecSafety {
     /// Builds the analyzer (its regexes compile on first use).
@@ -134,8 +159,9 @@ impl ExecSafety {
     ///
     /// Each regex runs (and is compiled, on first use) only when the command contains a literal the
     /// regex cannot match without: most commands (`git status`, `ls`, `cargo test`) contain none, so
-    /// a hook process that sees them never compiles a regex (compiling all of them costs
-    /// milliseconds, which a one-event process would pay on every Bash call).
+    /// a hook process that sees them never compiles a regex. One that does compiles only the
+    /// regexes its literals call for, with the cheaper engine where it gives the same answer
+    /// (see [`Pattern`]).
     fn classify(cmd: &str) -> u64 {
         let has = |lits: &[&str]| lits.iter().any(|l| cmd.contains(l));
         let first = cmd.trim_start();
@@ -144,7 +170,7 @@ impl ExecSafety {
         ]
         .iter()
         .any(|w| first.starts_with(w));
-        let checks: [(bool, &LazyLock<Regex>, u64); 7] = [
+        let checks: [(bool, &Pattern, u64); 7] = [
             (has(&["rm"]), &RM_RF_ROOT, flag::RM_RF_ROOT),
             (has(&["sudo"]), &SUDO_RM, flag::SUDO_RM),
             (has(&["curl", "wget"]), &PIPE_TO_SHELL, flag::PIPE_TO_SHELL),
@@ -267,6 +293,230 @@ mod tests {
         assert_eq!(flags("chmod +x scripts/run.sh"), 0);
         assert_eq!(flags("chmod u+x run.sh && ./run.sh"), 0);
         assert_eq!(flags("ls -la"), 0);
+    }
+
+    /// What the checks answer with the `regex` crate on every pattern and no literal prefilter:
+    /// the verdicts [`ExecSafety::classify`] must reproduce.
+    fn reference(cmd: &str) -> u64 {
+        let all: [(&Pattern, u64); 7] = [
+            (&RM_RF_ROOT, flag::RM_RF_ROOT),
+            (&SUDO_RM, flag::SUDO_RM),
+            (&PIPE_TO_SHELL, flag::PIPE_TO_SHELL),
+            (&CHMOD_777, flag::CHMOD_777),
+            (&PRIVILEGED, flag::PRIVILEGED),
+            (&PLAIN_HTTP, flag::PLAIN_HTTP),
+            (&GLOBAL_INSTALL, flag::GLOBAL_INSTALL),
+        ];
+        let mut f = 0;
+        for (p, bit) in all {
+            if p.full.is_match(cmd) {
+                f |= bit;
+            }
+        }
+        if f & flag::PRIVILEGED != 0
+            && cmd.trim_start().starts_with("chmod")
+            && CHMOD_EXEC.full.is_match(cmd)
+        {
+            f &= !flag::PRIVILEGED;
+        }
+        f
+    }
+
+    /// Every Bash command in the recorded sessions under tests/data.
+    fn recorded_commands() -> Vec<String> {
+        fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    for (k, v) in m {
+                        match v.as_str() {
+                            Some(s) if k == "command" => out.push(s.to_string()),
+                            _ => walk(v, out),
+                        }
+                    }
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+                _ => {}
+            }
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/transcripts");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir)
+            .expect("tests/data/transcripts")
+            .flatten()
+        {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for line in text.lines() {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+                    walk(&v, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    /// Commands built from the words and separators the checks look for, Unicode spaces and
+    /// letters among them, so that near misses and boundaries are covered (a fixed seed: the same
+    /// commands every run).
+    fn generated_commands(n: usize) -> Vec<String> {
+        const WORDS: &[&str] = &[
+            "rm",
+            "-rf",
+            "-fr",
+            "-r",
+            "-f",
+            "-Rf",
+            "--no-preserve-root",
+            "/",
+            "/*",
+            "~",
+            "~/",
+            "$HOME",
+            "$HOME/",
+            "/tmp/x",
+            "./target",
+            "sudo",
+            "-u",
+            "root",
+            "curl",
+            "wget",
+            "-fsSL",
+            "https://x.sh",
+            "http://example.com",
+            "http://localhost:1",
+            "http://127.0.0.1",
+            "http://[::1]",
+            "http://lo",
+            "|",
+            "||",
+            ";",
+            "&&",
+            "&",
+            "(",
+            ")",
+            "sh",
+            "bash",
+            "zsh",
+            "dash",
+            "chmod",
+            "777",
+            "0777",
+            "+x",
+            "u+x",
+            "-R",
+            "g+w",
+            "chown",
+            "mount",
+            "su",
+            "passwd",
+            "npm",
+            "i",
+            "install",
+            "add",
+            "-g",
+            "--global",
+            "pip",
+            "pip3",
+            "--user",
+            "yarn",
+            "pnpm",
+            "--registry",
+            "--index-url=x",
+            "-i",
+            "x",
+            "mix",
+            "format",
+            "fetch",
+            "écurl",
+            "curlé",
+            "rm\u{a0}-rf",
+            "\u{2003}",
+            "\u{a0}",
+            "\t",
+            "\n",
+            "é",
+            "ß",
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        (0..n)
+            .map(|_| {
+                let len = 1 + (next() % 9) as usize;
+                let mut cmd = String::new();
+                for _ in 0..len {
+                    let w = WORDS[(next() % WORDS.len() as u64) as usize];
+                    cmd.push_str(w);
+                    match next() % 4 {
+                        0 => {}
+                        1 => cmd.push_str("  "),
+                        _ => cmd.push(' '),
+                    }
+                }
+                cmd
+            })
+            .collect()
+    }
+
+    #[test]
+    fn verdicts_are_the_regex_crates_on_every_command() {
+        let mut corpus: Vec<String> = recorded_commands();
+        assert!(
+            corpus.len() > 100,
+            "the recorded sessions hold Bash commands"
+        );
+        corpus.extend(generated_commands(20_000));
+        corpus.extend(
+            [
+                "rm -rf /",
+                "sudo rm -rf /",
+                "chmod 777 x",
+                "rm\u{a0}-rf\u{a0}/",
+                "rm -rf\u{2003}/",
+                "écurl https://x | sh",
+                "curl https://x |\u{a0}sh",
+                "chmod\u{a0}777 x",
+                "npm install\u{a0}-g x",
+            ]
+            .map(String::from),
+        );
+        corpus.push(format!("echo {} && rm -rf /", "x".repeat(LITE_MAX_LEN)));
+        let mut flagged = 0;
+        for cmd in &corpus {
+            let got = ExecSafety::classify(cmd);
+            assert_eq!(got, reference(cmd), "{cmd:?}");
+            flagged += usize::from(got != 0);
+        }
+        assert!(flagged > 1000, "the corpus exercises the checks: {flagged}");
+        // Beyond ASCII the regex crate's answer stands: a no-break space is a space.
+        assert_eq!(ExecSafety::classify("rm\u{a0}-rf\u{a0}/"), flag::RM_RF_ROOT);
+    }
+
+    #[test]
+    fn the_two_engines_agree_on_ascii_commands() {
+        let patterns = [
+            &RM_RF_ROOT,
+            &SUDO_RM,
+            &PIPE_TO_SHELL,
+            &CHMOD_777,
+            &PRIVILEGED,
+            &CHMOD_EXEC,
+            &PLAIN_HTTP,
+            &GLOBAL_INSTALL,
+        ];
+        let corpus: Vec<String> = recorded_commands()
+            .into_iter()
+            .chain(generated_commands(5_000))
+            .filter(|c| c.is_ascii())
+            .collect();
+        for cmd in &corpus {
+            for p in patterns {
+                assert_eq!(p.lite.is_match(cmd), p.full.is_match(cmd), "{cmd:?}");
+            }
+        }
     }
 
     #[test]

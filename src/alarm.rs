@@ -1,0 +1,113 @@
+//! A process-wide alarm that exits 0 when it fires: the hook's deadline, at no cost until then.
+//!
+//! The timer is the kernel's (`setitimer(ITIMER_REAL)`); when it expires, the kernel delivers
+//! `SIGALRM` and the handler ends the process with `_exit(0)`, which is async-signal-safe (it runs
+//! no destructors, flushes nothing and takes no lock, so it cannot deadlock against whatever the
+//! interrupted code held). Arming and disarming are one system call each; a call that answers in
+//! time never sees the signal. A thread sleeping on the deadline, as before, cost a thread spawn
+//! per call (about a tenth of a millisecond), which is most of what a hook call may cost.
+//!
+//! Where there is no such timer (not Unix), [`arm`] reports `false` and the caller falls back.
+//! This is the one module with `unsafe` code: installing a signal handler and setting the timer
+//! are foreign calls into libc with no safe wrapper in the crates this project uses.
+
+#![expect(
+    unsafe_code,
+    reason = "sigaction and setitimer are libc calls; the handler only calls _exit"
+)]
+
+use std::time::Duration;
+
+/// Where the handler reports that the deadline passed: a descriptor opened for appending, or -1.
+#[cfg(unix)]
+static REPORT_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+/// The line the handler writes: fixed, since formatting is not async-signal-safe.
+#[cfg(unix)]
+const REPORT: &[u8] =
+    b"ERROR posthook::hook: deadline passed before an answer; exiting 0 without one\n";
+
+#[cfg(unix)]
+extern "C" fn on_alarm(_signal: libc::c_int) {
+    let fd = REPORT_FD.load(std::sync::atomic::Ordering::Relaxed);
+    // SAFETY: write and _exit are async-signal-safe; the buffer is a static of the given length, and
+    // a descriptor that is not open only makes write fail.
+    unsafe {
+        if fd >= 0 {
+            let _ = libc::write(fd, REPORT.as_ptr().cast(), REPORT.len());
+        }
+        libc::_exit(0)
+    }
+}
+
+/// Has the alarm, when it fires, append one line saying so to `file` (a log opened for appending).
+/// The file stays open for the rest of the process.
+#[cfg(unix)]
+pub fn report_to(file: std::fs::File) {
+    use std::os::fd::IntoRawFd;
+    let old = REPORT_FD.swap(file.into_raw_fd(), std::sync::atomic::Ordering::Relaxed);
+    if old >= 0 {
+        // SAFETY: `old` came from into_raw_fd above and nothing else owns it.
+        unsafe {
+            libc::close(old);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn set_timer(after: Duration) -> bool {
+    let value = libc::timeval {
+        tv_sec: libc::time_t::try_from(after.as_secs()).unwrap_or(libc::time_t::MAX),
+        // Below 1,000,000: fits every platform's suseconds_t (i64 on Linux, i32 on macOS).
+        tv_usec: after.subsec_micros() as libc::suseconds_t,
+    };
+    let zero = libc::timeval {
+        tv_sec: 0,
+        tv_usec: 0,
+    };
+    let timer = libc::itimerval {
+        it_interval: zero,
+        it_value: value,
+    };
+    // SAFETY: both pointers are valid for the call (a local value, and null for the old value).
+    unsafe { libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut()) == 0 }
+}
+
+/// Arms the alarm: after `after`, unless [`disarm`] ran first, the process exits 0. Arming again
+/// replaces the earlier deadline. `false` when no timer could be set (the caller may fall back).
+/// A zero `after` arms nothing (the kernel reads zero as "off") and returns `false`.
+#[cfg(unix)]
+pub fn arm(after: Duration) -> bool {
+    if after.is_zero() {
+        return false;
+    }
+    // SAFETY: the sigaction struct is zeroed (a valid, empty mask and no flags) before the handler
+    // and mask are set; the handler has the signature the kernel calls with no SA_SIGINFO.
+    let installed = unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_alarm as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGALRM, &action, std::ptr::null_mut()) == 0
+    };
+    installed && set_timer(after)
+}
+
+/// Not Unix: no alarm.
+#[cfg(not(unix))]
+pub fn arm(_after: Duration) -> bool {
+    false
+}
+
+/// Disarms the alarm: from now on it never fires. Harmless when it was never armed.
+#[cfg(unix)]
+pub fn disarm() {
+    let _ = set_timer(Duration::ZERO);
+}
+
+/// Not Unix: nothing to disarm.
+#[cfg(not(unix))]
+pub fn disarm() {}
+
+/// Not Unix: the fallback thread logs instead.
+#[cfg(not(unix))]
+pub fn report_to(_file: std::fs::File) {}
