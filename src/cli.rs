@@ -172,14 +172,6 @@ fn settings(cli: &Cli) -> Settings {
     s
 }
 
-/// A duration in milliseconds from the environment (unset, empty or not a number: `None`).
-fn env_ms(key: &str) -> Option<Duration> {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_millis)
-}
-
 /// The values the command line sets, as the top configuration level.
 pub fn flags_layer(cli: &Cli) -> config::Layer {
     config::Layer {
@@ -205,11 +197,15 @@ pub fn hook_options_from(resolved: &config::Resolved) -> HookOptions {
         project_dir: std::env::var("CLAUDE_PROJECT_DIR")
             .ok()
             .filter(|s| !s.is_empty()),
-        lock_timeout: env_ms("POSTHOOK_LOCK_TIMEOUT_MS")
-            .unwrap_or(crate::store::DEFAULT_LOCK_TIMEOUT),
-        deadline: env_ms("POSTHOOK_DEADLINE_MS").unwrap_or(hook::DEFAULT_DEADLINE),
+        lock_timeout: Duration::from_millis(c.lock_timeout_ms),
+        deadline: Duration::from_millis(c.deadline_ms),
         ..HookOptions::default()
     }
+}
+
+/// A report for the terminal with every control character of the data in it made visible.
+fn safe_text(text: &str) -> String {
+    posthook_analyzers::visible_controls_but_newlines(text).into_owned()
 }
 
 fn print(text: &str) -> ExitCode {
@@ -250,6 +246,7 @@ pub fn main() -> ExitCode {
         }
     };
     let Some(cli) = cli else {
+        start_deadline();
         return run_hook(&resolve(config::Layer::default()));
     };
     if let Some(Command::Floor) = &cli.command {
@@ -258,6 +255,9 @@ pub fn main() -> ExitCode {
     if let Some(Command::BenchSpawner) = &cli.command {
         // Before any configuration or logging: the helper's own RSS bounds what it measures.
         return bench::serve_spawner();
+    }
+    if cli.command.is_none() {
+        start_deadline();
     }
     let resolved = resolve(flags_layer(&cli));
     match &cli.command {
@@ -307,10 +307,12 @@ pub fn main() -> ExitCode {
             let store = Store::new(dir);
             let mut text = String::new();
             for p in store.list() {
-                if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
-                    if let Ok(Some(s)) = store.load(stem) {
-                        text.push_str(&format!("{}\t{}\n", s.session_id, s.history.events_total));
-                    }
+                if let Ok(Some(s)) = store.load_file(p) {
+                    text.push_str(&format!(
+                        "{}\t{}\n",
+                        posthook_analyzers::visible_controls(&s.session_id),
+                        s.history.events_total
+                    ));
                 }
             }
             print(&text)
@@ -363,7 +365,7 @@ fn run_replay(args: &crate::replay::ReplayArgs, resolved: &config::Resolved) -> 
     };
     match replay::replay(&files, c.settings(), c.output, replay::REPLAY_BUDGET, 0) {
         Ok(r) if args.json => print(&(replay::to_json(&r).to_string() + "\n")),
-        Ok(r) => print(&replay::to_text(&r, args.feedback_only)),
+        Ok(r) => print(&safe_text(&replay::to_text(&r, args.feedback_only))),
         Err(e) => fail(&e.to_string()),
     }
 }
@@ -388,7 +390,7 @@ fn run_explain(args: &crate::explain::ExplainArgs, resolved: &config::Resolved) 
         return if args.json {
             print(&(serde_json::to_string_pretty(&steps).unwrap_or_default() + "\n"))
         } else {
-            print(&explain::steps_text(&steps, &settings))
+            print(&safe_text(&explain::steps_text(&steps, &settings)))
         };
     }
     let id = args.session_id.as_deref().unwrap_or_default();
@@ -401,7 +403,7 @@ fn run_explain(args: &crate::explain::ExplainArgs, resolved: &config::Resolved) 
                 .unwrap_or_default()
                 + "\n"),
         ),
-        Ok(s) => print(&explain::stored_text(&s, &settings, args.last)),
+        Ok(s) => print(&safe_text(&explain::stored_text(&s, &settings, args.last))),
         Err(e) => fail(&e),
     }
 }
@@ -422,9 +424,21 @@ fn floor() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Starts the hook's deadline before the first file (config, log) is touched: a config file or a
+/// log that blocks is then bounded like everything else.
+fn start_deadline() {
+    hook::start_deadline(config::deadline_from_env().unwrap_or(hook::DEFAULT_DEADLINE));
+}
+
 fn run_hook(resolved: &config::Resolved) -> ExitCode {
+    // The deadline was armed before logging was set up: hand it the log now, so that a deadline
+    // that fires is still logged.
+    if tracing::enabled!(tracing::Level::ERROR) {
+        if let Some(log) = crate::telemetry::open_log() {
+            crate::alarm::report_to(log);
+        }
+    }
     let opts = hook_options_from(resolved);
-    hook::start_deadline(opts.deadline);
     // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
     std::panic::set_hook(Box::new(|info| {
         tracing::error!(panic = %info, "posthook panicked; exiting 0");

@@ -105,11 +105,19 @@ pub struct Problem {
 }
 
 impl fmt::Display for Problem {
+    /// One line: a key or value of a file can hold any character, and reaches a terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use posthook_analyzers::visible_controls as shown;
         if self.path.is_empty() {
-            write!(f, "{}: {}", self.origin, self.message)
+            write!(f, "{}: {}", shown(&self.origin), shown(&self.message))
         } else {
-            write!(f, "{}: {}: {}", self.origin, self.path, self.message)
+            write!(
+                f,
+                "{}: {}: {}",
+                shown(&self.origin),
+                shown(&self.path),
+                shown(&self.message)
+            )
         }
     }
 }
@@ -133,6 +141,40 @@ pub struct Layer {
     pub log_level: Option<String>,
     /// The original's escalation of ignored advice to blocking.
     pub escalate: Option<bool>,
+    /// Bound on a whole hook call, in ms (environment only).
+    pub deadline_ms: Option<u64>,
+    /// Longest wait for a session lock, in ms (environment only).
+    pub lock_timeout_ms: Option<u64>,
+}
+
+/// The budget range, in ms, whichever level sets it.
+pub const BUDGET_RANGE: std::ops::RangeInclusive<u64> = 1..=10_000;
+/// The range of `POSTHOOK_DEADLINE_MS`: below 50 ms no call could finish.
+pub const DEADLINE_RANGE: std::ops::RangeInclusive<u64> = 50..=600_000;
+/// The range of `POSTHOOK_LOCK_TIMEOUT_MS` (0: do not wait).
+pub const LOCK_TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 0..=60_000;
+
+/// Parses a whole number of ms in `range`; `None` for anything else (the caller reports it).
+pub fn parse_ms(v: &str, range: &std::ops::RangeInclusive<u64>) -> Option<u64> {
+    v.trim().parse::<u64>().ok().filter(|n| range.contains(n))
+}
+
+/// The hook's deadline as the environment sets it, validated: read before any file is touched, so
+/// that the deadline bounds the reading of the config files and the log.
+pub fn deadline_from_env() -> Option<std::time::Duration> {
+    let v = std::env::var("POSTHOOK_DEADLINE_MS").ok()?;
+    parse_ms(&v, &DEADLINE_RANGE).map(std::time::Duration::from_millis)
+}
+
+/// Whether a state dir from a flag or the environment is acceptable: an absolute path (a relative
+/// one would follow the cwd of each call, `.` being the project itself).
+fn absolute_dir(p: &Path) -> bool {
+    p.is_absolute()
+}
+
+/// The rules a project file may not disable: the critical single-call checks.
+pub fn safety_rules() -> Vec<&'static str> {
+    crate::runtime::critical_rules()
 }
 
 /// The effective configuration.
@@ -154,6 +196,10 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Log level (the log file is `POSTHOOK_LOG`).
     pub log_level: String,
+    /// Bound on a whole hook call, in ms (`POSTHOOK_DEADLINE_MS`).
+    pub deadline_ms: u64,
+    /// Longest wait for a session lock, in ms (`POSTHOOK_LOCK_TIMEOUT_MS`).
+    pub lock_timeout_ms: u64,
     /// The original's escalation: ignored advice gets firmer and, the fifth time, blocks. Off:
     /// ignored advice backs off and is muted for its subject.
     pub escalate: bool,
@@ -240,6 +286,8 @@ fn kind(v: &Value) -> &'static str {
 struct Checker<'a> {
     origin: &'a str,
     problems: Vec<Problem>,
+    /// The project file: untrusted (see the module docs).
+    project: bool,
 }
 
 impl Checker<'_> {
@@ -272,6 +320,11 @@ impl Checker<'_> {
                         }
                     }
                 }
+                "output" if self.project && v.as_str() == Some("quiet") => self.problem(
+                    key.as_str(),
+                    "\"quiet\" is refused in a project file (it would silence every check): set \
+                     it in the user file, the environment or a flag",
+                ),
                 "output" => {
                     let expected = "one of \"stderr\", \"json\", \"quiet\"";
                     if let Some(s) = self.string(key, v, expected) {
@@ -283,9 +336,14 @@ impl Checker<'_> {
                 }
                 "disabled_rules" => layer.disabled = self.rules(key, v),
                 "thresholds" => layer.thresholds = self.thresholds(key, v),
+                "state_dir" | "log_level" if self.project => self.problem(
+                    key.as_str(),
+                    "refused in a project file (a cloned repository must not choose where \
+                     posthook writes or logs): set it in the user file, the environment or a flag",
+                ),
                 "budget_ms" => {
                     let expected = "a whole number of milliseconds from 1 to 10000";
-                    match v.as_u64().filter(|n| (1..=10_000).contains(n)) {
+                    match v.as_u64().filter(|n| BUDGET_RANGE.contains(n)) {
                         Some(n) => layer.budget_ms = Some(n),
                         None => self.problem(key, format!("expected {expected}, found {v}")),
                     }
@@ -333,13 +391,22 @@ impl Checker<'_> {
             return Vec::new();
         };
         let known = known_rules();
+        let safety = safety_rules();
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let path = format!("{key}[{i}]");
             let Some(s) = self.string(&path, item, "a rule id") else {
                 continue;
             };
-            if known.contains(&s) {
+            if self.project && safety.contains(&s) {
+                self.problem(
+                    path,
+                    format!(
+                        "\"{s}\" is a safety rule: a project file cannot disable it (the user \
+                         file, POSTHOOK_DISABLE or --disable can)"
+                    ),
+                );
+            } else if known.contains(&s) {
                 out.push(s.to_string());
             } else {
                 self.problem(
@@ -404,9 +471,21 @@ fn expand_path(s: &str, home: Option<&Path>) -> Option<PathBuf> {
 /// Validates config text (the contents of `origin`): the layer of valid values, and the problems.
 /// Text that is not a JSON object yields an empty layer and one problem.
 pub fn parse_layer(origin: &str, text: &str, home: Option<&Path>) -> (Layer, Vec<Problem>) {
+    parse_layer_as(origin, text, home, false)
+}
+
+/// [`parse_layer`] for the project file (`project`: true), which may set less (see the module
+/// docs).
+pub fn parse_layer_as(
+    origin: &str,
+    text: &str,
+    home: Option<&Path>,
+    project: bool,
+) -> (Layer, Vec<Problem>) {
     let mut c = Checker {
         origin,
         problems: Vec::new(),
+        project,
     };
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(doc)) => {
@@ -434,18 +513,49 @@ pub fn parse_layer(origin: &str, text: &str, home: Option<&Path>) -> (Layer, Vec
     }
 }
 
-fn read_small(path: &Path) -> std::io::Result<Option<String>> {
-    let f = match std::fs::File::open(path) {
+/// Reads a config file without ever blocking: opened `O_NONBLOCK` (a FIFO or a device answers at
+/// once), `O_NOFOLLOW` when `no_link` (the project file), then read only when `fstat` shows a
+/// regular file of at most [`MAX_CONFIG_BYTES`].
+fn read_small(path: &Path, no_link: bool) -> std::io::Result<Option<String>> {
+    read_regular(path, MAX_CONFIG_BYTES, no_link)
+}
+
+/// Reads a text file without ever blocking: opened `O_NONBLOCK` (a FIFO or a device answers at
+/// once), `O_NOFOLLOW` when `no_link`, then read only when `fstat` shows a regular file of at most
+/// `max` bytes. `Ok(None)`: no such file. For every file a cloned repository can plant.
+pub fn read_regular(path: &Path, max: u64, no_link: bool) -> std::io::Result<Option<String>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
+    if no_link {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let f = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+    {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(std::io::Error::other(
+                "is a symlink (a project's file must be a regular file)",
+            ))
+        }
         Err(e) => return Err(e),
     };
+    let meta = f.metadata()?;
+    if !meta.file_type().is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a FIFO, device or directory is never read)",
+        ));
+    }
+    if meta.len() > max {
+        return Err(std::io::Error::other(format!("larger than {max} bytes")));
+    }
     let mut text = String::new();
-    f.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(std::io::Error::other(format!(
-            "larger than {MAX_CONFIG_BYTES} bytes"
-        )));
+    f.take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::other(format!("larger than {max} bytes")));
     }
     Ok(Some(text))
 }
@@ -458,7 +568,8 @@ fn load_file(
     problems: &mut Vec<Problem>,
 ) -> Option<Layer> {
     let origin = path.display().to_string();
-    let (status, layer) = match read_small(&path) {
+    let project = level == "project";
+    let (status, layer) = match read_small(&path, project) {
         Ok(None) => (FileStatus::Missing, None),
         Err(e) => {
             problems.push(Problem {
@@ -469,7 +580,7 @@ fn load_file(
             (FileStatus::Ignored, None)
         }
         Ok(Some(text)) => {
-            let (layer, mut found) = parse_layer(&origin, &text, home);
+            let (layer, mut found) = parse_layer_as(&origin, &text, home, project);
             let whole_file = found.iter().any(|p| p.path.is_empty());
             problems.append(&mut found);
             if whole_file {
@@ -514,13 +625,42 @@ fn env_layer(env: &dyn Fn(&str) -> Option<OsString>, problems: &mut Vec<Problem>
         }
     }
     if let Some(v) = var("POSTHOOK_BUDGET_MS") {
-        layer.budget_ms = v.parse().ok().filter(|n| (1..=10_000).contains(n));
+        layer.budget_ms = parse_ms(&v, &BUDGET_RANGE);
         if layer.budget_ms.is_none() {
             bad("POSTHOOK_BUDGET_MS", &v, "a whole number from 1 to 10000");
         }
     }
+    if let Some(v) = var("POSTHOOK_DEADLINE_MS") {
+        layer.deadline_ms = parse_ms(&v, &DEADLINE_RANGE);
+        if layer.deadline_ms.is_none() {
+            bad(
+                "POSTHOOK_DEADLINE_MS",
+                &v,
+                "a whole number from 50 to 600000",
+            );
+        }
+    }
+    if let Some(v) = var("POSTHOOK_LOCK_TIMEOUT_MS") {
+        layer.lock_timeout_ms = parse_ms(&v, &LOCK_TIMEOUT_RANGE);
+        if layer.lock_timeout_ms.is_none() {
+            bad(
+                "POSTHOOK_LOCK_TIMEOUT_MS",
+                &v,
+                "a whole number from 0 to 60000",
+            );
+        }
+    }
     if let Some(v) = env("POSTHOOK_STATE_DIR").filter(|v| !v.is_empty()) {
-        layer.state_dir = Some(PathBuf::from(v));
+        let p = PathBuf::from(&v);
+        if absolute_dir(&p) {
+            layer.state_dir = Some(p);
+        } else {
+            bad(
+                "POSTHOOK_STATE_DIR",
+                &v.to_string_lossy(),
+                "an absolute path",
+            );
+        }
     }
     if let Some(v) = var("POSTHOOK_ESCALATE") {
         layer.escalate = match v.as_str() {
@@ -591,7 +731,10 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
     }
     let env_l = env_layer(env, &mut problems);
     layers.push((Source::Env("POSTHOOK_*"), env_l));
-    layers.push((Source::Flag("--*"), inputs.flags.clone()));
+    layers.push((
+        Source::Flag("--*"),
+        check_flags(&inputs.flags, &mut problems),
+    ));
 
     let mut sources = BTreeMap::new();
     let mut config = Config {
@@ -602,6 +745,9 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
         budget_ms: DEFAULT_BUDGET_MS,
         state_dir: None,
         log_level: DEFAULT_LOG_LEVEL.to_string(),
+        deadline_ms: u64::try_from(crate::hook::DEFAULT_DEADLINE.as_millis()).unwrap_or(5000),
+        lock_timeout_ms: u64::try_from(crate::store::DEFAULT_LOCK_TIMEOUT.as_millis())
+            .unwrap_or(2000),
         escalate: false,
     };
     for k in [
@@ -637,6 +783,17 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
             config.log_level.clone_from(v);
             sources.insert("log_level".into(), named("log_level"));
         }
+        if let Some(v) = l.deadline_ms {
+            config.deadline_ms = v;
+            sources.insert("deadline_ms".into(), Source::Env("POSTHOOK_DEADLINE_MS"));
+        }
+        if let Some(v) = l.lock_timeout_ms {
+            config.lock_timeout_ms = v;
+            sources.insert(
+                "lock_timeout_ms".into(),
+                Source::Env("POSTHOOK_LOCK_TIMEOUT_MS"),
+            );
+        }
         if let Some(v) = l.escalate {
             config.escalate = v;
             sources.insert("escalate".into(), named("escalate"));
@@ -653,7 +810,9 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
         }
     }
     if config.state_dir.is_none() {
-        config.state_dir = default_state_dir(|k| env(k));
+        // The variable was refused above when relative: the default below it applies.
+        config.state_dir = default_state_dir(|k| env(k).filter(|_| k != "POSTHOOK_STATE_DIR"))
+            .filter(|p| p.is_absolute());
     }
     Resolved {
         config,
@@ -661,6 +820,34 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
         files,
         problems,
     }
+}
+
+/// The flags' layer with every value the shared rules refuse taken out (and reported).
+fn check_flags(flags: &Layer, problems: &mut Vec<Problem>) -> Layer {
+    let mut l = flags.clone();
+    let mut bad = |flag: &str, v: String, expected: &str| {
+        problems.push(Problem {
+            origin: format!("flag {flag}"),
+            path: String::new(),
+            message: format!("expected {expected}, found \"{v}\""),
+        });
+    };
+    if let Some(n) = l.budget_ms.filter(|n| !BUDGET_RANGE.contains(n)) {
+        bad(
+            "--budget-ms",
+            n.to_string(),
+            "a whole number from 1 to 10000",
+        );
+        l.budget_ms = None;
+    }
+    if let Some(p) = l.state_dir.take() {
+        if absolute_dir(&p) {
+            l.state_dir = Some(p);
+        } else {
+            bad("--state-dir", p.display().to_string(), "an absolute path");
+        }
+    }
+    l
 }
 
 /// The precise name of a value's source: which variable or flag set `field`.
@@ -726,6 +913,12 @@ pub fn show_text(r: &Resolved) -> String {
         src("state_dir"),
     );
     row("log_level", c.log_level.clone(), src("log_level"));
+    row("deadline_ms", c.deadline_ms.to_string(), src("deadline_ms"));
+    row(
+        "lock_timeout_ms",
+        c.lock_timeout_ms.to_string(),
+        src("lock_timeout_ms"),
+    );
     row("escalate", c.escalate.to_string(), src("escalate"));
     if c.disabled_rules.is_empty() {
         row("disabled_rules", "(none)".into(), "default".into());
@@ -856,12 +1049,12 @@ mod tests {
         std::fs::create_dir_all(project.join(".claude")).expect("mkdir");
         std::fs::write(
             home.join(".config/posthook/config.json"),
-            r#"{"profile": "hive", "output": "json", "budget_ms": 20, "state_dir": "~/st", "disabled_rules": ["exec-safety"]}"#,
+            r#"{"profile": "hive", "output": "quiet", "budget_ms": 20, "state_dir": "~/st", "disabled_rules": ["exec-safety"]}"#,
         )
         .expect("write");
         std::fs::write(
             project.join(PROJECT_FILE),
-            r#"{"output": "quiet", "budget_ms": 30}"#,
+            r#"{"output": "json", "budget_ms": 30}"#,
         )
         .expect("write");
         let home_s: &'static str = Box::leak(home.display().to_string().into_boxed_str());
@@ -880,7 +1073,7 @@ mod tests {
         let c = &r.config;
         assert_eq!(c.profile, Profile::Default);
         assert_eq!(r.sources["profile"], Source::Flag("--profile"));
-        assert_eq!(c.output, OutputMode::Quiet);
+        assert_eq!(c.output, OutputMode::Json);
         assert_eq!(
             r.sources["output"],
             Source::Project(project.join(PROJECT_FILE))
@@ -891,6 +1084,29 @@ mod tests {
         assert!(matches!(r.sources["state_dir"], Source::User(_)));
         assert!(c.disabled_rules.contains("exec-safety"));
         assert_eq!(c.log_level, "info");
+    }
+
+    #[test]
+    fn a_project_file_cannot_choose_paths_or_silence_checks() {
+        let text = r#"{"state_dir": "/home/u/.docker", "log_level": "trace", "output": "quiet", "disabled_rules": ["exec-safety", "native-overuse"], "profile": "hive"}"#;
+        let (layer, problems) = parse_layer_as("p.json", text, None, true);
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["state_dir", "log_level", "output", "disabled_rules[0]"],
+            "{problems:?}"
+        );
+        assert_eq!(layer.state_dir, None);
+        assert_eq!(layer.output, None);
+        assert_eq!(
+            layer.disabled,
+            ["native-overuse"],
+            "advisory rules may be disabled"
+        );
+        assert_eq!(layer.profile, Some(Profile::Hive));
+        let (user, problems) = parse_layer_as("u.json", text, None, false);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(user.disabled, ["exec-safety", "native-overuse"]);
     }
 
     #[test]

@@ -268,7 +268,7 @@ fn state_dir_check(dir: Option<&Path>) -> Check {
         .and_then(|()| std::fs::write(&probe, b"ok"));
     let _ = std::fs::remove_file(&probe);
     match r {
-        Ok(()) => pass(format!("state dir {}: writable", dir.display())),
+        Ok(()) => trusted_state_dir(dir),
         Err(e) => fail(
             format!("state dir {}: not writable: {e}", dir.display()),
             format!(
@@ -276,6 +276,44 @@ fn state_dir_check(dir: Option<&Path>) -> Check {
                 dir.display()
             ),
         ),
+    }
+}
+
+/// A writable state dir is used only when it is the user's own and private; what it holds that the
+/// sweep leaves alone is counted.
+fn trusted_state_dir(dir: &Path) -> Check {
+    let store = crate::store::Store::new(dir);
+    if let Err(e) = store.check_trusted() {
+        let why = e
+            .source
+            .as_ref()
+            .map_or_else(String::new, ToString::to_string);
+        return fail(
+            format!("state dir {}: writable, but not used: {why}", dir.display()),
+            format!(
+                "use a dir of your own that only you can write (`chmod 700 {}`), or set \
+                 state_dir in ~/.config/posthook/config.json",
+                dir.display()
+            ),
+        );
+    }
+    let s = store.survey(std::time::SystemTime::now());
+    let text = format!(
+        "state dir {}: writable, private, {} session(s), {} leftover(s) for the sweep, {} \
+         file(s) not posthook's left alone",
+        dir.display(),
+        s.sessions,
+        s.removable,
+        s.foreign
+    );
+    if s.foreign > 0 {
+        warn(
+            text,
+            "the sweep deletes only files posthook wrote; the others were put there by someone \
+             else: look at them, and keep the state dir for posthook alone",
+        )
+    } else {
+        pass(text)
     }
 }
 

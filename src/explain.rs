@@ -14,6 +14,7 @@ use crate::runtime::RunStatus;
 use crate::store::StoredSession;
 use posthook_analyzers::builtin;
 use posthook_analyzers::guidance::{cooldown, Verdict, MIN_SPACING, MUTE_AFTER};
+use posthook_analyzers::visible_controls;
 use posthook_analyzers::{History, Profile, Settings, Severity};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -331,8 +332,8 @@ pub fn steps_text(steps: &[Explained], settings: &Settings) -> String {
             "\n#{} {} {} {}{}",
             e.n,
             e.event,
-            e.tool,
-            e.detail,
+            visible_controls(&e.tool),
+            visible_controls(&e.detail),
             if e.failed { " (failed)" } else { "" }
         );
         let _ = writeln!(out, "  {}", e.outcome);
@@ -380,7 +381,7 @@ pub fn stored_text(s: &StoredSession, settings: &Settings, last: usize) -> Strin
     let _ = writeln!(
         out,
         "session {} ({} events; state {})",
-        s.session_id,
+        visible_controls(&s.session_id),
         h.events_total,
         s.path.display()
     );
@@ -403,9 +404,9 @@ pub fn stored_text(s: &StoredSession, settings: &Settings, last: usize) -> Strin
             out,
             "  #{:<5} {:<12} {:<4} {}",
             first_n + i as u64 + 1,
-            f.tool,
+            visible_controls(&f.tool),
             if f.ok { "ok" } else { "FAIL" },
-            detail
+            visible_controls(detail)
         );
     }
     let c = counters_json(h);

@@ -128,7 +128,306 @@ pub fn read_capped(reader: impl Read, limit: u64) -> Result<Vec<u8>, InputError>
     if buf.len() as u64 > limit {
         return Err(InputError::TooLarge { limit });
     }
+    // In place, so a payload with a cut emoji costs no second copy.
+    replace_lone_surrogates(&mut buf);
     Ok(buf)
+}
+
+/// Replaces every lone UTF-16 surrogate escape (`\ud83d` not followed by a low surrogate, or a low
+/// surrogate on its own) by `\ufffd`, in place. Node's `JSON.stringify` writes them for a string
+/// cut inside an emoji; serde_json refuses them. The replacement has the same length, so byte
+/// positions in error messages still point into the payload as sent. Returns how many were
+/// replaced.
+pub fn replace_lone_surrogates(bytes: &mut [u8]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while let Some(off) = bytes
+        .get(i..)
+        .and_then(|r| r.iter().position(|&b| b == b'\\'))
+    {
+        i += off;
+        if bytes.get(i + 1) != Some(&b'u') {
+            i += 2;
+            continue;
+        }
+        let Some(unit) = hex4(bytes, i + 2) else {
+            i += 2;
+            continue;
+        };
+        match unit {
+            0xD800..=0xDBFF => {
+                let paired = bytes.get(i + 6) == Some(&b'\\')
+                    && bytes.get(i + 7) == Some(&b'u')
+                    && hex4(bytes, i + 8).is_some_and(|u| (0xDC00..=0xDFFF).contains(&u));
+                if paired {
+                    i += 12;
+                    continue;
+                }
+                bytes[i + 2..i + 6].copy_from_slice(b"fffd");
+                n += 1;
+            }
+            0xDC00..=0xDFFF => {
+                bytes[i + 2..i + 6].copy_from_slice(b"fffd");
+                n += 1;
+            }
+            _ => {}
+        }
+        i += 6;
+    }
+    n
+}
+
+fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
+    let digits = bytes.get(at..at + 4)?;
+    let s = std::str::from_utf8(digits).ok()?;
+    u32::from_str_radix(s, 16)
+        .ok()
+        .filter(|_| s.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// How deep `tool_input` is built: the analyzers read at most three levels
+/// (`edits[i].new_string`); deeper values are `null`.
+pub const MAX_INPUT_DEPTH: usize = 8;
+/// Elements kept per array and keys per object of `tool_input`; the rest are skipped unbuilt.
+pub const MAX_INPUT_ITEMS: usize = 1024;
+/// Values built in all of `tool_input`; past it, values are `null`.
+pub const MAX_INPUT_NODES: usize = 65_536;
+/// String bytes (keys and values) built in all of `tool_input`: 16 MiB, the fields the analyzers
+/// read first. With the 32 MiB input this bounds the hook's peak memory (README "Hardening").
+pub const MAX_INPUT_STRING_BYTES: usize = 16 * 1024 * 1024;
+/// The most kept of a payload's own string fields (tool name, session id, cwd, ...).
+pub const MAX_FIELD_BYTES: usize = 4096;
+const MAX_KEY_BYTES: usize = 256;
+
+/// Top-level `tool_input` fields the analyzers read: built first, so a large field they ignore
+/// cannot use up the string budget before them.
+const READ_FIRST: &[&str] = &[
+    "command",
+    "file_path",
+    "notebook_path",
+    "path",
+    "content",
+    "new_string",
+    "old_string",
+    "new_source",
+    "edits",
+    "todos",
+    "description",
+];
+
+/// Builds `tool_input` as a `serde_json::Value` within fixed bounds (depth, items, values, string
+/// bytes). A 32 MB array of zeros becomes 1,024 numbers, not 16 million; strings are decoded from
+/// the raw text directly, so no scratch copy of a large string is made either.
+pub fn bounded_value(raw: &RawValue) -> Value {
+    let mut b = Bounded {
+        nodes: 0,
+        strings: MAX_INPUT_STRING_BYTES,
+    };
+    b.build(raw.get(), 0, true)
+}
+
+struct Bounded {
+    nodes: usize,
+    strings: usize,
+}
+
+impl Bounded {
+    fn build(&mut self, raw: &str, depth: usize, top: bool) -> Value {
+        let raw = raw.trim_start();
+        if self.nodes >= MAX_INPUT_NODES {
+            return Value::Null;
+        }
+        self.nodes += 1;
+        match raw.as_bytes().first() {
+            Some(b'"') => {
+                let s = unescape_capped(raw, self.strings);
+                self.strings -= s.len();
+                Value::String(s)
+            }
+            Some(b'{') if depth < MAX_INPUT_DEPTH => {
+                let mut entries: Vec<(String, &RawValue)> = Vec::new();
+                let mut de = serde_json::Deserializer::from_str(raw);
+                let _ = serde::Deserializer::deserialize_map(&mut de, Entries(&mut entries));
+                if top {
+                    // Stable: among equals the payload's order is kept.
+                    entries.sort_by_key(|(k, _)| !READ_FIRST.contains(&k.as_str()));
+                }
+                let mut map = serde_json::Map::new();
+                for (k, v) in entries {
+                    if self.nodes >= MAX_INPUT_NODES {
+                        break;
+                    }
+                    let k = cut_to(&k, MAX_KEY_BYTES.min(self.strings)).to_owned();
+                    self.strings -= k.len();
+                    let v = self.build(v.get(), depth + 1, false);
+                    map.insert(k, v);
+                }
+                Value::Object(map)
+            }
+            Some(b'[') if depth < MAX_INPUT_DEPTH => {
+                let mut items: Vec<&RawValue> = Vec::new();
+                let mut de = serde_json::Deserializer::from_str(raw);
+                let _ = serde::Deserializer::deserialize_seq(&mut de, Items(&mut items));
+                Value::Array(
+                    items
+                        .into_iter()
+                        .map(|v| self.build(v.get(), depth + 1, false))
+                        .collect(),
+                )
+            }
+            Some(b'{' | b'[') => Value::Null,
+            _ => serde_json::from_str::<Value>(raw).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// The first [`MAX_INPUT_ITEMS`] entries of a JSON object, raw; the rest skipped unbuilt.
+struct Entries<'a, 'de>(&'a mut Vec<(String, &'de RawValue)>);
+
+impl<'de> serde::de::Visitor<'de> for Entries<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(k) = map.next_key::<Key>()? {
+            if self.0.len() < MAX_INPUT_ITEMS {
+                self.0.push((k.0, map.next_value::<&RawValue>()?));
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first [`MAX_INPUT_ITEMS`] elements of a JSON array, raw; the rest skipped unbuilt.
+struct Items<'a, 'de>(&'a mut Vec<&'de RawValue>);
+
+impl<'de> serde::de::Visitor<'de> for Items<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while self.0.len() < MAX_INPUT_ITEMS {
+            match seq.next_element::<&RawValue>()? {
+                Some(v) => self.0.push(v),
+                None => return Ok(()),
+            }
+        }
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+}
+
+/// An object key, cut to [`MAX_KEY_BYTES`].
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(Key(cut_to(v, MAX_KEY_BYTES).to_owned()))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// `s` cut to at most `max` bytes at a character boundary.
+fn cut_to(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Decodes a raw JSON string (quotes included, already validated) into at most `cap` bytes, at a
+/// character boundary. Lone surrogates become U+FFFD.
+fn unescape_capped(raw: &str, cap: usize) -> String {
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or("");
+    if !inner.contains('\\') {
+        return cut_to(inner, cap).to_owned();
+    }
+    let mut out = String::with_capacity(inner.len().min(cap));
+    let bytes = inner.as_bytes();
+    let mut i = 0;
+    let push = |out: &mut String, c: char| -> bool {
+        if out.len() + c.len_utf8() > cap {
+            return false;
+        }
+        out.push(c);
+        true
+    };
+    while i < bytes.len() {
+        let Some(off) = bytes[i..].iter().position(|&b| b == b'\\') else {
+            let rest = &inner[i..];
+            out.push_str(cut_to(rest, cap - out.len()));
+            break;
+        };
+        let run = &inner[i..i + off];
+        if out.len() + run.len() > cap {
+            out.push_str(cut_to(run, cap - out.len()));
+            break;
+        }
+        out.push_str(run);
+        i += off;
+        let c = match bytes.get(i + 1) {
+            Some(b'n') => '\n',
+            Some(b't') => '\t',
+            Some(b'r') => '\r',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'u') => {
+                let unit = hex4(bytes, i + 2).unwrap_or(0xFFFD);
+                if (0xD800..=0xDBFF).contains(&unit)
+                    && bytes.get(i + 6) == Some(&b'\\')
+                    && bytes.get(i + 7) == Some(&b'u')
+                {
+                    if let Some(low) = hex4(bytes, i + 8).filter(|u| (0xDC00..=0xDFFF).contains(u))
+                    {
+                        i += 6;
+                        let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                        let c = char::from_u32(code).unwrap_or('\u{fffd}');
+                        i += 6;
+                        if !push(&mut out, c) {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+                i += 4;
+                char::from_u32(unit).unwrap_or('\u{fffd}')
+            }
+            Some(&b) => char::from(b),
+            None => break,
+        };
+        i += 2;
+        if !push(&mut out, c) {
+            break;
+        }
+    }
+    out
+}
+
+/// A string field of the payload, cut to [`MAX_FIELD_BYTES`]; `None` when not a string.
+fn capped_string(raw: &RawValue) -> Option<String> {
+    raw.get()
+        .starts_with('"')
+        .then(|| unescape_capped(raw.get(), MAX_FIELD_BYTES))
 }
 
 #[derive(Deserialize)]
@@ -218,7 +517,9 @@ pub fn summarize_response(raw: &RawValue) -> ResponseSummary {
     match text.as_bytes().first() {
         Some(b'"') => {
             // A plain string: failed calls carry "Error: ..." or "<tool_use_error>...".
-            if let Ok(s) = serde_json::from_str::<String>(text) {
+            {
+                // Only the start says whether it failed: a 30 MB string is never copied whole.
+                let s = unescape_capped(text, 4 * ERROR_CHARS + 64);
                 let t = s.trim_start();
                 let lower = t.get(..20).unwrap_or(t).to_ascii_lowercase();
                 if lower.starts_with("error") || lower.starts_with("<tool_use_error>") {
@@ -229,17 +530,17 @@ pub fn summarize_response(raw: &RawValue) -> ResponseSummary {
         }
         Some(b'{') => {
             if let Ok(p) = serde_json::from_str::<ResponseProbe<'_>>(text) {
-                let error_text =
-                    p.error
-                        .and_then(|e| match serde_json::from_str::<Value>(e.get()) {
-                            Ok(Value::String(s)) if !s.trim().is_empty() => Some(s),
-                            Ok(Value::Null) | Ok(Value::Bool(false)) => None,
-                            Ok(Value::String(_)) => None,
-                            Ok(other) => {
-                                Some(truncate_chars(&other.to_string(), ERROR_CHARS).into_owned())
-                            }
-                            Err(_) => None,
-                        });
+                let error_text = p
+                    .error
+                    .and_then(|e| match Ok::<Value, ()>(bounded_value(e)) {
+                        Ok(Value::String(s)) if !s.trim().is_empty() => Some(s),
+                        Ok(Value::Null) | Ok(Value::Bool(false)) => None,
+                        Ok(Value::String(_)) => None,
+                        Ok(other) => {
+                            Some(truncate_chars(&other.to_string(), ERROR_CHARS).into_owned())
+                        }
+                        Err(()) => None,
+                    });
                 let status = opt_string(p.status);
                 let flagged = raw_bool(p.success) == Some(false)
                     || raw_bool(p.is_error) == Some(true)
@@ -257,6 +558,35 @@ pub fn summarize_response(raw: &RawValue) -> ResponseSummary {
     out
 }
 
+/// Whether [`replace_lone_surrogates`] would change anything (no copy made to find out).
+fn has_lone_surrogate(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(off) = bytes
+        .get(i..)
+        .and_then(|r| r.iter().position(|&b| b == b'\\'))
+    {
+        i += off;
+        if bytes.get(i + 1) != Some(&b'u') {
+            i += 2;
+            continue;
+        }
+        match hex4(bytes, i + 2) {
+            Some(0xD800..=0xDBFF) => {
+                let paired = bytes.get(i + 6) == Some(&b'\\')
+                    && bytes.get(i + 7) == Some(&b'u')
+                    && hex4(bytes, i + 8).is_some_and(|u| (0xDC00..=0xDFFF).contains(&u));
+                if !paired {
+                    return true;
+                }
+                i += 12;
+            }
+            Some(0xDC00..=0xDFFF) => return true,
+            _ => i += 2,
+        }
+    }
+    false
+}
+
 fn kind_of(text: &str) -> &'static str {
     match text.trim_start().as_bytes().first() {
         Some(b'[') => "an array",
@@ -269,7 +599,7 @@ fn kind_of(text: &str) -> &'static str {
 }
 
 fn opt_string(raw: Option<&RawValue>) -> Option<String> {
-    raw.and_then(|r| serde_json::from_str::<String>(r.get()).ok())
+    raw.and_then(capped_string)
 }
 
 /// Parses one hook payload. `now_ms` stamps the call; `project_dir` is `CLAUDE_PROJECT_DIR`.
@@ -284,6 +614,15 @@ pub fn parse(
     now_ms: u64,
     project_dir: Option<&str>,
 ) -> Result<HookInput, InputError> {
+    let fixed;
+    let bytes = if has_lone_surrogate(bytes) {
+        let mut copy = bytes.to_vec();
+        replace_lone_surrogates(&mut copy);
+        fixed = copy;
+        &fixed[..]
+    } else {
+        bytes
+    };
     let text = std::str::from_utf8(bytes).map_err(|e| InputError::NotUtf8 {
         offset: e.valid_up_to(),
     })?;
@@ -308,16 +647,16 @@ pub fn parse(
                 expected: "a string",
             })
         }
-        Some(raw) => serde_json::from_str::<String>(raw.get()).map_err(|_| InputError::Field {
+        Some(raw) => capped_string(raw).ok_or(InputError::Field {
             field: "hook_event_name",
             expected: "a string",
         })?,
     };
     let tool_name = match wire.tool_name {
         None => None,
-        Some(raw) => match serde_json::from_str::<String>(raw.get()) {
-            Ok(s) => Some(s),
-            Err(_) => {
+        Some(raw) => match capped_string(raw) {
+            Some(s) => Some(s),
+            None => {
                 return Err(InputError::Field {
                     field: "tool_name",
                     expected: "a string",
@@ -395,19 +734,17 @@ pub fn parse(
 
 /// `tool_input` is kept as a Value: it is what the analyzers read. Odd shapes (array, string,
 /// null) are kept as they are; accessors simply find no fields in them.
+///
+/// Built within fixed bounds ([`bounded_value`]): what the analyzers read, never a tree as large as
+/// the payload.
 fn parse_tool_input(raw: Option<&RawValue>) -> Result<Value, InputError> {
-    match raw {
-        Some(raw) => {
-            serde_json::from_str::<Value>(raw.get()).map_err(|e| InputError::Syntax(e.to_string()))
-        }
-        None => Ok(Value::Null),
-    }
+    Ok(raw.map_or(Value::Null, bounded_value))
 }
 
 /// The text of a refusal, when `raw` (a batch entry's `tool_response`) is one: a string, or a
 /// list of text blocks, that starts with `<tool_use_error>`.
 fn refusal_text(raw: &RawValue) -> Option<String> {
-    let text = match serde_json::from_str::<Value>(raw.get()).ok()? {
+    let text = match bounded_value(raw) {
         Value::String(s) => s,
         Value::Array(blocks) => blocks
             .iter()
@@ -437,7 +774,20 @@ fn parse_batch(
     let Some(raw) = raw else {
         return Ok(out);
     };
-    let Ok(calls) = serde_json::from_str::<Vec<BatchCallWire<'_>>>(raw.get()) else {
+    // At most MAX_INPUT_ITEMS calls are read, each kept raw until it is read: a batch of ten
+    // million `{}` builds nothing.
+    let mut items: Vec<&RawValue> = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let calls: Option<Vec<BatchCallWire<'_>>> =
+        serde::Deserializer::deserialize_seq(&mut de, Items(&mut items))
+            .ok()
+            .and_then(|()| {
+                items
+                    .iter()
+                    .map(|i| serde_json::from_str::<BatchCallWire<'_>>(i.get()).ok())
+                    .collect()
+            });
+    let Some(calls) = calls else {
         return Err(InputError::Field {
             field: "tool_calls",
             expected: "an array of objects on a PostToolBatch event",
@@ -610,5 +960,49 @@ mod tests {
             Err(InputError::TooLarge { limit: 10 })
         );
         assert_eq!(read_capped(&data[..], 100).map(|v| v.len()), Ok(100));
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters_in_place() {
+        let mut b = br#"{"a":"x\ud83d","b":"\udc00","c":"\ud83d\ude00","d":"\\ud83d"}"#.to_vec();
+        let len = b.len();
+        assert_eq!(replace_lone_surrogates(&mut b), 2);
+        assert_eq!(b.len(), len, "same length: positions hold");
+        let v: Value = serde_json::from_slice(&b).expect("valid now");
+        assert_eq!(v["a"], "x\u{fffd}");
+        assert_eq!(v["b"], "\u{fffd}");
+        assert_eq!(v["c"], "\u{1f600}");
+        assert_eq!(v["d"], "\\ud83d", "an escaped backslash is not an escape");
+    }
+
+    #[test]
+    fn tool_input_is_built_within_bounds() {
+        let zeros = format!("[{}0]", "0,".repeat(100_000));
+        let raw: Box<RawValue> = serde_json::from_str(&zeros).expect("json");
+        assert_eq!(
+            bounded_value(&raw).as_array().map(Vec::len),
+            Some(MAX_INPUT_ITEMS)
+        );
+        let deep = format!("{}1{}", "[".repeat(50), "]".repeat(50));
+        let raw: Box<RawValue> = serde_json::from_str(&deep).expect("json");
+        let mut v = bounded_value(&raw);
+        let mut depth = 0;
+        while let Value::Array(mut a) = v {
+            depth += 1;
+            v = a.pop().unwrap_or(Value::Null);
+        }
+        assert_eq!(depth, MAX_INPUT_DEPTH);
+        let raw: Box<RawValue> = serde_json::from_str(
+            r#"{"big":"\u00e9\n\"q\"\ud83d\ude00","command":"ls","edits":[{"new_string":"a"}]}"#,
+        )
+        .expect("json");
+        let v = bounded_value(&raw);
+        assert_eq!(v["big"], "\u{e9}\n\"q\"\u{1f600}");
+        assert_eq!(v["edits"][0]["new_string"], "a");
+        assert_eq!(
+            unescape_capped(r#""\u00e9\u00e9""#, 3),
+            "\u{e9}",
+            "cut at a character"
+        );
     }
 }

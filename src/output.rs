@@ -14,7 +14,7 @@
 //! - Bad input: one line on stderr, exit 1 (Claude Code shows it to the user only).
 
 use crate::input::InputError;
-use posthook_analyzers::Feedback;
+use posthook_analyzers::{safe_message, visible_controls, Feedback};
 use serde_json::json;
 use std::io::Write;
 
@@ -80,10 +80,19 @@ fn context_json(text: &str, blocking: bool, event: &str) -> Vec<u8> {
 
 /// Renders the feedback of one event in `mode`; `event` is its `hook_event_name`, which a JSON
 /// answer names.
+///
+/// The text passes through [`safe_message`] first: control characters taken from paths, commands
+/// or tool names are shown as `\u001b` and the like, and no line of it but the first can read
+/// `posthook [`.
 pub fn render(feedback: Option<&Feedback>, mode: OutputMode, event: &str) -> Rendered {
     let Some(fb) = feedback else {
         return Rendered::default();
     };
+    let safe = Feedback {
+        text: safe_message(&fb.text).into_owned(),
+        ..fb.clone()
+    };
+    let fb = &safe;
     match mode {
         OutputMode::Quiet => Rendered::default(),
         OutputMode::Json => Rendered {
@@ -108,9 +117,12 @@ pub fn render(feedback: Option<&Feedback>, mode: OutputMode, event: &str) -> Ren
 
 /// Renders the one-line answer to a payload posthook cannot read.
 pub fn render_input_error(e: &InputError) -> Rendered {
-    let line = format!("posthook: invalid hook input: {e}\n");
+    let line = format!(
+        "posthook: invalid hook input: {}\n",
+        visible_controls(&e.to_string())
+    );
     Rendered {
-        stderr: line.replace(['\r'], " ").into_bytes(),
+        stderr: line.into_bytes(),
         code: 1,
         ..Rendered::default()
     }

@@ -522,7 +522,12 @@ fn step_text(r: &Replay, step: &Step, multi: bool, out: &mut String) {
     let agent = step
         .agent_id
         .as_deref()
-        .map(|a| format!(" [agent {}]", truncate_chars(a, 12)))
+        .map(|a| {
+            format!(
+                " [agent {}]",
+                posthook_analyzers::visible_controls(&truncate_chars(a, 12))
+            )
+        })
         .unwrap_or_default();
     let _ = writeln!(
         out,
@@ -530,13 +535,13 @@ fn step_text(r: &Replay, step: &Step, multi: bool, out: &mut String) {
         step.n,
         clock(step.ts_ms),
         step.event,
-        step.tool,
+        posthook_analyzers::visible_controls(&step.tool),
         match (step.event, step.failed) {
             ("PostToolBatch", _) => "turn",
             (_, true) => "FAIL",
             _ => "ok",
         },
-        step.detail,
+        posthook_analyzers::visible_controls(&step.detail),
     );
     if let Some(fb) = shown {
         for line in fb.text.lines() {

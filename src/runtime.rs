@@ -18,6 +18,16 @@ use std::time::{Duration, Instant};
 
 /// The default time budget for all analyzers of one call: 40 ms.
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(40);
+/// The rule ids of the critical single-call checks (exec-safety, path-safety, hook-file-guard,
+/// danger): they run whatever the time budget, and a project file cannot disable them.
+pub fn critical_rules() -> Vec<&'static str> {
+    builtin::registry()
+        .iter()
+        .filter(|b| b.critical)
+        .flat_map(|b| b.rules.iter().map(|r| r.id))
+        .collect()
+}
+
 /// The default number of entries of the pattern cache.
 pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
 

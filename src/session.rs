@@ -1,6 +1,7 @@
 //! `posthook session show`: what is stored for a session.
 
 use crate::store::{Store, StoredSession};
+use posthook_analyzers::visible_controls as shown;
 use posthook_analyzers::History;
 use std::fmt::Write as _;
 
@@ -56,7 +57,7 @@ pub fn to_json(s: &StoredSession) -> String {
 pub fn to_text(s: &StoredSession) -> String {
     let h = &s.history;
     let mut out = String::new();
-    let _ = writeln!(out, "session       {}", s.session_id);
+    let _ = writeln!(out, "session       {}", shown(&s.session_id));
     let _ = writeln!(out, "state file    {}", s.path.display());
     let _ = writeln!(
         out,
@@ -96,7 +97,7 @@ pub fn to_text(s: &StoredSession) -> String {
         .counters
         .per_tool
         .iter()
-        .map(|(t, n)| format!("{t} {n}"))
+        .map(|(t, n)| format!("{} {n}", shown(t)))
         .collect();
     let _ = writeln!(out, "per tool      {}", tools.join(", "));
     let _ = writeln!(
@@ -112,10 +113,10 @@ pub fn to_text(s: &StoredSession) -> String {
         let _ = writeln!(
             out,
             "  {:<12} {:<9} {:<4} {}",
-            f.tool,
+            shown(&f.tool),
             f.cat.as_str(),
             if f.ok { "ok" } else { "FAIL" },
-            detail
+            shown(detail)
         );
     }
     out

@@ -17,6 +17,14 @@ pub const HISTORY_CAPACITY: usize = 64;
 /// How many distinct file hashes the history remembers for "was this file read?".
 pub const SEEN_FILES_CAPACITY: usize = 512;
 
+/// Paths are stored cut to this many characters.
+pub const MAX_PATH_CHARS: usize = 512;
+/// Tool names are stored cut to this many characters (a 20 MiB name must not grow every state).
+pub const MAX_TOOL_CHARS: usize = 128;
+/// Command heads are stored cut to this many characters.
+pub const MAX_CMD_HEAD_CHARS: usize = 64;
+/// Distinct tool names counted in [`Counters::per_tool`]; a new name past it is not counted.
+pub const PER_TOOL_CAPACITY: usize = 256;
 /// How many subagent streams a session keeps besides the main one (the least recently active
 /// is dropped past this).
 pub const MAX_STREAMS: usize = 16;
@@ -24,7 +32,6 @@ pub const MAX_STREAMS: usize = 16;
 /// How many recent failures the session remembers for loop detection.
 pub const FAILURES_CAPACITY: usize = 32;
 
-const MAX_PATH_CHARS: usize = 512;
 const MAX_AGENT_CHARS: usize = 128;
 
 /// The compact record of one call: all that is persisted about it.
@@ -135,10 +142,10 @@ impl Fact {
             _ => None,
         };
         Fact {
-            tool: call.tool.clone(),
+            tool: truncate_chars(&call.tool, MAX_TOOL_CHARS).into_owned(),
             cat,
             path: path.map(|p| truncate_chars(p, MAX_PATH_CHARS).into_owned()),
-            cmd: command.map(command_head),
+            cmd: command.map(|c| truncate_chars(&command_head(c), MAX_CMD_HEAD_CHARS).into_owned()),
             cmd_hash: command.map(|c| fnv1a64(c.trim().as_bytes())),
             tags: command.map_or(0, |c| command_tags(c) | lookup_tags(c)),
             ok: !call.failed,
@@ -377,7 +384,7 @@ impl Counters {
         }
         if let Some(n) = self.per_tool.get_mut(fact.tool.as_str()) {
             *n += 1;
-        } else {
+        } else if self.per_tool.len() < PER_TOOL_CAPACITY {
             self.per_tool.insert(fact.tool.clone(), 1);
         }
     }

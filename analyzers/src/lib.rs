@@ -25,11 +25,12 @@ pub use finding::{Finding, Severity};
 pub use guidance::{Decision, Feedback, GuidanceState, RuleVerdict, Verdict};
 pub use history::{
     Counters, EventCounts, Fact, FailureMark, History, ReadMark, Stream, StreamCounters, Unchecked,
-    HISTORY_CAPACITY, MAX_STREAMS,
+    FAILURES_CAPACITY, HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_STREAMS,
+    MAX_TOOL_CHARS, PER_TOOL_CAPACITY, READS_CAPACITY, SEEN_FILES_CAPACITY,
 };
 pub use lang::{check_langs, lang_name, lang_of, langs};
 pub use settings::{Families, Family, Profile, Settings, Threshold};
 pub use text::{
-    command_head, command_tags, error_line, error_signature, fnv1a64, lookup_tags, tags,
-    truncate_chars,
+    command_head, command_tags, error_line, error_signature, fnv1a64, lookup_tags, safe_message,
+    tags, truncate_chars, visible_controls, visible_controls_but_newlines,
 };

@@ -52,13 +52,19 @@ pub struct Change {
 }
 
 /// Reads a settings file: `None` when it does not exist.
+///
+/// Never blocks: a project's settings file arrives with any `git clone`, and one that is a FIFO
+/// or a device is refused unread (see [`crate::config::read_regular`]).
 pub fn read_settings(path: &Path) -> Result<Option<Map<String, Value>>, InstallError> {
-    match fs::read_to_string(path) {
-        Ok(text) => parse_settings(path, &text).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+    match crate::config::read_regular(path, MAX_SETTINGS_BYTES, false) {
+        Ok(Some(text)) => parse_settings(path, &text).map(Some),
+        Ok(None) => Ok(None),
         Err(e) => Err(io_err(path, e)),
     }
 }
+
+/// Settings files larger than this are refused: 16 MiB (a settings file is a few KiB).
+const MAX_SETTINGS_BYTES: u64 = 16 * 1024 * 1024;
 
 fn pretty(doc: &Map<String, Value>) -> String {
     let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|_| String::from("{}"));

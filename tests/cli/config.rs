@@ -139,9 +139,15 @@ fn hook_mode_follows_the_config() {
         .stdin(&rm)
         .run()
         .expect_code(2);
-    // A disabled rule stays silent.
+    // A project file cannot disable a safety rule; the user can, and it stays silent.
     project_config(&sb, r#"{"disabled_rules": ["exec-safety"]}"#);
-    let d = sb.in_project(&[]).stdin(&rm).run().expect_code(0);
+    sb.in_project(&[]).stdin(&rm).run().expect_code(2);
+    let d = sb
+        .in_project(&[])
+        .env("POSTHOOK_DISABLE", "exec-safety")
+        .stdin(&rm)
+        .run()
+        .expect_code(0);
     assert_eq!(d.stdout(), "");
 }
 

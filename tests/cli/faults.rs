@@ -89,10 +89,19 @@ fn state_path_taken_by_a_directory_is_survived() {
     std::fs::remove_file(&path).expect("rm");
     std::fs::create_dir(&path).expect("mkdir");
     let d = logged(&sb, &[], post("s1", "Bash", json!({"command": "rm -rf /"})));
-    // The call is still analyzed: its own feedback is given.
+    // The call is analyzed, the directory is set aside unread and a fresh state saved.
     d.expect_code(2);
-    assert!(path.is_dir());
-    assert!(log_text(&sb).contains("analyzing without saving"));
+    assert!(path.is_file(), "a state file again");
+    let aside: Vec<std::path::PathBuf> = std::fs::read_dir(sb.state_dir())
+        .expect("state dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains(".json.corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "the directory is kept aside");
+    assert!(aside[0].is_dir());
+    assert_eq!(events_total(&sb, "s1"), Some(1));
+    assert!(log_text(&sb).contains("set aside"));
 }
 
 #[test]

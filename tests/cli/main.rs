@@ -22,3 +22,4 @@ mod serve_install;
 mod support;
 mod time;
 mod transcripts;
+mod trust;
