@@ -33,6 +33,7 @@ Examples:
   echo '{\"session_id\":\"s\",\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"rm -rf /\"}}' | posthook
   posthook --output json < event.json
   posthook install && posthook doctor          # register in .claude/settings.json, check it works
+  posthook serve & posthook install --http     # or answer as an http hook, from a long-lived server
   posthook replay ~/.claude/projects/-home-me-proj/   # what it would have said in past sessions
   posthook session show 5f1c2d-... --json
   posthook --bench";

@@ -8,8 +8,9 @@
 //! does) and with one kept-alive connection. Then 64 clients at once, new connection each: paced
 //! to 5,000 events/s in all (round trip percentiles, counted from when each request was due), and
 //! as fast as they can (events per second), clients and server sharing the machine. Last, the
-//! server's resident memory once it holds 1,000 sessions. The server runs with a temporary state
-//! dir and token; the figures include the client's own work (connect, write, read).
+//! resident memory of a fresh server once it holds 1,000 sessions of 70 events each (full
+//! histories). The servers run with a temporary state dir and token; the figures include the
+//! client's own work (connect, write, read).
 
 use super::args::BenchArgs;
 use super::scenarios;
@@ -24,6 +25,10 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 64;
 const PER_CLIENT: usize = 100;
 const SESSIONS: usize = 1_000;
+/// Events sent to each held session: more than the 64 facts a history keeps.
+const HELD_EVENTS: usize = 70;
+/// Kept-alive connections that fill the held sessions.
+const FILLERS: usize = 4;
 const DEFAULT_ROUNDS: usize = 300;
 /// The paced load: events per second from all clients together.
 const PACED_RATE: f64 = 5_000.0;
@@ -366,11 +371,41 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
     let saturated = load(&server, &payloads, None)?;
     let server_cpu_per_event = (server.cpu().saturating_sub(cpu_before)).as_secs_f64() * 1e6
         / saturated.ms.len().max(1) as f64;
-    // 1,000 sessions held.
-    for s in 0..SESSIONS {
-        let p = with_session(&payloads[s % payloads.len()], &format!("held-{s}"));
-        let mut c = Client::connect(server.addr).map_err(|e| e.to_string())?;
-        post(&mut c, &server.token, &p, false)?;
+    server.stop();
+    // 1,000 sessions held, each given more events than the history keeps (so each is as large
+    // as a session gets), on a few kept-alive connections, by a server that held nothing else
+    // (the loads above leave 64 more sessions and what their threads freed).
+    let server = Served::start(&exe, &dir.join("held"))?;
+    let fill: Vec<Result<(), String>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..FILLERS)
+            .map(|f| {
+                let server = &server;
+                let payloads = &payloads;
+                sc.spawn(move || {
+                    let mut c = Client::connect(server.addr).map_err(|e| e.to_string())?;
+                    for i in 0..HELD_EVENTS {
+                        for s in (f..SESSIONS).step_by(FILLERS) {
+                            let p = with_session(
+                                &payloads[(s + i) % payloads.len()],
+                                &format!("held-{s}"),
+                            );
+                            post(&mut c, &server.token, &p, true)?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(String::from("filler panicked")))
+            })
+            .collect()
+    });
+    for r in fill {
+        r?;
     }
     let rss_kib = server.rss_kib();
     server.stop();
@@ -440,7 +475,7 @@ fn report(r: &Results) -> (String, serde_json::Value) {
     );
     let _ = writeln!(
         out,
-        "  server memory with {SESSIONS} sessions held (+{CLIENTS} from the load): RSS {:.1} MiB, peak {:.1} MiB",
+        "  server memory with {SESSIONS} sessions held, {HELD_EVENTS} events each (a fresh server): RSS {:.1} MiB, peak {:.1} MiB",
         r.rss_kib.0 as f64 / 1024.0,
         r.rss_kib.1 as f64 / 1024.0
     );
@@ -451,7 +486,7 @@ fn report(r: &Results) -> (String, serde_json::Value) {
         "floor": r.floor_kind,
         "series": rows,
         "concurrent": loads,
-        "server_cpu_us_per_event": r.server_cpu_per_event, "rss_kib": r.rss_kib.0, "peak_rss_kib": r.rss_kib.1, "sessions_held": SESSIONS + CLIENTS,
+        "server_cpu_us_per_event": r.server_cpu_per_event, "rss_kib": r.rss_kib.0, "peak_rss_kib": r.rss_kib.1, "sessions_held": SESSIONS, "events_per_held_session": HELD_EVENTS,
     });
     (out, v)
 }

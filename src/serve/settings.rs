@@ -17,8 +17,9 @@ use std::path::Path;
 
 /// The header that marks an http entry as posthook's and carries the project dir.
 pub const PROJECT_HEADER: &str = "X-Posthook-Project-Dir";
-/// The variable the token travels in when it is not written literally. Not named like a
-/// credential (`…_TOKEN`, `…_KEY`, `…_SECRET`): Claude Code blanks such names in http headers.
+/// The variable the token travels in when it is not written literally. Claude Code interpolates
+/// only names listed in `allowedEnvVars`, and blanks those it treats as its own credentials (a
+/// fixed list of its tokens and keys); this name is kept clear of anything like them.
 pub const TOKEN_VAR: &str = "POSTHOOK_SERVE_ID";
 
 /// How the token gets into the entry's header.

@@ -17,7 +17,7 @@ fn http_mode_reports_every_figure() {
         "serve, one kept-alive connection",
         "64 clients x 100 events, new connection each, paced to 5000/s",
         "64 clients x 100 events, new connection each, as fast as they can",
-        "server memory with 1000 sessions held",
+        "server memory with 1000 sessions held, 70 events each (a fresh server)",
     ] {
         assert!(text.contains(row), "missing `{row}` in\n{text}");
     }
