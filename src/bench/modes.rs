@@ -194,7 +194,7 @@ pub enum StateStart {
     Seeded(PathBuf),
 }
 
-/// One pass end to end: one process per call, in order. Each call is followed by one run of each
+/// One pass end to end: one process per call, in order. Each call is paired with one run of each
 /// floor, fed the same payload, so that all see the same machine load.
 fn end_to_end_pass(
     launcher: &mut Launcher,
@@ -213,11 +213,23 @@ fn end_to_end_pass(
     out.floors.resize_with(floors.len(), Vec::new);
     let mut hook_time = 0.0;
     for p in &sc.payloads {
+        // Alternate which runs first, so that neither always follows the other (and inherits
+        // what it left in the caches, or the scheduler's state).
+        let floors_first = out.hook.len() % 2 == 1;
+        let run_floors = |launcher: &mut Launcher, out: &mut EndToEndSamples| {
+            for (f, samples) in floors.iter().zip(out.floors.iter_mut()) {
+                samples.push(launcher.run(f, p, &floor_state, scratch.path())?);
+            }
+            Ok::<_, io::Error>(())
+        };
+        if floors_first {
+            run_floors(launcher, out)?;
+        }
         let s = launcher.run(spawner, p, &state, scratch.path())?;
         hook_time += s.wall.as_secs_f64();
         out.hook.push(s);
-        for (f, samples) in floors.iter().zip(out.floors.iter_mut()) {
-            samples.push(launcher.run(f, p, &floor_state, scratch.path())?);
+        if !floors_first {
+            run_floors(launcher, out)?;
         }
     }
     Ok(hook_time)

@@ -2,16 +2,33 @@
 
 use super::outside_project::{is_under, normalize};
 use crate::{Analyzer, Context, Finding, Severity};
-use regex::Regex;
-use std::sync::LazyLock;
 
-static SYS_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"sys\.path\.(?:insert|append|extend)\s*\(")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
+/// The first `sys.path.insert(`, `.append(` or `.extend(` in `code` (spaces allowed before the
+/// parenthesis), as the call's name. A scan, not a regex: a hook call that writes a hook script
+/// would otherwise compile a regex for this one question.
+fn sys_path_change(code: &str) -> Option<&'static str> {
+    let mut rest = code;
+    while let Some(i) = rest.find("sys.path.") {
+        let after = &rest[i + "sys.path.".len()..];
+        for name in ["insert", "append", "extend"] {
+            if let Some(tail) = after.strip_prefix(name) {
+                if tail.trim_start().starts_with('(') {
+                    return Some(match name {
+                        "insert" => "sys.path.insert",
+                        "append" => "sys.path.append",
+                        _ => "sys.path.extend",
+                    });
+                }
+            }
+        }
+        rest = after;
+    }
+    None
+}
 
-/// Hook-file guard: a Write, Edit or MultiEdit of a `.py` file under the project's `.claude/hooks/`
-/// whose new content changes `sys.path` (major, 85: blocks). The project is `CLAUDE_PROJECT_DIR`,
+/// Hook-file guard: a write (Write, Edit, MultiEdit, NotebookEdit) of a `.py` file under the
+/// project's `.claude/hooks/` whose new content changes `sys.path` (major, 85; shown, never
+/// blocking). The project is `CLAUDE_PROJECT_DIR`,
 /// else `cwd`; a relative `.claude/hooks/...` path counts too. (The original compared against one
 /// developer's home directory.)
 pub struct HookFileGuard;
@@ -39,9 +56,8 @@ impl Analyzer for HookFileGuard {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("hook-file-guard")
-            || !matches!(cx.call.tool.as_str(), "Write" | "Edit" | "MultiEdit")
-        {
+        // Which tools: the registry's (every tool that writes a file).
+        if !cx.rule_enabled("hook-file-guard") {
             return;
         }
         let Some(path) = cx.call.path() else {
@@ -53,7 +69,7 @@ impl Analyzer for HookFileGuard {
         let Some(content) = cx.call.new_content() else {
             return;
         };
-        let Some(m) = SYS_PATH.find(&content) else {
+        let Some(call_name) = sys_path_change(&content) else {
             return;
         };
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -63,7 +79,7 @@ impl Analyzer for HookFileGuard {
                 .observed(format!(
                     "The new content of {} calls {}...); hooks run with Claude Code's environment, and a changed import path can load the wrong modules.",
                     crate::truncate_chars(path, 120),
-                    m.as_str().trim_end_matches('(').trim_end()
+                    call_name
                 ))
                 .next_step(format!(
                     "remove the sys.path change from {name}; import through a package installed for the hook, or run it with the right PYTHONPATH"
@@ -75,6 +91,28 @@ impl Analyzer for HookFileGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scan_finds_what_the_pattern_did() {
+        assert_eq!(
+            sys_path_change("import sys\nsys.path.insert(0, '/x')"),
+            Some("sys.path.insert")
+        );
+        assert_eq!(
+            sys_path_change("sys.path.append ('/x')"),
+            Some("sys.path.append")
+        );
+        assert_eq!(
+            sys_path_change("sys.path.extend([a])"),
+            Some("sys.path.extend")
+        );
+        assert_eq!(sys_path_change("print(sys.path)"), None);
+        assert_eq!(
+            sys_path_change("sys.path.inserted = 1; sys.path.append(1)"),
+            Some("sys.path.append")
+        );
+        assert_eq!(sys_path_change("sys.path.remove(x)"), None);
+    }
     use crate::builtin::testkit::{call, write, Session};
     use serde_json::json;
 
