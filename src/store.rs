@@ -844,9 +844,8 @@ pub fn trim_history(h: &mut History) {
         MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_STREAMS, MAX_TOOL_CHARS, READS_CAPACITY,
         SEEN_FILES_CAPACITY,
     };
-    // Far above any real session, far below overflow.
-    const BIG: u64 = 1 << 48;
-    const BIG32: u32 = 1 << 30;
+    const BIG: u64 = COUNTER_CAP;
+    const BIG32: u32 = COUNTER_CAP_32;
     fn cut(s: &mut String, max: usize) {
         if let std::borrow::Cow::Owned(c) = posthook_analyzers::truncate_chars(s, max) {
             *s = c;
@@ -988,6 +987,13 @@ pub fn trim_history(h: &mut History) {
         m.fired_at = m.fired_at.min(BIG);
     }
 }
+
+/// 64-bit counters and times of a loaded history are clamped to this: far above any real session
+/// (2^48 ms is 8,900 years), far below overflow. A planted counter at the cap goes on counting from
+/// it, and is clamped back on the next load.
+pub const COUNTER_CAP: u64 = 1 << 48;
+/// The same for 32-bit counters.
+pub const COUNTER_CAP_32: u32 = 1 << 30;
 
 /// Open flags for every file the store reads or locks: no blocking open (a FIFO or a device
 /// answers at once, and `fstat` then refuses it), no final symlink followed, no controlling tty.
