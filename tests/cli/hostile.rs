@@ -71,6 +71,15 @@ fn with(fields: serde_json::Value) -> String {
     base.to_string()
 }
 
+/// The hook for a tens-of-MiB input: what these tests bound is memory, so a debug build reading
+/// 30 MiB on a machine busy with the rest of the suite gets more than the default 5 s deadline
+/// (which would end it before it saves, by design, and leave nothing to check).
+fn big_input_hook(sb: &Sandbox) -> std::process::Command {
+    let mut cmd = sb.cmd(&[]).cmd;
+    cmd.env("POSTHOOK_DEADLINE_MS", "60000");
+    cmd
+}
+
 #[test]
 fn empty_and_whitespace() {
     refused("", "empty input");
@@ -273,7 +282,7 @@ fn a_200_mb_payload_is_refused_early_in_bounded_memory() {
     let sb = Sandbox::new();
     let total = 200 * MIB;
     let head = br#"{"session_id":"big","hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"cat big"},"tool_response":{"stdout":""#.to_vec();
-    let m = measure(sb.cmd(&[]).cmd, total, move |i| {
+    let m = measure(big_input_hook(&sb), total, move |i| {
         if i == 0 {
             head.clone()
         } else {
@@ -322,7 +331,7 @@ fn a_30_mb_tool_response_is_recorded_in_bounded_memory() {
     let tail = br#""}}}"#.to_vec();
     let body = 30 * MIB;
     let total = head.len() as u64 + body + tail.len() as u64;
-    let m = measure(sb.cmd(&[]).cmd, total, move |i| {
+    let m = measure(big_input_hook(&sb), total, move |i| {
         if i == 0 {
             head.clone()
         } else if i == 31 {
