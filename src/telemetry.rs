@@ -5,13 +5,6 @@ use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
 use std::sync::Mutex;
 
-/// Installs the file logger when `POSTHOOK_LOG` is set. Never fails the caller: a log file that
-/// cannot be opened means no logging.
-pub fn init_from_env() {
-    let level = std::env::var("POSTHOOK_LOG_LEVEL").unwrap_or_else(|_| String::from("info"));
-    init(&level);
-}
-
 /// Installs the file logger when `POSTHOOK_LOG` is set, with `level` as the filter (a level or any
 /// tracing filter directive; an invalid one means `info`).
 ///

@@ -1,9 +1,5 @@
 //! Helpers for the hardening tests: snapshots of a dir, stored counts, logs, tmpfs mounts, and a
 //! child's peak memory.
-#![allow(
-    dead_code,
-    reason = "shared by the hardening modules; each uses a different part"
-)]
 
 use crate::support::{bin, Sandbox};
 use std::collections::BTreeMap;

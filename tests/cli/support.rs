@@ -1,8 +1,4 @@
 //! A small builder that runs the real binary with its own state dir.
-#![allow(
-    dead_code,
-    reason = "shared by every test module; each uses a different part"
-)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
