@@ -249,24 +249,21 @@ pub fn main() -> ExitCode {
         start_deadline();
         return run_hook(&resolve(config::Layer::default()));
     };
-    if let Some(Command::Floor) = &cli.command {
-        return floor();
-    }
-    if let Some(Command::BenchSpawner) = &cli.command {
-        // Before any configuration or logging: the helper's own RSS bounds what it measures.
-        return bench::serve_spawner();
-    }
-    if cli.command.is_none() {
-        start_deadline();
-    }
-    let resolved = resolve(flags_layer(&cli));
+    // The configuration is resolved when a command needs it: the floor and the bench's spawner
+    // run before any configuration or logging (the spawner's own RSS bounds what it measures).
+    let resolved_cell = std::cell::LazyCell::new(|| resolve(flags_layer(&cli)));
+    let resolved = || &*resolved_cell;
     match &cli.command {
-        None => run_hook(&resolved),
-        Some(Command::Floor) => ExitCode::SUCCESS,
-        Some(Command::Replay(args)) => run_replay(args, &resolved),
-        Some(Command::Explain(args)) => run_explain(args, &resolved),
+        None => {
+            start_deadline();
+            run_hook(resolved())
+        }
+        Some(Command::Floor) => floor(),
+        Some(Command::BenchSpawner) => bench::serve_spawner(),
+        Some(Command::Replay(args)) => run_replay(args, resolved()),
+        Some(Command::Explain(args)) => run_explain(args, resolved()),
         Some(Command::Doctor(_)) => {
-            let (text, ok) = crate::doctor::to_text(&crate::doctor::run(&resolved));
+            let (text, ok) = crate::doctor::to_text(&crate::doctor::run(resolved()));
             print(&text);
             if ok {
                 ExitCode::SUCCESS
@@ -275,7 +272,7 @@ pub fn main() -> ExitCode {
             }
         }
         Some(Command::Config(ConfigCommand::Check)) => {
-            let (text, ok) = config::check_text(&resolved);
+            let (text, ok) = config::check_text(resolved());
             print(&text);
             if ok {
                 ExitCode::SUCCESS
@@ -285,13 +282,13 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Config(ConfigCommand::Show { json })) => {
             if *json {
-                print(&(serde_json::to_string_pretty(&resolved).unwrap_or_default() + "\n"))
+                print(&(serde_json::to_string_pretty(resolved()).unwrap_or_default() + "\n"))
             } else {
-                print(&config::show_text(&resolved))
+                print(&config::show_text(resolved()))
             }
         }
         Some(Command::Session(SessionCommand::Show { id, json })) => {
-            let Some(dir) = resolved.config.state_dir.clone() else {
+            let Some(dir) = resolved().config.state_dir.clone() else {
                 return fail("no state dir: set POSTHOOK_STATE_DIR or HOME");
             };
             match session::load(&Store::new(dir), id) {
@@ -301,7 +298,7 @@ pub fn main() -> ExitCode {
             }
         }
         Some(Command::Session(SessionCommand::List)) => {
-            let Some(dir) = resolved.config.state_dir.clone() else {
+            let Some(dir) = resolved().config.state_dir.clone() else {
                 return fail("no state dir: set POSTHOOK_STATE_DIR or HOME");
             };
             let store = Store::new(dir);
@@ -318,7 +315,6 @@ pub fn main() -> ExitCode {
             print(&text)
         }
         Some(Command::Bench(args)) => bench::run(args, &settings(&cli)),
-        Some(Command::BenchSpawner) => bench::serve_spawner(),
         Some(Command::Install(args)) => match crate::install::run_install(args, cli.output) {
             Ok(text) => print(&text),
             Err(e) => fail(&e.to_string()),

