@@ -11,8 +11,8 @@
 //! ignored as a whole, so in hook mode a broken config never breaks the session; hook mode logs the
 //! problems. Cost: at most two small files read (each capped at [`MAX_CONFIG_BYTES`]).
 
-use crate::install::current_project_dir;
 use crate::output::OutputMode;
+use crate::project::current_project_dir;
 use crate::store::default_state_dir;
 use posthook_analyzers::{builtin, Profile, Settings};
 use serde::Serialize;

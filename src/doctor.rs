@@ -239,7 +239,7 @@ fn command_check(f: &Found, project: &Path) -> Check {
             format!("chmod +x {program}"),
         ),
         Ok(_) => {
-            let same = install::current_binary()
+            let same = crate::project::current_binary()
                 .ok()
                 .is_some_and(|me| std::fs::canonicalize(&path).is_ok_and(|p| p == me));
             if same {
@@ -467,8 +467,8 @@ fn event_check(f: &Found, project: &Path) -> Check {
 
 /// Runs every check.
 pub fn run(resolved: &Resolved) -> Vec<Check> {
-    let project = install::current_project_dir();
-    let home = install::home_dir();
+    let project = crate::project::current_project_dir();
+    let home = crate::project::home_dir();
     let mut checks = Vec::new();
     let found = settings_checks(&project, home.as_deref(), &mut checks);
     let mut seen = Vec::new();

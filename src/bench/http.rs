@@ -288,7 +288,7 @@ struct Results {
 
 fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
     let machine = super::Environment::detect();
-    let exe = crate::install::current_binary().map_err(|e| format!("locating this binary: {e}"))?;
+    let exe = crate::project::current_binary().map_err(|e| format!("locating this binary: {e}"))?;
     let payloads: Vec<Vec<u8>> = scenarios::builtin()
         .into_iter()
         .flat_map(|s| s.payloads)

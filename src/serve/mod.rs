@@ -269,7 +269,7 @@ impl Server {
             Some(d) => self.project(d.clone(), || Some(PathBuf::from(d))),
             None => match probe_cwd(&body) {
                 Some(cwd) => self.project(format!("cwd:{cwd}"), || {
-                    Some(crate::install::project_dir(None, &PathBuf::from(cwd)))
+                    Some(crate::project::project_dir(None, &PathBuf::from(cwd)))
                 }),
                 None => self.project(String::new(), || None),
             },

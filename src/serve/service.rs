@@ -222,11 +222,11 @@ fn uid() -> u32 {
 /// Writes the definition (atomically, 0644) and starts it. The text says what was done and, when
 /// the manager could not be asked, what to run by hand; `Err` when nothing was written.
 pub fn install(args: &InstallArgs) -> Result<(String, bool), String> {
-    let home = crate::install::home_dir().ok_or("no home directory (HOME is not set)")?;
+    let home = crate::project::home_dir().ok_or("no home directory (HOME is not set)")?;
     let manager = args.manager.manager.unwrap_or_else(Manager::native);
     let env = |k: &str| std::env::var_os(k);
     let path = definition_path(manager, &home, &env);
-    let exe = crate::install::current_binary().map_err(|e| format!("locating this binary: {e}"))?;
+    let exe = crate::project::current_binary().map_err(|e| format!("locating this binary: {e}"))?;
     let passed: Vec<(String, String)> = PASSED_ENV
         .iter()
         .filter_map(|k| {
@@ -307,7 +307,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Stops and disables the service and removes its definition.
 pub fn uninstall(args: &ManagerArgs) -> Result<String, String> {
-    let home = crate::install::home_dir().ok_or("no home directory (HOME is not set)")?;
+    let home = crate::project::home_dir().ok_or("no home directory (HOME is not set)")?;
     let manager = args.manager.unwrap_or_else(Manager::native);
     let env = |k: &str| std::env::var_os(k);
     let path = definition_path(manager, &home, &env);
@@ -360,7 +360,7 @@ pub fn status(args: &StatusArgs) -> (String, bool) {
     let mut out = String::new();
     let manager = args.manager.manager.unwrap_or_else(Manager::native);
     let env = |k: &str| std::env::var_os(k);
-    let definition = crate::install::home_dir().map(|h| definition_path(manager, &h, &env));
+    let definition = crate::project::home_dir().map(|h| definition_path(manager, &h, &env));
     let text = definition
         .as_ref()
         .and_then(|p| std::fs::read_to_string(p).ok());
