@@ -140,7 +140,19 @@ pub fn read_capped(reader: impl Read, limit: u64) -> Result<Vec<u8>, InputError>
 /// replaced.
 pub fn replace_lone_surrogates(bytes: &mut [u8]) -> usize {
     let mut n = 0;
-    let mut i = 0;
+    let mut from = 0;
+    while let Some(at) = next_lone_surrogate(bytes, from) {
+        bytes[at + 2..at + 6].copy_from_slice(b"fffd");
+        n += 1;
+        from = at + 6;
+    }
+    n
+}
+
+/// Where the next lone surrogate escape at or after `from` starts (its backslash). Escapes are
+/// walked as JSON does: `\\u...` is an escaped backslash and text, not an escape.
+fn next_lone_surrogate(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
     while let Some(off) = bytes
         .get(i..)
         .and_then(|r| r.iter().position(|&b| b == b'\\'))
@@ -150,31 +162,27 @@ pub fn replace_lone_surrogates(bytes: &mut [u8]) -> usize {
             i += 2;
             continue;
         }
-        let Some(unit) = hex4(bytes, i + 2) else {
-            i += 2;
-            continue;
-        };
-        match unit {
-            0xD800..=0xDBFF => {
-                let paired = bytes.get(i + 6) == Some(&b'\\')
-                    && bytes.get(i + 7) == Some(&b'u')
-                    && hex4(bytes, i + 8).is_some_and(|u| (0xDC00..=0xDFFF).contains(&u));
-                if paired {
-                    i += 12;
-                    continue;
+        match hex4(bytes, i + 2) {
+            Some(0xD800..=0xDBFF) => {
+                if low_surrogate_after(bytes, i).is_none() {
+                    return Some(i);
                 }
-                bytes[i + 2..i + 6].copy_from_slice(b"fffd");
-                n += 1;
+                i += 12;
             }
-            0xDC00..=0xDFFF => {
-                bytes[i + 2..i + 6].copy_from_slice(b"fffd");
-                n += 1;
-            }
-            _ => {}
+            Some(0xDC00..=0xDFFF) => return Some(i),
+            Some(_) => i += 6,
+            None => i += 2,
         }
-        i += 6;
     }
-    n
+    None
+}
+
+/// The low surrogate escape that follows the high one at `i` (`\\uD83D\\uDE00`), if there is one.
+fn low_surrogate_after(bytes: &[u8], i: usize) -> Option<u32> {
+    if bytes.get(i + 6) != Some(&b'\\') || bytes.get(i + 7) != Some(&b'u') {
+        return None;
+    }
+    hex4(bytes, i + 8).filter(|u| (0xDC00..=0xDFFF).contains(u))
 }
 
 fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
@@ -393,12 +401,8 @@ fn unescape_capped(raw: &str, cap: usize) -> String {
             Some(b'f') => '\u{c}',
             Some(b'u') => {
                 let unit = hex4(bytes, i + 2).unwrap_or(0xFFFD);
-                if (0xD800..=0xDBFF).contains(&unit)
-                    && bytes.get(i + 6) == Some(&b'\\')
-                    && bytes.get(i + 7) == Some(&b'u')
-                {
-                    if let Some(low) = hex4(bytes, i + 8).filter(|u| (0xDC00..=0xDFFF).contains(u))
-                    {
+                if (0xD800..=0xDBFF).contains(&unit) {
+                    if let Some(low) = low_surrogate_after(bytes, i) {
                         i += 6;
                         let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
                         let c = char::from_u32(code).unwrap_or('\u{fffd}');
@@ -560,31 +564,7 @@ pub fn summarize_response(raw: &RawValue) -> ResponseSummary {
 
 /// Whether [`replace_lone_surrogates`] would change anything (no copy made to find out).
 fn has_lone_surrogate(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(off) = bytes
-        .get(i..)
-        .and_then(|r| r.iter().position(|&b| b == b'\\'))
-    {
-        i += off;
-        if bytes.get(i + 1) != Some(&b'u') {
-            i += 2;
-            continue;
-        }
-        match hex4(bytes, i + 2) {
-            Some(0xD800..=0xDBFF) => {
-                let paired = bytes.get(i + 6) == Some(&b'\\')
-                    && bytes.get(i + 7) == Some(&b'u')
-                    && hex4(bytes, i + 8).is_some_and(|u| (0xDC00..=0xDFFF).contains(&u));
-                if !paired {
-                    return true;
-                }
-                i += 12;
-            }
-            Some(0xDC00..=0xDFFF) => return true,
-            _ => i += 2,
-        }
-    }
-    false
+    next_lone_surrogate(bytes, 0).is_some()
 }
 
 fn kind_of(text: &str) -> &'static str {
