@@ -26,24 +26,29 @@ pub struct Floor {
     pub minimal: bool,
 }
 
+/// Compiles `src` to `bin` with `rustc -O` and `extra` arguments, quietly; whether it succeeded.
+pub(crate) fn rustc_o(rustc: &std::ffi::OsStr, src: &Path, bin: &Path, extra: &[&str]) -> bool {
+    Command::new(rustc)
+        .arg("-O")
+        .args(extra)
+        .arg("-o")
+        .arg(bin)
+        .arg(src)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// Builds the minimal program in `scratch` with `rustc -O`; falls back to `posthook floor` (from
 /// `exe`) when no compiler is there or it fails.
 pub fn build(scratch: &Scratch, exe: &Path) -> Floor {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let src = scratch.path().join("floor-min.rs");
     let bin = scratch.path().join("floor-min");
-    let built = std::fs::write(&src, SOURCE).is_ok()
-        && Command::new(&rustc)
-            .arg("-O")
-            .arg("-o")
-            .arg(&bin)
-            .arg(&src)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-        && bin.is_file();
+    let built =
+        std::fs::write(&src, SOURCE).is_ok() && rustc_o(&rustc, &src, &bin, &[]) && bin.is_file();
     if built {
         Floor {
             spawner: Spawner::new("minimal program", &bin, &[]),

@@ -10,7 +10,6 @@
 //! `posthook bench-spawner`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// The helper's source. Requests are netstrings (`<len>:<bytes>`): program, payload file, state
 /// dir, scratch dir, the argument count and the arguments, the variable count and the `k`, `v`
@@ -147,20 +146,10 @@ pub fn build(dir: &Path) -> Option<PathBuf> {
     let src = dir.join("small-spawner.rs");
     let bin = dir.join("small-spawner");
     std::fs::write(&src, SOURCE).ok()?;
-    let compile = |extra: &[&str]| {
-        Command::new(&rustc)
-            .args(["-O", "--edition", "2021"])
-            .args(extra)
-            .arg("-o")
-            .arg(&bin)
-            .arg(&src)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    (compile(&["-C", "target-feature=+crt-static"]) || compile(&[])).then_some(bin)
+    let compile = |extra: &[&str]| super::floor::rustc_o(&rustc, &src, &bin, extra);
+    (compile(&["--edition", "2021", "-C", "target-feature=+crt-static"])
+        || compile(&["--edition", "2021"]))
+    .then_some(bin)
 }
 
 /// Encodes one request for the helper.
