@@ -3,7 +3,7 @@
 
 use crate::support::{bin, Sandbox};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -197,6 +197,18 @@ fn through_rss_probe(cmd: &Command, rss_file: &Path) -> Command {
     probe
 }
 
+/// Reads all of `r` on a thread of its own (a child's stdout or stderr, so that neither pipe can
+/// fill up and stall it while the other is read).
+pub fn read_in_thread(
+    mut r: impl std::io::Read + Send + 'static,
+) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = r.read_to_end(&mut v);
+        v
+    })
+}
+
 /// Runs `cmd` with `total` bytes of stdin produced by `chunk(i)` calls, and measures the child's
 /// peak RSS with `wait4` (through [`through_rss_probe`]). The writer stops at the first write
 /// error.
@@ -229,18 +241,10 @@ pub fn measure(
         }
         (written, false)
     });
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let o = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let e = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
+    let out = child.stdout.take().expect("stdout");
+    let err = child.stderr.take().expect("stderr");
+    let o = crate::harness::read_in_thread(out);
+    let e = crate::harness::read_in_thread(err);
     let status = child.wait().expect("wait");
     let (written, cut_off) = writer.join().expect("writer");
     let max_rss = std::fs::read_to_string(&rss_file)

@@ -7,7 +7,7 @@
 use crate::harness::{log_path, log_text, logged, measure, show, show_in};
 use crate::support::{bin, post, Sandbox};
 use serde_json::json;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -37,18 +37,10 @@ fn bounded(mut cmd: Command, stdin: &[u8], limit: Duration) -> Option<Output> {
     let writer = std::thread::spawn(move || {
         let _ = input.write_all(&data);
     });
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let o = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let e = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
+    let out = child.stdout.take().expect("stdout");
+    let err = child.stderr.take().expect("stderr");
+    let o = crate::harness::read_in_thread(out);
+    let e = crate::harness::read_in_thread(err);
     let start = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().expect("wait") {
