@@ -1,0 +1,111 @@
+//! Hook input: stdin bytes to a [`HookInput`].
+//!
+//! Lenient where the protocol grows (unknown fields, tools and events are accepted), strict where a
+//! payload cannot be understood (not JSON, not an object, no event name, no tool name on a tool
+//! event). `tool_response` is never turned into a `serde_json::Value` tree: it is kept as raw JSON
+//! text only long enough to find its size and whether it reports an error, so a response of tens of
+//! megabytes costs one scan, not a tree of allocations.
+
+mod batch;
+mod bounded;
+mod error;
+mod payload;
+mod response;
+mod surrogates;
+mod unescape;
+mod wire;
+
+pub use bounded::{
+    bounded_value, MAX_FIELD_BYTES, MAX_INPUT_DEPTH, MAX_INPUT_ITEMS, MAX_INPUT_NODES,
+    MAX_INPUT_STRING_BYTES,
+};
+pub use error::InputError;
+pub use payload::parse;
+pub use response::{summarize_response, ResponseSummary};
+pub use surrogates::replace_lone_surrogates;
+
+use posthook_analyzers::ToolCall;
+use std::io::Read;
+
+/// The most stdin posthook reads: 32 MiB. Larger payloads are refused without being read in full.
+pub const DEFAULT_MAX_INPUT: u64 = 32 * 1024 * 1024;
+
+/// One hook event as posthook needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookInput {
+    /// `session_id` (empty when absent).
+    pub session_id: String,
+    /// `hook_event_name`, e.g. `PostToolUse`.
+    pub event: String,
+    /// `cwd`.
+    pub cwd: Option<String>,
+    /// `transcript_path`.
+    pub transcript_path: Option<String>,
+    /// `tool_use_id`.
+    pub tool_use_id: Option<String>,
+    /// `agent_id`: present on events from inside a subagent.
+    pub agent_id: Option<String>,
+    /// The tool call, for `PostToolUse` and `PostToolUseFailure`.
+    pub call: Option<ToolCall>,
+    /// The turn, for `PostToolBatch`.
+    pub batch: Option<BatchInput>,
+}
+
+/// What posthook keeps of a `PostToolBatch` event: which calls made up the turn, and the calls of
+/// it that were refused before they ran (`<tool_use_error>` responses), which no per-call event
+/// reports. The other calls' responses are not kept.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BatchInput {
+    /// The `tool_use_id` of every call of the turn, in order.
+    pub ids: Vec<String>,
+    /// The refused calls, as failed calls with their error text (never persisted).
+    pub rejected: Vec<ToolCall>,
+    /// When the batch reached posthook, ms since the Unix epoch.
+    pub ts_ms: u64,
+}
+
+/// The events posthook records.
+pub const RECORDED_EVENTS: &[&str] = &["PostToolUse", "PostToolUseFailure", "PostToolBatch"];
+
+impl HookInput {
+    /// Whether this is a `PostToolUse` event with a tool call.
+    pub fn is_post_tool_use(&self) -> bool {
+        self.event == "PostToolUse" && self.call.is_some()
+    }
+
+    /// Whether posthook records and analyzes this event: a finished call (`PostToolUse`,
+    /// `PostToolUseFailure`) or a turn (`PostToolBatch`). Every other event is accepted and ignored.
+    pub fn is_recorded(&self) -> bool {
+        self.call.is_some() || self.batch.is_some()
+    }
+}
+
+/// Reads at most `limit` bytes from `reader`. Past the limit it stops reading and fails.
+pub fn read_capped(reader: impl Read, limit: u64) -> Result<Vec<u8>, InputError> {
+    let mut buf = Vec::with_capacity(8 * 1024);
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| InputError::Io(e.to_string()))?;
+    if buf.len() as u64 > limit {
+        return Err(InputError::TooLarge { limit });
+    }
+    // In place, so a payload with a cut emoji costs no second copy.
+    replace_lone_surrogates(&mut buf);
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cap() {
+        let data = [b' '; 100];
+        assert_eq!(
+            read_capped(&data[..], 10),
+            Err(InputError::TooLarge { limit: 10 })
+        );
+        assert_eq!(read_capped(&data[..], 100).map(|v| v.len()), Ok(100));
+    }
+}

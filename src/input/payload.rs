@@ -1,0 +1,275 @@
+//! One payload to a [`HookInput`]: the top level checked, the common fields read, the call of a
+//! `PostToolUse` or `PostToolUseFailure` event built; the turn of a `PostToolBatch` is
+//! [`super::batch`]'s.
+
+use super::batch::parse_batch;
+use super::bounded::parse_tool_input;
+use super::response::{summarize_response, ERROR_CHARS};
+use super::surrogates::{has_lone_surrogate, replace_lone_surrogates};
+use super::wire::{capped_string, opt_string, raw_bool, Wire};
+use super::{HookInput, InputError};
+use posthook_analyzers::{truncate_chars, Outcome, ToolCall};
+use serde_json::value::RawValue;
+
+fn kind_of(text: &str) -> &'static str {
+    match text.trim_start().as_bytes().first() {
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'{') => "an object",
+        _ => "a number",
+    }
+}
+
+/// Parses one hook payload. `now_ms` stamps the call; `project_dir` is `CLAUDE_PROJECT_DIR`.
+///
+/// A payload may carry `timestamp_ms` (an integer, ms since the Unix epoch): then the call is
+/// stamped with it instead of `now_ms`. Claude Code does not send it; it is for replaying recorded
+/// sessions and for tests, so that the gaps between calls (which tell parallel calls from
+/// sequential turns) are the recorded ones and not those of the replay. A value that is not a
+/// non-negative integer is ignored (the clock is used), so the field can never break a payload.
+pub fn parse(
+    bytes: &[u8],
+    now_ms: u64,
+    project_dir: Option<&str>,
+) -> Result<HookInput, InputError> {
+    let fixed;
+    let bytes = if has_lone_surrogate(bytes) {
+        let mut copy = bytes.to_vec();
+        replace_lone_surrogates(&mut copy);
+        fixed = copy;
+        &fixed[..]
+    } else {
+        bytes
+    };
+    let text = object_text(bytes)?;
+    let wire: Wire<'_> =
+        serde_json::from_str(text).map_err(|e| InputError::Syntax(e.to_string()))?;
+
+    let event = event_name(wire.hook_event_name)?;
+    let tool_name = tool_name(wire.tool_name)?;
+    let is_call_event = matches!(event.as_str(), "PostToolUse" | "PostToolUseFailure");
+    if is_call_event && tool_name.is_none() {
+        return Err(InputError::Field {
+            field: "tool_name",
+            expected: "a string on a PostToolUse or PostToolUseFailure event",
+        });
+    }
+    let cwd = opt_string(wire.cwd);
+    let agent_id = opt_string(wire.agent_id).filter(|a| !a.is_empty());
+    let tool_use_id = opt_string(wire.tool_use_id);
+    let ts_ms = wire
+        .timestamp_ms
+        .and_then(|r| r.get().parse::<u64>().ok())
+        .unwrap_or(now_ms);
+    let call = match tool_name {
+        Some(tool) if is_call_event => {
+            let mut call = finished_call(&wire, tool, &event, ts_ms)?;
+            call.cwd = cwd.clone();
+            call.project_dir = project_dir.map(str::to_owned);
+            call.agent_id = agent_id.clone();
+            call.tool_use_id = tool_use_id.clone();
+            Some(call)
+        }
+        _ => None,
+    };
+    let batch = if event == "PostToolBatch" {
+        Some(parse_batch(
+            wire.tool_calls,
+            ts_ms,
+            &agent_id,
+            cwd.as_deref(),
+            project_dir,
+        )?)
+    } else {
+        None
+    };
+    Ok(HookInput {
+        session_id: opt_string(wire.session_id).unwrap_or_default(),
+        event,
+        cwd,
+        transcript_path: opt_string(wire.transcript_path),
+        tool_use_id,
+        agent_id,
+        call,
+        batch,
+    })
+}
+
+/// The payload as text, when it is UTF-8 and its top level is an object; else why not.
+fn object_text(bytes: &[u8]) -> Result<&str, InputError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| InputError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    if text.trim().is_empty() {
+        return Err(InputError::Empty);
+    }
+    let first = text.trim_start().as_bytes()[0];
+    if first != b'{' {
+        // Say what the top level is when it is valid JSON, else report the syntax error.
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => InputError::NotObject(kind_of(text)),
+            Err(e) => InputError::Syntax(e.to_string()),
+        });
+    }
+    Ok(text)
+}
+
+/// `hook_event_name`: required, a string.
+fn event_name(raw: Option<&RawValue>) -> Result<String, InputError> {
+    match raw {
+        None => Err(InputError::Field {
+            field: "hook_event_name",
+            expected: "a string",
+        }),
+        Some(raw) => capped_string(raw).ok_or(InputError::Field {
+            field: "hook_event_name",
+            expected: "a string",
+        }),
+    }
+}
+
+/// `tool_name`: a string when present (whether the event needs it is the caller's business).
+fn tool_name(raw: Option<&RawValue>) -> Result<Option<String>, InputError> {
+    match raw {
+        None => Ok(None),
+        Some(raw) => match capped_string(raw) {
+            Some(s) => Ok(Some(s)),
+            None => Err(InputError::Field {
+                field: "tool_name",
+                expected: "a string",
+            }),
+        },
+    }
+}
+
+/// The call a `PostToolUse` or `PostToolUseFailure` event reports, stamped `ts_ms`: its input and
+/// how it ended.
+fn finished_call(
+    wire: &Wire<'_>,
+    tool: String,
+    event: &str,
+    ts_ms: u64,
+) -> Result<ToolCall, InputError> {
+    let mut call = ToolCall::new(tool, parse_tool_input(wire.tool_input)?).at(ts_ms);
+    if event == "PostToolUseFailure" {
+        // The client's `error` text: kept for this call's message, never stored.
+        let error = opt_string(wire.error)
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or_else(|| String::from("the tool failed"));
+        call = call.failed_with(truncate_chars(error.trim(), ERROR_CHARS).into_owned());
+        if raw_bool(wire.is_interrupt) == Some(true) {
+            call.outcome = Outcome::Interrupted;
+        }
+    } else {
+        // Older clients report a failure inside a PostToolUse response.
+        let summary = wire
+            .tool_response
+            .map(summarize_response)
+            .unwrap_or_default();
+        call.response_len = summary.len;
+        if let Some(e) = summary.error {
+            call = call.failed_with(e);
+        }
+    }
+    Ok(call)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<HookInput, InputError> {
+        parse(s.as_bytes(), 1, None)
+    }
+
+    #[test]
+    fn minimal_post_tool_use() {
+        let h = p(r#"{"session_id":"s","hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"tool_response":{"stdout":"x","stderr":"","interrupted":false}}"#).expect("parses");
+        let call = h.call.expect("tool call");
+        assert_eq!(call.command(), Some("ls"));
+        assert!(!call.failed);
+        assert!(call.response_len > 10);
+    }
+
+    #[test]
+    fn errors_name_what_and_where() {
+        assert_eq!(p(""), Err(InputError::Empty));
+        assert_eq!(p("  \n"), Err(InputError::Empty));
+        assert_eq!(p("[1]"), Err(InputError::NotObject("an array")));
+        assert_eq!(p("null"), Err(InputError::NotObject("null")));
+        let e = p(r#"{"hook_event_name":"PostToolUse" "x":1}"#).expect_err("syntax");
+        assert!(e.to_string().contains("line 1 column"), "{e}");
+        assert!(matches!(
+            p(r#"{"tool_name":"Bash"}"#),
+            Err(InputError::Field {
+                field: "hook_event_name",
+                ..
+            })
+        ));
+        assert!(matches!(
+            p(r#"{"hook_event_name":"PostToolUse","tool_name":3}"#),
+            Err(InputError::Field {
+                field: "tool_name",
+                ..
+            })
+        ));
+        assert!(matches!(
+            p(r#"{"hook_event_name":"PostToolUse"}"#),
+            Err(InputError::Field {
+                field: "tool_name",
+                ..
+            })
+        ));
+        assert_eq!(
+            parse(b"{\"a\":\"\xff\"}", 0, None),
+            Err(InputError::NotUtf8 { offset: 6 })
+        );
+    }
+
+    #[test]
+    fn payload_timestamp_overrides_the_clock() {
+        let h = p(
+            r#"{"hook_event_name":"PostToolUse","tool_name":"Read","timestamp_ms":1700000000123}"#,
+        )
+        .expect("parses");
+        assert_eq!(h.call.map(|c| c.ts_ms), Some(1_700_000_000_123));
+        let h = p(r#"{"hook_event_name":"PostToolUse","tool_name":"Read"}"#).expect("parses");
+        assert_eq!(h.call.map(|c| c.ts_ms), Some(1), "the clock otherwise");
+        let h = p(r#"{"hook_event_name":"PostToolUse","tool_name":"Read","timestamp_ms":"soon"}"#)
+            .expect("an odd value is ignored");
+        assert_eq!(h.call.map(|c| c.ts_ms), Some(1));
+    }
+
+    #[test]
+    fn failures_as_the_real_client_sends_them() {
+        let h = p(r#"{"session_id":"s","hook_event_name":"PostToolUseFailure","tool_name":"Bash","tool_input":{"command":"ls nope"},"tool_use_id":"t1","error":"Exit code 2\nls: cannot access 'nope': No such file or directory","is_interrupt":false,"duration_ms":5,"agent_id":"a1","agent_type":"Explore"}"#).expect("parses");
+        assert!(h.is_recorded() && !h.is_post_tool_use());
+        let call = h.call.expect("a call");
+        assert!(call.failed);
+        assert_eq!(call.outcome, Outcome::Failed);
+        assert_eq!(call.agent_id.as_deref(), Some("a1"));
+        assert_eq!(call.tool_use_id.as_deref(), Some("t1"));
+        assert!(call
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot access")));
+        let h = p(r#"{"hook_event_name":"PostToolUseFailure","tool_name":"Bash","error":"","is_interrupt":true}"#).expect("parses");
+        assert_eq!(h.call.map(|c| c.outcome), Some(Outcome::Interrupted));
+        assert!(matches!(
+            p(r#"{"hook_event_name":"PostToolUseFailure"}"#),
+            Err(InputError::Field {
+                field: "tool_name",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn other_events_are_accepted() {
+        let h = p(r#"{"hook_event_name":"SessionStart","session_id":"s","source":"startup"}"#)
+            .expect("ok");
+        assert!(!h.is_post_tool_use() && !h.is_recorded());
+    }
+}

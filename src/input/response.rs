@@ -1,0 +1,121 @@
+//! What a `tool_response` says: its size, and the error when it reports one, found without
+//! building it.
+
+use super::bounded::bounded_value;
+use super::unescape::unescape_capped;
+use super::wire::{opt_string, raw_bool};
+use posthook_analyzers::truncate_chars;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// The few fields of an object-shaped `tool_response` that say whether the call failed. Every
+/// other field is skipped by the parser without being built. Each is kept raw and read on its own,
+/// so one field of an unexpected type (`"status": 500`) does not hide the others.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResponseProbe<'a> {
+    #[serde(borrow)]
+    success: Option<&'a RawValue>,
+    #[serde(borrow)]
+    error: Option<&'a RawValue>,
+    #[serde(borrow)]
+    is_error: Option<&'a RawValue>,
+    #[serde(borrow, rename = "isError")]
+    is_error_camel: Option<&'a RawValue>,
+    #[serde(borrow)]
+    status: Option<&'a RawValue>,
+}
+
+/// How much of an error text a call keeps for its own message and signature (never persisted).
+pub(super) const ERROR_CHARS: usize = 4000;
+
+/// What posthook learns from a `tool_response`: its size, and the error if it reports one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResponseSummary {
+    /// Size in bytes of the raw JSON.
+    pub len: u64,
+    /// The error, when the response reports a failure.
+    pub error: Option<String>,
+}
+
+/// Summarizes a raw `tool_response`.
+pub fn summarize_response(raw: &RawValue) -> ResponseSummary {
+    let text = raw.get();
+    let mut out = ResponseSummary {
+        len: text.len() as u64,
+        error: None,
+    };
+    match text.as_bytes().first() {
+        Some(b'"') => {
+            // A plain string: failed calls carry "Error: ..." or "<tool_use_error>...".
+            {
+                // Only the start says whether it failed: a 30 MB string is never copied whole.
+                let s = unescape_capped(text, 4 * ERROR_CHARS + 64);
+                let t = s.trim_start();
+                let lower = t.get(..20).unwrap_or(t).to_ascii_lowercase();
+                if lower.starts_with("error") || lower.starts_with("<tool_use_error>") {
+                    let t = t.trim_start_matches("<tool_use_error>");
+                    out.error = Some(truncate_chars(t.trim(), ERROR_CHARS).into_owned());
+                }
+            }
+        }
+        Some(b'{') => {
+            if let Ok(p) = serde_json::from_str::<ResponseProbe<'_>>(text) {
+                let error_text = p
+                    .error
+                    .and_then(|e| match Ok::<Value, ()>(bounded_value(e)) {
+                        Ok(Value::String(s)) if !s.trim().is_empty() => Some(s),
+                        Ok(Value::Null) | Ok(Value::Bool(false)) => None,
+                        Ok(Value::String(_)) => None,
+                        Ok(other) => {
+                            Some(truncate_chars(&other.to_string(), ERROR_CHARS).into_owned())
+                        }
+                        Err(()) => None,
+                    });
+                let status = opt_string(p.status);
+                let flagged = raw_bool(p.success) == Some(false)
+                    || raw_bool(p.is_error) == Some(true)
+                    || raw_bool(p.is_error_camel) == Some(true)
+                    || matches!(status.as_deref(), Some("error" | "failed" | "failure"));
+                if flagged || error_text.is_some() {
+                    let msg =
+                        error_text.unwrap_or_else(|| String::from("the tool reported a failure"));
+                    out.error = Some(truncate_chars(&msg, ERROR_CHARS).into_owned());
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_shapes() {
+        let r =
+            |s: &str| summarize_response(&serde_json::from_str::<Box<RawValue>>(s).expect("json"));
+        assert_eq!(
+            r(r#""Error: Exit code 1""#).error.as_deref(),
+            Some("Error: Exit code 1")
+        );
+        assert_eq!(r(r#""all good""#).error, None);
+        assert_eq!(r(r#"[{"type":"text","text":"x"}]"#).error, None);
+        assert_eq!(
+            r(r#"{"success":false,"error":"File not found"}"#)
+                .error
+                .as_deref(),
+            Some("File not found")
+        );
+        assert!(r(r#"{"isError":true,"content":[]}"#).error.is_some());
+        assert_eq!(
+            r(r#"{"stdout":"","stderr":"error: x","interrupted":false}"#).error,
+            None
+        );
+        assert_eq!(r(r#"{"error":null,"data":{"deep":[1,2,3]}}"#).error, None);
+        assert_eq!(r("42").error, None);
+    }
+}

@@ -1,0 +1,65 @@
+//! The payload as read: each field kept as raw JSON text, decoded only when and as far as it is
+//! needed.
+
+use super::bounded::MAX_FIELD_BYTES;
+use super::unescape::unescape_capped;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// A string field of the payload, cut to [`MAX_FIELD_BYTES`]; `None` when not a string.
+pub(super) fn capped_string(raw: &RawValue) -> Option<String> {
+    raw.get()
+        .starts_with('"')
+        .then(|| unescape_capped(raw.get(), MAX_FIELD_BYTES))
+}
+
+#[derive(Deserialize)]
+pub(super) struct Wire<'a> {
+    #[serde(borrow, default)]
+    pub(super) session_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) hook_event_name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) cwd: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) transcript_path: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) tool_use_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) tool_name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) tool_input: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) tool_response: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) timestamp_ms: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) agent_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) error: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) is_interrupt: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) tool_calls: Option<&'a RawValue>,
+}
+
+/// One entry of a `PostToolBatch`'s `tool_calls`; only what says whether it was refused is read.
+#[derive(Deserialize)]
+pub(super) struct BatchCallWire<'a> {
+    #[serde(borrow, default)]
+    pub(super) tool_name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) tool_input: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) tool_use_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) tool_response: Option<&'a RawValue>,
+}
+
+pub(super) fn raw_bool(raw: Option<&RawValue>) -> Option<bool> {
+    raw.and_then(|r| serde_json::from_str::<bool>(r.get()).ok())
+}
+
+pub(super) fn opt_string(raw: Option<&RawValue>) -> Option<String> {
+    raw.and_then(capped_string)
+}
