@@ -1,19 +1,24 @@
 //! The pipeline: lazily built analyzers, a pattern cache, per-analyzer timing, a time budget, and
 //! the guidance provider's choice of one message.
 
+mod builder;
+mod cache;
+mod report;
+mod slot;
+
+pub use builder::RuntimeBuilder;
+pub use cache::CacheStats;
+pub use report::{AnalyzerTiming, Report, RunStatus, Timings};
+
 use crate::input::{self, BatchInput, HookInput, InputError};
+use cache::PatternLru;
 use dashmap::DashMap;
-use lru::LruCache;
-use posthook_analyzers::builtin::{self, Builtin};
-use posthook_analyzers::guidance::{self, RuleVerdict, Silence};
-use posthook_analyzers::{
-    fnv1a64, Analyzer, Context, Feedback, Finding, History, PatternCache, Settings, ToolCall,
-};
-use serde::Serialize;
-use std::num::NonZeroUsize;
+use posthook_analyzers::builtin;
+use posthook_analyzers::guidance::{self, Silence};
+use posthook_analyzers::{Context, Finding, History, Settings, ToolCall};
+use slot::Slot;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The default time budget for all analyzers of one call: 40 ms.
@@ -31,243 +36,6 @@ pub fn critical_rules() -> Vec<&'static str> {
 /// The default number of entries of the pattern cache.
 pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
 
-/// How one analyzer's run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// It ran to the end.
-    Ran,
-    /// It panicked; its findings were discarded.
-    Panicked,
-    /// The call's time budget was used up before its turn.
-    SkippedBudget,
-}
-
-/// One analyzer's timing for one call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AnalyzerTiming {
-    /// The analyzer's name.
-    pub name: &'static str,
-    /// Time spent in it (zero when skipped).
-    #[serde(serialize_with = "ser_nanos")]
-    pub elapsed: Duration,
-    /// Findings it produced.
-    pub findings: usize,
-    /// How its run ended.
-    pub status: RunStatus,
-}
-
-fn ser_nanos<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-}
-
-/// Where the time of one call went.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Timings {
-    /// The whole pipeline: record, analyzers, guidance.
-    #[serde(serialize_with = "ser_nanos")]
-    pub total: Duration,
-    /// Recording the call's facts into the history.
-    #[serde(serialize_with = "ser_nanos")]
-    pub record: Duration,
-    /// The guidance provider.
-    #[serde(serialize_with = "ser_nanos")]
-    pub guidance: Duration,
-    /// Every analyzer that applied to the call, in run order.
-    pub analyzers: Vec<AnalyzerTiming>,
-}
-
-/// What the pipeline made of one call.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
-    /// The one message for Claude, if any.
-    pub feedback: Option<Feedback>,
-    /// Why there is no message, when there is none.
-    pub silence: Option<Silence>,
-    /// Every finding of the call, before the guidance provider's choice.
-    pub findings: Vec<Finding>,
-    /// What the guidance provider did with each finding and why (shown, held by its cooldown,
-    /// muted, outranked, ...), best-ranked first.
-    pub verdicts: Vec<RuleVerdict>,
-    /// Where the time went.
-    pub timings: Timings,
-    /// Events recorded for the session, this one included.
-    pub events_total: u64,
-}
-
-/// Counters of the pattern cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct CacheStats {
-    /// Lookups answered from the cache.
-    pub hits: u64,
-    /// Lookups that computed.
-    pub misses: u64,
-    /// Entries held now.
-    pub len: usize,
-}
-
-impl CacheStats {
-    /// Share of lookups answered from the cache, 0..=1.
-    pub fn hit_rate(&self) -> f64 {
-        let total = self.hits + self.misses;
-        if total == 0 {
-            0.0
-        } else {
-            self.hits as f64 / total as f64
-        }
-    }
-}
-
-/// The LRU pattern cache: memoized classifications keyed by (namespace, hash of the input).
-struct PatternLru {
-    map: Mutex<LruCache<(&'static str, u64), u64>>,
-    hits: AtomicU64,
-    misses: AtomicU64,
-}
-
-impl PatternLru {
-    fn new(capacity: usize) -> PatternLru {
-        let cap = NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
-        PatternLru {
-            map: Mutex::new(LruCache::new(cap)),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-        }
-    }
-
-    fn stats(&self) -> CacheStats {
-        CacheStats {
-            hits: self.hits.load(Ordering::Relaxed),
-            misses: self.misses.load(Ordering::Relaxed),
-            len: self.map.lock().map_or(0, |m| m.len()),
-        }
-    }
-}
-
-impl PatternCache for PatternLru {
-    fn classify(&self, namespace: &'static str, input: &str, compute: &dyn Fn(&str) -> u64) -> u64 {
-        let key = (namespace, fnv1a64(input.as_bytes()));
-        if let Ok(mut map) = self.map.lock() {
-            if let Some(&v) = map.get(&key) {
-                self.hits.fetch_add(1, Ordering::Relaxed);
-                return v;
-            }
-        }
-        self.misses.fetch_add(1, Ordering::Relaxed);
-        let v = compute(input);
-        if let Ok(mut map) = self.map.lock() {
-            map.put(key, v);
-        }
-        v
-    }
-}
-
-enum Slot {
-    Builtin {
-        spec: &'static Builtin,
-        cell: OnceLock<Box<dyn Analyzer>>,
-    },
-    Custom(Box<dyn Analyzer>),
-}
-
-impl Slot {
-    fn name(&self) -> &'static str {
-        match self {
-            Slot::Builtin { spec, .. } => spec.name,
-            Slot::Custom(a) => a.name(),
-        }
-    }
-
-    fn applies(&self, tool: &str) -> bool {
-        match self {
-            Slot::Builtin { spec, .. } => spec.applies(tool),
-            Slot::Custom(a) => a.applies_to(tool),
-        }
-    }
-
-    /// A critical single-call check runs whatever the time budget.
-    fn critical(&self) -> bool {
-        match self {
-            Slot::Builtin { spec, .. } => spec.critical,
-            Slot::Custom(_) => false,
-        }
-    }
-
-    fn get(&self) -> &dyn Analyzer {
-        match self {
-            Slot::Builtin { spec, cell } => cell.get_or_init(spec.make).as_ref(),
-            Slot::Custom(a) => a.as_ref(),
-        }
-    }
-
-    fn is_built(&self) -> bool {
-        match self {
-            Slot::Builtin { cell, .. } => cell.get().is_some(),
-            Slot::Custom(_) => true,
-        }
-    }
-}
-
-/// Builds a [`Runtime`].
-pub struct RuntimeBuilder {
-    settings: Settings,
-    budget: Duration,
-    cache_capacity: usize,
-    builtins: bool,
-    custom: Vec<Box<dyn Analyzer>>,
-}
-
-impl RuntimeBuilder {
-    /// Sets the analysis settings (profile, disabled rules, thresholds).
-    pub fn settings(mut self, settings: Settings) -> Self {
-        self.settings = settings;
-        self
-    }
-
-    /// Sets the time budget for all analyzers of one call.
-    pub fn budget(mut self, budget: Duration) -> Self {
-        self.budget = budget;
-        self
-    }
-
-    /// Sets the pattern cache's capacity (entries).
-    pub fn cache_capacity(mut self, n: usize) -> Self {
-        self.cache_capacity = n;
-        self
-    }
-
-    /// Leaves out the built-in analyzers (only those added with [`Self::analyzer`] run).
-    pub fn without_builtins(mut self) -> Self {
-        self.builtins = false;
-        self
-    }
-
-    /// Adds an analyzer; it runs after the built-in ones, in the order added.
-    pub fn analyzer(mut self, a: impl Analyzer + 'static) -> Self {
-        self.custom.push(Box::new(a));
-        self
-    }
-
-    /// Builds the runtime. No analyzer is constructed yet.
-    pub fn build(self) -> Runtime {
-        let mut slots: Vec<Slot> = Vec::new();
-        if self.builtins {
-            slots.extend(builtin::registry().iter().map(|spec| Slot::Builtin {
-                spec,
-                cell: OnceLock::new(),
-            }));
-        }
-        slots.extend(self.custom.into_iter().map(Slot::Custom));
-        Runtime {
-            settings: self.settings,
-            budget: self.budget,
-            slots,
-            cache: PatternLru::new(self.cache_capacity),
-            sessions: OnceLock::new(),
-        }
-    }
-}
-
 /// The posthook runtime: analyzes tool calls against session histories.
 ///
 /// A `Runtime` is `Sync`: share one between threads to serve many sessions at once. It keeps
@@ -283,24 +51,7 @@ pub struct Runtime {
     sessions: OnceLock<DashMap<String, History>>,
 }
 
-impl Default for Runtime {
-    fn default() -> Self {
-        Runtime::builder().build()
-    }
-}
-
 impl Runtime {
-    /// A builder with the defaults: built-in analyzers, `auto` profile, 40 ms budget.
-    pub fn builder() -> RuntimeBuilder {
-        RuntimeBuilder {
-            settings: Settings::default(),
-            budget: DEFAULT_BUDGET,
-            cache_capacity: DEFAULT_CACHE_CAPACITY,
-            builtins: true,
-            custom: Vec::new(),
-        }
-    }
-
     /// The settings in force.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -344,8 +95,7 @@ impl Runtime {
         history.record(call);
         let record = start.elapsed();
         let mut findings = Vec::new();
-        let mut timings = Vec::with_capacity(self.slots.len());
-        {
+        let timings = {
             let history: &History = history;
             let Some(fact) = history.last() else {
                 unreachable!("record always appends a fact")
@@ -357,51 +107,8 @@ impl Runtime {
                 settings: &self.settings,
                 cache: &self.cache,
             };
-            // One clock read per analyzer: the end of one run is the start of the next, and the
-            // budget check uses the same reading.
-            let mut mark = Instant::now();
-            for slot in &self.slots {
-                if !slot.applies(&call.tool) {
-                    continue;
-                }
-                let name = slot.name();
-                if !slot.critical() && mark.duration_since(start) >= self.budget {
-                    tracing::debug!(analyzer = name, "skipped: time budget used up");
-                    timings.push(AnalyzerTiming {
-                        name,
-                        elapsed: Duration::ZERO,
-                        findings: 0,
-                        status: RunStatus::SkippedBudget,
-                    });
-                    continue;
-                }
-                let _span = tracing::trace_span!("analyzer", name).entered();
-                let before = findings.len();
-                let ran = catch_unwind(AssertUnwindSafe(|| {
-                    slot.get().analyze(&cx, &mut findings);
-                }));
-                let end = Instant::now();
-                let elapsed = end.duration_since(mark);
-                mark = end;
-                let status = match ran {
-                    Ok(()) => RunStatus::Ran,
-                    Err(_) => {
-                        tracing::warn!(
-                            analyzer = name,
-                            "analyzer panicked; its findings were dropped"
-                        );
-                        findings.truncate(before);
-                        RunStatus::Panicked
-                    }
-                };
-                timings.push(AnalyzerTiming {
-                    name,
-                    elapsed,
-                    findings: findings.len() - before,
-                    status,
-                });
-            }
-        }
+            self.run_analyzers(&cx, start, &mut findings)
+        };
         findings.retain(|f| {
             self.settings
                 .rule_enabled(&f.rule, history.counters.families)
@@ -422,6 +129,63 @@ impl Runtime {
             },
             events_total: history.events_total,
         }
+    }
+
+    /// Runs every analyzer that applies to `cx.call`, in order, into `findings`: each timed, its
+    /// panic caught (its findings dropped), and skipped once the call's budget counted from `start`
+    /// is used up (critical checks excepted). Returns the timing of each.
+    fn run_analyzers(
+        &self,
+        cx: &Context<'_>,
+        start: Instant,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<AnalyzerTiming> {
+        let mut timings = Vec::with_capacity(self.slots.len());
+        // One clock read per analyzer: the end of one run is the start of the next, and the
+        // budget check uses the same reading.
+        let mut mark = Instant::now();
+        for slot in &self.slots {
+            if !slot.applies(&cx.call.tool) {
+                continue;
+            }
+            let name = slot.name();
+            if !slot.critical() && mark.duration_since(start) >= self.budget {
+                tracing::debug!(analyzer = name, "skipped: time budget used up");
+                timings.push(AnalyzerTiming {
+                    name,
+                    elapsed: Duration::ZERO,
+                    findings: 0,
+                    status: RunStatus::SkippedBudget,
+                });
+                continue;
+            }
+            let _span = tracing::trace_span!("analyzer", name).entered();
+            let before = findings.len();
+            let ran = catch_unwind(AssertUnwindSafe(|| {
+                slot.get().analyze(cx, findings);
+            }));
+            let end = Instant::now();
+            let elapsed = end.duration_since(mark);
+            mark = end;
+            let status = match ran {
+                Ok(()) => RunStatus::Ran,
+                Err(_) => {
+                    tracing::warn!(
+                        analyzer = name,
+                        "analyzer panicked; its findings were dropped"
+                    );
+                    findings.truncate(before);
+                    RunStatus::Panicked
+                }
+            };
+            timings.push(AnalyzerTiming {
+                name,
+                elapsed,
+                findings: findings.len() - before,
+                status,
+            });
+        }
+        timings
     }
 
     /// Records a turn's batch event on `history`: the turn boundary and the calls refused before
@@ -499,7 +263,7 @@ impl Runtime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use posthook_analyzers::Severity;
+    use posthook_analyzers::{Analyzer, Severity};
     use serde_json::json;
 
     struct Boom;
@@ -567,20 +331,6 @@ mod tests {
         let statuses: Vec<RunStatus> = r.timings.analyzers.iter().map(|t| t.status).collect();
         assert_eq!(statuses, vec![RunStatus::Ran, RunStatus::SkippedBudget]);
         assert_eq!(r.findings.len(), 1);
-    }
-
-    #[test]
-    fn cache_counts_hits() {
-        let rt = Runtime::default();
-        let mut h = History::new();
-        for _ in 0..3 {
-            rt.process(
-                &ToolCall::new("Bash", json!({"command": "rm -rf /"})),
-                &mut h,
-            );
-        }
-        let s = rt.cache_stats();
-        assert_eq!((s.hits, s.misses), (2, 1));
     }
 
     #[test]

@@ -1,0 +1,52 @@
+//! One analyzer's place in the pipeline: a built-in one, constructed on first use, or one added
+//! to the builder.
+
+use posthook_analyzers::builtin::Builtin;
+use posthook_analyzers::Analyzer;
+use std::sync::OnceLock;
+
+pub(super) enum Slot {
+    Builtin {
+        spec: &'static Builtin,
+        cell: OnceLock<Box<dyn Analyzer>>,
+    },
+    Custom(Box<dyn Analyzer>),
+}
+
+impl Slot {
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            Slot::Builtin { spec, .. } => spec.name,
+            Slot::Custom(a) => a.name(),
+        }
+    }
+
+    pub(super) fn applies(&self, tool: &str) -> bool {
+        match self {
+            Slot::Builtin { spec, .. } => spec.applies(tool),
+            Slot::Custom(a) => a.applies_to(tool),
+        }
+    }
+
+    /// A critical single-call check runs whatever the time budget.
+    pub(super) fn critical(&self) -> bool {
+        match self {
+            Slot::Builtin { spec, .. } => spec.critical,
+            Slot::Custom(_) => false,
+        }
+    }
+
+    pub(super) fn get(&self) -> &dyn Analyzer {
+        match self {
+            Slot::Builtin { spec, cell } => cell.get_or_init(spec.make).as_ref(),
+            Slot::Custom(a) => a.as_ref(),
+        }
+    }
+
+    pub(super) fn is_built(&self) -> bool {
+        match self {
+            Slot::Builtin { cell, .. } => cell.get().is_some(),
+            Slot::Custom(_) => true,
+        }
+    }
+}
