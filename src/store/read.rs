@@ -64,6 +64,8 @@ pub(super) fn read_state_with(
 
 /// Parses the bytes of a state file as [`Store::load`] does (format check, caps applied): the
 /// stored session id and history, or why the bytes are not a state. For fuzzing and tools.
+///
+/// [`Store::load`]: super::Store::load
 pub fn parse_state(bytes: &[u8]) -> Result<(String, History), String> {
     if bytes.len() as u64 > MAX_STATE_BYTES {
         return Err(format!("larger than {MAX_STATE_BYTES} bytes"));
