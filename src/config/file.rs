@@ -3,7 +3,7 @@
 
 use super::layer::{self as setting, Layer, Problem};
 use super::resolve::{FileInfo, FileStatus};
-use super::table::{self, Kind, LOG_LEVELS};
+use super::table::{self, Kind, Trust, LOG_LEVELS};
 use super::{known_rules, known_thresholds, safety_rules, MAX_CONFIG_BYTES};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -76,7 +76,10 @@ impl Checker<'_> {
                 }
             }
             match s.kind {
-                Kind::Rules => layer.disabled = self.rules(key, v),
+                Kind::Rules => {
+                    let advisory_only = matches!(s.project, Trust::AdvisoryRules);
+                    layer.disabled = self.rules(key, v, advisory_only);
+                }
                 Kind::Thresholds => layer.thresholds = self.thresholds(key, v),
                 _ => {
                     if let Some(x) = self.value(&s.kind, key, v, home) {
@@ -126,7 +129,8 @@ impl Checker<'_> {
         None
     }
 
-    fn rules(&mut self, key: &str, v: &Value) -> Vec<String> {
+    /// Rule ids; `advisory_only`: the project file may not name a safety rule.
+    fn rules(&mut self, key: &str, v: &Value, advisory_only: bool) -> Vec<String> {
         let Some(items) = v.as_array() else {
             self.problem(
                 key,
@@ -142,7 +146,7 @@ impl Checker<'_> {
             let Some(s) = self.string(&path, item, "a rule id") else {
                 continue;
             };
-            if self.project && safety.contains(&s) {
+            if self.project && advisory_only && safety.contains(&s) {
                 self.problem(
                     path,
                     format!(
