@@ -10,6 +10,12 @@
 //! is forgiving: a bad value is skipped (the level below applies) and a file that is not JSON is
 //! ignored as a whole, so in hook mode a broken config never breaks the session; hook mode logs the
 //! problems. Cost: at most two small files read (each capped at [`MAX_CONFIG_BYTES`]).
+//!
+//! Every setting is one entry of the table in `table.rs` (name, kind, default, variable, flag, file
+//! key, what the project file may do with it, help line); the other files follow it: `layer.rs` (a
+//! level of values), `file.rs` (the config files), `env.rs` (the environment, and the flags'
+//! values checked alike), `flags.rs` (the command-line flags), `resolve.rs` (the levels merged),
+//! `show.rs` (`config show` and `config check`).
 
 mod env;
 mod file;
