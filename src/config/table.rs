@@ -2,8 +2,9 @@
 //! whether the files (and the untrusted project file) may set it, and its one-line help.
 //!
 //! Reading every level, resolution, `config show`, `config check`, the flags' `--help` and the
-//! README's table of settings all follow this table: a setting is added here, in [`Layer`] and in
-//! [`Config`](super::Config), and nowhere else.
+//! README's table of settings all follow this table. A new setting is an entry here, an [`Id`], a
+//! field of [`Layer`] and of [`Config`](super::Config) with their arms in `Layer::get`/`set` and
+//! `Config::set`/`shown`, and a row in the README (a unit test below keeps that row equal).
 //!
 //! [`Layer`]: super::Layer
 
