@@ -1,16 +1,14 @@
 //! Command-line arguments, and the dispatcher from them to the library.
 
-use crate::hook::{self, HookOptions};
-use crate::output::{self, OutputMode};
+use crate::hook;
+use crate::output;
 use crate::store::Store;
 use crate::{bench, config, session};
 use clap::{Parser, Subcommand};
-use posthook_analyzers::{Profile, Settings};
+use posthook_analyzers::Settings;
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 const ABOUT: &str =
     "A fast PostToolUse hook for Claude Code that gives Claude feedback from the session's history";
@@ -42,36 +40,12 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "posthook", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
 pub struct Cli {
-    /// How to deliver feedback in hook mode [env: POSTHOOK_OUTPUT; config: output].
-    #[arg(long, value_enum, global = true)]
-    pub output: Option<OutputMode>,
-
-    /// Rule profile: auto (default; hive rules once zen/claude-flow tools are used), default, hive
-    /// [env: POSTHOOK_PROFILE; config: profile].
-    #[arg(long, value_parser = parse_profile, global = true)]
-    pub profile: Option<Profile>,
-
-    /// Time budget for all analyzers of one call, in milliseconds [default: 40]
-    /// [env: POSTHOOK_BUDGET_MS; config: budget_ms].
-    #[arg(long, value_name = "MS", global = true)]
-    pub budget_ms: Option<u64>,
-
-    /// Where session history is stored [env: POSTHOOK_STATE_DIR; config: state_dir].
-    #[arg(long, value_name = "DIR", global = true)]
-    pub state_dir: Option<PathBuf>,
-
-    /// Disable a rule by id (repeatable), e.g. --disable native-overuse [env: POSTHOOK_DISABLE,
-    /// comma-separated; config: disabled_rules].
-    #[arg(long = "disable", value_name = "RULE", global = true)]
-    pub disabled: Vec<String>,
+    /// The flags of the hook-mode settings, global to every command.
+    #[command(flatten)]
+    pub flags: config::HookFlags,
 
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-fn parse_profile(s: &str) -> Result<Profile, String> {
-    Profile::parse(s)
-        .ok_or_else(|| format!("unknown profile '{s}' (expected auto, default or hive)"))
 }
 
 /// Subcommands.
@@ -167,41 +141,16 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
 }
 
 fn settings(cli: &Cli) -> Settings {
-    let mut s = Settings::with_profile(cli.profile.unwrap_or_default());
-    s.disabled.extend(cli.disabled.iter().cloned());
-    s
+    cli.flags.settings()
 }
 
 /// The values the command line sets, as the top configuration level.
 pub fn flags_layer(cli: &Cli) -> config::Layer {
-    config::Layer {
-        profile: cli.profile,
-        output: cli.output,
-        disabled: cli.disabled.clone(),
-        budget_ms: cli.budget_ms,
-        state_dir: cli.state_dir.clone(),
-        ..config::Layer::default()
-    }
+    cli.flags.layer()
 }
 
 /// Hook options from a resolved configuration.
-pub fn hook_options_from(resolved: &config::Resolved) -> HookOptions {
-    let env_flag = |k: &str| std::env::var(k).is_ok_and(|v| v == "1" || v == "true");
-    let c = &resolved.config;
-    HookOptions {
-        output: c.output,
-        settings: c.settings(),
-        budget: Duration::from_millis(c.budget_ms),
-        state_dir: c.state_dir.clone(),
-        fsync: env_flag("POSTHOOK_FSYNC"),
-        project_dir: std::env::var("CLAUDE_PROJECT_DIR")
-            .ok()
-            .filter(|s| !s.is_empty()),
-        lock_timeout: Duration::from_millis(c.lock_timeout_ms),
-        deadline: Duration::from_millis(c.deadline_ms),
-        ..HookOptions::default()
-    }
-}
+pub use crate::config::hook_options_from;
 
 /// A report for the terminal with every control character of the data in it made visible.
 fn safe_text(text: &str) -> String {
@@ -315,7 +264,7 @@ pub fn main() -> ExitCode {
             print(&text)
         }
         Some(Command::Bench(args)) => bench::run(args, &settings(&cli)),
-        Some(Command::Install(args)) => match crate::install::run_install(args, cli.output) {
+        Some(Command::Install(args)) => match crate::install::run_install(args, cli.flags.output) {
             Ok(text) => print(&text),
             Err(e) => fail(&e.to_string()),
         },

@@ -20,6 +20,13 @@ pub fn current_project_dir() -> PathBuf {
     project_dir(std::env::var("CLAUDE_PROJECT_DIR").ok().as_deref(), &cwd)
 }
 
+/// `CLAUDE_PROJECT_DIR` as Claude Code sets it, when set and not empty.
+pub fn claude_project_dir() -> Option<String> {
+    std::env::var("CLAUDE_PROJECT_DIR")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
 /// `$HOME`, when set and not empty.
 pub fn home_dir() -> Option<PathBuf> {
     std::env::var_os("HOME")

@@ -184,3 +184,52 @@ fn broken_config_never_breaks_the_hook() {
     assert!(logged.contains("configuration problem"), "{logged}");
     assert!(logged.contains("POSTHOOK_PROFILE"), "{logged}");
 }
+
+#[test]
+fn every_setting_is_shown_with_its_source_and_fsync_is_one_of_them() {
+    let sb = Sandbox::new();
+    let d = sb
+        .in_project(&["config", "show", "--json"])
+        .env("POSTHOOK_FSYNC", "1")
+        .run()
+        .expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&d.stdout()).expect("json");
+    assert_eq!(v["config"]["fsync"], true);
+    assert_eq!(v["sources"]["fsync"], "env POSTHOOK_FSYNC");
+    for key in [
+        "profile",
+        "output",
+        "budget_ms",
+        "state_dir",
+        "log_level",
+        "deadline_ms",
+        "lock_timeout_ms",
+        "escalate",
+        "fsync",
+    ] {
+        assert!(v["sources"][key].is_string(), "no source for {key}: {v}");
+    }
+    // Off unless 1 or true, as before; anything else is named by `config check`.
+    let d = sb
+        .in_project(&["config", "check"])
+        .env("POSTHOOK_FSYNC", "yes")
+        .run()
+        .expect_code(1);
+    assert!(
+        d.stdout()
+            .contains("env POSTHOOK_FSYNC: expected 1, 0, true or false, found \"yes\""),
+        "{}",
+        d.stdout()
+    );
+    let text = sb
+        .in_project(&["config", "show"])
+        .env("POSTHOOK_FSYNC", "yes")
+        .run()
+        .expect_code(0)
+        .stdout();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("fsync") && l.contains("false") && l.contains("default")),
+        "{text}"
+    );
+}

@@ -1,0 +1,211 @@
+//! The settings files: posthook's entries at every level, whether each event is covered once,
+//! and whether each entry's command is an executable file.
+
+use super::{fail, pass, warn, Check};
+use crate::config;
+use crate::install::{self, program_of, Scope};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// A posthook entry found in a settings file.
+#[derive(Debug, Clone)]
+pub(super) struct Found {
+    pub(super) scope: Scope,
+    pub(super) event: &'static str,
+    pub(super) command: String,
+    /// Exec-form arguments (`None`: a shell command line).
+    pub(super) args: Option<Vec<String>>,
+    pub(super) timeout_s: Option<f64>,
+}
+
+impl Found {
+    /// The command as a person would type it.
+    pub(super) fn shown(&self) -> String {
+        match &self.args {
+            Some(a) if a.is_empty() => self.command.clone(),
+            Some(a) => format!("{} {}", self.command, a.join(" ")),
+            None => self.command.clone(),
+        }
+    }
+
+    /// The program it runs.
+    pub(super) fn program(&self) -> String {
+        match self.args {
+            Some(_) => self.command.clone(),
+            None => program_of(&self.command),
+        }
+    }
+}
+
+/// One check per settings file (and per posthook entry in it), then one per event posthook is
+/// missing from or registered for more than once; the entries found.
+pub(super) fn settings_checks(
+    project: &Path,
+    home: Option<&Path>,
+    out: &mut Vec<Check>,
+) -> Vec<Found> {
+    let mut found = Vec::new();
+    for scope in Scope::ALL {
+        scope_checks(scope, project, home, out, &mut found);
+    }
+    if found.is_empty() {
+        out.push(fail(
+            String::from("posthook is not registered in any settings file"),
+            "run `posthook install` (this project) or `posthook install --scope user` (every \
+             project)",
+        ));
+        return found;
+    }
+    coverage_checks(&found, out);
+    found
+}
+
+/// The settings file of one scope: readable, and posthook's entries in it.
+fn scope_checks(
+    scope: Scope,
+    project: &Path,
+    home: Option<&Path>,
+    out: &mut Vec<Check>,
+    found: &mut Vec<Found>,
+) {
+    let Some(path) = install::settings_path(scope, project, home) else {
+        out.push(warn(
+            format!(
+                "settings ({}): no HOME, user settings not checked",
+                scope.as_str()
+            ),
+            "set HOME",
+        ));
+        return;
+    };
+    let label = format!("settings ({}) {}", scope.as_str(), path.display());
+    match install::read_settings(&path) {
+        Ok(None) => out.push(pass(format!("{label}: not present"))),
+        Err(e) => out.push(fail(
+            format!("{label}: {e}"),
+            "fix the file by hand (Claude Code ignores a settings file it cannot parse); \
+             the position above points at the error",
+        )),
+        Ok(Some(doc)) => {
+            let entries = install::posthook_commands(&doc);
+            if entries.is_empty() {
+                out.push(pass(format!("{label}: no posthook entry")));
+            }
+            for entry in entries {
+                out.push(entry_check(&label, scope, &entry));
+                found.push(Found {
+                    scope,
+                    event: entry.event,
+                    command: entry.command,
+                    args: entry.args,
+                    timeout_s: entry.timeout,
+                });
+            }
+        }
+    }
+}
+
+/// One posthook entry: its event, matcher, timeout and form.
+fn entry_check(label: &str, scope: Scope, entry: &install::FoundEntry) -> Check {
+    let install::FoundEntry {
+        event,
+        args,
+        matcher,
+        timeout,
+        ..
+    } = entry;
+    let t = timeout.map_or_else(
+        || String::from("no timeout (Claude Code's default, 600 s)"),
+        |t| format!("timeout {} s", config::fmt_num(t)),
+    );
+    let form = if args.is_some() {
+        "exec form"
+    } else {
+        "shell form (`posthook install` rewrites it in exec form, ~2 ms faster)"
+    };
+    let text = format!(
+        "{label}: posthook registered for {event}, matcher {:?}, {t}, {form}",
+        matcher.as_deref().unwrap_or("(none: every tool)")
+    );
+    match *timeout {
+        Some(t) if t > 600.0 => warn(
+            text,
+            format!(
+                "the timeout is in seconds: {} s is over {} minutes; \
+                 `posthook install --scope {} --timeout 10` rewrites it",
+                config::fmt_num(t),
+                (t / 60.0) as u64,
+                scope.as_str()
+            ),
+        ),
+        _ => pass(text),
+    }
+}
+
+/// Each hook event: posthook registered for it, once.
+fn coverage_checks(found: &[Found], out: &mut Vec<Check>) {
+    for event in install::HOOK_EVENTS {
+        let here: Vec<&Found> = found.iter().filter(|f| f.event == event).collect();
+        if here.is_empty() {
+            let text = format!(
+                "posthook is not registered for {event}: {}",
+                install::missing_event_cost(event)
+            );
+            let fix = "run `posthook install` again (same --scope): it adds the missing entries \
+                       and keeps the others";
+            out.push(if event == "PostToolUse" {
+                fail(text, fix)
+            } else {
+                warn(text, fix)
+            });
+        } else if here.len() > 1 {
+            let scopes: Vec<&str> = here.iter().map(|f| f.scope.as_str()).collect();
+            out.push(warn(
+                format!(
+                    "posthook is registered {} times for {event} ({}): Claude Code runs every \
+                     entry, and each call is recorded twice",
+                    here.len(),
+                    scopes.join(", ")
+                ),
+                "keep one: `posthook uninstall --scope SCOPE` for the others",
+            ));
+        }
+    }
+}
+
+pub(super) fn command_check(f: &Found, project: &Path) -> Check {
+    let program = f
+        .program()
+        .replace("$CLAUDE_PROJECT_DIR", &project.to_string_lossy());
+    let path = PathBuf::from(&program);
+    let reinstall = format!(
+        "build posthook (`cargo build --release`) and run `target/release/posthook install --scope {}`",
+        f.scope.as_str()
+    );
+    if !path.is_absolute() {
+        return fail(
+            format!(
+                "command {program}: not an absolute path (breaks when Claude Code's cwd changes)"
+            ),
+            reinstall,
+        );
+    }
+    match std::fs::metadata(&path) {
+        Err(e) => fail(format!("command {program}: {e}"), reinstall),
+        Ok(m) if !m.is_file() => fail(format!("command {program}: not a file"), reinstall),
+        Ok(m) if m.permissions().mode() & 0o111 == 0 => fail(
+            format!("command {program}: not executable"),
+            format!("chmod +x {program}"),
+        ),
+        Ok(_) => {
+            let same = crate::project::current_binary()
+                .ok()
+                .is_some_and(|me| std::fs::canonicalize(&path).is_ok_and(|p| p == me));
+            if same {
+                pass(format!("command {program}: executable (this binary)"))
+            } else {
+                pass(format!("command {program}: executable"))
+            }
+        }
+    }
+}
