@@ -1,7 +1,7 @@
 //! Workflow pattern (catalogue §1): shapes in the last few tool names that show work done around
 //! the hive instead of through it.
 
-use super::drift_priority;
+use super::shared::{coordinator_name, drift_priority, memory_name, used_tool};
 use crate::{Analyzer, Category, Context, Fact, Finding, Severity, Threshold};
 
 pub(crate) const RUN: Threshold = Threshold::new(
@@ -75,8 +75,8 @@ impl Analyzer for WorkflowPattern {
                 ))
                 .next_step(format!(
                     "route the next step through the hive: plan it with {}{}",
-                    super::coordinator_name(cx.history),
-                    super::used_tool(cx.history, |t| t.starts_with("mcp__claude-flow__"))
+                    coordinator_name(cx.history),
+                    used_tool(cx.history, |t| t.starts_with("mcp__claude-flow__"))
                         .map(|t| format!(" or hand it to a flow worker ({t})"))
                         .unwrap_or_default()
                 ))
@@ -96,7 +96,7 @@ impl Analyzer for WorkflowPattern {
                 ))
                 .next_step(format!(
                     "store the shared context with {} so the sub-tasks build on each other",
-                    super::memory_name(cx.history)
+                    memory_name(cx.history)
                 ))
         } else if cx.fact.cat == Category::File
             && last
