@@ -167,36 +167,98 @@ fn is_check_script(first: &str, _rest: &[&str]) -> bool {
         })
 }
 
-fn step_langs(prog: &str, rest: &[&str]) -> u16 {
-    use langs::*;
+/// JavaScript/TypeScript tools that test, build or type-check.
+fn is_js_tool(w: &str) -> bool {
+    matches!(
+        base(w),
+        "vitest"
+            | "jest"
+            | "tsc"
+            | "esbuild"
+            | "vite"
+            | "webpack"
+            | "mocha"
+            | "ava"
+            | "playwright"
+            | "rollup"
+            | "vue-tsc"
+            | "svelte-check"
+    )
+}
+
+/// A package script name that tests, builds or type-checks (`test:unit`, `build`, `typecheck`).
+fn is_check_script_name(w: &str) -> bool {
+    let w = w.trim_matches(['"', '\'']);
+    w.starts_with("test")
+        || w.starts_with("build")
+        || w.starts_with("check")
+        || w.starts_with("typecheck")
+        || w == "tsc"
+        || w.starts_with("e2e")
+}
+
+/// Whether a step is a JavaScript/TypeScript check: a package manager's test or check script, a
+/// JS tool run directly or through `npx`/`exec`, `node --test`, `deno test`.
+fn is_js_check(prog: &str, rest: &[&str]) -> bool {
     let w1 = rest.first().copied().unwrap_or("");
     let w2 = rest.get(1).copied().unwrap_or("");
-    let js_tool = |w: &str| {
-        matches!(
-            base(w),
-            "vitest"
-                | "jest"
-                | "tsc"
-                | "esbuild"
-                | "vite"
-                | "webpack"
-                | "mocha"
-                | "ava"
-                | "playwright"
-                | "rollup"
-                | "vue-tsc"
-                | "svelte-check"
-        )
-    };
-    let script = |w: &str| {
-        let w = w.trim_matches(['"', '\'']);
-        w.starts_with("test")
-            || w.starts_with("build")
-            || w.starts_with("check")
-            || w.starts_with("typecheck")
-            || w == "tsc"
-            || w.starts_with("e2e")
-    };
+    match prog {
+        "npm" | "yarn" | "pnpm" | "bun" => {
+            matches!(w1, "test" | "t")
+                || (w1 == "run" && is_check_script_name(w2))
+                || (is_check_script_name(w1) && prog != "npm")
+                || (matches!(w1, "exec" | "dlx" | "x") && is_js_tool(w2))
+        }
+        "npx" | "bunx" => is_js_tool(
+            rest.iter()
+                .find(|w| !w.starts_with('-'))
+                .copied()
+                .unwrap_or(""),
+        ),
+        "node" => {
+            w1 == "--test"
+                || rest
+                    .iter()
+                    .any(|w| !w.starts_with('-') && is_check_script_name(base(w)))
+        }
+        "deno" => matches!(w1, "test" | "check"),
+        p => is_js_tool(p),
+    }
+}
+
+/// Whether a step is a Python check: a test runner or type checker, directly, as `python -m` or
+/// through a project tool's `run`.
+fn is_python_check(prog: &str, rest: &[&str]) -> bool {
+    let w1 = rest.first().copied().unwrap_or("");
+    let w2 = rest.get(1).copied().unwrap_or("");
+    match prog {
+        "pytest" | "tox" | "nox" | "mypy" | "pyright" => true,
+        "python" | "python3" => {
+            w1 == "-m"
+                && matches!(
+                    w2,
+                    "pytest" | "unittest" | "mypy" | "py_compile" | "compileall"
+                )
+        }
+        "uv" | "poetry" | "pdm" | "hatch" => {
+            (w1 == "run" && matches!(w2, "pytest" | "mypy" | "tox")) || w1 == "test"
+        }
+        _ => false,
+    }
+}
+
+/// The languages one step of a command checks (0: none). A program belongs to one ecosystem, so
+/// the order of the tests does not matter.
+fn step_langs(prog: &str, rest: &[&str]) -> u16 {
+    use langs::*;
+    if is_js_check(prog, rest) {
+        return JS;
+    }
+    if is_python_check(prog, rest) {
+        return PYTHON;
+    }
+    let w1 = rest.first().copied().unwrap_or("");
+    let w2 = rest.get(1).copied().unwrap_or("");
     match prog {
         "mix" => match w1 {
             "test" | "compile" | "dialyzer" | "check" => ELIXIR,
@@ -206,44 +268,6 @@ fn step_langs(prog: &str, rest: &[&str]) -> u16 {
             "test" | "build" | "check" | "clippy" | "nextest" | "b" | "t" => RUST,
             _ => 0,
         },
-        "npm" | "yarn" | "pnpm" | "bun"
-            if matches!(w1, "test" | "t")
-                || (w1 == "run" && script(w2))
-                || (script(w1) && prog != "npm")
-                || (matches!(w1, "exec" | "dlx" | "x") && js_tool(w2)) =>
-        {
-            JS
-        }
-        "npx" | "bunx"
-            if js_tool(
-                rest.iter()
-                    .find(|w| !w.starts_with('-'))
-                    .copied()
-                    .unwrap_or(""),
-            ) =>
-        {
-            JS
-        }
-        "node" if w1 == "--test" || rest.iter().any(|w| !w.starts_with('-') && script(base(w))) => {
-            JS
-        }
-        "deno" if matches!(w1, "test" | "check") => JS,
-        p if js_tool(p) => JS,
-        "pytest" | "tox" | "nox" | "mypy" | "pyright" => PYTHON,
-        "python" | "python3"
-            if w1 == "-m"
-                && matches!(
-                    w2,
-                    "pytest" | "unittest" | "mypy" | "py_compile" | "compileall"
-                ) =>
-        {
-            PYTHON
-        }
-        "uv" | "poetry" | "pdm" | "hatch"
-            if (w1 == "run" && matches!(w2, "pytest" | "mypy" | "tox")) || w1 == "test" =>
-        {
-            PYTHON
-        }
         "go" if matches!(w1, "test" | "build" | "vet") => GO,
         "rspec" => RUBY,
         "rake" if matches!(w1, "" | "test" | "spec") => RUBY,

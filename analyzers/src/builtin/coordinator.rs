@@ -1,7 +1,7 @@
 //! Coordinator bypass (catalogue §1, `bypassed_zen`): work done without consulting the coordinator
 //! (`mcp__zen__*`) in a hive session.
 
-use super::drift_priority;
+use super::shared::{coordinator_name, drift_priority};
 use crate::{Analyzer, Category, Context, Finding, Severity, Threshold};
 
 pub(crate) const FLOW_WINDOW: Threshold = Threshold::new(
@@ -155,7 +155,7 @@ impl Analyzer for CoordinatorBypass {
             .observed(observed)
             .next_step(format!(
                 "ask {} to confirm the plan before continuing",
-                super::coordinator_name(cx.history)
+                coordinator_name(cx.history)
             )),
         );
     }

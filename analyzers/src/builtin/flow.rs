@@ -1,7 +1,7 @@
 //! Flow coordination (catalogue §1): flow workers (`mcp__claude-flow__*`) driven without the
 //! coordinator, and swarms started in the wrong shape.
 
-use super::drift_priority;
+use super::shared::{coordinator_name, drift_priority};
 use crate::{Analyzer, Category, Context, Finding, Severity, Threshold};
 use serde_json::Value;
 
@@ -63,7 +63,7 @@ impl Analyzer for FlowCoordination {
                 ))
                 .next_step(format!(
                     "plan the step with {} first, then hand its plan to the flow workers",
-                    super::coordinator_name(cx.history)
+                    coordinator_name(cx.history)
                 )),
             );
             return;

@@ -1,6 +1,7 @@
 //! Memory coordination (catalogue §3): decisions and context switches that are not recorded in
 //! hive memory.
 
+use super::shared::memory_name;
 use crate::text::tags;
 use crate::{Analyzer, Context, Fact, Finding, Severity, Threshold};
 
@@ -98,7 +99,7 @@ impl Analyzer for MemoryCoordination {
                 ))
                 .next_step(format!(
                     "store what was decided and why with {} before going on",
-                    super::memory_name(cx.history)
+                    memory_name(cx.history)
                 )),
         );
     }

@@ -1,6 +1,7 @@
 //! Native overuse (catalogue §1, `excessive_native`): a long run of consecutive native (non-`mcp__`)
 //! calls in a hive session.
 
+use super::shared::{coordinator_name, memory_name};
 use crate::{Analyzer, Context, Finding, Severity, Threshold};
 
 pub(crate) const MINOR: Threshold = Threshold::new(
@@ -50,8 +51,8 @@ impl Analyzer for NativeOveruse {
                 ))
                 .next_step(format!(
                     "check the plan with {} or record progress with {} before the next native call",
-                    super::coordinator_name(cx.history),
-                    super::memory_name(cx.history)
+                    coordinator_name(cx.history),
+                    memory_name(cx.history)
                 )),
         );
     }

@@ -1,6 +1,6 @@
 //! Parallelizable reads: files read one per turn that could have been read in one.
 
-use super::same_turn;
+use super::shared::same_turn;
 use crate::{Analyzer, Context, Finding, Severity, Threshold};
 
 pub(crate) const TURNS: Threshold = Threshold::new(

@@ -1,7 +1,7 @@
 //! Workflow pattern (catalogue §1): shapes in the last few tool names that show work done around
 //! the hive instead of through it.
 
-use super::drift_priority;
+use super::shared::{coordinator_name, drift_priority, memory_name, used_tool};
 use crate::{Analyzer, Category, Context, Fact, Finding, Severity, Threshold};
 
 pub(crate) const RUN: Threshold = Threshold::new(
@@ -44,6 +44,13 @@ fn is_write_edit(f: &Fact) -> bool {
     matches!(f.tool.as_str(), "Write" | "Edit")
 }
 
+/// The last [`WINDOW`] facts, newest first: `last[0]` is the current call.
+type Window<'h> = [Option<&'h Fact>; WINDOW];
+
+fn is_storage_worker(f: &Fact) -> bool {
+    f.cat == Category::McpFs
+}
+
 impl Analyzer for WorkflowPattern {
     fn name(&self) -> &'static str {
         "workflow-pattern"
@@ -54,86 +61,126 @@ impl Analyzer for WorkflowPattern {
             return;
         }
         // Newest first: last[0] is the current call.
-        let mut last: [Option<&Fact>; WINDOW] = [None; WINDOW];
+        let mut last: Window<'_> = [None; WINDOW];
         for (slot, f) in last.iter_mut().zip(cx.history.recent.iter().rev()) {
             *slot = Some(f);
         }
-        let at = |i: usize| last[i];
-        let run = last
-            .iter()
-            .take_while(|f| f.is_some_and(plain_native))
-            .count() as u64;
-        let is = |i: usize, p: fn(&Fact) -> bool| at(i).is_some_and(p);
-        let fs = |f: &Fact| f.cat == Category::McpFs;
-        let finding = if run >= cx.count(&RUN) {
-            let sev = Severity::Moderate;
-            Finding::new("workflow-pattern", sev, drift_priority(sev, run, cx.history))
-                .headline("file and shell work with no MCP coordination")
-                .observed(format!(
-                    "The last {run} calls were Write/Edit/Read/Bash ({}) with no MCP tool between them.",
-                    cx.history.last_tools(run as usize).join(", ")
-                ))
-                .next_step(format!(
-                    "route the next step through the hive: plan it with {}{}",
-                    super::coordinator_name(cx.history),
-                    super::used_tool(cx.history, |t| t.starts_with("mcp__claude-flow__"))
-                        .map(|t| format!(" or hand it to a flow worker ({t})"))
-                        .unwrap_or_default()
-                ))
-        } else if is(0, is_write_edit) && is(1, fs) && is(2, is_write_edit) && is(3, fs) {
-            let sev = Severity::Minor;
-            Finding::new("workflow-pattern", sev, drift_priority(sev, 4, cx.history))
-                .headline("storage worker and direct edits alternate")
-                .observed("The last 4 calls alternated storage-worker calls and Write/Edit on files.")
-                .next_step("do the file changes through one channel: either the storage worker or Write/Edit, batched")
-        } else if is(0, is_task) && is(1, is_task) && is(2, is_task) {
-            let sev = Severity::Moderate;
-            Finding::new("workflow-pattern", sev, drift_priority(sev, 3, cx.history))
-                .headline("three sub-tasks in a row without shared memory")
-                .observed(format!(
-                    "The last 3 calls each started a {}; none stored context in hive memory.",
-                    cx.fact.tool
-                ))
-                .next_step(format!(
-                    "store the shared context with {} so the sub-tasks build on each other",
-                    super::memory_name(cx.history)
-                ))
-        } else if cx.fact.cat == Category::File
-            && last
-                .iter()
-                .take(4)
-                .flatten()
-                .filter(|f| f.cat == Category::File)
-                .count() as u64
-                >= cx.count(&FILE_OPS)
-        {
-            Finding::new("workflow-pattern", Severity::Minor, 25)
-                .headline("fragmented file work")
-                .observed(format!(
-                    "{} of the last 4 calls were single file operations.",
-                    last.iter()
-                        .take(4)
-                        .flatten()
-                        .filter(|f| f.cat == Category::File)
-                        .count()
-                ))
-                .next_step("plan the file changes first, then make them together as parallel calls")
-        } else {
-            let tasks = last.iter().take(5).flatten().filter(|f| is_task(f)).count() as u64;
-            let memory = last.iter().take(5).flatten().any(|f| f.is_memory());
-            if tasks >= cx.count(&TASKS) && !memory {
-                Finding::new("workflow-pattern", Severity::Moderate, 45)
-                    .headline("sub-tasks started without hive memory")
-                    .observed(format!(
-                        "{tasks} of the last 5 calls started a sub-task and none used a memory tool."
-                    ))
-                    .next_step("record the task split and decisions with a memory tool before starting more sub-tasks")
-            } else {
-                return;
-            }
-        };
-        out.push(finding);
+        // First match wins.
+        let finding = no_coordination(cx, &last)
+            .or_else(|| alternating_storage(cx, &last))
+            .or_else(|| task_chain(cx, &last))
+            .or_else(|| fragmented_files(cx, &last))
+            .or_else(|| tasks_without_memory(cx, &last));
+        out.extend(finding);
     }
+}
+
+/// A run of Write/Edit/Read/Bash with no MCP call.
+fn no_coordination(cx: &Context<'_>, last: &Window<'_>) -> Option<Finding> {
+    let run = last
+        .iter()
+        .take_while(|f| f.is_some_and(plain_native))
+        .count() as u64;
+    if run < cx.count(&RUN) {
+        return None;
+    }
+    let sev = Severity::Moderate;
+    Some(
+        Finding::new(
+            "workflow-pattern",
+            sev,
+            drift_priority(sev, run, cx.history),
+        )
+        .headline("file and shell work with no MCP coordination")
+        .observed(format!(
+            "The last {run} calls were Write/Edit/Read/Bash ({}) with no MCP tool between them.",
+            cx.history.last_tools(run as usize).join(", ")
+        ))
+        .next_step(format!(
+            "route the next step through the hive: plan it with {}{}",
+            coordinator_name(cx.history),
+            used_tool(cx.history, |t| t.starts_with("mcp__claude-flow__"))
+                .map(|t| format!(" or hand it to a flow worker ({t})"))
+                .unwrap_or_default()
+        )),
+    )
+}
+
+/// Storage worker, write, storage worker, write.
+fn alternating_storage(cx: &Context<'_>, last: &Window<'_>) -> Option<Finding> {
+    let is = |i: usize, p: fn(&Fact) -> bool| last[i].is_some_and(p);
+    if !(is(0, is_write_edit)
+        && is(1, is_storage_worker)
+        && is(2, is_write_edit)
+        && is(3, is_storage_worker))
+    {
+        return None;
+    }
+    let sev = Severity::Minor;
+    Some(
+        Finding::new("workflow-pattern", sev, drift_priority(sev, 4, cx.history))
+            .headline("storage worker and direct edits alternate")
+            .observed("The last 4 calls alternated storage-worker calls and Write/Edit on files.")
+            .next_step("do the file changes through one channel: either the storage worker or Write/Edit, batched"),
+    )
+}
+
+/// Task, Task, Task.
+fn task_chain(cx: &Context<'_>, last: &Window<'_>) -> Option<Finding> {
+    if !last[..3].iter().all(|f| f.is_some_and(is_task)) {
+        return None;
+    }
+    let sev = Severity::Moderate;
+    Some(
+        Finding::new("workflow-pattern", sev, drift_priority(sev, 3, cx.history))
+            .headline("three sub-tasks in a row without shared memory")
+            .observed(format!(
+                "The last 3 calls each started a {}; none stored context in hive memory.",
+                cx.fact.tool
+            ))
+            .next_step(format!(
+                "store the shared context with {} so the sub-tasks build on each other",
+                memory_name(cx.history)
+            )),
+    )
+}
+
+/// A file op with enough file ops among the last 4 calls.
+fn fragmented_files(cx: &Context<'_>, last: &Window<'_>) -> Option<Finding> {
+    let file_ops = last
+        .iter()
+        .take(4)
+        .flatten()
+        .filter(|f| f.cat == Category::File)
+        .count();
+    if cx.fact.cat != Category::File || (file_ops as u64) < cx.count(&FILE_OPS) {
+        return None;
+    }
+    Some(
+        Finding::new("workflow-pattern", Severity::Minor, 25)
+            .headline("fragmented file work")
+            .observed(format!(
+                "{file_ops} of the last 4 calls were single file operations."
+            ))
+            .next_step("plan the file changes first, then make them together as parallel calls"),
+    )
+}
+
+/// Enough Task calls among the last 5 without a memory tool.
+fn tasks_without_memory(cx: &Context<'_>, last: &Window<'_>) -> Option<Finding> {
+    let tasks = last.iter().take(5).flatten().filter(|f| is_task(f)).count() as u64;
+    let memory = last.iter().take(5).flatten().any(|f| f.is_memory());
+    if tasks < cx.count(&TASKS) || memory {
+        return None;
+    }
+    Some(
+        Finding::new("workflow-pattern", Severity::Moderate, 45)
+            .headline("sub-tasks started without hive memory")
+            .observed(format!(
+                "{tasks} of the last 5 calls started a sub-task and none used a memory tool."
+            ))
+            .next_step("record the task split and decisions with a memory tool before starting more sub-tasks"),
+    )
 }
 
 #[cfg(test)]

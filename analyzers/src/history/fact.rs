@@ -1,0 +1,196 @@
+//! [`Fact`]: the compact record of one call, all that is persisted about it.
+
+use super::limits::{MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_TOOL_CHARS};
+use super::skip::{is_ok, is_zero, is_zero16, is_zero64};
+use crate::text::{command_head, command_tags, fnv1a64, lookup_tags, tags, truncate_chars};
+use crate::{Category, Outcome, ToolCall};
+use serde::{Deserialize, Serialize};
+
+/// The compact record of one call: all that is persisted about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact {
+    /// Tool name.
+    pub tool: String,
+    /// Tool category.
+    pub cat: Category,
+    /// File or search path, when the call had one (cut to 512 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Bash only: program and subcommand, never the arguments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<String>,
+    /// Bash only: a stable hash of the whole command, to recognize the same command again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd_hash: Option<u64>,
+    /// Bash only: [`crate::tags`] bits.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tags: u32,
+    /// Whether the call succeeded.
+    pub ok: bool,
+    /// Arrival time, ms since the Unix epoch.
+    pub ts: u64,
+    /// Milliseconds since the previous call of the session (none for the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<u64>,
+    /// Size of the tool input's main payload (content, command, ...) in bytes.
+    #[serde(default)]
+    pub in_len: u64,
+    /// Size of the tool response in bytes.
+    #[serde(default)]
+    pub out_len: u64,
+    /// Task/Agent: 1; MultiEdit: number of edits; TodoWrite: number of todos; else 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub count: u32,
+    /// How the call ended (`ok` is false for every outcome but `Ok`).
+    #[serde(default, skip_serializing_if = "is_ok")]
+    pub outcome: Outcome,
+    /// The failure's [`crate::error_signature`], when it failed (never the text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<u64>,
+    /// A hash of `tool_use_id`, which ties the call to its turn's batch event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// The turn of its stream the call belongs to (1-based; 0 in state written before turns).
+    #[serde(default, skip_serializing_if = "is_zero64")]
+    pub turn: u64,
+    /// Whether it was made in the same assistant turn as the call before it in its stream, as
+    /// batch events tell; `None` where the stream has no batch events yet (then time gaps tell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_turn: Option<bool>,
+    /// [`crate::langs`] bits: a file change's language, or the languages a Bash check covers.
+    #[serde(default, skip_serializing_if = "is_zero16")]
+    pub langs: u16,
+    /// Read only: a hash of the `offset`/`limit` it asked for (none: the whole file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<u64>,
+}
+
+impl Fact {
+    /// Extracts the facts of `call`; `prev_ts` is the previous call's arrival time.
+    pub fn from_call(call: &ToolCall, prev_ts: Option<u64>) -> Fact {
+        let cat = call.category();
+        let command = call.command();
+        let in_len = match call.tool.as_str() {
+            "Write" => call.str_field("content").map_or(0, str::len),
+            "Bash" => command.map_or(0, str::len),
+            _ => call.new_content().map_or(0, |c| c.len()),
+        } as u64;
+        let count = match call.tool.as_str() {
+            "MultiEdit" => call
+                .input
+                .get("edits")
+                .and_then(|e| e.as_array())
+                .map_or(0, Vec::len),
+            "TodoWrite" => call
+                .input
+                .get("todos")
+                .and_then(|e| e.as_array())
+                .map_or(0, Vec::len),
+            "Task" | "Agent" => 1,
+            _ => 0,
+        } as u32;
+        let path = match cat {
+            Category::File | Category::Search | Category::McpFs => call.path(),
+            _ => None,
+        };
+        Fact {
+            tool: truncate_chars(&call.tool, MAX_TOOL_CHARS).into_owned(),
+            cat,
+            path: path.map(|p| truncate_chars(p, MAX_PATH_CHARS).into_owned()),
+            cmd: command.map(|c| truncate_chars(&command_head(c), MAX_CMD_HEAD_CHARS).into_owned()),
+            cmd_hash: command.map(|c| fnv1a64(c.trim().as_bytes())),
+            tags: command.map_or(0, |c| command_tags(c) | lookup_tags(c)),
+            ok: !call.failed,
+            ts: call.ts_ms,
+            gap: prev_ts.map(|p| call.ts_ms.saturating_sub(p)),
+            in_len,
+            out_len: call.response_len,
+            count,
+            outcome: call.outcome,
+            sig: call.error_signature(),
+            id: call.tool_use_id.as_deref().map(|i| fnv1a64(i.as_bytes())),
+            turn: 0,
+            same_turn: None,
+            langs: match (command, path) {
+                (Some(c), _) => crate::check_langs(c),
+                (None, Some(p)) if call.is_write() => crate::lang_of(p),
+                _ => 0,
+            },
+            range: (call.tool == "Read")
+                .then(|| {
+                    let o = call.input.get("offset").and_then(serde_json::Value::as_u64);
+                    let l = call.input.get("limit").and_then(serde_json::Value::as_u64);
+                    (o.is_some() || l.is_some()).then(|| fnv1a64(format!("{o:?}/{l:?}").as_bytes()))
+                })
+                .flatten(),
+        }
+    }
+
+    /// The subject a repeated failure is about: the tool with its command head (program and
+    /// subcommand) or its path.
+    pub fn subject(&self) -> u64 {
+        let mut h = fnv1a64(self.tool.as_bytes());
+        if let Some(c) = &self.cmd {
+            h ^= fnv1a64(c.as_bytes()).rotate_left(1);
+        } else if let Some(p) = &self.path {
+            h ^= fnv1a64(p.as_bytes()).rotate_left(2);
+        }
+        h
+    }
+
+    /// Whether it ran `git commit`.
+    pub fn is_commit(&self) -> bool {
+        self.tags & tags::COMMIT != 0
+    }
+
+    /// True for `mcp__*` tools.
+    pub fn is_mcp(&self) -> bool {
+        self.cat.is_mcp()
+    }
+
+    /// True for tools that change files.
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self.tool.as_str(),
+            "Write" | "Edit" | "MultiEdit" | "NotebookEdit"
+        )
+    }
+
+    /// True for tools whose name contains `memory` (hive memory).
+    pub fn is_memory(&self) -> bool {
+        self.tool.contains("memory")
+    }
+
+    /// True for Bash calls that ran tests or a build.
+    pub fn is_check(&self) -> bool {
+        self.tags & (tags::TEST | tags::BUILD) != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn bash(cmd: &str) -> ToolCall {
+        ToolCall::new("Bash", json!({ "command": cmd }))
+    }
+
+    use crate::History;
+
+    #[test]
+    fn facts_hold_no_contents() {
+        let secret = "sk-live-0123456789abcdef";
+        let mut h = History::new();
+        h.record(&bash(&format!(
+            "curl -H 'Authorization: {secret}' https://x"
+        )));
+        h.record(&ToolCall::new(
+            "Write",
+            json!({"file_path": "/p/.env", "content": secret}),
+        ));
+        let json = serde_json::to_string(&h).expect("serializes");
+        assert!(!json.contains(secret), "{json}");
+        assert_eq!(h.recent[1].in_len, secret.len() as u64);
+    }
+}

@@ -1,0 +1,61 @@
+//! The files the session has seen and the reads it made, for "was this file read?" and for telling
+//! a re-read of an unchanged file.
+
+use super::limits::READS_CAPACITY;
+use super::{Fact, History};
+use crate::text::fnv1a64;
+use serde::{Deserialize, Serialize};
+
+/// A Read the session made, for telling a re-read of an unchanged file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMark {
+    /// Hash of the path.
+    pub file: u64,
+    /// Hash of the offset/limit (0: the whole file).
+    pub range: u64,
+    /// When, ms since the Unix epoch.
+    pub ts: u64,
+}
+
+impl History {
+    /// Whether `path` was read or written earlier in the session.
+    pub fn has_seen_file(&self, path: &str) -> bool {
+        let h = fnv1a64(path.as_bytes());
+        self.seen_files.contains(&h)
+    }
+
+    pub(super) fn note_read(&mut self, fact: &Fact) {
+        self.reread_of = None;
+        if fact.tool == "Bash" {
+            // A shell command may have changed any file: no read is known to be current.
+            self.reads.clear();
+            return;
+        }
+        let Some(file) = fact.path.as_deref().map(|p| fnv1a64(p.as_bytes())) else {
+            return;
+        };
+        if fact.is_write() && fact.ok {
+            self.reads.retain(|r| r.file != file);
+            return;
+        }
+        if fact.tool != "Read" || !fact.ok {
+            return;
+        }
+        let mark = ReadMark {
+            file,
+            range: fact.range.unwrap_or(0),
+            ts: fact.ts,
+        };
+        if let Some(i) = self
+            .reads
+            .iter()
+            .position(|r| r.file == mark.file && r.range == mark.range)
+        {
+            self.reread_of = self.reads.remove(i);
+        }
+        if self.reads.len() >= READS_CAPACITY {
+            self.reads.pop_front();
+        }
+        self.reads.push_back(mark);
+    }
+}
