@@ -13,13 +13,15 @@
 //! client's own work (connect, write, read).
 
 use super::args::BenchArgs;
+use super::error::BenchError;
+use super::runner::Verdict;
 use super::scenarios;
 use crate::serve::client::Client;
 use serde_json::json;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 64;
@@ -44,11 +46,11 @@ struct Load {
 
 /// [`CLIENTS`] clients x [`PER_CLIENT`] events, new connection each; `rate`: events/s in all,
 /// spread evenly over the clients (`None`: each sends its next event as soon as it has the answer).
-fn load(server: &Served, payloads: &[Vec<u8>], rate: Option<f64>) -> Result<Load, String> {
+fn load(server: &Served, payloads: &[Vec<u8>], rate: Option<f64>) -> Result<Load, BenchError> {
     let start = Instant::now();
     let interval = rate.map(|r| Duration::from_secs_f64(CLIENTS as f64 / r));
     type Times = (Vec<f64>, Vec<f64>);
-    let per: Vec<Result<Times, String>> = std::thread::scope(|sc| {
+    let per: Vec<Result<Times, BenchError>> = std::thread::scope(|sc| {
         let handles: Vec<_> = (0..CLIENTS)
             .map(|c| {
                 sc.spawn(move || {
@@ -70,7 +72,7 @@ fn load(server: &Served, payloads: &[Vec<u8>], rate: Option<f64>) -> Result<Load
                             _ => Instant::now(),
                         };
                         let t = Instant::now();
-                        let mut cl = Client::connect(server.addr).map_err(|e| e.to_string())?;
+                        let mut cl = Client::connect(server.addr).map_err(BenchError::Io)?;
                         post(&mut cl, &server.token, &p, false)?;
                         v.push(ms(due.elapsed()));
                         sent.push(ms(t.elapsed()));
@@ -81,10 +83,7 @@ fn load(server: &Served, payloads: &[Vec<u8>], rate: Option<f64>) -> Result<Load
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(String::from("client panicked")))
-            })
+            .map(|h| h.join().unwrap_or(Err(BenchError::Panicked("client"))))
             .collect()
     });
     let secs = start.elapsed().as_secs_f64();
@@ -153,7 +152,7 @@ fn spawn_once(
     args: &[&str],
     env: &[(&str, &Path)],
     payload: &[u8],
-) -> Result<Duration, String> {
+) -> Result<Duration, BenchError> {
     let start = Instant::now();
     let mut cmd = Command::new(program);
     cmd.args(args)
@@ -163,13 +162,14 @@ fn spawn_once(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("spawning {}: {e}", program.display()))?;
+    let mut child = cmd.spawn().map_err(|source| BenchError::Spawn {
+        program: program.to_path_buf(),
+        source,
+    })?;
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(payload);
     }
-    child.wait().map_err(|e| e.to_string())?;
+    child.wait().map_err(BenchError::Io)?;
     Ok(start.elapsed())
 }
 
@@ -180,7 +180,7 @@ struct Served {
 }
 
 impl Served {
-    fn start(exe: &Path, dir: &Path) -> Result<Served, String> {
+    fn start(exe: &Path, dir: &Path) -> Result<Served, BenchError> {
         let token_file = dir.join("serve.token");
         let mut child = Command::new(exe)
             .args(["serve", "--listen", "127.0.0.1:0", "--token-file"])
@@ -191,7 +191,7 @@ impl Served {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("starting posthook serve: {e}"))?;
+            .map_err(BenchError::ServerStart)?;
         let mut first = String::new();
         if let Some(err) = child.stderr.take() {
             let mut r = BufReader::new(err);
@@ -206,9 +206,9 @@ impl Served {
             .nth(1)
             .and_then(|r| r.split('/').next())
             .and_then(|a| a.parse().ok())
-            .ok_or_else(|| format!("posthook serve did not start: {}", first.trim()))?;
+            .ok_or_else(|| BenchError::ServerSilent(first.trim().to_string()))?;
         let token = std::fs::read_to_string(&token_file)
-            .map_err(|e| format!("reading the server's token: {e}"))?
+            .map_err(BenchError::ServerToken)?
             .trim()
             .to_string();
         Ok(Served { child, addr, token })
@@ -257,14 +257,14 @@ impl Served {
     }
 }
 
-fn post(client: &mut Client, token: &str, payload: &[u8], keep: bool) -> Result<(), String> {
+fn post(client: &mut Client, token: &str, payload: &[u8], keep: bool) -> Result<(), BenchError> {
     let a = client
         .request("POST", crate::serve::HOOK_PATH, Some(token), payload, keep)
-        .map_err(|e| e.to_string())?;
+        .map_err(BenchError::Io)?;
     if a.status == 200 {
         Ok(())
     } else {
-        Err(format!("server answered {}", a.status))
+        Err(BenchError::ServerStatus(a.status))
     }
 }
 
@@ -286,15 +286,18 @@ struct Results {
     rounds: usize,
 }
 
-fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
+fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, BenchError> {
     let machine = super::Environment::detect();
-    let exe = crate::project::current_binary().map_err(|e| format!("locating this binary: {e}"))?;
+    let exe = crate::project::current_binary().map_err(|source| BenchError::OwnBinary {
+        doing: "locating this binary",
+        source,
+    })?;
     let payloads: Vec<Vec<u8>> = scenarios::builtin()
         .into_iter()
         .flat_map(|s| s.payloads)
         .collect();
     if payloads.is_empty() {
-        return Err(String::from("no payloads"));
+        return Err(BenchError::Scenarios(String::from("no payloads")));
     }
     let (floor, floor_args, floor_kind): (PathBuf, Vec<&str>, &'static str) = match build_floor(dir)
     {
@@ -325,7 +328,7 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
         name: "serve, one kept-alive connection",
         ms: Vec::new(),
     };
-    let mut keep_client = Client::connect(server.addr).map_err(|e| e.to_string())?;
+    let mut keep_client = Client::connect(server.addr).map_err(BenchError::Io)?;
     let warm = args.warmup;
     for round in 0..rounds + warm {
         let p = &payloads[round % payloads.len()];
@@ -346,7 +349,7 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
                 }
                 2 => {
                     let start = Instant::now();
-                    let mut c = Client::connect(server.addr).map_err(|e| e.to_string())?;
+                    let mut c = Client::connect(server.addr).map_err(BenchError::Io)?;
                     post(&mut c, &server.token, p, false)?;
                     if round >= warm {
                         fresh.ms.push(ms(start.elapsed()));
@@ -376,13 +379,13 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
     // as a session gets), on a few kept-alive connections, by a server that held nothing else
     // (the loads above leave 64 more sessions and what their threads freed).
     let server = Served::start(&exe, &dir.join("held"))?;
-    let fill: Vec<Result<(), String>> = std::thread::scope(|sc| {
+    let fill: Vec<Result<(), BenchError>> = std::thread::scope(|sc| {
         let handles: Vec<_> = (0..FILLERS)
             .map(|f| {
                 let server = &server;
                 let payloads = &payloads;
                 sc.spawn(move || {
-                    let mut c = Client::connect(server.addr).map_err(|e| e.to_string())?;
+                    let mut c = Client::connect(server.addr).map_err(BenchError::Io)?;
                     for i in 0..HELD_EVENTS {
                         for s in (f..SESSIONS).step_by(FILLERS) {
                             let p = with_session(
@@ -398,10 +401,7 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, String> {
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(String::from("filler panicked")))
-            })
+            .map(|h| h.join().unwrap_or(Err(BenchError::Panicked("filler"))))
             .collect()
     });
     for r in fill {
@@ -491,39 +491,25 @@ fn report(r: &Results) -> (String, serde_json::Value) {
     (out, v)
 }
 
-/// Runs the http comparison and prints it.
-pub fn run(args: &BenchArgs) -> ExitCode {
+/// Runs the http comparison and prints it. It judges nothing: once measured and written, the
+/// verdict is a pass.
+pub fn run(args: &BenchArgs) -> Result<Verdict, BenchError> {
     let dir = std::env::temp_dir().join(format!("posthook-bench-http-{}", std::process::id()));
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "posthook: creating '{}': {e}",
-            dir.display()
-        );
-        return ExitCode::FAILURE;
-    }
+    std::fs::create_dir_all(&dir).map_err(|source| BenchError::Scratch {
+        what: format!("'{}'", dir.display()),
+        source,
+    })?;
     let measured = measure(args, &dir);
     let _ = std::fs::remove_dir_all(&dir);
-    match measured {
-        Ok(r) => {
-            let (text, json) = report(&r);
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-            if let Some(p) = &args.export_json {
-                if let Err(e) = std::fs::write(p, json.to_string() + "\n") {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "posthook: writing '{}': {e}",
-                        p.display()
-                    );
-                    return ExitCode::FAILURE;
-                }
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "posthook: {e}");
-            ExitCode::FAILURE
-        }
+    let (text, json) = report(&measured?);
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    if let Some(p) = &args.export_json {
+        std::fs::write(p, json.to_string() + "\n").map_err(|source| BenchError::Write {
+            what: None,
+            path: p.clone(),
+            source,
+        })?;
     }
+    Ok(Verdict::Pass)
 }

@@ -14,6 +14,7 @@
 mod args;
 mod baseline;
 mod environment;
+mod error;
 mod export;
 mod floor;
 mod grade;
@@ -35,11 +36,12 @@ mod units;
 pub use args::{BenchArgs, Mode};
 pub use baseline::{Baseline, Comparison, Verdict as Change};
 pub use environment::Environment;
+pub use error::BenchError;
 pub use export::{Exporter, JsonExporter, MarkdownExporter};
 pub use grade::Grade;
 pub use measure::{RunSample, Spawner};
 pub use results::BenchResults;
-pub use runner::{run, EXIT_MISSED_TARGET, EXIT_REGRESSION};
+pub use runner::{run, Verdict};
 pub use scenarios::{
     builtin as builtin_scenarios, compact, render_sessions, Origin, Scenario, MAX_STRING,
     SESSION_SOURCES,

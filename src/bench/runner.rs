@@ -1,9 +1,10 @@
 //! `posthook bench`: runs the scenarios in the modes asked for, then the load test, grades,
-//! compares with a baseline, reports, exports, and turns the verdict into an exit code.
+//! compares with a baseline, reports, exports, and returns the verdict.
 
 use super::args::{BenchArgs, Mode};
 use super::baseline::{self, Baseline, Entry};
 use super::environment::Environment;
+use super::error::BenchError;
 use super::export::{Exporter, JsonExporter, MarkdownExporter};
 use super::floor::{self, Floor};
 use super::grade::{self, Grade};
@@ -11,8 +12,8 @@ use super::measure::{RunSample, Scratch, Spawner};
 use super::modes::{self, Plan, StateStart};
 use super::report::{self, Progress};
 use super::results::{
-    BenchResults, GradeResult, Headline, LoadResult, ProcessStats, RunConfig, ScenarioResult,
-    Verdict, VsResult,
+    BenchResults, Failures, GradeResult, Headline, LoadResult, ProcessStats, RunConfig,
+    ScenarioResult, VsResult,
 };
 use super::scenarios::{self, Scenario};
 use super::spawner::Launcher;
@@ -22,49 +23,53 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
-/// Exit code when a scenario regressed against the baseline.
-pub const EXIT_REGRESSION: u8 = 3;
-/// Exit code when a target was missed.
-pub const EXIT_MISSED_TARGET: u8 = 4;
+/// How a run ended, once everything was measured and written: what the caller turns into an
+/// exit code (0 for a pass, 3 for a regression, 4 for a missed target, as the README documents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// No regression against the baseline, every target met.
+    Pass,
+    /// A scenario regressed against the baseline (this outranks a missed target).
+    Regression,
+    /// A target was missed: a p95 over the target, a failed call, a failed load test.
+    MissedTarget,
+}
 
-/// Runs the benchmark, prints the report on stdout and returns the exit code.
-pub fn run(args: &BenchArgs, settings: &Settings) -> ExitCode {
-    if args.mode == super::args::Mode::Http {
-        return super::http::run(args);
-    }
-    match execute(args, settings) {
-        Ok(results) => {
-            let mut out = std::io::stdout().lock();
-            let _ = report::write(&mut out, &results).and_then(|()| out.flush());
-            if let Err(e) = write_outputs(args, &results) {
-                let _ = writeln!(std::io::stderr(), "posthook: {e}");
-                return ExitCode::FAILURE;
-            }
-            if !results.verdict.regressions.is_empty() {
-                ExitCode::from(EXIT_REGRESSION)
-            } else if !results.verdict.missed_targets.is_empty() {
-                ExitCode::from(EXIT_MISSED_TARGET)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "posthook: {e}");
-            ExitCode::FAILURE
+impl Verdict {
+    /// The verdict on what made a run fail, if anything did.
+    fn of(failures: &Failures) -> Verdict {
+        if !failures.regressions.is_empty() {
+            Verdict::Regression
+        } else if !failures.missed_targets.is_empty() {
+            Verdict::MissedTarget
+        } else {
+            Verdict::Pass
         }
     }
 }
 
-fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, String> {
+/// Runs the benchmark, prints the report on stdout, writes the outputs asked for and returns the
+/// verdict. The caller prints the error.
+pub fn run(args: &BenchArgs, settings: &Settings) -> Result<Verdict, BenchError> {
+    if args.mode == super::args::Mode::Http {
+        return super::http::run(args);
+    }
+    let results = execute(args, settings)?;
+    let mut out = std::io::stdout().lock();
+    let _ = report::write(&mut out, &results).and_then(|()| out.flush());
+    write_outputs(args, &results)?;
+    Ok(Verdict::of(&results.verdict))
+}
+
+fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, BenchError> {
     let mut v = Vec::new();
     if let Some(p) = &args.payloads {
-        v.push(scenarios::from_payloads_file(p)?);
+        v.push(scenarios::from_payloads_file(p).map_err(BenchError::Scenarios)?);
     }
     if let Some(p) = &args.transcript {
-        v.push(scenarios::from_transcript(p)?);
+        v.push(scenarios::from_transcript(p).map_err(BenchError::Scenarios)?);
     }
     if v.is_empty() {
         v = scenarios::builtin();
@@ -72,15 +77,10 @@ fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, String> {
     if !args.scenarios.is_empty() {
         v.retain(|s| args.scenarios.iter().any(|f| s.name.contains(f.as_str())));
         if v.is_empty() {
-            return Err(format!(
-                "no scenario matches {:?}; built-in ones: {}",
-                args.scenarios,
-                scenarios::builtin()
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            return Err(BenchError::NoScenario {
+                filters: args.scenarios.clone(),
+                builtin: scenarios::builtin().into_iter().map(|s| s.name).collect(),
+            });
         }
     }
     Ok(v)
@@ -95,21 +95,25 @@ fn posthook_spawner(exe: &Path, settings: &Settings) -> Spawner {
         .env("POSTHOOK_DISABLE", disabled.join(","))
 }
 
-fn check(args: &BenchArgs) -> Result<(), String> {
+fn check(args: &BenchArgs) -> Result<(), BenchError> {
     if !(args.min_time.is_finite() && args.min_time >= 0.0) {
-        return Err("--min-time must be a number of seconds, 0 or more".into());
+        return Err(BenchError::BadArgument(
+            "--min-time must be a number of seconds, 0 or more",
+        ));
     }
     if !(args.alert_threshold.is_finite() && args.alert_threshold >= 0.0) {
-        return Err("--alert-threshold must be a percentage, 0 or more".into());
+        return Err(BenchError::BadArgument(
+            "--alert-threshold must be a percentage, 0 or more",
+        ));
     }
     if !(args.target_ms.is_finite() && args.target_ms > 0.0) {
-        return Err("--target-ms must be above 0".into());
+        return Err(BenchError::BadArgument("--target-ms must be above 0"));
     }
     if args.runs == Some(0) {
-        return Err("--runs must be at least 1".into());
+        return Err(BenchError::BadArgument("--runs must be at least 1"));
     }
     if args.command.as_deref().is_some_and(|c| c.trim().is_empty()) {
-        return Err("--command is empty".into());
+        return Err(BenchError::BadArgument("--command is empty"));
     }
     Ok(())
 }
@@ -154,17 +158,21 @@ struct Setup {
     plan: Plan,
 }
 
-fn setup(args: &BenchArgs, settings: &Settings, scratch: &Scratch) -> Result<Setup, String> {
+fn setup(args: &BenchArgs, settings: &Settings, scratch: &Scratch) -> Result<Setup, BenchError> {
     check(args)?;
-    let exe = std::env::current_exe().map_err(|e| format!("finding own executable: {e}"))?;
+    let exe = std::env::current_exe().map_err(|source| BenchError::OwnBinary {
+        doing: "finding own executable",
+        source,
+    })?;
     let scenarios = scenarios_for(args)?;
     let baseline = match &args.baseline {
         Some(p) => Some(
             std::fs::read_to_string(p)
-                .map_err(|e| format!("reading baseline '{}': {e}", p.display()))
-                .and_then(|t| {
-                    Baseline::parse(&t)
-                        .map_err(|e| format!("reading baseline '{}': {e}", p.display()))
+                .map_err(|e| e.to_string())
+                .and_then(|t| Baseline::parse(&t))
+                .map_err(|reason| BenchError::Baseline {
+                    path: p.clone(),
+                    reason,
                 })?,
         ),
         None => None,
@@ -233,8 +241,11 @@ fn measure(
     args: &BenchArgs,
     settings: &Settings,
     scratch: &Scratch,
-) -> Result<Measured, String> {
-    let io_err = |what: &str, e: std::io::Error| format!("{what}: {e}");
+) -> Result<Measured, BenchError> {
+    let state_dir = |source| BenchError::Scratch {
+        what: String::from("a state dir"),
+        source,
+    };
     let vs_n = usize::from(setup.vs.is_some());
     let steps = setup.scenarios.len()
         * (usize::from(setup.in_process_on) + usize::from(setup.e2e_on) * (2 + vs_n))
@@ -269,7 +280,7 @@ fn measure(
                        start: &StateStart,
                        what: &str,
                        progress: &mut Progress|
-         -> Result<(ProcessStats, Vec<Vec<RunSample>>), String> {
+         -> Result<(ProcessStats, Vec<Vec<RunSample>>), BenchError> {
             progress.step(&format!("end-to-end {} {} {what}", sp.label, sc.name));
             let samples = modes::end_to_end(
                 &mut launcher,
@@ -281,7 +292,10 @@ fn measure(
                 scratch,
                 progress,
             )
-            .map_err(|e| io_err(&format!("running `{}`", sp.label), e))?;
+            .map_err(|source| BenchError::Run {
+                label: sp.label.clone(),
+                source,
+            })?;
             let stats = modes::process_stats(
                 &sp.label,
                 &samples.hook,
@@ -292,11 +306,10 @@ fn measure(
         let (mut end_to_end, mut end_to_end_fresh, mut vs, mut instructions) =
             (None, None, None, None);
         if setup.e2e_on {
-            let dir = scratch
-                .dir(&format!("seeded-{i}"))
-                .map_err(|e| io_err("creating a state dir", e))?;
+            let dir = scratch.dir(&format!("seeded-{i}")).map_err(state_dir)?;
             if setup.subject_is_posthook {
-                seed::store(&dir, &ids, &seed::history(settings, now_ms()))?;
+                seed::store(&dir, &ids, &seed::history(settings, now_ms()))
+                    .map_err(BenchError::Seed)?;
             }
             let (seeded, mut f) = run(
                 &setup.subject,
@@ -325,10 +338,9 @@ fn measure(
             }
             if setup.instructions && setup.subject_is_posthook {
                 progress.detail("instructions");
-                let dir = scratch
-                    .fresh_state("callgrind-state")
-                    .map_err(|e| io_err("creating a state dir", e))?;
-                seed::store(&dir, &ids, &seed::history(settings, now_ms()))?;
+                let dir = scratch.fresh_state("callgrind-state").map_err(state_dir)?;
+                seed::store(&dir, &ids, &seed::history(settings, now_ms()))
+                    .map_err(BenchError::Seed)?;
                 instructions = sc
                     .payloads
                     .last()
@@ -368,9 +380,7 @@ fn measure(
             .and_then(|s| s.payloads.first())
             .cloned()
             .unwrap_or_default();
-        let dir = scratch
-            .fresh_state("callgrind-floor")
-            .map_err(|e| io_err("creating a state dir", e))?;
+        let dir = scratch.fresh_state("callgrind-floor").map_err(state_dir)?;
         m.floor_instructions = instructions::count(floor, &payload, &dir, scratch.path());
         m.posthook_floor_instructions = setup
             .posthook_floor
@@ -410,7 +420,7 @@ fn measure(
                         },
                         scratch,
                     )
-                    .map_err(|e| io_err("running the load test", e))?,
+                    .map_err(BenchError::Load)?,
                 );
             }
         }
@@ -420,9 +430,12 @@ fn measure(
     Ok(m)
 }
 
-fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, String> {
+fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, BenchError> {
     let started = Instant::now();
-    let scratch = Scratch::new("run").map_err(|e| format!("creating scratch dir: {e}"))?;
+    let scratch = Scratch::new("run").map_err(|source| BenchError::Scratch {
+        what: String::from("scratch dir"),
+        source,
+    })?;
     let setup = setup(args, settings, &scratch)?;
     let measured = measure(&setup, args, settings, &scratch)?;
     Ok(judge(
@@ -544,8 +557,8 @@ fn verdict_of(
     comparisons: &[baseline::Comparison],
     subject: &str,
     target_s: f64,
-) -> Verdict {
-    let mut verdict = Verdict {
+) -> Failures {
+    let mut verdict = Failures {
         regressions: comparisons
             .iter()
             .filter(|c| c.verdict == baseline::Verdict::Regressed)
@@ -625,12 +638,19 @@ fn current_entries(results: &[ScenarioResult]) -> BTreeMap<String, Entry> {
         .collect()
 }
 
-fn write_file(path: &Path, bytes: &[u8], what: &str) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("writing {what} '{}': {e}", path.display()))
+fn write_file(path: &Path, bytes: &[u8], what: &'static str) -> Result<(), BenchError> {
+    std::fs::write(path, bytes).map_err(|source| BenchError::Write {
+        what: Some(what),
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
-fn write_outputs(args: &BenchArgs, r: &BenchResults) -> Result<(), String> {
-    let ser = |e: &dyn Exporter| e.serialize(r).map_err(|e| e.to_string());
+fn write_outputs(args: &BenchArgs, r: &BenchResults) -> Result<(), BenchError> {
+    let ser = |e: &dyn Exporter| {
+        e.serialize(r)
+            .map_err(|e| BenchError::Serialize(e.to_string()))
+    };
     if let Some(p) = &args.export_json {
         write_file(p, &ser(&JsonExporter)?, "JSON export")?;
     }
@@ -639,19 +659,24 @@ fn write_outputs(args: &BenchArgs, r: &BenchResults) -> Result<(), String> {
     }
     if let Some(p) = &args.save_baseline {
         let b = Baseline::new(&r.config.subject, current_entries(&r.scenarios));
-        let mut text = serde_json::to_vec_pretty(&b).map_err(|e| e.to_string())?;
+        let mut text =
+            serde_json::to_vec_pretty(&b).map_err(|e| BenchError::Serialize(e.to_string()))?;
         text.push(b'\n');
         write_file(p, &text, "baseline")?;
     }
     if let Some(p) = &args.history {
-        let mut line = serde_json::to_vec(&history_line(r)).map_err(|e| e.to_string())?;
+        let mut line = serde_json::to_vec(&history_line(r))
+            .map_err(|e| BenchError::Serialize(e.to_string()))?;
         line.push(b'\n');
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(p)
             .and_then(|mut f| f.write_all(&line))
-            .map_err(|e| format!("appending to history '{}': {e}", p.display()))?;
+            .map_err(|source| BenchError::History {
+                path: p.clone(),
+                source,
+            })?;
     }
     Ok(())
 }
