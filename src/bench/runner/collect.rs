@@ -8,6 +8,7 @@ use crate::bench::measure::{RunSample, Scratch, Spawner};
 use crate::bench::modes::{self, StateStart};
 use crate::bench::report::Progress;
 use crate::bench::results::{LoadResult, ProcessStats, ScenarioResult, VsResult};
+use crate::bench::scenarios::Scenario;
 use crate::bench::spawner::Launcher;
 use crate::bench::{instructions, load, seed, stats};
 use posthook_analyzers::Settings;
@@ -32,26 +33,36 @@ pub(super) struct Measured {
     pub(super) spawner_max_rss: Option<u64>,
 }
 
+fn state_dir(source: std::io::Error) -> BenchError {
+    BenchError::Scratch {
+        what: String::from("a state dir"),
+        source,
+    }
+}
+
+/// Runs every measurement the setup asks for, in order.
 pub(super) fn measure(
     setup: &Setup,
     args: &BenchArgs,
     settings: &Settings,
     scratch: &Scratch,
 ) -> Result<Measured, BenchError> {
-    let state_dir = |source| BenchError::Scratch {
-        what: String::from("a state dir"),
-        source,
-    };
     let vs_n = usize::from(setup.vs.is_some());
     let steps = setup.scenarios.len()
         * (usize::from(setup.in_process_on) + usize::from(setup.e2e_on) * (2 + vs_n))
         + usize::from(setup.load_on) * 2 * (1 + vs_n);
-    let mut progress = Progress::new(steps, !args.no_progress);
-    let mut launcher = if setup.e2e_on {
+    let launcher = if setup.e2e_on {
         let small = crate::bench::small_spawner::build(scratch.path());
         Launcher::start_small(small.as_deref(), &setup.exe)
     } else {
         Launcher::Direct
+    };
+    let mut run = Run {
+        setup,
+        settings,
+        scratch,
+        launcher,
+        progress: Progress::new(steps, !args.no_progress),
     };
     let mut m = Measured {
         scenarios: Vec::new(),
@@ -62,114 +73,167 @@ pub(super) fn measure(
         load: Vec::new(),
         spawner_max_rss: None,
     };
-    let floor = &setup.floor.spawner;
-    let mut floors: Vec<&Spawner> = vec![floor];
-    floors.extend(setup.posthook_floor.as_ref());
     for (i, sc) in setup.scenarios.iter().enumerate() {
-        let in_process = setup.in_process_on.then(|| {
-            progress.step(&format!("in-process {}", sc.name));
-            modes::in_process(sc, settings, &setup.plan)
+        let result = run.scenario(i, sc, &mut m)?;
+        m.scenarios.push(result);
+    }
+    if setup.instructions {
+        run.floor_instructions(&mut m)?;
+    }
+    if setup.load_on {
+        run.load_tests(args, &mut m)?;
+    }
+    run.progress.finish();
+    m.spawner_max_rss = run.launcher.spawner_max_rss();
+    Ok(m)
+}
+
+/// What the measurements of one run share: the setup, the helper that spawns the hooks, the
+/// progress line.
+struct Run<'a> {
+    setup: &'a Setup,
+    settings: &'a Settings,
+    scratch: &'a Scratch,
+    launcher: Launcher,
+    progress: Progress,
+}
+
+/// One scenario's end-to-end figures, before the other hook's is set against ours.
+#[derive(Default)]
+struct EndToEnd {
+    seeded: Option<ProcessStats>,
+    fresh: Option<ProcessStats>,
+    vs: Option<ProcessStats>,
+    instructions: Option<u64>,
+}
+
+impl Run<'_> {
+    /// One scenario in process and end to end; the floors' samples go to `m`.
+    fn scenario(
+        &mut self,
+        i: usize,
+        sc: &Scenario,
+        m: &mut Measured,
+    ) -> Result<ScenarioResult, BenchError> {
+        let in_process = self.setup.in_process_on.then(|| {
+            self.progress.step(&format!("in-process {}", sc.name));
+            modes::in_process(sc, self.settings, &self.setup.plan)
         });
-        let ids = seed::session_ids(&sc.payloads);
-        let mut run = |sp: &Spawner,
-                       floors: &[&Spawner],
-                       start: &StateStart,
-                       what: &str,
-                       progress: &mut Progress|
-         -> Result<(ProcessStats, Vec<Vec<RunSample>>), BenchError> {
-            progress.step(&format!("end-to-end {} {} {what}", sp.label, sc.name));
-            let samples = modes::end_to_end(
-                &mut launcher,
-                sp,
-                floors,
-                sc,
-                start,
-                &setup.plan,
-                scratch,
-                progress,
-            )
-            .map_err(|source| BenchError::Run {
-                label: sp.label.clone(),
-                source,
-            })?;
-            let stats = modes::process_stats(
-                &sp.label,
-                &samples.hook,
-                samples.floors.first().map(Vec::as_slice),
-            );
-            Ok((stats, samples.floors))
+        let e2e = if self.setup.e2e_on {
+            self.end_to_end(i, sc, m)?
+        } else {
+            EndToEnd::default()
         };
-        let (mut end_to_end, mut end_to_end_fresh, mut vs, mut instructions) =
-            (None, None, None, None);
-        if setup.e2e_on {
-            let dir = scratch.dir(&format!("seeded-{i}")).map_err(state_dir)?;
-            if setup.subject_is_posthook {
-                seed::store(&dir, &ids, &seed::history(settings, now_ms()))
-                    .map_err(BenchError::Seed)?;
-            }
-            let (seeded, mut f) = run(
-                &setup.subject,
-                &floors,
-                &StateStart::Seeded(dir),
-                "seeded",
-                &mut progress,
-            )?;
-            let mut f = f.drain(..);
-            m.floor.extend(f.next().unwrap_or_default());
-            m.posthook_floor.extend(f.next().unwrap_or_default());
-            end_to_end = Some(seeded);
-            let (fresh, f) = run(
-                &setup.subject,
-                &[floor],
-                &StateStart::Fresh,
-                "fresh",
-                &mut progress,
-            )?;
-            m.floor.extend(f.into_iter().flatten());
-            end_to_end_fresh = Some(fresh);
-            if let Some(o) = &setup.vs {
-                let (theirs, f) = run(o, &[floor], &StateStart::Fresh, "", &mut progress)?;
-                m.floor.extend(f.into_iter().flatten());
-                vs = Some(theirs);
-            }
-            if setup.instructions && setup.subject_is_posthook {
-                progress.detail("instructions");
-                let dir = scratch.fresh_state("callgrind-state").map_err(state_dir)?;
-                seed::store(&dir, &ids, &seed::history(settings, now_ms()))
-                    .map_err(BenchError::Seed)?;
-                instructions = sc
-                    .payloads
-                    .last()
-                    .and_then(|p| instructions::count(&setup.subject, p, &dir, scratch.path()));
-            }
-        }
-        let vs = vs.map(|theirs| {
-            let ratio = end_to_end.as_ref().and_then(|ours: &ProcessStats| {
-                stats::ratio(
-                    theirs.time.mean,
-                    theirs.time.stdev,
-                    ours.time.mean,
-                    ours.time.stdev,
-                )
-            });
-            VsResult {
-                end_to_end: theirs,
-                ratio_to_posthook: ratio.map(|r| r.0),
-                ratio_to_posthook_error: ratio.map(|r| r.1),
-            }
-        });
-        m.scenarios.push(ScenarioResult {
+        let vs = e2e.vs.map(|theirs| vs_result(theirs, e2e.seeded.as_ref()));
+        Ok(ScenarioResult {
             name: sc.name.clone(),
             origin: sc.origin,
             calls: sc.payloads.len(),
             in_process,
-            end_to_end,
-            end_to_end_fresh,
-            instructions,
+            end_to_end: e2e.seeded,
+            end_to_end_fresh: e2e.fresh,
+            instructions: e2e.instructions,
             vs,
-        });
+        })
     }
-    if setup.instructions {
+
+    /// One scenario end to end: from a seeded session, from a fresh one, the other hook, and the
+    /// instructions of its last call.
+    fn end_to_end(
+        &mut self,
+        i: usize,
+        sc: &Scenario,
+        m: &mut Measured,
+    ) -> Result<EndToEnd, BenchError> {
+        let setup = self.setup;
+        let floor = &setup.floor.spawner;
+        let mut floors: Vec<&Spawner> = vec![floor];
+        floors.extend(setup.posthook_floor.as_ref());
+        let ids = seed::session_ids(&sc.payloads);
+        let dir = self
+            .scratch
+            .dir(&format!("seeded-{i}"))
+            .map_err(state_dir)?;
+        if setup.subject_is_posthook {
+            seed::store(&dir, &ids, &seed::history(self.settings, now_ms()))
+                .map_err(BenchError::Seed)?;
+        }
+        let (seeded, mut f) = self.run(
+            &setup.subject,
+            &floors,
+            sc,
+            &StateStart::Seeded(dir),
+            "seeded",
+        )?;
+        let mut f = f.drain(..);
+        m.floor.extend(f.next().unwrap_or_default());
+        m.posthook_floor.extend(f.next().unwrap_or_default());
+        let (fresh, f) = self.run(&setup.subject, &[floor], sc, &StateStart::Fresh, "fresh")?;
+        m.floor.extend(f.into_iter().flatten());
+        let mut out = EndToEnd {
+            seeded: Some(seeded),
+            fresh: Some(fresh),
+            ..EndToEnd::default()
+        };
+        if let Some(o) = &setup.vs {
+            let (theirs, f) = self.run(o, &[floor], sc, &StateStart::Fresh, "")?;
+            m.floor.extend(f.into_iter().flatten());
+            out.vs = Some(theirs);
+        }
+        if setup.instructions && setup.subject_is_posthook {
+            self.progress.detail("instructions");
+            let dir = self
+                .scratch
+                .fresh_state("callgrind-state")
+                .map_err(state_dir)?;
+            seed::store(&dir, &ids, &seed::history(self.settings, now_ms()))
+                .map_err(BenchError::Seed)?;
+            out.instructions = sc
+                .payloads
+                .last()
+                .and_then(|p| instructions::count(&setup.subject, p, &dir, self.scratch.path()));
+        }
+        Ok(out)
+    }
+
+    /// One end-to-end measurement of `sp` on `sc`, each call followed by `floors`: its figures and
+    /// the floors' samples.
+    fn run(
+        &mut self,
+        sp: &Spawner,
+        floors: &[&Spawner],
+        sc: &Scenario,
+        start: &StateStart,
+        what: &str,
+    ) -> Result<(ProcessStats, Vec<Vec<RunSample>>), BenchError> {
+        self.progress
+            .step(&format!("end-to-end {} {} {what}", sp.label, sc.name));
+        let samples = modes::end_to_end(
+            &mut self.launcher,
+            sp,
+            floors,
+            sc,
+            start,
+            &self.setup.plan,
+            self.scratch,
+            &mut self.progress,
+        )
+        .map_err(|source| BenchError::Run {
+            label: sp.label.clone(),
+            source,
+        })?;
+        let stats = modes::process_stats(
+            &sp.label,
+            &samples.hook,
+            samples.floors.first().map(Vec::as_slice),
+        );
+        Ok((stats, samples.floors))
+    }
+
+    /// The instructions of the floors, on the first scenario's first payload.
+    fn floor_instructions(&self, m: &mut Measured) -> Result<(), BenchError> {
+        let setup = self.setup;
+        let scratch = self.scratch;
         let payload = setup
             .scenarios
             .first()
@@ -177,14 +241,19 @@ pub(super) fn measure(
             .cloned()
             .unwrap_or_default();
         let dir = scratch.fresh_state("callgrind-floor").map_err(state_dir)?;
-        m.floor_instructions = instructions::count(floor, &payload, &dir, scratch.path());
+        m.floor_instructions =
+            instructions::count(&setup.floor.spawner, &payload, &dir, scratch.path());
         m.posthook_floor_instructions = setup
             .posthook_floor
             .as_ref()
             .and_then(|f| instructions::count(f, &payload, &dir, scratch.path()));
+        Ok(())
     }
 
-    if setup.load_on {
+    /// The load tests of the hook under test, then of the other hook: separate sessions, then one
+    /// shared session.
+    fn load_tests(&mut self, args: &BenchArgs, m: &mut Measured) -> Result<(), BenchError> {
+        let setup = self.setup;
         let payloads: Vec<Vec<u8>> = setup
             .scenarios
             .iter()
@@ -194,7 +263,7 @@ pub(super) fn measure(
             .chain(setup.vs.as_ref().map(|o| (o, false)))
         {
             for same in [false, true] {
-                progress.step(&format!(
+                self.progress.step(&format!(
                     "load {} {}",
                     sp.label,
                     if same {
@@ -214,14 +283,29 @@ pub(super) fn measure(
                             same_session: same,
                             count_store: is_posthook,
                         },
-                        scratch,
+                        self.scratch,
                     )
                     .map_err(BenchError::Load)?,
                 );
             }
         }
+        Ok(())
     }
-    progress.finish();
-    m.spawner_max_rss = launcher.spawner_max_rss();
-    Ok(m)
+}
+
+/// The other hook's figures set against ours.
+fn vs_result(theirs: ProcessStats, ours: Option<&ProcessStats>) -> VsResult {
+    let ratio = ours.and_then(|ours| {
+        stats::ratio(
+            theirs.time.mean,
+            theirs.time.stdev,
+            ours.time.mean,
+            ours.time.stdev,
+        )
+    });
+    VsResult {
+        end_to_end: theirs,
+        ratio_to_posthook: ratio.map(|r| r.0),
+        ratio_to_posthook_error: ratio.map(|r| r.1),
+    }
 }

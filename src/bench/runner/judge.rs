@@ -20,23 +20,7 @@ pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64)
     let floor = (!m.floor.is_empty()).then(|| modes::process_stats("floor", &m.floor, None));
     let posthook_floor = (!m.posthook_floor.is_empty())
         .then(|| modes::process_stats("posthook floor", &m.posthook_floor, Some(&m.floor)));
-    let headline = m
-        .scenarios
-        .iter()
-        .filter(|s| s.origin == scenarios::Origin::Headline)
-        .filter_map(|s| {
-            let p = s.end_to_end.as_ref()?;
-            Some(Headline {
-                scenario: s.name.clone(),
-                median_s: p.time.median,
-                floor_median_s: p.time.median / p.median_ratio_to_floor?,
-                ratio: p.median_ratio_to_floor?,
-                ratio_error: p.median_ratio_to_floor_error?,
-                n: p.time.n,
-                instructions: s.instructions,
-            })
-        })
-        .collect();
+    let headline = headline(&m.scenarios);
 
     let ours: Vec<&ProcessStats> = m
         .scenarios
@@ -58,6 +42,7 @@ pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64)
         .map(|b| baseline::compare(b, &current_entries(&m.scenarios), threshold))
         .unwrap_or_default();
     let target_s = args.target_ms / 1e3;
+    let config = run_config(args, &setup, m.spawner_max_rss);
     let verdict = verdict_of(
         &m.scenarios,
         &m.load,
@@ -68,29 +53,7 @@ pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64)
 
     BenchResults {
         environment: setup.environment,
-        config: RunConfig {
-            subject: setup.subject.label.clone(),
-            floor: setup.floor.description.clone(),
-            seeded_events: seed::SEED_EVENTS,
-            instructions: if setup.instructions {
-                String::from("valgrind --tool=callgrind, one call per scenario")
-            } else if args.no_instructions {
-                String::from("not counted (--no-instructions)")
-            } else if setup.e2e_on {
-                String::from("not counted (no valgrind here)")
-            } else {
-                String::from("not counted (in-process only)")
-            },
-            vs: setup.vs.as_ref().map(|o| o.label.clone()),
-            warmup: args.warmup,
-            min_runs: args.min_runs,
-            max_runs: args.max_runs,
-            min_time_s: args.min_time,
-            runs: args.runs,
-            target_s,
-            alert_threshold: threshold,
-            spawner_max_rss_bytes: m.spawner_max_rss,
-        },
+        config,
         floor,
         posthook_floor,
         headline,
@@ -104,6 +67,53 @@ pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64)
         baseline_file: args.baseline.as_ref().map(|p| p.display().to_string()),
         verdict,
         elapsed_s,
+    }
+}
+
+/// The headline: the headline scenarios' seeded end-to-end medians against the floor's.
+fn headline(scenarios: &[ScenarioResult]) -> Vec<Headline> {
+    scenarios
+        .iter()
+        .filter(|s| s.origin == scenarios::Origin::Headline)
+        .filter_map(|s| {
+            let p = s.end_to_end.as_ref()?;
+            Some(Headline {
+                scenario: s.name.clone(),
+                median_s: p.time.median,
+                floor_median_s: p.time.median / p.median_ratio_to_floor?,
+                ratio: p.median_ratio_to_floor?,
+                ratio_error: p.median_ratio_to_floor_error?,
+                n: p.time.n,
+                instructions: s.instructions,
+            })
+        })
+        .collect()
+}
+
+/// How the run was made, for the report and the exports.
+fn run_config(args: &BenchArgs, setup: &Setup, spawner_max_rss: Option<u64>) -> RunConfig {
+    RunConfig {
+        subject: setup.subject.label.clone(),
+        floor: setup.floor.description.clone(),
+        seeded_events: seed::SEED_EVENTS,
+        instructions: if setup.instructions {
+            String::from("valgrind --tool=callgrind, one call per scenario")
+        } else if args.no_instructions {
+            String::from("not counted (--no-instructions)")
+        } else if setup.e2e_on {
+            String::from("not counted (no valgrind here)")
+        } else {
+            String::from("not counted (in-process only)")
+        },
+        vs: setup.vs.as_ref().map(|o| o.label.clone()),
+        warmup: args.warmup,
+        min_runs: args.min_runs,
+        max_runs: args.max_runs,
+        min_time_s: args.min_time,
+        runs: args.runs,
+        target_s: args.target_ms / 1e3,
+        alert_threshold: args.alert_threshold / 100.0,
+        spawner_max_rss_bytes: spawner_max_rss,
     }
 }
 
