@@ -9,7 +9,8 @@
 //! The tree: `scenarios` (what is sent), `measure` (one child process), `modes` (in-process and
 //! end-to-end runs), `load` (concurrent users), `stats` and `grade` (pure), `baseline`
 //! (regressions), `results` (the data), `report` (the terminal), `export` (JSON, Markdown),
-//! `runner` (ties it together).
+//! `runner` (ties it together and returns a [`Verdict`]), `error` (what stops a run: [`BenchError`]),
+//! `http` (the http mode).
 
 mod args;
 mod baseline;

@@ -68,3 +68,19 @@ fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, BenchE
         started.elapsed().as_secs_f64(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regression_outranks_a_missed_target() {
+        let mut f = Failures::default();
+        assert_eq!(Verdict::of(&f), Verdict::Pass);
+        f.missed_targets
+            .push("simple-read: p95 60 ms is not under 50 ms".into());
+        assert_eq!(Verdict::of(&f), Verdict::MissedTarget);
+        f.regressions.push("simple-read: CPU 1.00x -> 2.00x".into());
+        assert_eq!(Verdict::of(&f), Verdict::Regression);
+    }
+}
