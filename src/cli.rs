@@ -263,7 +263,12 @@ pub fn main() -> ExitCode {
             }
             print(&text)
         }
-        Some(Command::Bench(args)) => bench::run(args, &settings(&cli)),
+        Some(Command::Bench(args)) => match bench::run(args, &settings(&cli)) {
+            Ok(bench::Verdict::Pass) => ExitCode::SUCCESS,
+            Ok(bench::Verdict::Regression) => ExitCode::from(3),
+            Ok(bench::Verdict::MissedTarget) => ExitCode::from(4),
+            Err(e) => fail(&e.to_string()),
+        },
         Some(Command::Install(args)) => match crate::install::run_install(args, cli.flags.output) {
             Ok(text) => print(&text),
             Err(e) => fail(&e.to_string()),

@@ -12,7 +12,7 @@ use super::stats::Summary;
 use crate::store::Store;
 use serde_json::Value;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The original's pass rule: mean latency under 200 ms and more than 80% success.
@@ -63,22 +63,77 @@ pub fn run(
         "separate_sessions"
     };
     let state = scratch.fresh_state(&format!("load-{mode}"))?;
-    let session_of = |u: usize| {
-        if same_session {
-            "load-shared".to_string()
-        } else {
-            format!("load-user-{u}")
-        }
-    };
     let scratch_dirs = (0..users)
         .map(|u| scratch.dir(&format!("load-out-{u}")))
         .collect::<io::Result<Vec<_>>>()?;
     let start = Instant::now();
+    let samples = run_users(exe, spawner, payloads, &shape, &state, &scratch_dirs)?;
+    let wall = start.elapsed().as_secs_f64();
+    let sent = samples.len();
+    let ok: Vec<f64> = samples
+        .iter()
+        .filter(|s| s.success())
+        .map(|s| s.wall.as_secs_f64())
+        .collect();
+    let succeeded = ok.len();
+    let latency = Summary::of(&ok);
+    let success_rate = if sent == 0 {
+        0.0
+    } else {
+        succeeded as f64 / sent as f64
+    };
+    let recorded = count_store.then(|| {
+        let mut sessions: Vec<String> = (0..users).map(|u| session_of(same_session, u)).collect();
+        sessions.dedup();
+        recorded_events(&state, &sessions)
+    });
+    let lost_events = recorded.map(|r| (sent as u64).saturating_sub(r));
+    Ok(LoadResult {
+        mode,
+        subject: spawner.label.clone(),
+        users,
+        requests_per_user: requests,
+        sent,
+        succeeded,
+        success_rate,
+        wall_s: wall,
+        throughput_per_s: if wall > 0.0 { sent as f64 / wall } else { 0.0 },
+        latency,
+        recorded,
+        lost_events,
+        passed: passes(latency.mean, success_rate) && lost_events.unwrap_or(0) == 0,
+    })
+}
+
+/// The session of user `u`: one shared by all in `same_session` mode, else its own.
+fn session_of(same_session: bool, u: usize) -> String {
+    if same_session {
+        "load-shared".to_string()
+    } else {
+        format!("load-user-{u}")
+    }
+}
+
+/// The users in parallel, one thread and one spawner helper each, every request a process with
+/// its state in `state`; all their samples.
+fn run_users(
+    exe: &Path,
+    spawner: &Spawner,
+    payloads: &[Vec<u8>],
+    shape: &LoadShape,
+    state: &Path,
+    scratch_dirs: &[PathBuf],
+) -> io::Result<Vec<RunSample>> {
+    let &LoadShape {
+        users,
+        requests,
+        same_session,
+        ..
+    } = shape;
     let results: Vec<io::Result<Vec<RunSample>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..users)
             .map(|u| {
-                let session = session_of(u);
-                let state = &state;
+                let session = session_of(same_session, u);
                 let out_dir = &scratch_dirs[u];
                 scope.spawn(move || {
                     // Each user its own helper, started before the clock runs for its requests.
@@ -103,55 +158,26 @@ pub fn run(
             })
             .collect()
     });
-    let wall = start.elapsed().as_secs_f64();
     let mut samples = Vec::new();
     for r in results {
         samples.extend(r?);
     }
-    let sent = samples.len();
-    let ok: Vec<f64> = samples
+    Ok(samples)
+}
+
+/// The events posthook's session store in `state` recorded for `sessions`.
+fn recorded_events(state: &Path, sessions: &[String]) -> u64 {
+    let store = Store::new(state);
+    sessions
         .iter()
-        .filter(|s| s.success())
-        .map(|s| s.wall.as_secs_f64())
-        .collect();
-    let succeeded = ok.len();
-    let latency = Summary::of(&ok);
-    let success_rate = if sent == 0 {
-        0.0
-    } else {
-        succeeded as f64 / sent as f64
-    };
-    let recorded = count_store.then(|| {
-        let store = Store::new(&state);
-        let mut sessions: Vec<String> = (0..users).map(session_of).collect();
-        sessions.dedup();
-        sessions
-            .iter()
-            .map(|s| {
-                store
-                    .load(s)
-                    .ok()
-                    .flatten()
-                    .map_or(0, |st| st.history.events_total)
-            })
-            .sum::<u64>()
-    });
-    let lost_events = recorded.map(|r| (sent as u64).saturating_sub(r));
-    Ok(LoadResult {
-        mode,
-        subject: spawner.label.clone(),
-        users,
-        requests_per_user: requests,
-        sent,
-        succeeded,
-        success_rate,
-        wall_s: wall,
-        throughput_per_s: if wall > 0.0 { sent as f64 / wall } else { 0.0 },
-        latency,
-        recorded,
-        lost_events,
-        passed: passes(latency.mean, success_rate) && lost_events.unwrap_or(0) == 0,
-    })
+        .map(|s| {
+            store
+                .load(s)
+                .ok()
+                .flatten()
+                .map_or(0, |st| st.history.events_total)
+        })
+        .sum::<u64>()
 }
 
 #[cfg(test)]

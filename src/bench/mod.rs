@@ -9,11 +9,13 @@
 //! The tree: `scenarios` (what is sent), `measure` (one child process), `modes` (in-process and
 //! end-to-end runs), `load` (concurrent users), `stats` and `grade` (pure), `baseline`
 //! (regressions), `results` (the data), `report` (the terminal), `export` (JSON, Markdown),
-//! `runner` (ties it together).
+//! `runner` (ties it together and returns a [`Verdict`]), `error` (what stops a run: [`BenchError`]),
+//! `http` (the http mode).
 
 mod args;
 mod baseline;
 mod environment;
+mod error;
 mod export;
 mod floor;
 mod grade;
@@ -35,11 +37,12 @@ mod units;
 pub use args::{BenchArgs, Mode};
 pub use baseline::{Baseline, Comparison, Verdict as Change};
 pub use environment::Environment;
+pub use error::BenchError;
 pub use export::{Exporter, JsonExporter, MarkdownExporter};
 pub use grade::Grade;
 pub use measure::{RunSample, Spawner};
 pub use results::BenchResults;
-pub use runner::{run, EXIT_MISSED_TARGET, EXIT_REGRESSION};
+pub use runner::{run, Verdict};
 pub use scenarios::{
     builtin as builtin_scenarios, compact, render_sessions, Origin, Scenario, MAX_STRING,
     SESSION_SOURCES,

@@ -40,7 +40,7 @@ pub struct BenchResults {
     /// The `--baseline` file, when one was given.
     pub baseline_file: Option<String>,
     /// What made the run fail, if anything.
-    pub verdict: Verdict,
+    pub verdict: Failures,
     /// Wall time of the whole benchmark.
     pub elapsed_s: f64,
 }
@@ -265,14 +265,14 @@ pub struct GradeResult {
 
 /// Why the run failed, if it did.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Verdict {
+pub struct Failures {
     /// Scenarios slower than the baseline by more than the threshold.
     pub regressions: Vec<String>,
     /// Targets missed: `scenario: p95 ...`, failed calls, failed load tests.
     pub missed_targets: Vec<String>,
 }
 
-impl Verdict {
+impl Failures {
     /// Whether nothing failed.
     pub fn ok(&self) -> bool {
         self.regressions.is_empty() && self.missed_targets.is_empty()

@@ -1,0 +1,55 @@
+//! The progress line on stderr while the benchmark runs.
+
+use std::io::{self, IsTerminal, Write};
+
+/// Progress on stderr while the benchmark runs, on a terminal only (never in pipes or CI logs).
+pub struct Progress {
+    out: Option<io::Stderr>,
+    total: usize,
+    step: usize,
+    label: String,
+}
+
+impl Progress {
+    /// A progress indicator for `total` steps; silent unless stderr is a terminal and `enabled`.
+    pub fn new(total: usize, enabled: bool) -> Progress {
+        let err = io::stderr();
+        let on = enabled && err.is_terminal();
+        Progress {
+            out: on.then_some(err),
+            total,
+            step: 0,
+            label: String::new(),
+        }
+    }
+
+    /// Starts the next step.
+    pub fn step(&mut self, label: &str) {
+        self.step += 1;
+        self.label = label.to_string();
+        self.detail("");
+    }
+
+    /// Updates the current step's detail (e.g. `12/40`).
+    pub fn detail(&mut self, detail: &str) {
+        if let Some(out) = &mut self.out {
+            let width = 24usize;
+            let done = (self.step.saturating_sub(1) * width) / self.total.max(1);
+            let bar: String = "#".repeat(done) + &"-".repeat(width - done.min(width));
+            let _ = write!(
+                out,
+                "\r\x1b[2K[{bar}] {}/{} {} {detail}",
+                self.step, self.total, self.label
+            );
+            let _ = out.flush();
+        }
+    }
+
+    /// Clears the line.
+    pub fn finish(&mut self) {
+        if let Some(out) = &mut self.out {
+            let _ = write!(out, "\r\x1b[2K");
+            let _ = out.flush();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! From the flags to a [`Setup`]: the flags checked, the scenarios chosen, the baseline read,
+//! the hooks and the floor to spawn.
+
+use crate::bench::args::{BenchArgs, Mode};
+use crate::bench::baseline::Baseline;
+use crate::bench::environment::Environment;
+use crate::bench::error::BenchError;
+use crate::bench::floor::{self, Floor};
+use crate::bench::instructions;
+use crate::bench::measure::{Scratch, Spawner};
+use crate::bench::modes::Plan;
+use crate::bench::scenarios::{self, Scenario};
+use posthook_analyzers::Settings;
+use std::path::Path;
+
+fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, BenchError> {
+    let mut v = Vec::new();
+    if let Some(p) = &args.payloads {
+        v.push(scenarios::from_payloads_file(p).map_err(BenchError::Scenarios)?);
+    }
+    if let Some(p) = &args.transcript {
+        v.push(scenarios::from_transcript(p).map_err(BenchError::Scenarios)?);
+    }
+    if v.is_empty() {
+        v = scenarios::builtin();
+    }
+    if !args.scenarios.is_empty() {
+        v.retain(|s| args.scenarios.iter().any(|f| s.name.contains(f.as_str())));
+        if v.is_empty() {
+            return Err(BenchError::NoScenario {
+                filters: args.scenarios.clone(),
+                builtin: scenarios::builtin().into_iter().map(|s| s.name).collect(),
+            });
+        }
+    }
+    Ok(v)
+}
+
+/// The hook as Claude Code runs it: no arguments, the payload on stdin. The profile and the
+/// disabled rules reach it through the environment, as a user's own settings would.
+fn posthook_spawner(exe: &Path, settings: &Settings) -> Spawner {
+    let disabled: Vec<&str> = settings.disabled.iter().map(String::as_str).collect();
+    Spawner::new("posthook", exe, &[])
+        .env("POSTHOOK_PROFILE", settings.profile.as_str())
+        .env("POSTHOOK_DISABLE", disabled.join(","))
+}
+
+fn check(args: &BenchArgs) -> Result<(), BenchError> {
+    if !(args.min_time.is_finite() && args.min_time >= 0.0) {
+        return Err(BenchError::BadArgument(
+            "--min-time must be a number of seconds, 0 or more",
+        ));
+    }
+    if !(args.alert_threshold.is_finite() && args.alert_threshold >= 0.0) {
+        return Err(BenchError::BadArgument(
+            "--alert-threshold must be a percentage, 0 or more",
+        ));
+    }
+    if !(args.target_ms.is_finite() && args.target_ms > 0.0) {
+        return Err(BenchError::BadArgument("--target-ms must be above 0"));
+    }
+    if args.runs == Some(0) {
+        return Err(BenchError::BadArgument("--runs must be at least 1"));
+    }
+    if args.command.as_deref().is_some_and(|c| c.trim().is_empty()) {
+        return Err(BenchError::BadArgument("--command is empty"));
+    }
+    Ok(())
+}
+
+/// What a run measures with, set up once.
+pub(super) struct Setup {
+    pub(super) environment: Environment,
+    pub(super) exe: std::path::PathBuf,
+    pub(super) scenarios: Vec<Scenario>,
+    pub(super) baseline: Option<Baseline>,
+    /// The hook under test: posthook, or the command when it is measured alone.
+    pub(super) subject: Spawner,
+    pub(super) subject_is_posthook: bool,
+    /// With --vs: the other hook.
+    pub(super) vs: Option<Spawner>,
+    pub(super) floor: Floor,
+    /// `posthook floor`, measured beside the minimal program (none when it is the floor).
+    pub(super) posthook_floor: Option<Spawner>,
+    pub(super) instructions: bool,
+    pub(super) in_process_on: bool,
+    pub(super) e2e_on: bool,
+    pub(super) load_on: bool,
+    pub(super) plan: Plan,
+}
+
+pub(super) fn setup(
+    args: &BenchArgs,
+    settings: &Settings,
+    scratch: &Scratch,
+) -> Result<Setup, BenchError> {
+    check(args)?;
+    let exe = std::env::current_exe().map_err(|source| BenchError::OwnBinary {
+        doing: "finding own executable",
+        source,
+    })?;
+    let scenarios = scenarios_for(args)?;
+    let baseline = match &args.baseline {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|e| e.to_string())
+                .and_then(|t| Baseline::parse(&t))
+                .map_err(|reason| BenchError::Baseline {
+                    path: p.clone(),
+                    reason,
+                })?,
+        ),
+        None => None,
+    };
+    let posthook = posthook_spawner(&exe, settings);
+    let other = args.command.as_deref().map(Spawner::shell);
+    let (subject, vs) = match (&other, args.vs) {
+        (Some(o), false) => (o.clone(), None),
+        (o, _) => (posthook.clone(), o.clone()),
+    };
+    let subject_is_posthook = args.command.is_none() || args.vs;
+    let e2e_on = args.mode != Mode::InProcess;
+    let floor = if e2e_on {
+        floor::build(scratch, &exe)
+    } else {
+        floor::posthook_floor(&exe, false)
+    };
+    let posthook_floor = floor
+        .minimal
+        .then(|| floor::posthook_floor(&exe, false).spawner);
+    Ok(Setup {
+        environment: Environment::detect(),
+        in_process_on: subject_is_posthook && args.mode != Mode::EndToEnd,
+        load_on: e2e_on && !args.no_load && args.users > 0 && args.requests > 0,
+        e2e_on,
+        instructions: e2e_on && !args.no_instructions && instructions::available(),
+        plan: Plan {
+            warmup: args.warmup,
+            min_runs: args.min_runs,
+            max_runs: args.max_runs,
+            min_time: args.min_time,
+            exact: args.runs,
+        },
+        exe,
+        scenarios,
+        baseline,
+        subject,
+        subject_is_posthook,
+        vs,
+        floor,
+        posthook_floor,
+    })
+}
