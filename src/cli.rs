@@ -1,7 +1,7 @@
 //! Command-line arguments, and the dispatcher from them to the library.
 
 use crate::hook::{self, HookOptions};
-use crate::output::{self, OutputMode};
+use crate::output::OutputMode;
 use crate::store::Store;
 use crate::{bench, config, session};
 use clap::{Parser, Subcommand};
@@ -246,8 +246,8 @@ pub fn main() -> ExitCode {
         }
     };
     let Some(cli) = cli else {
-        start_deadline();
-        return run_hook(&resolve(config::Layer::default()));
+        hook::start_deadline_from_env();
+        return hook::run_process(&hook_options_from(&resolve(config::Layer::default())));
     };
     // The configuration is resolved when a command needs it: the floor and the bench's spawner
     // run before any configuration or logging (the spawner's own RSS bounds what it measures).
@@ -255,8 +255,8 @@ pub fn main() -> ExitCode {
     let resolved = || &*resolved_cell;
     match &cli.command {
         None => {
-            start_deadline();
-            run_hook(resolved())
+            hook::start_deadline_from_env();
+            hook::run_process(&hook_options_from(resolved()))
         }
         Some(Command::Floor) => floor(),
         Some(Command::BenchSpawner) => bench::serve_spawner(),
@@ -418,32 +418,6 @@ fn resolve(flags: config::Layer) -> config::Resolved {
 fn floor() -> ExitCode {
     let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
     ExitCode::SUCCESS
-}
-
-/// Starts the hook's deadline before the first file (config, log) is touched: a config file or a
-/// log that blocks is then bounded like everything else.
-fn start_deadline() {
-    hook::start_deadline(config::deadline_from_env().unwrap_or(hook::DEFAULT_DEADLINE));
-}
-
-fn run_hook(resolved: &config::Resolved) -> ExitCode {
-    // The deadline was armed before logging was set up: hand it the log now, so that a deadline
-    // that fires is still logged.
-    if tracing::enabled!(tracing::Level::ERROR) {
-        if let Some(log) = crate::telemetry::open_log() {
-            crate::alarm::report_to(log);
-        }
-    }
-    let opts = hook_options_from(resolved);
-    // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
-    std::panic::set_hook(Box::new(|info| {
-        tracing::error!(panic = %info, "posthook panicked; exiting 0");
-    }));
-    let rendered =
-        std::panic::catch_unwind(|| hook::run(&opts, std::io::stdin().lock())).unwrap_or_default();
-    hook::answering();
-    output::emit(&rendered);
-    ExitCode::from(rendered.code)
 }
 
 #[cfg(test)]
