@@ -236,12 +236,7 @@ pub fn main() -> ExitCode {
             Ok(c) => Some(c),
             Err(e) => {
                 let _ = e.print();
-                // clap uses 2 for usage errors; 2 means "blocking feedback" to Claude Code.
-                return if e.use_stderr() {
-                    ExitCode::FAILURE
-                } else {
-                    ExitCode::SUCCESS
-                };
+                return ExitCode::from(crate::error::usage_exit_code(&e));
             }
         }
     };

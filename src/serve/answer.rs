@@ -4,6 +4,7 @@
 use super::server::Server;
 use super::CONFIG_TTL;
 use crate::config;
+use crate::error;
 use crate::hook::{self, HookOptions};
 use crate::output::Rendered;
 use crate::runtime::Runtime;
@@ -43,9 +44,9 @@ fn probe_cwd(body: &[u8]) -> Option<String> {
 /// (refused input) a 400 with the same line, which Claude Code treats as a non-blocking error.
 pub fn http_answer(r: &Rendered) -> (u16, &'static str, Vec<u8>) {
     match r.code {
-        0 if r.stdout.is_empty() => (200, "application/json", b"{}".to_vec()),
-        0 => (200, "application/json", r.stdout.clone()),
-        2 => {
+        error::OK if r.stdout.is_empty() => (200, "application/json", b"{}".to_vec()),
+        error::OK => (200, "application/json", r.stdout.clone()),
+        error::BLOCKING => {
             let text = String::from_utf8_lossy(&r.stderr);
             let body = serde_json::json!({
                 "decision": "block",

@@ -1,0 +1,121 @@
+//! Exit codes: the one place they are defined, and the one place a command's result is turned
+//! into one.
+//!
+//! An [`Outcome`] is the text a command prints and its exit code (doctor, config check, service
+//! install and status exit 1 on a failed check; the bench exits with its [`BenchVerdict`]). Hook
+//! mode answers with [`OK`], [`BLOCKING`] or [`FAILURE`] through
+//! [`crate::output::Rendered::code`].
+
+/// Success: the command did what it was asked, or the hook has nothing to say (or only
+/// non-blocking feedback).
+pub const OK: u8 = 0;
+/// Failure: a command that could not do its job or whose check failed, or hook input that cannot
+/// be read (Claude Code shows it to the user, not to Claude). Also clap's usage errors, which clap
+/// itself would give 2.
+pub const FAILURE: u8 = 1;
+/// Hook mode only: blocking feedback on stderr, which Claude Code shows to Claude. Never used for
+/// posthook's own faults.
+pub const BLOCKING: u8 = 2;
+/// The bench: a scenario regressed against the baseline.
+pub const REGRESSION: u8 = 3;
+/// The bench: a target was missed.
+pub const MISSED_TARGET: u8 = 4;
+
+/// What a command that ran prints on stdout, and the exit code it ends with: [`OK`], or
+/// [`FAILURE`] for a check that failed, or the bench's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The text for stdout (printed as is).
+    pub text: String,
+    code: u8,
+}
+
+impl Outcome {
+    /// Text to print, from a command that checks nothing: [`OK`].
+    pub fn text(text: impl Into<String>) -> Outcome {
+        Outcome {
+            text: text.into(),
+            code: OK,
+        }
+    }
+
+    /// Text to print, from a check: `(text, passed)`; [`FAILURE`] when it did not pass.
+    pub fn check((text, passed): (String, bool)) -> Outcome {
+        Outcome {
+            text,
+            code: if passed { OK } else { FAILURE },
+        }
+    }
+
+    /// Whether the command did what it was asked and every check passed.
+    pub fn passed(&self) -> bool {
+        self.code == OK
+    }
+
+    /// The exit code.
+    pub fn exit_code(&self) -> u8 {
+        self.code
+    }
+}
+
+/// A finished benchmark: its report is already on stdout, so nothing more to print.
+impl From<BenchVerdict> for Outcome {
+    fn from(v: BenchVerdict) -> Outcome {
+        Outcome {
+            text: String::new(),
+            code: v.exit_code(),
+        }
+    }
+}
+
+/// The exit code for arguments clap refuses, or for `--help` and `--version`: clap would use 2
+/// for a usage error, which means "blocking feedback" to Claude Code, so posthook uses
+/// [`FAILURE`]; help and version are [`OK`].
+pub fn usage_exit_code(e: &clap::Error) -> u8 {
+    if e.use_stderr() {
+        FAILURE
+    } else {
+        OK
+    }
+}
+
+/// How a benchmark run ended, for its exit code. The bench decides which it is (a regression
+/// outranks a missed target); this says what each exits with. A run that could not finish exits
+/// [`FAILURE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchVerdict {
+    /// Every scenario within its baseline and targets: [`OK`].
+    Pass,
+    /// A scenario regressed against the baseline: [`REGRESSION`].
+    Regression,
+    /// A target was missed (and nothing regressed): [`MISSED_TARGET`].
+    MissedTarget,
+}
+
+impl BenchVerdict {
+    /// The exit code for this verdict.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            BenchVerdict::Pass => OK,
+            BenchVerdict::Regression => REGRESSION,
+            BenchVerdict::MissedTarget => MISSED_TARGET,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_keep_their_numbers() {
+        assert_eq!((OK, FAILURE, BLOCKING), (0, 1, 2));
+        assert_eq!(BenchVerdict::Pass.exit_code(), 0);
+        assert_eq!(BenchVerdict::Regression.exit_code(), 3);
+        assert_eq!(BenchVerdict::MissedTarget.exit_code(), 4);
+        assert_eq!(Outcome::check((String::new(), false)).exit_code(), 1);
+        assert_eq!(Outcome::text("x").exit_code(), 0);
+        assert_eq!(Outcome::from(BenchVerdict::Regression).exit_code(), 3);
+        assert!(Outcome::from(BenchVerdict::Pass).text.is_empty());
+    }
+}
