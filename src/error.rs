@@ -1,10 +1,19 @@
 //! Exit codes: the one place they are defined, and the one place a command's result is turned
 //! into one.
 //!
-//! An [`Outcome`] is the text a command prints and its exit code (doctor, config check, service
-//! install and status exit 1 on a failed check; the bench exits with its [`BenchVerdict`]). Hook
-//! mode answers with [`OK`], [`BLOCKING`] or [`FAILURE`] through
-//! [`crate::output::Rendered::code`].
+//! Every command returns `Result<Outcome, Error>`: an [`Outcome`] is the text it prints and its
+//! exit code (doctor, config check, service install and status exit 1 on a failed check; the bench
+//! exits with its [`BenchVerdict`]); an [`Error`] wraps the command's own typed error, whose
+//! `Display` is the line printed after `posthook: `. Hook mode answers with [`OK`], [`BLOCKING`]
+//! or [`FAILURE`] through [`crate::output::Rendered::code`].
+
+use crate::explain::ExplainError;
+use crate::install::InstallError;
+use crate::replay::ReplayError;
+use crate::serve::service::ServiceError;
+use crate::serve::ServeError;
+use crate::session::SessionError;
+use std::fmt;
 
 /// Success: the command did what it was asked, or the hook has nothing to say (or only
 /// non-blocking feedback).
@@ -79,9 +88,76 @@ pub fn usage_exit_code(e: &clap::Error) -> u8 {
     }
 }
 
+/// A command that could not do its job.
+#[derive(Debug)]
+pub enum Error {
+    /// `posthook session ...`.
+    Session(SessionError),
+    /// `posthook replay`.
+    Replay(ReplayError),
+    /// `posthook explain`.
+    Explain(ExplainError),
+    /// `posthook install` / `uninstall`.
+    Install(InstallError),
+    /// `posthook serve`.
+    Serve(ServeError),
+    /// `posthook service ...`.
+    Service(ServiceError),
+}
+
+impl Error {
+    /// The exit code: every command failure is [`FAILURE`].
+    pub fn exit_code(&self) -> u8 {
+        FAILURE
+    }
+
+    /// What the printed line starts with: `posthook serve` for the server (as its log lines do),
+    /// `posthook` for everything else.
+    pub fn prefix(&self) -> &'static str {
+        match self {
+            Error::Serve(_) => "posthook serve",
+            _ => "posthook",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Session(e) => e.fmt(f),
+            Error::Replay(e) => e.fmt(f),
+            Error::Explain(e) => e.fmt(f),
+            Error::Install(e) => e.fmt(f),
+            Error::Serve(e) => e.fmt(f),
+            Error::Service(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+macro_rules! from_error {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(impl From<$ty> for Error {
+            fn from(e: $ty) -> Error {
+                Error::$variant(e)
+            }
+        })*
+    };
+}
+
+from_error!(
+    Session(SessionError),
+    Replay(ReplayError),
+    Explain(ExplainError),
+    Install(InstallError),
+    Serve(ServeError),
+    Service(ServiceError),
+);
+
 /// How a benchmark run ended, for its exit code. The bench decides which it is (a regression
-/// outranks a missed target); this says what each exits with. A run that could not finish exits
-/// [`FAILURE`].
+/// outranks a missed target); this says what each exits with. A run that could not finish is an
+/// [`Error`], exit [`FAILURE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BenchVerdict {
     /// Every scenario within its baseline and targets: [`OK`].

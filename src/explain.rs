@@ -8,17 +8,19 @@
 //! the calls themselves, so it is explained from its counters and the guidance provider's memory:
 //! which rules fired and were shown, what cooldown is running, the escalation level.
 
-use crate::config::{fmt_num, known_thresholds};
+use crate::config::{fmt_num, known_thresholds, Resolved};
+use crate::error::Outcome;
 use crate::replay::{self, Step};
 use crate::runtime::RunStatus;
-use crate::store::StoredSession;
+use crate::session::{self, SessionError};
+use crate::store::{Store, StoredSession};
 use posthook_analyzers::builtin;
 use posthook_analyzers::guidance::{cooldown, Verdict, MIN_SPACING, MUTE_AFTER};
 use posthook_analyzers::visible_controls;
 use posthook_analyzers::{History, Profile, Settings, Severity};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::path::PathBuf;
 
 /// `posthook explain` arguments.
@@ -41,6 +43,64 @@ pub struct ExplainArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Why there is nothing to explain.
+#[derive(Debug)]
+pub enum ExplainError {
+    /// The transcript could not be read.
+    Transcript(std::io::Error),
+    /// The stored session could not be loaded.
+    Session(SessionError),
+}
+
+impl fmt::Display for ExplainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExplainError::Transcript(e) => write!(f, "reading transcript: {e}"),
+            ExplainError::Session(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ExplainError {}
+
+impl From<SessionError> for ExplainError {
+    fn from(e: SessionError) -> ExplainError {
+        ExplainError::Session(e)
+    }
+}
+
+/// Runs `posthook explain` with the effective configuration: a transcript replayed in memory, or
+/// a stored session from the state dir.
+pub fn run(args: &ExplainArgs, resolved: &Resolved) -> Result<Outcome, ExplainError> {
+    let c = &resolved.config;
+    let settings = c.settings();
+    if let Some(path) = &args.transcript {
+        let r = replay::replay(
+            std::slice::from_ref(path),
+            settings.clone(),
+            c.output,
+            replay::REPLAY_BUDGET,
+            // Each call may be followed by its turn's batch event.
+            args.last.saturating_mul(2),
+        )
+        .map_err(ExplainError::Transcript)?;
+        let steps = from_transcript(&r, args.last);
+        return Ok(Outcome::text(if args.json {
+            serde_json::to_string_pretty(&steps).unwrap_or_default() + "\n"
+        } else {
+            replay::safe_text(&steps_text(&steps, &settings))
+        }));
+    }
+    let id = args.session_id.as_deref().unwrap_or_default();
+    let store = Store::new(session::state_dir(resolved)?);
+    let s = session::load(&store, id)?;
+    Ok(Outcome::text(if args.json {
+        serde_json::to_string_pretty(&stored_json(&s, &settings)).unwrap_or_default() + "\n"
+    } else {
+        replay::safe_text(&stored_text(&s, &settings, args.last))
+    }))
 }
 
 /// What happened to one rule on one event.

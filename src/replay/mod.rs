@@ -11,7 +11,7 @@
 //! - `summary`: the counts and timings over a replay;
 //! - `text`: the replay for the terminal;
 //! - `json`: the replay as one JSON object;
-//! - this module: the arguments.
+//! - this module: the arguments, the errors and the command.
 
 mod engine;
 mod json;
@@ -20,8 +20,12 @@ mod text;
 
 pub use engine::{replay, transcript_files, FileSummary, Replay, Step};
 pub use json::to_json;
+pub(crate) use text::safe_text;
 pub use text::{silence_text, to_text};
 
+use crate::config::Resolved;
+use crate::error::Outcome;
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -52,6 +56,54 @@ pub struct ReplayArgs {
 /// session from a slow analyzer; in a replay, skipping analyzers under load would make the same
 /// transcript give different answers from run to run.
 pub const REPLAY_BUDGET: Duration = Duration::from_secs(60);
+
+/// Why nothing was replayed.
+#[derive(Debug)]
+pub enum ReplayError {
+    /// The path holds no transcript.
+    NoFiles(PathBuf),
+    /// The path, or a directory under it, could not be read.
+    List {
+        /// The path given.
+        path: PathBuf,
+        /// What happened.
+        source: std::io::Error,
+    },
+    /// A transcript could not be read (the message names it).
+    Read(std::io::Error),
+}
+
+impl fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplayError::NoFiles(path) => write!(f, "no .jsonl files under '{}'", path.display()),
+            ReplayError::List { path, source } => {
+                write!(f, "reading '{}': {source}", path.display())
+            }
+            ReplayError::Read(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+/// Runs `posthook replay` with the effective configuration.
+pub fn run(args: &ReplayArgs, resolved: &Resolved) -> Result<Outcome, ReplayError> {
+    let c = &resolved.config;
+    let files = transcript_files(&args.path).map_err(|source| ReplayError::List {
+        path: args.path.clone(),
+        source,
+    })?;
+    if files.is_empty() {
+        return Err(ReplayError::NoFiles(args.path.clone()));
+    }
+    let r = replay(&files, c.settings(), c.output, REPLAY_BUDGET, 0).map_err(ReplayError::Read)?;
+    Ok(Outcome::text(if args.json {
+        to_json(&r).to_string() + "\n"
+    } else {
+        safe_text(&to_text(&r, args.feedback_only))
+    }))
+}
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,11 @@ use posthook_analyzers::truncate_chars;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+/// A report for the terminal with every control character of the data in it made visible.
+pub(crate) fn safe_text(text: &str) -> String {
+    posthook_analyzers::visible_controls_but_newlines(text).into_owned()
+}
+
 /// A short reason for a silence.
 pub fn silence_text(report: &Report) -> String {
     match &report.silence {

@@ -23,7 +23,7 @@
 //! The tree: `server` (the shared state, the worker threads, the routes, the shutdown), `answer`
 //! (one event: its project's configuration, the hook's answer, as HTTP), `http` and `net` (the
 //! wire), `sessions`, `token`, `settings` (`install --http`), `service`, `client`; this module: the
-//! arguments and the command.
+//! arguments, the errors and the command.
 
 mod answer;
 pub mod client;
@@ -41,12 +41,13 @@ pub use server::Server;
 use crate::config;
 use net::Listener;
 use sessions::Sessions;
+use std::fmt;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// The default address: loopback, a fixed port that `install --http` also writes.
@@ -98,6 +99,53 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 }
+/// Why the server did not start.
+#[derive(Debug)]
+pub enum ServeError {
+    /// `--listen` is not a loopback address and `--allow-non-loopback` was not given.
+    NotLoopback(SocketAddr),
+    /// No `--token-file` and no config dir to put the token in.
+    NoTokenDir,
+    /// The token file could not be read or created.
+    Token {
+        /// The token file.
+        path: PathBuf,
+        /// What happened.
+        source: std::io::Error,
+    },
+    /// SIGTERM and SIGINT could not be handled.
+    Signals(std::io::Error),
+    /// The address could not be listened on.
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// What happened.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::NotLoopback(addr) => write!(
+                f,
+                "refusing to listen on {addr}: not a loopback address (the server analyzes whatever \
+                 reaches it; pass --allow-non-loopback to do it anyway)"
+            ),
+            ServeError::NoTokenDir => f.write_str(
+                "no config dir for the token (set HOME or XDG_CONFIG_HOME, or pass --token-file)",
+            ),
+            ServeError::Token { path, source } => {
+                write!(f, "token file '{}': {source}", path.display())
+            }
+            ServeError::Signals(e) => write!(f, "cannot handle signals: {e}"),
+            ServeError::Listen { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
 fn init_log(level: &str) {
     if std::env::var_os("POSTHOOK_LOG").is_some_and(|p| !p.is_empty()) {
         crate::telemetry::init(level);
@@ -118,51 +166,18 @@ fn say(line: &str) {
 }
 
 /// `posthook serve`: runs in the foreground until SIGTERM or SIGINT, its log on stderr.
-pub fn run(args: &ServeArgs, flags: config::Layer) -> ExitCode {
-    use signal_hook::consts::{SIGINT, SIGTERM};
+pub fn run(args: &ServeArgs, flags: config::Layer) -> Result<(), ServeError> {
     let base = config::resolve_current(flags.clone());
     init_log(&base.config.log_level);
     if !args.listen.ip().is_loopback() && !args.allow_non_loopback {
-        say(&format!(
-            "refusing to listen on {}: not a loopback address (the server analyzes whatever \
-             reaches it; pass --allow-non-loopback to do it anyway)",
-            args.listen
-        ));
-        return ExitCode::FAILURE;
+        return Err(ServeError::NotLoopback(args.listen));
     }
-    let env = |k: &str| std::env::var_os(k);
-    let Some(token_path) = args
-        .token_file
-        .clone()
-        .or_else(|| token::default_path(&env))
-    else {
-        say("no config dir for the token (set HOME or XDG_CONFIG_HOME, or pass --token-file)");
-        return ExitCode::FAILURE;
-    };
-    let token = match token::load_or_create(&token_path) {
-        Ok(t) => t,
-        Err(e) => {
-            say(&format!("token file '{}': {e}", token_path.display()));
-            return ExitCode::FAILURE;
-        }
-    };
-    // A flag the main thread polls, not signal-hook's iterator: that one's self-pipe imports
-    // `send` from libc, which every hook call would pay the loader for.
-    let term = Arc::new(AtomicBool::new(false));
-    let int = Arc::new(AtomicBool::new(false));
-    for (sig, flag) in [(SIGTERM, &term), (SIGINT, &int)] {
-        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(flag)) {
-            say(&format!("cannot handle signals: {e}"));
-            return ExitCode::FAILURE;
-        }
-    }
-    let listener = match Listener::bind(args.listen) {
-        Ok(l) => l,
-        Err(e) => {
-            say(&format!("cannot listen on {}: {e}", args.listen));
-            return ExitCode::FAILURE;
-        }
-    };
+    let (token_path, token) = load_token(args)?;
+    let signals = Signals::register()?;
+    let listener = Listener::bind(args.listen).map_err(|source| ServeError::Listen {
+        addr: args.listen,
+        source,
+    })?;
     let addr = listener.local_addr().unwrap_or(args.listen);
     let sessions = Sessions::new(args.max_sessions, Duration::from_millis(args.flush_ms));
     let mut server = Server::new(token, flags, sessions);
@@ -185,17 +200,66 @@ pub fn run(args: &ServeArgs, flags: config::Layer) -> ExitCode {
             .map_or_else(|| String::from("(none)"), |d| d.display().to_string()),
         args.flush_ms
     ));
-    while !term.load(Ordering::Acquire) && !int.load(Ordering::Acquire) {
-        std::thread::sleep(SIGNAL_POLL);
+    signals.wait();
+    stop(&server, addr, flusher);
+    Ok(())
+}
+
+/// The token file `--token-file` names, else the default one, and the token in it (created on
+/// first start).
+fn load_token(args: &ServeArgs) -> Result<(PathBuf, String), ServeError> {
+    let env = |k: &str| std::env::var_os(k);
+    let token_path = args
+        .token_file
+        .clone()
+        .or_else(|| token::default_path(&env))
+        .ok_or(ServeError::NoTokenDir)?;
+    match token::load_or_create(&token_path) {
+        Ok(t) => Ok((token_path, t)),
+        Err(source) => Err(ServeError::Token {
+            path: token_path,
+            source,
+        }),
     }
-    say(&format!(
-        "{}: stopping",
-        if int.load(Ordering::Acquire) {
-            "SIGINT"
-        } else {
-            "SIGTERM"
+}
+
+/// SIGTERM and SIGINT, as flags the main thread polls.
+struct Signals {
+    term: Arc<AtomicBool>,
+    int: Arc<AtomicBool>,
+}
+
+impl Signals {
+    fn register() -> Result<Signals, ServeError> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        // A flag the main thread polls, not signal-hook's iterator: that one's self-pipe imports
+        // `send` from libc, which every hook call would pay the loader for.
+        let term = Arc::new(AtomicBool::new(false));
+        let int = Arc::new(AtomicBool::new(false));
+        for (sig, flag) in [(SIGTERM, &term), (SIGINT, &int)] {
+            signal_hook::flag::register(sig, Arc::clone(flag)).map_err(ServeError::Signals)?;
         }
-    ));
+        Ok(Signals { term, int })
+    }
+
+    /// Returns once either has arrived, saying which.
+    fn wait(&self) {
+        while !self.term.load(Ordering::Acquire) && !self.int.load(Ordering::Acquire) {
+            std::thread::sleep(SIGNAL_POLL);
+        }
+        say(&format!(
+            "{}: stopping",
+            if self.int.load(Ordering::Acquire) {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            }
+        ));
+    }
+}
+
+/// Stops the server, waits for the flusher, and says how it went.
+fn stop(server: &Server, addr: SocketAddr, flusher: std::io::Result<JoinHandle<()>>) {
     let (written, finished) = server.shutdown(addr, Duration::from_secs(15));
     if let Ok(f) = flusher {
         let _ = f.join();
@@ -204,5 +268,4 @@ pub fn run(args: &ServeArgs, flags: config::Layer) -> ExitCode {
         say("some requests were still running after 15 s; their events may be lost");
     }
     say(&format!("stopped; {written} session(s) written"));
-    ExitCode::SUCCESS
 }
