@@ -227,6 +227,8 @@ fn dispatch(cli: &Cli) -> ExitCode {
         }
         Some(Command::Floor) => return floor(),
         Some(Command::BenchSpawner) => return bench::serve_spawner(),
+        // The bench prints its own report as it goes and picks its exit code (the numbers are
+        // error::REGRESSION and error::MISSED_TARGET, mapped by error::BenchVerdict).
         Some(Command::Bench(args)) => return bench::run(args, &settings(cli)),
         Some(Command::Replay(args)) => replay::run(args, resolved()).map_err(Error::from),
         Some(Command::Explain(args)) => explain::run(args, resolved()).map_err(Error::from),
@@ -288,7 +290,7 @@ fn resolve(flags: config::Layer) -> config::Resolved {
 /// The floor the benchmark compares hooks against: read stdin to the end, exit 0.
 fn floor() -> ExitCode {
     let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
-    ExitCode::SUCCESS
+    ExitCode::from(error::OK)
 }
 
 #[cfg(test)]

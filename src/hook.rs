@@ -45,7 +45,7 @@ pub fn start_deadline(deadline: Duration) {
                     deadline_ms = deadline.as_millis() as u64,
                     "deadline passed before an answer; exiting 0 without one"
                 );
-                std::process::exit(0);
+                std::process::exit(i32::from(crate::error::OK));
             }
         });
     if let Err(e) = spawned {
