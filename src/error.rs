@@ -4,7 +4,7 @@
 //! Every command returns `Result<Outcome, Error>`: an [`Outcome`] is the text it prints and its
 //! exit code (doctor, config check, service install and status exit 1 on a failed check; the bench
 //! exits with its [`BenchVerdict`]); an [`Error`] wraps the command's own typed error, whose
-//! `Display` is the line printed after `posthook: `. Hook mode answers with [`OK`], [`BLOCKING`]
+//! `Display` is the line printed after its [`Error::prefix`]. Hook mode answers with [`OK`], [`BLOCKING`]
 //! or [`FAILURE`] through [`crate::output::Rendered::code`].
 
 use crate::explain::ExplainError;
@@ -193,5 +193,20 @@ mod tests {
         assert_eq!(Outcome::text("x").exit_code(), 0);
         assert_eq!(Outcome::from(BenchVerdict::Regression).exit_code(), 3);
         assert!(Outcome::from(BenchVerdict::Pass).text.is_empty());
+    }
+
+    #[test]
+    fn an_error_is_its_commands_line_and_exit_1() {
+        let e = Error::from(SessionError::NoStateDir);
+        assert_eq!(
+            (e.prefix(), e.to_string().as_str(), e.exit_code()),
+            (
+                "posthook",
+                "no state dir: set POSTHOOK_STATE_DIR or HOME",
+                1
+            )
+        );
+        let e = Error::from(ServeError::NoTokenDir);
+        assert_eq!((e.prefix(), e.exit_code()), ("posthook serve", 1));
     }
 }
