@@ -4,8 +4,8 @@
 //! Every command returns `Result<Outcome, Error>`: an [`Outcome`] is the text it prints and its
 //! exit code (doctor, config check, service install and status exit 1 on a failed check; the bench
 //! exits with its [`BenchVerdict`]); an [`Error`] wraps the command's own typed error, whose
-//! `Display` is the line printed after its [`Error::prefix`]. Hook mode answers with [`OK`], [`BLOCKING`]
-//! or [`FAILURE`] through [`crate::output::Rendered::code`].
+//! `Display` is the line printed after its [`Error::prefix`]. Hook mode answers with [`OK`],
+//! [`BLOCKING`] or [`FAILURE`] through [`crate::output::Rendered::code`].
 
 use crate::explain::ExplainError;
 use crate::install::InstallError;
