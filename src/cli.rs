@@ -1,14 +1,16 @@
-//! Command-line arguments, and the dispatcher from them to the library.
+//! Command-line arguments, and the dispatcher from them to the commands: each command's result
+//! is printed and turned into an exit code in one place ([`crate::error`]).
 
+use crate::config::hook_options_from;
+use crate::error::{self, Error, Outcome};
 use crate::hook;
-use crate::output;
-use crate::store::Store;
-use crate::{bench, config, session};
+use crate::{bench, config, doctor, explain, install, replay, serve, session};
 use clap::{Parser, Subcommand};
-use posthook_analyzers::Settings;
 use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
+
+pub use crate::session::SessionCommand;
 
 const ABOUT: &str =
     "A fast PostToolUse hook for Claude Code that gives Claude feedback from the session's history";
@@ -56,7 +58,7 @@ pub enum Command {
         subcommand,
         after_help = "Examples:\n  posthook session list\n  posthook session show 5f1c2d-4e0a --json"
     )]
-    Session(SessionCommand),
+    Session(session::SessionCommand),
     /// Measure posthook (or another hook command): also reachable as `posthook --bench`.
     Bench(Box<bench::BenchArgs>),
     /// Register posthook as a PostToolUse hook in a Claude Code settings file.
@@ -86,25 +88,6 @@ pub enum Command {
     /// Spawn and time processes for the benchmark, one JSON request per stdin line.
     #[command(hide = true)]
     BenchSpawner,
-}
-
-/// `posthook session ...`.
-#[derive(Debug, Subcommand)]
-pub enum SessionCommand {
-    /// Print what is stored for a session.
-    #[command(after_help = "Example:\n  posthook session show 5f1c2d-4e0a --json")]
-    Show {
-        /// The session id (as in the hook payload's session_id).
-        id: String,
-        /// Print JSON (with `events_total`) instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-    /// List stored sessions.
-    #[command(
-        after_help = "Example:\n  posthook session list    # one line per session: id, events"
-    )]
-    List,
 }
 
 /// `posthook config ...`.
@@ -140,35 +123,6 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     v
 }
 
-fn settings(cli: &Cli) -> Settings {
-    cli.flags.settings()
-}
-
-/// The values the command line sets, as the top configuration level.
-pub fn flags_layer(cli: &Cli) -> config::Layer {
-    cli.flags.layer()
-}
-
-/// Hook options from a resolved configuration.
-pub use crate::config::hook_options_from;
-
-/// A report for the terminal with every control character of the data in it made visible.
-fn safe_text(text: &str) -> String {
-    posthook_analyzers::visible_controls_but_newlines(text).into_owned()
-}
-
-fn print(text: &str) -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-    ExitCode::SUCCESS
-}
-
-fn fail(msg: &str) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "posthook: {msg}");
-    ExitCode::FAILURE
-}
-
 /// Parses the process's arguments and runs what they ask for.
 pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -185,176 +139,78 @@ pub fn main() -> ExitCode {
             Ok(c) => Some(c),
             Err(e) => {
                 let _ = e.print();
-                // clap uses 2 for usage errors; 2 means "blocking feedback" to Claude Code.
-                return if e.use_stderr() {
-                    ExitCode::FAILURE
-                } else {
-                    ExitCode::SUCCESS
-                };
+                return ExitCode::from(error::usage_exit_code(&e));
             }
         }
     };
     let Some(cli) = cli else {
-        start_deadline();
-        return run_hook(&resolve(config::Layer::default()));
+        hook::start_deadline_from_env();
+        return hook::run_process(&hook_options_from(&resolve(config::Layer::default())));
     };
-    // The configuration is resolved when a command needs it: the floor and the bench's spawner
-    // run before any configuration or logging (the spawner's own RSS bounds what it measures).
-    let resolved_cell = std::cell::LazyCell::new(|| resolve(flags_layer(&cli)));
+    dispatch(&cli)
+}
+
+/// Runs the command `cli` names. The configuration is resolved when a command needs it: the
+/// floor and the bench's spawner run before any configuration or logging (the spawner's own RSS
+/// bounds what it measures).
+fn dispatch(cli: &Cli) -> ExitCode {
+    let resolved_cell = std::cell::LazyCell::new(|| resolve(cli.flags.layer()));
     let resolved = || &*resolved_cell;
-    match &cli.command {
+    let result: Result<Outcome, Error> = match &cli.command {
         None => {
-            start_deadline();
-            run_hook(resolved())
+            hook::start_deadline_from_env();
+            return hook::run_process(&hook_options_from(resolved()));
         }
-        Some(Command::Floor) => floor(),
-        Some(Command::BenchSpawner) => bench::serve_spawner(),
-        Some(Command::Replay(args)) => run_replay(args, resolved()),
-        Some(Command::Explain(args)) => run_explain(args, resolved()),
-        Some(Command::Doctor(_)) => {
-            let (text, ok) = crate::doctor::to_text(&crate::doctor::run(resolved()));
-            print(&text);
-            if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+        Some(Command::Floor) => return floor(),
+        Some(Command::BenchSpawner) => return bench::serve_spawner(),
+        // The bench prints its own report as it goes; its verdict is the exit code.
+        Some(Command::Bench(args)) => bench::run(args, &cli.flags.settings())
+            .map(Outcome::from)
+            .map_err(Error::from),
+        Some(Command::Replay(args)) => replay::run(args, resolved()).map_err(Error::from),
+        Some(Command::Explain(args)) => explain::run(args, resolved()).map_err(Error::from),
+        Some(Command::Doctor(_)) => Ok(Outcome::check(doctor::to_text(&doctor::run(resolved())))),
+        Some(Command::Config(cmd)) => Ok(config_command(cmd, resolved())),
+        Some(Command::Session(cmd)) => session::run(cmd, resolved()).map_err(Error::from),
+        Some(Command::Install(args)) => install::run_install(args, cli.flags.output)
+            .map(Outcome::text)
+            .map_err(Error::from),
+        Some(Command::Uninstall(args)) => install::run_uninstall(args)
+            .map(Outcome::text)
+            .map_err(Error::from),
+        Some(Command::Serve(args)) => serve::run(args, cli.flags.layer())
+            .map(|()| Outcome::text(""))
+            .map_err(Error::from),
+        Some(Command::Service(cmd)) => serve::service::run(cmd).map_err(Error::from),
+    };
+    finish(result)
+}
+
+/// `posthook config check | show`.
+fn config_command(cmd: &ConfigCommand, resolved: &config::Resolved) -> Outcome {
+    match cmd {
+        ConfigCommand::Check => Outcome::check(config::check_text(resolved)),
+        ConfigCommand::Show { json: true } => {
+            Outcome::text(serde_json::to_string_pretty(resolved).unwrap_or_default() + "\n")
         }
-        Some(Command::Config(ConfigCommand::Check)) => {
-            let (text, ok) = config::check_text(resolved());
-            print(&text);
-            if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Some(Command::Config(ConfigCommand::Show { json })) => {
-            if *json {
-                print(&(serde_json::to_string_pretty(resolved()).unwrap_or_default() + "\n"))
-            } else {
-                print(&config::show_text(resolved()))
-            }
-        }
-        Some(Command::Session(SessionCommand::Show { id, json })) => {
-            let Some(dir) = resolved().config.state_dir.clone() else {
-                return fail("no state dir: set POSTHOOK_STATE_DIR or HOME");
-            };
-            match session::load(&Store::new(dir), id) {
-                Ok(s) if *json => print(&(session::to_json(&s) + "\n")),
-                Ok(s) => print(&session::to_text(&s)),
-                Err(e) => fail(&e),
-            }
-        }
-        Some(Command::Session(SessionCommand::List)) => {
-            let Some(dir) = resolved().config.state_dir.clone() else {
-                return fail("no state dir: set POSTHOOK_STATE_DIR or HOME");
-            };
-            let store = Store::new(dir);
-            let mut text = String::new();
-            for p in store.list() {
-                if let Ok(Some(s)) = store.load_file(p) {
-                    text.push_str(&format!(
-                        "{}\t{}\n",
-                        posthook_analyzers::visible_controls(&s.session_id),
-                        s.history.events_total
-                    ));
-                }
-            }
-            print(&text)
-        }
-        Some(Command::Bench(args)) => match bench::run(args, &settings(&cli)) {
-            Ok(bench::Verdict::Pass) => ExitCode::SUCCESS,
-            Ok(bench::Verdict::Regression) => ExitCode::from(3),
-            Ok(bench::Verdict::MissedTarget) => ExitCode::from(4),
-            Err(e) => fail(&e.to_string()),
-        },
-        Some(Command::Install(args)) => match crate::install::run_install(args, cli.flags.output) {
-            Ok(text) => print(&text),
-            Err(e) => fail(&e.to_string()),
-        },
-        Some(Command::Uninstall(args)) => match crate::install::run_uninstall(args) {
-            Ok(text) => print(&text),
-            Err(e) => fail(&e.to_string()),
-        },
-        Some(Command::Serve(args)) => crate::serve::run(args, flags_layer(&cli)),
-        Some(Command::Service(cmd)) => run_service(cmd),
+        ConfigCommand::Show { json: false } => Outcome::text(config::show_text(resolved)),
     }
 }
 
-fn run_service(cmd: &crate::serve::service::ServiceCommand) -> ExitCode {
-    use crate::serve::service::{self, ServiceCommand};
-    let (text, ok) = match cmd {
-        ServiceCommand::Install(a) => match service::install(a) {
-            Ok(r) => r,
-            Err(e) => return fail(&e),
-        },
-        ServiceCommand::Uninstall(a) => match service::uninstall(a) {
-            Ok(t) => (t, true),
-            Err(e) => return fail(&e),
-        },
-        ServiceCommand::Status(a) => service::status(a),
-    };
-    print(&text);
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-fn run_replay(args: &crate::replay::ReplayArgs, resolved: &config::Resolved) -> ExitCode {
-    use crate::replay;
-    let c = &resolved.config;
-    let files = match replay::transcript_files(&args.path) {
-        Ok(f) if f.is_empty() => {
-            return fail(&format!("no .jsonl files under '{}'", args.path.display()))
+/// Prints a command's result, its text on stdout or its error as one line on stderr, and ends
+/// with the exit code [`crate::error`] chooses for it.
+fn finish(result: Result<Outcome, Error>) -> ExitCode {
+    match result {
+        Ok(outcome) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(outcome.text.as_bytes());
+            let _ = out.flush();
+            ExitCode::from(outcome.exit_code())
         }
-        Ok(f) => f,
-        Err(e) => return fail(&format!("reading '{}': {e}", args.path.display())),
-    };
-    match replay::replay(&files, c.settings(), c.output, replay::REPLAY_BUDGET, 0) {
-        Ok(r) if args.json => print(&(replay::to_json(&r).to_string() + "\n")),
-        Ok(r) => print(&safe_text(&replay::to_text(&r, args.feedback_only))),
-        Err(e) => fail(&e.to_string()),
-    }
-}
-
-fn run_explain(args: &crate::explain::ExplainArgs, resolved: &config::Resolved) -> ExitCode {
-    use crate::{explain, replay};
-    let c = &resolved.config;
-    let settings = c.settings();
-    if let Some(path) = &args.transcript {
-        let r = match replay::replay(
-            std::slice::from_ref(path),
-            settings.clone(),
-            c.output,
-            replay::REPLAY_BUDGET,
-            // Each call may be followed by its turn's batch event.
-            args.last.saturating_mul(2),
-        ) {
-            Ok(r) => r,
-            Err(e) => return fail(&format!("reading transcript: {e}")),
-        };
-        let steps = explain::from_transcript(&r, args.last);
-        return if args.json {
-            print(&(serde_json::to_string_pretty(&steps).unwrap_or_default() + "\n"))
-        } else {
-            print(&safe_text(&explain::steps_text(&steps, &settings)))
-        };
-    }
-    let id = args.session_id.as_deref().unwrap_or_default();
-    let Some(dir) = c.state_dir.clone() else {
-        return fail("no state dir: set POSTHOOK_STATE_DIR or HOME");
-    };
-    match session::load(&Store::new(dir), id) {
-        Ok(s) if args.json => print(
-            &(serde_json::to_string_pretty(&explain::stored_json(&s, &settings))
-                .unwrap_or_default()
-                + "\n"),
-        ),
-        Ok(s) => print(&safe_text(&explain::stored_text(&s, &settings, args.last))),
-        Err(e) => fail(&e),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "{}: {e}", e.prefix());
+            ExitCode::from(e.exit_code())
+        }
     }
 }
 
@@ -371,33 +227,7 @@ fn resolve(flags: config::Layer) -> config::Resolved {
 /// The floor the benchmark compares hooks against: read stdin to the end, exit 0.
 fn floor() -> ExitCode {
     let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
-    ExitCode::SUCCESS
-}
-
-/// Starts the hook's deadline before the first file (config, log) is touched: a config file or a
-/// log that blocks is then bounded like everything else.
-fn start_deadline() {
-    hook::start_deadline(config::deadline_from_env().unwrap_or(hook::DEFAULT_DEADLINE));
-}
-
-fn run_hook(resolved: &config::Resolved) -> ExitCode {
-    // The deadline was armed before logging was set up: hand it the log now, so that a deadline
-    // that fires is still logged.
-    if tracing::enabled!(tracing::Level::ERROR) {
-        if let Some(log) = crate::telemetry::open_log() {
-            crate::alarm::report_to(log);
-        }
-    }
-    let opts = hook_options_from(resolved);
-    // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
-    std::panic::set_hook(Box::new(|info| {
-        tracing::error!(panic = %info, "posthook panicked; exiting 0");
-    }));
-    let rendered =
-        std::panic::catch_unwind(|| hook::run(&opts, std::io::stdin().lock())).unwrap_or_default();
-    hook::answering();
-    output::emit(&rendered);
-    ExitCode::from(rendered.code)
+    ExitCode::from(error::OK)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::store::{Store, DEFAULT_LOCK_TIMEOUT};
 use posthook_analyzers::{History, Settings};
 use std::io::Read;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
@@ -44,12 +45,39 @@ pub fn start_deadline(deadline: Duration) {
                     deadline_ms = deadline.as_millis() as u64,
                     "deadline passed before an answer; exiting 0 without one"
                 );
-                std::process::exit(0);
+                std::process::exit(i32::from(crate::error::OK));
             }
         });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "no deadline thread: the call is not bounded");
     }
+}
+
+/// Starts the hook's deadline before the first file (config, log) is touched: a config file or a
+/// log that blocks is then bounded like everything else.
+pub fn start_deadline_from_env() {
+    start_deadline(crate::config::deadline_from_env().unwrap_or(DEFAULT_DEADLINE));
+}
+
+/// The hook process: answers the event on stdin with `opts`, writes the answer and returns its
+/// exit code. The deadline was started by [`start_deadline_from_env`].
+pub fn run_process(opts: &HookOptions) -> ExitCode {
+    // The deadline was armed before logging was set up: hand it the log now, so that a deadline
+    // that fires is still logged.
+    if tracing::enabled!(tracing::Level::ERROR) {
+        if let Some(log) = crate::telemetry::open_log() {
+            crate::alarm::report_to(log);
+        }
+    }
+    // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
+    std::panic::set_hook(Box::new(|info| {
+        tracing::error!(panic = %info, "posthook panicked; exiting 0");
+    }));
+    let rendered =
+        std::panic::catch_unwind(|| run(opts, std::io::stdin().lock())).unwrap_or_default();
+    answering();
+    output::emit(&rendered);
+    ExitCode::from(rendered.code)
 }
 
 /// Marks the answer as being written: from now on the deadline lets the process finish. Holds

@@ -47,6 +47,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod doctor;
+pub mod error;
 pub mod explain;
 pub mod hook;
 pub mod input;

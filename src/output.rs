@@ -13,6 +13,7 @@
 //! - `quiet`: analyze and record, print nothing, exit 0.
 //! - Bad input: one line on stderr, exit 1 (Claude Code shows it to the user only).
 
+use crate::error;
 use crate::input::InputError;
 use posthook_analyzers::{safe_message, visible_controls, Feedback};
 use serde_json::json;
@@ -58,7 +59,8 @@ pub struct Rendered {
     pub stdout: Vec<u8>,
     /// Bytes for stderr.
     pub stderr: Vec<u8>,
-    /// Exit code: 0, 1 (bad input) or 2 (blocking feedback).
+    /// Exit code: [`error::OK`], [`error::FAILURE`] (bad input) or [`error::BLOCKING`] (blocking
+    /// feedback).
     pub code: u8,
 }
 
@@ -104,7 +106,7 @@ pub fn render(feedback: Option<&Feedback>, mode: OutputMode, event: &str) -> Ren
             stderr.push(b'\n');
             Rendered {
                 stderr,
-                code: 2,
+                code: error::BLOCKING,
                 ..Rendered::default()
             }
         }
@@ -123,7 +125,7 @@ pub fn render_input_error(e: &InputError) -> Rendered {
     );
     Rendered {
         stderr: line.into_bytes(),
-        code: 1,
+        code: error::FAILURE,
         ..Rendered::default()
     }
 }

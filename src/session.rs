@@ -1,9 +1,101 @@
-//! `posthook session show`: what is stored for a session.
+//! `posthook session show | list`: what is stored for a session, and which sessions are stored.
 
-use crate::store::{Store, StoredSession};
+use crate::config::Resolved;
+use crate::error::Outcome;
+use crate::store::{Store, StoreError, StoredSession};
 use posthook_analyzers::visible_controls as shown;
 use posthook_analyzers::History;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+use std::path::PathBuf;
+
+/// `posthook session ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum SessionCommand {
+    /// Print what is stored for a session.
+    #[command(after_help = "Example:\n  posthook session show 5f1c2d-4e0a --json")]
+    Show {
+        /// The session id (as in the hook payload's session_id).
+        id: String,
+        /// Print JSON (with `events_total`) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stored sessions.
+    #[command(
+        after_help = "Example:\n  posthook session list    # one line per session: id, events"
+    )]
+    List,
+}
+
+/// Why a stored session could not be shown.
+#[derive(Debug)]
+pub enum SessionError {
+    /// No state dir is configured (no HOME, no POSTHOOK_STATE_DIR).
+    NoStateDir,
+    /// No session with this id is stored.
+    NotFound {
+        /// The id asked for.
+        id: String,
+        /// The state dir searched.
+        dir: PathBuf,
+    },
+    /// The session's state file could not be read.
+    Unreadable(StoreError),
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::NoStateDir => f.write_str("no state dir: set POSTHOOK_STATE_DIR or HOME"),
+            SessionError::NotFound { id, dir } => {
+                write!(f, "no stored session '{id}' in {}", dir.display())
+            }
+            SessionError::Unreadable(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+/// Runs `posthook session show` or `list` in the state dir of `resolved`.
+pub fn run(cmd: &SessionCommand, resolved: &Resolved) -> Result<Outcome, SessionError> {
+    let store = Store::new(state_dir(resolved)?);
+    match cmd {
+        SessionCommand::Show { id, json } => {
+            let s = load(&store, id)?;
+            Ok(Outcome::text(if *json {
+                to_json(&s) + "\n"
+            } else {
+                to_text(&s)
+            }))
+        }
+        SessionCommand::List => Ok(Outcome::text(list_text(&store))),
+    }
+}
+
+/// The configured state dir, or [`SessionError::NoStateDir`].
+pub fn state_dir(resolved: &Resolved) -> Result<PathBuf, SessionError> {
+    resolved
+        .config
+        .state_dir
+        .clone()
+        .ok_or(SessionError::NoStateDir)
+}
+
+/// One line per stored session that can be read: its id and its number of events.
+pub fn list_text(store: &Store) -> String {
+    let mut text = String::new();
+    for p in store.list() {
+        if let Ok(Some(s)) = store.load_file(p) {
+            text.push_str(&format!(
+                "{}\t{}\n",
+                posthook_analyzers::visible_controls(&s.session_id),
+                s.history.events_total
+            ));
+        }
+    }
+    text
+}
 
 /// The session's streams of work as JSON: the main thread (`agent: null`) and each subagent, with
 /// its calls, closed turns and recent facts.
@@ -123,13 +215,13 @@ pub fn to_text(s: &StoredSession) -> String {
 }
 
 /// Loads a session for `show`; a readable error when there is none.
-pub fn load(store: &Store, id: &str) -> Result<StoredSession, String> {
+pub fn load(store: &Store, id: &str) -> Result<StoredSession, SessionError> {
     match store.load(id) {
         Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(format!(
-            "no stored session '{id}' in {}",
-            store.dir().display()
-        )),
-        Err(e) => Err(e.to_string()),
+        Ok(None) => Err(SessionError::NotFound {
+            id: id.to_string(),
+            dir: store.dir().to_path_buf(),
+        }),
+        Err(e) => Err(SessionError::Unreadable(e)),
     }
 }

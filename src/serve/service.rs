@@ -2,7 +2,8 @@
 //! systemd user unit on Linux and a launchd agent on macOS (written the same way; the launchd
 //! side is untested here). Nothing runs as root and nothing outside the user's home is touched.
 
-use std::fmt::Write as _;
+use crate::error::Outcome;
+use std::fmt::{self, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -80,6 +81,57 @@ pub struct StatusArgs {
     pub listen: Option<SocketAddr>,
     #[command(flatten)]
     pub manager: ManagerArgs,
+}
+
+/// Why the service's definition could not be written or removed. Nothing was written when this
+/// is returned.
+#[derive(Debug)]
+pub enum ServiceError {
+    /// HOME is not set.
+    NoHome,
+    /// This binary's path could not be found.
+    Binary(std::io::Error),
+    /// The definition could not be written.
+    Write {
+        /// The definition's path.
+        path: PathBuf,
+        /// What happened.
+        source: std::io::Error,
+    },
+    /// The definition could not be removed.
+    Remove {
+        /// The definition's path.
+        path: PathBuf,
+        /// What happened.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServiceError::NoHome => f.write_str("no home directory (HOME is not set)"),
+            ServiceError::Binary(e) => write!(f, "locating this binary: {e}"),
+            ServiceError::Write { path, source } => {
+                write!(f, "writing '{}': {source}", path.display())
+            }
+            ServiceError::Remove { path, source } => {
+                write!(f, "removing '{}': {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// Runs `posthook service install | uninstall | status`. Install and status are checks: a service
+/// that was not started, or a server that does not answer, is a failed one.
+pub fn run(cmd: &ServiceCommand) -> Result<Outcome, ServiceError> {
+    Ok(match cmd {
+        ServiceCommand::Install(a) => Outcome::check(install(a)?),
+        ServiceCommand::Uninstall(a) => Outcome::text(uninstall(a)?),
+        ServiceCommand::Status(a) => Outcome::check(status(a)),
+    })
 }
 
 /// Where the definition lives for `manager` under `home`.
@@ -221,12 +273,12 @@ fn uid() -> u32 {
 
 /// Writes the definition (atomically, 0644) and starts it. The text says what was done and, when
 /// the manager could not be asked, what to run by hand; `Err` when nothing was written.
-pub fn install(args: &InstallArgs) -> Result<(String, bool), String> {
-    let home = crate::project::home_dir().ok_or("no home directory (HOME is not set)")?;
+pub fn install(args: &InstallArgs) -> Result<(String, bool), ServiceError> {
+    let home = crate::project::home_dir().ok_or(ServiceError::NoHome)?;
     let manager = args.manager.manager.unwrap_or_else(Manager::native);
     let env = |k: &str| std::env::var_os(k);
     let path = definition_path(manager, &home, &env);
-    let exe = crate::project::current_binary().map_err(|e| format!("locating this binary: {e}"))?;
+    let exe = crate::project::current_binary().map_err(ServiceError::Binary)?;
     let passed: Vec<(String, String)> = PASSED_ENV
         .iter()
         .filter_map(|k| {
@@ -240,8 +292,10 @@ pub fn install(args: &InstallArgs) -> Result<(String, bool), String> {
         Manager::Systemd => systemd_unit(&exe, args.listen, &passed),
         Manager::Launchd => launchd_plist(&exe, args.listen, &passed, &home),
     };
-    write_atomic(&path, text.as_bytes())
-        .map_err(|e| format!("writing '{}': {e}", path.display()))?;
+    write_atomic(&path, text.as_bytes()).map_err(|source| ServiceError::Write {
+        path: path.clone(),
+        source,
+    })?;
     let mut out = format!("wrote {}\n", path.display());
     if args.no_start || args.manager.no_manager {
         let _ = writeln!(
@@ -306,8 +360,8 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Stops and disables the service and removes its definition.
-pub fn uninstall(args: &ManagerArgs) -> Result<String, String> {
-    let home = crate::project::home_dir().ok_or("no home directory (HOME is not set)")?;
+pub fn uninstall(args: &ManagerArgs) -> Result<String, ServiceError> {
+    let home = crate::project::home_dir().ok_or(ServiceError::NoHome)?;
     let manager = args.manager.unwrap_or_else(Manager::native);
     let env = |k: &str| std::env::var_os(k);
     let path = definition_path(manager, &home, &env);
@@ -330,7 +384,7 @@ pub fn uninstall(args: &ManagerArgs) -> Result<String, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let _ = writeln!(out, "no service definition at {}", path.display());
         }
-        Err(e) => return Err(format!("removing '{}': {e}", path.display())),
+        Err(source) => return Err(ServiceError::Remove { path, source }),
     }
     if manager == Manager::Systemd && !args.no_manager {
         let _ = run_manager("systemctl", &["--user", "daemon-reload"]);

@@ -170,6 +170,21 @@ pub fn run_install_http(
             entry.timeout_s
         );
     }
+    token_lines(args, token_in, &token, &token_path, &mut out)?;
+    server_line(args, &token, &mut out);
+    Ok(out)
+}
+
+/// Where the token went (or would go, with `--dry-run`); with `--token-in env`, puts it in the
+/// env of the project's personal settings file.
+fn token_lines(
+    args: &install::InstallArgs,
+    token_in: TokenIn,
+    token: &str,
+    token_path: &Path,
+    out: &mut String,
+) -> Result<(), InstallError> {
+    use std::fmt::Write as _;
     match token_in {
         TokenIn::Header => {
             let _ = writeln!(
@@ -187,7 +202,7 @@ pub fn run_install_http(
                     local.display()
                 );
             } else {
-                let changed = put_token_env(&local, &token)?;
+                let changed = put_token_env(&local, token)?;
                 let _ = writeln!(
                     out,
                     "  token: ${TOKEN_VAR} in the header; its value {} the env of {} (personal: \
@@ -198,7 +213,13 @@ pub fn run_install_http(
             }
         }
     }
-    match super::client::health_with(args.listen, &token) {
+    Ok(())
+}
+
+/// Whether the server answers at `--listen` now, and how to start it when it does not.
+fn server_line(args: &install::InstallArgs, token: &str, out: &mut String) {
+    use std::fmt::Write as _;
+    match super::client::health_with(args.listen, token) {
         Ok(h) => {
             let _ = writeln!(
                 out,
@@ -216,7 +237,6 @@ pub fn run_install_http(
             );
         }
     }
-    Ok(out)
 }
 
 /// `doctor`'s checks of posthook's http entries: for each server they name, whether it answers

@@ -99,3 +99,33 @@ fn explains_the_last_events_of_a_transcript() {
     }
     assert!(sb.state_files().is_empty(), "explain keeps no state");
 }
+
+#[test]
+fn what_cannot_be_explained_fails_with_exit_1_and_one_line() {
+    let sb = Sandbox::new();
+    // A session that is not stored: explain and session show fail alike, naming it.
+    for args in [&["explain", "gone"][..], &["session", "show", "gone"][..]] {
+        let d = sb.cmd(args).run().expect_code(1);
+        assert_eq!(
+            d.stderr(),
+            format!(
+                "posthook: no stored session 'gone' in {}\n",
+                sb.state_dir().display()
+            ),
+            "{args:?}"
+        );
+        assert!(d.stdout().is_empty(), "{args:?}: {}", d.stdout());
+    }
+    // A transcript that cannot be read.
+    let d = sb
+        .cmd(&["explain", "--transcript", "/nonexistent/t.jsonl"])
+        .run()
+        .expect_code(1);
+    assert!(
+        d.stderr().starts_with("posthook: reading transcript: ")
+            && d.stderr().contains("/nonexistent/t.jsonl")
+            && d.stderr().lines().count() == 1,
+        "{}",
+        d.stderr()
+    );
+}

@@ -223,4 +223,29 @@ fn replay_of_a_missing_file_fails_clearly() {
         "{}",
         d.stderr()
     );
+    assert!(
+        d.stderr()
+            .starts_with("posthook: reading '/nonexistent/x.jsonl': ")
+            && d.stderr().lines().count() == 1,
+        "one line naming the path: {}",
+        d.stderr()
+    );
+    assert!(d.stdout().is_empty(), "{}", d.stdout());
+}
+
+#[test]
+fn replay_of_a_directory_without_transcripts_fails_with_exit_1() {
+    let sb = Sandbox::new();
+    let empty = sb.dir.path().join("empty");
+    std::fs::create_dir_all(empty.join("sub")).expect("mkdir");
+    std::fs::write(empty.join("sub/notes.txt"), "not a transcript").expect("write");
+    let d = sb
+        .cmd(&["replay", empty.to_str().expect("utf8"), "--json"])
+        .run()
+        .expect_code(1);
+    assert_eq!(
+        d.stderr(),
+        format!("posthook: no .jsonl files under '{}'\n", empty.display())
+    );
+    assert!(d.stdout().is_empty(), "{}", d.stdout());
 }

@@ -359,6 +359,36 @@ fn refuses_addresses_other_than_loopback() {
         "{}",
         out.stderr()
     );
+    assert!(
+        out.stderr()
+            .ends_with("posthook serve: refusing to listen on 0.0.0.0:0: not a loopback address (the server analyzes whatever reaches it; pass --allow-non-loopback to do it anyway)\n"),
+        "{}",
+        out.stderr()
+    );
+}
+
+#[test]
+fn a_token_file_that_cannot_be_made_stops_the_server_with_exit_1() {
+    let sb = Sandbox::new();
+    let out = cmd(
+        &sb,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--token-file",
+            "/dev/null/serve.token",
+        ],
+    )
+    .run();
+    assert_eq!(out.code(), 1, "{}", out.stderr());
+    assert!(
+        out.stderr()
+            .contains("posthook serve: token file '/dev/null/serve.token': "),
+        "{}",
+        out.stderr()
+    );
+    assert!(!out.stderr().contains("listening on"), "{}", out.stderr());
 }
 
 #[test]
@@ -628,6 +658,20 @@ fn service_definitions_are_written_and_removed() {
         .expect_code(0);
     }
     assert!(!unit.exists() && !plist.exists());
+    // Without a home, nothing is written: exit 1 and one line.
+    for args in [
+        &["service", "install", "--no-start"][..],
+        &["service", "uninstall", "--no-manager"][..],
+    ] {
+        let mut r = cmd(&sb, args);
+        r.cmd.env_remove("HOME");
+        let d = r.run().expect_code(1);
+        assert_eq!(
+            d.stderr(),
+            "posthook: no home directory (HOME is not set)\n",
+            "{args:?}"
+        );
+    }
 }
 
 #[test]

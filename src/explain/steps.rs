@@ -1,47 +1,16 @@
-//! `posthook explain`: why each rule fired or stayed silent on the last events of a session.
-//!
-//! Two sources. A transcript (`--transcript FILE`) is replayed in memory ([`crate::replay`]) and the
-//! last N events are explained one by one: per rule, whether its analyzer ran, whether the profile
-//! or the config switched it off, what it found, and what the guidance provider did with it
-//! (shown, held back by a cooldown, outranked), with the session's counters, the thresholds and the
-//! escalation level at that point. A stored session (`SESSION_ID`) keeps only compact facts, never
-//! the calls themselves, so it is explained from its counters and the guidance provider's memory:
-//! which rules fired and were shown, what cooldown is running, the escalation level.
+//! Replayed events explained one by one: per rule, whether its analyzer ran, whether the profile
+//! or the config switched it off, what it found, and what the guidance provider did with it.
 
-use crate::config::{fmt_num, known_thresholds};
+use super::{counters_json, guidance_lines, profile_reason, thresholds_of, verdict_text};
 use crate::replay::{self, Step};
 use crate::runtime::RunStatus;
-use crate::store::StoredSession;
 use posthook_analyzers::builtin;
-use posthook_analyzers::guidance::{cooldown, Verdict, MIN_SPACING, MUTE_AFTER};
+use posthook_analyzers::guidance::Verdict;
 use posthook_analyzers::visible_controls;
-use posthook_analyzers::{History, Profile, Settings, Severity};
+use posthook_analyzers::{History, Settings};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::fmt::Write as _;
-use std::path::PathBuf;
-
-/// `posthook explain` arguments.
-#[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "\
-Examples:
-  posthook explain --transcript ~/.claude/projects/-home-me-proj/5f1c2d4e-0a.jsonl --last 5
-  posthook explain 5f1c2d4e-0a            # a stored session: counters, cooldowns, escalation
-  posthook --profile hive explain --transcript session.jsonl --json")]
-pub struct ExplainArgs {
-    /// A stored session id (as in the hook payload's session_id).
-    #[arg(required_unless_present = "transcript", conflicts_with = "transcript")]
-    pub session_id: Option<String>,
-    /// Replay this transcript and explain its last events instead.
-    #[arg(long, value_name = "FILE")]
-    pub transcript: Option<PathBuf>,
-    /// How many of the last events to explain.
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub last: usize,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// What happened to one rule on one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -81,68 +50,6 @@ pub struct Explained {
     pub counters: Value,
     /// Guidance state in words: calls since the last message, escalation, cooldowns.
     pub guidance: Vec<String>,
-}
-
-fn profile_reason(settings: &Settings, rule: &str) -> String {
-    let family = builtin::family_of(rule);
-    match settings.profile {
-        Profile::Default => format!(
-            "off: a hive rule (family {}), and the profile is default",
-            family.as_str()
-        ),
-        Profile::Auto => format!(
-            "off: a hive rule; profile auto turns it on once the session uses a tool of its \
-             family ({}), and this one has not",
-            family.as_str()
-        ),
-        Profile::Hive => String::from("off"),
-    }
-}
-
-/// A guidance verdict in words.
-pub fn verdict_text(v: &Verdict) -> String {
-    match v {
-        Verdict::Shown => String::from("shown"),
-        Verdict::Cooldown { since, needed } => format!(
-            "held back by its cooldown on this subject ({since} of {needed} calls; longer each \
-             time it is ignored)"
-        ),
-        Verdict::Muted { ignored } => {
-            format!("muted for this subject: ignored {ignored} times (a new subject starts fresh)")
-        }
-        Verdict::Spacing { since } => format!(
-            "held back: another message went out {since} call(s) ago (at least {MIN_SPACING} \
-             between messages)"
-        ),
-        Verdict::Ungrounded { tool } => {
-            format!("not sent: it would name {tool}, which this session never used")
-        }
-        Verdict::Repeat => String::from("held back: the same text as the previous message"),
-        Verdict::Outranked { by } => format!("outranked: {by} was shown"),
-        Verdict::Info => String::from("informational, never shown on its own"),
-    }
-}
-
-fn thresholds_of(rule: &str, settings: &Settings) -> String {
-    let prefix = format!("{rule}.");
-    let parts: Vec<String> = known_thresholds()
-        .into_iter()
-        .filter(|(k, _, _)| k.starts_with(&prefix))
-        .map(|(k, d, _)| {
-            let v = settings.threshold(k, d);
-            let name = k.trim_start_matches(&prefix);
-            if (v - d).abs() > f64::EPSILON {
-                format!("{name} {} (default {})", fmt_num(v), fmt_num(d))
-            } else {
-                format!("{name} {}", fmt_num(v))
-            }
-        })
-        .collect();
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" [thresholds: {}]", parts.join(", "))
-    }
 }
 
 /// What happened to `rule` of analyzer `spec` on `step`, in words.
@@ -250,61 +157,6 @@ pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
     }
 }
 
-fn counters_json(h: &History) -> Value {
-    let mut v = serde_json::to_value(&h.counters).unwrap_or(Value::Null);
-    if let Some(m) = v.as_object_mut() {
-        m.remove("per_tool");
-    }
-    v["events_total"] = json!(h.events_total);
-    v
-}
-
-/// The guidance provider's state in words, as the call numbered `now` meets it (`h` is the history
-/// before that call): calls since the last message, escalation, the cooldown of each severity,
-/// and each rule's memory.
-pub fn guidance_lines(h: &History, now: u64) -> Vec<String> {
-    let g = &h.guidance;
-    let mut out = Vec::new();
-    let since = if g.last_shown_at == 0 {
-        None
-    } else {
-        Some(now.saturating_sub(g.last_shown_at))
-    };
-    match (since, &g.last_rule) {
-        (Some(s), Some(rule)) => out.push(format!(
-            "going in: last message {rule} at call {}, {s} call(s) before call {now}",
-            g.last_shown_at
-        )),
-        _ => out.push(format!("going in: no message shown before call {now}")),
-    }
-    let cds: Vec<String> = [Severity::Minor, Severity::Moderate, Severity::Major]
-        .into_iter()
-        .map(|s| format!("{} {}", s.as_str(), cooldown(s)))
-        .collect();
-    out.push(format!(
-        "cooldowns per rule and subject, in calls: {} (doubled for each ignored notice; muted \
-         after {MUTE_AFTER}); critical findings and confirmed loops always pass",
-        cds.join(", ")
-    ));
-    for (key, m) in &g.subjects {
-        let state = if m.ignored >= MUTE_AFTER {
-            String::from("muted")
-        } else if m.shown > 0 {
-            match m.cooldown_left(now) {
-                0 => String::from("open"),
-                left => format!("cooldown, {left} call(s) to go"),
-            }
-        } else {
-            String::from("never shown")
-        };
-        out.push(format!(
-            "{key}: fired {}, shown {}, ignored {}; {state}",
-            m.fired, m.shown, m.ignored
-        ));
-    }
-    out
-}
-
 /// Renders explained steps as text.
 pub fn steps_text(steps: &[Explained], settings: &Settings) -> String {
     let mut out = String::new();
@@ -374,118 +226,11 @@ pub fn from_transcript(r: &replay::Replay, last: usize) -> Vec<Explained> {
         .collect()
 }
 
-/// Explains a stored session from its compact state.
-pub fn stored_text(s: &StoredSession, settings: &Settings, last: usize) -> String {
-    let h = &s.history;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "session {} ({} events; state {})",
-        visible_controls(&s.session_id),
-        h.events_total,
-        s.path.display()
-    );
-    let _ = writeln!(
-        out,
-        "The store keeps compact facts, not the calls: this explains the state the next call will \
-         meet. For a call-by-call account, replay the transcript: posthook explain --transcript \
-         FILE"
-    );
-    let _ = writeln!(
-        out,
-        "\nlast {} call(s), oldest first:",
-        last.min(h.recent.len())
-    );
-    let skip = h.recent.len().saturating_sub(last);
-    let first_n = h.events_total - h.recent.len() as u64;
-    for (i, f) in h.recent.iter().enumerate().skip(skip) {
-        let detail = f.cmd.as_deref().or(f.path.as_deref()).unwrap_or("");
-        let _ = writeln!(
-            out,
-            "  #{:<5} {:<12} {:<4} {}",
-            first_n + i as u64 + 1,
-            visible_controls(&f.tool),
-            if f.ok { "ok" } else { "FAIL" },
-            visible_controls(detail)
-        );
-    }
-    let c = counters_json(h);
-    let counters: Vec<String> = c
-        .as_object()
-        .map(|o| o.iter().map(|(k, v)| format!("{k} {v}")).collect())
-        .unwrap_or_default();
-    let _ = writeln!(out, "\ncounters: {}", counters.join(", "));
-    let _ = writeln!(
-        out,
-        "guidance, as the next call (call {}) will meet it:",
-        h.events_total + 1
-    );
-    for g in guidance_lines(h, h.events_total + 1) {
-        let _ = writeln!(out, "  {g}");
-    }
-    let _ = writeln!(out, "rules (profile {}):", settings.profile.as_str());
-    for rule in builtin::rule_ids() {
-        let (fired, shown) = rule_totals(h, rule);
-        let state = if settings.disabled.contains(rule) {
-            String::from("disabled by configuration")
-        } else if !settings.rule_enabled(rule, h.counters.families) {
-            profile_reason(settings, rule)
-        } else if fired == 0 {
-            String::from("on; has not fired in this session")
-        } else {
-            format!("on; fired {fired} time(s), shown {shown}")
-        };
-        let _ = writeln!(out, "  {rule:<22} {state}{}", thresholds_of(rule, settings));
-    }
-    out
-}
-
-/// How often `rule` fired and was shown in the session, over all its subjects.
-fn rule_totals(h: &History, rule: &str) -> (u32, u32) {
-    h.guidance
-        .subjects
-        .iter()
-        .filter(|(k, _)| {
-            k.as_str() == rule || k.strip_prefix(rule).is_some_and(|r| r.starts_with(' '))
-        })
-        .fold((0, 0), |(f, s), (_, m)| (f + m.fired, s + m.shown))
-}
-
-/// A stored session as JSON.
-pub fn stored_json(s: &StoredSession, settings: &Settings) -> Value {
-    let h = &s.history;
-    let rules: Vec<Value> = builtin::rule_ids()
-        .into_iter()
-        .map(|rule| {
-            let subjects: serde_json::Map<String, Value> = h
-                .guidance
-                .subjects
-                .iter()
-                .filter(|(k, _)| {
-                    k.as_str() == rule || k.strip_prefix(rule).is_some_and(|r| r.starts_with(' '))
-                })
-                .map(|(k, m)| (k.clone(), json!(m)))
-                .collect();
-            json!({
-                "rule": rule,
-                "enabled": settings.rule_enabled(rule, h.counters.families),
-                "subjects": subjects,
-            })
-        })
-        .collect();
-    json!({
-        "session_id": s.session_id,
-        "events_total": h.events_total,
-        "counters": counters_json(h),
-        "guidance": guidance_lines(h, h.events_total + 1),
-        "rules": rules,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::output::OutputMode;
+    use posthook_analyzers::{Profile, Severity};
     use std::time::Duration;
 
     #[test]

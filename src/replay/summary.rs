@@ -1,0 +1,143 @@
+//! The counts and timings over a whole replay: events by kind, feedback, rules, analyzers.
+
+use super::Replay;
+use crate::runtime::RunStatus;
+use posthook_analyzers::guidance::Silence;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How often a rule was found, shown, and shown as blocking.
+#[derive(Default)]
+pub(super) struct RuleCount {
+    pub(super) found: u64,
+    pub(super) shown: u64,
+    pub(super) blocking: u64,
+}
+
+/// Timing of one analyzer over a replay. The first run includes building the analyzer (compiling
+/// its patterns), which a hook process pays once per call but a replay only once: it is kept apart
+/// so the mean says what a run costs once built.
+#[derive(Default)]
+pub(super) struct AnalyzerStat {
+    pub(super) runs: u64,
+    pub(super) first: Option<Duration>,
+    pub(super) total: Duration,
+    pub(super) max: Duration,
+    pub(super) panics: u64,
+    pub(super) skipped: u64,
+}
+
+/// The counts and timings over a replay.
+pub(super) struct Summary {
+    pub(super) events: usize,
+    /// Per-call events (PostToolUse + PostToolUseFailure): what the feedback rate is over.
+    pub(super) calls: usize,
+    pub(super) uses: usize,
+    pub(super) failures: usize,
+    pub(super) batches: usize,
+    pub(super) refused: usize,
+    pub(super) with_feedback: usize,
+    pub(super) blocking: usize,
+    pub(super) failed_calls: usize,
+    pub(super) errors: usize,
+    pub(super) rules: BTreeMap<String, RuleCount>,
+    pub(super) analyzers: BTreeMap<&'static str, AnalyzerStat>,
+    pub(super) pipeline_total: Duration,
+    pub(super) pipeline_max: Duration,
+}
+
+/// Counts and times every step of `r`.
+pub(super) fn summarize(r: &Replay) -> Summary {
+    let mut s = Summary {
+        events: r.steps.len(),
+        calls: 0,
+        uses: 0,
+        failures: 0,
+        batches: 0,
+        refused: 0,
+        with_feedback: 0,
+        blocking: 0,
+        failed_calls: 0,
+        errors: 0,
+        rules: BTreeMap::new(),
+        analyzers: BTreeMap::new(),
+        pipeline_total: Duration::ZERO,
+        pipeline_max: Duration::ZERO,
+    };
+    s.calls = r
+        .steps
+        .iter()
+        .filter(|st| st.event != "PostToolBatch")
+        .count();
+    for step in &r.steps {
+        if step.error.is_some() {
+            s.errors += 1;
+        }
+        if step.failed {
+            s.failed_calls += 1;
+        }
+        match step.event {
+            "PostToolUse" => s.uses += 1,
+            "PostToolUseFailure" => s.failures += 1,
+            _ => s.batches += 1,
+        }
+        let Some(rep) = &step.report else { continue };
+        if let Some(Silence::Turn { rejected, .. }) = &rep.silence {
+            s.refused += rejected;
+        }
+        s.pipeline_total += rep.timings.total;
+        s.pipeline_max = s.pipeline_max.max(rep.timings.total);
+        for f in &rep.findings {
+            s.rules.entry(f.rule.to_string()).or_default().found += 1;
+        }
+        if let Some(fb) = &rep.feedback {
+            s.with_feedback += 1;
+            let c = s.rules.entry(fb.rule.clone()).or_default();
+            c.shown += 1;
+            if fb.blocking {
+                s.blocking += 1;
+                c.blocking += 1;
+            }
+        }
+        for t in &rep.timings.analyzers {
+            let a = s.analyzers.entry(t.name).or_default();
+            match t.status {
+                RunStatus::Ran => {
+                    a.runs += 1;
+                    if a.first.is_none() {
+                        a.first = Some(t.elapsed);
+                    } else {
+                        a.total += t.elapsed;
+                        a.max = a.max.max(t.elapsed);
+                    }
+                }
+                RunStatus::Panicked => a.panics += 1,
+                RunStatus::SkippedBudget => a.skipped += 1,
+            }
+        }
+    }
+    s
+}
+
+/// `n` as a percentage of `of` (0 of nothing).
+pub(super) fn pct(n: usize, of: usize) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        100.0 * n as f64 / of as f64
+    }
+}
+
+/// `d` in microseconds.
+pub(super) fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// The mean of `n` durations adding up to `total` (zero for none).
+pub(super) fn mean(total: Duration, n: u64) -> Duration {
+    if n == 0 {
+        Duration::ZERO
+    } else {
+        total / u32::try_from(n).unwrap_or(u32::MAX)
+    }
+}
