@@ -43,7 +43,7 @@ extern "C" fn on_alarm(_signal: libc::c_int) {
 /// Has the alarm, when it fires, append one line saying so to `file` (a log opened for appending).
 /// The file stays open for the rest of the process.
 #[cfg(unix)]
-pub fn report_to(file: std::fs::File) {
+pub(crate) fn report_to(file: std::fs::File) {
     use std::os::fd::IntoRawFd;
     let old = REPORT_FD.swap(file.into_raw_fd(), std::sync::atomic::Ordering::Relaxed);
     if old >= 0 {
@@ -77,7 +77,7 @@ fn set_timer(after: Duration) -> bool {
 /// replaces the earlier deadline. `false` when no timer could be set (the caller may fall back).
 /// A zero `after` arms nothing (the kernel reads zero as "off") and returns `false`.
 #[cfg(unix)]
-pub fn arm(after: Duration) -> bool {
+pub(crate) fn arm(after: Duration) -> bool {
     if after.is_zero() {
         return false;
     }
@@ -100,7 +100,7 @@ pub fn arm(_after: Duration) -> bool {
 
 /// Disarms the alarm: from now on it never fires. Harmless when it was never armed.
 #[cfg(unix)]
-pub fn disarm() {
+pub(crate) fn disarm() {
     let _ = set_timer(Duration::ZERO);
 }
 

@@ -1,5 +1,5 @@
 //! Command-line arguments, and the dispatcher from them to the commands: each command's result
-//! is printed and turned into an exit code in one place ([`crate::error`]).
+//! is printed and turned into an exit code in one place (`crate::error`).
 
 use crate::config::hook_options_from;
 use crate::error::{self, Error, Outcome};
@@ -9,8 +9,6 @@ use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
-
-pub use crate::session::SessionCommand;
 
 const ABOUT: &str =
     "A fast PostToolUse hook for Claude Code that gives Claude feedback from the session's history";
@@ -41,7 +39,7 @@ Examples:
 /// posthook's command line.
 #[derive(Debug, Parser)]
 #[command(name = "posthook", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The flags of the hook-mode settings, global to every command.
     #[command(flatten)]
     pub flags: config::HookFlags,
@@ -52,7 +50,7 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Inspect stored session history.
     #[command(
         subcommand,
@@ -92,7 +90,7 @@ pub enum Command {
 
 /// `posthook config ...`.
 #[derive(Debug, Subcommand)]
-pub enum ConfigCommand {
+pub(crate) enum ConfigCommand {
     /// Validate the config files and POSTHOOK_* variables; exit 1 if anything is wrong.
     #[command(after_help = "\
 Files: .claude/posthook.json in the project (CLAUDE_PROJECT_DIR, else the git root, else the cwd),

@@ -18,23 +18,23 @@ use std::fmt;
 
 /// Success: the command did what it was asked, or the hook has nothing to say (or only
 /// non-blocking feedback).
-pub const OK: u8 = 0;
+pub(crate) const OK: u8 = 0;
 /// Failure: a command that could not do its job or whose check failed, or hook input that cannot
 /// be read (Claude Code shows it to the user, not to Claude). Also clap's usage errors, which clap
 /// itself would give 2.
-pub const FAILURE: u8 = 1;
+pub(crate) const FAILURE: u8 = 1;
 /// Hook mode only: blocking feedback on stderr, which Claude Code shows to Claude. Never used for
 /// posthook's own faults.
-pub const BLOCKING: u8 = 2;
+pub(crate) const BLOCKING: u8 = 2;
 /// The bench: a scenario regressed against the baseline.
-pub const REGRESSION: u8 = 3;
+pub(crate) const REGRESSION: u8 = 3;
 /// The bench: a target was missed.
-pub const MISSED_TARGET: u8 = 4;
+pub(crate) const MISSED_TARGET: u8 = 4;
 
 /// What a command that ran prints on stdout, and the exit code it ends with: [`OK`], or
 /// [`FAILURE`] for a check that failed, or the bench's verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// The text for stdout (printed as is).
     pub text: String,
     code: u8,
@@ -42,7 +42,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// Text to print, from a command that checks nothing: [`OK`].
-    pub fn text(text: impl Into<String>) -> Outcome {
+    pub(crate) fn text(text: impl Into<String>) -> Outcome {
         Outcome {
             text: text.into(),
             code: OK,
@@ -50,20 +50,15 @@ impl Outcome {
     }
 
     /// Text to print, from a check: `(text, passed)`; [`FAILURE`] when it did not pass.
-    pub fn check((text, passed): (String, bool)) -> Outcome {
+    pub(crate) fn check((text, passed): (String, bool)) -> Outcome {
         Outcome {
             text,
             code: if passed { OK } else { FAILURE },
         }
     }
 
-    /// Whether the command did what it was asked and every check passed.
-    pub fn passed(&self) -> bool {
-        self.code == OK
-    }
-
     /// The exit code.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         self.code
     }
 }
@@ -81,7 +76,7 @@ impl From<Verdict> for Outcome {
 /// The exit code for arguments clap refuses, or for `--help` and `--version`: clap would use 2
 /// for a usage error, which means "blocking feedback" to Claude Code, so posthook uses
 /// [`FAILURE`]; help and version are [`OK`].
-pub fn usage_exit_code(e: &clap::Error) -> u8 {
+pub(crate) fn usage_exit_code(e: &clap::Error) -> u8 {
     if e.use_stderr() {
         FAILURE
     } else {
@@ -91,7 +86,7 @@ pub fn usage_exit_code(e: &clap::Error) -> u8 {
 
 /// A command that could not do its job.
 #[derive(Debug)]
-pub enum Error {
+pub(crate) enum Error {
     /// `posthook bench` (`--bench`).
     Bench(BenchError),
     /// `posthook session ...`.
@@ -110,13 +105,13 @@ pub enum Error {
 
 impl Error {
     /// The exit code: every command failure is [`FAILURE`].
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         FAILURE
     }
 
     /// What the printed line starts with: `posthook serve` for the server (as its log lines do),
     /// `posthook` for everything else.
-    pub fn prefix(&self) -> &'static str {
+    pub(crate) fn prefix(&self) -> &'static str {
         match self {
             Error::Serve(_) => "posthook serve",
             _ => "posthook",
@@ -163,7 +158,7 @@ from_error!(
 /// The exit code for a finished benchmark: the bench decides its verdict (a regression outranks a
 /// missed target); this says what each exits with. A run that could not finish is an [`Error`],
 /// exit [`FAILURE`].
-pub fn bench_exit_code(v: Verdict) -> u8 {
+pub(crate) fn bench_exit_code(v: Verdict) -> u8 {
     match v {
         Verdict::Pass => OK,
         Verdict::Regression => REGRESSION,

@@ -25,7 +25,7 @@ static ANSWERED: Mutex<bool> = Mutex::new(false);
 /// On Unix this is a kernel timer ([`crate::alarm`]), which costs one system call to arm and one to
 /// disarm and nothing while it waits; when it fires, one fixed line goes to the log (if any).
 /// Elsewhere a thread sleeps on the deadline and logs before it exits.
-pub fn start_deadline(deadline: Duration) {
+pub(crate) fn start_deadline(deadline: Duration) {
     test_delay();
     if crate::alarm::arm(deadline) {
         if tracing::enabled!(tracing::Level::ERROR) {
@@ -55,13 +55,13 @@ pub fn start_deadline(deadline: Duration) {
 
 /// Starts the hook's deadline before the first file (config, log) is touched: a config file or a
 /// log that blocks is then bounded like everything else.
-pub fn start_deadline_from_env() {
+pub(crate) fn start_deadline_from_env() {
     start_deadline(crate::config::deadline_from_env().unwrap_or(DEFAULT_DEADLINE));
 }
 
 /// The hook process: answers the event on stdin with `opts`, writes the answer and returns its
 /// exit code. The deadline was started by [`start_deadline_from_env`].
-pub fn run_process(opts: &HookOptions) -> ExitCode {
+pub(crate) fn run_process(opts: &HookOptions) -> ExitCode {
     // The deadline was armed before logging was set up: hand it the log now, so that a deadline
     // that fires is still logged.
     if tracing::enabled!(tracing::Level::ERROR) {
@@ -82,7 +82,7 @@ pub fn run_process(opts: &HookOptions) -> ExitCode {
 
 /// Marks the answer as being written: from now on the deadline lets the process finish. Holds
 /// the deadline off while it runs, so an answer is never cut halfway.
-pub fn answering() {
+pub(crate) fn answering() {
     crate::alarm::disarm();
     *ANSWERED.lock().unwrap_or_else(|p| p.into_inner()) = true;
 }
@@ -121,7 +121,7 @@ pub struct HookOptions {
     pub fsync: bool,
     /// `CLAUDE_PROJECT_DIR`.
     pub project_dir: Option<String>,
-    /// The most the whole call may take (see [`start_deadline`]).
+    /// The most the whole call may take (a kernel timer that ends the process with exit 0).
     pub deadline: Duration,
 }
 
@@ -197,7 +197,7 @@ pub fn answer(
 /// Test-only: when set, the call is analyzed and recorded but its answer is dropped (nothing
 /// printed, exit 0), as a build that lost its output would behave. The end-to-end test sets it to
 /// prove that it fails when feedback stops reaching the model.
-pub const MUTE_ENV: &str = "POSTHOOK_TEST_MUTE";
+pub(crate) const MUTE_ENV: &str = "POSTHOOK_TEST_MUTE";
 
 fn analyze(runtime: &Runtime, opts: &HookOptions, event: &HookInput, now: SystemTime) -> Report {
     let session_id = event.session_id.as_str();

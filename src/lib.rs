@@ -42,25 +42,29 @@
 //! To add your own analysis, implement [`Analyzer`] and register it with
 //! [`RuntimeBuilder::analyzer`]; see `examples/custom_analyzer.rs`.
 
+// Everything not re-exported here or reachable through a public module is `pub(crate)`: the lint
+// keeps a new `pub` item from widening the library API by accident.
+#![warn(unreachable_pub)]
+
 mod alarm;
-pub mod bench;
+pub(crate) mod bench;
 pub mod cli;
 pub mod config;
-pub mod doctor;
-pub mod error;
-pub mod explain;
+pub(crate) mod doctor;
+pub(crate) mod error;
+pub(crate) mod explain;
 pub mod hook;
 pub mod input;
-pub mod install;
+pub(crate) mod install;
 pub mod output;
-pub mod project;
-pub mod replay;
+pub(crate) mod project;
+pub(crate) mod replay;
 pub mod runtime;
-pub mod serve;
-pub mod session;
+pub(crate) mod serve;
+pub(crate) mod session;
 pub mod state_codec;
 pub mod store;
-pub mod telemetry;
+pub(crate) mod telemetry;
 pub mod transcript;
 
 pub use input::{HookInput, InputError};

@@ -59,8 +59,8 @@ pub struct Rendered {
     pub stdout: Vec<u8>,
     /// Bytes for stderr.
     pub stderr: Vec<u8>,
-    /// Exit code: [`error::OK`], [`error::FAILURE`] (bad input) or [`error::BLOCKING`] (blocking
-    /// feedback).
+    /// Exit code: 0, 1 (bad input) or 2 (blocking feedback); the numbers are defined once, in
+    /// the crate's exit-code module.
     pub code: u8,
 }
 
@@ -132,7 +132,7 @@ pub fn render_input_error(e: &InputError) -> Rendered {
 
 /// Writes `r` to the process's stdout and stderr. A closed pipe is not an error: Claude Code may
 /// have stopped listening, and the exit code still says what happened.
-pub fn emit(r: &Rendered) {
+pub(crate) fn emit(r: &Rendered) {
     if !r.stdout.is_empty() {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(&r.stdout).and_then(|()| out.flush());

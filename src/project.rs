@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The project root: `CLAUDE_PROJECT_DIR`, else the git root above `cwd`, else `cwd`.
-pub fn project_dir(claude_project_dir: Option<&str>, cwd: &Path) -> PathBuf {
+pub(crate) fn project_dir(claude_project_dir: Option<&str>, cwd: &Path) -> PathBuf {
     if let Some(d) = claude_project_dir.filter(|d| !d.is_empty()) {
         return PathBuf::from(d);
     }
@@ -15,27 +15,27 @@ pub fn project_dir(claude_project_dir: Option<&str>, cwd: &Path) -> PathBuf {
 }
 
 /// The project root of this process (see [`project_dir`]).
-pub fn current_project_dir() -> PathBuf {
+pub(crate) fn current_project_dir() -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     project_dir(std::env::var("CLAUDE_PROJECT_DIR").ok().as_deref(), &cwd)
 }
 
 /// `CLAUDE_PROJECT_DIR` as Claude Code sets it, when set and not empty.
-pub fn claude_project_dir() -> Option<String> {
+pub(crate) fn claude_project_dir() -> Option<String> {
     std::env::var("CLAUDE_PROJECT_DIR")
         .ok()
         .filter(|s| !s.is_empty())
 }
 
 /// `$HOME`, when set and not empty.
-pub fn home_dir() -> Option<PathBuf> {
+pub(crate) fn home_dir() -> Option<PathBuf> {
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)
 }
 
 /// The absolute, canonical path of the running binary.
-pub fn current_binary() -> std::io::Result<PathBuf> {
+pub(crate) fn current_binary() -> std::io::Result<PathBuf> {
     std::env::current_exe().and_then(fs::canonicalize)
 }
 

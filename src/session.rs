@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// `posthook session ...`.
 #[derive(Debug, clap::Subcommand)]
-pub enum SessionCommand {
+pub(crate) enum SessionCommand {
     /// Print what is stored for a session.
     #[command(after_help = "Example:\n  posthook session show 5f1c2d-4e0a --json")]
     Show {
@@ -29,7 +29,7 @@ pub enum SessionCommand {
 
 /// Why a stored session could not be shown.
 #[derive(Debug)]
-pub enum SessionError {
+pub(crate) enum SessionError {
     /// No state dir is configured (no HOME, no POSTHOOK_STATE_DIR).
     NoStateDir,
     /// No session with this id is stored.
@@ -58,7 +58,7 @@ impl fmt::Display for SessionError {
 impl std::error::Error for SessionError {}
 
 /// Runs `posthook session show` or `list` in the state dir of `resolved`.
-pub fn run(cmd: &SessionCommand, resolved: &Resolved) -> Result<Outcome, SessionError> {
+pub(crate) fn run(cmd: &SessionCommand, resolved: &Resolved) -> Result<Outcome, SessionError> {
     let store = Store::new(state_dir(resolved)?);
     match cmd {
         SessionCommand::Show { id, json } => {
@@ -74,7 +74,7 @@ pub fn run(cmd: &SessionCommand, resolved: &Resolved) -> Result<Outcome, Session
 }
 
 /// The configured state dir, or [`SessionError::NoStateDir`].
-pub fn state_dir(resolved: &Resolved) -> Result<PathBuf, SessionError> {
+pub(crate) fn state_dir(resolved: &Resolved) -> Result<PathBuf, SessionError> {
     resolved
         .config
         .state_dir
@@ -83,7 +83,7 @@ pub fn state_dir(resolved: &Resolved) -> Result<PathBuf, SessionError> {
 }
 
 /// One line per stored session that can be read: its id and its number of events.
-pub fn list_text(store: &Store) -> String {
+pub(crate) fn list_text(store: &Store) -> String {
     let mut text = String::new();
     for p in store.list() {
         if let Ok(Some(s)) = store.load_file(p) {
@@ -122,7 +122,7 @@ fn streams_json(h: &History) -> Vec<serde_json::Value> {
 
 /// Renders a stored session as JSON: `events_total` (tool calls recorded) and `event_kinds` (what
 /// was recorded, by event) at the top level, then the streams and the session-wide state.
-pub fn to_json(s: &StoredSession) -> String {
+pub(crate) fn to_json(s: &StoredSession) -> String {
     let h = &s.history;
     let v = serde_json::json!({
         "session_id": s.session_id,
@@ -146,7 +146,7 @@ pub fn to_json(s: &StoredSession) -> String {
 }
 
 /// Renders a stored session for people.
-pub fn to_text(s: &StoredSession) -> String {
+pub(crate) fn to_text(s: &StoredSession) -> String {
     let h = &s.history;
     let mut out = String::new();
     let _ = writeln!(out, "session       {}", shown(&s.session_id));
@@ -215,7 +215,7 @@ pub fn to_text(s: &StoredSession) -> String {
 }
 
 /// Loads a session for `show`; a readable error when there is none.
-pub fn load(store: &Store, id: &str) -> Result<StoredSession, SessionError> {
+pub(crate) fn load(store: &Store, id: &str) -> Result<StoredSession, SessionError> {
     match store.load(id) {
         Ok(Some(s)) => Ok(s),
         Ok(None) => Err(SessionError::NotFound {

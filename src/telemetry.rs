@@ -11,7 +11,7 @@ use std::sync::Mutex;
 /// The log is opened without blocking (`O_NONBLOCK`: a FIFO with no reader, or a terminal, answers
 /// at once) and used only when `fstat` shows a regular file: a FIFO, a device or
 /// `/proc/self/fd/1` (the hook's own stdout, which Claude Code reads) means no logging.
-pub fn init(level: &str) {
+pub(crate) fn init(level: &str) {
     let Some(file) = open_log() else {
         return;
     };
@@ -26,7 +26,7 @@ pub fn init(level: &str) {
 
 /// The log file named by `POSTHOOK_LOG`, opened for appending; `None` when unset, unopenable, or
 /// not a regular file (a FIFO, a device, the hook's own stdout or stderr).
-pub fn open_log() -> Option<std::fs::File> {
+pub(crate) fn open_log() -> Option<std::fs::File> {
     let path = std::env::var_os("POSTHOOK_LOG").filter(|p| !p.is_empty())?;
     let file = OpenOptions::new()
         .create(true)

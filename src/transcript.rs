@@ -44,7 +44,7 @@ pub struct TranscriptStats {
 }
 
 /// Parses an RFC 3339 timestamp (`2026-02-10T21:12:02.480Z`) into ms since the epoch.
-pub fn parse_timestamp(s: &str) -> Option<u64> {
+pub(crate) fn parse_timestamp(s: &str) -> Option<u64> {
     let t = humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).ok()?;
     let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
     u64::try_from(d.as_millis()).ok()

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// Which measuring modes run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// In-process and end-to-end.
     Both,
     /// Only the Runtime in this process.
@@ -29,7 +29,7 @@ Exit codes: 0 ok; 1 bad arguments or I/O error; 3 a scenario regressed against -
 /// Options of `posthook bench` / `posthook --bench`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = AFTER_HELP)]
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     /// Exactly N measured calls per scenario and mode (overrides --min-runs/--max-runs/--min-time).
     #[arg(long, value_name = "N")]
     pub runs: Option<usize>,

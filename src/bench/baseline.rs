@@ -16,18 +16,18 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The format name written into baseline files.
-pub const FORMAT: &str = "posthook-bench-baseline";
+pub(super) const FORMAT: &str = "posthook-bench-baseline";
 /// The format version written and read: ratios to the floor (version 1 kept raw means).
-pub const VERSION: u32 = 2;
+pub(super) const VERSION: u32 = 2;
 /// A rise in instructions per call beyond this share is a regression (callgrind's counts move
 /// by well under 1% between runs of the same binary).
-pub const INSTRUCTION_THRESHOLD: f64 = 0.03;
+pub(super) const INSTRUCTION_THRESHOLD: f64 = 0.03;
 /// How many combined standard errors a ratio must rise by to count.
-pub const ERROR_MULTIPLE: f64 = 2.0;
+pub(super) const ERROR_MULTIPLE: f64 = 2.0;
 
 /// One scenario's figures in a baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The hook's median CPU time over the floor's, interleaved.
     pub ratio: f64,
     /// Its standard error.
@@ -46,7 +46,7 @@ pub struct Entry {
 
 /// A saved baseline: per-scenario figures of the measured hook.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     /// Always [`FORMAT`].
     pub format: String,
     /// Always [`VERSION`].
@@ -67,7 +67,7 @@ struct Header {
 
 impl Baseline {
     /// A baseline of `scenarios` for `subject`.
-    pub fn new(subject: &str, scenarios: BTreeMap<String, Entry>) -> Baseline {
+    pub(crate) fn new(subject: &str, scenarios: BTreeMap<String, Entry>) -> Baseline {
         Baseline {
             format: FORMAT.to_string(),
             version: VERSION,
@@ -78,7 +78,7 @@ impl Baseline {
     }
 
     /// Parses a baseline file's text.
-    pub fn parse(text: &str) -> Result<Baseline, String> {
+    pub(crate) fn parse(text: &str) -> Result<Baseline, String> {
         let h: Header = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if h.format != FORMAT {
             return Err(format!("not a {FORMAT} file (format '{}')", h.format));
@@ -97,7 +97,7 @@ impl Baseline {
 /// How a scenario compares with its baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Slower beyond the threshold and the errors, or more instructions.
     Regressed,
     /// Faster beyond the threshold and the errors.
@@ -108,7 +108,7 @@ pub enum Verdict {
 
 /// One scenario's comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     /// Scenario name.
     pub scenario: String,
     /// The baseline's ratio to its floor.
@@ -133,7 +133,7 @@ pub struct Comparison {
 
 /// The verdict on a ratio that went from `base` to `cur`: beyond `threshold` (0.25 = 25%) and
 /// beyond [`ERROR_MULTIPLE`] times the combined error `err`.
-pub fn ratio_verdict(base: f64, cur: f64, err: f64, threshold: f64) -> Verdict {
+pub(super) fn ratio_verdict(base: f64, cur: f64, err: f64, threshold: f64) -> Verdict {
     let beyond_error = (cur - base).abs() > ERROR_MULTIPLE * err;
     if beyond_error && cur > base * (1.0 + threshold) {
         Verdict::Regressed
@@ -145,7 +145,7 @@ pub fn ratio_verdict(base: f64, cur: f64, err: f64, threshold: f64) -> Verdict {
 }
 
 /// The verdict on instructions per call that went from `base` to `cur`.
-pub fn instruction_verdict(base: u64, cur: u64) -> Verdict {
+pub(super) fn instruction_verdict(base: u64, cur: u64) -> Verdict {
     let (b, c) = (base as f64, cur as f64);
     if c > b * (1.0 + INSTRUCTION_THRESHOLD) {
         Verdict::Regressed
@@ -158,7 +158,7 @@ pub fn instruction_verdict(base: u64, cur: u64) -> Verdict {
 
 /// Compares the current figures with the baseline, scenario by scenario; scenarios missing on
 /// either side are left out.
-pub fn compare(
+pub(super) fn compare(
     baseline: &Baseline,
     current: &BTreeMap<String, Entry>,
     threshold: f64,

@@ -5,7 +5,7 @@ use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
 
 /// Where and with what the benchmark ran.
 #[derive(Debug, Clone, Serialize)]
-pub struct Environment {
+pub(crate) struct Environment {
     /// CPU model (brand string).
     pub cpu: String,
     /// Logical cores.
@@ -28,7 +28,7 @@ pub struct Environment {
 
 impl Environment {
     /// Reads the current machine's description.
-    pub fn detect() -> Environment {
+    pub(crate) fn detect() -> Environment {
         let sys = System::new_with_specifics(
             RefreshKind::nothing()
                 .with_cpu(CpuRefreshKind::nothing())

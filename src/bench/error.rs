@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Why the benchmark could not run to its verdict (or could not write what it was asked to).
 #[derive(Debug)]
-pub enum BenchError {
+pub(crate) enum BenchError {
     /// A flag's value cannot be used (`--runs 0`, an empty `--command`, ...): the message says
     /// which and why.
     BadArgument(&'static str),

@@ -7,14 +7,14 @@ use std::fmt::Write as _;
 use std::io;
 
 /// Turns results into the bytes of one file format.
-pub trait Exporter {
+pub(crate) trait Exporter {
     /// The whole file.
     fn serialize(&self, results: &BenchResults) -> io::Result<Vec<u8>>;
 }
 
 /// Pretty-printed JSON of [`BenchResults`]: per scenario `in_process`, `end_to_end` (with
 /// `ratio_to_floor`), `vs`; then `floor`, `load`, `grade`, `environment`.
-pub struct JsonExporter;
+pub(crate) struct JsonExporter;
 
 impl Exporter for JsonExporter {
     fn serialize(&self, results: &BenchResults) -> io::Result<Vec<u8>> {
@@ -25,7 +25,7 @@ impl Exporter for JsonExporter {
 }
 
 /// A Markdown summary: environment, floor, one table per mode, load test, grade.
-pub struct MarkdownExporter;
+pub(crate) struct MarkdownExporter;
 
 fn ms(mean: f64, sd: f64) -> String {
     format!("{} ± {}", duration(mean), duration(sd))

@@ -12,12 +12,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The minimal program's source.
-pub const SOURCE: &str = "use std::io::Read;\n\
+pub(super) const SOURCE: &str = "use std::io::Read;\n\
 fn main() {\n    let mut v = Vec::new();\n    let _ = std::io::stdin().read_to_end(&mut v);\n}\n";
 
 /// What the floor is.
 #[derive(Debug, Clone)]
-pub struct Floor {
+pub(super) struct Floor {
     /// What to spawn.
     pub spawner: Spawner,
     /// For the report: what it is and how it was built.
@@ -43,7 +43,7 @@ pub(crate) fn rustc_o(rustc: &std::ffi::OsStr, src: &Path, bin: &Path, extra: &[
 
 /// Builds the minimal program in `scratch` with `rustc -O`; falls back to `posthook floor` (from
 /// `exe`) when no compiler is there or it fails.
-pub fn build(scratch: &Scratch, exe: &Path) -> Floor {
+pub(super) fn build(scratch: &Scratch, exe: &Path) -> Floor {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let src = scratch.path().join("floor-min.rs");
     let bin = scratch.path().join("floor-min");
@@ -64,7 +64,7 @@ pub fn build(scratch: &Scratch, exe: &Path) -> Floor {
 }
 
 /// `posthook floor`; `standing_in` when no minimal program could be built.
-pub fn posthook_floor(exe: &Path, standing_in: bool) -> Floor {
+pub(super) fn posthook_floor(exe: &Path, standing_in: bool) -> Floor {
     Floor {
         spawner: Spawner::new("posthook floor", exe, &["floor"]),
         description: if standing_in {

@@ -12,7 +12,7 @@ use std::fmt;
 ///
 /// Kept exactly as the original computed it, jump at 200 ms included (199 ms scores 70, 200 ms
 /// scores 100 and falls from there): changing it would make grades incomparable.
-pub fn time_score(mean_ms: f64) -> f64 {
+pub(super) fn time_score(mean_ms: f64) -> f64 {
     if mean_ms < 25.0 {
         100.0
     } else if mean_ms < 50.0 {
@@ -27,7 +27,7 @@ pub fn time_score(mean_ms: f64) -> f64 {
 }
 
 /// One scenario's score, 0..=100. Rates and consistency are shares in 0..=1.
-pub fn scenario_score(
+pub(super) fn scenario_score(
     mean_ms: f64,
     success_rate: f64,
     consistency: f64,
@@ -37,7 +37,7 @@ pub fn scenario_score(
 }
 
 /// The overall score: the mean of the scenarios' scores (0 when there are none).
-pub fn overall(scores: &[f64]) -> f64 {
+pub(super) fn overall(scores: &[f64]) -> f64 {
     if scores.is_empty() {
         0.0
     } else {
@@ -47,7 +47,7 @@ pub fn overall(scores: &[f64]) -> f64 {
 
 /// A letter grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Grade {
+pub(crate) enum Grade {
     /// 95 and up.
     APlus,
     /// 90 and up.
@@ -74,7 +74,7 @@ pub enum Grade {
 
 impl Grade {
     /// The grade of a score.
-    pub fn of(score: f64) -> Grade {
+    pub(crate) fn of(score: f64) -> Grade {
         const BANDS: [(f64, Grade); 10] = [
             (95.0, Grade::APlus),
             (90.0, Grade::A),
@@ -94,7 +94,7 @@ impl Grade {
     }
 
     /// The letter, e.g. `A-`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Grade::APlus => "A+",
             Grade::A => "A",

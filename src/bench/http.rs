@@ -119,7 +119,7 @@ fn measure(args: &BenchArgs, dir: &Path) -> Result<Results, BenchError> {
 
 /// Runs the http comparison and prints it. It judges nothing: once measured and written, the
 /// verdict is a pass.
-pub fn run(args: &BenchArgs) -> Result<Verdict, BenchError> {
+pub(super) fn run(args: &BenchArgs) -> Result<Verdict, BenchError> {
     let dir = std::env::temp_dir().join(format!("posthook-bench-http-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|source| BenchError::Scratch {
         what: format!("'{}'", dir.display()),

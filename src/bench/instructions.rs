@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Whether `valgrind --tool=callgrind` can run here.
-pub fn available() -> bool {
+pub(super) fn available() -> bool {
     Command::new("valgrind")
         .arg("--version")
         .stdin(Stdio::null())
@@ -23,7 +23,7 @@ pub fn available() -> bool {
 
 /// The instructions `sp` executes for one call with `payload` on stdin and `state_dir` as its
 /// state dir; `None` when callgrind did not run or its output could not be read.
-pub fn count(sp: &Spawner, payload: &[u8], state_dir: &Path, scratch: &Path) -> Option<u64> {
+pub(super) fn count(sp: &Spawner, payload: &[u8], state_dir: &Path, scratch: &Path) -> Option<u64> {
     let out = scratch.join("callgrind.out");
     let _ = std::fs::remove_file(&out);
     let payload_path = scratch.join("callgrind.stdin");
@@ -50,7 +50,7 @@ pub fn count(sp: &Spawner, payload: &[u8], state_dir: &Path, scratch: &Path) -> 
 }
 
 /// The total of a callgrind output file: its `summary:` line (or `totals:` in older formats).
-pub fn total(callgrind_out: &str) -> Option<u64> {
+pub(super) fn total(callgrind_out: &str) -> Option<u64> {
     callgrind_out
         .lines()
         .find_map(|l| {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The original's pass rule: mean latency under 200 ms and more than 80% success.
-pub fn passes(mean_s: f64, success_rate: f64) -> bool {
+pub(super) fn passes(mean_s: f64, success_rate: f64) -> bool {
     mean_s < 0.200 && success_rate > 0.8
 }
 
@@ -32,7 +32,7 @@ fn with_session(template: &[u8], session: &str) -> Vec<u8> {
 
 /// The shape of one load test.
 #[derive(Debug, Clone, Copy)]
-pub struct LoadShape {
+pub(super) struct LoadShape {
     /// Parallel users.
     pub users: usize,
     /// Requests per user.
@@ -44,7 +44,7 @@ pub struct LoadShape {
 }
 
 /// Runs one load test; `payloads` are cycled through, each user starting at its own offset.
-pub fn run(
+pub(super) fn run(
     exe: &Path,
     spawner: &Spawner,
     payloads: &[Vec<u8>],

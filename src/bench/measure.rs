@@ -19,7 +19,7 @@ const INLINE_STDIN: usize = 60 * 1024;
 
 /// What to run for each call.
 #[derive(Debug, Clone)]
-pub struct Spawner {
+pub(crate) struct Spawner {
     /// Shown in reports: `posthook`, `floor`, or the hook command.
     pub label: String,
     program: OsString,
@@ -29,7 +29,7 @@ pub struct Spawner {
 
 impl Spawner {
     /// Runs `program args...` directly.
-    pub fn new(label: &str, program: impl Into<OsString>, args: &[&str]) -> Spawner {
+    pub(crate) fn new(label: &str, program: impl Into<OsString>, args: &[&str]) -> Spawner {
         Spawner {
             label: label.to_string(),
             program: program.into(),
@@ -39,7 +39,7 @@ impl Spawner {
     }
 
     /// Runs `sh -c command`, as Claude Code runs a hook command.
-    pub fn shell(command: &str) -> Spawner {
+    pub(crate) fn shell(command: &str) -> Spawner {
         Spawner {
             label: command.to_string(),
             program: "sh".into(),
@@ -49,13 +49,13 @@ impl Spawner {
     }
 
     /// Adds an environment variable for the child.
-    pub fn env(mut self, k: &str, v: impl Into<OsString>) -> Spawner {
+    pub(crate) fn env(mut self, k: &str, v: impl Into<OsString>) -> Spawner {
         self.env.push((k.into(), v.into()));
         self
     }
 
     /// Program, arguments and extra environment, as strings (for the spawner helper).
-    pub fn parts(&self) -> (String, Vec<String>, Vec<(String, String)>) {
+    pub(crate) fn parts(&self) -> (String, Vec<String>, Vec<(String, String)>) {
         let s = |o: &OsString| o.to_string_lossy().into_owned();
         (
             s(&self.program),
@@ -66,7 +66,12 @@ impl Spawner {
 
     /// Runs once with `payload` on stdin and `state_dir` as `POSTHOOK_STATE_DIR`; the child's
     /// stdout and stderr are written to files under `scratch`.
-    pub fn run(&self, payload: &[u8], state_dir: &Path, scratch: &Path) -> io::Result<RunSample> {
+    pub(crate) fn run(
+        &self,
+        payload: &[u8],
+        state_dir: &Path,
+        scratch: &Path,
+    ) -> io::Result<RunSample> {
         let out_path = scratch.join("stdout");
         let err_path = scratch.join("stderr");
         let mut cmd = Command::new(&self.program);
@@ -114,7 +119,7 @@ impl Spawner {
 
 /// One run of a hook process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunSample {
+pub(crate) struct RunSample {
     /// Wall time from spawn to reaped.
     pub wall: Duration,
     /// The child's user CPU time.
@@ -133,12 +138,12 @@ pub struct RunSample {
 
 impl RunSample {
     /// The hook answered as the protocol allows: exit 0, or 2 for blocking feedback.
-    pub fn success(&self) -> bool {
+    pub(crate) fn success(&self) -> bool {
         matches!(self.exit, Some(0 | 2))
     }
 
     /// The hook gave Claude feedback: text on stderr with exit 2, or JSON on stdout with exit 0.
-    pub fn feedback(&self) -> bool {
+    pub(crate) fn feedback(&self) -> bool {
         match self.exit {
             Some(2) => self.stderr_len > 0,
             Some(0) => self.stdout_len > 0,
@@ -147,12 +152,12 @@ impl RunSample {
     }
 
     /// User plus system CPU time.
-    pub fn cpu(&self) -> Duration {
+    pub(crate) fn cpu(&self) -> Duration {
         self.user + self.system
     }
 
     /// CPU time as a share of wall time, in percent.
-    pub fn cpu_percent(&self) -> f64 {
+    pub(crate) fn cpu_percent(&self) -> f64 {
         let wall = self.wall.as_secs_f64();
         if wall > 0.0 {
             100.0 * self.cpu().as_secs_f64() / wall
@@ -164,13 +169,13 @@ impl RunSample {
 
 /// A scratch directory for one benchmark, removed on drop.
 #[derive(Debug)]
-pub struct Scratch {
+pub(super) struct Scratch {
     root: PathBuf,
 }
 
 impl Scratch {
     /// Creates `$TMPDIR/posthook-bench-<pid>-<tag>`.
-    pub fn new(tag: &str) -> io::Result<Scratch> {
+    pub(super) fn new(tag: &str) -> io::Result<Scratch> {
         let root =
             std::env::temp_dir().join(format!("posthook-bench-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
@@ -179,12 +184,12 @@ impl Scratch {
     }
 
     /// The directory.
-    pub fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         &self.root
     }
 
     /// A fresh, empty state dir under the scratch dir, named `name`.
-    pub fn fresh_state(&self, name: &str) -> io::Result<PathBuf> {
+    pub(super) fn fresh_state(&self, name: &str) -> io::Result<PathBuf> {
         let p = self.root.join(name);
         match std::fs::remove_dir_all(&p) {
             Ok(()) => {}
@@ -195,7 +200,7 @@ impl Scratch {
     }
 
     /// A sub-directory that exists.
-    pub fn dir(&self, name: &str) -> io::Result<PathBuf> {
+    pub(super) fn dir(&self, name: &str) -> io::Result<PathBuf> {
         let p = self.root.join(name);
         std::fs::create_dir_all(&p)?;
         Ok(p)

@@ -34,18 +34,8 @@ mod spawner;
 mod stats;
 mod units;
 
-pub use args::{BenchArgs, Mode};
-pub use baseline::{Baseline, Comparison, Verdict as Change};
-pub use environment::Environment;
-pub use error::BenchError;
-pub use export::{Exporter, JsonExporter, MarkdownExporter};
-pub use grade::Grade;
-pub use measure::{RunSample, Spawner};
-pub use results::BenchResults;
-pub use runner::{run, Verdict};
-pub use scenarios::{
-    builtin as builtin_scenarios, compact, render_sessions, Origin, Scenario, MAX_STRING,
-    SESSION_SOURCES,
-};
-pub use spawner::serve as serve_spawner;
-pub use stats::Summary;
+pub(crate) use args::BenchArgs;
+pub(crate) use environment::Environment;
+pub(crate) use error::BenchError;
+pub(crate) use runner::{run, Verdict};
+pub(crate) use spawner::serve as serve_spawner;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// How many runs to make.
 #[derive(Debug, Clone, Copy)]
-pub struct Plan {
+pub(super) struct Plan {
     /// Calls run and thrown away before measuring.
     pub warmup: usize,
     /// Fewest measured calls.
@@ -32,7 +32,7 @@ pub struct Plan {
 impl Plan {
     /// Passes over a scenario of `calls` calls, given that one pass took `pass_time` seconds.
     /// Counts are in calls, so a 40-call sequence needs fewer passes than a single call.
-    pub fn passes(&self, calls: usize, pass_time: f64) -> usize {
+    pub(super) fn passes(&self, calls: usize, pass_time: f64) -> usize {
         let calls = calls.max(1);
         let per = |n: usize| n.div_ceil(calls).max(1);
         if let Some(n) = self.exact {
@@ -47,7 +47,7 @@ impl Plan {
     }
 
     /// Warmup passes.
-    pub fn warmup_passes(&self, calls: usize) -> usize {
+    pub(super) fn warmup_passes(&self, calls: usize) -> usize {
         if self.warmup == 0 {
             0
         } else {
@@ -118,7 +118,7 @@ fn in_process_pass(rt: &Runtime, sc: &Scenario, acc: Option<&mut InProcessAcc>) 
 
 /// Measures a scenario in this process: the Runtime (parse, record, analyzers, guidance) on a
 /// fresh history per pass, with the analyzers built and the pattern cache warm after the warmup.
-pub fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InProcess {
+pub(super) fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InProcess {
     let rt = Runtime::builder().settings(settings.clone()).build();
     let first = Instant::now();
     if let Some(p) = sc.payloads.first() {
@@ -186,7 +186,7 @@ pub fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InProcess 
 
 /// Where each end-to-end pass starts.
 #[derive(Debug, Clone)]
-pub enum StateStart {
+pub(super) enum StateStart {
     /// A fresh, empty state dir per pass: a new session.
     Fresh,
     /// This state dir, seeded beforehand and kept across passes: a session well under way (the
@@ -237,7 +237,7 @@ fn end_to_end_pass(
 
 /// End-to-end samples of a scenario, and of the floors interleaved with them.
 #[derive(Debug, Default)]
-pub struct EndToEndSamples {
+pub(super) struct EndToEndSamples {
     /// The hook's calls.
     pub hook: Vec<RunSample>,
     /// Per floor, its calls, one after each hook call.
@@ -250,7 +250,7 @@ pub struct EndToEndSamples {
     clippy::too_many_arguments,
     reason = "the measuring context: launcher, subject, floors, scenario, state, plan, scratch, progress"
 )]
-pub fn end_to_end(
+pub(super) fn end_to_end(
     launcher: &mut Launcher,
     spawner: &Spawner,
     floors: &[&Spawner],
@@ -279,7 +279,7 @@ pub fn end_to_end(
 }
 
 /// CPU times (user + system) of the successful calls.
-pub fn ok_cpu_times(samples: &[RunSample]) -> Vec<f64> {
+pub(super) fn ok_cpu_times(samples: &[RunSample]) -> Vec<f64> {
     samples
         .iter()
         .filter(|s| s.success())
@@ -288,7 +288,7 @@ pub fn ok_cpu_times(samples: &[RunSample]) -> Vec<f64> {
 }
 
 /// Wall times of the successful calls.
-pub fn ok_times(samples: &[RunSample]) -> Vec<f64> {
+pub(super) fn ok_times(samples: &[RunSample]) -> Vec<f64> {
     samples
         .iter()
         .filter(|s| s.success())
@@ -297,7 +297,7 @@ pub fn ok_times(samples: &[RunSample]) -> Vec<f64> {
 }
 
 /// Summarizes end-to-end samples, with the ratio to the floor when there is one.
-pub fn process_stats(
+pub(super) fn process_stats(
     subject: &str,
     samples: &[RunSample],
     floor: Option<&[RunSample]>,

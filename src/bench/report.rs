@@ -7,7 +7,7 @@ mod in_process;
 mod progress;
 mod summary;
 
-pub use progress::Progress;
+pub(super) use progress::Progress;
 
 use super::results::BenchResults;
 use end_to_end::{write_end_to_end, write_load, write_vs};
@@ -19,7 +19,7 @@ use summary::{
 };
 
 /// Writes the whole report: one section after the other, each a function of the results alone.
-pub fn write(out: &mut impl Write, r: &BenchResults) -> io::Result<()> {
+pub(super) fn write(out: &mut impl Write, r: &BenchResults) -> io::Result<()> {
     write_header(out, r)?;
     write_headline(out, r)?;
     write_floors(out, r)?;

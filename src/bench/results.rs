@@ -11,7 +11,7 @@ use serde::Serialize;
 
 /// A whole benchmark run.
 #[derive(Debug, Clone, Serialize)]
-pub struct BenchResults {
+pub(crate) struct BenchResults {
     /// The machine.
     pub environment: Environment,
     /// How it was run.
@@ -47,7 +47,7 @@ pub struct BenchResults {
 
 /// The settings a run used.
 #[derive(Debug, Clone, Serialize)]
-pub struct RunConfig {
+pub(crate) struct RunConfig {
     /// What was measured end to end: `posthook` or the `--command`.
     pub subject: String,
     /// What the floor is.
@@ -81,7 +81,7 @@ pub struct RunConfig {
 
 /// One scenario's figures in every mode that ran.
 #[derive(Debug, Clone, Serialize)]
-pub struct ScenarioResult {
+pub(crate) struct ScenarioResult {
     /// Scenario name.
     pub name: String,
     /// Where it comes from.
@@ -102,7 +102,7 @@ pub struct ScenarioResult {
 
 /// The other hook command beside posthook.
 #[derive(Debug, Clone, Serialize)]
-pub struct VsResult {
+pub(crate) struct VsResult {
     /// Its end-to-end figures.
     pub end_to_end: ProcessStats,
     /// Its mean divided by posthook's: how many times slower it is.
@@ -113,7 +113,7 @@ pub struct VsResult {
 
 /// In-process figures: the pipeline alone, warm (analyzers built, pattern cache filled).
 #[derive(Debug, Clone, Serialize)]
-pub struct InProcess {
+pub(crate) struct InProcess {
     /// Measured calls.
     pub samples: usize,
     /// Latency per call: parse + record + analyzers + guidance.
@@ -138,7 +138,7 @@ pub struct InProcess {
 
 /// One analyzer's part of the in-process time.
 #[derive(Debug, Clone, Serialize)]
-pub struct AnalyzerShare {
+pub(crate) struct AnalyzerShare {
     /// The analyzer.
     pub name: String,
     /// Calls it ran on.
@@ -151,7 +151,7 @@ pub struct AnalyzerShare {
 
 /// End-to-end figures of one process per call.
 #[derive(Debug, Clone, Serialize)]
-pub struct ProcessStats {
+pub(crate) struct ProcessStats {
     /// What ran.
     pub subject: String,
     /// Measured calls.
@@ -200,7 +200,7 @@ pub struct ProcessStats {
 
 /// One headline figure.
 #[derive(Debug, Clone, Serialize)]
-pub struct Headline {
+pub(crate) struct Headline {
     /// The scenario.
     pub scenario: String,
     /// Median wall time of the hook (s).
@@ -219,7 +219,7 @@ pub struct Headline {
 
 /// One concurrent load test.
 #[derive(Debug, Clone, Serialize)]
-pub struct LoadResult {
+pub(crate) struct LoadResult {
     /// `separate_sessions` (each user its own) or `same_session` (all users in one).
     pub mode: &'static str,
     /// What ran.
@@ -250,7 +250,7 @@ pub struct LoadResult {
 
 /// The overall grade of one hook.
 #[derive(Debug, Clone, Serialize)]
-pub struct GradeResult {
+pub(crate) struct GradeResult {
     /// What was graded.
     pub subject: String,
     /// Mean of the scenarios' scores.
@@ -265,7 +265,7 @@ pub struct GradeResult {
 
 /// Why the run failed, if it did.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Failures {
+pub(crate) struct Failures {
     /// Scenarios slower than the baseline by more than the threshold.
     pub regressions: Vec<String>,
     /// Targets missed: `scenario: p95 ...`, failed calls, failed load tests.
@@ -274,7 +274,7 @@ pub struct Failures {
 
 impl Failures {
     /// Whether nothing failed.
-    pub fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         self.regressions.is_empty() && self.missed_targets.is_empty()
     }
 }

@@ -19,7 +19,7 @@ use std::time::Instant;
 /// exit code ([`crate::error::bench_exit_code`]: 0 for a pass, 3 for a regression, 4 for a missed
 /// target, as the README documents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// No regression against the baseline, every target met.
     Pass,
     /// A scenario regressed against the baseline (this outranks a missed target).
@@ -43,7 +43,7 @@ impl Verdict {
 
 /// Runs the benchmark, prints the report on stdout, writes the outputs asked for and returns the
 /// verdict. The caller prints the error.
-pub fn run(args: &BenchArgs, settings: &Settings) -> Result<Verdict, BenchError> {
+pub(crate) fn run(args: &BenchArgs, settings: &Settings) -> Result<Verdict, BenchError> {
     if args.mode == super::args::Mode::Http {
         return super::http::run(args);
     }

@@ -4,7 +4,7 @@
 //! The session sequences are compiled into the binary (`sessions.jsonl`, generated from the
 //! transcripts in `tests/data/transcripts` by the ignored test `regenerate_sessions`), so
 //! `posthook --bench` works on a fresh clone. Long strings in them are cut to
-//! [`MAX_STRING`] characters: the hook's work depends on the call's shape, and the sequences
+//! `MAX_STRING` characters: the hook's work depends on the call's shape, and the sequences
 //! should not carry whole file contents or command outputs.
 
 use crate::transcript;
@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 /// The longest string kept in an embedded payload, in characters.
-pub const MAX_STRING: usize = 512;
+#[cfg(test)]
+const MAX_STRING: usize = 512;
 
 /// The embedded session sequences: one `{"scenario": name, "payload": {...}}` per line.
 const SESSIONS: &str = include_str!("sessions.jsonl");
@@ -20,7 +21,7 @@ const SESSIONS: &str = include_str!("sessions.jsonl");
 /// Where a scenario comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Origin {
+pub(crate) enum Origin {
     /// One of the original suite's eight scenarios.
     Original,
     /// A call sequence rebuilt from a real session.
@@ -35,7 +36,7 @@ pub enum Origin {
 
 /// One benchmark scenario: a name and the hook payloads it sends, in order, to one session.
 #[derive(Debug, Clone)]
-pub struct Scenario {
+pub(crate) struct Scenario {
     /// Short name.
     pub name: String,
     /// Where it comes from.
@@ -70,7 +71,7 @@ fn scenario(name: &str, origin: Origin, payloads: &[Value]) -> Scenario {
 }
 
 /// The eight scenarios of the original benchmark (analyzers.md section 6).
-pub fn original() -> Vec<Scenario> {
+pub(super) fn original() -> Vec<Scenario> {
     let one = |name: &str, payload: Value| scenario(name, Origin::Original, &[payload]);
     vec![
         one(
@@ -141,7 +142,7 @@ pub fn original() -> Vec<Scenario> {
 }
 
 /// The call sequences rebuilt from real sessions, compiled into the binary.
-pub fn sessions() -> Vec<Scenario> {
+pub(super) fn sessions() -> Vec<Scenario> {
     let mut out: Vec<Scenario> = Vec::new();
     for line in SESSIONS.lines().filter(|l| !l.trim().is_empty()) {
         let Ok(v) = serde_json::from_str::<Value>(line) else {
@@ -165,7 +166,7 @@ pub fn sessions() -> Vec<Scenario> {
 
 /// The headline scenarios: the first Edit and the first Bash call of the embedded sessions, as
 /// Claude Code sent them.
-pub fn headline() -> Vec<Scenario> {
+pub(super) fn headline() -> Vec<Scenario> {
     let all: Vec<Vec<u8>> = sessions().into_iter().flat_map(|s| s.payloads).collect();
     let first = |tool: &str| {
         all.iter().find(|p| {
@@ -190,7 +191,7 @@ pub fn headline() -> Vec<Scenario> {
 /// Bash calls whose commands pass the safety check's literal prefilter, so that its regexes are
 /// compiled and run in the hook process: one that is harmless (`mix format` contains `rm`), one
 /// that matches two checks.
-pub fn regex_path() -> Vec<Scenario> {
+pub(super) fn regex_path() -> Vec<Scenario> {
     let bash = |cmd: &str| {
         event(
             "Bash",
@@ -216,7 +217,7 @@ pub fn regex_path() -> Vec<Scenario> {
 
 /// The built-in scenarios: the headline pair, the original eight, the regex path, then the
 /// session sequences.
-pub fn builtin() -> Vec<Scenario> {
+pub(crate) fn builtin() -> Vec<Scenario> {
     let mut v = headline();
     v.extend(original());
     v.extend(regex_path());
@@ -226,7 +227,7 @@ pub fn builtin() -> Vec<Scenario> {
 
 /// A scenario from a file of payloads, one JSON object per line (blank lines and lines starting
 /// with `#` skipped). Every line must be a JSON object.
-pub fn from_payloads_file(path: &Path) -> Result<Scenario, String> {
+pub(super) fn from_payloads_file(path: &Path) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("reading payloads '{}': {e}", path.display()))?;
     let mut payloads = Vec::new();
@@ -258,7 +259,7 @@ pub fn from_payloads_file(path: &Path) -> Result<Scenario, String> {
 }
 
 /// A scenario from a Claude Code transcript: every tool call it holds, as the hook received it.
-pub fn from_transcript(path: &Path) -> Result<Scenario, String> {
+pub(super) fn from_transcript(path: &Path) -> Result<Scenario, String> {
     let (events, _) = transcript::events_from_file(path)
         .map_err(|e| format!("reading transcript '{}': {e}", path.display()))?;
     if events.is_empty() {
@@ -283,7 +284,8 @@ fn file_label(path: &Path) -> String {
 }
 
 /// Cuts every string longer than [`MAX_STRING`] characters, recursively.
-pub fn compact(v: &Value) -> Value {
+#[cfg(test)]
+fn compact(v: &Value) -> Value {
     match v {
         Value::String(s) if s.chars().count() > MAX_STRING => {
             Value::String(s.chars().take(MAX_STRING).collect())
@@ -295,7 +297,8 @@ pub fn compact(v: &Value) -> Value {
 }
 
 /// The transcripts the embedded sequences come from: scenario name, file, calls kept.
-pub const SESSION_SOURCES: &[(&str, &str, usize)] = &[
+#[cfg(test)]
+const SESSION_SOURCES: &[(&str, &str, usize)] = &[
     ("session-tool-heavy", "spotter__tool_heavy.jsonl", 6),
     (
         "session-fasthooks",
@@ -311,7 +314,8 @@ pub const SESSION_SOURCES: &[(&str, &str, usize)] = &[
 ];
 
 /// Builds the text of `sessions.jsonl` from the transcripts in `dir`.
-pub fn render_sessions(dir: &Path) -> Result<String, String> {
+#[cfg(test)]
+fn render_sessions(dir: &Path) -> Result<String, String> {
     let mut out = String::new();
     for (name, file, keep) in SESSION_SOURCES {
         let path = dir.join(file);

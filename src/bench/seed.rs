@@ -14,10 +14,10 @@ use std::path::Path;
 use std::time::SystemTime;
 
 /// Calls recorded in a seeded session.
-pub const SEED_EVENTS: usize = 200;
+pub(super) const SEED_EVENTS: usize = 200;
 
 /// The history after [`SEED_EVENTS`] calls of the embedded sessions, ending `end_ms`.
-pub fn history(settings: &Settings, end_ms: u64) -> History {
+pub(super) fn history(settings: &Settings, end_ms: u64) -> History {
     let payloads: Vec<Vec<u8>> = scenarios::sessions()
         .into_iter()
         .flat_map(|s| s.payloads)
@@ -37,7 +37,7 @@ pub fn history(settings: &Settings, end_ms: u64) -> History {
 }
 
 /// The session ids the payloads name, each once.
-pub fn session_ids(payloads: &[Vec<u8>]) -> Vec<String> {
+pub(super) fn session_ids(payloads: &[Vec<u8>]) -> Vec<String> {
     let ids: BTreeSet<String> = payloads
         .iter()
         .filter_map(|p| crate::input::parse(p, 0, None).ok())
@@ -47,7 +47,7 @@ pub fn session_ids(payloads: &[Vec<u8>]) -> Vec<String> {
 }
 
 /// Stores `history` under every id in `ids` in the state dir `dir` (created when missing).
-pub fn store(dir: &Path, ids: &[String], history: &History) -> Result<(), String> {
+pub(super) fn store(dir: &Path, ids: &[String], history: &History) -> Result<(), String> {
     let store = Store::new(dir);
     for id in ids {
         let u = store

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// dir, scratch dir, the argument count and the arguments, the variable count and the `k`, `v`
 /// pairs. The answer is `ok <wall_ns> <user_ns> <system_ns> <max_rss_bytes> <exit or -1>
 /// <stderr_len> <stdout_len> <own_peak_rss_bytes>` or `err <message>`, one line.
-pub const SOURCE: &str = r#"use std::io::{BufRead, BufReader, Read, Write};
+pub(super) const SOURCE: &str = r#"use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -138,7 +138,7 @@ fn main() {
 
 /// Builds the helper in `dir` with `rustc -O` (static where the toolchain allows it); `None`
 /// without a working `rustc`, or off Linux (the `rusage` layout above is Linux's, 64-bit).
-pub fn build(dir: &Path) -> Option<PathBuf> {
+pub(super) fn build(dir: &Path) -> Option<PathBuf> {
     if !cfg!(all(target_os = "linux", target_pointer_width = "64")) {
         return None;
     }
@@ -153,7 +153,7 @@ pub fn build(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Encodes one request for the helper.
-pub fn request(
+pub(super) fn request(
     program: &str,
     payload: &Path,
     state_dir: &Path,
@@ -186,7 +186,7 @@ pub fn request(
 /// One answer: wall, user and system nanoseconds, the child's peak RSS, its exit code (`None`
 /// when killed by a signal), its stderr and stdout lengths, and the helper's own peak RSS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Answer {
+pub(super) struct Answer {
     pub wall_ns: u64,
     pub user_ns: u64,
     pub system_ns: u64,
@@ -198,7 +198,7 @@ pub struct Answer {
 }
 
 /// Parses one answer line.
-pub fn answer(line: &str) -> Result<Answer, String> {
+pub(super) fn answer(line: &str) -> Result<Answer, String> {
     let line = line.trim_end();
     if let Some(e) = line.strip_prefix("err ") {
         return Err(e.to_string());

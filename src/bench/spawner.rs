@@ -99,7 +99,7 @@ fn handle(line: &str) -> Response {
 }
 
 /// `posthook bench-spawner`: serves spawn requests from stdin until it closes.
-pub fn serve() -> std::process::ExitCode {
+pub(crate) fn serve() -> std::process::ExitCode {
     let stdin = io::stdin();
     let mut out = io::stdout().lock();
     for line in stdin.lock().lines() {
@@ -115,7 +115,7 @@ pub fn serve() -> std::process::ExitCode {
 }
 
 /// A running helper.
-pub struct Helper {
+pub(super) struct Helper {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
@@ -127,12 +127,12 @@ pub struct Helper {
 
 impl Helper {
     /// Starts `exe bench-spawner`.
-    pub fn start(exe: &Path) -> io::Result<Helper> {
+    pub(super) fn start(exe: &Path) -> io::Result<Helper> {
         Helper::spawn(Command::new(exe).arg("bench-spawner"), false)
     }
 
     /// Starts the small helper (see [`super::small_spawner`]).
-    pub fn start_small(bin: &Path) -> io::Result<Helper> {
+    pub(super) fn start_small(bin: &Path) -> io::Result<Helper> {
         Helper::spawn(&mut Command::new(bin), true)
     }
 
@@ -239,7 +239,7 @@ impl Drop for Helper {
 }
 
 /// How measured processes are started: through a helper (clean RSS) or directly.
-pub enum Launcher {
+pub(super) enum Launcher {
     /// Spawned by the benchmark itself: peak RSS includes the benchmark's.
     Direct,
     /// Spawned by a `posthook bench-spawner` helper.
@@ -248,7 +248,7 @@ pub enum Launcher {
 
 impl Launcher {
     /// A launcher backed by the small helper at `small` when it starts, else as [`Launcher::start`].
-    pub fn start_small(small: Option<&Path>, exe: &Path) -> Launcher {
+    pub(super) fn start_small(small: Option<&Path>, exe: &Path) -> Launcher {
         match small.map(Helper::start_small) {
             Some(Ok(h)) => Launcher::Helper(Box::new(h)),
             Some(Err(e)) => {
@@ -260,7 +260,7 @@ impl Launcher {
     }
 
     /// A helper-backed launcher, or `Direct` when the helper cannot start.
-    pub fn start(exe: &Path) -> Launcher {
+    pub(super) fn start(exe: &Path) -> Launcher {
         match Helper::start(exe) {
             Ok(h) => Launcher::Helper(Box::new(h)),
             Err(e) => {
@@ -271,7 +271,7 @@ impl Launcher {
     }
 
     /// Runs `sp` once with `payload` on stdin.
-    pub fn run(
+    pub(super) fn run(
         &mut self,
         sp: &Spawner,
         payload: &[u8],
@@ -286,7 +286,7 @@ impl Launcher {
 
     /// The peak RSS of the process that spawns the measured ones (0 when spawned directly, where
     /// the bound is the benchmark's own RSS).
-    pub fn spawner_max_rss(&self) -> Option<u64> {
+    pub(super) fn spawner_max_rss(&self) -> Option<u64> {
         match self {
             Launcher::Direct => None,
             Launcher::Helper(h) => Some(h.max_rss),

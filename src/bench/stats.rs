@@ -9,11 +9,11 @@ use serde::Serialize;
 
 /// A modified z-score above this marks an outlier: ten standard deviations, with 1.4826 turning the
 /// median absolute deviation into an estimate of the standard deviation (hyperfine's threshold).
-pub const OUTLIER_THRESHOLD: f64 = 1.4826 * 10.0;
+pub(super) const OUTLIER_THRESHOLD: f64 = 1.4826 * 10.0;
 
 /// The summary of a set of samples.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Number of samples.
     pub n: usize,
     /// Arithmetic mean.
@@ -38,7 +38,7 @@ pub struct Summary {
 
 impl Summary {
     /// Summarizes `xs`; all fields are zero for an empty slice.
-    pub fn of(xs: &[f64]) -> Summary {
+    pub(crate) fn of(xs: &[f64]) -> Summary {
         if xs.is_empty() {
             return Summary::default();
         }
@@ -62,7 +62,7 @@ impl Summary {
 }
 
 /// Arithmetic mean; 0 for an empty slice.
-pub fn mean(xs: &[f64]) -> f64 {
+pub(super) fn mean(xs: &[f64]) -> f64 {
     if xs.is_empty() {
         0.0
     } else {
@@ -71,7 +71,7 @@ pub fn mean(xs: &[f64]) -> f64 {
 }
 
 /// Sample standard deviation (divides by n - 1); 0 for fewer than two samples.
-pub fn stdev(xs: &[f64]) -> f64 {
+pub(super) fn stdev(xs: &[f64]) -> f64 {
     if xs.len() < 2 {
         return 0.0;
     }
@@ -90,7 +90,7 @@ fn median_sorted(sorted: &[f64]) -> f64 {
 }
 
 /// Median; 0 for an empty slice.
-pub fn median(xs: &[f64]) -> f64 {
+pub(super) fn median(xs: &[f64]) -> f64 {
     let mut sorted = xs.to_vec();
     sorted.sort_by(f64::total_cmp);
     median_sorted(&sorted)
@@ -98,7 +98,7 @@ pub fn median(xs: &[f64]) -> f64 {
 
 /// The `p`th percentile (0 < p <= 100) of sorted samples by nearest rank: the smallest sample
 /// with at least p% of the samples at or below it, i.e. the one at rank `ceil(p / 100 * n)`.
-pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+pub(super) fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -110,7 +110,7 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
 
 /// `clamp(1 - stdev / mean, 0, 1)`, the original suite's consistency; 0 when the mean is not
 /// positive.
-pub fn consistency(mean: f64, stdev: f64) -> f64 {
+pub(super) fn consistency(mean: f64, stdev: f64) -> f64 {
     if mean <= 0.0 {
         0.0
     } else {
@@ -121,7 +121,7 @@ pub fn consistency(mean: f64, stdev: f64) -> f64 {
 /// Modified z-scores: `(x - median) / MAD`, MAD being the median absolute deviation from the
 /// median. When the MAD is zero (most samples equal), samples equal to the median score 0 and any
 /// other sample scores infinity, so it counts as an outlier.
-pub fn modified_zscores(xs: &[f64]) -> Vec<f64> {
+pub(super) fn modified_zscores(xs: &[f64]) -> Vec<f64> {
     let m = median(xs);
     let deviations: Vec<f64> = xs.iter().map(|x| (x - m).abs()).collect();
     let mad = median(&deviations);
@@ -140,7 +140,7 @@ pub fn modified_zscores(xs: &[f64]) -> Vec<f64> {
 }
 
 /// Samples whose modified z-score exceeds [`OUTLIER_THRESHOLD`] in absolute value.
-pub fn count_outliers(xs: &[f64]) -> usize {
+pub(super) fn count_outliers(xs: &[f64]) -> usize {
     modified_zscores(xs)
         .iter()
         .filter(|z| z.abs() > OUTLIER_THRESHOLD)
@@ -148,7 +148,7 @@ pub fn count_outliers(xs: &[f64]) -> usize {
 }
 
 /// Share (0..=1) of samples strictly below `limit`; 0 for an empty slice.
-pub fn share_below(xs: &[f64], limit: f64) -> f64 {
+pub(super) fn share_below(xs: &[f64], limit: f64) -> f64 {
     if xs.is_empty() {
         0.0
     } else {
@@ -159,7 +159,7 @@ pub fn share_below(xs: &[f64], limit: f64) -> f64 {
 /// `a / b` with its standard error propagated from the two standard deviations (first order, as
 /// hyperfine's relative speed): `r * sqrt((sa / a)^2 + (sb / b)^2)`. `None` when `a` or `b` is
 /// not positive.
-pub fn ratio(a: f64, sa: f64, b: f64, sb: f64) -> Option<(f64, f64)> {
+pub(super) fn ratio(a: f64, sa: f64, b: f64, sb: f64) -> Option<(f64, f64)> {
     if a <= 0.0 || b <= 0.0 {
         return None;
     }
@@ -171,7 +171,7 @@ pub fn ratio(a: f64, sa: f64, b: f64, sb: f64) -> Option<(f64, f64)> {
 /// median's asymptotic error for a normal sample, with the spread taken from the median absolute
 /// deviation, so that a few slow runs on a busy machine do not inflate it). 0 for fewer than two
 /// samples.
-pub fn median_error(xs: &[f64]) -> f64 {
+pub(super) fn median_error(xs: &[f64]) -> f64 {
     if xs.len() < 2 {
         return 0.0;
     }
@@ -182,13 +182,13 @@ pub fn median_error(xs: &[f64]) -> f64 {
 
 /// The ratio of two samples' medians, `median(a) / median(b)`, with its standard error
 /// propagated from [`median_error`] of each. `None` when either median is not positive.
-pub fn median_ratio(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
+pub(super) fn median_ratio(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
     ratio(median(a), median_error(a), median(b), median_error(b))
 }
 
 /// How many runs to make, as hyperfine: enough to fill `min_time` given how long one run took,
 /// and never fewer than `min_runs` or more than `max_runs`.
-pub fn plan_runs(one_run: f64, min_time: f64, min_runs: usize, max_runs: usize) -> usize {
+pub(super) fn plan_runs(one_run: f64, min_time: f64, min_runs: usize, max_runs: usize) -> usize {
     let max_runs = max_runs.max(min_runs).max(1);
     let wanted = if one_run > 0.0 {
         (min_time / one_run).ceil()
@@ -201,7 +201,7 @@ pub fn plan_runs(one_run: f64, min_time: f64, min_runs: usize, max_runs: usize) 
 
 /// Counts of `xs` in `bins` equal-width bins from `lo` to `hi`; samples outside fall in the first
 /// or last bin.
-pub fn histogram(xs: &[f64], bins: usize, lo: f64, hi: f64) -> Vec<usize> {
+pub(super) fn histogram(xs: &[f64], bins: usize, lo: f64, hi: f64) -> Vec<usize> {
     let mut out = vec![0; bins];
     if bins == 0 {
         return out;

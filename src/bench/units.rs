@@ -2,7 +2,7 @@
 
 /// A duration given in seconds, in the unit that keeps 3-4 significant digits: `812 ns`,
 /// `12.4 µs`, `1.93 ms`, `1.20 s`.
-pub fn duration(secs: f64) -> String {
+pub(super) fn duration(secs: f64) -> String {
     let abs = secs.abs();
     if abs == 0.0 {
         "0".to_string()
@@ -29,7 +29,7 @@ fn sig(v: f64) -> String {
 }
 
 /// A size in bytes: `512 B`, `3.4 KiB`, `7.9 MiB`, `1.2 GiB`.
-pub fn bytes(n: u64) -> String {
+pub(super) fn bytes(n: u64) -> String {
     const K: f64 = 1024.0;
     let f = n as f64;
     if f < K {
@@ -44,7 +44,7 @@ pub fn bytes(n: u64) -> String {
 }
 
 /// A share 0..=1 as a percentage: `97.5%`, `100%`.
-pub fn percent(share: f64) -> String {
+pub(super) fn percent(share: f64) -> String {
     let p = share * 100.0;
     if (p - p.round()).abs() < 0.05 {
         format!("{:.0}%", p)

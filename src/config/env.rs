@@ -8,7 +8,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 /// Parses a whole number of ms in `range`; `None` for anything else (the caller reports it).
-pub fn parse_ms(v: &str, range: &std::ops::RangeInclusive<u64>) -> Option<u64> {
+pub(crate) fn parse_ms(v: &str, range: &std::ops::RangeInclusive<u64>) -> Option<u64> {
     v.trim().parse::<u64>().ok().filter(|n| range.contains(n))
 }
 

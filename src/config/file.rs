@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// The user config file: `$XDG_CONFIG_HOME/posthook/config.json`, else
 /// `~/.config/posthook/config.json`.
-pub fn user_config_path(env: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+pub(crate) fn user_config_path(env: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
     let non_empty = |k: &str| env(k).filter(|v| !v.is_empty());
     if let Some(x) = non_empty("XDG_CONFIG_HOME") {
         return Some(PathBuf::from(x).join("posthook/config.json"));
@@ -217,13 +217,8 @@ fn expand_path(s: &str, home: Option<&Path>) -> Option<PathBuf> {
 }
 
 /// Validates config text (the contents of `origin`): the layer of valid values, and the problems.
-/// Text that is not a JSON object yields an empty layer and one problem.
-pub fn parse_layer(origin: &str, text: &str, home: Option<&Path>) -> (Layer, Vec<Problem>) {
-    parse_layer_as(origin, text, home, false)
-}
-
-/// [`parse_layer`] for the project file (`project`: true), which may set less (see the module
-/// docs).
+/// Text that is not a JSON object yields an empty layer and one problem. `project`: the text is
+/// the project's file, which may set less (see the module docs).
 pub fn parse_layer_as(
     origin: &str,
     text: &str,
@@ -271,7 +266,11 @@ fn read_small(path: &Path, no_link: bool) -> std::io::Result<Option<String>> {
 /// Reads a text file without ever blocking: opened `O_NONBLOCK` (a FIFO or a device answers at
 /// once), `O_NOFOLLOW` when `no_link`, then read only when `fstat` shows a regular file of at most
 /// `max` bytes. `Ok(None)`: no such file. For every file a cloned repository can plant.
-pub fn read_regular(path: &Path, max: u64, no_link: bool) -> std::io::Result<Option<String>> {
+pub(crate) fn read_regular(
+    path: &Path,
+    max: u64,
+    no_link: bool,
+) -> std::io::Result<Option<String>> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
     if no_link {
@@ -358,7 +357,7 @@ mod tests {
         let text = format!(
             r#"{{"profile": "hivee", "thresholds": {{"{key}": "x", "nope.nope": 1}}, "disabled_rules": ["exec-safety", 3], "colour": true, "budget_ms": 0}}"#
         );
-        let (layer, problems) = parse_layer("/c.json", &text, None);
+        let (layer, problems) = parse_layer_as("/c.json", &text, None, false);
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         let has = |needle: &str| shown.iter().any(|s| s.contains(needle));
         assert!(has("/c.json: profile: expected one of \"auto\", \"default\", \"hive\", found \"hivee\""), "{shown:#?}");

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// The flags of the settings the command line may set.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct HookFlags {
+pub(crate) struct HookFlags {
     // How to deliver feedback in hook mode.
     #[arg(long, value_enum, global = true, help = table::OUTPUT.flag_help())]
     pub output: Option<OutputMode>,
@@ -44,7 +44,7 @@ fn parse_profile(s: &str) -> Result<Profile, String> {
 
 impl HookFlags {
     /// The values the command line sets, as the top configuration level.
-    pub fn layer(&self) -> Layer {
+    pub(crate) fn layer(&self) -> Layer {
         Layer {
             profile: self.profile,
             output: self.output,
@@ -56,7 +56,7 @@ impl HookFlags {
     }
 
     /// The analysis settings of the flags alone (no files, no environment).
-    pub fn settings(&self) -> Settings {
+    pub(crate) fn settings(&self) -> Settings {
         let mut s = Settings::with_profile(self.profile.unwrap_or_default());
         s.disabled.extend(self.disabled.iter().cloned());
         s

@@ -25,12 +25,13 @@ mod resolve;
 mod show;
 pub(crate) mod table;
 
-pub use env::parse_ms;
-pub use file::{parse_layer, parse_layer_as, read_regular, user_config_path};
-pub use flags::HookFlags;
+pub(crate) use env::parse_ms;
+pub use file::parse_layer_as;
+pub(crate) use file::{read_regular, user_config_path};
+pub(crate) use flags::HookFlags;
 pub use layer::{Layer, Problem, Source};
 pub use resolve::{hook_options_from, resolve, Config, FileInfo, FileStatus, Resolved};
-pub use show::{check_text, fmt_num, show_text};
+pub(crate) use show::{check_text, fmt_num, show_text};
 pub use table::{BUDGET_RANGE, DEADLINE_RANGE, LOCK_TIMEOUT_RANGE};
 
 use crate::project::current_project_dir;
@@ -44,14 +45,12 @@ pub const PROJECT_FILE: &str = ".claude/posthook.json";
 pub const MAX_CONFIG_BYTES: u64 = 256 * 1024;
 /// The default time budget, in ms.
 pub const DEFAULT_BUDGET_MS: u64 = 40;
-/// The default log level.
-pub const DEFAULT_LOG_LEVEL: &str = "info";
 
 /// Every threshold key the built-in analyzers read, with its default and meaning.
 ///
 /// The one place config validation, `config show` and `explain` learn the keys from; the list
 /// itself is declared by the analyzers ([`builtin::thresholds`]).
-pub fn known_thresholds() -> Vec<(&'static str, f64, &'static str)> {
+pub(crate) fn known_thresholds() -> Vec<(&'static str, f64, &'static str)> {
     builtin::thresholds()
         .iter()
         .map(|t| (t.key, t.default, t.description))
@@ -59,7 +58,7 @@ pub fn known_thresholds() -> Vec<(&'static str, f64, &'static str)> {
 }
 
 /// Every rule id that can be disabled.
-pub fn known_rules() -> Vec<&'static str> {
+pub(crate) fn known_rules() -> Vec<&'static str> {
     builtin::rule_ids()
 }
 
@@ -75,7 +74,7 @@ pub fn safety_rules() -> Vec<&'static str> {
     crate::runtime::critical_rules()
 }
 
-/// Inputs to [`resolve`], gathered by the caller.
+/// Inputs to [`resolve()`], gathered by the caller.
 pub struct Inputs<'a> {
     /// Values from command-line flags.
     pub flags: Layer,

@@ -6,7 +6,7 @@ use super::resolve::{FileStatus, Resolved};
 use super::table::SETTINGS;
 
 /// `posthook config show` as text.
-pub fn show_text(r: &Resolved) -> String {
+pub(crate) fn show_text(r: &Resolved) -> String {
     use std::fmt::Write as _;
     let c = &r.config;
     let mut out = String::new();
@@ -65,7 +65,7 @@ pub fn show_text(r: &Resolved) -> String {
 }
 
 /// A number without a needless `.0`.
-pub fn fmt_num(v: f64) -> String {
+pub(crate) fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
@@ -74,7 +74,7 @@ pub fn fmt_num(v: f64) -> String {
 }
 
 /// `posthook config check` as text, and whether everything is valid.
-pub fn check_text(r: &Resolved) -> (String, bool) {
+pub(crate) fn check_text(r: &Resolved) -> (String, bool) {
     use std::fmt::Write as _;
     let mut out = String::new();
     for f in &r.files {

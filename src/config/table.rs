@@ -20,12 +20,12 @@ pub const DEADLINE_RANGE: RangeInclusive<u64> = 50..=600_000;
 /// The range of `POSTHOOK_LOCK_TIMEOUT_MS` (0: do not wait).
 pub const LOCK_TIMEOUT_RANGE: RangeInclusive<u64> = 0..=60_000;
 /// The log levels a file may set (the environment may set any tracing filter directive).
-pub const LOG_LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
+pub(crate) const LOG_LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
 
 /// Which setting an entry is: the key of its slot in [`Layer`](super::Layer) and
 /// [`Config`](super::Config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Id {
+pub(crate) enum Id {
     /// `profile`.
     Profile,
     /// `output`.
@@ -52,7 +52,7 @@ pub enum Id {
 
 /// What a setting holds, which decides how each level spells it and how it is validated.
 #[derive(Debug, Clone)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// One of a few words.
     Choice {
         /// The words, as every level spells them.
@@ -77,12 +77,12 @@ pub enum Kind {
 
 impl Kind {
     /// Whether the setting has one value, replaced level by level (not the rules or thresholds).
-    pub fn is_single(&self) -> bool {
+    pub(crate) fn is_single(&self) -> bool {
         !matches!(self, Kind::Rules | Kind::Thresholds)
     }
 
     /// What a file was expected to hold, for a problem's message.
-    pub fn expected_in_file(&self) -> String {
+    pub(crate) fn expected_in_file(&self) -> String {
         match self {
             Kind::Choice { words, .. } => {
                 let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
@@ -102,7 +102,7 @@ impl Kind {
     }
 
     /// What a variable or a flag was expected to hold, for a problem's message.
-    pub fn expected_in_text(&self) -> String {
+    pub(crate) fn expected_in_text(&self) -> String {
         match self {
             Kind::Choice { words, .. } => match words.split_last() {
                 Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
@@ -120,7 +120,7 @@ impl Kind {
 
 /// What the project file (untrusted: it arrives with any `git clone`) may do with a setting.
 #[derive(Debug, Clone)]
-pub enum Trust {
+pub(crate) enum Trust {
     /// Set it like the user file.
     Any,
     /// Set it, but not to this value (the second field says why, as the problem's message).
@@ -133,7 +133,7 @@ pub enum Trust {
 
 /// One setting.
 #[derive(Debug, Clone)]
-pub struct Setting {
+pub(crate) struct Setting {
     /// Which one it is.
     pub id: Id,
     /// Its name in `config show` and `sources`, and its key in the files.
@@ -169,7 +169,7 @@ const REFUSED_PATH_OR_LOG: &str = "refused in a project file (a cloned repositor
      where posthook writes or logs): set it in the user file, the environment or a flag";
 
 /// `profile`.
-pub const PROFILE: Setting = Setting {
+pub(crate) const PROFILE: Setting = Setting {
     id: Id::Profile,
     name: "profile",
     kind: Kind::Choice {
@@ -186,7 +186,7 @@ pub const PROFILE: Setting = Setting {
 };
 
 /// `output`.
-pub const OUTPUT: Setting = Setting {
+pub(crate) const OUTPUT: Setting = Setting {
     id: Id::Output,
     name: "output",
     kind: Kind::Choice {
@@ -207,7 +207,7 @@ pub const OUTPUT: Setting = Setting {
 };
 
 /// `disabled_rules`.
-pub const DISABLED_RULES: Setting = Setting {
+pub(crate) const DISABLED_RULES: Setting = Setting {
     id: Id::DisabledRules,
     name: "disabled_rules",
     kind: Kind::Rules,
@@ -221,7 +221,7 @@ pub const DISABLED_RULES: Setting = Setting {
 };
 
 /// `thresholds`.
-pub const THRESHOLDS: Setting = Setting {
+pub(crate) const THRESHOLDS: Setting = Setting {
     id: Id::Thresholds,
     name: "thresholds",
     kind: Kind::Thresholds,
@@ -235,7 +235,7 @@ pub const THRESHOLDS: Setting = Setting {
 };
 
 /// `budget_ms`.
-pub const BUDGET_MS: Setting = Setting {
+pub(crate) const BUDGET_MS: Setting = Setting {
     id: Id::BudgetMs,
     name: "budget_ms",
     kind: Kind::Ms(BUDGET_RANGE),
@@ -249,7 +249,7 @@ pub const BUDGET_MS: Setting = Setting {
 };
 
 /// `state_dir`.
-pub const STATE_DIR: Setting = Setting {
+pub(crate) const STATE_DIR: Setting = Setting {
     id: Id::StateDir,
     name: "state_dir",
     kind: Kind::Dir,
@@ -263,7 +263,7 @@ pub const STATE_DIR: Setting = Setting {
 };
 
 /// `log_level`.
-pub const LOG_LEVEL: Setting = Setting {
+pub(crate) const LOG_LEVEL: Setting = Setting {
     id: Id::LogLevel,
     name: "log_level",
     kind: Kind::LogLevel,
@@ -277,7 +277,7 @@ pub const LOG_LEVEL: Setting = Setting {
 };
 
 /// `deadline_ms`.
-pub const DEADLINE_MS: Setting = Setting {
+pub(crate) const DEADLINE_MS: Setting = Setting {
     id: Id::DeadlineMs,
     name: "deadline_ms",
     kind: Kind::Ms(DEADLINE_RANGE),
@@ -291,7 +291,7 @@ pub const DEADLINE_MS: Setting = Setting {
 };
 
 /// `lock_timeout_ms`.
-pub const LOCK_TIMEOUT_MS: Setting = Setting {
+pub(crate) const LOCK_TIMEOUT_MS: Setting = Setting {
     id: Id::LockTimeoutMs,
     name: "lock_timeout_ms",
     kind: Kind::Ms(LOCK_TIMEOUT_RANGE),
@@ -305,7 +305,7 @@ pub const LOCK_TIMEOUT_MS: Setting = Setting {
 };
 
 /// `escalate`.
-pub const ESCALATE: Setting = Setting {
+pub(crate) const ESCALATE: Setting = Setting {
     id: Id::Escalate,
     name: "escalate",
     kind: Kind::Switch,
@@ -319,7 +319,7 @@ pub const ESCALATE: Setting = Setting {
 };
 
 /// `fsync`.
-pub const FSYNC: Setting = Setting {
+pub(crate) const FSYNC: Setting = Setting {
     id: Id::Fsync,
     name: "fsync",
     kind: Kind::Switch,
@@ -334,7 +334,7 @@ pub const FSYNC: Setting = Setting {
 
 /// Every setting, in the order `config show` lists them (the single-valued ones first) and the
 /// files' keys are named.
-pub const SETTINGS: &[&Setting] = &[
+pub(crate) const SETTINGS: &[&Setting] = &[
     &PROFILE,
     &OUTPUT,
     &DISABLED_RULES,
@@ -350,7 +350,7 @@ pub const SETTINGS: &[&Setting] = &[
 
 impl Setting {
     /// The flag's help: the one line, its default, its variable and its file key.
-    pub fn flag_help(&self) -> String {
+    pub(crate) fn flag_help(&self) -> String {
         let mut help = self.help.to_string();
         if !matches!(self.kind, Kind::Dir | Kind::Rules | Kind::Thresholds) {
             help.push_str(&format!(" [default: {}]", self.default));
@@ -372,7 +372,7 @@ impl Setting {
     }
 
     /// Whether the project file may give this value (`Err`: why not, as the problem's message).
-    pub fn allowed_in_project(&self, v: &serde_json::Value) -> Result<(), &'static str> {
+    pub(crate) fn allowed_in_project(&self, v: &serde_json::Value) -> Result<(), &'static str> {
         match self.project {
             Trust::Never(why) => Err(why),
             Trust::NotTo(refused, why) if v.as_str() == Some(refused) => Err(why),
@@ -382,7 +382,7 @@ impl Setting {
 }
 
 /// The names of the files' keys, in the table's order.
-pub fn file_keys() -> Vec<&'static str> {
+pub(crate) fn file_keys() -> Vec<&'static str> {
     SETTINGS
         .iter()
         .filter(|s| s.in_files)
@@ -391,7 +391,7 @@ pub fn file_keys() -> Vec<&'static str> {
 }
 
 /// The setting the files call `key`.
-pub fn file_key(key: &str) -> Option<&'static Setting> {
+pub(crate) fn file_key(key: &str) -> Option<&'static Setting> {
     SETTINGS
         .iter()
         .copied()
@@ -509,7 +509,6 @@ mod tests {
             super::super::DEFAULT_BUDGET_MS.to_string()
         );
         assert_eq!(BUDGET_MS.default, ms(crate::runtime::DEFAULT_BUDGET));
-        assert_eq!(LOG_LEVEL.default, super::super::DEFAULT_LOG_LEVEL);
         assert_eq!(PROFILE.default, Profile::default().as_str());
         assert_eq!(OUTPUT.default, OutputMode::default().as_str());
     }

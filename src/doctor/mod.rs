@@ -10,7 +10,7 @@ mod render;
 mod settings;
 mod state;
 
-pub use render::to_text;
+pub(crate) use render::to_text;
 
 use crate::config::Resolved;
 use event::event_check;
@@ -29,11 +29,11 @@ Example:
     PASS  test event through `/home/me/.../posthook`: exit 2, feedback on stderr, 3 ms
 
 Exits 1 when a check fails; each failure is followed by its fix.")]
-pub struct DoctorArgs {}
+pub(crate) struct DoctorArgs {}
 
 /// How a check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     /// Fine.
     Pass,
     /// Works, but worth knowing.
@@ -44,7 +44,7 @@ pub enum Status {
 
 /// One check's result.
 #[derive(Debug, Clone)]
-pub struct Check {
+pub(crate) struct Check {
     /// How it ended.
     pub status: Status,
     /// What was checked, and what was found.
@@ -78,7 +78,7 @@ pub(super) fn warn(text: String, fix: impl Into<String>) -> Check {
 }
 
 /// Runs every check.
-pub fn run(resolved: &Resolved) -> Vec<Check> {
+pub(crate) fn run(resolved: &Resolved) -> Vec<Check> {
     let project = crate::project::current_project_dir();
     let home = crate::project::home_dir();
     let mut checks = Vec::new();

@@ -4,7 +4,7 @@ use super::{Check, Status};
 use std::fmt::Write as _;
 
 /// Renders the checks; the bool is true when none failed.
-pub fn to_text(checks: &[Check]) -> (String, bool) {
+pub(crate) fn to_text(checks: &[Check]) -> (String, bool) {
     let mut out = String::new();
     let mut failed = 0;
     for c in checks {

@@ -14,8 +14,8 @@
 mod steps;
 mod stored;
 
-pub use steps::{explain_step, from_transcript, steps_text, Explained, RuleStatus};
-pub use stored::{stored_json, stored_text};
+pub(crate) use steps::{from_transcript, steps_text};
+pub(crate) use stored::{stored_json, stored_text};
 
 use crate::config::{fmt_num, known_thresholds, Resolved};
 use crate::error::Outcome;
@@ -36,7 +36,7 @@ Examples:
   posthook explain --transcript ~/.claude/projects/-home-me-proj/5f1c2d4e-0a.jsonl --last 5
   posthook explain 5f1c2d4e-0a            # a stored session: counters, cooldowns, escalation
   posthook --profile hive explain --transcript session.jsonl --json")]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// A stored session id (as in the hook payload's session_id).
     #[arg(required_unless_present = "transcript", conflicts_with = "transcript")]
     pub session_id: Option<String>,
@@ -53,7 +53,7 @@ pub struct ExplainArgs {
 
 /// Why there is nothing to explain.
 #[derive(Debug)]
-pub enum ExplainError {
+pub(crate) enum ExplainError {
     /// The transcript could not be read.
     Transcript(std::io::Error),
     /// The stored session could not be loaded.
@@ -79,7 +79,7 @@ impl From<SessionError> for ExplainError {
 
 /// Runs `posthook explain` with the effective configuration: a transcript replayed in memory, or
 /// a stored session from the state dir.
-pub fn run(args: &ExplainArgs, resolved: &Resolved) -> Result<Outcome, ExplainError> {
+pub(crate) fn run(args: &ExplainArgs, resolved: &Resolved) -> Result<Outcome, ExplainError> {
     let c = &resolved.config;
     let settings = c.settings();
     if let Some(path) = &args.transcript {
@@ -126,7 +126,7 @@ fn profile_reason(settings: &Settings, rule: &str) -> String {
 }
 
 /// A guidance verdict in words.
-pub fn verdict_text(v: &Verdict) -> String {
+pub(crate) fn verdict_text(v: &Verdict) -> String {
     match v {
         Verdict::Shown => String::from("shown"),
         Verdict::Cooldown { since, needed } => format!(
@@ -183,7 +183,7 @@ fn counters_json(h: &History) -> Value {
 /// The guidance provider's state in words, as the call numbered `now` meets it (`h` is the history
 /// before that call): calls since the last message, escalation, the cooldown of each severity,
 /// and each rule's memory.
-pub fn guidance_lines(h: &History, now: u64) -> Vec<String> {
+pub(crate) fn guidance_lines(h: &History, now: u64) -> Vec<String> {
     let g = &h.guidance;
     let mut out = Vec::new();
     let since = if g.last_shown_at == 0 {

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 /// What happened to one rule on one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleStatus {
+pub(crate) struct RuleStatus {
     /// The rule id.
     pub rule: String,
     /// The analyzer that emits it.
@@ -29,7 +29,7 @@ pub struct RuleStatus {
 
 /// One explained event.
 #[derive(Debug, Clone, Serialize)]
-pub struct Explained {
+pub(crate) struct Explained {
     /// Position in the replay.
     pub n: usize,
     /// The hook event (`PostToolUse`, `PostToolUseFailure`, `PostToolBatch`).
@@ -110,7 +110,7 @@ fn rule_status(
 }
 
 /// Explains one replayed step (it must carry its history).
-pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
+pub(crate) fn explain_step(step: &Step, settings: &Settings) -> Explained {
     let empty = History::new();
     let history = step.history.as_ref().unwrap_or(&empty);
     let used = history.counters.families;
@@ -158,7 +158,7 @@ pub fn explain_step(step: &Step, settings: &Settings) -> Explained {
 }
 
 /// Renders explained steps as text.
-pub fn steps_text(steps: &[Explained], settings: &Settings) -> String {
+pub(crate) fn steps_text(steps: &[Explained], settings: &Settings) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -213,7 +213,7 @@ pub fn steps_text(steps: &[Explained], settings: &Settings) -> String {
 
 /// Explains the last `last` calls of a transcript (batch events record turns and say nothing, so
 /// they are not listed). Replay with `keep_last` at least `2 * last` so each has its history.
-pub fn from_transcript(r: &replay::Replay, last: usize) -> Vec<Explained> {
+pub(crate) fn from_transcript(r: &replay::Replay, last: usize) -> Vec<Explained> {
     let calls: Vec<&Step> = r
         .steps
         .iter()

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 /// Explains a stored session from its compact state.
-pub fn stored_text(s: &StoredSession, settings: &Settings, last: usize) -> String {
+pub(crate) fn stored_text(s: &StoredSession, settings: &Settings, last: usize) -> String {
     let h = &s.history;
     let mut out = String::new();
     let _ = writeln!(
@@ -87,7 +87,7 @@ fn rule_totals(h: &History, rule: &str) -> (u32, u32) {
 }
 
 /// A stored session as JSON.
-pub fn stored_json(s: &StoredSession, settings: &Settings) -> Value {
+pub(crate) fn stored_json(s: &StoredSession, settings: &Settings) -> Value {
     let h = &s.history;
     let rules: Vec<Value> = builtin::rule_ids()
         .into_iter()

@@ -41,7 +41,7 @@ const READ_FIRST: &[&str] = &[
 /// Builds `tool_input` as a `serde_json::Value` within fixed bounds (depth, items, values, string
 /// bytes). A 32 MB array of zeros becomes 1,024 numbers, not 16 million; strings are decoded from
 /// the raw text directly, so no scratch copy of a large string is made either.
-pub fn bounded_value(raw: &RawValue) -> Value {
+pub(crate) fn bounded_value(raw: &RawValue) -> Value {
     let mut b = Bounded {
         nodes: 0,
         strings: MAX_INPUT_STRING_BYTES,

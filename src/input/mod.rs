@@ -16,13 +16,11 @@ mod unescape;
 mod wire;
 
 pub use bounded::{
-    bounded_value, MAX_FIELD_BYTES, MAX_INPUT_DEPTH, MAX_INPUT_ITEMS, MAX_INPUT_NODES,
-    MAX_INPUT_STRING_BYTES,
+    MAX_FIELD_BYTES, MAX_INPUT_DEPTH, MAX_INPUT_ITEMS, MAX_INPUT_NODES, MAX_INPUT_STRING_BYTES,
 };
 pub use error::InputError;
 pub use payload::parse;
-pub use response::{summarize_response, ResponseSummary};
-pub use surrogates::replace_lone_surrogates;
+pub(crate) use surrogates::replace_lone_surrogates;
 
 use posthook_analyzers::ToolCall;
 use std::io::Read;

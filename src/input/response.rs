@@ -32,7 +32,7 @@ pub(super) const ERROR_CHARS: usize = 4000;
 
 /// What posthook learns from a `tool_response`: its size, and the error if it reports one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ResponseSummary {
+pub(crate) struct ResponseSummary {
     /// Size in bytes of the raw JSON.
     pub len: u64,
     /// The error, when the response reports a failure.
@@ -40,7 +40,7 @@ pub struct ResponseSummary {
 }
 
 /// Summarizes a raw `tool_response`.
-pub fn summarize_response(raw: &RawValue) -> ResponseSummary {
+pub(crate) fn summarize_response(raw: &RawValue) -> ResponseSummary {
     let text = raw.get();
     let mut out = ResponseSummary {
         len: text.len() as u64,

@@ -6,7 +6,7 @@
 /// cut inside an emoji; serde_json refuses them. The replacement has the same length, so byte
 /// positions in error messages still point into the payload as sent. Returns how many were
 /// replaced.
-pub fn replace_lone_surrogates(bytes: &mut [u8]) -> usize {
+pub(crate) fn replace_lone_surrogates(bytes: &mut [u8]) -> usize {
     let mut n = 0;
     let mut from = 0;
     while let Some(at) = next_lone_surrogate(bytes, from) {

@@ -5,23 +5,9 @@ use super::{shape, InstallError, DEFAULT_MATCHER};
 use crate::output::OutputMode;
 use serde_json::{json, Map, Value};
 use std::path::Path;
-fn shell_quote(s: &str) -> String {
-    shell_words::quote(s).into_owned()
-}
-
-/// The hook command line for `exe` (quoted for `sh -c` when needed), with `--output` when given:
-/// the shell form, for display and for entries written by hand.
-pub fn hook_command(exe: &Path, output: Option<OutputMode>) -> String {
-    let mut cmd = shell_quote(&exe.to_string_lossy());
-    for a in hook_args(output) {
-        cmd.push(' ');
-        cmd.push_str(&a);
-    }
-    cmd
-}
 
 /// The arguments of posthook's exec-form entry: none, or `--output MODE`.
-pub fn hook_args(output: Option<OutputMode>) -> Vec<String> {
+pub(crate) fn hook_args(output: Option<OutputMode>) -> Vec<String> {
     match output {
         Some(mode) => vec![String::from("--output"), mode.as_str().to_string()],
         None => Vec::new(),
@@ -30,10 +16,10 @@ pub fn hook_args(output: Option<OutputMode>) -> Vec<String> {
 
 /// The events posthook is registered for, in the order they are written: a successful call, a
 /// failed call, a turn.
-pub const HOOK_EVENTS: [&str; 3] = ["PostToolUse", "PostToolUseFailure", "PostToolBatch"];
+pub(crate) const HOOK_EVENTS: [&str; 3] = ["PostToolUse", "PostToolUseFailure", "PostToolBatch"];
 
 /// What posthook loses when it is not registered for `event`.
-pub fn missing_event_cost(event: &str) -> &'static str {
+pub(crate) fn missing_event_cost(event: &str) -> &'static str {
     match event {
         "PostToolUse" => {
             "successful calls are never seen: the session history stays empty and no rule fires"
@@ -48,7 +34,7 @@ pub fn missing_event_cost(event: &str) -> &'static str {
 
 /// The program of a shell command line: its first word, with quotes removed (a line the shell
 /// could not parse, say an unclosed quote: its first whitespace-separated word).
-pub fn program_of(command: &str) -> String {
+pub(crate) fn program_of(command: &str) -> String {
     match shell_words::split(command) {
         Ok(words) => words.into_iter().next().unwrap_or_default(),
         Err(_) => command
@@ -60,7 +46,7 @@ pub fn program_of(command: &str) -> String {
 }
 
 /// Whether a hook command runs posthook (its program's file name is `posthook`).
-pub fn is_posthook_command(command: &str) -> bool {
+pub(crate) fn is_posthook_command(command: &str) -> bool {
     Path::new(&program_of(command))
         .file_name()
         .is_some_and(|n| n == "posthook")
@@ -93,7 +79,7 @@ fn is_posthook_hook(hook: &Value) -> bool {
 
 /// What posthook's entries should look like.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The matcher of each event, in [`HOOK_EVENTS`] order (`*` = every tool).
     pub matchers: [String; 3],
     /// The program: posthook's absolute path (exec form: no shell in between).
@@ -108,7 +94,8 @@ pub struct Entry {
 
 impl Entry {
     /// An entry with one matcher for every event.
-    pub fn new(
+    #[cfg(test)]
+    pub(crate) fn new(
         command: impl Into<String>,
         args: Vec<String>,
         matcher: &str,
@@ -135,7 +122,7 @@ impl Entry {
     }
 
     /// The matcher for `event`.
-    pub fn matcher(&self, event: &str) -> &str {
+    pub(crate) fn matcher(&self, event: &str) -> &str {
         HOOK_EVENTS
             .iter()
             .position(|e| *e == event)
@@ -143,7 +130,7 @@ impl Entry {
     }
 
     /// The whole group for `event`, as it is written into the settings.
-    pub fn group(&self, event: &str) -> Value {
+    pub(crate) fn group(&self, event: &str) -> Value {
         json!({"matcher": self.matcher(event), "hooks": [self.hook()]})
     }
 }
@@ -311,7 +298,7 @@ pub(super) fn uninstall_from(doc: &mut Map<String, Value>) -> bool {
 
 /// One posthook hook found in a settings document.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FoundEntry {
+pub(crate) struct FoundEntry {
     /// The event it is registered for.
     pub event: &'static str,
     /// The command as written (in exec form, the program).
@@ -325,7 +312,7 @@ pub struct FoundEntry {
 }
 
 /// posthook's hook commands found in a settings document's groups of [`HOOK_EVENTS`].
-pub fn posthook_commands(doc: &Map<String, Value>) -> Vec<FoundEntry> {
+pub(crate) fn posthook_commands(doc: &Map<String, Value>) -> Vec<FoundEntry> {
     let mut out = Vec::new();
     for event in HOOK_EVENTS {
         let groups = doc
@@ -362,7 +349,7 @@ pub fn posthook_commands(doc: &Map<String, Value>) -> Vec<FoundEntry> {
 }
 /// The matcher of each event from `--matcher` values: `M` for every event, `EVENT=M` for one;
 /// later values win. Unset events get `*`.
-pub fn matchers_from(values: &[String]) -> [String; 3] {
+pub(crate) fn matchers_from(values: &[String]) -> [String; 3] {
     let mut m = [
         String::from(DEFAULT_MATCHER),
         String::from(DEFAULT_MATCHER),
@@ -424,12 +411,11 @@ mod tests {
     }
 
     #[test]
-    fn quoting_round_trips() {
-        let p = Path::new("/my dir/it's/posthook");
-        let cmd = hook_command(p, Some(OutputMode::Json));
+    fn a_quoted_command_written_by_hand_names_its_program() {
+        let cmd = shell_words::join(["/my dir/it's/posthook", "--output", "json"]);
         assert_eq!(program_of(&cmd), "/my dir/it's/posthook");
-        assert!(cmd.ends_with(" --output json"));
-        assert_eq!(hook_command(Path::new("/a/posthook"), None), "/a/posthook");
+        assert!(is_posthook_command(&cmd));
+        assert_eq!(program_of("/a/posthook"), "/a/posthook");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Parses settings text; empty text is an empty object.
-pub fn parse_settings(path: &Path, text: &str) -> Result<Map<String, Value>, InstallError> {
+pub(crate) fn parse_settings(path: &Path, text: &str) -> Result<Map<String, Value>, InstallError> {
     if text.trim().is_empty() {
         return Ok(Map::new());
     }
@@ -36,13 +36,11 @@ fn strip_position(msg: &str) -> String {
 
 /// What an install or uninstall did (or, in a dry run, would do).
 #[derive(Debug, Clone)]
-pub struct Change {
+pub(crate) struct Change {
     /// The settings file.
     pub path: PathBuf,
     /// Whether the file's JSON changed.
     pub changed: bool,
-    /// Whether the file did not exist before.
-    pub created: bool,
     /// The backup of the old file, when one was written.
     pub backup: Option<PathBuf>,
     /// The document before, pretty-printed.
@@ -55,7 +53,7 @@ pub struct Change {
 ///
 /// Never blocks: a project's settings file arrives with any `git clone`, and one that is a FIFO
 /// or a device is refused unread (see [`crate::config::read_regular`]).
-pub fn read_settings(path: &Path) -> Result<Option<Map<String, Value>>, InstallError> {
+pub(crate) fn read_settings(path: &Path) -> Result<Option<Map<String, Value>>, InstallError> {
     match crate::config::read_regular(path, MAX_SETTINGS_BYTES, false) {
         Ok(Some(text)) => parse_settings(path, &text).map(Some),
         Ok(None) => Ok(None),
@@ -74,7 +72,7 @@ fn pretty(doc: &Map<String, Value>) -> String {
 
 /// The action to apply.
 #[derive(Debug, Clone)]
-pub enum Action {
+pub(crate) enum Action {
     /// Add or update posthook's entry.
     Install(Entry),
     /// Remove it.
@@ -82,7 +80,7 @@ pub enum Action {
 }
 
 /// Applies `action` to the settings file at `path`. With `dry_run` nothing is written.
-pub fn apply(path: &Path, action: &Action, dry_run: bool) -> Result<Change, InstallError> {
+pub(crate) fn apply(path: &Path, action: &Action, dry_run: bool) -> Result<Change, InstallError> {
     // Edit the file a symlink points to (dotfile managers link ~/.claude/settings.json), so the
     // rename does not replace the link with a plain file.
     let real = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -106,7 +104,6 @@ pub fn apply(path: &Path, action: &Action, dry_run: bool) -> Result<Change, Inst
     let mut change = Change {
         path: real.clone(),
         changed,
-        created,
         backup: None,
         before,
         after,
@@ -157,7 +154,7 @@ fn timestamp() -> String {
 }
 
 /// Copies `path` to `<path>.<UTC timestamp>.bak` (a new name, never overwriting an older backup).
-pub fn backup(path: &Path) -> Result<PathBuf, InstallError> {
+pub(crate) fn backup(path: &Path) -> Result<PathBuf, InstallError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -188,7 +185,7 @@ pub fn backup(path: &Path) -> Result<PathBuf, InstallError> {
 
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`, keeping the old
 /// file's permissions.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InstallError> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InstallError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -213,7 +210,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InstallError> {
 
 /// A short line diff of two texts: changed lines with `-`/`+`, two lines of context around them,
 /// `...` where unchanged lines were left out.
-pub fn diff(before: &str, after: &str) -> String {
+pub(crate) fn diff(before: &str, after: &str) -> String {
     use similar::{ChangeTag, TextDiff};
     let d = TextDiff::from_lines(before, after);
     let mut out = String::new();

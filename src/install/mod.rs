@@ -13,31 +13,31 @@
 //!
 //! - [`entries`]: what posthook's entries look like, and finding, adding and removing them in a
 //!   settings document;
-//! - [`file`]: reading, backing up, diffing and atomically replacing the settings file;
+//! - [`file`](mod@file): reading, backing up, diffing and atomically replacing the settings file;
 //! - this module: the scopes, the errors, the arguments and the two commands.
 
 mod entries;
 mod file;
 
-pub use crate::project::{current_binary, current_project_dir, home_dir, project_dir};
-pub use entries::{
-    hook_args, hook_command, is_posthook_command, matchers_from, missing_event_cost,
-    posthook_commands, program_of, Entry, FoundEntry, HOOK_EVENTS,
+pub(crate) use crate::project::{current_binary, current_project_dir, home_dir};
+pub(crate) use entries::{
+    hook_args, matchers_from, missing_event_cost, posthook_commands, program_of, Entry, FoundEntry,
+    HOOK_EVENTS,
 };
-pub use file::{apply, backup, diff, parse_settings, read_settings, write_atomic, Action, Change};
+pub(crate) use file::{apply, backup, diff, read_settings, write_atomic, Action, Change};
 
 use crate::output::OutputMode;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The default hook timeout written into the settings, in seconds.
-pub const DEFAULT_TIMEOUT_S: u64 = 10;
+pub(crate) const DEFAULT_TIMEOUT_S: u64 = 10;
 /// The default matcher: every tool.
-pub const DEFAULT_MATCHER: &str = "*";
+pub(crate) const DEFAULT_MATCHER: &str = "*";
 
 /// Which settings file to edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// `<project>/.claude/settings.json` (shared with the team).
     #[default]
     Project,
@@ -49,7 +49,7 @@ pub enum Scope {
 
 impl Scope {
     /// The scope's name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Scope::Project => "project",
             Scope::Local => "local",
@@ -58,12 +58,12 @@ impl Scope {
     }
 
     /// Every scope, in the order Claude Code reads them (user first, local last).
-    pub const ALL: [Scope; 3] = [Scope::User, Scope::Project, Scope::Local];
+    pub(crate) const ALL: [Scope; 3] = [Scope::User, Scope::Project, Scope::Local];
 }
 
 /// What went wrong while editing a settings file. Nothing was written when this is returned.
 #[derive(Debug)]
-pub struct InstallError {
+pub(crate) struct InstallError {
     /// The file involved.
     pub path: PathBuf,
     /// What happened.
@@ -72,7 +72,7 @@ pub struct InstallError {
 
 /// The kinds of [`InstallError`].
 #[derive(Debug)]
-pub enum InstallErrorKind {
+pub(crate) enum InstallErrorKind {
     /// The file is not valid JSON.
     Syntax {
         /// 1-based line.
@@ -140,7 +140,7 @@ pub(super) fn shape(path: &Path, at: &str, expected: &'static str) -> InstallErr
     }
 }
 /// The settings file of `scope`.
-pub fn settings_path(scope: Scope, project: &Path, home: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn settings_path(scope: Scope, project: &Path, home: Option<&Path>) -> Option<PathBuf> {
     match scope {
         Scope::Project => Some(project.join(".claude/settings.json")),
         Scope::Local => Some(project.join(".claude/settings.local.json")),
@@ -165,7 +165,7 @@ exec form (\"command\" is posthook's absolute path, \"args\" its arguments: no s
 about 2 ms faster per call). Re-running install updates posthook's entries in place and keeps
 everything else; uninstall removes exactly them. The global --output flag is written into the
 entries' args (default: stderr, i.e. none).")]
-pub struct InstallArgs {
+pub(crate) struct InstallArgs {
     /// Which settings file: project (.claude/settings.json), local (.claude/settings.local.json)
     /// or user (~/.claude/settings.json).
     #[arg(long, value_enum, default_value_t = Scope::Project)]
@@ -201,7 +201,7 @@ pub struct InstallArgs {
 Examples:
   posthook uninstall                    # this project's .claude/settings.json
   posthook uninstall --scope user --dry-run")]
-pub struct UninstallArgs {
+pub(crate) struct UninstallArgs {
     /// Which settings file (see `posthook install --help`).
     #[arg(long, value_enum, default_value_t = Scope::Project)]
     pub scope: Scope,
@@ -238,7 +238,10 @@ pub(crate) fn report(change: &Change, dry_run: bool, done: &str, same: &str, out
 }
 
 /// Runs `posthook install`; `output` is the global `--output` flag.
-pub fn run_install(args: &InstallArgs, output: Option<OutputMode>) -> Result<String, InstallError> {
+pub(crate) fn run_install(
+    args: &InstallArgs,
+    output: Option<OutputMode>,
+) -> Result<String, InstallError> {
     use std::fmt::Write as _;
     let path = scope_path(args.scope)?;
     let exe = current_binary().map_err(|e| io_err(Path::new("posthook"), e))?;
@@ -304,7 +307,7 @@ pub fn run_install(args: &InstallArgs, output: Option<OutputMode>) -> Result<Str
 }
 
 /// Runs `posthook uninstall`.
-pub fn run_uninstall(args: &UninstallArgs) -> Result<String, InstallError> {
+pub(crate) fn run_uninstall(args: &UninstallArgs) -> Result<String, InstallError> {
     let path = scope_path(args.scope)?;
     let change = apply(&path, &Action::Uninstall, args.dry_run)?;
     let mut out = String::new();

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// A transcript that was replayed.
 #[derive(Debug, Clone, Serialize)]
-pub struct FileSummary {
+pub(crate) struct FileSummary {
     /// Its path.
     pub path: PathBuf,
     /// Lines read.
@@ -31,7 +31,7 @@ pub struct FileSummary {
 
 /// One replayed event.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     /// 1-based position in the replay.
     pub n: usize,
     /// Index into [`Replay::files`].
@@ -66,7 +66,7 @@ pub struct Step {
 }
 
 /// The result of a replay.
-pub struct Replay {
+pub(crate) struct Replay {
     /// The transcripts, in the order given.
     pub files: Vec<FileSummary>,
     /// Every event, in the order the hook would have seen them.
@@ -78,7 +78,7 @@ pub struct Replay {
 }
 
 /// The `.jsonl` files at `path`: the file itself, or every one under a directory (sorted).
-pub fn transcript_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn transcript_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     if !path.is_dir() {
         // Read it to surface "not found" with the path.
         std::fs::metadata(path)?;
@@ -116,7 +116,7 @@ fn detail(call: &ToolCall) -> String {
 /// Replays `files` with `settings`. The history after each of the last `keep_last` steps is kept
 /// in [`Step::history`] (for `explain`). `budget` is the analyzers' time budget per call: pass
 /// [`super::REPLAY_BUDGET`] so results do not depend on how loaded the machine is.
-pub fn replay(
+pub(crate) fn replay(
     files: &[PathBuf],
     settings: Settings,
     output_mode: OutputMode,

@@ -5,7 +5,7 @@ use super::{Replay, Step};
 use serde_json::{json, Value};
 
 /// The replay as one JSON object: `events`, `files`, `steps`, `summary`.
-pub fn to_json(r: &Replay) -> Value {
+pub(crate) fn to_json(r: &Replay) -> Value {
     let steps: Vec<Value> = r.steps.iter().map(|s| step_json(r, s)).collect();
     let s = summarize(r);
     json!({

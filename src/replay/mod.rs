@@ -18,10 +18,10 @@ mod json;
 mod summary;
 mod text;
 
-pub use engine::{replay, transcript_files, FileSummary, Replay, Step};
-pub use json::to_json;
+pub(crate) use engine::{replay, transcript_files, Replay, Step};
+pub(crate) use json::to_json;
 pub(crate) use text::safe_text;
-pub use text::{silence_text, to_text};
+pub(crate) use text::{silence_text, to_text};
 
 use crate::config::Resolved;
 use crate::error::Outcome;
@@ -40,7 +40,7 @@ Examples:
 The effective configuration applies (profile, disabled rules, thresholds, output mode); global flags
 such as --profile and --disable override it for the replay. Every analyzer runs to the end (no time
 budget), so a replay gives the same answers on a busy machine. Nothing is stored.")]
-pub struct ReplayArgs {
+pub(crate) struct ReplayArgs {
     /// A transcript (.jsonl) or a directory searched recursively for them.
     pub path: PathBuf,
     /// Print one JSON object: `events` (number replayed), `steps` (one per event), `files`,
@@ -55,11 +55,11 @@ pub struct ReplayArgs {
 /// The time budget replay and explain use: none to speak of. Hook mode's budget protects a live
 /// session from a slow analyzer; in a replay, skipping analyzers under load would make the same
 /// transcript give different answers from run to run.
-pub const REPLAY_BUDGET: Duration = Duration::from_secs(60);
+pub(crate) const REPLAY_BUDGET: Duration = Duration::from_secs(60);
 
 /// Why nothing was replayed.
 #[derive(Debug)]
-pub enum ReplayError {
+pub(crate) enum ReplayError {
     /// The path holds no transcript.
     NoFiles(PathBuf),
     /// The path, or a directory under it, could not be read.
@@ -88,7 +88,7 @@ impl fmt::Display for ReplayError {
 impl std::error::Error for ReplayError {}
 
 /// Runs `posthook replay` with the effective configuration.
-pub fn run(args: &ReplayArgs, resolved: &Resolved) -> Result<Outcome, ReplayError> {
+pub(crate) fn run(args: &ReplayArgs, resolved: &Resolved) -> Result<Outcome, ReplayError> {
     let c = &resolved.config;
     let files = transcript_files(&args.path).map_err(|source| ReplayError::List {
         path: args.path.clone(),

@@ -16,7 +16,7 @@ pub(crate) fn safe_text(text: &str) -> String {
 }
 
 /// A short reason for a silence.
-pub fn silence_text(report: &Report) -> String {
+pub(crate) fn silence_text(report: &Report) -> String {
     match &report.silence {
         None | Some(Silence::NoFindings) => String::from("no findings"),
         Some(Silence::Turn { calls, rejected }) => format!(
@@ -49,7 +49,7 @@ fn clock(ts_ms: u64) -> String {
 }
 
 /// The replay as text: one line per step (feedback indented below it), then the summary.
-pub fn to_text(r: &Replay, feedback_only: bool) -> String {
+pub(crate) fn to_text(r: &Replay, feedback_only: bool) -> String {
     let mut out = files_text(r);
     let multi = r.files.len() > 1;
     for step in &r.steps {

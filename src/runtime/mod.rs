@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(40);
 /// The rule ids of the critical single-call checks (exec-safety, path-safety, hook-file-guard,
 /// danger): they run whatever the time budget, and a project file cannot disable them.
-pub fn critical_rules() -> Vec<&'static str> {
+pub(crate) fn critical_rules() -> Vec<&'static str> {
     builtin::registry()
         .iter()
         .filter(|b| b.critical)

@@ -42,7 +42,7 @@ fn probe_cwd(body: &[u8]) -> Option<String> {
 /// Maps the hook's answer to HTTP: what Claude Code reads from a 2xx body is what it reads from
 /// the hook's stdout; exit 2 (blocking feedback on stderr) becomes its JSON equivalent; exit 1
 /// (refused input) a 400 with the same line, which Claude Code treats as a non-blocking error.
-pub fn http_answer(r: &Rendered) -> (u16, &'static str, Vec<u8>) {
+pub(crate) fn http_answer(r: &Rendered) -> (u16, &'static str, Vec<u8>) {
     match r.code {
         error::OK if r.stdout.is_empty() => (200, "application/json", b"{}".to_vec()),
         error::OK => (200, "application/json", r.stdout.clone()),
@@ -122,7 +122,7 @@ impl Server {
     }
 
     /// Answers one hook payload: `(status, content type, body)`.
-    pub fn answer_event(
+    pub(crate) fn answer_event(
         &self,
         body: Vec<u8>,
         project_dir: Option<String>,

@@ -8,11 +8,11 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// How long the client waits for a connection or an answer.
-pub const TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One answer.
 #[derive(Debug, Clone)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// The status code.
     pub status: u16,
     /// The body.
@@ -20,14 +20,14 @@ pub struct Answer {
 }
 
 /// A connection to the server.
-pub struct Client {
+pub(crate) struct Client {
     stream: Stream,
     buf: Vec<u8>,
 }
 
 impl Client {
     /// Connects to `addr`.
-    pub fn connect(addr: SocketAddr) -> io::Result<Client> {
+    pub(crate) fn connect(addr: SocketAddr) -> io::Result<Client> {
         let stream = Stream::connect(addr)?;
         stream.set_nodelay()?;
         stream.set_read_timeout(Some(TIMEOUT))?;
@@ -39,7 +39,7 @@ impl Client {
     }
 
     /// Sends one request and reads its answer (`keep_alive`: the connection stays open).
-    pub fn request(
+    pub(crate) fn request(
         &mut self,
         method: &str,
         path: &str,
@@ -110,14 +110,9 @@ impl Client {
     }
 }
 
-/// Posts one event on a new connection, as Claude Code does.
-pub fn post_event(addr: SocketAddr, token: &str, payload: &[u8]) -> io::Result<Answer> {
-    Client::connect(addr)?.request("POST", super::HOOK_PATH, Some(token), payload, false)
-}
-
 /// What `/health` said, and how long a round trip took.
 #[derive(Debug, Clone)]
-pub struct Health {
+pub(crate) struct Health {
     /// Sessions the server holds.
     pub sessions: u64,
     /// Median round trip, new connection each, in ms.
@@ -128,7 +123,7 @@ pub struct Health {
 
 /// Asks the server at `addr` for `/health` a few times (new connection each) with the user's
 /// token.
-pub fn health(addr: SocketAddr) -> Result<Health, String> {
+pub(crate) fn health(addr: SocketAddr) -> Result<Health, String> {
     let env = |k: &str| std::env::var_os(k);
     let path = super::token::default_path(&env).ok_or("no config dir for the token")?;
     let token =
@@ -137,7 +132,7 @@ pub fn health(addr: SocketAddr) -> Result<Health, String> {
 }
 
 /// [`health`] with a given token.
-pub fn health_with(addr: SocketAddr, token: &str) -> Result<Health, String> {
+pub(crate) fn health_with(addr: SocketAddr, token: &str) -> Result<Health, String> {
     let mut times = Vec::new();
     let mut sessions = 0;
     for _ in 0..7 {

@@ -11,16 +11,16 @@ use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 /// The most a request head may take: 64 KiB.
-pub const MAX_HEAD: usize = 64 * 1024;
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 64;
 /// How long one request may take to arrive once its first byte has.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a connection waiting for its next request checks whether the server is stopping.
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
 /// One request, as the server needs it.
 #[derive(Debug, Default)]
-pub struct Request {
+pub(crate) struct Request {
     /// `GET`, `POST`, ...
     pub method: String,
     /// The path, without the query.
@@ -37,7 +37,7 @@ pub struct Request {
 
 /// Why no request was read.
 #[derive(Debug)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// The peer closed the connection (or it stayed idle too long, or the server is stopping)
     /// between requests: nothing to answer.
     Closed,
@@ -52,14 +52,14 @@ pub enum ReadError {
 }
 
 /// A connection and the bytes read from it but not used yet.
-pub struct Conn {
+pub(crate) struct Conn {
     stream: Stream,
     buf: Vec<u8>,
 }
 
 impl Conn {
     /// Wraps an accepted stream.
-    pub fn new(stream: Stream) -> Conn {
+    pub(crate) fn new(stream: Stream) -> Conn {
         let _ = stream.set_nodelay();
         Conn {
             stream,
@@ -129,7 +129,7 @@ impl Conn {
 
     /// Reads the next request. `authorized` sees the `Authorization` value before any of the
     /// body is read; `max_body` caps the body.
-    pub fn read_request(
+    pub(crate) fn read_request(
         &mut self,
         idle: Duration,
         stopping: &dyn Fn() -> bool,
@@ -236,7 +236,7 @@ impl Conn {
     }
 
     /// Writes one answer. `close` adds `Connection: close`.
-    pub fn respond(
+    pub(crate) fn respond(
         &mut self,
         status: u16,
         content_type: &str,

@@ -26,17 +26,16 @@
 //! arguments, the errors and the command.
 
 mod answer;
-pub mod client;
-pub mod http;
-pub mod net;
+pub(crate) mod client;
+pub(crate) mod http;
+pub(crate) mod net;
 mod server;
-pub mod service;
-pub mod sessions;
-pub mod settings;
-pub mod token;
+pub(crate) mod service;
+pub(crate) mod sessions;
+pub(crate) mod settings;
+pub(crate) mod token;
 
-pub use answer::http_answer;
-pub use server::Server;
+pub(crate) use server::Server;
 
 use crate::config;
 use net::Listener;
@@ -51,11 +50,11 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// The default address: loopback, a fixed port that `install --http` also writes.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:47311";
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:47311";
 /// The path Claude Code posts events to (`/hook/<anything>` is accepted as well).
-pub const HOOK_PATH: &str = "/hook";
+pub(crate) const HOOK_PATH: &str = "/hook";
 /// How long a kept-alive connection may wait for its next request.
-pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
+pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(5);
 /// Workers kept waiting for connections.
 const MIN_IDLE: usize = 8;
 /// How often a project's configuration is read again.
@@ -75,7 +74,7 @@ Examples:
 Every request needs `Authorization: Bearer <token>`, the token being the content of
 $XDG_CONFIG_HOME/posthook/serve.token (else ~/.config/posthook/serve.token), created 0600 on first
 start. `posthook install --http` registers the server in Claude Code's settings.")]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Address to listen on; loopback only unless --allow-non-loopback.
     #[arg(long, default_value = DEFAULT_LISTEN, value_name = "ADDR:PORT")]
     pub listen: SocketAddr,
@@ -85,7 +84,7 @@ pub struct ServeArgs {
     pub allow_non_loopback: bool,
     /// Write sessions with new events within this many milliseconds (what a crash of the server
     /// can lose); 0 saves every event before answering it.
-    #[arg(long, default_value_t = 100, value_name = "MS")]
+    #[arg(long, default_value_t = sessions::DEFAULT_FLUSH_INTERVAL.as_millis() as u64, value_name = "MS")]
     pub flush_ms: u64,
     /// Sessions held in memory; the least recently used beyond this are dropped (they are on
     /// disk) [default: 2048].
@@ -101,7 +100,7 @@ pub struct ServeArgs {
 }
 /// Why the server did not start.
 #[derive(Debug)]
-pub enum ServeError {
+pub(crate) enum ServeError {
     /// `--listen` is not a loopback address and `--allow-non-loopback` was not given.
     NotLoopback(SocketAddr),
     /// No `--token-file` and no config dir to put the token in.
@@ -166,7 +165,7 @@ fn say(line: &str) {
 }
 
 /// `posthook serve`: runs in the foreground until SIGTERM or SIGINT, its log on stderr.
-pub fn run(args: &ServeArgs, flags: config::Layer) -> Result<(), ServeError> {
+pub(crate) fn run(args: &ServeArgs, flags: config::Layer) -> Result<(), ServeError> {
     let base = config::resolve_current(flags.clone());
     init_log(&base.config.log_level);
     if !args.listen.ip().is_loopback() && !args.allow_non_loopback {

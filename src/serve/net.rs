@@ -21,13 +21,13 @@ fn family(addr: &SocketAddr) -> AddressFamily {
 }
 
 /// A listening socket.
-pub struct Listener {
+pub(crate) struct Listener {
     fd: OwnedFd,
 }
 
 impl Listener {
     /// Binds and listens on `addr` (port 0: any free port).
-    pub fn bind(addr: SocketAddr) -> io::Result<Listener> {
+    pub(crate) fn bind(addr: SocketAddr) -> io::Result<Listener> {
         let fd = rnet::socket_with(
             family(&addr),
             SocketType::STREAM,
@@ -41,13 +41,13 @@ impl Listener {
     }
 
     /// The address bound (with the real port when 0 was asked for).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
         let any = rnet::getsockname(&self.fd)?;
         SocketAddr::try_from(any).map_err(|_| io::Error::other("not an IP socket"))
     }
 
     /// Waits for the next connection.
-    pub fn accept(&self) -> io::Result<Stream> {
+    pub(crate) fn accept(&self) -> io::Result<Stream> {
         loop {
             match rnet::accept_with(&self.fd, SocketFlags::CLOEXEC) {
                 Ok(fd) => return Ok(Stream { fd }),
@@ -59,13 +59,13 @@ impl Listener {
 }
 
 /// A connected socket.
-pub struct Stream {
+pub(crate) struct Stream {
     fd: OwnedFd,
 }
 
 impl Stream {
     /// Connects to `addr` (blocking; on loopback a refused connection fails at once).
-    pub fn connect(addr: SocketAddr) -> io::Result<Stream> {
+    pub(crate) fn connect(addr: SocketAddr) -> io::Result<Stream> {
         let fd = rnet::socket_with(
             family(&addr),
             SocketType::STREAM,
@@ -82,12 +82,12 @@ impl Stream {
     }
 
     /// Sends small answers at once instead of waiting to fill a packet.
-    pub fn set_nodelay(&self) -> io::Result<()> {
+    pub(crate) fn set_nodelay(&self) -> io::Result<()> {
         Ok(sockopt::set_tcp_nodelay(&self.fd, true)?)
     }
 
     /// Bounds each read (`None`: wait forever).
-    pub fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+    pub(crate) fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         Ok(sockopt::set_socket_timeout(
             &self.fd,
             sockopt::Timeout::Recv,
@@ -96,7 +96,7 @@ impl Stream {
     }
 
     /// Bounds each write.
-    pub fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+    pub(crate) fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         Ok(sockopt::set_socket_timeout(
             &self.fd,
             sockopt::Timeout::Send,

@@ -15,7 +15,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// The server's shared state.
-pub struct Server {
+pub(crate) struct Server {
     token: String,
     pub(super) flags: config::Layer,
     pub(super) sessions: Sessions,
@@ -31,7 +31,7 @@ pub struct Server {
 impl Server {
     /// A server answering with `token`, the configuration `flags` over each project's files,
     /// and `sessions`.
-    pub fn new(token: String, flags: config::Layer, sessions: Sessions) -> Server {
+    pub(crate) fn new(token: String, flags: config::Layer, sessions: Sessions) -> Server {
         Server {
             token,
             flags,
@@ -49,7 +49,7 @@ impl Server {
     }
 
     /// The sessions.
-    pub fn sessions(&self) -> &Sessions {
+    pub(crate) fn sessions(&self) -> &Sessions {
         &self.sessions
     }
 
@@ -90,7 +90,7 @@ impl Server {
     }
 
     /// Serves one connection until it closes, goes idle or the server stops.
-    pub fn serve_conn(&self, stream: Stream) {
+    pub(crate) fn serve_conn(&self, stream: Stream) {
         let mut conn = Conn::new(stream);
         loop {
             let req = conn.read_request(
@@ -101,7 +101,11 @@ impl Server {
             );
             let req = match req {
                 Ok(r) => r,
-                Err(ReadError::Closed | ReadError::Io(_)) => return,
+                Err(ReadError::Closed) => return,
+                Err(ReadError::Io(e)) => {
+                    tracing::debug!(error = %e, "connection failed");
+                    return;
+                }
                 Err(ReadError::Unauthorized) => {
                     let _ = conn.respond(401, "text/plain", b"missing or wrong token\n", true);
                     return;
@@ -176,7 +180,7 @@ impl Server {
 
     /// Serves `listener` until [`Server::shutdown`]; returns once every worker has finished
     /// (or `grace` has passed).
-    pub fn start(self: &Arc<Self>, listener: Listener) -> Arc<Listener> {
+    pub(crate) fn start(self: &Arc<Self>, listener: Listener) -> Arc<Listener> {
         let listener = Arc::new(listener);
         for _ in 0..MIN_IDLE {
             self.spawn_worker(&listener);
@@ -187,7 +191,7 @@ impl Server {
     /// Stops accepting, lets running requests finish (each is bounded by the request timeout),
     /// waits for the workers up to `grace`, then writes every session. Returns the number of
     /// sessions written and whether every worker had finished.
-    pub fn shutdown(&self, addr: SocketAddr, grace: Duration) -> (usize, bool) {
+    pub(crate) fn shutdown(&self, addr: SocketAddr, grace: Duration) -> (usize, bool) {
         self.stopping.store(true, Ordering::Release);
         // Wake the workers blocked in accept: each takes one of these and sees the flag.
         for _ in 0..self.idle.load(Ordering::Acquire) + 1 {

@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The systemd unit's name.
-pub const UNIT: &str = "posthook.service";
+pub(crate) const UNIT: &str = "posthook.service";
 /// The launchd agent's label.
-pub const LABEL: &str = "dev.posthook.serve";
+pub(crate) const LABEL: &str = "dev.posthook.serve";
 
 /// The service manager to write for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Manager {
+pub(crate) enum Manager {
     /// A systemd user unit (`~/.config/systemd/user/posthook.service`).
     Systemd,
     /// A launchd agent (`~/Library/LaunchAgents/dev.posthook.serve.plist`).
@@ -24,7 +24,7 @@ pub enum Manager {
 
 impl Manager {
     /// This platform's manager.
-    pub fn native() -> Manager {
+    pub(crate) fn native() -> Manager {
         if cfg!(target_os = "macos") {
             Manager::Launchd
         } else {
@@ -35,7 +35,7 @@ impl Manager {
 
 /// `posthook service ...`.
 #[derive(Debug, Clone, clap::Subcommand)]
-pub enum ServiceCommand {
+pub(crate) enum ServiceCommand {
     /// Write the service definition and (unless --no-start) enable and start it.
     #[command(after_help = "\
 Examples:
@@ -51,7 +51,7 @@ Examples:
 
 /// `posthook service install` arguments.
 #[derive(Debug, Clone, clap::Args)]
-pub struct InstallArgs {
+pub(crate) struct InstallArgs {
     /// The address the server listens on.
     #[arg(long, default_value = super::DEFAULT_LISTEN, value_name = "ADDR:PORT")]
     pub listen: SocketAddr,
@@ -64,7 +64,7 @@ pub struct InstallArgs {
 
 /// Which manager (default: this platform's).
 #[derive(Debug, Clone, clap::Args)]
-pub struct ManagerArgs {
+pub(crate) struct ManagerArgs {
     /// systemd (Linux) or launchd (macOS) [default: this platform's].
     #[arg(long, value_enum)]
     pub manager: Option<Manager>,
@@ -75,7 +75,7 @@ pub struct ManagerArgs {
 
 /// `posthook service status` arguments.
 #[derive(Debug, Clone, clap::Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// The address to check [default: the one in the installed definition].
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<SocketAddr>,
@@ -86,7 +86,7 @@ pub struct StatusArgs {
 /// Why the service's definition could not be written or removed. Nothing was written when this
 /// is returned.
 #[derive(Debug)]
-pub enum ServiceError {
+pub(crate) enum ServiceError {
     /// HOME is not set.
     NoHome,
     /// This binary's path could not be found.
@@ -126,7 +126,7 @@ impl std::error::Error for ServiceError {}
 
 /// Runs `posthook service install | uninstall | status`. Install and status are checks: a service
 /// that was not started, or a server that does not answer, is a failed one.
-pub fn run(cmd: &ServiceCommand) -> Result<Outcome, ServiceError> {
+pub(crate) fn run(cmd: &ServiceCommand) -> Result<Outcome, ServiceError> {
     Ok(match cmd {
         ServiceCommand::Install(a) => Outcome::check(install(a)?),
         ServiceCommand::Uninstall(a) => Outcome::text(uninstall(a)?),
@@ -135,7 +135,7 @@ pub fn run(cmd: &ServiceCommand) -> Result<Outcome, ServiceError> {
 }
 
 /// Where the definition lives for `manager` under `home`.
-pub fn definition_path(
+pub(crate) fn definition_path(
     manager: Manager,
     home: &Path,
     env: &dyn Fn(&str) -> Option<std::ffi::OsString>,
@@ -175,7 +175,7 @@ fn systemd_escape(s: &str) -> String {
 }
 
 /// The systemd user unit for `exe` listening on `listen`.
-pub fn systemd_unit(exe: &Path, listen: SocketAddr, env: &[(String, String)]) -> String {
+pub(crate) fn systemd_unit(exe: &Path, listen: SocketAddr, env: &[(String, String)]) -> String {
     let mut u = String::new();
     let _ = writeln!(
         u,
@@ -216,7 +216,7 @@ fn xml(s: &str) -> String {
 }
 
 /// The launchd agent for `exe` listening on `listen` (log in `~/Library/Logs/posthook.log`).
-pub fn launchd_plist(
+pub(crate) fn launchd_plist(
     exe: &Path,
     listen: SocketAddr,
     env: &[(String, String)],
@@ -273,7 +273,7 @@ fn uid() -> u32 {
 
 /// Writes the definition (atomically, 0644) and starts it. The text says what was done and, when
 /// the manager could not be asked, what to run by hand; `Err` when nothing was written.
-pub fn install(args: &InstallArgs) -> Result<(String, bool), ServiceError> {
+pub(crate) fn install(args: &InstallArgs) -> Result<(String, bool), ServiceError> {
     let home = crate::project::home_dir().ok_or(ServiceError::NoHome)?;
     let manager = args.manager.manager.unwrap_or_else(Manager::native);
     let env = |k: &str| std::env::var_os(k);
@@ -360,7 +360,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Stops and disables the service and removes its definition.
-pub fn uninstall(args: &ManagerArgs) -> Result<String, ServiceError> {
+pub(crate) fn uninstall(args: &ManagerArgs) -> Result<String, ServiceError> {
     let home = crate::project::home_dir().ok_or(ServiceError::NoHome)?;
     let manager = args.manager.unwrap_or_else(Manager::native);
     let env = |k: &str| std::env::var_os(k);
@@ -393,7 +393,7 @@ pub fn uninstall(args: &ManagerArgs) -> Result<String, ServiceError> {
 }
 
 /// The `--listen` address written in a definition.
-pub fn listen_of(definition: &str) -> Option<SocketAddr> {
+pub(crate) fn listen_of(definition: &str) -> Option<SocketAddr> {
     let after = definition.split("--listen").nth(1)?;
     let word = after
         .trim_start_matches(|c: char| {
@@ -410,7 +410,7 @@ pub fn listen_of(definition: &str) -> Option<SocketAddr> {
 }
 
 /// The service's state and whether the server answers. `bool`: healthy.
-pub fn status(args: &StatusArgs) -> (String, bool) {
+pub(crate) fn status(args: &StatusArgs) -> (String, bool) {
     let mut out = String::new();
     let manager = args.manager.manager.unwrap_or_else(Manager::native);
     let env = |k: &str| std::env::var_os(k);

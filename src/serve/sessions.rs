@@ -23,9 +23,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 /// The default bound on unsaved events: 100 ms.
-pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
+pub(crate) const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 /// The default number of sessions held in memory.
-pub const DEFAULT_CAPACITY: usize = 2048;
+pub(crate) const DEFAULT_CAPACITY: usize = 2048;
 /// How often the state dir is swept of expired sessions.
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
@@ -50,7 +50,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Counters, for the log and `--bench`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
+pub(crate) struct Stats {
     /// Sessions in memory now.
     pub held: usize,
     /// Histories written to disk.
@@ -64,7 +64,7 @@ pub struct Stats {
 }
 
 /// The sessions of one server.
-pub struct Sessions {
+pub(crate) struct Sessions {
     map: Mutex<LruCache<String, Arc<Slot>>>,
     capacity: usize,
     flush_interval: Duration,
@@ -79,7 +79,7 @@ pub struct Sessions {
 
 impl Sessions {
     /// Sessions held up to `capacity`, written within `flush_interval` (zero: write-through).
-    pub fn new(capacity: usize, flush_interval: Duration) -> Sessions {
+    pub(crate) fn new(capacity: usize, flush_interval: Duration) -> Sessions {
         Sessions {
             map: Mutex::new(LruCache::unbounded()),
             capacity: capacity.max(1),
@@ -94,12 +94,12 @@ impl Sessions {
     }
 
     /// The bound on unsaved events.
-    pub fn flush_interval(&self) -> Duration {
+    pub(crate) fn flush_interval(&self) -> Duration {
         self.flush_interval
     }
 
     /// The counters.
-    pub fn stats(&self) -> Stats {
+    pub(crate) fn stats(&self) -> Stats {
         Stats {
             held: lock(&self.map).len(),
             saves: self.saves.load(Ordering::Relaxed),
@@ -148,7 +148,7 @@ impl Sessions {
     /// Runs `f` on the history of `session_id` (stored in `store`), with the session's lock held:
     /// loads it first when it is not in memory or a hook process changed it on disk, and saves it
     /// now (write-through) or within the flush interval.
-    pub fn update<R>(
+    pub(crate) fn update<R>(
         &self,
         store: &Store,
         session_id: &str,
@@ -236,7 +236,7 @@ impl Sessions {
 
     /// Writes every session with unsaved events; returns how many were written. Waits for each
     /// session's running request, so an event answered before this call is on disk after it.
-    pub fn flush_all(&self) -> usize {
+    pub(crate) fn flush_all(&self) -> usize {
         let mut n = 0;
         for slot in self.dirty_slots() {
             let mut e = lock(&slot.entry);
@@ -252,7 +252,7 @@ impl Sessions {
 
     /// The flusher's loop: every flush interval writes what changed, and once an hour sweeps
     /// `state_dir` of expired sessions. Returns when [`Sessions::stop`] is called.
-    pub fn run_flusher(&self, sweep: Option<&Path>) {
+    pub(crate) fn run_flusher(&self, sweep: Option<&Path>) {
         let mut last_sweep = Instant::now();
         if let Some(dir) = sweep {
             Store::new(dir).sweep(SystemTime::now());
@@ -287,7 +287,7 @@ impl Sessions {
     }
 
     /// Stops the flusher (the caller then calls [`Sessions::flush_all`] itself).
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         self.stopping.store(true, Ordering::Release);
         let _guard = lock(&self.map);
         self.wake.notify_all();

@@ -16,15 +16,15 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 /// The header that marks an http entry as posthook's and carries the project dir.
-pub const PROJECT_HEADER: &str = "X-Posthook-Project-Dir";
+pub(crate) const PROJECT_HEADER: &str = "X-Posthook-Project-Dir";
 /// The variable the token travels in when it is not written literally. Claude Code interpolates
 /// only names listed in `allowedEnvVars`, and blanks those it treats as its own credentials (a
 /// fixed list of its tokens and keys); this name is kept clear of anything like them.
-pub const TOKEN_VAR: &str = "POSTHOOK_SERVE_ID";
+pub(crate) const TOKEN_VAR: &str = "POSTHOOK_SERVE_ID";
 
 /// How the token gets into the entry's header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TokenIn {
+pub(crate) enum TokenIn {
     /// Literally in the header (fine for a personal settings file).
     Header,
     /// As `$POSTHOOK_SERVE_ID`, whose value goes into `.claude/settings.local.json` `env`.
@@ -32,7 +32,7 @@ pub enum TokenIn {
 }
 
 /// Whether a hook entry is an http entry posthook wrote.
-pub fn is_posthook_http(hook: &Value) -> bool {
+pub(crate) fn is_posthook_http(hook: &Value) -> bool {
     hook.get("type").and_then(Value::as_str) == Some("http")
         && hook
             .get("headers")
@@ -41,7 +41,12 @@ pub fn is_posthook_http(hook: &Value) -> bool {
 }
 
 /// The http hook entry for a server at `listen`.
-pub fn http_hook(listen: SocketAddr, token: &str, token_in: TokenIn, timeout_s: u64) -> Value {
+pub(crate) fn http_hook(
+    listen: SocketAddr,
+    token: &str,
+    token_in: TokenIn,
+    timeout_s: u64,
+) -> Value {
     let (auth, mut allowed) = match token_in {
         TokenIn::Header => (format!("Bearer {token}"), Vec::new()),
         TokenIn::Env => (format!("Bearer ${{{TOKEN_VAR}}}"), vec![TOKEN_VAR]),
@@ -60,7 +65,9 @@ pub fn http_hook(listen: SocketAddr, token: &str, token_in: TokenIn, timeout_s: 
 }
 
 /// posthook's http entries in a settings document: `(event, url, timeout)`.
-pub fn posthook_http_hooks(doc: &Map<String, Value>) -> Vec<(&'static str, String, Option<f64>)> {
+pub(crate) fn posthook_http_hooks(
+    doc: &Map<String, Value>,
+) -> Vec<(&'static str, String, Option<f64>)> {
     let mut out = Vec::new();
     for event in install::HOOK_EVENTS {
         let groups = doc
@@ -88,7 +95,7 @@ pub fn posthook_http_hooks(doc: &Map<String, Value>) -> Vec<(&'static str, Strin
 }
 
 /// The address of an `http://ADDR/...` URL.
-pub fn addr_of(url: &str) -> Option<SocketAddr> {
+pub(crate) fn addr_of(url: &str) -> Option<SocketAddr> {
     let rest = url.strip_prefix("http://")?;
     let host = rest.split('/').next()?;
     host.replace("localhost", "127.0.0.1").parse().ok()
@@ -96,7 +103,7 @@ pub fn addr_of(url: &str) -> Option<SocketAddr> {
 
 /// Puts `TOKEN_VAR=token` into the `env` of the settings file at `path` (the project's personal
 /// `.claude/settings.local.json`), keeping everything else. Returns whether it changed.
-pub fn put_token_env(path: &Path, token: &str) -> Result<bool, InstallError> {
+pub(crate) fn put_token_env(path: &Path, token: &str) -> Result<bool, InstallError> {
     let existing = install::read_settings(path)?;
     let had_file = existing.is_some();
     let mut doc = existing.unwrap_or_default();
@@ -128,7 +135,7 @@ pub fn put_token_env(path: &Path, token: &str) -> Result<bool, InstallError> {
 /// `posthook install --http`: posthook's entries for the three events as http hooks for the
 /// server at `--listen` (replacing its command entries), the token where `--token-in` says, and
 /// whether the server answers now.
-pub fn run_install_http(
+pub(crate) fn run_install_http(
     args: &install::InstallArgs,
     mut entry: install::Entry,
     path: &Path,
@@ -242,7 +249,7 @@ fn server_line(args: &install::InstallArgs, token: &str, out: &mut String) {
 /// `doctor`'s checks of posthook's http entries: for each server they name, whether it answers
 /// with this user's token, and how long a round trip takes (new connection each, as Claude Code
 /// connects). `commands_too`: posthook's command entries are registered as well.
-pub fn doctor_checks(
+pub(crate) fn doctor_checks(
     project: &Path,
     home: Option<&Path>,
     commands_too: bool,

@@ -8,10 +8,10 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsE
 use std::path::{Path, PathBuf};
 
 /// The token file's name inside posthook's config dir.
-pub const FILE_NAME: &str = "serve.token";
+pub(crate) const FILE_NAME: &str = "serve.token";
 
 /// `$XDG_CONFIG_HOME/posthook/serve.token`, else `~/.config/posthook/serve.token`.
-pub fn default_path(env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+pub(crate) fn default_path(env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
     crate::config::user_config_path(env).map(|p| p.with_file_name(FILE_NAME))
 }
 
@@ -23,7 +23,7 @@ fn random_hex() -> io::Result<String> {
 
 /// Reads the token at `path`, creating it when there is none. Refuses a file that others can
 /// read or that is not a plain file (a symlink is never followed).
-pub fn load_or_create(path: &Path) -> io::Result<String> {
+pub(crate) fn load_or_create(path: &Path) -> io::Result<String> {
     if let Some(dir) = path.parent() {
         fs::DirBuilder::new()
             .recursive(true)
@@ -51,7 +51,7 @@ pub fn load_or_create(path: &Path) -> io::Result<String> {
 }
 
 /// Reads an existing token (see [`load_or_create`] for what is refused).
-pub fn load(path: &Path) -> io::Result<String> {
+pub(crate) fn load(path: &Path) -> io::Result<String> {
     let f = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
@@ -85,7 +85,7 @@ pub fn load(path: &Path) -> io::Result<String> {
 }
 
 /// Compares in time independent of where the two differ.
-pub fn matches(given: &[u8], token: &[u8]) -> bool {
+pub(crate) fn matches(given: &[u8], token: &[u8]) -> bool {
     if given.len() != token.len() {
         return false;
     }

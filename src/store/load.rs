@@ -42,7 +42,7 @@ impl Store {
 
     /// The version of a session's state file now on disk (`None`: no file). One `stat`; see
     /// [`Stamp`].
-    pub fn stamp(&self, session_id: &str) -> io::Result<Option<Stamp>> {
+    pub(crate) fn stamp(&self, session_id: &str) -> io::Result<Option<Stamp>> {
         match fs::symlink_metadata(self.state_path(session_id)) {
             Ok(m) => Ok(Some(Stamp::of(&m))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),

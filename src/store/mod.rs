@@ -19,9 +19,9 @@
 //! without blocking and without following a final symlink, and is read only when `fstat` shows a
 //! regular file of ours no larger than [`MAX_STATE_BYTES`]: a FIFO, a device, a directory or an
 //! 8 GiB file at a state path is set aside unread. A loaded history is cut to its caps
-//! ([`trim_history`]). The sweep deletes only files posthook wrote: its own name pattern, regular,
+//! (every list and counter bounded). The sweep deletes only files posthook wrote: its own name pattern, regular,
 //! owned by the current user, and (for state) posthook's format marker inside; anything else is
-//! left alone and counted ([`Store::survey`]).
+//! left alone and counted (`posthook doctor` reports them).
 
 mod error;
 mod load;
@@ -36,16 +36,13 @@ mod update;
 
 pub use error::{StoreError, StoreErrorKind};
 pub use read::parse_state;
-pub use sweep::Survey;
-pub use trim::{trim_history, COUNTER_CAP, COUNTER_CAP_32};
+pub use trim::COUNTER_CAP;
 
 use posthook_analyzers::{fnv1a64, History};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The state file format version this build writes (see [`crate::state_codec`]).
-pub const FORMAT_VERSION: u32 = crate::state_codec::BINARY_VERSION;
 /// Sessions untouched for this long are deleted: 7 days.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long a hook waits for another process holding the session's lock: 2 s.
@@ -57,9 +54,9 @@ pub const MAX_STATE_BYTES: u64 = 4 * 1024 * 1024;
 /// Session ids are stored cut to this many characters (the file name is a hash past 64 anyway).
 pub const MAX_SESSION_ID_CHARS: usize = 128;
 /// Per-tool counters kept on load; past it, the least used tools are dropped.
-pub const PER_TOOL_CAPACITY: usize = posthook_analyzers::PER_TOOL_CAPACITY;
+pub(crate) const PER_TOOL_CAPACITY: usize = posthook_analyzers::PER_TOOL_CAPACITY;
 /// How often (in events of a session) a save is followed by a sweep.
-pub const SWEEP_EVERY: u64 = 256;
+pub(crate) const SWEEP_EVERY: u64 = 256;
 
 /// A session's stored state, as `session show` prints it.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,7 +146,7 @@ pub fn default_state_dir(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Op
 
 /// The file name stem for a session id: the id itself when it is a plain `[A-Za-z0-9_-]{1,64}`
 /// word, else `h-` and a hash. No id can name a path outside the state dir.
-pub fn session_key(session_id: &str) -> String {
+pub(crate) fn session_key(session_id: &str) -> String {
     // Hook input keeps at most this much of an id: cut the same way here, so `session show` with
     // the whole id finds what the hook stored.
     let mut end = session_id.len().min(crate::input::MAX_FIELD_BYTES);

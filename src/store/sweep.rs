@@ -20,7 +20,7 @@ const ORPHAN_LOCK: Duration = Duration::from_secs(60);
 
 /// What the state dir holds, as `doctor` reports it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Survey {
+pub(crate) struct Survey {
     /// Session state files kept.
     pub sessions: usize,
     /// posthook's own leftovers the sweep deletes (expired, stale, orphan).
@@ -41,17 +41,15 @@ enum Verdict {
 impl Store {
     /// Deletes what posthook left behind: sessions untouched for longer than the TTL, stale
     /// temporary files and orphan locks. Best effort: runs when a new session starts (and every
-    /// [`SWEEP_EVERY`] events of a session), so its cost is paid once per session, not per call.
+    /// `SWEEP_EVERY` events of a session), so its cost is paid once per session, not per call.
     ///
-    /// Only files posthook wrote are deleted (see [`Store::survey`]); anything else is left alone.
-    ///
-    /// [`SWEEP_EVERY`]: super::SWEEP_EVERY
+    /// Only files posthook wrote are deleted; anything else is left alone.
     pub fn sweep(&self, now: SystemTime) -> usize {
         self.walk(now, true).removed
     }
 
     /// What [`Store::sweep`] would find, without deleting anything: for `doctor`.
-    pub fn survey(&self, now: SystemTime) -> Survey {
+    pub(crate) fn survey(&self, now: SystemTime) -> Survey {
         self.walk(now, false)
     }
 

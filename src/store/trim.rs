@@ -15,7 +15,7 @@ use posthook_analyzers::{
 /// by anyone else cannot make later calls slower, larger or panic.
 ///
 /// [`FAILURES_CAPACITY`]: posthook_analyzers::FAILURES_CAPACITY
-pub fn trim_history(h: &mut History) {
+pub(crate) fn trim_history(h: &mut History) {
     h.events_total = h.events_total.min(BIG);
     h.first_ts = h.first_ts.min(BIG);
     h.last_ts = h.last_ts.min(BIG);
@@ -193,7 +193,7 @@ fn trim_guidance(h: &mut History) {
 /// it, and is clamped back on the next load.
 pub const COUNTER_CAP: u64 = 1 << 48;
 /// The same for 32-bit counters.
-pub const COUNTER_CAP_32: u32 = 1 << 30;
+pub(crate) const COUNTER_CAP_32: u32 = 1 << 30;
 
 #[cfg(test)]
 mod tests {

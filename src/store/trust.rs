@@ -35,7 +35,7 @@ impl Store {
     /// Whether the state dir may be used: it must be a directory owned by the current user and not
     /// writable by group or others. Anyone else who can write there could plant a FIFO that stalls
     /// every call, a state file whose text reaches Claude, or a link to swap under a write.
-    pub fn check_trusted(&self) -> Result<(), StoreError> {
+    pub(crate) fn check_trusted(&self) -> Result<(), StoreError> {
         use std::os::unix::fs::MetadataExt;
         let untrusted = |why: String| {
             err(

@@ -8,7 +8,7 @@ const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█
 
 /// A sparkline of the latency distribution: a histogram of `xs` in `bins` bins from the minimum
 /// to the 99th percentile (slower samples land in the last bin).
-pub fn sparkline(xs: &[f64], bins: usize) -> String {
+pub(super) fn sparkline(xs: &[f64], bins: usize) -> String {
     if xs.is_empty() {
         return String::new();
     }

@@ -3,7 +3,7 @@
 use std::io::{self, IsTerminal, Write};
 
 /// Progress on stderr while the benchmark runs, on a terminal only (never in pipes or CI logs).
-pub struct Progress {
+pub(crate) struct Progress {
     out: Option<io::Stderr>,
     total: usize,
     step: usize,
@@ -12,7 +12,7 @@ pub struct Progress {
 
 impl Progress {
     /// A progress indicator for `total` steps; silent unless stderr is a terminal and `enabled`.
-    pub fn new(total: usize, enabled: bool) -> Progress {
+    pub(crate) fn new(total: usize, enabled: bool) -> Progress {
         let err = io::stderr();
         let on = enabled && err.is_terminal();
         Progress {
@@ -24,14 +24,14 @@ impl Progress {
     }
 
     /// Starts the next step.
-    pub fn step(&mut self, label: &str) {
+    pub(crate) fn step(&mut self, label: &str) {
         self.step += 1;
         self.label = label.to_string();
         self.detail("");
     }
 
     /// Updates the current step's detail (e.g. `12/40`).
-    pub fn detail(&mut self, detail: &str) {
+    pub(crate) fn detail(&mut self, detail: &str) {
         if let Some(out) = &mut self.out {
             let width = 24usize;
             let done = (self.step.saturating_sub(1) * width) / self.total.max(1);
@@ -46,7 +46,7 @@ impl Progress {
     }
 
     /// Clears the line.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if let Some(out) = &mut self.out {
             let _ = write!(out, "\r\x1b[2K");
             let _ = out.flush();
