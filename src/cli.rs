@@ -40,7 +40,8 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "posthook", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
 pub(crate) struct Cli {
-    /// The flags of the hook-mode settings, global to every command.
+    /// The hook call's flags (no subcommand). Before a subcommand they apply to it too; after it,
+    /// each subcommand takes those it acts on.
     #[command(flatten)]
     pub flags: config::HookFlags,
 
@@ -99,7 +100,10 @@ then $XDG_CONFIG_HOME/posthook/config.json or ~/.config/posthook/config.json.
 Example:
   posthook config check
   .claude/posthook.json: thresholds[\"native-overuse.majr\"]: unknown threshold (known: ...)")]
-    Check,
+    Check {
+        #[command(flatten)]
+        flags: config::HookFlags,
+    },
     /// Print the effective configuration and where each value came from.
     #[command(
         after_help = "Examples:\n  posthook config show\n  posthook --profile hive config show --json"
@@ -108,7 +112,31 @@ Example:
         /// Print JSON (`config`, `sources`, `files`, `problems`).
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        flags: config::HookFlags,
     },
+}
+
+impl Command {
+    /// The hook-mode flags given after the subcommand: only those it acts on are flags there.
+    fn flags(&self) -> config::HookFlags {
+        match self {
+            Command::Session(cmd) => cmd.flags(),
+            Command::Bench(args) => args.rules.clone().into(),
+            Command::Install(args) => args.out.clone().into(),
+            Command::Replay(args) => args.flags(),
+            Command::Explain(args) => args.flags(),
+            Command::Doctor(args) => args.flags.clone(),
+            Command::Serve(args) => args.flags.clone(),
+            Command::Config(ConfigCommand::Check { flags } | ConfigCommand::Show { flags, .. }) => {
+                flags.clone()
+            }
+            Command::Uninstall(_)
+            | Command::Service(_)
+            | Command::Floor
+            | Command::BenchSpawner => config::HookFlags::default(),
+        }
+    }
 }
 
 /// `posthook --bench ARGS` is `posthook bench ARGS`: the flag form is what the README advertises.
@@ -152,7 +180,12 @@ pub fn main() -> ExitCode {
 /// floor and the bench's spawner run before any configuration or logging (the spawner's own RSS
 /// bounds what it measures).
 fn dispatch(cli: &Cli) -> ExitCode {
-    let resolved_cell = std::cell::LazyCell::new(|| resolve(cli.flags.layer()));
+    // Flags before the subcommand apply under the subcommand's own.
+    let flags = match &cli.command {
+        Some(cmd) => cli.flags.under(cmd.flags()),
+        None => cli.flags.clone(),
+    };
+    let resolved_cell = std::cell::LazyCell::new(|| resolve(flags.layer()));
     let resolved = || &*resolved_cell;
     let result: Result<Outcome, Error> = match &cli.command {
         None => {
@@ -162,7 +195,7 @@ fn dispatch(cli: &Cli) -> ExitCode {
         Some(Command::Floor) => return floor(),
         Some(Command::BenchSpawner) => return bench::serve_spawner(),
         // The bench prints its own report as it goes; its verdict is the exit code.
-        Some(Command::Bench(args)) => bench::run(args, &cli.flags.settings())
+        Some(Command::Bench(args)) => bench::run(args, &flags.settings())
             .map(Outcome::from)
             .map_err(Error::from),
         Some(Command::Replay(args)) => replay::run(args, resolved()).map_err(Error::from),
@@ -170,13 +203,13 @@ fn dispatch(cli: &Cli) -> ExitCode {
         Some(Command::Doctor(_)) => Ok(Outcome::check(doctor::to_text(&doctor::run(resolved())))),
         Some(Command::Config(cmd)) => Ok(config_command(cmd, resolved())),
         Some(Command::Session(cmd)) => session::run(cmd, resolved()).map_err(Error::from),
-        Some(Command::Install(args)) => install::run_install(args, cli.flags.output)
+        Some(Command::Install(args)) => install::run_install(args, flags.out.output)
             .map(Outcome::text)
             .map_err(Error::from),
         Some(Command::Uninstall(args)) => install::run_uninstall(args)
             .map(Outcome::text)
             .map_err(Error::from),
-        Some(Command::Serve(args)) => serve::run(args, cli.flags.layer())
+        Some(Command::Serve(args)) => serve::run(args, flags.layer())
             .map(|()| Outcome::text(""))
             .map_err(Error::from),
         Some(Command::Service(cmd)) => serve::service::run(cmd).map_err(Error::from),
@@ -187,11 +220,11 @@ fn dispatch(cli: &Cli) -> ExitCode {
 /// `posthook config check | show`.
 fn config_command(cmd: &ConfigCommand, resolved: &config::Resolved) -> Outcome {
     match cmd {
-        ConfigCommand::Check => Outcome::check(config::check_text(resolved)),
-        ConfigCommand::Show { json: true } => {
+        ConfigCommand::Check { .. } => Outcome::check(config::check_text(resolved)),
+        ConfigCommand::Show { json: true, .. } => {
             Outcome::text(serde_json::to_string_pretty(resolved).unwrap_or_default() + "\n")
         }
-        ConfigCommand::Show { json: false } => Outcome::text(config::show_text(resolved)),
+        ConfigCommand::Show { json: false, .. } => Outcome::text(config::show_text(resolved)),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `posthook session show | list`: what is stored for a session, and which sessions are stored.
 
-use crate::config::Resolved;
+use crate::config::{HookFlags, Resolved, StateDirFlag};
 use crate::error::Outcome;
 use crate::store::{Store, StoreError, StoredSession};
 use posthook_analyzers::visible_controls as shown;
@@ -19,12 +19,28 @@ pub(crate) enum SessionCommand {
         /// Print JSON (with `events_total`) instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        state: StateDirFlag,
     },
     /// List stored sessions.
     #[command(
         after_help = "Example:\n  posthook session list    # one line per session: id, events"
     )]
-    List,
+    List {
+        #[command(flatten)]
+        state: StateDirFlag,
+    },
+}
+
+impl SessionCommand {
+    /// The hook-mode flag session acts on: the state dir.
+    pub(crate) fn flags(&self) -> HookFlags {
+        match self {
+            SessionCommand::Show { state, .. } | SessionCommand::List { state } => {
+                HookFlags::from(state.clone())
+            }
+        }
+    }
 }
 
 /// Why a stored session could not be shown.
@@ -61,7 +77,7 @@ impl std::error::Error for SessionError {}
 pub(crate) fn run(cmd: &SessionCommand, resolved: &Resolved) -> Result<Outcome, SessionError> {
     let store = Store::new(state_dir(resolved)?);
     match cmd {
-        SessionCommand::Show { id, json } => {
+        SessionCommand::Show { id, json, .. } => {
             let s = load(&store, id)?;
             Ok(Outcome::text(if *json {
                 to_json(&s) + "\n"
@@ -69,7 +85,7 @@ pub(crate) fn run(cmd: &SessionCommand, resolved: &Resolved) -> Result<Outcome, 
                 to_text(&s)
             }))
         }
-        SessionCommand::List => Ok(Outcome::text(list_text(&store))),
+        SessionCommand::List { .. } => Ok(Outcome::text(list_text(&store))),
     }
 }
 

@@ -30,6 +30,9 @@ Exit codes: 0 ok; 1 bad arguments or I/O error; 3 a scenario regressed against -
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub(crate) struct BenchArgs {
+    /// The rules the in-process measurements run.
+    #[command(flatten)]
+    pub rules: crate::config::RuleFlags,
     /// Exactly N measured calls per scenario and mode (overrides --min-runs/--max-runs/--min-time).
     #[arg(long, value_name = "N")]
     pub runs: Option<usize>,

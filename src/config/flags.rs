@@ -1,6 +1,11 @@
 //! The command-line flags that set hook-mode settings (`--output`, `--profile`, `--budget-ms`,
-//! `--state-dir`, `--disable`): global to every command, their help written from the table of
-//! settings, and the level of values they make.
+//! `--state-dir`, `--disable`), their help written from the table of settings, and the level of
+//! values they make.
+//!
+//! The hook call (no subcommand) takes all of them ([`HookFlags`]); each subcommand takes only the
+//! groups it acts on (flattened into its own arguments), so its `--help` lists no flag that does
+//! nothing there. Flags before the subcommand still apply to it, under the subcommand's own
+//! ([`HookFlags::under`]).
 
 use super::layer::Layer;
 use super::table;
@@ -8,33 +13,46 @@ use crate::output::OutputMode;
 use posthook_analyzers::{Profile, Settings};
 use std::path::PathBuf;
 
-/// The flags of the settings the command line may set.
+/// `--output`: how feedback is delivered.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub(crate) struct HookFlags {
-    // How to deliver feedback in hook mode.
-    #[arg(long, value_enum, global = true, help = table::OUTPUT.flag_help())]
+pub(crate) struct OutputFlag {
+    #[arg(long, value_enum, help = table::OUTPUT.flag_help())]
     pub output: Option<OutputMode>,
+}
 
-    // The rule profile.
-    #[arg(long, value_parser = parse_profile, global = true, help = table::PROFILE.flag_help())]
+/// `--profile` and `--disable`: which rules run.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct RuleFlags {
+    #[arg(long, value_parser = parse_profile, help = table::PROFILE.flag_help())]
     pub profile: Option<Profile>,
 
+    #[arg(long = "disable", value_name = "RULE", help = table::DISABLED_RULES.flag_help())]
+    pub disabled: Vec<String>,
+}
+
+/// `--state-dir`: where session history is stored.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct StateDirFlag {
+    #[arg(long, value_name = "DIR", help = table::STATE_DIR.flag_help())]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Every flag of the settings the command line may set: the hook call's, and those of the
+/// commands that resolve the whole configuration (`config`, `doctor`, `serve`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct HookFlags {
+    #[command(flatten)]
+    pub out: OutputFlag,
+
+    #[command(flatten)]
+    pub rules: RuleFlags,
+
     // The analyzers' time budget, in ms.
-    #[arg(long, value_name = "MS", global = true, help = table::BUDGET_MS.flag_help())]
+    #[arg(long, value_name = "MS", help = table::BUDGET_MS.flag_help())]
     pub budget_ms: Option<u64>,
 
-    // Where session history is stored.
-    #[arg(long, value_name = "DIR", global = true, help = table::STATE_DIR.flag_help())]
-    pub state_dir: Option<PathBuf>,
-
-    // Rules to disable.
-    #[arg(
-        long = "disable",
-        value_name = "RULE",
-        global = true,
-        help = table::DISABLED_RULES.flag_help()
-    )]
-    pub disabled: Vec<String>,
+    #[command(flatten)]
+    pub state: StateDirFlag,
 }
 
 fn parse_profile(s: &str) -> Result<Profile, String> {
@@ -43,23 +61,70 @@ fn parse_profile(s: &str) -> Result<Profile, String> {
 }
 
 impl HookFlags {
+    /// `sub`'s values over these: a subcommand's own flags win over the ones given before it;
+    /// disabled rules add up.
+    pub(crate) fn under(&self, sub: HookFlags) -> HookFlags {
+        let mut disabled = self.rules.disabled.clone();
+        disabled.extend(sub.rules.disabled);
+        HookFlags {
+            out: OutputFlag {
+                output: sub.out.output.or(self.out.output),
+            },
+            rules: RuleFlags {
+                profile: sub.rules.profile.or(self.rules.profile),
+                disabled,
+            },
+            budget_ms: sub.budget_ms.or(self.budget_ms),
+            state: StateDirFlag {
+                state_dir: sub.state.state_dir.or_else(|| self.state.state_dir.clone()),
+            },
+        }
+    }
+
     /// The values the command line sets, as the top configuration level.
     pub(crate) fn layer(&self) -> Layer {
         Layer {
-            profile: self.profile,
-            output: self.output,
-            disabled: self.disabled.clone(),
+            profile: self.rules.profile,
+            output: self.out.output,
+            disabled: self.rules.disabled.clone(),
             budget_ms: self.budget_ms,
-            state_dir: self.state_dir.clone(),
+            state_dir: self.state.state_dir.clone(),
             ..Layer::default()
         }
     }
 
     /// The analysis settings of the flags alone (no files, no environment).
     pub(crate) fn settings(&self) -> Settings {
-        let mut s = Settings::with_profile(self.profile.unwrap_or_default());
-        s.disabled.extend(self.disabled.iter().cloned());
+        let mut s = Settings::with_profile(self.rules.profile.unwrap_or_default());
+        s.disabled.extend(self.rules.disabled.iter().cloned());
         s
+    }
+}
+
+impl From<OutputFlag> for HookFlags {
+    fn from(out: OutputFlag) -> HookFlags {
+        HookFlags {
+            out,
+            ..HookFlags::default()
+        }
+    }
+}
+
+impl From<RuleFlags> for HookFlags {
+    fn from(rules: RuleFlags) -> HookFlags {
+        HookFlags {
+            rules,
+            ..HookFlags::default()
+        }
+    }
+}
+
+impl From<StateDirFlag> for HookFlags {
+    fn from(state: StateDirFlag) -> HookFlags {
+        HookFlags {
+            state,
+            ..HookFlags::default()
+        }
     }
 }
 

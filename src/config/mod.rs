@@ -28,7 +28,7 @@ pub(crate) mod table;
 pub(crate) use env::parse_ms;
 pub use file::parse_layer_as;
 pub(crate) use file::{read_regular, user_config_path};
-pub(crate) use flags::HookFlags;
+pub(crate) use flags::{HookFlags, OutputFlag, RuleFlags, StateDirFlag};
 pub use layer::{Layer, Problem, Source};
 pub use resolve::{hook_options_from, resolve, Config, FileInfo, FileStatus, Resolved};
 pub(crate) use show::{check_text, fmt_num, show_text};

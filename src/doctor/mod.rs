@@ -29,7 +29,10 @@ Example:
     PASS  test event through `/home/me/.../posthook`: exit 2, feedback on stderr, 3 ms
 
 Exits 1 when a check fails; each failure is followed by its fix.")]
-pub(crate) struct DoctorArgs {}
+pub(crate) struct DoctorArgs {
+    #[command(flatten)]
+    pub flags: crate::config::HookFlags,
+}
 
 /// How a check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -49,6 +49,24 @@ pub(crate) struct ExplainArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub out: crate::config::OutputFlag,
+    #[command(flatten)]
+    pub rules: crate::config::RuleFlags,
+    #[command(flatten)]
+    pub state: crate::config::StateDirFlag,
+}
+
+impl ExplainArgs {
+    /// The hook-mode flags explain acts on: the output mode, the rules, the state dir.
+    pub(crate) fn flags(&self) -> crate::config::HookFlags {
+        crate::config::HookFlags {
+            out: self.out.clone(),
+            rules: self.rules.clone(),
+            state: self.state.clone(),
+            ..crate::config::HookFlags::default()
+        }
+    }
 }
 
 /// Why there is nothing to explain.

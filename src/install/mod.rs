@@ -163,7 +163,7 @@ posthook is registered for three events: PostToolUse (a call that succeeded), Po
 turn: which calls were made together, and calls refused before they ran). Each entry is written in
 exec form (\"command\" is posthook's absolute path, \"args\" its arguments: no shell in between,
 about 2 ms faster per call). Re-running install updates posthook's entries in place and keeps
-everything else; uninstall removes exactly them. The global --output flag is written into the
+everything else; uninstall removes exactly them. The --output flag is written into the
 entries' args (default: stderr, i.e. none).")]
 pub(crate) struct InstallArgs {
     /// Which settings file: project (.claude/settings.json), local (.claude/settings.local.json)
@@ -193,6 +193,9 @@ pub(crate) struct InstallArgs {
     /// otherwise].
     #[arg(long, value_enum, value_name = "HOW", requires = "http")]
     pub token_in: Option<crate::serve::settings::TokenIn>,
+    /// Written into the entries' args.
+    #[command(flatten)]
+    pub out: crate::config::OutputFlag,
 }
 
 /// `posthook uninstall` arguments.
@@ -237,7 +240,7 @@ pub(crate) fn report(change: &Change, dry_run: bool, done: &str, same: &str, out
     }
 }
 
-/// Runs `posthook install`; `output` is the global `--output` flag.
+/// Runs `posthook install`; `output` is the `--output` flag (given before or after `install`).
 pub(crate) fn run_install(
     args: &InstallArgs,
     output: Option<OutputMode>,

@@ -37,8 +37,8 @@ Examples:
   posthook replay ~/.claude/projects/-home-me-myproject/        # every session, subagents included
   posthook --profile hive replay session.jsonl --json | jq '.summary'
 
-The effective configuration applies (profile, disabled rules, thresholds, output mode); global flags
-such as --profile and --disable override it for the replay. Every analyzer runs to the end (no time
+The effective configuration applies (profile, disabled rules, thresholds, output mode); --profile and
+--disable override it for the replay. Every analyzer runs to the end (no time
 budget), so a replay gives the same answers on a busy machine. Nothing is stored.")]
 pub(crate) struct ReplayArgs {
     /// A transcript (.jsonl) or a directory searched recursively for them.
@@ -50,6 +50,22 @@ pub(crate) struct ReplayArgs {
     /// Text mode: print only the steps with feedback (the summary always follows).
     #[arg(long)]
     pub feedback_only: bool,
+    #[command(flatten)]
+    pub out: crate::config::OutputFlag,
+    #[command(flatten)]
+    pub rules: crate::config::RuleFlags,
+}
+
+impl ReplayArgs {
+    /// The hook-mode flags replay acts on: the output mode and the rules (nothing is stored, and
+    /// replay has no time budget).
+    pub(crate) fn flags(&self) -> crate::config::HookFlags {
+        crate::config::HookFlags {
+            out: self.out.clone(),
+            rules: self.rules.clone(),
+            ..crate::config::HookFlags::default()
+        }
+    }
 }
 
 /// The time budget replay and explain use: none to speak of. Hook mode's budget protects a live

@@ -75,6 +75,8 @@ Every request needs `Authorization: Bearer <token>`, the token being the content
 $XDG_CONFIG_HOME/posthook/serve.token (else ~/.config/posthook/serve.token), created 0600 on first
 start. `posthook install --http` registers the server in Claude Code's settings.")]
 pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub flags: crate::config::HookFlags,
     /// Address to listen on; loopback only unless --allow-non-loopback.
     #[arg(long, default_value = DEFAULT_LISTEN, value_name = "ADDR:PORT")]
     pub listen: SocketAddr,

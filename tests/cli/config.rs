@@ -233,3 +233,73 @@ fn every_setting_is_shown_with_its_source_and_fsync_is_one_of_them() {
         "{text}"
     );
 }
+
+/// A subcommand's `--help` lists only the hook-mode flags it acts on; given after its name they
+/// win over the same flags given before it, and disabled rules add up.
+#[test]
+fn each_subcommand_takes_only_the_flags_it_acts_on() {
+    let sb = Sandbox::new();
+    let hook_flags = [
+        "--output",
+        "--profile",
+        "--disable",
+        "--budget-ms",
+        "--state-dir",
+    ];
+    let listed = |args: &[&str]| -> Vec<&'static str> {
+        let help = sb.cmd(args).run().expect_code(0).stdout();
+        hook_flags
+            .into_iter()
+            .filter(|f| help.lines().any(|l| l.trim_start().starts_with(f)))
+            .collect()
+    };
+    assert_eq!(listed(&["--help"]), hook_flags);
+    assert_eq!(listed(&["config", "show", "--help"]), hook_flags);
+    assert_eq!(listed(&["doctor", "--help"]), hook_flags);
+    assert_eq!(
+        listed(&["replay", "--help"]),
+        ["--output", "--profile", "--disable"]
+    );
+    assert_eq!(
+        listed(&["explain", "--help"]),
+        ["--output", "--profile", "--disable", "--state-dir"]
+    );
+    assert_eq!(listed(&["bench", "--help"]), ["--profile", "--disable"]);
+    assert_eq!(listed(&["install", "--help"]), ["--output"]);
+    assert_eq!(listed(&["session", "list", "--help"]), ["--state-dir"]);
+    assert!(listed(&["uninstall", "--help"]).is_empty());
+    assert!(listed(&["service", "status", "--help"]).is_empty());
+    // A flag a subcommand does not act on is refused after it, as any unknown flag is.
+    let d = sb
+        .cmd(&["uninstall", "--state-dir", "/tmp/x"])
+        .run()
+        .expect_code(1);
+    assert!(d.stderr().contains("--state-dir"), "{}", d.stderr());
+
+    let show = |args: &[&str]| -> serde_json::Value {
+        let d = sb.in_project(args).run().expect_code(0);
+        serde_json::from_str(&d.stdout()).expect("json")
+    };
+    let after = show(&["config", "show", "--json", "--profile", "hive"]);
+    assert_eq!(after["config"]["profile"], "hive");
+    assert_eq!(after["sources"]["profile"], "flag --profile");
+    let both = show(&[
+        "--profile",
+        "hive",
+        "--disable",
+        "native-overuse",
+        "config",
+        "show",
+        "--json",
+        "--profile",
+        "default",
+        "--disable",
+        "exec-safety",
+    ]);
+    assert_eq!(both["config"]["profile"], "default");
+    let disabled = both["config"]["disabled_rules"].to_string();
+    assert!(
+        disabled.contains("native-overuse") && disabled.contains("exec-safety"),
+        "{disabled}"
+    );
+}
