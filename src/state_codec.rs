@@ -15,6 +15,7 @@
 
 use posthook_analyzers::History;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// The name every state file carries, in either encoding.
 pub const FORMAT_NAME: &str = "posthook-session";
@@ -49,40 +50,91 @@ pub enum Encoding {
     Json,
 }
 
+/// Why bytes are not a state file this build can read, or a history could not be written.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StateError {
+    /// No bytes (or only blanks).
+    Empty,
+    /// JSON state that does not parse as a state file (truncated, garbage, wrong shape).
+    Json(serde_json::Error),
+    /// MessagePack state that does not parse as a state file.
+    Binary(rmp_serde::decode::Error),
+    /// A state file of another format, or of a version this build does not read.
+    Unsupported {
+        /// The `format` it names.
+        format: String,
+        /// The `version` it names.
+        version: u32,
+    },
+    /// More bytes than a state file may have ([`crate::store::MAX_STATE_BYTES`]).
+    TooLarge,
+    /// The history could not be encoded.
+    Encode(rmp_serde::encode::Error),
+}
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateError::Empty => f.write_str("empty state file"),
+            StateError::Json(e) => e.fmt(f),
+            StateError::Binary(e) => e.fmt(f),
+            StateError::Unsupported { format, version } => {
+                write!(f, "unsupported state format {format} v{version}")
+            }
+            StateError::TooLarge => {
+                write!(f, "larger than {} bytes", crate::store::MAX_STATE_BYTES)
+            }
+            StateError::Encode(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for StateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StateError::Json(e) => Some(e),
+            StateError::Binary(e) => Some(e),
+            StateError::Encode(e) => Some(e),
+            StateError::Empty | StateError::Unsupported { .. } | StateError::TooLarge => None,
+        }
+    }
+}
+
 /// The bytes of a state file for `session_id` and `history`.
-pub fn encode(session_id: &str, history: &History) -> Result<Vec<u8>, String> {
+pub fn encode(session_id: &str, history: &History) -> Result<Vec<u8>, StateError> {
     let env = EnvelopeOut {
         format: FORMAT_NAME,
         version: BINARY_VERSION,
         session_id,
         history,
     };
-    rmp_serde::to_vec_named(&env).map_err(|e| e.to_string())
+    rmp_serde::to_vec_named(&env).map_err(StateError::Encode)
 }
 
 /// Reads a state file's bytes (either encoding): the session id, the history and the encoding
-/// found. `Err` describes why the bytes are not a state file this build can read (truncated,
+/// found. `Err` says why the bytes are not a state file this build can read (truncated,
 /// garbage, another format, a future version).
-pub fn decode(bytes: &[u8]) -> Result<(String, History, Encoding), String> {
+pub fn decode(bytes: &[u8]) -> Result<(String, History, Encoding), StateError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     let (env, encoding, expected): (EnvelopeIn, _, _) = match first {
-        None => return Err(String::from("empty state file")),
+        None => return Err(StateError::Empty),
         Some(b'{') => (
-            serde_json::from_slice(bytes).map_err(|e| e.to_string())?,
+            serde_json::from_slice(bytes).map_err(StateError::Json)?,
             Encoding::Json,
             JSON_VERSION,
         ),
         Some(_) => (
-            rmp_serde::from_slice(bytes).map_err(|e| e.to_string())?,
+            rmp_serde::from_slice(bytes).map_err(StateError::Binary)?,
             Encoding::Binary,
             BINARY_VERSION,
         ),
     };
     if env.format != FORMAT_NAME || env.version != expected {
-        return Err(format!(
-            "unsupported state format {} v{}",
-            env.format, env.version
-        ));
+        return Err(StateError::Unsupported {
+            format: env.format,
+            version: env.version,
+        });
     }
     Ok((env.session_id, env.history, encoding))
 }
@@ -99,6 +151,29 @@ mod tests {
         h.record(&ToolCall::new("Bash", json!({"command": "cargo test"})).at(2_000));
         h.record(&ToolCall::new("mcp__zen__chat", json!({"prompt": "x"})).at(2_500));
         h
+    }
+
+    #[test]
+    fn what_is_not_a_state_file_says_why() {
+        assert!(matches!(decode(b" \n"), Err(StateError::Empty)));
+        assert!(matches!(decode(b"{\"format\""), Err(StateError::Json(_))));
+        assert!(matches!(decode(b"\xc1garbage"), Err(StateError::Binary(_))));
+        let future = rmp_serde::to_vec_named(&json!({"format": FORMAT_NAME, "version": 9,
+            "session_id": "s", "history": History::new()}))
+        .expect("encode");
+        let e = decode(&future).expect_err("a future version");
+        assert_eq!(
+            e.to_string(),
+            "unsupported state format posthook-session v9"
+        );
+        let other = serde_json::to_vec(&json!({"format": "other", "version": 1,
+            "history": History::new()}))
+        .expect("json");
+        assert!(matches!(
+            decode(&other),
+            Err(StateError::Unsupported { format, version: 1 }) if format == "other"
+        ));
+        assert_eq!(StateError::Empty.to_string(), "empty state file");
     }
 
     #[test]

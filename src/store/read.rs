@@ -4,6 +4,7 @@
 use super::trim::trim_history;
 use super::trust::{check_own_file, NOBLOCK_FLAGS};
 use super::{Stamp, MAX_SESSION_ID_CHARS, MAX_STATE_BYTES};
+use crate::state_codec::StateError;
 use posthook_analyzers::History;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
@@ -56,7 +57,7 @@ pub(super) fn read_state_with(
         )));
     }
     let (session_id, mut history, _) =
-        crate::state_codec::decode(&bytes).map_err(ReadError::Invalid)?;
+        crate::state_codec::decode(&bytes).map_err(|e| ReadError::Invalid(e.to_string()))?;
     trim_history(&mut history);
     let id = posthook_analyzers::truncate_chars(&session_id, MAX_SESSION_ID_CHARS).into_owned();
     Ok(Some((id, history, stamp)))
@@ -66,9 +67,9 @@ pub(super) fn read_state_with(
 /// stored session id and history, or why the bytes are not a state. For fuzzing and tools.
 ///
 /// [`Store::load`]: super::Store::load
-pub fn parse_state(bytes: &[u8]) -> Result<(String, History), String> {
+pub fn parse_state(bytes: &[u8]) -> Result<(String, History), StateError> {
     if bytes.len() as u64 > MAX_STATE_BYTES {
-        return Err(format!("larger than {MAX_STATE_BYTES} bytes"));
+        return Err(StateError::TooLarge);
     }
     let (session_id, mut history, _) = crate::state_codec::decode(bytes)?;
     trim_history(&mut history);
