@@ -1,5 +1,6 @@
 //! Black-box tests: every test runs the real `posthook` binary.
 
+mod api;
 mod bench;
 mod concurrency;
 mod config;
