@@ -1,10 +1,11 @@
 //! Command-line arguments, and the dispatcher from them to the commands: each command's result
 //! is printed and turned into an exit code in one place (`crate::error`).
 
+use crate::config;
 use crate::config::hook_options_from;
 use crate::error::{self, Error, Outcome};
 use crate::hook;
-use crate::{bench, config, doctor, explain, install, replay, serve, session};
+use crate::tools::{bench, doctor, explain, install, replay, serve, session};
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
@@ -61,20 +62,20 @@ pub(crate) enum Command {
     /// Measure posthook (or another hook command): also reachable as `posthook --bench`.
     Bench(Box<bench::BenchArgs>),
     /// Register posthook as a PostToolUse hook in a Claude Code settings file.
-    Install(crate::install::InstallArgs),
+    Install(crate::tools::install::InstallArgs),
     /// Remove posthook's hook from a Claude Code settings file.
-    Uninstall(crate::install::UninstallArgs),
+    Uninstall(crate::tools::install::UninstallArgs),
     /// Run recorded Claude Code sessions through posthook and show what Claude would have been told.
-    Replay(crate::replay::ReplayArgs),
+    Replay(crate::tools::replay::ReplayArgs),
     /// Explain why each rule fired or stayed silent on the last events of a session.
-    Explain(crate::explain::ExplainArgs),
+    Explain(crate::tools::explain::ExplainArgs),
     /// Check that posthook is registered, executable, configured, and answers a test event.
-    Doctor(crate::doctor::DoctorArgs),
+    Doctor(crate::tools::doctor::DoctorArgs),
     /// Answer Claude Code's http hooks from a long-lived local server (sessions held in memory).
-    Serve(crate::serve::ServeArgs),
+    Serve(crate::tools::serve::ServeArgs),
     /// Run `posthook serve` as a per-user service (systemd user unit, launchd agent).
     #[command(subcommand)]
-    Service(crate::serve::service::ServiceCommand),
+    Service(crate::tools::serve::service::ServiceCommand),
     /// Check or show the configuration (files, environment, flags).
     #[command(
         subcommand,

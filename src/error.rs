@@ -7,13 +7,13 @@
 //! `Display` is the line printed after its [`Error::prefix`]. Hook mode answers with [`OK`],
 //! [`BLOCKING`] or [`FAILURE`] through [`crate::output::Rendered::code`].
 
-use crate::bench::{BenchError, Verdict};
-use crate::explain::ExplainError;
-use crate::install::InstallError;
-use crate::replay::ReplayError;
-use crate::serve::service::ServiceError;
-use crate::serve::ServeError;
-use crate::session::SessionError;
+use crate::tools::bench::{BenchError, Verdict};
+use crate::tools::explain::ExplainError;
+use crate::tools::install::InstallError;
+use crate::tools::replay::ReplayError;
+use crate::tools::serve::service::ServiceError;
+use crate::tools::serve::ServeError;
+use crate::tools::session::SessionError;
 use std::fmt;
 
 /// Success: the command did what it was asked, or the hook has nothing to say (or only

@@ -47,24 +47,18 @@
 #![warn(unreachable_pub)]
 
 mod alarm;
-pub(crate) mod bench;
 pub mod cli;
 pub mod config;
-pub(crate) mod doctor;
 pub(crate) mod error;
-pub(crate) mod explain;
 pub mod hook;
 pub mod input;
-pub(crate) mod install;
 pub mod output;
 pub(crate) mod project;
-pub(crate) mod replay;
 pub mod runtime;
-pub(crate) mod serve;
-pub(crate) mod session;
 pub mod state_codec;
 pub mod store;
 pub(crate) mod telemetry;
+pub(crate) mod tools;
 pub mod transcript;
 
 pub use input::{HookInput, InputError};

@@ -3,7 +3,7 @@
 
 use super::{fail, pass, warn, Check};
 use crate::config;
-use crate::install::{self, program_of, Scope};
+use crate::tools::install::{self, program_of, Scope};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,8 @@
 //! The http mode's `posthook serve`: started with a temporary state dir and token, its CPU time
 //! and memory read from `/proc`, stopped; one hook request to it.
 
-use crate::bench::error::BenchError;
-use crate::serve::client::Client;
+use crate::tools::bench::error::BenchError;
+use crate::tools::serve::client::Client;
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -103,7 +103,13 @@ pub(super) fn post(
     keep: bool,
 ) -> Result<(), BenchError> {
     let a = client
-        .request("POST", crate::serve::HOOK_PATH, Some(token), payload, keep)
+        .request(
+            "POST",
+            crate::tools::serve::HOOK_PATH,
+            Some(token),
+            payload,
+            keep,
+        )
         .map_err(BenchError::Io)?;
     if a.status == 200 {
         Ok(())

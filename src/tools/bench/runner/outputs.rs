@@ -1,11 +1,11 @@
 //! The files a run was asked to write: the exports, the baseline to save, the `--history` line.
 
 use super::judge::current_entries;
-use crate::bench::args::BenchArgs;
-use crate::bench::baseline::Baseline;
-use crate::bench::error::BenchError;
-use crate::bench::export::{Exporter, JsonExporter, MarkdownExporter};
-use crate::bench::results::BenchResults;
+use crate::tools::bench::args::BenchArgs;
+use crate::tools::bench::baseline::Baseline;
+use crate::tools::bench::error::BenchError;
+use crate::tools::bench::export::{Exporter, JsonExporter, MarkdownExporter};
+use crate::tools::bench::results::BenchResults;
 use serde_json::json;
 use std::io::Write;
 use std::path::Path;

@@ -10,7 +10,7 @@
 //! the variable's value put in the project's personal `.claude/settings.local.json` under `env`,
 //! which Claude Code applies to its own environment at start.
 
-use crate::install::{self, InstallError, InstallErrorKind};
+use crate::tools::install::{self, InstallError, InstallErrorKind};
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -253,8 +253,8 @@ pub(crate) fn doctor_checks(
     project: &Path,
     home: Option<&Path>,
     commands_too: bool,
-) -> Vec<crate::doctor::Check> {
-    use crate::doctor::{Check, Status};
+) -> Vec<crate::tools::doctor::Check> {
+    use crate::tools::doctor::{Check, Status};
     let mut addrs: Vec<(SocketAddr, String)> = Vec::new();
     let mut out = Vec::new();
     for scope in install::Scope::ALL {

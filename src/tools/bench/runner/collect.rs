@@ -2,15 +2,15 @@
 //! the other hook, instructions), the floors' instructions, then the load tests.
 
 use super::setup::Setup;
-use crate::bench::args::BenchArgs;
-use crate::bench::error::BenchError;
-use crate::bench::measure::{RunSample, Scratch, Spawner};
-use crate::bench::modes::{self, StateStart};
-use crate::bench::report::Progress;
-use crate::bench::results::{LoadResult, ProcessStats, ScenarioResult, VsResult};
-use crate::bench::scenarios::Scenario;
-use crate::bench::spawner::Launcher;
-use crate::bench::{instructions, load, seed, stats};
+use crate::tools::bench::args::BenchArgs;
+use crate::tools::bench::error::BenchError;
+use crate::tools::bench::measure::{RunSample, Scratch, Spawner};
+use crate::tools::bench::modes::{self, StateStart};
+use crate::tools::bench::report::Progress;
+use crate::tools::bench::results::{LoadResult, ProcessStats, ScenarioResult, VsResult};
+use crate::tools::bench::scenarios::Scenario;
+use crate::tools::bench::spawner::Launcher;
+use crate::tools::bench::{instructions, load, seed, stats};
 use posthook_analyzers::Settings;
 use std::time::SystemTime;
 
@@ -52,7 +52,7 @@ pub(super) fn measure(
         * (usize::from(setup.in_process_on) + usize::from(setup.e2e_on) * (2 + vs_n))
         + usize::from(setup.load_on) * 2 * (1 + vs_n);
     let launcher = if setup.e2e_on {
-        let small = crate::bench::small_spawner::build(scratch.path());
+        let small = crate::tools::bench::small_spawner::build(scratch.path());
         Launcher::start_small(small.as_deref(), &setup.exe)
     } else {
         Launcher::Direct

@@ -3,8 +3,8 @@
 
 use super::ms;
 use super::server::{post, Served};
-use crate::bench::error::BenchError;
-use crate::serve::client::Client;
+use crate::tools::bench::error::BenchError;
+use crate::tools::serve::client::Client;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

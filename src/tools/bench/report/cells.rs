@@ -1,8 +1,8 @@
 //! The cells the report's tables share: durations with their spread, ratios, instruction
 //! counts, cut names, sparklines.
 
-use crate::bench::stats;
-use crate::bench::units::duration;
+use crate::tools::bench::stats;
+use crate::tools::bench::units::duration;
 
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 

@@ -2,10 +2,10 @@
 //! comparison, the notes and the verdict.
 
 use super::cells::{instructions, mean_sd, ratio};
-use crate::bench::baseline::Verdict as Change;
-use crate::bench::results::{BenchResults, GradeResult};
-use crate::bench::stats;
-use crate::bench::units::{bytes, duration, percent};
+use crate::tools::bench::baseline::Verdict as Change;
+use crate::tools::bench::results::{BenchResults, GradeResult};
+use crate::tools::bench::stats;
+use crate::tools::bench::units::{bytes, duration, percent};
 use std::io::{self, Write};
 
 pub(super) fn write_header(out: &mut impl Write, r: &BenchResults) -> io::Result<()> {
@@ -115,7 +115,7 @@ pub(super) fn write_baseline(out: &mut impl Write, r: &BenchResults) -> io::Resu
         out,
         "\nagainst the baseline {file}: each run's median CPU time set against its own floor's, interleaved; a regression rises by more than {:.0}% and beyond twice both runs' errors, or by more than {:.0}% in instructions",
         r.config.alert_threshold * 100.0,
-        crate::bench::baseline::INSTRUCTION_THRESHOLD * 100.0
+        crate::tools::bench::baseline::INSTRUCTION_THRESHOLD * 100.0
     )?;
     if r.baseline.is_empty() {
         writeln!(out, "  no scenario in common with the baseline")?;

@@ -2,8 +2,8 @@
 //! or the config switched it off, what it found, and what the guidance provider did with it.
 
 use super::{counters_json, guidance_lines, profile_reason, thresholds_of, verdict_text};
-use crate::replay::{self, Step};
 use crate::runtime::RunStatus;
+use crate::tools::replay::{self, Step};
 use posthook_analyzers::builtin;
 use posthook_analyzers::guidance::Verdict;
 use posthook_analyzers::visible_controls;

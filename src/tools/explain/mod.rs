@@ -1,6 +1,6 @@
 //! `posthook explain`: why each rule fired or stayed silent on the last events of a session.
 //!
-//! Two sources. A transcript (`--transcript FILE`) is replayed in memory ([`crate::replay`]) and the
+//! Two sources. A transcript (`--transcript FILE`) is replayed in memory ([`crate::tools::replay`]) and the
 //! last N events are explained one by one: per rule, whether its analyzer ran, whether the profile
 //! or the config switched it off, what it found, and what the guidance provider did with it
 //! (shown, held back by a cooldown, outranked), with the session's counters, the thresholds and the
@@ -19,9 +19,9 @@ pub(crate) use stored::{stored_json, stored_text};
 
 use crate::config::{fmt_num, known_thresholds, Resolved};
 use crate::error::Outcome;
-use crate::replay;
-use crate::session::{self, SessionError};
 use crate::store::Store;
+use crate::tools::replay;
+use crate::tools::session::{self, SessionError};
 use posthook_analyzers::builtin;
 use posthook_analyzers::guidance::{cooldown, Verdict, MIN_SPACING, MUTE_AFTER};
 use posthook_analyzers::{History, Profile, Settings, Severity};

@@ -1,8 +1,8 @@
 //! The in-process tables: the Runtime alone per scenario, and where its time goes.
 
 use super::cells::mean_sd;
-use crate::bench::results::{BenchResults, InProcess};
-use crate::bench::units::{duration, percent};
+use crate::tools::bench::results::{BenchResults, InProcess};
+use crate::tools::bench::units::{duration, percent};
 use std::io::{self, Write};
 
 fn in_process_row(out: &mut impl Write, name: &str, ip: &InProcess) -> io::Result<()> {

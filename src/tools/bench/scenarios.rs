@@ -381,15 +381,15 @@ mod tests {
         };
         assert!(
             parse(&fresh) == parse(SESSIONS),
-            "src/bench/sessions.jsonl is stale: run `cargo test -p posthook --lib regenerate_sessions -- --ignored`"
+            "src/tools/bench/sessions.jsonl is stale: run `cargo test -p posthook --lib regenerate_sessions -- --ignored`"
         );
     }
 
     #[test]
-    #[ignore = "writes src/bench/sessions.jsonl from tests/data/transcripts"]
+    #[ignore = "writes src/tools/bench/sessions.jsonl from tests/data/transcripts"]
     fn regenerate_sessions() {
         let text = render_sessions(&transcripts()).expect("renders");
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bench/sessions.jsonl");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tools/bench/sessions.jsonl");
         std::fs::write(path, text).expect("writes");
     }
 

@@ -3,8 +3,8 @@
 
 use super::server::{post, with_session, Served};
 use super::{ms, CLIENTS, FILLERS, HELD_EVENTS, PER_CLIENT, SESSIONS};
-use crate::bench::error::BenchError;
-use crate::serve::client::Client;
+use crate::tools::bench::error::BenchError;
+use crate::tools::serve::client::Client;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

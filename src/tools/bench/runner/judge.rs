@@ -3,15 +3,15 @@
 
 use super::collect::Measured;
 use super::setup::Setup;
-use crate::bench::args::BenchArgs;
-use crate::bench::baseline::{self, Entry};
-use crate::bench::grade::{self, Grade};
-use crate::bench::modes;
-use crate::bench::results::{
+use crate::tools::bench::args::BenchArgs;
+use crate::tools::bench::baseline::{self, Entry};
+use crate::tools::bench::grade::{self, Grade};
+use crate::tools::bench::modes;
+use crate::tools::bench::results::{
     BenchResults, Failures, GradeResult, Headline, LoadResult, ProcessStats, RunConfig,
     ScenarioResult,
 };
-use crate::bench::{scenarios, seed, stats};
+use crate::tools::bench::{scenarios, seed, stats};
 use std::collections::BTreeMap;
 
 /// Turns the measurements into the results: pooled floors, the headline, grades, the baseline
@@ -188,8 +188,8 @@ fn verdict_of(
                 verdict.missed_targets.push(format!(
                     "{}{what}: p95 {} is not under {}",
                     r.name,
-                    crate::bench::units::duration(p.time.p95),
-                    crate::bench::units::duration(target_s)
+                    crate::tools::bench::units::duration(p.time.p95),
+                    crate::tools::bench::units::duration(target_s)
                 ));
             }
         }
@@ -204,8 +204,8 @@ fn verdict_of(
             verdict.missed_targets.push(format!(
                 "load test {}: mean {}, success {}, lost events {}",
                 l.mode,
-                crate::bench::units::duration(l.latency.mean),
-                crate::bench::units::percent(l.success_rate),
+                crate::tools::bench::units::duration(l.latency.mean),
+                crate::tools::bench::units::percent(l.success_rate),
                 l.lost_events.map_or("-".to_string(), |v| v.to_string())
             ));
         }

@@ -342,7 +342,7 @@ fn reason(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::net::Listener;
+    use crate::tools::serve::net::Listener;
 
     /// Sends `raw` to a connection and reads one request from it.
     fn read(raw: &'static [u8], max_body: u64) -> Result<Request, ReadError> {

@@ -37,7 +37,10 @@ pub(crate) fn silence_text(report: &Report) -> String {
             } else {
                 format!(" on {}", truncate_chars(subject, 60))
             };
-            format!("{rule}{on}: {}", crate::explain::verdict_text(verdict))
+            format!(
+                "{rule}{on}: {}",
+                crate::tools::explain::verdict_text(verdict)
+            )
         }
     }
 }

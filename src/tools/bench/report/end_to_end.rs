@@ -2,8 +2,8 @@
 //! hook side by side, the concurrent load.
 
 use super::cells::{instructions, mean_sd, ratio, short, sparkline};
-use crate::bench::results::{BenchResults, ProcessStats, ScenarioResult};
-use crate::bench::units::{bytes, duration, percent};
+use crate::tools::bench::results::{BenchResults, ProcessStats, ScenarioResult};
+use crate::tools::bench::units::{bytes, duration, percent};
 use std::io::{self, Write};
 
 /// The seeded and the fresh latency tables, then the resources.

@@ -1,15 +1,15 @@
 //! From the flags to a [`Setup`]: the flags checked, the scenarios chosen, the baseline read,
 //! the hooks and the floor to spawn.
 
-use crate::bench::args::{BenchArgs, Mode};
-use crate::bench::baseline::Baseline;
-use crate::bench::environment::Environment;
-use crate::bench::error::BenchError;
-use crate::bench::floor::{self, Floor};
-use crate::bench::instructions;
-use crate::bench::measure::{Scratch, Spawner};
-use crate::bench::modes::Plan;
-use crate::bench::scenarios::{self, Scenario};
+use crate::tools::bench::args::{BenchArgs, Mode};
+use crate::tools::bench::baseline::Baseline;
+use crate::tools::bench::environment::Environment;
+use crate::tools::bench::error::BenchError;
+use crate::tools::bench::floor::{self, Floor};
+use crate::tools::bench::instructions;
+use crate::tools::bench::measure::{Scratch, Spawner};
+use crate::tools::bench::modes::Plan;
+use crate::tools::bench::scenarios::{self, Scenario};
 use posthook_analyzers::Settings;
 use std::path::Path;
 

@@ -104,7 +104,7 @@ pub(crate) fn run(resolved: &Resolved) -> Vec<Check> {
         tried.push(f.shown());
         checks.push(event_check(f, &project));
     }
-    checks.extend(crate::serve::settings::doctor_checks(
+    checks.extend(crate::tools::serve::settings::doctor_checks(
         &project,
         home.as_deref(),
         !found.is_empty(),

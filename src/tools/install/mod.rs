@@ -186,13 +186,13 @@ pub(crate) struct InstallArgs {
     #[arg(long)]
     pub http: bool,
     /// With --http: the server's address.
-    #[arg(long, value_name = "ADDR:PORT", default_value = crate::serve::DEFAULT_LISTEN, requires = "http")]
+    #[arg(long, value_name = "ADDR:PORT", default_value = crate::tools::serve::DEFAULT_LISTEN, requires = "http")]
     pub listen: std::net::SocketAddr,
     /// With --http: the token literally in the header, or as $POSTHOOK_SERVE_ID with its value in
     /// .claude/settings.local.json [default: env for --scope project, a committed file; header
     /// otherwise].
     #[arg(long, value_enum, value_name = "HOW", requires = "http")]
-    pub token_in: Option<crate::serve::settings::TokenIn>,
+    pub token_in: Option<crate::tools::serve::settings::TokenIn>,
     /// Written into the entries' args.
     #[command(flatten)]
     pub out: crate::config::OutputFlag,
@@ -256,7 +256,7 @@ pub(crate) fn run_install(
         http: None,
     };
     if args.http {
-        return crate::serve::settings::run_install_http(args, entry, &path);
+        return crate::tools::serve::settings::run_install_http(args, entry, &path);
     }
     let change = apply(&path, &Action::Install(entry.clone()), args.dry_run)?;
     let mut out = String::new();

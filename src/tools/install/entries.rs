@@ -55,7 +55,7 @@ pub(crate) fn is_posthook_command(command: &str) -> bool {
 /// Whether a hook entry runs posthook: a command entry whose program's file name is `posthook`
 /// (in exec form, with `args`, `command` is the program itself, not a shell line).
 fn is_posthook_hook(hook: &Value) -> bool {
-    if crate::serve::settings::is_posthook_http(hook) {
+    if crate::tools::serve::settings::is_posthook_http(hook) {
         return true;
     }
     if hook
