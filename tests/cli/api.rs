@@ -161,3 +161,141 @@ fn the_hook_path_never_uses_the_tools() {
         .collect();
     assert!(users.is_empty(), "the hook path uses src/tools: {users:?}");
 }
+
+/// `text` with comments, string and char literals blanked out (newlines kept), so that braces
+/// inside them do not count.
+fn code_only(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    let blank = |out: &mut Vec<u8>, s: &[u8]| {
+        out.extend(s.iter().map(|&c| if c == b'\n' { b'\n' } else { b' ' }))
+    };
+    while i < b.len() {
+        let rest = &b[i..];
+        let end = if rest.starts_with(b"//") {
+            rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len())
+        } else if rest.starts_with(b"/*") {
+            rest.windows(2)
+                .position(|w| w == b"*/")
+                .map_or(rest.len(), |p| p + 2)
+        } else if rest.starts_with(b"r\"") || rest.starts_with(b"r#") {
+            let hashes = rest[1..].iter().take_while(|&&c| c == b'#').count();
+            if rest.get(1 + hashes) == Some(&b'"') && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            {
+                let close: Vec<u8> = std::iter::once(b'"')
+                    .chain(std::iter::repeat_n(b'#', hashes))
+                    .collect();
+                let body = 2 + hashes;
+                rest[body..]
+                    .windows(close.len())
+                    .position(|w| w == close.as_slice())
+                    .map_or(rest.len(), |p| body + p + close.len())
+            } else {
+                0
+            }
+        } else if rest[0] == b'"' {
+            let mut j = 1;
+            while j < rest.len() && rest[j] != b'"' {
+                j += if rest[j] == b'\\' { 2 } else { 1 };
+            }
+            (j + 1).min(rest.len())
+        } else if rest[0] == b'\'' {
+            // A char literal ('x', '\n', '\u{7f}'), not a lifetime ('a).
+            match rest.get(1) {
+                Some(b'\\') => rest[2..]
+                    .iter()
+                    .position(|&c| c == b'\'')
+                    .map_or(0, |p| p + 3),
+                Some(_) if rest.get(2) == Some(&b'\'') => 3,
+                _ => 0,
+            }
+        } else {
+            0
+        };
+        if end == 0 {
+            out.push(b[i]);
+            i += 1;
+        } else {
+            blank(&mut out, &rest[..end]);
+            i += end;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Every function longer than `limit` lines before the file's `#[cfg(test)]` module, as
+/// `name (lines)`.
+fn long_functions(text: &str, limit: usize) -> Vec<String> {
+    let tests_at = text
+        .lines()
+        .position(|l| l.starts_with("#[cfg(test)]"))
+        .unwrap_or(usize::MAX);
+    let code = code_only(text);
+    let lines: Vec<&str> = code.lines().collect();
+    let mut long = Vec::new();
+    let mut i = 0;
+    while i < lines.len().min(tests_at) {
+        let mut words = lines[i].split_whitespace().peekable();
+        while words.peek().is_some_and(|w| {
+            w.starts_with("pub") || ["const", "async", "unsafe", "extern"].contains(w)
+        }) {
+            words.next();
+        }
+        if words.next() != Some("fn") {
+            i += 1;
+            continue;
+        }
+        let name: String = words
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let (mut depth, mut opened, mut j) = (0i64, false, i);
+        while j < lines.len() {
+            let l = lines[j];
+            depth += l.matches('{').count() as i64 - l.matches('}').count() as i64;
+            opened |= l.contains('{');
+            if (opened && depth <= 0) || (!opened && l.trim_end().ends_with(';')) {
+                break;
+            }
+            j += 1;
+        }
+        if j + 1 - i > limit {
+            long.push(format!("{name} ({} lines)", j + 1 - i));
+        }
+        i = j + 1;
+    }
+    long
+}
+
+/// No function outside tests is longer than 80 lines: a long function is several jobs, each of
+/// which deserves a name.
+#[test]
+fn no_function_is_longer_than_80_lines() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    rust_files(&root().join("analyzers/src"), &mut files);
+    let mut long = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("source");
+        for l in long_functions(&text, 80) {
+            long.push(format!("{}: {l}", f.display()));
+        }
+    }
+    assert!(long.is_empty(), "split these:\n{}", long.join("\n"));
+    // The scan sees a long function, and is not fooled by braces in strings or comments.
+    let body = "    let x = 1;\n".repeat(81);
+    assert_eq!(
+        long_functions(&format!("fn big() {{\n{body}}}\n"), 80),
+        ["big (83 lines)"]
+    );
+    let tricky = "pub(crate) fn f() {\n    let s = \"}}}\"; // }\n    let c = '}';\n}\nfn g() {}\n";
+    assert!(
+        long_functions(tricky, 4).is_empty(),
+        "{:?}",
+        long_functions(tricky, 4)
+    );
+    assert_eq!(long_functions(tricky, 3), ["f (4 lines)"]);
+}
