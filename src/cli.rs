@@ -6,7 +6,9 @@ use crate::config::hook_options_from;
 use crate::error::{self, Error, Outcome};
 use crate::hook;
 use crate::tools::{bench, doctor, explain, install, replay, serve, session};
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
@@ -150,6 +152,41 @@ fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     v
 }
 
+/// The arguments parsed, refusing a hook-mode flag given before a subcommand that does not act
+/// on it (`posthook --state-dir X uninstall`): after the subcommand such a flag is unknown, and
+/// before it, it would be silently ignored.
+fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let mut cmd = Cli::command();
+    let matches = cmd.try_get_matches_from_mut(args)?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    let (mut leaf, mut leaf_matches, mut path) = (&cmd, &matches, Vec::new());
+    while let Some((name, sub)) = leaf_matches.subcommand() {
+        let Some(found) = leaf.find_subcommand(name) else {
+            break;
+        };
+        (leaf, leaf_matches) = (found, sub);
+        path.push(name);
+    }
+    if path.is_empty() {
+        return Ok(cli);
+    }
+    let ignored = cmd.get_arguments().find(|arg| {
+        let id = arg.get_id();
+        matches.value_source(id.as_str()) == Some(ValueSource::CommandLine)
+            && !leaf.get_arguments().any(|a| a.get_id() == id)
+    });
+    match ignored.and_then(|arg| arg.get_long()) {
+        Some(long) => {
+            let path = path.join(" ");
+            let msg = format!(
+                "--{long} does nothing for `posthook {path}` (see `posthook {path} --help`)"
+            );
+            Err(cmd.clone().error(ErrorKind::ArgumentConflict, msg))
+        }
+        None => Ok(cli),
+    }
+}
+
 /// Parses the process's arguments and runs what they ask for.
 pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -162,7 +199,7 @@ pub fn main() -> ExitCode {
     let cli = if args.len() <= 1 {
         None
     } else {
-        match Cli::try_parse_from(normalize(args)) {
+        match parse(normalize(args)) {
             Ok(c) => Some(c),
             Err(e) => {
                 let _ = e.print();

@@ -5,7 +5,7 @@
 //! The hook call (no subcommand) takes all of them ([`HookFlags`]); each subcommand takes only the
 //! groups it acts on (flattened into its own arguments), so its `--help` lists no flag that does
 //! nothing there. Flags before the subcommand still apply to it, under the subcommand's own
-//! ([`HookFlags::under`]).
+//! ([`HookFlags::under`]); one the subcommand does not act on is refused there (`cli::parse`).
 
 use super::layer::Layer;
 use super::table;

@@ -269,12 +269,33 @@ fn each_subcommand_takes_only_the_flags_it_acts_on() {
     assert_eq!(listed(&["session", "list", "--help"]), ["--state-dir"]);
     assert!(listed(&["uninstall", "--help"]).is_empty());
     assert!(listed(&["service", "status", "--help"]).is_empty());
-    // A flag a subcommand does not act on is refused after it, as any unknown flag is.
+    // A flag a subcommand does not act on is refused after it, as any unknown flag is, and
+    // before it, rather than silently ignored.
     let d = sb
         .cmd(&["uninstall", "--state-dir", "/tmp/x"])
         .run()
         .expect_code(1);
     assert!(d.stderr().contains("--state-dir"), "{}", d.stderr());
+    let d = sb
+        .cmd(&["--state-dir", "/tmp/x", "uninstall"])
+        .run()
+        .expect_code(1);
+    assert!(
+        d.stderr()
+            .contains("--state-dir does nothing for `posthook uninstall`"),
+        "{}",
+        d.stderr()
+    );
+    let d = sb
+        .cmd(&["--budget-ms", "5", "session", "list"])
+        .run()
+        .expect_code(1);
+    assert!(
+        d.stderr()
+            .contains("--budget-ms does nothing for `posthook session list`"),
+        "{}",
+        d.stderr()
+    );
 
     let show = |args: &[&str]| -> serde_json::Value {
         let d = sb.in_project(args).run().expect_code(0);
