@@ -20,6 +20,16 @@ fn family(addr: &SocketAddr) -> AddressFamily {
     }
 }
 
+/// A new TCP socket for `addr`'s family, closed on exec.
+fn tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
+    Ok(rnet::socket_with(
+        family(addr),
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )?)
+}
+
 /// A listening socket.
 pub(crate) struct Listener {
     fd: OwnedFd,
@@ -28,12 +38,7 @@ pub(crate) struct Listener {
 impl Listener {
     /// Binds and listens on `addr` (port 0: any free port).
     pub(crate) fn bind(addr: SocketAddr) -> io::Result<Listener> {
-        let fd = rnet::socket_with(
-            family(&addr),
-            SocketType::STREAM,
-            SocketFlags::CLOEXEC,
-            None,
-        )?;
+        let fd = tcp_socket(&addr)?;
         sockopt::set_socket_reuseaddr(&fd, true)?;
         rnet::bind(&fd, &addr)?;
         rnet::listen(&fd, 1024)?;
@@ -66,12 +71,7 @@ pub(crate) struct Stream {
 impl Stream {
     /// Connects to `addr` (blocking; on loopback a refused connection fails at once).
     pub(crate) fn connect(addr: SocketAddr) -> io::Result<Stream> {
-        let fd = rnet::socket_with(
-            family(&addr),
-            SocketType::STREAM,
-            SocketFlags::CLOEXEC,
-            None,
-        )?;
+        let fd = tcp_socket(&addr)?;
         loop {
             match rnet::connect(&fd, &addr) {
                 Ok(()) => return Ok(Stream { fd }),
