@@ -31,7 +31,7 @@ pub struct ReplayEvent {
 }
 
 /// Counts of what a transcript held.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TranscriptStats {
     /// Lines read.
     pub lines: usize,
@@ -41,6 +41,10 @@ pub struct TranscriptStats {
     pub tool_uses: usize,
     /// `tool_use` blocks joined with a result (= events).
     pub joined: usize,
+    /// The directory the session was launched in: the first `cwd` of the file (a transcript's
+    /// first line that has one, or a stream's `init` line). Live, that is `CLAUDE_PROJECT_DIR`;
+    /// later lines' `cwd` follow the agent's `cd`s.
+    pub launch_dir: Option<String>,
 }
 
 /// Parses an RFC 3339 timestamp (`2026-02-10T21:12:02.480Z`) into ms since the epoch.
@@ -219,6 +223,13 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
         ..LiveBuilder::default()
     };
     for (line_no, v) in lines.iter().enumerate() {
+        if b.stats.launch_dir.is_none() {
+            b.stats.launch_dir = v
+                .get("cwd")
+                .and_then(Value::as_str)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned);
+        }
         let agent = v
             .get("agentId")
             .and_then(Value::as_str)

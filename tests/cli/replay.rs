@@ -249,3 +249,53 @@ fn replay_of_a_directory_without_transcripts_fails_with_exit_1() {
     );
     assert!(d.stdout().is_empty(), "{}", d.stdout());
 }
+
+/// A session launched in /p that later runs `cd sub`: its writes under /p are inside the project,
+/// as the live client (which sets `CLAUDE_PROJECT_DIR` to the launch directory) would see them.
+#[test]
+fn replay_takes_the_launch_directory_as_the_project_root() {
+    let sb = Sandbox::new();
+    let mut text = String::new();
+    for (i, cwd) in ["/p", "/p/sub", "/p/sub"].iter().enumerate() {
+        text.push_str(&format!(
+            "{{\"type\":\"assistant\",\"sessionId\":\"s\",\"cwd\":\"{cwd}\",\"message\":{{\"id\":\"m{i}\",\"content\":[{{\"type\":\"tool_use\",\"id\":\"t{i}\",\"name\":\"Write\",\"input\":{{\"file_path\":\"/p/src/f{i}.rs\",\"content\":\"x\"}}}}]}}}}\n\
+             {{\"type\":\"user\",\"sessionId\":\"s\",\"cwd\":\"{cwd}\",\"timestamp\":\"2026-02-10T21:12:0{i}.000Z\",\"message\":{{\"content\":[{{\"type\":\"tool_result\",\"tool_use_id\":\"t{i}\",\"content\":\"ok\"}}]}},\"toolUseResult\":{{\"type\":\"create\",\"filePath\":\"/p/src/f{i}.rs\"}}}}\n"
+        ));
+    }
+    let f = sb.dir.path().join("cd.jsonl");
+    std::fs::write(&f, text).expect("write");
+    let rules = |d: &crate::support::Done| -> Vec<String> {
+        let v: Value = serde_json::from_str(&d.stdout()).expect("json");
+        v["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .filter_map(|s| s["feedback"]["rule"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let d = sb
+        .cmd(&["replay", f.to_str().expect("utf8"), "--json"])
+        .run()
+        .expect_code(0);
+    assert!(
+        !rules(&d).iter().any(|r| r == "outside-project"),
+        "{}",
+        d.stdout()
+    );
+    // Named explicitly, another root makes the same writes outside it.
+    let d = sb
+        .cmd(&[
+            "replay",
+            f.to_str().expect("utf8"),
+            "--json",
+            "--project-dir",
+            "/elsewhere",
+        ])
+        .run()
+        .expect_code(0);
+    assert!(
+        rules(&d).iter().any(|r| r == "outside-project"),
+        "{}",
+        d.stdout()
+    );
+}

@@ -108,6 +108,7 @@ pub(crate) fn run(args: &ExplainArgs, resolved: &Resolved) -> Result<Outcome, Ex
             replay::REPLAY_BUDGET,
             // Each call may be followed by its turn's batch event.
             args.last.saturating_mul(2),
+            None,
         )
         .map_err(ExplainError::Transcript)?;
         let steps = from_transcript(&r, args.last);

@@ -350,6 +350,7 @@ mod tests {
             OutputMode::Stderr,
             Duration::from_secs(10),
             4,
+            None,
         )
         .expect("replay");
         let ex = from_transcript(&r, 2);

@@ -27,6 +27,8 @@ pub(crate) struct FileSummary {
     pub events: usize,
     /// Tool uses with a result.
     pub joined: usize,
+    /// The directory the session was launched in (its first `cwd`), the replay's project root.
+    pub launch_dir: Option<String>,
 }
 
 /// One replayed event.
@@ -122,8 +124,19 @@ pub(crate) fn replay(
     output_mode: OutputMode,
     budget: Duration,
     keep_last: usize,
+    project_dir: Option<&str>,
 ) -> std::io::Result<Replay> {
     let (summaries, events) = read_all(files)?;
+    // Live, `CLAUDE_PROJECT_DIR` is the directory the session was launched in, whatever the agent
+    // `cd`s into later: each file's launch directory, unless the caller names the project.
+    let roots: Vec<Option<String>> = summaries
+        .iter()
+        .map(|f| {
+            project_dir
+                .map(str::to_owned)
+                .or_else(|| f.launch_dir.clone())
+        })
+        .collect();
     let runtime = Runtime::builder()
         .settings(settings.clone())
         .budget(budget)
@@ -138,7 +151,14 @@ pub(crate) fn replay(
         last_ts = ts;
         let mut step = new_step(i + 1, fi, &ev, ts);
         let keep = i + keep_last >= total;
-        run_step(&mut step, &ev, &runtime, &mut histories, output_mode, keep);
+        let root = roots.get(fi).cloned().flatten();
+        let target = StepTarget {
+            runtime: &runtime,
+            output_mode,
+            keep,
+            project_dir: root.as_deref(),
+        };
+        run_step(&mut step, &ev, &mut histories, &target);
         steps.push(step);
     }
     Ok(Replay {
@@ -175,23 +195,26 @@ fn new_step(n: usize, file: usize, ev: &LiveEvent, ts: u64) -> Step {
     }
 }
 
+/// How a step is run: the pipeline, the output mode, whether to keep the histories around it, and
+/// the project directory the hook would have been given.
+struct StepTarget<'a> {
+    runtime: &'a Runtime,
+    output_mode: OutputMode,
+    keep: bool,
+    project_dir: Option<&'a str>,
+}
+
 /// Parses `ev` as the hook would and runs it against its session's history in `histories`,
-/// filling in `step`; `keep`: keep the history before and after it.
+/// filling in `step`; `t.keep`: keep the history before and after it.
 fn run_step(
     step: &mut Step,
     ev: &LiveEvent,
-    runtime: &Runtime,
     histories: &mut HashMap<String, History>,
-    output_mode: OutputMode,
-    keep: bool,
+    t: &StepTarget<'_>,
 ) {
-    let cwd = ev
-        .payload
-        .get("cwd")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let (runtime, output_mode, keep) = (t.runtime, t.output_mode, t.keep);
     let bytes = serde_json::to_vec(&ev.payload).unwrap_or_default();
-    match input::parse(&bytes, step.ts_ms, cwd.as_deref()) {
+    match input::parse(&bytes, step.ts_ms, t.project_dir) {
         Ok(hook_input) => {
             let history = histories.entry(hook_input.session_id.clone()).or_default();
             if keep {
@@ -243,6 +266,7 @@ fn read_all(files: &[PathBuf]) -> std::io::Result<(Vec<FileSummary>, Vec<FileEve
             tool_uses: stats.tool_uses,
             events: evs.len(),
             joined: stats.joined,
+            launch_dir: stats.launch_dir,
         });
         events.extend(evs.into_iter().map(|e| (fi, e)));
     }

@@ -50,6 +50,10 @@ pub(crate) struct ReplayArgs {
     /// Text mode: print only the steps with feedback (the summary always follows).
     #[arg(long)]
     pub feedback_only: bool,
+    /// The project root the hook is given (`CLAUDE_PROJECT_DIR`). Default: the directory each
+    /// transcript's session was launched in (its first `cwd`), as the live client sets it.
+    #[arg(long, value_name = "DIR")]
+    pub project_dir: Option<PathBuf>,
     #[command(flatten)]
     pub out: crate::config::OutputFlag,
     #[command(flatten)]
@@ -113,7 +117,19 @@ pub(crate) fn run(args: &ReplayArgs, resolved: &Resolved) -> Result<Outcome, Rep
     if files.is_empty() {
         return Err(ReplayError::NoFiles(args.path.clone()));
     }
-    let r = replay(&files, c.settings(), c.output, REPLAY_BUDGET, 0).map_err(ReplayError::Read)?;
+    let root = args
+        .project_dir
+        .as_deref()
+        .map(|p| p.to_string_lossy().into_owned());
+    let r = replay(
+        &files,
+        c.settings(),
+        c.output,
+        REPLAY_BUDGET,
+        0,
+        root.as_deref(),
+    )
+    .map_err(ReplayError::Read)?;
     Ok(Outcome::text(if args.json {
         to_json(&r).to_string() + "\n"
     } else {
@@ -150,6 +166,7 @@ mod tests {
             OutputMode::Stderr,
             Duration::from_millis(40),
             1,
+            None,
         )
         .expect("replay");
         // Each call is its own turn (no message ids): call, batch, call, batch, call, batch.
