@@ -108,6 +108,10 @@ pub struct ToolCall {
     pub tool_use_id: Option<String>,
     /// How the call ended, as the client reported it.
     pub outcome: Outcome,
+    /// The start of a successful `git commit`'s output (stdout, then stderr), at most
+    /// [`crate::COMMIT_OUTPUT_BYTES`]: whether the repository's own hooks ran checks while
+    /// committing. Read for this call only and never persisted; `None` for every other call.
+    pub output: Option<String>,
 }
 
 /// How a tool call ended.
@@ -140,6 +144,7 @@ impl ToolCall {
             agent_id: None,
             tool_use_id: None,
             outcome: Outcome::Ok,
+            output: None,
         }
     }
 

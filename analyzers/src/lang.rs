@@ -102,6 +102,76 @@ pub fn check_langs(cmd: &str) -> u16 {
     out
 }
 
+/// How much of a `git commit`'s output [`checks_in_output`] is given (the input layer keeps at
+/// most this much of it).
+pub const COMMIT_OUTPUT_BYTES: usize = 16 * 1024;
+
+/// The languages whose tests a command's output shows having run and passed: the summary lines of
+/// the common test runners (ExUnit `N tests, 0 failures`, cargo `test result: ok.`, pytest
+/// `N passed`, unittest `Ran N tests` then `OK`, jest/vitest `Tests: N passed`, node `# pass N`,
+/// mocha `N passing`, go `ok  pkg`, rspec `N examples, 0 failures`) and the pre-commit framework's
+/// `<hook>....Passed` lines whose hook is a check posthook knows ([`check_langs`]). That is how a
+/// commit whose own hooks ran the project's tests is told from one that committed unchecked code.
+pub fn checks_in_output(text: &str) -> u16 {
+    let mut end = text.len().min(COMMIT_OUTPUT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = 0;
+    let mut unittest_ran = false;
+    for line in text[..end].lines() {
+        let l = line.trim();
+        let lower = l.to_ascii_lowercase();
+        out |= summary_langs(l, &lower);
+        if lower.starts_with("ran ") && lower.contains(" test") {
+            unittest_ran = true;
+        } else if unittest_ran && (l == "OK" || l.starts_with("OK (")) {
+            out |= langs::PYTHON;
+        }
+        if let Some(name) = l.strip_suffix("Passed").map(|s| s.trim_end_matches('.')) {
+            if name.len() < l.len().saturating_sub(8) {
+                out |= match check_langs(&name.to_ascii_lowercase()) {
+                    langs::ANY => 0,
+                    x => x,
+                };
+            }
+        }
+    }
+    out
+}
+
+/// One summary line's language (see [`checks_in_output`]); `lower` is `l` lowercased.
+fn summary_langs(l: &str, lower: &str) -> u16 {
+    let words: Vec<&str> = lower.split_whitespace().take(8).collect();
+    let num = |i: usize| {
+        words
+            .get(i)
+            .is_some_and(|w| w.trim_end_matches(',').bytes().all(|b| b.is_ascii_digit()))
+    };
+    let word = |i: usize, w: &str| words.get(i).is_some_and(|x| x.trim_end_matches(',') == w);
+    if num(0) && (word(1, "tests") || word(1, "test")) && num(2) && lower.contains(" 0 failure") {
+        langs::ELIXIR
+    } else if lower.starts_with("test result: ok.") {
+        langs::RUST
+    } else if lower.starts_with('=') && lower.contains(" passed") && !lower.contains("failed") {
+        langs::PYTHON
+    } else if (lower.starts_with("tests:") || lower.starts_with("test files"))
+        && lower.contains(" passed")
+        && !lower.contains("failed")
+    {
+        langs::JS
+    } else if (lower.starts_with("# pass ") && num(2)) || (num(0) && word(1, "passing")) {
+        langs::JS
+    } else if words.first() == Some(&"ok") && l.contains('\t') {
+        langs::GO
+    } else if num(0) && (word(1, "examples") || word(1, "example")) && lower.contains(" 0 failures")
+    {
+        langs::RUBY
+    } else {
+        0
+    }
+}
+
 /// Skips wrappers that run another command: `timeout 60 pytest`, `time cargo test`, `env X=1 go
 /// test`, `uv run pytest`, `bundle exec rspec`, `bash run_tests.sh`.
 fn unwrap<'a>(words: &'a [&'a str]) -> &'a [&'a str] {
@@ -295,6 +365,44 @@ fn step_langs(prog: &str, rest: &[&str]) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_runs_in_a_commits_output() {
+        let hook = "Running tests...\n.....\nFinished in 0.4 seconds\n52 tests, 0 failures\n[main 1a2b3c4] feat: x\n 2 files changed";
+        assert_eq!(checks_in_output(hook), langs::ELIXIR);
+        assert_eq!(checks_in_output("52 tests, 3 failures\n"), 0, "failed");
+        assert_eq!(
+            checks_in_output("running 3 tests\ntest result: ok. 3 passed; 0 failed"),
+            langs::RUST
+        );
+        assert_eq!(
+            checks_in_output("============ 12 passed in 0.31s ============"),
+            langs::PYTHON
+        );
+        assert_eq!(
+            checks_in_output("Ran 4 tests in 0.001s\n\nOK\n"),
+            langs::PYTHON
+        );
+        assert_eq!(
+            checks_in_output("Tests:       8 passed, 8 total"),
+            langs::JS
+        );
+        assert_eq!(checks_in_output("# pass 5\n# fail 0"), langs::JS);
+        assert_eq!(checks_in_output("ok  \texample.com/m\t0.003s"), langs::GO);
+        assert_eq!(
+            checks_in_output("pytest...................................................Passed\nblack....................................................Passed"),
+            langs::PYTHON,
+            "a formatter is not a test run"
+        );
+        assert_eq!(
+            checks_in_output(
+                "[main 99b497c] feat: annotations\n 12 files changed, 794 insertions(+)\n"
+            ),
+            0,
+            "a plain commit"
+        );
+        assert_eq!(checks_in_output("ok, committing"), 0);
+    }
     use langs::*;
 
     #[test]

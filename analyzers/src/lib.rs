@@ -28,7 +28,7 @@ pub use history::{
     FAILURES_CAPACITY, HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_STREAMS,
     MAX_TOOL_CHARS, PER_TOOL_CAPACITY, READS_CAPACITY, SEEN_FILES_CAPACITY,
 };
-pub use lang::{check_langs, lang_name, lang_of, langs};
+pub use lang::{check_langs, checks_in_output, lang_name, lang_of, langs, COMMIT_OUTPUT_BYTES};
 pub use settings::{Families, Family, Profile, Settings, Threshold};
 pub use text::{
     command_head, command_tags, error_line, error_signature, fnv1a64, lookup_tags, safe_message,

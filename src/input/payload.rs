@@ -4,11 +4,11 @@
 
 use super::batch::parse_batch;
 use super::bounded::parse_tool_input;
-use super::response::{summarize_response, ERROR_CHARS};
+use super::response::{command_output, summarize_response, ERROR_CHARS};
 use super::surrogates::{has_lone_surrogate, replace_lone_surrogates};
 use super::wire::{capped_string, opt_string, raw_bool, Wire};
 use super::{HookInput, InputError};
-use posthook_analyzers::{truncate_chars, Outcome, ToolCall};
+use posthook_analyzers::{truncate_chars, Outcome, ToolCall, COMMIT_OUTPUT_BYTES};
 use serde_json::value::RawValue;
 
 fn kind_of(text: &str) -> &'static str {
@@ -171,6 +171,11 @@ fn finished_call(
         call.response_len = summary.len;
         if let Some(e) = summary.error {
             call = call.failed_with(e);
+        } else if call.command().is_some_and(|c| c.contains("commit")) {
+            // What a commit's own hooks printed tells whether they ran the tests.
+            call.output = wire
+                .tool_response
+                .and_then(|r| command_output(r, COMMIT_OUTPUT_BYTES));
         }
     }
     Ok(call)
@@ -240,6 +245,20 @@ mod tests {
         let h = p(r#"{"hook_event_name":"PostToolUse","tool_name":"Read","timestamp_ms":"soon"}"#)
             .expect("an odd value is ignored");
         assert_eq!(h.call.map(|c| c.ts_ms), Some(1));
+    }
+
+    #[test]
+    fn a_commits_output_is_kept_for_the_call_and_no_other_output_is() {
+        let commit = p(r#"{"hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"git commit -m x"},"tool_response":{"stdout":"4 tests, 0 failures\n[main 1a2b3c4] x","stderr":"warn","interrupted":false}}"#)
+            .expect("parses");
+        let c = commit.call.expect("call");
+        assert_eq!(
+            c.output.as_deref(),
+            Some("4 tests, 0 failures\n[main 1a2b3c4] x\nwarn")
+        );
+        let ls = p(r#"{"hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"tool_response":{"stdout":"a\nb"}}"#)
+            .expect("parses");
+        assert_eq!(ls.call.expect("call").output, None);
     }
 
     #[test]

@@ -39,6 +39,32 @@ pub(crate) struct ResponseSummary {
     pub error: Option<String>,
 }
 
+/// The two output fields of a Bash `tool_response`, kept raw.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OutputProbe<'a> {
+    #[serde(borrow)]
+    stdout: Option<&'a RawValue>,
+    #[serde(borrow)]
+    stderr: Option<&'a RawValue>,
+}
+
+/// The start of a Bash response's output (stdout, then stderr), decoded into at most `cap` bytes;
+/// `None` when the response has neither.
+pub(crate) fn command_output(raw: &RawValue, cap: usize) -> Option<String> {
+    let p: OutputProbe<'_> = serde_json::from_str(raw.get()).ok()?;
+    let mut out = String::new();
+    for field in [p.stdout, p.stderr].into_iter().flatten() {
+        if field.get().starts_with('"') && out.len() < cap {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&unescape_capped(field.get(), cap - out.len()));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// Summarizes a raw `tool_response`.
 pub(crate) fn summarize_response(raw: &RawValue) -> ResponseSummary {
     let text = raw.get();

@@ -2,8 +2,9 @@
 
 use crate::{lang_name, truncate_chars, Analyzer, Context, Finding, Severity};
 
-/// Untested changes (moderate, 60): a `git commit` while a language's code changed since the last
-/// check that covers that language ran. What covers what comes from the commands themselves
+/// Untested changes (moderate, 60): a `git commit` that succeeded while a language's code changed
+/// since the last check that covers that language ran. A commit that failed committed nothing, and
+/// one whose own hooks ran that language's tests (their summary in its output) was checked. What covers what comes from the commands themselves
 /// ([`crate::check_langs`]): `mix test` covers Elixir, not the JavaScript beside it; `make` may
 /// cover anything. The message names the file changed last, the checks that did run since, and,
 /// when the session ran one before, its own check for that language. Once a commit succeeds, what
@@ -20,7 +21,8 @@ impl Analyzer for UntestedChange {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.fact.is_commit() || !cx.rule_enabled("untested-change") {
+        // A commit that failed (a hook rejected it) committed nothing.
+        if !cx.fact.is_commit() || !cx.fact.ok || !cx.rule_enabled("untested-change") {
             return;
         }
         let c = &cx.history.counters;
@@ -153,7 +155,10 @@ mod tests {
         );
         s.feed(edit("/p/src/lib.rs"));
         let hook_failed = bash("git commit -m x").failed_with("Exit code 1\npre-commit failed");
-        assert_eq!(s.step(&UntestedChange, hook_failed).len(), 1);
+        assert!(
+            s.step(&UntestedChange, hook_failed).is_empty(),
+            "a rejected commit committed nothing"
+        );
         assert_eq!(
             s.step(&UntestedChange, bash("git commit -m x")).len(),
             1,
@@ -165,5 +170,26 @@ mod tests {
             s.step(&UntestedChange, bash("git commit -m x")).is_empty(),
             "make covers it"
         );
+    }
+
+    #[test]
+    fn a_commit_whose_own_hooks_ran_the_tests_was_checked() {
+        let mut s = Session::default_profile();
+        s.feed(edit("/p/lib/a.ex"));
+        let mut c = bash("git commit -m x");
+        c.output = Some(String::from(
+            "Running ExUnit with seed: 1\n....\n4 tests, 0 failures\n[main 1a2b3c4] x\n",
+        ));
+        assert!(
+            s.step(&UntestedChange, c).is_empty(),
+            "the hook ran mix test"
+        );
+        s.feed(edit("/p/lib/a.ex"));
+        s.feed(edit("/p/assets/app.js"));
+        let mut c = bash("git commit -m y");
+        c.output = Some(String::from("4 tests, 0 failures\n[main 2b3c4d5] y\n"));
+        let f = s.step(&UntestedChange, c);
+        assert_eq!(f.len(), 1, "the JavaScript was not tested by the hook");
+        assert_eq!(f[0].headline, "committing app.js untested");
     }
 }

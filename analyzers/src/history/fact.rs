@@ -112,7 +112,15 @@ impl Fact {
             turn: 0,
             same_turn: None,
             langs: match (command, path) {
-                (Some(c), _) => crate::check_langs(c),
+                // A commit whose own hooks ran tests checked what it committed.
+                (Some(c), _) => {
+                    crate::check_langs(c)
+                        | call
+                            .output
+                            .as_deref()
+                            .filter(|_| !call.failed)
+                            .map_or(0, crate::checks_in_output)
+                }
                 (None, Some(p)) if call.is_write() => crate::lang_of(p),
                 _ => 0,
             },
