@@ -19,8 +19,9 @@ const REREAD_MIN_BYTES: u64 = 2048;
 
 /// Wasted context (minor): a Read, without offset or limit, of a command's output log (`*.log`,
 /// `*.output`, `*.out`) whose response is at least 16 KiB (45); or a Read of the same file and
-/// range as one less than 20 minutes before, with no change of the file and no shell command in
-/// between (40; files under 2 KiB are never worth it).
+/// range as one less than 20 minutes before by the same agent, with no change of the file, no
+/// shell command, no plan mode and no long pause in between (40; files under 2 KiB are never worth
+/// it).
 pub struct WastedContext;
 
 fn is_log(path: &str) -> bool {
@@ -146,5 +147,46 @@ mod tests {
         assert!(s
             .step(&WastedContext, read_sized("/p/src/a.rs", 9_000))
             .is_empty());
+    }
+
+    #[test]
+    fn a_re_read_counts_only_in_the_same_context() {
+        let mut s = Session::default_profile();
+        s.step(&WastedContext, read_sized("/p/src/a.rs", 9_000));
+        assert!(
+            s.step(
+                &WastedContext,
+                read_sized("/p/src/a.rs", 9_000).in_agent("x")
+            )
+            .is_empty(),
+            "a subagent has its own context"
+        );
+        assert_eq!(
+            s.step(
+                &WastedContext,
+                read_sized("/p/src/a.rs", 9_000).in_agent("x")
+            )
+            .len(),
+            1,
+            "the same subagent again"
+        );
+        // Plan mode replaces the context: reading again after it is right.
+        s.step(&WastedContext, read_sized("/p/src/b.rs", 9_000));
+        s.feed(call("ExitPlanMode", json!({"plan": "x"})));
+        assert!(s
+            .step(&WastedContext, read_sized("/p/src/b.rs", 9_000))
+            .is_empty());
+        // So does a long pause (the user away; the context may have been compacted).
+        s.step(&WastedContext, read_sized("/p/src/c.rs", 9_000));
+        s.after(6 * 60_000);
+        assert!(s
+            .step(&WastedContext, read_sized("/p/src/c.rs", 9_000))
+            .is_empty());
+        assert_eq!(
+            s.step(&WastedContext, read_sized("/p/src/c.rs", 9_000))
+                .len(),
+            1,
+            "and right after, it counts again"
+        );
     }
 }

@@ -15,6 +15,20 @@ pub struct ReadMark {
     pub range: u64,
     /// When, ms since the Unix epoch.
     pub ts: u64,
+    /// The stream that read it (a hash of the agent id; 0: the main thread). Each agent has its
+    /// own context: a file the main thread read is new to a subagent.
+    #[serde(default)]
+    pub stream: u64,
+}
+
+/// A pause this long (no call in the session) ends what a re-read is judged against: the user was
+/// away, and the client may have compacted the context meanwhile.
+pub const READ_PAUSE_MS: u64 = 5 * 60 * 1000;
+
+/// Tools after which the model's context is no longer what it read: plan mode starts and ends
+/// with a new context (an approved plan may clear it).
+fn resets_context(tool: &str) -> bool {
+    matches!(tool, "EnterPlanMode" | "ExitPlanMode")
 }
 
 impl History {
@@ -24,8 +38,26 @@ impl History {
         self.seen_files.contains(&h)
     }
 
+    /// The hash a [`ReadMark`] of the active stream carries.
+    fn stream_key(&self) -> u64 {
+        self.agent.as_deref().map_or(0, |a| fnv1a64(a.as_bytes()))
+    }
+
+    /// Forgets what the active stream has read: its context was compacted or replaced.
+    pub fn forget_reads(&mut self) {
+        let key = self.stream_key();
+        self.reads.retain(|r| r.stream != key);
+    }
+
     pub(super) fn note_read(&mut self, fact: &Fact) {
         self.reread_of = None;
+        if fact.gap.is_some_and(|g| g >= READ_PAUSE_MS) {
+            self.reads.clear();
+        }
+        if resets_context(&fact.tool) {
+            self.forget_reads();
+            return;
+        }
         if fact.tool == "Bash" {
             // A shell command may have changed any file: no read is known to be current.
             self.reads.clear();
@@ -45,11 +77,12 @@ impl History {
             file,
             range: fact.range.unwrap_or(0),
             ts: fact.ts,
+            stream: self.stream_key(),
         };
         if let Some(i) = self
             .reads
             .iter()
-            .position(|r| r.file == mark.file && r.range == mark.range)
+            .position(|r| r.file == mark.file && r.range == mark.range && r.stream == mark.stream)
         {
             self.reread_of = self.reads.remove(i);
         }
