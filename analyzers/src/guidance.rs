@@ -58,6 +58,8 @@ pub fn decide(
 ) -> Decision {
     let now = history.events_total;
     note_fired(&mut history.guidance, findings, now);
+    let merged = danger_in_a_loop(findings);
+    let findings = merged.as_deref().unwrap_or(findings);
     let (verdicts, chosen) = judge(findings, call, history, settings, now);
     let Some((best, ignored)) = chosen else {
         let silence =
@@ -81,6 +83,26 @@ pub fn decide(
         silence: None,
         verdicts,
     }
+}
+
+/// A call that is dangerous (`--no-verify`, a force push) and also part of a loop is one message:
+/// the danger is the headline (it is what must not happen again, and what a loop message would
+/// bury), the loop its context, and it blocks when the loop would have. The loop finding stays in
+/// the list, outranked, so its verdict still shows. `None` when there is no such pair.
+fn danger_in_a_loop(findings: &[Finding]) -> Option<Vec<Finding>> {
+    use crate::builtin::{rule_def, Kind};
+    let kind = |f: &Finding| rule_def(&f.rule).map(|r| r.kind);
+    let lp = findings.iter().find(|f| kind(f) == Some(Kind::Loop))?;
+    let di = findings
+        .iter()
+        .position(|f| kind(f) == Some(Kind::Danger))?;
+    let mut out = findings.to_vec();
+    let d = &mut out[di];
+    d.observed = format!("{} It is also part of a loop: {}.", d.observed, lp.headline);
+    d.blocks |= lp.blocks;
+    d.severity = d.severity.max(lp.severity);
+    d.priority = d.priority.max(lp.priority) + 1;
+    Some(out)
 }
 
 /// Records that `best` is shown now and renders it.
@@ -225,5 +247,41 @@ pub(super) mod tests {
             })
         );
         assert_eq!(r.step(&[]).silence, Some(Silence::NoFindings));
+    }
+
+    #[test]
+    fn a_dangerous_call_in_a_loop_leads_with_the_danger() {
+        let mut run = Run::new();
+        let danger = finding("danger", Severity::Major, 85)
+            .subject("--no-verify")
+            .headline("git commit skipped the checks (--no-verify)")
+            .observed("`git commit --no-verify` bypassed the repository's hooks.");
+        let lp = finding("failure-loop", Severity::Major, 90)
+            .subject("`git commit`")
+            .headline("`git commit` failed the same way 3 times in a row")
+            .confirmed_loop();
+        let d = run.step(&[lp, danger]);
+        let fb = d.feedback.expect("a message");
+        assert_eq!(fb.rule, "danger");
+        assert!(fb.text.contains("skipped the checks"), "{}", fb.text);
+        assert!(
+            fb.text
+                .contains("also part of a loop: `git commit` failed the same way 3 times"),
+            "{}",
+            fb.text
+        );
+        assert!(fb.blocking, "the loop was confirmed");
+        assert!(d
+            .verdicts
+            .iter()
+            .any(|v| v.rule == "failure-loop" && matches!(v.verdict, Verdict::Outranked { .. })));
+        // Danger alone is said as it is, and does not block.
+        let mut run = Run::new();
+        let fb = run
+            .step(&[finding("danger", Severity::Major, 85).headline("force push")])
+            .feedback
+            .expect("a message");
+        assert!(!fb.text.contains("loop"), "{}", fb.text);
+        assert!(!fb.blocking);
     }
 }
