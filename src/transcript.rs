@@ -230,9 +230,11 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned);
         }
-        let agent = v
-            .get("agentId")
-            .and_then(Value::as_str)
+        // A subagent's lines carry `agentId` in a transcript, and the id of the Task call that
+        // started it (`parent_tool_use_id`) in a `--output-format stream-json` stream.
+        let agent = ["agentId", "parent_tool_use_id"]
+            .iter()
+            .find_map(|k| v.get(*k).and_then(Value::as_str))
             .filter(|a| !a.is_empty());
         match v.get("type").and_then(Value::as_str) {
             Some("assistant") => b.assistant(v, line_no, agent),

@@ -405,12 +405,20 @@ static REGISTRY: &[Builtin] = &[
         },
         Builtin {
             name: "memory-coordination",
-            rules: &[rule(
-                "memory-coordination",
-                Kind::Protocol,
-                Family::Memory,
-                "decisions and large changes not recorded in the hive memory the session uses",
-            )],
+            rules: &[
+                rule(
+                    "memory-coordination",
+                    Kind::Protocol,
+                    Family::Memory,
+                    "decisions and large changes not recorded in the hive memory the session uses",
+                ),
+                rule(
+                    "memory-unwritten",
+                    Kind::Protocol,
+                    Family::Memory,
+                    "several agents read hive memory that no agent has written",
+                ),
+            ],
             tools: Tools::All,
             thresholds: &[
                 memory::WINDOW,
@@ -418,6 +426,7 @@ static REGISTRY: &[Builtin] = &[
                 memory::SWITCHES,
                 memory::MEMORY_WINDOW,
                 memory::LARGE_WRITE,
+                memory::READERS,
             ],
             critical: false,
             make: || Box::new(MemoryCoordination),
@@ -613,6 +622,7 @@ mod tests {
             "native-overuse",
             "workflow-pattern",
             "memory-coordination",
+            "memory-unwritten",
         ]
         .into_iter()
         .collect();

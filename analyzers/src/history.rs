@@ -21,6 +21,7 @@ mod streams;
 
 pub use counters::{Counters, EventCounts, Unchecked};
 pub use fact::Fact;
+pub(crate) use fact::{MEM_READ, MEM_WRITE};
 pub use failures::FailureMark;
 pub use limits::{
     FAILURES_CAPACITY, HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_STREAMS,
@@ -148,6 +149,16 @@ impl History {
         let at = self.events_total + 1;
         let c = &mut self.counters;
         c.note_families(&fact);
+        match fact.mem {
+            MEM_WRITE => c.memory_written = true,
+            MEM_READ => {
+                let reader = self.agent.as_deref().map_or(0, |a| fnv1a64(a.as_bytes()));
+                if !c.memory_readers.contains(&reader) && c.memory_readers.len() < 8 {
+                    c.memory_readers.push(reader);
+                }
+            }
+            _ => {}
+        }
         c.note_checks(&fact, at);
         c.note_call(&fact);
         c.new_file = false;

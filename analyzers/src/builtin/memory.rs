@@ -3,7 +3,7 @@
 
 use super::shared::memory_name;
 use crate::text::tags;
-use crate::{Analyzer, Context, Fact, Finding, Severity, Threshold};
+use crate::{truncate_chars, Analyzer, Context, Fact, Finding, Severity, Threshold};
 
 pub(crate) const WINDOW: Threshold = Threshold::new(
     "memory-coordination.window",
@@ -48,13 +48,57 @@ fn decision_point(f: &Fact, large_write: u64) -> bool {
     }
 }
 
+/// A claude-flow hooks command (`npx claude-flow@alpha hooks post-edit --memory-key ...`): it
+/// records the step in the flow's own memory store, which is coordination as much as a memory tool.
+fn is_flow_hook(f: &Fact) -> bool {
+    f.cmd
+        .as_deref()
+        .is_some_and(|h| h.starts_with("npx claude-flow") || h.starts_with("npx @claude-flow/"))
+}
+
+/// How many agents (streams) must have read hive memory that nobody wrote before
+/// `memory-unwritten` says so.
+pub(crate) const READERS: Threshold = Threshold::new(
+    "memory-unwritten.readers",
+    3.0,
+    "agents that read hive memory (list, search, retrieve) while no agent ever wrote to it",
+);
+
+/// Hive memory that several agents read and none writes (moderate, 55, once per session): every
+/// poll comes back empty, and the agents believe they coordinate.
+fn unwritten_memory(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let c = &cx.history.counters;
+    if cx.fact.mem != crate::history::MEM_READ
+        || c.memory_written
+        || !cx.rule_enabled("memory-unwritten")
+    {
+        return;
+    }
+    let readers = c.memory_readers.len() as u64;
+    if readers != cx.count(&READERS).max(2) {
+        return;
+    }
+    out.push(
+        Finding::new("memory-unwritten", Severity::Moderate, 55)
+            .subject("memory")
+            .headline(format!("{readers} agents read hive memory that no agent has written"))
+            .observed(format!(
+                "{} reads of hive memory ({}) by {readers} agents so far, and not one store: what they poll can only come back empty.",
+                cx.history.counters.per_tool.iter().filter(|(t, _)| t.contains("memory")).map(|(_, n)| n).sum::<u64>(),
+                truncate_chars(&cx.fact.tool, 60)
+            ))
+            .next_step("have each agent store its findings in that memory (a store action) before others read it, or read the store the agents actually write"),
+    );
+}
+
 impl Analyzer for MemoryCoordination {
     fn name(&self) -> &'static str {
         "memory-coordination"
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("memory-coordination") || cx.fact.is_memory() {
+        unwritten_memory(cx, out);
+        if !cx.rule_enabled("memory-coordination") || cx.fact.is_memory() || is_flow_hook(cx.fact) {
             return;
         }
         let memory_window = cx.count(&MEMORY_WINDOW) as usize;
@@ -64,7 +108,7 @@ impl Analyzer for MemoryCoordination {
             .iter()
             .rev()
             .take(memory_window)
-            .any(Fact::is_memory)
+            .any(|f| f.is_memory() || is_flow_hook(f))
         {
             return;
         }
@@ -203,5 +247,60 @@ mod tests {
         let mut s = Session::default_profile();
         s.feed(bash("git status"));
         assert!(s.step(&MemoryCoordination, bash("git diff")).is_empty());
+    }
+
+    #[test]
+    fn memory_several_agents_read_and_nobody_writes() {
+        let list = || call("mcp__claude-flow__memory_usage", json!({"action": "list"}));
+        let mut s = Session::hive();
+        assert!(s.step(&MemoryCoordination, list().in_agent("a")).is_empty());
+        assert!(
+            s.step(&MemoryCoordination, list().in_agent("a")).is_empty(),
+            "one agent"
+        );
+        assert!(
+            s.step(&MemoryCoordination, list().in_agent("b")).is_empty(),
+            "two"
+        );
+        let f = s.step(&MemoryCoordination, list().in_agent("c"));
+        assert_eq!(f.len(), 1, "a third agent polls it");
+        assert_eq!(f[0].rule, "memory-unwritten");
+        assert!(
+            f[0].headline.starts_with("3 agents read hive memory"),
+            "{}",
+            f[0].headline
+        );
+        assert!(
+            s.step(&MemoryCoordination, list().in_agent("d")).is_empty(),
+            "said once"
+        );
+        // Once an agent stores something, reading it is how coordination works.
+        let mut s = Session::hive();
+        s.feed(call(
+            "mcp__claude-flow__memory_usage",
+            json!({"action": "store", "key": "k"}),
+        ));
+        for a in ["a", "b", "c", "d"] {
+            assert!(s.step(&MemoryCoordination, list().in_agent(a)).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_flow_hooks_command_is_a_memory_record() {
+        let mut s = Session::hive();
+        s.feed(call("Task", json!({})));
+        assert!(
+            s.step(
+                &MemoryCoordination,
+                bash("npx claude-flow@alpha hooks post-edit --file a.md --memory-key k")
+            )
+            .is_empty(),
+            "the hook stores it"
+        );
+        assert!(
+            s.step(&MemoryCoordination, call("Task", json!({})))
+                .is_empty(),
+            "recorded 1 call ago"
+        );
     }
 }

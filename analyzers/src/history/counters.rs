@@ -41,6 +41,13 @@ pub struct Counters {
     pub new_file: bool,
     /// The hive families of tools the session has used.
     pub families: Families,
+    /// The streams (hashes of their agent ids; 0: the main thread) that read hive memory, at most
+    /// eight.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub memory_readers: Vec<u64>,
+    /// Whether any stream has written to hive memory.
+    #[serde(skip_serializing_if = "is_false")]
+    pub memory_written: bool,
     /// Code changed since the last check that covers its language, per language.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unchecked: Vec<Unchecked>,

@@ -63,6 +63,39 @@ pub struct Fact {
     /// Read only: a hash of the `offset`/`limit` it asked for (none: the whole file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<u64>,
+    /// A hive memory tool's operation: [`MEM_READ`] (list, search, retrieve) or [`MEM_WRITE`]
+    /// (store, set, delete); 0 for every other call.
+    #[serde(default, skip_serializing_if = "is_zero8")]
+    pub mem: u8,
+}
+
+/// [`Fact::mem`]: a read of hive memory.
+pub const MEM_READ: u8 = 1;
+/// [`Fact::mem`]: a write to hive memory.
+pub const MEM_WRITE: u8 = 2;
+
+fn is_zero8(v: &u8) -> bool {
+    *v == 0
+}
+
+/// What a hive memory call does to the store, from its name and its `action` argument.
+fn memory_op(call: &ToolCall) -> u8 {
+    if !call.tool.contains("memory") {
+        return 0;
+    }
+    let action = call.str_field("action").unwrap_or("");
+    let name = call.tool.rsplit("__").next().unwrap_or("");
+    let writes = [
+        "store", "set", "write", "save", "put", "update", "delete", "add",
+    ];
+    if writes
+        .iter()
+        .any(|w| action.contains(w) || name.contains(w))
+    {
+        MEM_WRITE
+    } else {
+        MEM_READ
+    }
 }
 
 impl Fact {
@@ -124,6 +157,7 @@ impl Fact {
                 (None, Some(p)) if call.is_write() => crate::lang_of(p),
                 _ => 0,
             },
+            mem: memory_op(call),
             range: (call.tool == "Read")
                 .then(|| {
                     let o = call.input.get("offset").and_then(serde_json::Value::as_u64);

@@ -63,6 +63,13 @@ const CONTAINERS: &[&str] = &[
 ];
 // npx runs a package: only well-known tools are named, never an arbitrary argument.
 const NPX_TOOLS: &[&str] = &[
+    // The hive frameworks' command-line hooks (`npx claude-flow@alpha hooks notify ...`).
+    "@claude-flow/cli",
+    "@claude-flow/cli@latest",
+    "claude-flow",
+    "claude-flow@alpha",
+    "claude-flow@latest",
+    "ruv-swarm",
     "eslint",
     "jest",
     "next",
