@@ -25,6 +25,20 @@ struct ResponseProbe<'a> {
     is_error_camel: Option<&'a RawValue>,
     #[serde(borrow)]
     status: Option<&'a RawValue>,
+    #[serde(borrow)]
+    stdout: Option<&'a RawValue>,
+}
+
+/// Whether a command's first line of output is its own report of an error: a command that
+/// exited 0 after printing `❌ Unknown hooks command: x` or `Error: ...` failed all the same, and
+/// running it again unchanged fails the same way.
+fn reports_an_error(first: &str) -> bool {
+    let lower = first.to_ascii_lowercase();
+    first.starts_with(['❌', '✖', '✗'])
+        || lower.starts_with("error:")
+        || lower.starts_with("fatal:")
+        || lower.contains("command not found")
+        || (lower.contains("unknown") && lower.contains("command"))
 }
 
 /// How much of an error text a call keeps for its own message and signature (never persisted).
@@ -80,7 +94,15 @@ pub(crate) fn summarize_response(raw: &RawValue) -> ResponseSummary {
                 let s = unescape_capped(text, 4 * ERROR_CHARS + 64);
                 let t = s.trim_start();
                 let lower = t.get(..20).unwrap_or(t).to_ascii_lowercase();
-                if lower.starts_with("error") || lower.starts_with("<tool_use_error>") {
+                let first = t
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .unwrap_or("");
+                if lower.starts_with("error")
+                    || lower.starts_with("<tool_use_error>")
+                    || reports_an_error(first)
+                {
                     let t = t.trim_start_matches("<tool_use_error>");
                     out.error = Some(truncate_chars(t.trim(), ERROR_CHARS).into_owned());
                 }
@@ -108,6 +130,12 @@ pub(crate) fn summarize_response(raw: &RawValue) -> ResponseSummary {
                     let msg =
                         error_text.unwrap_or_else(|| String::from("the tool reported a failure"));
                     out.error = Some(truncate_chars(&msg, ERROR_CHARS).into_owned());
+                } else if let Some(raw) = p.stdout.filter(|r| r.get().starts_with('"')) {
+                    let head = unescape_capped(raw.get(), ERROR_CHARS);
+                    let first = head.lines().map(str::trim).find(|l| !l.is_empty());
+                    if first.is_some_and(reports_an_error) {
+                        out.error = Some(head);
+                    }
                 }
             }
         }
@@ -143,5 +171,39 @@ mod tests {
         );
         assert_eq!(r(r#"{"error":null,"data":{"deep":[1,2,3]}}"#).error, None);
         assert_eq!(r("42").error, None);
+    }
+
+    #[test]
+    fn a_command_that_reports_an_error_on_its_first_line_failed() {
+        let r =
+            |s: &str| summarize_response(&serde_json::from_str::<Box<RawValue>>(s).expect("json"));
+        let e = r(r#"{"stdout":"\u274c Unknown hooks command: notification\nClaude Flow Hooks:\n  pre-task","stderr":""}"#).error;
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.starts_with("❌ Unknown hooks command: notification")),
+            "{e:?}"
+        );
+        assert!(
+            r(r#""\u274c Unknown hooks command: pre-search\nUsage: ...""#)
+                .error
+                .is_some()
+        );
+        assert!(r(r#"{"stdout":"\nError: no such task\n","stderr":""}"#)
+            .error
+            .is_some());
+        assert!(
+            r(r#"{"stdout":"bash: foo: command not found","stderr":""}"#)
+                .error
+                .is_some()
+        );
+        // Output that merely mentions errors is output.
+        for ok in [
+            r#"{"stdout":"src/a.rs:3: error: x","stderr":""}"#,
+            r#"{"stdout":"0 errors, 2 warnings","stderr":""}"#,
+            r#"{"stdout":"test result: ok. 3 passed\nerror: later","stderr":""}"#,
+            r#"{"stdout":"","stderr":"Error: on stderr only"}"#,
+        ] {
+            assert_eq!(r(ok).error, None, "{ok}");
+        }
     }
 }

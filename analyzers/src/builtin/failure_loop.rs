@@ -33,6 +33,23 @@ pub(crate) fn what_failed(cx: &Context<'_>) -> String {
     }
 }
 
+/// The same failure in several agents of one session: said once per command, as the shared
+/// instruction it most likely is (every agent was told to run it). Never blocking: the agent
+/// that sees it did not write the instruction.
+fn shared_instruction(what: &str, streak: u64, quoted: &str) -> Finding {
+    Finding::new("failure-loop", Severity::Moderate, 75)
+        .subject(format!("shared:{what}"))
+        .headline(format!(
+            "{what} failed the same way {streak} times, in more than one agent"
+        ))
+        .observed(quoted.to_string())
+        .next_step(
+            "the agents were most likely all told to run it: stop running it, find the right \
+             command, and fix the instruction at its source (the prompt the agents were given) so \
+             the others stop too",
+        )
+}
+
 impl Analyzer for FailureLoop {
     fn name(&self) -> &'static str {
         "failure-loop"
@@ -60,6 +77,10 @@ impl Analyzer for FailureLoop {
                 truncate_chars(line, 160)
             )
         };
+        if mark.other_agents > 0 {
+            out.push(shared_instruction(&what, streak, &quoted));
+            return;
+        }
         let confirmed = streak >= cx.count(&CONFIRMED).max(2);
         let f = Finding::new(
             "failure-loop",
@@ -184,5 +205,29 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn the_same_failure_in_several_agents_is_a_shared_instruction() {
+        let mut s = Session::default_profile();
+        let err = "Unknown hooks command: notification";
+        let cmd = "npx claude-flow@alpha hooks notification --message x";
+        assert!(s
+            .step(&FailureLoop, fail(cmd, err).in_agent("a"))
+            .is_empty());
+        let f = s.step(&FailureLoop, fail(cmd, err).in_agent("b"));
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].headline.contains("in more than one agent"),
+            "{}",
+            f[0].headline
+        );
+        assert!(f[0].next_step.contains("fix the instruction at its source"));
+        assert!(!f[0].blocks, "the agent did not write the instruction");
+        // In one agent it is an ordinary loop.
+        let mut s = Session::default_profile();
+        s.step(&FailureLoop, fail(cmd, err).in_agent("a"));
+        let f = s.step(&FailureLoop, fail(cmd, err).in_agent("a"));
+        assert!(!f[0].headline.contains("agent"), "{}", f[0].headline);
     }
 }

@@ -20,21 +20,45 @@ pub struct FailureMark {
     /// Whether a file was changed since this run of failures began.
     #[serde(default, skip_serializing_if = "is_false")]
     pub changed: bool,
+    /// The agent (a hash of its id; 0: the main thread) of the latest failure.
+    #[serde(default, skip_serializing_if = "is_zero64")]
+    pub agent: u64,
+    /// How many times in this run the failure came from another agent than the time before: more
+    /// than 0 means several agents keep running into it (an instruction they all share).
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub other_agents: u32,
+}
+
+fn is_zero64(v: &u64) -> bool {
+    *v == 0
+}
+
+fn is_zero32(v: &u32) -> bool {
+    *v == 0
 }
 
 impl History {
     pub(super) fn note_failure(&mut self, subject: u64, sig: u64) {
         let at = self.events_total;
+        let agent = self
+            .agent
+            .as_deref()
+            .map_or(0, |a| crate::fnv1a64(a.as_bytes()));
         if let Some(i) = self.failures.iter().position(|m| m.subject == subject) {
             let mut m = self.failures.remove(i).unwrap_or_default();
             if m.sig == sig {
                 m.times += 1;
+                if m.agent != agent {
+                    m.other_agents += 1;
+                }
             } else {
                 m.times = 1;
                 m.changed = false;
+                m.other_agents = 0;
             }
             m.sig = sig;
             m.at = at;
+            m.agent = agent;
             self.failures.push_back(m);
         } else {
             if self.failures.len() >= FAILURES_CAPACITY {
@@ -46,6 +70,8 @@ impl History {
                 times: 1,
                 at,
                 changed: false,
+                agent,
+                other_agents: 0,
             });
         }
     }
