@@ -155,12 +155,12 @@ fn summary_langs(l: &str, lower: &str) -> u16 {
         langs::RUST
     } else if lower.starts_with('=') && lower.contains(" passed") && !lower.contains("failed") {
         langs::PYTHON
-    } else if (lower.starts_with("tests:") || lower.starts_with("test files"))
+    } else if ((lower.starts_with("tests:") || lower.starts_with("test files"))
         && lower.contains(" passed")
-        && !lower.contains("failed")
+        && !lower.contains("failed"))
+        || (lower.starts_with("# pass ") && num(2))
+        || (num(0) && word(1, "passing"))
     {
-        langs::JS
-    } else if (lower.starts_with("# pass ") && num(2)) || (num(0) && word(1, "passing")) {
         langs::JS
     } else if words.first() == Some(&"ok") && l.contains('\t') {
         langs::GO

@@ -9,7 +9,9 @@ mod display;
 mod errors;
 mod vocabulary;
 
-pub use command::{command_head, command_tags, lookup_tags, tags, TAG_SCAN_BYTES};
+pub use command::{
+    command_head, command_tags, lookup_tags, syntax_check_tags, tags, TAG_SCAN_BYTES,
+};
 pub use display::{safe_message, truncate_chars, visible_controls, visible_controls_but_newlines};
 pub use errors::{error_line, error_signature};
 

@@ -19,7 +19,8 @@ pub struct Fact {
     /// Bash only: program and subcommand, never the arguments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cmd: Option<String>,
-    /// Bash only: a stable hash of the whole command, to recognize the same command again.
+    /// Bash: a stable hash of the whole command, to recognize the same command again; Grep, Glob,
+    /// LS: a hash of the whole query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cmd_hash: Option<u64>,
     /// Bash only: [`crate::tags`] bits.
@@ -78,6 +79,26 @@ fn is_zero8(v: &u8) -> bool {
     *v == 0
 }
 
+/// The directory a Glob searches: its `path` joined with the pattern's leading directories that
+/// hold no wildcard; `None` when both are empty.
+fn glob_directory(call: &ToolCall) -> Option<String> {
+    let base = call.str_field("path").unwrap_or("").trim_end_matches('/');
+    let pattern = call.str_field("pattern").unwrap_or("");
+    let mut dirs: Vec<&str> = pattern.split('/').collect();
+    dirs.pop();
+    let lit: Vec<&str> = dirs
+        .into_iter()
+        .take_while(|d| !d.contains(['*', '?', '[', '{']))
+        .collect();
+    let lit = lit.join("/");
+    match (base.is_empty(), lit.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(base.to_string()),
+        (true, false) => Some(lit),
+        (false, false) => Some(format!("{base}/{lit}")),
+    }
+}
+
 /// What a hive memory call does to the store, from its name and its `action` argument.
 fn memory_op(call: &ToolCall) -> u8 {
     if !call.tool.contains("memory") {
@@ -122,7 +143,13 @@ impl Fact {
             "Task" | "Agent" => 1,
             _ => 0,
         } as u32;
+        let glob_dir;
         let path = match cat {
+            // A Glob's pattern names the directory it searches (`test/web/**/*_test.exs`).
+            Category::Search if call.tool == "Glob" => {
+                glob_dir = glob_directory(call);
+                glob_dir.as_deref()
+            }
             Category::File | Category::Search | Category::McpFs => call.path(),
             _ => None,
         };
@@ -131,8 +158,12 @@ impl Fact {
             cat,
             path: path.map(|p| truncate_chars(p, MAX_PATH_CHARS).into_owned()),
             cmd: command.map(|c| truncate_chars(&command_head(c), MAX_CMD_HEAD_CHARS).into_owned()),
-            cmd_hash: command.map(|c| fnv1a64(c.trim().as_bytes())),
-            tags: command.map_or(0, |c| command_tags(c) | lookup_tags(c)),
+            cmd_hash: command.map(|c| fnv1a64(c.trim().as_bytes())).or_else(|| {
+                (cat == Category::Search).then(|| fnv1a64(call.input.to_string().as_bytes()))
+            }),
+            tags: command.map_or(0, |c| {
+                command_tags(c) | lookup_tags(c) | crate::text::syntax_check_tags(c)
+            }),
             ok: !call.failed,
             ts: call.ts_ms,
             gap: prev_ts.map(|p| call.ts_ms.saturating_sub(p)),

@@ -21,6 +21,29 @@ pub mod tags {
     pub const PRINTS: u32 = 1 << 6;
     /// A `git commit`.
     pub const COMMIT: u32 = 1 << 7;
+    /// A syntax check of files that changes nothing (`bash -n x.sh`, `node --check x.js`,
+    /// `python3 -m py_compile x.py`, `ruby -c x.rb`).
+    pub const SYNTAX: u32 = 1 << 8;
+}
+
+/// [`tags::SYNTAX`] for a command that only checks the syntax of files.
+pub fn syntax_check_tags(cmd: &str) -> u32 {
+    let mut w = cmd.split_whitespace();
+    let prog = w.next().map(program).unwrap_or("");
+    let flag = w.next().unwrap_or("");
+    let check = match prog {
+        "bash" | "sh" | "zsh" | "dash" => flag == "-n",
+        "node" => flag == "--check" || flag == "-c",
+        "ruby" => flag == "-c",
+        "python" | "python3" => flag == "-m" && w.next() == Some("py_compile"),
+        "php" => flag == "-l",
+        _ => false,
+    };
+    if check {
+        tags::SYNTAX
+    } else {
+        0
+    }
 }
 
 /// [`tags::LISTS`], [`tags::SEARCHES`] or [`tags::PRINTS`] for a command that only looks files up,
