@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 /// The payloads a real hook would have received: rebuilt from transcripts, plus the captured hook
 /// stdin of the fasthooks log (its logger renamed `hook_event_name` to `event`; renamed back here).
-fn all_payloads() -> Vec<(String, Vec<String>)> {
+/// Each file's name, its launch directory (what the live client sets `CLAUDE_PROJECT_DIR` to) and
+/// its payloads.
+fn all_payloads() -> Vec<(String, Option<String>, Vec<String>)> {
     let mut out = Vec::new();
     for f in transcript_files() {
         let name = f
@@ -28,10 +30,11 @@ fn all_payloads() -> Vec<(String, Vec<String>)> {
                     v.to_string()
                 })
                 .collect();
-            out.push((name, payloads));
+            out.push((name, None, payloads));
         } else {
-            let (events, _) = live_events_from_file(&f).expect("read transcript");
-            out.push((name, events.iter().map(|e| e.payload.to_string()).collect()));
+            let (events, stats) = live_events_from_file(&f).expect("read transcript");
+            let payloads = events.iter().map(|e| e.payload.to_string()).collect();
+            out.push((name, stats.launch_dir, payloads));
         }
     }
     out
@@ -104,13 +107,17 @@ fn replay_messages(sb: &Sandbox, name: &str) -> Vec<Option<String>> {
 fn replay(mode: &str) {
     let mut total = 0;
     let mut messages = 0;
-    for (name, payloads) in all_payloads() {
+    for (name, root, payloads) in all_payloads() {
         let sb = Sandbox::new();
         let mut said = Vec::new();
         for p in &payloads {
             // No time budget to speak of: a debug build under a busy test run must not skip an
             // analyzer that the replay (which has none) runs.
-            let d = sb.hook(&["--output", mode, "--budget-ms", "60000"], p);
+            let mut run = sb.cmd(&["--output", mode, "--budget-ms", "60000"]);
+            if let Some(r) = &root {
+                run.cmd.env("CLAUDE_PROJECT_DIR", r);
+            }
+            let d = run.stdin(p).run();
             let (code, out, err) = (d.code(), d.stdout(), d.stderr());
             let text = match mode {
                 "stderr" => match code {

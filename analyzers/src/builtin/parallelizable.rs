@@ -41,23 +41,24 @@ fn look(f: &Fact) -> Option<Look> {
 }
 
 /// Whether `newer` depends on `older`, the call right before it in the run.
-fn depends(newer: &Fact, older: &Fact, kn: Look, ko: Look, root: Option<&str>) -> bool {
-    let (Some(a), Some(b)) = (newer.path.as_deref(), older.path.as_deref()) else {
-        return kn == Look::Search && ko == Look::Read;
+fn depends(newer: &Fact, older: &Fact, kn: Look, ko: Look) -> bool {
+    if kn == Look::Search {
+        // A search right after a Read looks for what the read revealed.
+        return ko == Look::Read;
+    }
+    let Some(a) = newer.path.as_deref() else {
+        return false;
     };
-    if kn != Look::Search && a == b {
+    let Some(b) = older.path.as_deref().map(|b| b.trim_end_matches('/')) else {
+        // A search of the whole working directory: a file looked at right after it came out of it.
+        return ko == Look::Search;
+    };
+    if a == b {
         return true;
     }
-    let b = b.trim_end_matches('/');
-    let is_root = root.is_some_and(|r| r.trim_end_matches('/') == b);
-    if ko == Look::Search && !is_root && kn != Look::Search {
-        let inside = a.strip_prefix(b).is_some_and(|rest| rest.starts_with('/'))
-            || (!b.starts_with('/') && a.contains(&format!("/{b}/")));
-        if inside {
-            return true;
-        }
-    }
-    kn == Look::Search && ko == Look::Read
+    ko == Look::Search
+        && (a.strip_prefix(b).is_some_and(|rest| rest.starts_with('/'))
+            || (!b.starts_with('/') && a.contains(&format!("/{b}/"))))
 }
 
 impl Analyzer for Parallelizable {
@@ -71,7 +72,6 @@ impl Analyzer for Parallelizable {
         }
         let gap = cx.count(&super::PARALLEL_GAP_MS);
         let need = cx.count(&CALLS).max(2) as usize;
-        let root = cx.call.project_root();
         let mut run: Vec<(&Fact, Look)> = Vec::new();
         let mut newer_alone = true;
         for f in cx.history.recent.iter().rev() {
@@ -83,7 +83,7 @@ impl Analyzer for Parallelizable {
                 break;
             }
             if let Some(&(n, kn)) = run.last() {
-                if depends(n, f, kn, k, root) {
+                if depends(n, f, kn, k) {
                     break;
                 }
             }
