@@ -189,8 +189,10 @@ impl Runtime {
     }
 
     /// Records a turn's batch event on `history`: the turn boundary and the calls refused before
-    /// they ran (see [`History::record_batch`]). Nothing is analyzed and nothing is said: the
-    /// refusals were already shown to Claude as the tools' own errors.
+    /// they ran (see [`History::record_batch`]). A refusal was already shown to Claude as the
+    /// tool's own error, so nothing else is analyzed; but the same refusal again (`String to
+    /// replace not found`, `File has not been read yet`) is a loop like any other, and the
+    /// failure-loop rule speaks on the batch event.
     pub fn process_batch(
         &self,
         batch: &BatchInput,
@@ -201,14 +203,60 @@ impl Runtime {
         let ids: Vec<&str> = batch.ids.iter().map(String::as_str).collect();
         let rejected = history.record_batch(agent_id, &ids, &batch.rejected);
         let record = start.elapsed();
+        let mut findings = Vec::new();
+        let mut looped: Option<&ToolCall> = None;
+        if rejected > 0
+            && self
+                .settings
+                .rule_enabled("failure-loop", history.counters.families)
+        {
+            let loop_rule = builtin::FailureLoop;
+            for call in &batch.rejected {
+                let h = call
+                    .tool_use_id
+                    .as_deref()
+                    .map(|i| posthook_analyzers::fnv1a64(i.as_bytes()));
+                let Some(fact) = history
+                    .recent
+                    .iter()
+                    .rev()
+                    .find(|f| h.is_some() && f.id == h)
+                else {
+                    continue;
+                };
+                let cx = Context {
+                    call,
+                    fact,
+                    history,
+                    settings: &self.settings,
+                    cache: &self.cache,
+                };
+                let before = findings.len();
+                posthook_analyzers::Analyzer::analyze(&loop_rule, &cx, &mut findings);
+                if findings.len() > before {
+                    looped = Some(call);
+                }
+            }
+        }
+        let (feedback, silence, verdicts) = match looped {
+            Some(call) => {
+                let d = guidance::decide(&findings, call, history, &self.settings);
+                (d.feedback, d.silence, d.verdicts)
+            }
+            None => (
+                None,
+                Some(Silence::Turn {
+                    calls: ids.len(),
+                    rejected,
+                }),
+                Vec::new(),
+            ),
+        };
         Report {
-            feedback: None,
-            silence: Some(Silence::Turn {
-                calls: ids.len(),
-                rejected,
-            }),
-            findings: Vec::new(),
-            verdicts: Vec::new(),
+            feedback,
+            silence,
+            findings,
+            verdicts,
             timings: Timings {
                 total: start.elapsed(),
                 record,

@@ -282,3 +282,40 @@ fn failures_are_analyzed_like_any_call() {
         "{v}"
     );
 }
+
+/// The same refusal again, seen only in batch events, is a loop: said on the batch event.
+#[test]
+fn the_same_refusal_again_is_a_loop_said_on_the_batch() {
+    let sb = Sandbox::new();
+    let refusal = |id: &str| {
+        let mut b = batch(&[(
+            id,
+            "Edit",
+            json!("<tool_use_error>String to replace not found in file.\nString: foo</tool_use_error>"),
+        )]);
+        b["tool_calls"][0]["tool_input"] =
+            json!({"file_path": "/p/a.rs", "old_string": "foo", "new_string": "bar"});
+        b.to_string()
+    };
+    let first = sb
+        .hook(&["--output", "json"], refusal("toolu_r1"))
+        .expect_code(0);
+    assert_eq!(first.stdout(), "", "once is no loop");
+    let second = sb
+        .hook(&["--output", "json"], refusal("toolu_r2"))
+        .expect_code(0);
+    let out = second.stdout();
+    assert!(out.contains("posthook [failure-loop]"), "{out}");
+    assert!(out.contains("String to replace not found"), "{out}");
+    assert!(out.contains("PostToolBatch"), "{out}");
+    // A different refusal of the same file is no loop.
+    let mut other = batch(&[(
+        "toolu_r3",
+        "Edit",
+        json!("<tool_use_error>File has not been read yet. Read it first before writing to it.</tool_use_error>"),
+    )]);
+    other["tool_calls"][0]["tool_input"] =
+        json!({"file_path": "/p/a.rs", "old_string": "foo", "new_string": "bar"});
+    let third = sb.hook(&["--output", "json"], other.to_string());
+    assert_eq!(third.stdout(), "", "another error");
+}
