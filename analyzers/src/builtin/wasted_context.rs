@@ -14,6 +14,12 @@ pub(crate) const REREAD_MINUTES: Threshold = Threshold::new(
     "a re-read of the same file and range with nothing changed between counts within this many minutes (later, the context may have been compacted)",
 );
 
+pub(crate) const DUMP_BYTES: Threshold = Threshold::new(
+    "wasted-context.dump-bytes",
+    16384.0,
+    "size of the output of a search or lookup (Bash grep/find/cat, Grep) that dumps too much into context",
+);
+
 /// Reads of small files cost little; a re-read below this size is not worth a remark.
 const REREAD_MIN_BYTES: u64 = 2048;
 
@@ -34,6 +40,34 @@ fn is_log(path: &str) -> bool {
     )
 }
 
+/// A call that only searches or prints: its whole output goes into context.
+fn is_lookup(f: &crate::Fact) -> bool {
+    let lookup = crate::tags::LISTS | crate::tags::SEARCHES | crate::tags::PRINTS;
+    f.tool == "Grep" || (f.tool == "Bash" && f.tags & lookup != 0)
+}
+
+/// A search or lookup whose output is huge (45): it all went into the context.
+fn dumped(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let f = cx.fact;
+    if f.out_len < cx.count(&DUMP_BYTES).max(1) {
+        return;
+    }
+    let kb = f.out_len.div_ceil(1024);
+    let what = match f.cmd.as_deref() {
+        Some(head) => format!("`{head}`"),
+        None => f.tool.clone(),
+    };
+    out.push(
+        Finding::new("wasted-context", Severity::Minor, 45)
+            .subject(format!("dump:{what}"))
+            .headline(format!("{what} put {kb} KB of output into context"))
+            .observed(format!(
+                "That lookup returned about {kb} KB, all of it now in the context, most of it likely not needed."
+            ))
+            .next_step("narrow it to what you need: a more specific pattern, the few names or fields you want, or a count first"),
+    );
+}
+
 impl Analyzer for WastedContext {
     fn name(&self) -> &'static str {
         "wasted-context"
@@ -41,7 +75,14 @@ impl Analyzer for WastedContext {
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let f = cx.fact;
-        if f.tool != "Read" || !f.ok || !cx.rule_enabled("wasted-context") {
+        if !f.ok || !cx.rule_enabled("wasted-context") {
+            return;
+        }
+        if is_lookup(f) {
+            dumped(cx, out);
+            return;
+        }
+        if f.tool != "Read" {
             return;
         }
         let Some(path) = f.path.as_deref() else {
@@ -187,6 +228,29 @@ mod tests {
                 .len(),
             1,
             "and right after, it counts again"
+        );
+    }
+
+    #[test]
+    fn a_lookup_that_dumps_a_huge_output() {
+        let mut s = Session::default_profile();
+        let mut big = bash("grep -E '^  ' /p/mix.lock | head -100");
+        big.response_len = 28_025;
+        let f = s.step(&WastedContext, big);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].headline.contains("28 KB of output"),
+            "{}",
+            f[0].headline
+        );
+        let mut small = bash("grep -rn foo /p/src");
+        small.response_len = 9_000;
+        assert!(s.step(&WastedContext, small).is_empty(), "small");
+        let mut test = bash("cargo test 2>&1");
+        test.response_len = 60_000;
+        assert!(
+            s.step(&WastedContext, test).is_empty(),
+            "a test run's output is not a lookup"
         );
     }
 }
