@@ -470,7 +470,109 @@ class ServeHttp(Scenario):
         run.expect(all(c["status"] == 200 for c in http), f"http hook answers other than 200: {http}")
 
 
+# A test that fails three times with a different assertion each time, the code edited between runs,
+# then passes: a normal red-green cycle.
+RED_GREEN_TEST = """import unittest
+from calc import square
+
+
+class T(unittest.TestCase):
+    def test_square(self):
+        self.assertEqual(square(3), 9)
+
+
+if __name__ == "__main__":
+    unittest.main()
+"""
+
+# A pre-commit hook that rejects every commit with the same lint error, as a lint framework prints it.
+PRE_COMMIT_HOOK = """#!/bin/sh
+echo "lint.....................................................................Failed"
+echo "- hook id: lint"
+echo "- exit code: 1"
+echo
+echo "calc.py:2:5: E111 indentation is not a multiple of 4"
+exit 1
+"""
+
+
+def red_green_turns(proj):
+    calc = f"{proj}/calc.py"
+    run_tests = bash("python3 -m unittest test_calc", "run the tests")
+    turns = [
+        [tool("Write", file_path=f"{proj}/test_calc.py", content=RED_GREEN_TEST)],
+        [tool("Write", file_path=calc, content="def square(x):\n    return x\n")],
+        [run_tests],
+    ]
+    for old, new in [("return x\n", "return x + x\n"), ("return x + x\n", "return x ** 3\n"),
+                     ("return x ** 3\n", "return x * x\n")]:
+        turns += [[tool("Edit", file_path=calc, old_string=old, new_string=new)], [run_tests]]
+    return turns
+
+
+class RedGreen(Scenario):
+    """A test fails three times with a different assertion each time (the code edited between the
+    runs), then passes: posthook says nothing and blocks nothing."""
+
+    name = "red-green"
+
+    def threads(self, run):
+        return {self.name: red_green_turns(run.proj) + [text("Done.")]}
+
+    def check(self, run, ctx):
+        results = tool_results(run.last_request(self.name))
+        runs = [tid(self.name, t) for t in (2, 4, 6, 8)]
+        for i, call in enumerate(runs):
+            r = results.get(call)
+            want_fail = i < 3
+            run.expect(r is not None and r[0] == want_fail,
+                       f"test run {i + 1}: want {'a failure' if want_fail else 'a pass'}, got {r and r[1][:200]}")
+        calls = posthook_calls(run, ctx)
+        run.expect(all(c["status"] == 0 for c in calls), f"a posthook run blocked: {calls}")
+        fb = run_feedback(run.last_request(self.name))
+        run.expect(not fb.items, f"posthook spoke during a red-green cycle: {fb.rules()} {fb.items[:2]}")
+
+
+def pre_commit_turns(proj):
+    commit = bash("git add -A && git commit -q -m 'add calc'", "commit the change")
+    return [
+        [bash("git init -q && git config user.email e2e@example.com && git config user.name e2e",
+              "make a repository")],
+        [tool("Write", file_path=f"{proj}/.git/hooks/pre-commit", content=PRE_COMMIT_HOOK)],
+        [bash("chmod +x .git/hooks/pre-commit", "enable the hook")],
+        [tool("Write", file_path=f"{proj}/calc.py", content="def square(x):\n  return x * x\n")],
+        [commit], [commit], [commit],
+        [bash("git commit -q --no-verify -m 'add calc'", "commit past the hook")],
+        text("Done."),
+    ]
+
+
+class PreCommitLoop(Scenario):
+    """A pre-commit hook rejects the same commit three times, then the agent bypasses it with
+    `--no-verify`: the loop is said by the third rejection, naming `git commit` (not the `git add`
+    before it), and the bypass is said."""
+
+    name = "pre-commit"
+
+    def threads(self, run):
+        return {self.name: pre_commit_turns(run.proj)}
+
+    def check(self, run, ctx):
+        results = tool_results(run.last_request(self.name))
+        for t in (4, 5, 6):
+            r = results.get(tid(self.name, t))
+            run.expect(r is not None and r[0], f"commit {t - 3} was not rejected: {r and r[1][:200]}")
+        fb = run_feedback(run.last_request(self.name))
+        loop = [m for t in (5, 6) for _, m in fb.after(tid(self.name, t)) if m.startswith(f"posthook [{LOOP_RULE}]")]
+        if run.expect(loop, f"no {LOOP_RULE} message by the third rejection; messages: {fb.rules()}"):
+            run.expect("`git commit`" in loop[0].splitlines()[0], f"the loop names the wrong command: {loop[0][:160]!r}")
+            run.expect("`git add`" not in loop[0], f"the loop blames git add: {loop[0][:160]!r}")
+        bypass = [m for _, m in fb.after(tid(self.name, 7))]
+        run.expect(any(m.startswith("posthook [danger]") and "--no-verify" in m for m in bypass),
+                   f"the --no-verify was not said: {bypass}")
+
+
 ALL = [
     Sequential(), Timing(1), Floor(1), Timing(2), Floor(2), Parallel(), Dangerous(), RepeatedFailure(),
-    Subagent(), OutputJson(), Muted(), ServeCommand(), ServeHttp(),
+    Subagent(), OutputJson(), Muted(), ServeCommand(), ServeHttp(), RedGreen(), PreCommitLoop(),
 ]
