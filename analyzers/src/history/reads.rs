@@ -24,6 +24,15 @@ impl History {
         self.seen_files.contains(&h)
     }
 
+    /// The model's context was compacted (`PostCompact`): what it read is no longer in front of
+    /// it, so reading a file again is not a waste. Reads are kept for the whole session (not per
+    /// stream), so all are forgotten; that can only make a re-read warning less likely.
+    pub fn record_compaction(&mut self) {
+        self.events.post_compact += 1;
+        self.reads.clear();
+        self.reread_of = None;
+    }
+
     pub(super) fn note_read(&mut self, fact: &Fact) {
         self.reread_of = None;
         if fact.tool == "Bash" {
