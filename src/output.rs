@@ -11,6 +11,10 @@
 //!   would reach it twice; `reason` is the one it shows as a blocking hook's message, the channel
 //!   exit 2 uses).
 //! - `quiet`: analyze and record, print nothing, exit 0.
+//! - The end of a turn (`Stop`, `SubagentStop`) has no `additionalContext`: blocking feedback
+//!   blocks the stop as above (exit 2 with the text on stderr, or `"decision": "block"` with it in
+//!   `"reason"`; either way the model goes on with the text as its next instruction), and
+//!   non-blocking feedback is a `{"systemMessage": ...}` for the user, exit 0.
 //! - Bad input: one line on stderr, exit 1 (Claude Code shows it to the user only).
 
 use crate::error;
@@ -64,9 +68,17 @@ pub struct Rendered {
     pub code: u8,
 }
 
+/// Whether `event` is the end of a turn, which has no `additionalContext`: a message reaches the
+/// model only by blocking the stop, and otherwise goes to the user as a `systemMessage`.
+fn is_stop(event: &str) -> bool {
+    matches!(event, "Stop" | "SubagentStop")
+}
+
 fn context_json(text: &str, blocking: bool, event: &str) -> Vec<u8> {
     let v = if blocking {
         json!({ "decision": "block", "reason": text })
+    } else if is_stop(event) {
+        json!({ "systemMessage": text })
     } else {
         json!({
             "hookSpecificOutput": {
@@ -201,6 +213,30 @@ mod tests {
             render(Some(&fb(true)), OutputMode::Quiet, "PostToolUse"),
             Rendered::default()
         );
+    }
+
+    #[test]
+    fn stops_are_blocked_or_told_to_the_user() {
+        let stop = |blocking: bool, mode: OutputMode, event: &str| {
+            let fb = Feedback {
+                rule: "unchecked-stop".into(),
+                blocking,
+                ..fb(blocking)
+            };
+            render(Some(&fb), mode, event)
+        };
+        let b = stop(true, OutputMode::Stderr, "Stop");
+        assert_eq!((b.code, b.stdout.is_empty()), (2, true));
+        let j = stop(true, OutputMode::Json, "SubagentStop");
+        let v: serde_json::Value = serde_json::from_slice(&j.stdout).expect("json");
+        assert_eq!((j.code, &v["decision"]), (0, &json!("block")));
+        for mode in [OutputMode::Stderr, OutputMode::Json] {
+            let a = stop(false, mode, "Stop");
+            let v: serde_json::Value = serde_json::from_slice(&a.stdout).expect("json");
+            assert_eq!(a.code, 0);
+            assert_eq!(v["systemMessage"], "posthook [exec-safety] x");
+            assert_eq!(v.get("hookSpecificOutput"), None, "no such field for a stop");
+        }
     }
 
     #[test]

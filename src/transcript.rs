@@ -417,6 +417,38 @@ fn batch_event(turn: Turn) -> LiveEvent {
     }
 }
 
+/// How much of a transcript's end [`tool_output`] reads.
+const OUTPUT_TAIL_BYTES: u64 = 4 * 1024 * 1024;
+
+/// What the model saw of one call, found by the hash of its `tool_use_id`
+/// ([`posthook_analyzers::fnv1a64`]) in the last few MiB of a transcript: how the hook, which
+/// never stores outputs, quotes a check's error line at the end of a turn. `None` when the path
+/// is not a `.jsonl` file or the result is not there (yet).
+pub(crate) fn tool_output(path: &Path, id: u64) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    if path.extension().is_none_or(|x| x != "jsonl") {
+        return None;
+    }
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok().filter(std::fs::Metadata::is_file)?.len();
+    let from = len.saturating_sub(OUTPUT_TAIL_BYTES);
+    f.seek(SeekFrom::Start(from)).ok()?;
+    let mut bytes = Vec::new();
+    f.take(OUTPUT_TAIL_BYTES).read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    // The first line may be cut: it does not parse, and is skipped like any bad line.
+    text.lines().rev().find_map(|line| {
+        if !line.contains("tool_result") {
+            return None;
+        }
+        let v: Value = serde_json::from_str(line).ok()?;
+        content_blocks(&v).iter().find_map(|b| {
+            let tid = b.get("tool_use_id").and_then(Value::as_str)?;
+            (posthook_analyzers::fnv1a64(tid.as_bytes()) == id).then(|| result_text(b))
+        })
+    })
+}
+
 /// Rebuilds the live events of a transcript file ([`live_events_from_str`]).
 pub fn live_events_from_file(path: &Path) -> std::io::Result<(Vec<LiveEvent>, TranscriptStats)> {
     let text = std::fs::read(path)?;
@@ -432,6 +464,29 @@ pub fn events_from_file(path: &Path) -> std::io::Result<(Vec<ReplayEvent>, Trans
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_output_is_found_by_its_id_hash() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let p = t.path().join("s.jsonl");
+        let lines = [
+            r#"{"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"cargo test"}}]}}"#,
+            r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"Exit code 101
+error[E0308]: mismatched types","is_error":true}]}}"#,
+            r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t2","content":[{"type":"text","text":"ok"}]}]}}"#,
+        ];
+        std::fs::write(&p, lines.join("\n")).expect("write");
+        let h = |s: &str| posthook_analyzers::fnv1a64(s.as_bytes());
+        assert_eq!(
+            tool_output(&p, h("t1")).as_deref(),
+            Some("Exit code 101\nerror[E0308]: mismatched types")
+        );
+        assert_eq!(tool_output(&p, h("t2")).as_deref(), Some("ok"));
+        assert_eq!(tool_output(&p, h("t3")), None);
+        let other = t.path().join("s.txt");
+        std::fs::write(&other, lines.join("\n")).expect("write");
+        assert_eq!(tool_output(&other, h("t1")), None, "only transcripts are read");
+    }
 
     #[test]
     fn joins_use_and_result() {

@@ -41,6 +41,10 @@ pub(super) struct Wire<'a> {
     pub(super) is_interrupt: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub(super) tool_calls: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) stop_hook_active: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) agent_transcript_path: Option<&'a RawValue>,
 }
 
 /// One entry of a `PostToolBatch`'s `tool_calls`; only what says whether it was refused is read.

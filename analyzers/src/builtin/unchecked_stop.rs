@@ -90,7 +90,7 @@ fn check_for(cx: &StopContext<'_>, item: &Item<'_>) -> Option<(String, String)> 
     }
     cx.project_checks
         .iter()
-        .find(|pc| pc.lang == lang)
+        .find(|pc| pc.lang & lang != 0)
         .map(|pc| (pc.command.clone(), format!("{} is here", pc.because)))
 }
 

@@ -19,6 +19,7 @@ pub(crate) fn safe_text(text: &str) -> String {
 pub(crate) fn silence_text(report: &Report) -> String {
     match &report.silence {
         None | Some(Silence::NoFindings) => String::from("no findings"),
+        Some(Silence::Stop { reason }) => format!("stop let through: {reason}"),
         Some(Silence::Turn { calls, rejected }) => format!(
             "turn recorded ({calls} call(s){})",
             if *rejected > 0 {

@@ -144,10 +144,13 @@ impl Server {
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             hook::answer(&project.opts, body, now, |event, now| {
                 let runtime = &project.runtime;
+                let facts = hook::StopFacts::find(project.opts.project_dir.as_deref(), event);
                 let run = |h: &mut History| {
-                    runtime
-                        .process_event(event, h)
-                        .unwrap_or_else(|| unreachable!("only recorded events are answered"))
+                    facts.with_env(|env| {
+                        runtime
+                            .process_event_with(event, h, env)
+                            .unwrap_or_else(|| unreachable!("only recorded events are answered"))
+                    })
                 };
                 // Build the analyzers before the session's lock, as the hook does.
                 if let Some(call) = &event.call {
