@@ -235,7 +235,11 @@ mod tests {
             let v: serde_json::Value = serde_json::from_slice(&a.stdout).expect("json");
             assert_eq!(a.code, 0);
             assert_eq!(v["systemMessage"], "posthook [exec-safety] x");
-            assert_eq!(v.get("hookSpecificOutput"), None, "no such field for a stop");
+            assert_eq!(
+                v.get("hookSpecificOutput"),
+                None,
+                "no such field for a stop"
+            );
         }
     }
 

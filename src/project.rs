@@ -141,11 +141,22 @@ mod tests {
         let t = tempfile::tempdir().expect("tempdir");
         let d = t.path();
         assert!(project_checks(d).is_empty(), "no project files");
-        fs::write(d.join("package.json"), r#"{"scripts":{"test":"echo \"Error: no test specified\" && exit 1"}}"#).expect("write");
+        fs::write(
+            d.join("package.json"),
+            r#"{"scripts":{"test":"echo \"Error: no test specified\" && exit 1"}}"#,
+        )
+        .expect("write");
         fs::write(d.join("Makefile"), "build:\n\tcc x.c\n").expect("write");
-        assert!(project_checks(d).is_empty(), "npm's stub and no test target");
+        assert!(
+            project_checks(d).is_empty(),
+            "npm's stub and no test target"
+        );
         fs::write(d.join("Cargo.toml"), "[package]").expect("write");
-        fs::write(d.join("package.json"), r#"{"scripts":{"test":"vitest run"}}"#).expect("write");
+        fs::write(
+            d.join("package.json"),
+            r#"{"scripts":{"test":"vitest run"}}"#,
+        )
+        .expect("write");
         fs::write(d.join("Makefile"), "build:\n\tcc\ncheck: build\n").expect("write");
         let got: Vec<(u16, String)> = project_checks(d)
             .into_iter()

@@ -164,6 +164,13 @@ pub enum LiveKind {
     Failure,
     /// `PostToolBatch`.
     Batch,
+    /// `Stop`: the main thread's turn ended (an assistant message with no tool use, before the
+    /// next prompt or at the end of the file).
+    Stop,
+    /// `SubagentStop`: a subagent reported back (its Task/Agent result, or the end of its file).
+    SubagentStop,
+    /// `PostCompact`: the context was compacted (a `compact_boundary` line).
+    Compact,
 }
 
 /// One event as the live client would have sent it.
@@ -224,8 +231,24 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
             .and_then(Value::as_str)
             .filter(|a| !a.is_empty());
         match v.get("type").and_then(Value::as_str) {
-            Some("assistant") => b.assistant(v, line_no, agent),
-            Some("user") => b.user(v, agent),
+            Some("assistant") => {
+                b.note_message(v, line_no, agent);
+                b.assistant(v, line_no, agent);
+            }
+            Some("user") => {
+                if is_prompt(v) {
+                    b.end_turn();
+                }
+                b.user(v, agent);
+            }
+            Some("system")
+                if v.get("subtype").and_then(Value::as_str) == Some("compact_boundary") =>
+            {
+                // A turn that ended in text ended before the compaction.
+                b.end_turn();
+                b.out
+                    .push(mark_event(v, "PostCompact", LiveKind::Compact, None));
+            }
             _ => {}
         }
     }
@@ -237,7 +260,74 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
             }
         }
     }
+    // The end of the file ends the main thread's last turn, and a subagent's whole stream.
+    b.end_turn();
+    if let Some((agent, last)) = b.last_agent_line.take() {
+        b.out.push(mark_event(
+            &last,
+            "SubagentStop",
+            LiveKind::SubagentStop,
+            Some(&agent),
+        ));
+    }
     (b.out, b.stats)
+}
+
+/// Whether a `user` line is a prompt that starts a new turn: not a tool result, not a line the
+/// client wrote for itself (meta lines, a compaction's summary), not an interruption (the turn
+/// was cut off, and no Stop fires for it).
+fn is_prompt(v: &Value) -> bool {
+    let flag = |k: &str| v.get(k).and_then(Value::as_bool) == Some(true);
+    if flag("isMeta") || flag("isCompactSummary") || flag("isVisibleInTranscriptOnly") {
+        return false;
+    }
+    let text = match v.get("message").and_then(|m| m.get("content")) {
+        Some(Value::String(s)) => s.as_str(),
+        Some(Value::Array(blocks)) => {
+            if blocks
+                .iter()
+                .any(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
+            {
+                return false;
+            }
+            blocks
+                .iter()
+                .find_map(|b| b.get("text").and_then(Value::as_str))
+                .unwrap_or("")
+        }
+        _ => return false,
+    };
+    !text.trim_start().starts_with("[Request interrupted")
+}
+
+/// A `Stop`, `SubagentStop` or `PostCompact` event at line `v` (its session, cwd and time).
+fn mark_event(v: &Value, event: &str, kind: LiveKind, agent: Option<&str>) -> LiveEvent {
+    let ts = v
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(parse_timestamp);
+    let mut payload = Map::new();
+    payload.insert(
+        "session_id".into(),
+        v.get("sessionId").cloned().unwrap_or(Value::Null),
+    );
+    payload.insert("transcript_path".into(), Value::Null);
+    payload.insert("cwd".into(), v.get("cwd").cloned().unwrap_or(Value::Null));
+    payload.insert("hook_event_name".into(), json!(event));
+    if kind != LiveKind::Compact {
+        payload.insert("stop_hook_active".into(), json!(false));
+    }
+    if let Some(a) = agent {
+        payload.insert("agent_id".into(), json!(a));
+    }
+    if let Some(t) = ts {
+        payload.insert("timestamp_ms".into(), json!(t));
+    }
+    LiveEvent {
+        payload: Value::Object(payload),
+        kind,
+        ts_ms: ts,
+    }
 }
 
 /// The state of [`live_events_from_str`] between lines.
@@ -251,9 +341,44 @@ struct LiveBuilder {
     /// Open turns, oldest first.
     order: Vec<String>,
     out: Vec<LiveEvent>,
+    /// The main thread's latest assistant message: its id, whether it used a tool, its last line.
+    message: Option<(String, bool, Value)>,
+    /// A subagent's latest line, when the file is a subagent's.
+    last_agent_line: Option<(String, Value)>,
 }
 
 impl LiveBuilder {
+    /// Follows the main thread's assistant messages (which end the turn when they use no tool)
+    /// and a subagent file's latest line (where its stream ends).
+    fn note_message(&mut self, v: &Value, line_no: usize, agent: Option<&str>) {
+        if let Some(a) = agent {
+            self.last_agent_line = Some((a.to_string(), v.clone()));
+            return;
+        }
+        let id = v
+            .get("message")
+            .and_then(|m| m.get("id"))
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("line-{line_no}"), str::to_owned);
+        let uses_tool = tool_uses(v).next().is_some();
+        match &mut self.message {
+            Some((open, used, last)) if *open == id => {
+                *used |= uses_tool;
+                *last = v.clone();
+            }
+            _ => self.message = Some((id, uses_tool, v.clone())),
+        }
+    }
+
+    /// A prompt or the end of the file: a main-thread turn whose last message used no tool ended
+    /// there, with a `Stop`.
+    fn end_turn(&mut self) {
+        if let Some((_, false, last)) = self.message.take() {
+            self.out
+                .push(mark_event(&last, "Stop", LiveKind::Stop, None));
+        }
+    }
+
     /// An `assistant` line: its tool uses join its message's turn.
     fn assistant(&mut self, v: &Value, line_no: usize, agent: Option<&str>) {
         let msg_id = v
@@ -302,6 +427,9 @@ impl LiveBuilder {
             .and_then(Value::as_str)
             .and_then(parse_timestamp);
         let line = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+        if let Some(a) = agent {
+            self.last_agent_line = Some((a.to_string(), v.clone()));
+        }
         for &b in &results {
             let Some(id) = b.get("tool_use_id").and_then(Value::as_str) else {
                 continue;
@@ -317,6 +445,17 @@ impl LiveBuilder {
                 _ => b.get("content").cloned().unwrap_or(Value::Null),
             };
             let is_error = b.get("is_error").and_then(Value::as_bool) == Some(true);
+            // A subagent's result: it stopped just before its tool returned.
+            if matches!(used.name.as_str(), "Task" | "Agent") {
+                if let Some(a) = response.get("agentId").and_then(Value::as_str) {
+                    self.out.push(mark_event(
+                        v,
+                        "SubagentStop",
+                        LiveKind::SubagentStop,
+                        Some(a),
+                    ));
+                }
+            }
             if let Some((kind, mut payload)) = call_payload(&used, is_error, &seen, response) {
                 payload.insert("session_id".into(), line("sessionId"));
                 payload.insert("transcript_path".into(), Value::Null);
@@ -485,7 +624,11 @@ error[E0308]: mismatched types","is_error":true}]}}"#,
         assert_eq!(tool_output(&p, h("t3")), None);
         let other = t.path().join("s.txt");
         std::fs::write(&other, lines.join("\n")).expect("write");
-        assert_eq!(tool_output(&other, h("t1")), None, "only transcripts are read");
+        assert_eq!(
+            tool_output(&other, h("t1")),
+            None,
+            "only transcripts are read"
+        );
     }
 
     #[test]

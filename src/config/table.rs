@@ -338,7 +338,8 @@ pub(crate) const STOP_CHECK: Setting = Setting {
     flag: None,
     in_files: true,
     project: Trust::Any,
-    help: "The end of a turn with code changed since its last check: block it once (the model goes \
+    help:
+        "The end of a turn with code changed since its last check: block it once (the model goes \
            on), advice (a message for the user only) or off",
 };
 

@@ -291,7 +291,10 @@ mod tests {
             Some("/t/s/subagents/agent-a1.jsonl")
         );
         let h = p(r#"{"hook_event_name":"Stop","stop_hook_active":"yes"}"#).expect("parses");
-        assert!(!h.stop.expect("a stop").stop_hook_active, "only true is true");
+        assert!(
+            !h.stop.expect("a stop").stop_hook_active,
+            "only true is true"
+        );
         let h = p(r#"{"hook_event_name":"PostCompact","session_id":"s","trigger":"auto"}"#)
             .expect("parses");
         assert!(h.is_recorded() && h.is_compaction());

@@ -296,8 +296,13 @@ impl Runtime {
             }
         }
         let g = Instant::now();
-        let decision =
-            guidance::decide_stop(&findings, agent, stop.stop_hook_active, history, &self.settings);
+        let decision = guidance::decide_stop(
+            &findings,
+            agent,
+            stop.stop_hook_active,
+            history,
+            &self.settings,
+        );
         Report {
             feedback: decision.feedback,
             silence: decision.silence,

@@ -158,7 +158,12 @@ fn feedback_on_labelled_sessions_meets_the_bar() {
             ..Score::default()
         };
         let mut found = vec![false; incidents.len()];
+        // A step without a tool use (the end of a turn) lands at the last call before it.
+        let mut last_call = 0;
         for step in steps {
+            if let Some(n) = step["tool_use_id"].as_str().and_then(|id| pos.get(id)) {
+                last_call = *n;
+            }
             let Some(fb) = step["feedback"].as_object() else {
                 continue;
             };
@@ -168,11 +173,10 @@ fn feedback_on_labelled_sessions_meets_the_bar() {
             if fb["blocking"] == true {
                 s.blocking += 1;
             }
-            let at = step["tool_use_id"]
-                .as_str()
-                .and_then(|id| pos.get(id))
-                .copied()
-                .unwrap_or(0);
+            let at = match step["tool_use_id"].as_str() {
+                Some(id) => pos.get(id).copied().unwrap_or(0),
+                None => last_call,
+            };
             let kind = builtin::rule_def(rule).map(|r| r.kind.as_str());
             let grounded = unused_tool(text, &used);
             let hit = grounded.is_none()

@@ -261,7 +261,11 @@ pub(crate) fn run_install(
     if args.http {
         return crate::tools::serve::settings::run_install_http(args, entry, &path);
     }
-    let change = apply(&path, &Action::Install(entry.clone()), args.dry_run)?;
+    let change = apply(
+        &path,
+        &Action::Install(Box::new(entry.clone())),
+        args.dry_run,
+    )?;
     let mut out = String::new();
     report(
         &change,

@@ -184,12 +184,15 @@ fn counts_text(r: &Replay, s: &Summary, out: &mut String) {
     let joined: usize = r.files.iter().map(|f| f.joined).sum();
     let _ = writeln!(
         out,
-        "  events        {} replayed: {} PostToolUse, {} PostToolUseFailure, {} PostToolBatch \
+        "  events        {} replayed: {} PostToolUse, {} PostToolUseFailure, {} PostToolBatch, \
+         {} Stop/SubagentStop, {} PostCompact \
          ({} tool uses in {} file(s); {} refused before they ran; {} without a result)",
         s.events,
         s.uses,
         s.failures,
         s.batches,
+        s.stops,
+        s.compactions,
         tool_uses,
         r.files.len(),
         s.refused,
