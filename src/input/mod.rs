@@ -59,6 +59,10 @@ pub struct StopInput {
     /// `stop_hook_active`: the model already goes on because a stop hook blocked; posthook then
     /// never blocks.
     pub stop_hook_active: bool,
+    /// How many of `background_tasks` are still running (Claude Code 2.1.332 runs a subagent in
+    /// the background: the main thread's turn ends while it works, and resumes when it is done).
+    /// The work is not finished then, and posthook does not block.
+    pub running_tasks: u32,
     /// The transcript that holds the stopping stream's tool results: `agent_transcript_path` for
     /// a subagent when the client sends it, else `transcript_path`.
     pub transcript_path: Option<String>,

@@ -6,7 +6,7 @@ use super::batch::parse_batch;
 use super::bounded::parse_tool_input;
 use super::response::{summarize_response, ERROR_CHARS};
 use super::surrogates::{has_lone_surrogate, replace_lone_surrogates};
-use super::wire::{capped_string, opt_string, raw_bool, Wire};
+use super::wire::{capped_string, opt_string, raw_bool, running_tasks, Wire};
 use super::{HookInput, InputError, StopInput};
 use posthook_analyzers::{truncate_chars, Outcome, ToolCall};
 use serde_json::value::RawValue;
@@ -89,6 +89,7 @@ pub fn parse(
     let stop = matches!(event.as_str(), "Stop" | "SubagentStop").then(|| StopInput {
         subagent: event == "SubagentStop",
         stop_hook_active: raw_bool(wire.stop_hook_active) == Some(true),
+        running_tasks: running_tasks(wire.background_tasks),
         transcript_path: opt_string(wire.agent_transcript_path)
             .filter(|p| event == "SubagentStop" && !p.is_empty())
             .or_else(|| transcript_path.clone()),
@@ -295,6 +296,10 @@ mod tests {
             !h.stop.expect("a stop").stop_hook_active,
             "only true is true"
         );
+        let h = p(r#"{"hook_event_name":"Stop","background_tasks":[{"id":"a1","type":"subagent","status":"running"},{"status":"completed"}],"session_crons":[]}"#).expect("parses");
+        assert_eq!(h.stop.expect("a stop").running_tasks, 1);
+        let h = p(r#"{"hook_event_name":"Stop","background_tasks":"odd"}"#).expect("parses");
+        assert_eq!(h.stop.expect("a stop").running_tasks, 0);
         let h = p(r#"{"hook_event_name":"PostCompact","session_id":"s","trigger":"auto"}"#)
             .expect("parses");
         assert!(h.is_recorded() && h.is_compaction());

@@ -45,6 +45,26 @@ pub(super) struct Wire<'a> {
     pub(super) stop_hook_active: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub(super) agent_transcript_path: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) background_tasks: Option<&'a RawValue>,
+}
+
+/// One entry of a stop's `background_tasks`; only its status is read.
+#[derive(Deserialize)]
+struct BackgroundTask {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// How many of a stop's `background_tasks` are still running (0 when absent or unreadable).
+pub(super) fn running_tasks(raw: Option<&RawValue>) -> u32 {
+    raw.and_then(|r| serde_json::from_str::<Vec<BackgroundTask>>(r.get()).ok())
+        .map_or(0, |tasks| {
+            tasks
+                .iter()
+                .filter(|t| t.status.as_deref() == Some("running"))
+                .count() as u32
+        })
 }
 
 /// One entry of a `PostToolBatch`'s `tool_calls`; only what says whether it was refused is read.

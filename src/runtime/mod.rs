@@ -257,8 +257,16 @@ impl Runtime {
     ) -> Report {
         let start = Instant::now();
         let agent = agent.filter(|_| stop.subagent);
-        // A subagent's stop that does not name the subagent cannot be judged on its stream.
-        let judged = !stop.stop_hook_active && (agent.is_some() || !stop.subagent);
+        let hold = if stop.stop_hook_active {
+            Some("stop_hook_active: the model already goes on because of a stop hook")
+        } else if stop.running_tasks > 0 {
+            Some("background tasks still run: the turn resumes when they finish")
+        } else if stop.subagent && agent.is_none() {
+            // It cannot be judged on the subagent's own stream.
+            Some("a subagent's stop that does not name the subagent")
+        } else {
+            None
+        };
         if stop.subagent {
             history.events.subagent_stop += 1;
         } else {
@@ -267,7 +275,7 @@ impl Runtime {
         let record = start.elapsed();
         let mut findings = Vec::new();
         let mut timings = Vec::new();
-        if judged {
+        if hold.is_none() {
             let cx = StopContext {
                 history,
                 agent,
@@ -296,13 +304,7 @@ impl Runtime {
             }
         }
         let g = Instant::now();
-        let decision = guidance::decide_stop(
-            &findings,
-            agent,
-            stop.stop_hook_active,
-            history,
-            &self.settings,
-        );
+        let decision = guidance::decide_stop(&findings, agent, hold, history, &self.settings);
         Report {
             feedback: decision.feedback,
             silence: decision.silence,

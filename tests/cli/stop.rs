@@ -78,6 +78,11 @@ fn an_untested_change_blocks_the_stop_once() {
         (String::new(), String::new()),
         "stop_hook_active"
     );
+    // A subagent still runs in the background: the turn resumes when it is done.
+    let mut busy: Value = serde_json::from_str(&stop(&sb, false)).expect("json");
+    busy["background_tasks"] = json!([{"id": "a9", "type": "subagent", "status": "running"}]);
+    let d = in_project(&sb, &[], &busy.to_string()).expect_code(0);
+    assert_eq!(d.stderr(), "", "background work still running");
     let d = in_project(&sb, &[], &stop(&sb, false)).expect_code(2);
     let text = d.stderr();
     assert!(text.starts_with("posthook [unchecked-stop] "), "{text}");

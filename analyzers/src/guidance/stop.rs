@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 /// Chooses the answer to a stop of `agent` (`None`: the main thread) from the stop analyzers'
 /// `findings`, recording the state it blocks on in that scope's [`crate::Pending::blocked`].
 ///
-/// - `stop_hook_active` (the model is already going on because a stop hook blocked): nothing;
+/// - `hold` (why the stop is not judged: `stop_hook_active`, the model already going on because
+///   a stop hook blocked; background tasks still running): nothing;
 /// - informational findings (no check to ask for) are never shown;
 /// - the best-ranked other finding is shown unless its state (its subject) is the one the
 ///   scope's last message was about; it blocks in [`StopMode::Block`], and in
@@ -18,7 +19,7 @@ use std::fmt::Write as _;
 pub fn decide_stop(
     findings: &[Finding],
     agent: Option<&str>,
-    stop_hook_active: bool,
+    hold: Option<&str>,
     history: &mut History,
     settings: &Settings,
 ) -> Decision {
@@ -36,6 +37,9 @@ pub fn decide_stop(
         }),
         verdicts,
     };
+    if let Some(why) = hold {
+        return quiet(why, Vec::new());
+    }
     let best = ranked
         .iter()
         .copied()
@@ -51,15 +55,10 @@ pub fn decide_stop(
             .map_or("nothing unchecked", |f| f.headline.as_str());
         return quiet(reason, info);
     };
-    if stop_hook_active || settings.stop == StopMode::Off {
+    if settings.stop == StopMode::Off {
         let mut v = vec![verdict(best, Verdict::Repeat)];
         v.extend(info);
-        let why = if stop_hook_active {
-            "stop_hook_active: the model already goes on because of a stop hook"
-        } else {
-            "stop checks are off"
-        };
-        return quiet(why, v);
+        return quiet("stop checks are off", v);
     }
     let state = fnv1a64(best.subject.as_bytes()) | 1;
     let Some(pending) = history.pending_of_mut(agent) else {
@@ -126,43 +125,43 @@ mod tests {
     fn once_per_state_never_when_active_advice_when_asked() {
         let mut h = History::new();
         let s = Settings::default();
-        let d = decide_stop(&[f("turn:1")], None, true, &mut h, &s);
+        let d = decide_stop(&[f("turn:1")], None, Some("stop_hook_active"), &mut h, &s);
         assert!(d.feedback.is_none(), "stop_hook_active");
         assert_eq!(h.counters.pending.blocked, 0, "nothing recorded");
-        let d = decide_stop(&[f("turn:1")], None, false, &mut h, &s);
+        let d = decide_stop(&[f("turn:1")], None, None, &mut h, &s);
         let fb = d.feedback.expect("blocks");
         assert!(fb.blocking);
         assert_eq!(fb.text, "posthook [unchecked-stop] h\no\nNext: n");
-        let d = decide_stop(&[f("turn:1")], None, false, &mut h, &s);
+        let d = decide_stop(&[f("turn:1")], None, None, &mut h, &s);
         assert!(d.feedback.is_none(), "the same state twice");
         assert_eq!(d.verdicts[0].verdict, Verdict::Repeat);
-        assert!(decide_stop(&[f("turn:2")], None, false, &mut h, &s)
+        assert!(decide_stop(&[f("turn:2")], None, None, &mut h, &s)
             .feedback
             .is_some());
         let advice = Settings {
             stop: StopMode::Advice,
             ..Settings::default()
         };
-        let fb = decide_stop(&[f("turn:3")], None, false, &mut h, &advice).feedback;
+        let fb = decide_stop(&[f("turn:3")], None, None, &mut h, &advice).feedback;
         assert!(!fb.expect("said").blocking);
         let off = Settings {
             stop: StopMode::Off,
             ..Settings::default()
         };
-        assert!(decide_stop(&[f("turn:4")], None, false, &mut h, &off)
+        assert!(decide_stop(&[f("turn:4")], None, None, &mut h, &off)
             .feedback
             .is_none());
         // A subagent's state is its own stream's.
         h.record(&ToolCall::new("Read", json!({"file_path": "/p/a"})).in_agent("a1"));
-        assert!(decide_stop(&[f("turn:2")], Some("a1"), false, &mut h, &s)
+        assert!(decide_stop(&[f("turn:2")], Some("a1"), None, &mut h, &s)
             .feedback
             .is_some());
-        assert!(decide_stop(&[f("turn:2")], Some("nope"), false, &mut h, &s)
+        assert!(decide_stop(&[f("turn:2")], Some("nope"), None, &mut h, &s)
             .feedback
             .is_none());
         let info =
             Finding::new("unchecked-stop", Severity::None, 0).headline("no check to ask for");
-        let d = decide_stop(&[info], None, false, &mut h, &s);
+        let d = decide_stop(&[info], None, None, &mut h, &s);
         assert_eq!(
             d.silence,
             Some(Silence::Stop {
