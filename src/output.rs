@@ -11,10 +11,11 @@
 //!   would reach it twice; `reason` is the one it shows as a blocking hook's message, the channel
 //!   exit 2 uses).
 //! - `quiet`: analyze and record, print nothing, exit 0.
-//! - The end of a turn (`Stop`, `SubagentStop`) has no `additionalContext`: blocking feedback
-//!   blocks the stop as above (exit 2 with the text on stderr, or `"decision": "block"` with it in
-//!   `"reason"`; either way the model goes on with the text as its next instruction), and
-//!   non-blocking feedback is a `{"systemMessage": ...}` for the user, exit 0.
+//! - The end of a turn (`Stop`, `SubagentStop`): blocking feedback blocks the stop, and the model
+//!   goes on with the text as its next instruction: exit 2 with the text on stderr, or in `json`
+//!   `"decision": "block"` with the text as `hookSpecificOutput.additionalContext` (Claude Code
+//!   2.1.332 shows a stop's `reason` to the model twice, the additional context once).
+//!   Non-blocking feedback is a `{"systemMessage": ...}` for the user, exit 0.
 //! - Bad input: one line on stderr, exit 1 (Claude Code shows it to the user only).
 
 use crate::error;
@@ -75,7 +76,18 @@ fn is_stop(event: &str) -> bool {
 }
 
 fn context_json(text: &str, blocking: bool, event: &str) -> Vec<u8> {
-    let v = if blocking {
+    let v = if blocking && is_stop(event) {
+        // Claude Code 2.1.332 shows a stop's `reason` to the model twice (as the stop hook's
+        // feedback and as its blocking error); the text as the block's additional context
+        // reaches it once.
+        json!({
+            "decision": "block",
+            "hookSpecificOutput": {
+                "hookEventName": event,
+                "additionalContext": text,
+            }
+        })
+    } else if blocking {
         json!({ "decision": "block", "reason": text })
     } else if is_stop(event) {
         json!({ "systemMessage": text })
@@ -230,6 +242,16 @@ mod tests {
         let j = stop(true, OutputMode::Json, "SubagentStop");
         let v: serde_json::Value = serde_json::from_slice(&j.stdout).expect("json");
         assert_eq!((j.code, &v["decision"]), (0, &json!("block")));
+        assert_eq!(
+            v.get("reason"),
+            None,
+            "the client would show a reason twice"
+        );
+        assert_eq!(v["hookSpecificOutput"]["hookEventName"], "SubagentStop");
+        assert_eq!(
+            v["hookSpecificOutput"]["additionalContext"],
+            "posthook [exec-safety] x"
+        );
         for mode in [OutputMode::Stderr, OutputMode::Json] {
             let a = stop(false, mode, "Stop");
             let v: serde_json::Value = serde_json::from_slice(&a.stdout).expect("json");

@@ -101,7 +101,9 @@ fn an_untested_change_blocks_the_stop_once() {
     let d = in_project(&sb, &["--output", "json"], &stop(&sb, false)).expect_code(0);
     let v: Value = serde_json::from_str(&d.stdout()).expect("json");
     assert_eq!(v["decision"], "block");
-    let reason = v["reason"].as_str().expect("reason");
+    let reason = v["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .expect("the text");
     assert!(
         reason.contains(
             "The last `cargo test` failed: \"error[E0425]: cannot find value `y` in this scope\""

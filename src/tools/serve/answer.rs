@@ -97,6 +97,11 @@ impl Server {
             _ => {
                 let mut opts = crate::config::hook_options_from(&resolved);
                 opts.project_dir = dir_text(&dir);
+                // Over http there is no exit code: the JSON form says the same (and for a stop,
+                // says it in the field the client shows once).
+                if opts.output == crate::output::OutputMode::Stderr {
+                    opts.output = crate::output::OutputMode::Json;
+                }
                 let runtime = Runtime::builder()
                     .settings(opts.settings.clone())
                     .budget(opts.budget)
