@@ -260,9 +260,10 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
             }
         }
     }
-    // The end of the file ends the main thread's last turn, and a subagent's whole stream.
+    // The end of the file ends the main thread's last turn, and, in a subagent's own file, its
+    // whole stream.
     b.end_turn();
-    if let Some((agent, last)) = b.last_agent_line.take() {
+    if let Some((agent, last)) = b.last_agent_line.take().filter(|_| !b.main_lines) {
         b.out.push(mark_event(
             &last,
             "SubagentStop",
@@ -343,8 +344,10 @@ struct LiveBuilder {
     out: Vec<LiveEvent>,
     /// The main thread's latest assistant message: its id, whether it used a tool, its last line.
     message: Option<(String, bool, Value)>,
-    /// A subagent's latest line, when the file is a subagent's.
+    /// A subagent's latest line.
     last_agent_line: Option<(String, Value)>,
+    /// Whether the file has main-thread lines (then it is not a subagent's own file).
+    main_lines: bool,
 }
 
 impl LiveBuilder {
@@ -355,6 +358,7 @@ impl LiveBuilder {
             self.last_agent_line = Some((a.to_string(), v.clone()));
             return;
         }
+        self.main_lines = true;
         let id = v
             .get("message")
             .and_then(|m| m.get("id"))
@@ -610,8 +614,7 @@ mod tests {
         let p = t.path().join("s.jsonl");
         let lines = [
             r#"{"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"cargo test"}}]}}"#,
-            r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"Exit code 101
-error[E0308]: mismatched types","is_error":true}]}}"#,
+            r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"Exit code 101\nerror[E0308]: mismatched types","is_error":true}]}}"#,
             r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t2","content":[{"type":"text","text":"ok"}]}]}}"#,
         ];
         std::fs::write(&p, lines.join("\n")).expect("write");
@@ -629,6 +632,46 @@ error[E0308]: mismatched types","is_error":true}]}}"#,
             None,
             "only transcripts are read"
         );
+    }
+
+    #[test]
+    fn turns_end_where_the_model_stops() {
+        let lines = [
+            r#"{"type":"user","sessionId":"s","message":{"content":"fix it"}}"#,
+            r#"{"type":"assistant","sessionId":"s","message":{"id":"m1","content":[{"type":"tool_use","id":"t1","name":"Task","input":{"description":"d"}}]}}"#,
+            r#"{"type":"user","sessionId":"s","timestamp":"2026-02-10T21:12:02.000Z","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]},"toolUseResult":{"status":"completed","agentId":"a1"}}"#,
+            r#"{"type":"assistant","sessionId":"s","message":{"id":"m2","content":[{"type":"text","text":"Done."}]}}"#,
+            r#"{"type":"system","subtype":"compact_boundary","sessionId":"s"}"#,
+            r#"{"type":"user","sessionId":"s","isCompactSummary":true,"message":{"content":"This session is being continued"}}"#,
+            r#"{"type":"user","sessionId":"s","message":{"content":"next"}}"#,
+            r#"{"type":"assistant","sessionId":"s","message":{"id":"m3","content":[{"type":"text","text":"Working"}]}}"#,
+            r#"{"type":"user","sessionId":"s","message":{"content":[{"type":"text","text":"[Request interrupted by user]"}]}}"#,
+            r#"{"type":"assistant","sessionId":"s","message":{"id":"m4","content":[{"type":"text","text":"Fine."}]}}"#,
+        ];
+        let (ev, _) = live_events_from_str(&lines.join("\n"));
+        let kinds: Vec<LiveKind> = ev.iter().map(|e| e.kind).collect();
+        use LiveKind::*;
+        assert_eq!(
+            kinds,
+            vec![SubagentStop, Use, Batch, Stop, Compact, Stop],
+            "the subagent stops before its result; the text turn ends before the compaction; \
+             an interrupted turn fires no Stop; the end of the file ends the last one"
+        );
+        assert_eq!(ev[0].payload["agent_id"], "a1");
+        assert_eq!(ev[3].payload["stop_hook_active"], false);
+        // A subagent's own file ends its stream.
+        let sub = r#"{"type":"assistant","sessionId":"s","agentId":"a2","message":{"id":"m1","content":[{"type":"text","text":"found it"}]}}"#;
+        let (ev, _) = live_events_from_str(sub);
+        assert_eq!(ev.len(), 1);
+        assert_eq!(
+            (ev[0].kind, &ev[0].payload["agent_id"]),
+            (SubagentStop, &json!("a2"))
+        );
+        for e in &ev {
+            let bytes = serde_json::to_vec(&e.payload).expect("json");
+            let parsed = crate::input::parse(&bytes, 0, None).expect("parses");
+            assert!(parsed.is_recorded() && parsed.stop.is_some());
+        }
     }
 
     #[test]
