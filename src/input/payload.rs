@@ -89,7 +89,7 @@ pub fn parse(
     let stop = matches!(event.as_str(), "Stop" | "SubagentStop").then(|| StopInput {
         subagent: event == "SubagentStop",
         stop_hook_active: raw_bool(wire.stop_hook_active) == Some(true),
-        running_tasks: running_tasks(wire.background_tasks),
+        running_tasks: running_tasks(wire.background_tasks, agent_id.as_deref()),
         transcript_path: opt_string(wire.agent_transcript_path)
             .filter(|p| event == "SubagentStop" && !p.is_empty())
             .or_else(|| transcript_path.clone()),
@@ -298,6 +298,12 @@ mod tests {
         );
         let h = p(r#"{"hook_event_name":"Stop","background_tasks":[{"id":"a1","type":"subagent","status":"running"},{"status":"completed"}],"session_crons":[]}"#).expect("parses");
         assert_eq!(h.stop.expect("a stop").running_tasks, 1);
+        let h = p(r#"{"hook_event_name":"SubagentStop","agent_id":"a1","background_tasks":[{"id":"a1","type":"subagent","status":"running"}]}"#).expect("parses");
+        assert_eq!(
+            h.stop.expect("a stop").running_tasks,
+            0,
+            "a subagent's stop lists the subagent itself"
+        );
         let h = p(r#"{"hook_event_name":"Stop","background_tasks":"odd"}"#).expect("parses");
         assert_eq!(h.stop.expect("a stop").running_tasks, 0);
         let h = p(r#"{"hook_event_name":"PostCompact","session_id":"s","trigger":"auto"}"#)

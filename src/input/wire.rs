@@ -49,20 +49,24 @@ pub(super) struct Wire<'a> {
     pub(super) background_tasks: Option<&'a RawValue>,
 }
 
-/// One entry of a stop's `background_tasks`; only its status is read.
+/// One entry of a stop's `background_tasks`; only its id and status are read.
 #[derive(Deserialize)]
 struct BackgroundTask {
+    #[serde(default)]
+    id: Option<String>,
     #[serde(default)]
     status: Option<String>,
 }
 
-/// How many of a stop's `background_tasks` are still running (0 when absent or unreadable).
-pub(super) fn running_tasks(raw: Option<&RawValue>) -> u32 {
+/// How many of a stop's `background_tasks` are still running (0 when absent or unreadable), the
+/// stopping subagent `own` aside: a subagent's stop lists the subagent itself as running.
+pub(super) fn running_tasks(raw: Option<&RawValue>, own: Option<&str>) -> u32 {
     raw.and_then(|r| serde_json::from_str::<Vec<BackgroundTask>>(r.get()).ok())
         .map_or(0, |tasks| {
             tasks
                 .iter()
                 .filter(|t| t.status.as_deref() == Some("running"))
+                .filter(|t| own.is_none() || t.id.as_deref() != own)
                 .count() as u32
         })
 }

@@ -495,6 +495,47 @@ class StopActive(Scenario):
         run.expect(len(msgs) == 1, f"want the stop message once, got {msgs}")
 
 
+class StopSubagent(Scenario):
+    """A subagent writes code and reports back without a check: its SubagentStop is blocked once,
+    it runs the check and then reports back; the main thread, whose stop came while the subagent
+    still ran in the background, is not blocked."""
+
+    name = "stop-subagent"
+    child = "stop-subagent-child"
+
+    def threads(self, run):
+        main = [
+            [tool("Agent", description="write the module", subagent_type="general-purpose",
+                  prompt=f"[e2e:{self.child}] Write src/app.py.")],
+            text(f"Started. [e2e-turn:{self.name}:1]"),
+            text(f"Done. [e2e-turn:{self.name}:2]"),
+        ]
+        child = [
+            [tool("Write", file_path=f"{run.proj}/src/app.py", content="X = 1\n")],
+            text(f"Written. [e2e-turn:{self.child}:1]"),
+            [bash("make test", "run the tests")],
+            text(f"Written and tested. [e2e-turn:{self.child}:3]"),
+        ]
+        return {self.name: main, self.child: child}
+
+    def install(self, run, ctx):
+        (run.proj / "Makefile").write_text(MAKEFILE)
+        run.posthook(ctx.binary, "install")
+
+    def check(self, run, ctx):
+        reqs = run.thread_requests(self.child)
+        run.expect(len(reqs) == 4, f"subagent requests: want 4 (its blocked stop goes on once), got {len(reqs)}")
+        expect_ran_ok(run, self.child, [tid(self.child, 0), tid(self.child, 2)])
+        msgs = said(run, self.child, STOP_RULE)
+        if run.expect(len(msgs) == 1, f"want the subagent's stop message once, got {msgs}"):
+            run.expect("src/app.py" in msgs[0] and "`make test`" in msgs[0], f"the message: {msgs[0]!r}")
+        calls = [c for c in run.hook_calls() if ctx.is_posthook(c["cmd"])]
+        sub = [c["status"] for c in calls if c["event"] == "SubagentStop"]
+        run.expect(sub == [2, 0], f"SubagentStop runs of posthook: want [2, 0], got {sub}")
+        main = [c["status"] for c in calls if c["event"] == "Stop"]
+        run.expect(main and all(s == 0 for s in main), f"Stop runs of posthook: want all 0, got {main}")
+
+
 def serve_missing(ctx):
     out = ctx.probe("serve", "--help")
     if out.returncode != 0:
@@ -570,5 +611,5 @@ class ServeHttp(Scenario):
 ALL = [
     Sequential(), Timing(1), Floor(1), Timing(2), Floor(2), Parallel(), Dangerous(), RepeatedFailure(),
     Subagent(), OutputJson(), Muted(), ServeCommand(), ServeHttp(), StopCheck(), StopActive(),
-    StopCheck(output="json"), StopCheck(http=True),
+    StopCheck(output="json"), StopCheck(http=True), StopSubagent(),
 ]
