@@ -6,9 +6,9 @@
 
 use crate::input::{self, HookInput, DEFAULT_MAX_INPUT};
 use crate::output::{self, OutputMode, Rendered};
-use crate::runtime::{Report, Runtime, DEFAULT_BUDGET};
+use crate::runtime::{Report, Runtime, StopEnv, DEFAULT_BUDGET};
 use crate::store::{Store, DEFAULT_LOCK_TIMEOUT};
-use posthook_analyzers::{History, Settings};
+use posthook_analyzers::{History, ProjectCheck, Settings};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -199,12 +199,67 @@ pub fn answer(
 /// prove that it fails when feedback stops reaching the model.
 pub(crate) const MUTE_ENV: &str = "POSTHOOK_TEST_MUTE";
 
+/// What the end of a turn is judged with besides the history, found by the shell: the project
+/// root and its own checks, and the transcript that still holds the calls' outputs. Found before
+/// the session's lock is taken; the transcript is read only if a message quotes a failed check.
+pub(crate) struct StopFacts {
+    root: Option<String>,
+    checks: Vec<ProjectCheck>,
+    transcript: Option<PathBuf>,
+}
+
+impl StopFacts {
+    /// The facts for `event` (nothing for an event that is not a stop). The project is
+    /// `project_dir` (`CLAUDE_PROJECT_DIR`), else the git root above the payload's `cwd`.
+    pub(crate) fn find(project_dir: Option<&str>, event: &HookInput) -> StopFacts {
+        let Some(stop) = &event.stop else {
+            return StopFacts {
+                root: None,
+                checks: Vec::new(),
+                transcript: None,
+            };
+        };
+        let dir = match (project_dir, event.cwd.as_deref()) {
+            (Some(d), _) if !d.is_empty() => Some(PathBuf::from(d)),
+            (_, Some(cwd)) if cwd.starts_with('/') => {
+                Some(crate::project::project_dir(None, std::path::Path::new(cwd)))
+            }
+            _ => None,
+        };
+        StopFacts {
+            root: dir.as_ref().map(|d| d.to_string_lossy().into_owned()),
+            checks: dir
+                .as_deref()
+                .map(crate::project::project_checks)
+                .unwrap_or_default(),
+            transcript: stop.transcript_path.as_deref().map(PathBuf::from),
+        }
+    }
+
+    /// Runs `f` with these facts as a [`StopEnv`].
+    pub(crate) fn with_env<R>(&self, f: impl FnOnce(&StopEnv<'_>) -> R) -> R {
+        let recall = |id: u64| {
+            self.transcript
+                .as_deref()
+                .and_then(|p| crate::transcript::tool_output(p, id))
+        };
+        f(&StopEnv {
+            root: self.root.as_deref(),
+            project_checks: &self.checks,
+            recall: &recall,
+        })
+    }
+}
+
 fn analyze(runtime: &Runtime, opts: &HookOptions, event: &HookInput, now: SystemTime) -> Report {
     let session_id = event.session_id.as_str();
+    let facts = StopFacts::find(opts.project_dir.as_deref(), event);
     let run = |h: &mut History| {
-        runtime
-            .process_event(event, h)
-            .unwrap_or_else(|| unreachable!("only recorded events reach the store"))
+        facts.with_env(|env| {
+            runtime
+                .process_event_with(event, h, env)
+                .unwrap_or_else(|| unreachable!("only recorded events reach the store"))
+        })
     };
     let Some(dir) = &opts.state_dir else {
         tracing::warn!(

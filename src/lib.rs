@@ -68,6 +68,6 @@ pub use posthook_analyzers::{
     Analyzer, Context, Feedback, Finding, History, Profile, Settings, Severity, ToolCall,
 };
 pub use runtime::{
-    AnalyzerTiming, CacheStats, Report, RunStatus, Runtime, RuntimeBuilder, Timings,
+    AnalyzerTiming, CacheStats, Report, RunStatus, Runtime, RuntimeBuilder, StopEnv, Timings,
 };
 pub use store::Store;

@@ -11,6 +11,11 @@
 //!   would reach it twice; `reason` is the one it shows as a blocking hook's message, the channel
 //!   exit 2 uses).
 //! - `quiet`: analyze and record, print nothing, exit 0.
+//! - The end of a turn (`Stop`, `SubagentStop`): blocking feedback blocks the stop, and the model
+//!   goes on with the text as its next instruction: exit 2 with the text on stderr, or in `json`
+//!   `"decision": "block"` with the text as `hookSpecificOutput.additionalContext` (Claude Code
+//!   2.1.332 shows a stop's `reason` to the model twice, the additional context once).
+//!   Non-blocking feedback is a `{"systemMessage": ...}` for the user, exit 0.
 //! - Bad input: one line on stderr, exit 1 (Claude Code shows it to the user only).
 
 use crate::error;
@@ -64,9 +69,28 @@ pub struct Rendered {
     pub code: u8,
 }
 
+/// Whether `event` is the end of a turn, which has no `additionalContext`: a message reaches the
+/// model only by blocking the stop, and otherwise goes to the user as a `systemMessage`.
+fn is_stop(event: &str) -> bool {
+    matches!(event, "Stop" | "SubagentStop")
+}
+
 fn context_json(text: &str, blocking: bool, event: &str) -> Vec<u8> {
-    let v = if blocking {
+    let v = if blocking && is_stop(event) {
+        // Claude Code 2.1.332 shows a stop's `reason` to the model twice (as the stop hook's
+        // feedback and as its blocking error); the text as the block's additional context
+        // reaches it once.
+        json!({
+            "decision": "block",
+            "hookSpecificOutput": {
+                "hookEventName": event,
+                "additionalContext": text,
+            }
+        })
+    } else if blocking {
         json!({ "decision": "block", "reason": text })
+    } else if is_stop(event) {
+        json!({ "systemMessage": text })
     } else {
         json!({
             "hookSpecificOutput": {
@@ -201,6 +225,44 @@ mod tests {
             render(Some(&fb(true)), OutputMode::Quiet, "PostToolUse"),
             Rendered::default()
         );
+    }
+
+    #[test]
+    fn stops_are_blocked_or_told_to_the_user() {
+        let stop = |blocking: bool, mode: OutputMode, event: &str| {
+            let fb = Feedback {
+                rule: "unchecked-stop".into(),
+                blocking,
+                ..fb(blocking)
+            };
+            render(Some(&fb), mode, event)
+        };
+        let b = stop(true, OutputMode::Stderr, "Stop");
+        assert_eq!((b.code, b.stdout.is_empty()), (2, true));
+        let j = stop(true, OutputMode::Json, "SubagentStop");
+        let v: serde_json::Value = serde_json::from_slice(&j.stdout).expect("json");
+        assert_eq!((j.code, &v["decision"]), (0, &json!("block")));
+        assert_eq!(
+            v.get("reason"),
+            None,
+            "the client would show a reason twice"
+        );
+        assert_eq!(v["hookSpecificOutput"]["hookEventName"], "SubagentStop");
+        assert_eq!(
+            v["hookSpecificOutput"]["additionalContext"],
+            "posthook [exec-safety] x"
+        );
+        for mode in [OutputMode::Stderr, OutputMode::Json] {
+            let a = stop(false, mode, "Stop");
+            let v: serde_json::Value = serde_json::from_slice(&a.stdout).expect("json");
+            assert_eq!(a.code, 0);
+            assert_eq!(v["systemMessage"], "posthook [exec-safety] x");
+            assert_eq!(
+                v.get("hookSpecificOutput"),
+                None,
+                "no such field for a stop"
+            );
+        }
     }
 
     #[test]

@@ -168,6 +168,13 @@ pub enum LiveKind {
     Failure,
     /// `PostToolBatch`.
     Batch,
+    /// `Stop`: the main thread's turn ended (an assistant message with no tool use, before the
+    /// next prompt or at the end of the file).
+    Stop,
+    /// `SubagentStop`: a subagent reported back (its Task/Agent result, or the end of its file).
+    SubagentStop,
+    /// `PostCompact`: the context was compacted (a `compact_boundary` line).
+    Compact,
 }
 
 /// One event as the live client would have sent it.
@@ -237,8 +244,24 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
             .find_map(|k| v.get(*k).and_then(Value::as_str))
             .filter(|a| !a.is_empty());
         match v.get("type").and_then(Value::as_str) {
-            Some("assistant") => b.assistant(v, line_no, agent),
-            Some("user") => b.user(v, agent),
+            Some("assistant") => {
+                b.note_message(v, line_no, agent);
+                b.assistant(v, line_no, agent);
+            }
+            Some("user") => {
+                if is_prompt(v) {
+                    b.end_turn();
+                }
+                b.user(v, agent);
+            }
+            Some("system")
+                if v.get("subtype").and_then(Value::as_str) == Some("compact_boundary") =>
+            {
+                // A turn that ended in text ended before the compaction.
+                b.end_turn();
+                b.out
+                    .push(mark_event(v, "PostCompact", LiveKind::Compact, None));
+            }
             _ => {}
         }
     }
@@ -250,7 +273,75 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
             }
         }
     }
+    // The end of the file ends the main thread's last turn, and, in a subagent's own file, its
+    // whole stream.
+    b.end_turn();
+    if let Some((agent, last)) = b.last_agent_line.take().filter(|_| !b.main_lines) {
+        b.out.push(mark_event(
+            &last,
+            "SubagentStop",
+            LiveKind::SubagentStop,
+            Some(&agent),
+        ));
+    }
     (b.out, b.stats)
+}
+
+/// Whether a `user` line is a prompt that starts a new turn: not a tool result, not a line the
+/// client wrote for itself (meta lines, a compaction's summary), not an interruption (the turn
+/// was cut off, and no Stop fires for it).
+fn is_prompt(v: &Value) -> bool {
+    let flag = |k: &str| v.get(k).and_then(Value::as_bool) == Some(true);
+    if flag("isMeta") || flag("isCompactSummary") || flag("isVisibleInTranscriptOnly") {
+        return false;
+    }
+    let text = match v.get("message").and_then(|m| m.get("content")) {
+        Some(Value::String(s)) => s.as_str(),
+        Some(Value::Array(blocks)) => {
+            if blocks
+                .iter()
+                .any(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
+            {
+                return false;
+            }
+            blocks
+                .iter()
+                .find_map(|b| b.get("text").and_then(Value::as_str))
+                .unwrap_or("")
+        }
+        _ => return false,
+    };
+    !text.trim_start().starts_with("[Request interrupted")
+}
+
+/// A `Stop`, `SubagentStop` or `PostCompact` event at line `v` (its session, cwd and time).
+fn mark_event(v: &Value, event: &str, kind: LiveKind, agent: Option<&str>) -> LiveEvent {
+    let ts = v
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(parse_timestamp);
+    let mut payload = Map::new();
+    payload.insert(
+        "session_id".into(),
+        v.get("sessionId").cloned().unwrap_or(Value::Null),
+    );
+    payload.insert("transcript_path".into(), Value::Null);
+    payload.insert("cwd".into(), v.get("cwd").cloned().unwrap_or(Value::Null));
+    payload.insert("hook_event_name".into(), json!(event));
+    if kind != LiveKind::Compact {
+        payload.insert("stop_hook_active".into(), json!(false));
+    }
+    if let Some(a) = agent {
+        payload.insert("agent_id".into(), json!(a));
+    }
+    if let Some(t) = ts {
+        payload.insert("timestamp_ms".into(), json!(t));
+    }
+    LiveEvent {
+        payload: Value::Object(payload),
+        kind,
+        ts_ms: ts,
+    }
 }
 
 /// The state of [`live_events_from_str`] between lines.
@@ -264,9 +355,47 @@ struct LiveBuilder {
     /// Open turns, oldest first.
     order: Vec<String>,
     out: Vec<LiveEvent>,
+    /// The main thread's latest assistant message: its id, whether it used a tool, its last line.
+    message: Option<(String, bool, Value)>,
+    /// A subagent's latest line.
+    last_agent_line: Option<(String, Value)>,
+    /// Whether the file has main-thread lines (then it is not a subagent's own file).
+    main_lines: bool,
 }
 
 impl LiveBuilder {
+    /// Follows the main thread's assistant messages (which end the turn when they use no tool)
+    /// and a subagent file's latest line (where its stream ends).
+    fn note_message(&mut self, v: &Value, line_no: usize, agent: Option<&str>) {
+        if let Some(a) = agent {
+            self.last_agent_line = Some((a.to_string(), v.clone()));
+            return;
+        }
+        self.main_lines = true;
+        let id = v
+            .get("message")
+            .and_then(|m| m.get("id"))
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("line-{line_no}"), str::to_owned);
+        let uses_tool = tool_uses(v).next().is_some();
+        match &mut self.message {
+            Some((open, used, last)) if *open == id => {
+                *used |= uses_tool;
+                *last = v.clone();
+            }
+            _ => self.message = Some((id, uses_tool, v.clone())),
+        }
+    }
+
+    /// A prompt or the end of the file: a main-thread turn whose last message used no tool ended
+    /// there, with a `Stop`.
+    fn end_turn(&mut self) {
+        if let Some((_, false, last)) = self.message.take() {
+            self.out
+                .push(mark_event(&last, "Stop", LiveKind::Stop, None));
+        }
+    }
+
     /// An `assistant` line: its tool uses join its message's turn.
     fn assistant(&mut self, v: &Value, line_no: usize, agent: Option<&str>) {
         let msg_id = v
@@ -315,6 +444,9 @@ impl LiveBuilder {
             .and_then(Value::as_str)
             .and_then(parse_timestamp);
         let line = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+        if let Some(a) = agent {
+            self.last_agent_line = Some((a.to_string(), v.clone()));
+        }
         for &b in &results {
             let Some(id) = b.get("tool_use_id").and_then(Value::as_str) else {
                 continue;
@@ -330,6 +462,17 @@ impl LiveBuilder {
                 _ => b.get("content").cloned().unwrap_or(Value::Null),
             };
             let is_error = b.get("is_error").and_then(Value::as_bool) == Some(true);
+            // A subagent's result: it stopped just before its tool returned.
+            if matches!(used.name.as_str(), "Task" | "Agent") {
+                if let Some(a) = response.get("agentId").and_then(Value::as_str) {
+                    self.out.push(mark_event(
+                        v,
+                        "SubagentStop",
+                        LiveKind::SubagentStop,
+                        Some(a),
+                    ));
+                }
+            }
             if let Some((kind, mut payload)) = call_payload(&used, is_error, &seen, response) {
                 payload.insert("session_id".into(), line("sessionId"));
                 payload.insert("transcript_path".into(), Value::Null);
@@ -430,6 +573,38 @@ fn batch_event(turn: Turn) -> LiveEvent {
     }
 }
 
+/// How much of a transcript's end [`tool_output`] reads.
+const OUTPUT_TAIL_BYTES: u64 = 4 * 1024 * 1024;
+
+/// What the model saw of one call, found by the hash of its `tool_use_id`
+/// ([`posthook_analyzers::fnv1a64`]) in the last few MiB of a transcript: how the hook, which
+/// never stores outputs, quotes a check's error line at the end of a turn. `None` when the path
+/// is not a `.jsonl` file or the result is not there (yet).
+pub(crate) fn tool_output(path: &Path, id: u64) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    if path.extension().is_none_or(|x| x != "jsonl") {
+        return None;
+    }
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok().filter(std::fs::Metadata::is_file)?.len();
+    let from = len.saturating_sub(OUTPUT_TAIL_BYTES);
+    f.seek(SeekFrom::Start(from)).ok()?;
+    let mut bytes = Vec::new();
+    f.take(OUTPUT_TAIL_BYTES).read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    // The first line may be cut: it does not parse, and is skipped like any bad line.
+    text.lines().rev().find_map(|line| {
+        if !line.contains("tool_result") {
+            return None;
+        }
+        let v: Value = serde_json::from_str(line).ok()?;
+        content_blocks(&v).iter().find_map(|b| {
+            let tid = b.get("tool_use_id").and_then(Value::as_str)?;
+            (posthook_analyzers::fnv1a64(tid.as_bytes()) == id).then(|| result_text(b))
+        })
+    })
+}
+
 /// Rebuilds the live events of a transcript file ([`live_events_from_str`]).
 pub fn live_events_from_file(path: &Path) -> std::io::Result<(Vec<LiveEvent>, TranscriptStats)> {
     let text = std::fs::read(path)?;
@@ -445,6 +620,72 @@ pub fn events_from_file(path: &Path) -> std::io::Result<(Vec<ReplayEvent>, Trans
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_output_is_found_by_its_id_hash() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let p = t.path().join("s.jsonl");
+        let lines = [
+            r#"{"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"cargo test"}}]}}"#,
+            r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"Exit code 101\nerror[E0308]: mismatched types","is_error":true}]}}"#,
+            r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t2","content":[{"type":"text","text":"ok"}]}]}}"#,
+        ];
+        std::fs::write(&p, lines.join("\n")).expect("write");
+        let h = |s: &str| posthook_analyzers::fnv1a64(s.as_bytes());
+        assert_eq!(
+            tool_output(&p, h("t1")).as_deref(),
+            Some("Exit code 101\nerror[E0308]: mismatched types")
+        );
+        assert_eq!(tool_output(&p, h("t2")).as_deref(), Some("ok"));
+        assert_eq!(tool_output(&p, h("t3")), None);
+        let other = t.path().join("s.txt");
+        std::fs::write(&other, lines.join("\n")).expect("write");
+        assert_eq!(
+            tool_output(&other, h("t1")),
+            None,
+            "only transcripts are read"
+        );
+    }
+
+    #[test]
+    fn turns_end_where_the_model_stops() {
+        let lines = [
+            r#"{"type":"user","sessionId":"s","message":{"content":"fix it"}}"#,
+            r#"{"type":"assistant","sessionId":"s","message":{"id":"m1","content":[{"type":"tool_use","id":"t1","name":"Task","input":{"description":"d"}}]}}"#,
+            r#"{"type":"user","sessionId":"s","timestamp":"2026-02-10T21:12:02.000Z","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]},"toolUseResult":{"status":"completed","agentId":"a1"}}"#,
+            r#"{"type":"assistant","sessionId":"s","message":{"id":"m2","content":[{"type":"text","text":"Done."}]}}"#,
+            r#"{"type":"system","subtype":"compact_boundary","sessionId":"s"}"#,
+            r#"{"type":"user","sessionId":"s","isCompactSummary":true,"message":{"content":"This session is being continued"}}"#,
+            r#"{"type":"user","sessionId":"s","message":{"content":"next"}}"#,
+            r#"{"type":"assistant","sessionId":"s","message":{"id":"m3","content":[{"type":"text","text":"Working"}]}}"#,
+            r#"{"type":"user","sessionId":"s","message":{"content":[{"type":"text","text":"[Request interrupted by user]"}]}}"#,
+            r#"{"type":"assistant","sessionId":"s","message":{"id":"m4","content":[{"type":"text","text":"Fine."}]}}"#,
+        ];
+        let (ev, _) = live_events_from_str(&lines.join("\n"));
+        let kinds: Vec<LiveKind> = ev.iter().map(|e| e.kind).collect();
+        use LiveKind::*;
+        assert_eq!(
+            kinds,
+            vec![SubagentStop, Use, Batch, Stop, Compact, Stop],
+            "the subagent stops before its result; the text turn ends before the compaction; \
+             an interrupted turn fires no Stop; the end of the file ends the last one"
+        );
+        assert_eq!(ev[0].payload["agent_id"], "a1");
+        assert_eq!(ev[3].payload["stop_hook_active"], false);
+        // A subagent's own file ends its stream.
+        let sub = r#"{"type":"assistant","sessionId":"s","agentId":"a2","message":{"id":"m1","content":[{"type":"text","text":"found it"}]}}"#;
+        let (ev, _) = live_events_from_str(sub);
+        assert_eq!(ev.len(), 1);
+        assert_eq!(
+            (ev[0].kind, &ev[0].payload["agent_id"]),
+            (SubagentStop, &json!("a2"))
+        );
+        for e in &ev {
+            let bytes = serde_json::to_vec(&e.payload).expect("json");
+            let parsed = crate::input::parse(&bytes, 0, None).expect("parses");
+            assert!(parsed.is_recorded() && parsed.stop.is_some());
+        }
+    }
 
     #[test]
     fn joins_use_and_result() {

@@ -1,6 +1,6 @@
 //! The [`Analyzer`] trait and what an analyzer sees.
 
-use crate::{Fact, Finding, History, Settings, Threshold, ToolCall};
+use crate::{Fact, Finding, History, Pending, Settings, Threshold, ToolCall};
 
 /// Memoizes pure classifications of strings (a command's safety flags, a path's class, ...).
 ///
@@ -79,6 +79,50 @@ impl Context<'_> {
     }
 }
 
+/// A check the project itself names, whatever the session ran: `cargo test` where a `Cargo.toml`
+/// is, `mix test` where a `mix.exs` is. The shell finds them (the analyzers read no files).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectCheck {
+    /// The language bit it covers.
+    pub lang: u16,
+    /// The command.
+    pub command: String,
+    /// The file that names it (`Cargo.toml`).
+    pub because: String,
+}
+
+/// What an analyzer sees at the end of a turn (`Stop` for the main thread, `SubagentStop` for a
+/// subagent): read-only.
+pub struct StopContext<'a> {
+    /// The session's history.
+    pub history: &'a History,
+    /// The subagent that is stopping; `None`: the main thread.
+    pub agent: Option<&'a str>,
+    /// The project root, when known (paths under it are shown relative to it).
+    pub root: Option<&'a str>,
+    /// The project's own checks (see [`ProjectCheck`]).
+    pub project_checks: &'a [ProjectCheck],
+    /// Profile, disabled rules, thresholds, stop mode.
+    pub settings: &'a Settings,
+    /// What a call printed, by the hash of its `tool_use_id` ([`Fact::id`]), where the shell can
+    /// still find it (the transcript): the history never keeps outputs.
+    pub recall: &'a dyn Fn(u64) -> Option<String>,
+}
+
+impl StopContext<'_> {
+    /// What the stopping stream is judged on: the whole session's for the main thread (its turn
+    /// ends the work), the subagent's own stream for a subagent.
+    pub fn pending(&self) -> Option<&Pending> {
+        self.history.pending_of(self.agent)
+    }
+
+    /// Whether `rule` may fire in this session (profile and disabled rules applied).
+    pub fn rule_enabled(&self, rule: &str) -> bool {
+        self.settings
+            .rule_enabled(rule, self.history.counters.families)
+    }
+}
+
 /// One analysis over a call and its session history.
 ///
 /// Implementations are pure: no I/O, no clocks, no global mutable state. They are built lazily by the
@@ -102,4 +146,8 @@ pub trait Analyzer: Send + Sync {
 
     /// Examines the call and pushes findings, if any, onto `out`.
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+
+    /// Examines the end of a turn and pushes findings, if any, onto `out`. Most analyzers look
+    /// at calls only and keep this default, which finds nothing.
+    fn at_stop(&self, _cx: &StopContext<'_>, _out: &mut Vec<Finding>) {}
 }

@@ -23,6 +23,7 @@ mod path_safety;
 mod safety;
 mod shared;
 mod tool_misuse;
+mod unchecked_stop;
 mod untested_change;
 mod wasted_context;
 mod workflow;
@@ -40,6 +41,7 @@ pub use parallelizable::Parallelizable;
 pub use path_safety::PathSafety;
 pub use safety::ExecSafety;
 pub use tool_misuse::ToolMisuse;
+pub use unchecked_stop::UncheckedStop;
 pub use untested_change::UntestedChange;
 pub use wasted_context::WastedContext;
 pub use workflow::WorkflowPattern;
@@ -112,6 +114,8 @@ pub enum Tools {
     ReadOnly,
     /// Bash and the read-only tools.
     BashOrReadOnly,
+    /// No tool: the end of a turn (`Stop`, `SubagentStop`).
+    Stop,
 }
 
 /// Tools that read without changing anything.
@@ -135,6 +139,7 @@ impl Tools {
             Tools::CheckedMcp => mcp_params::checked(tool),
             Tools::ReadOnly => is_read_only(tool),
             Tools::BashOrReadOnly => tool == "Bash" || is_read_only(tool),
+            Tools::Stop => false,
         }
     }
 
@@ -150,6 +155,7 @@ impl Tools {
             Tools::CheckedMcp => "mcp__zen__thinkdeep, mcp__claude-flow__swarm_init / agent_spawn",
             Tools::ReadOnly => "Read, Grep, Glob, LS, WebFetch, WebSearch",
             Tools::BashOrReadOnly => "Bash, Read, Grep, Glob, LS, WebFetch, WebSearch",
+            Tools::Stop => "no tool: the end of a turn (Stop, SubagentStop)",
         }
     }
 }
@@ -178,6 +184,11 @@ impl Builtin {
     /// Whether it has anything to say about a tool, by name.
     pub fn applies(&self, tool: &str) -> bool {
         self.tools.applies(tool)
+    }
+
+    /// Whether it judges the end of a turn ([`crate::Analyzer::at_stop`]).
+    pub fn at_stop(&self) -> bool {
+        self.tools == Tools::Stop
     }
 }
 
@@ -286,6 +297,19 @@ static REGISTRY: &[Builtin] = &[
             thresholds: &[],
             critical: false,
             make: || Box::new(UntestedChange),
+        },
+        Builtin {
+            name: "unchecked-stop",
+            rules: &[rule(
+                "unchecked-stop",
+                Kind::UntestedChange,
+                Family::Core,
+                "the end of a turn (or a subagent's) with code changed since the last check that covers it, or that check failing; blocks once per state",
+            )],
+            tools: Tools::Stop,
+            thresholds: &[],
+            critical: false,
+            make: || Box::new(UncheckedStop),
         },
         Builtin {
             name: "tool-misuse",
@@ -617,6 +641,7 @@ mod tests {
             "outside-project",
             "failure-loop",
             "untested-change",
+            "unchecked-stop",
             "tool-misuse",
             "wasted-context",
             "parallelizable",

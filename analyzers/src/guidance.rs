@@ -10,7 +10,7 @@
 //! notices) is there for those who want it ([`crate::Settings::escalate`]).
 //!
 //! One job per file: `memory` (what is remembered per rule and subject: cooldowns, back-off,
-//! muting), `grounding` (no tool the session never used), `choose` (every finding's verdict and
+//! muting), `stop` (the answer to the end of a turn), `grounding` (no tool the session never used), `choose` (every finding's verdict and
 //! the one shown), `render` (the wording and its escalation), `verdict` (the provider's answer).
 //! This file holds [`decide`], the entry, and what showing a message records.
 
@@ -18,6 +18,7 @@ mod choose;
 mod grounding;
 mod memory;
 mod render;
+mod stop;
 mod verdict;
 
 pub use choose::{MIN_SPACING, PROTOCOL_SPACING};
@@ -26,6 +27,7 @@ pub use memory::{
     cooldown, cooldown_after, GuidanceState, SubjectMemory, MUTE_AFTER, SUBJECTS_CAPACITY,
 };
 pub use render::{Escalation, MAX_MESSAGE_CHARS};
+pub use stop::decide_stop;
 pub use verdict::{Decision, Feedback, RuleVerdict, Silence, Verdict};
 
 use crate::{Finding, History, Settings, Severity, ToolCall};

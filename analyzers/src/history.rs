@@ -7,7 +7,8 @@
 //!
 //! One job per file: `fact` (the record of one call), `streams` (per-agent streams and turns),
 //! `counters` (session-wide counters: tools, families, checks, events), `failures` (runs of the
-//! same failure), `reads` (reads and re-reads), `limits` (the caps that keep it bounded), `skip`
+//! same failure), `pending` (code changed since its last check, per scope), `reads` (reads and
+//! re-reads), `limits` (the caps that keep it bounded), `skip`
 //! (which fields a state file leaves out at their default). This file holds [`History`] itself and
 //! its recording.
 
@@ -15,6 +16,7 @@ mod counters;
 mod fact;
 mod failures;
 mod limits;
+mod pending;
 mod reads;
 mod skip;
 mod streams;
@@ -27,6 +29,7 @@ pub use limits::{
     FAILURES_CAPACITY, HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_STREAMS,
     MAX_TOOL_CHARS, PER_TOOL_CAPACITY, READS_CAPACITY, SEEN_FILES_CAPACITY,
 };
+pub use pending::{Changed, CheckMark, Pending, PENDING_FILES_CAPACITY, PENDING_PATHS};
 pub use reads::ReadMark;
 pub use streams::{Stream, StreamCounters};
 
@@ -160,6 +163,8 @@ impl History {
             _ => {}
         }
         c.note_checks(&fact, at);
+        c.pending.note(&fact);
+        self.stream.pending.note(&fact);
         c.note_call(&fact);
         c.new_file = false;
         if fact.cat == Category::File && fact.ok {

@@ -19,17 +19,18 @@ mod text;
 pub mod builtin;
 pub mod guidance;
 
-pub use analyzer::{Analyzer, Context, NoCache, PatternCache};
+pub use analyzer::{Analyzer, Context, NoCache, PatternCache, ProjectCheck, StopContext};
 pub use call::{Category, Outcome, ToolCall};
 pub use finding::{Finding, Severity};
 pub use guidance::{Decision, Feedback, GuidanceState, RuleVerdict, Verdict};
 pub use history::{
-    Counters, EventCounts, Fact, FailureMark, History, ReadMark, Stream, StreamCounters, Unchecked,
-    FAILURES_CAPACITY, HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_STREAMS,
-    MAX_TOOL_CHARS, PER_TOOL_CAPACITY, READS_CAPACITY, SEEN_FILES_CAPACITY,
+    Changed, CheckMark, Counters, EventCounts, Fact, FailureMark, History, Pending, ReadMark,
+    Stream, StreamCounters, Unchecked, FAILURES_CAPACITY, HISTORY_CAPACITY, MAX_CMD_HEAD_CHARS,
+    MAX_PATH_CHARS, MAX_STREAMS, MAX_TOOL_CHARS, PENDING_FILES_CAPACITY, PENDING_PATHS,
+    PER_TOOL_CAPACITY, READS_CAPACITY, SEEN_FILES_CAPACITY,
 };
 pub use lang::{check_langs, checks_in_output, lang_name, lang_of, langs, COMMIT_OUTPUT_BYTES};
-pub use settings::{Families, Family, Profile, Settings, Threshold};
+pub use settings::{Families, Family, Profile, Settings, StopMode, Threshold};
 pub use text::{
     command_head, command_tags, error_line, error_signature, fnv1a64, lookup_tags, safe_message,
     tags, truncate_chars, visible_controls, visible_controls_but_newlines,

@@ -137,6 +137,42 @@ pub struct Settings {
     /// The original's escalation: ignored advice comes back firmer and, after five unheeded
     /// notices, blocks. Off by default: advice that keeps being ignored backs off instead.
     pub escalate: bool,
+    /// What the end of a turn with unchecked changes gets (`unchecked-stop`).
+    pub stop: StopMode,
+}
+
+/// What `unchecked-stop` does when a turn ends with code changed since its last check, or with
+/// the last check failing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StopMode {
+    /// Block the stop once per state: the model goes on with the reason as its next instruction.
+    #[default]
+    Block,
+    /// Tell the user only (`systemMessage`); the turn ends.
+    Advice,
+    /// Say nothing at the end of a turn.
+    Off,
+}
+
+impl StopMode {
+    /// Parses `block`, `advice` or `off`.
+    pub fn parse(s: &str) -> Option<StopMode> {
+        match s {
+            "block" => Some(StopMode::Block),
+            "advice" => Some(StopMode::Advice),
+            "off" => Some(StopMode::Off),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopMode::Block => "block",
+            StopMode::Advice => "advice",
+            StopMode::Off => "off",
+        }
+    }
 }
 
 impl Settings {

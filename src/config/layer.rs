@@ -90,6 +90,8 @@ pub struct Layer {
     pub log_level: Option<String>,
     /// The original's escalation of ignored advice to blocking.
     pub escalate: Option<bool>,
+    /// What the end of a turn with unchecked changes gets: `block`, `advice` or `off`.
+    pub stop_check: Option<String>,
     /// Bound on a whole hook call, in ms (environment only).
     pub deadline_ms: Option<u64>,
     /// Longest wait for a session lock, in ms (environment only).
@@ -172,6 +174,7 @@ impl Layer {
             Id::DeadlineMs => self.deadline_ms.map(Value::Ms),
             Id::LockTimeoutMs => self.lock_timeout_ms.map(Value::Ms),
             Id::Escalate => self.escalate.map(Value::Switch),
+            Id::StopCheck => self.stop_check.clone().map(Value::Text),
             Id::Fsync => self.fsync.map(Value::Switch),
             Id::DisabledRules | Id::Thresholds => None,
         }
@@ -188,6 +191,7 @@ impl Layer {
             Id::DeadlineMs => self.deadline_ms = v.and_then(Value::ms),
             Id::LockTimeoutMs => self.lock_timeout_ms = v.and_then(Value::ms),
             Id::Escalate => self.escalate = v.and_then(Value::switch),
+            Id::StopCheck => self.stop_check = v.and_then(Value::text),
             Id::Fsync => self.fsync = v.and_then(Value::switch),
             Id::DisabledRules | Id::Thresholds => {}
         }

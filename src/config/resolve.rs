@@ -9,7 +9,7 @@ use super::{Inputs, PROJECT_FILE};
 use crate::hook::HookOptions;
 use crate::output::OutputMode;
 use crate::store::default_state_dir;
-use posthook_analyzers::{Profile, Settings};
+use posthook_analyzers::{Profile, Settings, StopMode};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -41,12 +41,20 @@ pub struct Config {
     /// The original's escalation: ignored advice gets firmer and, the fifth time, blocks. Off:
     /// ignored advice backs off and is muted for its subject.
     pub escalate: bool,
+    /// What the end of a turn with unchecked changes gets (`unchecked-stop`): block it once,
+    /// advice for the user, or nothing.
+    #[serde(serialize_with = "ser_stop")]
+    pub stop_check: StopMode,
     /// Whether each save of a session's state is fsynced (`POSTHOOK_FSYNC`).
     pub fsync: bool,
 }
 
 fn ser_profile<S: serde::Serializer>(p: &Profile, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(p.as_str())
+}
+
+fn ser_stop<S: serde::Serializer>(m: &StopMode, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(m.as_str())
 }
 
 fn ser_output<S: serde::Serializer>(o: &OutputMode, s: S) -> Result<S::Ok, S::Error> {
@@ -61,6 +69,7 @@ impl Config {
             disabled: self.disabled_rules.clone(),
             thresholds: self.thresholds.clone(),
             escalate: self.escalate,
+            stop: self.stop_check,
         }
     }
 
@@ -77,6 +86,7 @@ impl Config {
             deadline_ms: 0,
             lock_timeout_ms: 0,
             escalate: false,
+            stop_check: StopMode::default(),
             fsync: false,
         };
         for s in SETTINGS.iter().filter(|s| s.kind.is_single()) {
@@ -102,6 +112,9 @@ impl Config {
             (Id::DeadlineMs, Value::Ms(n)) => self.deadline_ms = n,
             (Id::LockTimeoutMs, Value::Ms(n)) => self.lock_timeout_ms = n,
             (Id::Escalate, Value::Switch(b)) => self.escalate = b,
+            (Id::StopCheck, Value::Text(s)) => {
+                self.stop_check = StopMode::parse(&s).unwrap_or_default();
+            }
             (Id::Fsync, Value::Switch(b)) => self.fsync = b,
             _ => {}
         }
@@ -121,6 +134,7 @@ impl Config {
             Id::DeadlineMs => self.deadline_ms.to_string(),
             Id::LockTimeoutMs => self.lock_timeout_ms.to_string(),
             Id::Escalate => self.escalate.to_string(),
+            Id::StopCheck => self.stop_check.as_str().into(),
             Id::Fsync => self.fsync.to_string(),
             Id::DisabledRules | Id::Thresholds => String::new(),
         }

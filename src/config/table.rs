@@ -10,7 +10,7 @@
 
 use super::layer::Value;
 use crate::output::OutputMode;
-use posthook_analyzers::Profile;
+use posthook_analyzers::{Profile, StopMode};
 use std::ops::RangeInclusive;
 
 /// The budget range, in ms, whichever level sets it.
@@ -46,6 +46,8 @@ pub(crate) enum Id {
     LockTimeoutMs,
     /// `escalate`.
     Escalate,
+    /// `stop_check`.
+    StopCheck,
     /// `fsync`.
     Fsync,
 }
@@ -318,6 +320,29 @@ pub(crate) const ESCALATE: Setting = Setting {
     help: "The original's escalation of ignored advice to blocking",
 };
 
+fn stop_check(s: &str) -> Option<Value> {
+    StopMode::parse(s).map(|m| Value::Text(m.as_str().to_string()))
+}
+
+/// `stop_check`.
+pub(crate) const STOP_CHECK: Setting = Setting {
+    id: Id::StopCheck,
+    name: "stop_check",
+    kind: Kind::Choice {
+        words: &["block", "advice", "off"],
+        parse: stop_check,
+    },
+    default: "block",
+    env: Some("POSTHOOK_STOP_CHECK"),
+    env_note: None,
+    flag: None,
+    in_files: true,
+    project: Trust::Any,
+    help:
+        "The end of a turn with code changed since its last check: block it once (the model goes \
+           on), advice (a message for the user only) or off",
+};
+
 /// `fsync`.
 pub(crate) const FSYNC: Setting = Setting {
     id: Id::Fsync,
@@ -345,6 +370,7 @@ pub(crate) const SETTINGS: &[&Setting] = &[
     &DEADLINE_MS,
     &LOCK_TIMEOUT_MS,
     &ESCALATE,
+    &STOP_CHECK,
     &FSYNC,
 ];
 

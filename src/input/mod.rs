@@ -47,6 +47,25 @@ pub struct HookInput {
     pub call: Option<ToolCall>,
     /// The turn, for `PostToolBatch`.
     pub batch: Option<BatchInput>,
+    /// The end of a turn, for `Stop` and `SubagentStop`.
+    pub stop: Option<StopInput>,
+}
+
+/// What posthook keeps of a `Stop` or `SubagentStop` event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StopInput {
+    /// `SubagentStop`: a subagent is about to report back (its id is [`HookInput::agent_id`]).
+    pub subagent: bool,
+    /// `stop_hook_active`: the model already goes on because a stop hook blocked; posthook then
+    /// never blocks.
+    pub stop_hook_active: bool,
+    /// How many of `background_tasks` are still running (Claude Code 2.1.332 runs a subagent in
+    /// the background: the main thread's turn ends while it works, and resumes when it is done).
+    /// The work is not finished then, and posthook does not block.
+    pub running_tasks: u32,
+    /// The transcript that holds the stopping stream's tool results: `agent_transcript_path` for
+    /// a subagent when the client sends it, else `transcript_path`.
+    pub transcript_path: Option<String>,
 }
 
 /// What posthook keeps of a `PostToolBatch` event: which calls made up the turn, and the calls of
@@ -62,8 +81,18 @@ pub struct BatchInput {
     pub ts_ms: u64,
 }
 
-/// The events posthook records.
-pub const RECORDED_EVENTS: &[&str] = &["PostToolUse", "PostToolUseFailure", "PostToolBatch"];
+/// The events posthook records: finished calls and turns; the end of a turn (`Stop`,
+/// `SubagentStop`), which it answers; the start of a subagent's stream (`SubagentStart`) and a
+/// compaction of the model's context (`PostCompact`), which it only records.
+pub const RECORDED_EVENTS: &[&str] = &[
+    "PostToolUse",
+    "PostToolUseFailure",
+    "PostToolBatch",
+    "Stop",
+    "SubagentStop",
+    "SubagentStart",
+    "PostCompact",
+];
 
 impl HookInput {
     /// Whether this is a `PostToolUse` event with a tool call.
@@ -72,9 +101,25 @@ impl HookInput {
     }
 
     /// Whether posthook records and analyzes this event: a finished call (`PostToolUse`,
-    /// `PostToolUseFailure`) or a turn (`PostToolBatch`). Every other event is accepted and ignored.
+    /// `PostToolUseFailure`), a turn (`PostToolBatch`), the end of a turn (`Stop`,
+    /// `SubagentStop`), a subagent's start (`SubagentStart`, with its `agent_id`) or a compaction
+    /// (`PostCompact`). Every other event is accepted and ignored.
     pub fn is_recorded(&self) -> bool {
-        self.call.is_some() || self.batch.is_some()
+        self.call.is_some()
+            || self.batch.is_some()
+            || self.stop.is_some()
+            || self.is_compaction()
+            || self.is_subagent_start()
+    }
+
+    /// Whether this is a `PostCompact` event.
+    pub fn is_compaction(&self) -> bool {
+        self.event == "PostCompact"
+    }
+
+    /// Whether this is a `SubagentStart` event that names its agent.
+    pub fn is_subagent_start(&self) -> bool {
+        self.event == "SubagentStart" && self.agent_id.is_some()
     }
 }
 

@@ -6,8 +6,8 @@ use super::batch::parse_batch;
 use super::bounded::parse_tool_input;
 use super::response::{command_output, summarize_response, ERROR_CHARS};
 use super::surrogates::{has_lone_surrogate, replace_lone_surrogates};
-use super::wire::{capped_string, opt_string, raw_bool, Wire};
-use super::{HookInput, InputError};
+use super::wire::{capped_string, opt_string, raw_bool, running_tasks, Wire};
+use super::{HookInput, InputError, StopInput};
 use posthook_analyzers::{truncate_chars, Outcome, ToolCall, COMMIT_OUTPUT_BYTES};
 use serde_json::value::RawValue;
 
@@ -85,15 +85,25 @@ pub fn parse(
     } else {
         None
     };
+    let transcript_path = opt_string(wire.transcript_path);
+    let stop = matches!(event.as_str(), "Stop" | "SubagentStop").then(|| StopInput {
+        subagent: event == "SubagentStop",
+        stop_hook_active: raw_bool(wire.stop_hook_active) == Some(true),
+        running_tasks: running_tasks(wire.background_tasks, agent_id.as_deref()),
+        transcript_path: opt_string(wire.agent_transcript_path)
+            .filter(|p| event == "SubagentStop" && !p.is_empty())
+            .or_else(|| transcript_path.clone()),
+    });
     Ok(HookInput {
         session_id: opt_string(wire.session_id).unwrap_or_default(),
         event,
         cwd,
-        transcript_path: opt_string(wire.transcript_path),
+        transcript_path,
         tool_use_id,
         agent_id,
         call,
         batch,
+        stop,
     })
 }
 
@@ -283,6 +293,46 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn stops_as_the_real_client_sends_them() {
+        let h = p(r#"{"session_id":"s","transcript_path":"/t/s.jsonl","cwd":"/p","hook_event_name":"Stop","stop_hook_active":false}"#).expect("parses");
+        assert!(h.is_recorded());
+        let stop = h.stop.expect("a stop");
+        assert!(!stop.subagent && !stop.stop_hook_active);
+        assert_eq!(stop.transcript_path.as_deref(), Some("/t/s.jsonl"));
+        let h = p(r#"{"session_id":"s","transcript_path":"/t/s.jsonl","hook_event_name":"SubagentStop","stop_hook_active":true,"agent_id":"a1","agent_type":"Explore","agent_transcript_path":"/t/s/subagents/agent-a1.jsonl"}"#).expect("parses");
+        let stop = h.stop.expect("a stop");
+        assert!(stop.subagent && stop.stop_hook_active);
+        assert_eq!(h.agent_id.as_deref(), Some("a1"));
+        assert_eq!(
+            stop.transcript_path.as_deref(),
+            Some("/t/s/subagents/agent-a1.jsonl")
+        );
+        let h = p(r#"{"hook_event_name":"Stop","stop_hook_active":"yes"}"#).expect("parses");
+        assert!(
+            !h.stop.expect("a stop").stop_hook_active,
+            "only true is true"
+        );
+        let h = p(r#"{"hook_event_name":"Stop","background_tasks":[{"id":"a1","type":"subagent","status":"running"},{"status":"completed"}],"session_crons":[]}"#).expect("parses");
+        assert_eq!(h.stop.expect("a stop").running_tasks, 1);
+        let h = p(r#"{"hook_event_name":"SubagentStop","agent_id":"a1","background_tasks":[{"id":"a1","type":"subagent","status":"running"}]}"#).expect("parses");
+        assert_eq!(
+            h.stop.expect("a stop").running_tasks,
+            0,
+            "a subagent's stop lists the subagent itself"
+        );
+        let h = p(r#"{"hook_event_name":"Stop","background_tasks":"odd"}"#).expect("parses");
+        assert_eq!(h.stop.expect("a stop").running_tasks, 0);
+        let h = p(r#"{"hook_event_name":"PostCompact","session_id":"s","trigger":"auto"}"#)
+            .expect("parses");
+        assert!(h.is_recorded() && h.is_compaction());
+        let h = p(r#"{"hook_event_name":"SubagentStart","agent_id":"a1","agent_type":"x"}"#)
+            .expect("parses");
+        assert!(h.is_recorded() && h.is_subagent_start());
+        let h = p(r#"{"hook_event_name":"SubagentStart"}"#).expect("parses");
+        assert!(!h.is_recorded(), "no agent to start");
     }
 
     #[test]

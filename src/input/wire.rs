@@ -41,6 +41,34 @@ pub(super) struct Wire<'a> {
     pub(super) is_interrupt: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub(super) tool_calls: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) stop_hook_active: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) agent_transcript_path: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) background_tasks: Option<&'a RawValue>,
+}
+
+/// One entry of a stop's `background_tasks`; only its id and status are read.
+#[derive(Deserialize)]
+struct BackgroundTask {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// How many of a stop's `background_tasks` are still running (0 when absent or unreadable), the
+/// stopping subagent `own` aside: a subagent's stop lists the subagent itself as running.
+pub(super) fn running_tasks(raw: Option<&RawValue>, own: Option<&str>) -> u32 {
+    raw.and_then(|r| serde_json::from_str::<Vec<BackgroundTask>>(r.get()).ok())
+        .map_or(0, |tasks| {
+            tasks
+                .iter()
+                .filter(|t| t.status.as_deref() == Some("running"))
+                .filter(|t| own.is_none() || t.id.as_deref() != own)
+                .count() as u32
+        })
 }
 
 /// One entry of a `PostToolBatch`'s `tool_calls`; only what says whether it was refused is read.

@@ -10,12 +10,14 @@ pub use builder::RuntimeBuilder;
 pub use cache::CacheStats;
 pub use report::{AnalyzerTiming, Report, RunStatus, Timings};
 
-use crate::input::{self, BatchInput, HookInput, InputError};
+use crate::input::{self, BatchInput, HookInput, InputError, StopInput};
 use cache::PatternLru;
 use dashmap::DashMap;
 use posthook_analyzers::builtin;
 use posthook_analyzers::guidance::{self, Silence};
-use posthook_analyzers::{Context, Finding, History, Settings, ToolCall};
+use posthook_analyzers::{
+    Context, Finding, History, ProjectCheck, Settings, StopContext, ToolCall,
+};
 use slot::Slot;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
@@ -31,6 +33,29 @@ pub(crate) fn critical_rules() -> Vec<&'static str> {
         .filter(|b| b.critical)
         .flat_map(|b| b.rules.iter().map(|r| r.id))
         .collect()
+}
+
+/// What the end of a turn is judged with besides the history: facts the shell finds (the analyzers
+/// read no files).
+#[derive(Clone, Copy)]
+pub struct StopEnv<'a> {
+    /// The project root (paths under it are shown relative to it).
+    pub root: Option<&'a str>,
+    /// The project's own checks (`cargo test` where a `Cargo.toml` is).
+    pub project_checks: &'a [ProjectCheck],
+    /// What a call printed, by the hash of its `tool_use_id`, where it can still be found.
+    pub recall: &'a dyn Fn(u64) -> Option<String>,
+}
+
+impl StopEnv<'_> {
+    /// No project facts and nothing to recall.
+    pub fn none() -> StopEnv<'static> {
+        StopEnv {
+            root: None,
+            project_checks: &[],
+            recall: &|_| None,
+        }
+    }
 }
 
 /// The default number of entries of the pattern cache.
@@ -267,11 +292,129 @@ impl Runtime {
         }
     }
 
-    /// Runs one recorded event on `history`: a finished call ([`Runtime::process`]) or a turn
-    /// ([`Runtime::process_batch`]). `None` for events posthook does not record.
+    /// Answers the end of a turn on `history`: runs the analyzers that judge stops
+    /// ([`posthook_analyzers::Analyzer::at_stop`]) for the stopping stream (`agent`: `None` for
+    /// the main thread) and lets [`guidance::decide_stop`] choose (never while
+    /// `stop_hook_active`, never twice for the same state).
+    pub fn process_stop(
+        &self,
+        stop: &StopInput,
+        agent: Option<&str>,
+        history: &mut History,
+        env: &StopEnv<'_>,
+    ) -> Report {
+        let start = Instant::now();
+        let agent = agent.filter(|_| stop.subagent);
+        let hold = if stop.stop_hook_active {
+            Some("stop_hook_active: the model already goes on because of a stop hook")
+        } else if stop.running_tasks > 0 {
+            Some("background tasks still run: the turn resumes when they finish")
+        } else if stop.subagent && agent.is_none() {
+            // It cannot be judged on the subagent's own stream.
+            Some("a subagent's stop that does not name the subagent")
+        } else {
+            None
+        };
+        if stop.subagent {
+            history.events.subagent_stop += 1;
+        } else {
+            history.events.stop += 1;
+        }
+        let record = start.elapsed();
+        let mut findings = Vec::new();
+        let mut timings = Vec::new();
+        if hold.is_none() {
+            let cx = StopContext {
+                history,
+                agent,
+                root: env.root,
+                project_checks: env.project_checks,
+                settings: &self.settings,
+                recall: env.recall,
+            };
+            for slot in self.slots.iter().filter(|s| s.at_stop()) {
+                let mark = Instant::now();
+                let before = findings.len();
+                let ran = catch_unwind(AssertUnwindSafe(|| slot.get().at_stop(&cx, &mut findings)));
+                let status = if ran.is_ok() {
+                    RunStatus::Ran
+                } else {
+                    tracing::warn!(analyzer = slot.name(), "analyzer panicked at a stop");
+                    findings.truncate(before);
+                    RunStatus::Panicked
+                };
+                timings.push(AnalyzerTiming {
+                    name: slot.name(),
+                    elapsed: mark.elapsed(),
+                    findings: findings.len() - before,
+                    status,
+                });
+            }
+        }
+        let g = Instant::now();
+        let decision = guidance::decide_stop(&findings, agent, hold, history, &self.settings);
+        Report {
+            feedback: decision.feedback,
+            silence: decision.silence,
+            verdicts: decision.verdicts,
+            findings,
+            timings: Timings {
+                total: start.elapsed(),
+                record,
+                guidance: g.elapsed(),
+                analyzers: timings,
+            },
+            events_total: history.events_total,
+        }
+    }
+
+    /// Records an event that only marks the history: a subagent's start (its stream begins) or a
+    /// compaction (what the model read is forgotten). Nothing is said.
+    fn process_mark(&self, input: &HookInput, history: &mut History) -> Report {
+        let start = Instant::now();
+        if input.is_compaction() {
+            history.record_compaction();
+        } else if let Some(agent) = input.agent_id.as_deref() {
+            history.record_subagent_start(agent);
+        }
+        Report {
+            feedback: None,
+            silence: Some(Silence::NoFindings),
+            findings: Vec::new(),
+            verdicts: Vec::new(),
+            timings: Timings {
+                total: start.elapsed(),
+                record: start.elapsed(),
+                guidance: Duration::ZERO,
+                analyzers: Vec::new(),
+            },
+            events_total: history.events_total,
+        }
+    }
+
+    /// Runs one recorded event on `history`: a finished call ([`Runtime::process`]), a turn
+    /// ([`Runtime::process_batch`]), the end of a turn ([`Runtime::process_stop`], with no project
+    /// facts: see [`Runtime::process_event_with`]) or a mark (a subagent's start, a compaction).
+    /// `None` for events posthook does not record.
     pub fn process_event(&self, input: &HookInput, history: &mut History) -> Option<Report> {
+        self.process_event_with(input, history, &StopEnv::none())
+    }
+
+    /// [`Runtime::process_event`], with what the end of a turn is judged with.
+    pub fn process_event_with(
+        &self,
+        input: &HookInput,
+        history: &mut History,
+        env: &StopEnv<'_>,
+    ) -> Option<Report> {
         if let Some(call) = &input.call {
             return Some(self.process(call, history));
+        }
+        if let Some(stop) = &input.stop {
+            return Some(self.process_stop(stop, input.agent_id.as_deref(), history, env));
+        }
+        if input.is_compaction() || input.is_subagent_start() {
+            return Some(self.process_mark(input, history));
         }
         let batch = input.batch.as_ref()?;
         Some(self.process_batch(batch, input.agent_id.as_deref(), history))

@@ -28,6 +28,15 @@ impl Slot {
         }
     }
 
+    /// Whether it judges the end of a turn: a built-in one that says so; every added one (its
+    /// [`Analyzer::at_stop`] finds nothing unless it implements it).
+    pub(super) fn at_stop(&self) -> bool {
+        match self {
+            Slot::Builtin { spec, .. } => spec.at_stop(),
+            Slot::Custom(_) => true,
+        }
+    }
+
     /// A critical single-call check runs whatever the time budget.
     pub(super) fn critical(&self) -> bool {
         match self {

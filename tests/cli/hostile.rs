@@ -407,7 +407,7 @@ fn session_ids_cannot_name_paths_outside_the_state_dir() {
 fn unknown_events_are_ignored_silently() {
     for ev in [
         "SessionStart",
-        "Stop",
+        "Notification",
         "PreToolUse",
         "FutureEvent",
         "",

@@ -133,7 +133,9 @@ fn install_then_uninstall_restores_the_file() {
             installed["hooks"]["PreToolUse"],
             original["hooks"]["PreToolUse"]
         );
-        assert_eq!(installed["hooks"]["Stop"], original["hooks"]["Stop"]);
+        // Another hook's Stop group stays first; posthook's own follows it.
+        assert_eq!(installed["hooks"]["Stop"][0], original["hooks"]["Stop"][0]);
+        assert_eq!(installed["hooks"]["Stop"].as_array().map(Vec::len), Some(2));
         assert_eq!(
             installed["hooks"]["PostToolUse"][0],
             original["hooks"]["PostToolUse"][0]
@@ -152,7 +154,10 @@ fn install_then_uninstall_restores_the_file() {
                 "PostToolUse",
                 "Stop",
                 "PostToolUseFailure",
-                "PostToolBatch"
+                "PostToolBatch",
+                "SubagentStop",
+                "SubagentStart",
+                "PostCompact"
             ]
         );
         // The backup holds the old bytes.

@@ -240,7 +240,10 @@ fn score_session(
         let rule = fb["rule"].as_str().expect("rule");
         let text = fb["text"].as_str().expect("text");
         s.messages += 1;
-        if fb["blocking"] == true {
+        // A blocked stop is a message like any other: the model goes on with it as its next
+        // instruction. Only a block after a tool call counts as a blocking message.
+        let stop = matches!(step["event"].as_str(), Some("Stop" | "SubagentStop"));
+        if fb["blocking"] == true && !stop {
             s.blocking += 1;
         }
         let kind = builtin::rule_def(rule).map(|r| r.kind.as_str());

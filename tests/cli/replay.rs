@@ -79,14 +79,18 @@ fn every_tool_use_with_a_result_is_replayed_as_the_client_sends_it() {
             n("refused"),
         );
         assert_eq!(v["events"], steps.len(), "{path}");
-        assert_eq!(uses + failures + batches, steps.len(), "{path}");
+        let marks = n("Stop") + n("PostCompact");
+        assert_eq!(uses + failures + batches + marks, steps.len(), "{path}");
         // One batch per assistant message that made a call.
         let turns: HashSet<&String> = c.answered.values().map(|(_, m)| m).collect();
         assert_eq!(batches, turns.len(), "{path}: one PostToolBatch per turn");
         // Every per-call event is a distinct answered call; one that got no event was an error
         // (refused before it ran), never a success.
         let mut seen = HashSet::new();
-        for s in steps.iter().filter(|s| s["event"] != "PostToolBatch") {
+        for s in steps
+            .iter()
+            .filter(|s| s["event"] == "PostToolUse" || s["event"] == "PostToolUseFailure")
+        {
             let id = s["tool_use_id"].as_str().expect("id").to_string();
             let (err, _) = c.answered.get(&id).expect("an answered call");
             assert_eq!(
@@ -174,7 +178,10 @@ fn text_replay_prints_steps_and_a_summary() {
         assert!(
             l.contains(" PostToolUse ")
                 || l.contains(" PostToolUseFailure ")
-                || l.contains(" PostToolBatch "),
+                || l.contains(" PostToolBatch ")
+                || l.contains(" Stop ")
+                || l.contains(" SubagentStop ")
+                || l.contains(" PostCompact "),
             "{l}"
         );
     }

@@ -66,7 +66,19 @@ fn events_total(sb: &Sandbox, session: &str) -> u64 {
 fn check_json_feedback(stdout: &str, payload: &str) -> String {
     let v: Value = serde_json::from_str(stdout.trim()).expect("stdout is one JSON object");
     let p: Value = serde_json::from_str(payload).expect("payload");
-    let text = if v["decision"] == "block" {
+    let stop = matches!(p["hook_event_name"].as_str(), Some("Stop" | "SubagentStop"));
+    let text = if v["decision"] == "block" && stop {
+        // A stop's reason reaches the model twice: the text goes once, as additional context.
+        assert_eq!(v.get("reason"), None, "a blocking message goes once");
+        assert_eq!(
+            v["hookSpecificOutput"]["hookEventName"],
+            p["hook_event_name"]
+        );
+        v["hookSpecificOutput"]["additionalContext"]
+            .as_str()
+            .expect("context")
+            .to_string()
+    } else if v["decision"] == "block" {
         assert_eq!(
             v.get("hookSpecificOutput"),
             None,

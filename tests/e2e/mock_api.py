@@ -33,6 +33,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MARKER = re.compile(r"\[e2e:([A-Za-z0-9_-]+)\]")
 # toolu_e2e_<thread>_<turn>_<index>; the thread part may hold '-' but no '_'.
 TOOL_ID = re.compile(r"toolu_e2e_([A-Za-z0-9-]+)_(\d+)_(\d+)")
+# A scripted text turn may carry `[e2e-turn:<thread>:<turn>]`: the request that carries it back
+# (the model goes on after a stop hook blocked its end of turn) gets the turn after it.
+TEXT_TURN = re.compile(r"\[e2e-turn:([A-Za-z0-9_-]+):(\d+)\]")
 MODEL_FALLBACK = "claude-mock"
 
 
@@ -64,7 +67,14 @@ def next_turn(body, thread):
         if not isinstance(content, list):
             continue
         for block in content:
-            if not isinstance(block, dict) or block.get("type") != "tool_use":
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "text" and msg.get("role") == "assistant":
+                for m in TEXT_TURN.finditer(str(block.get("text", ""))):
+                    if m.group(1) == thread:
+                        highest = max(highest, int(m.group(2)))
+                continue
+            if block.get("type") != "tool_use":
                 continue
             m = TOOL_ID.fullmatch(str(block.get("id", "")))
             if m and m.group(1) == thread:

@@ -84,6 +84,12 @@ pub enum Silence {
         /// Refused calls it reported that no per-call event had.
         rejected: usize,
     },
+    /// The end of a turn let through, and why (nothing unchecked, no check to ask for, the model
+    /// already going on because of a stop hook, the same state already said).
+    Stop {
+        /// Why, in words.
+        reason: String,
+    },
     /// Every finding was held back; this is the best-ranked one and why.
     Held {
         /// Its rule.

@@ -2,7 +2,8 @@
 //! covered by a check, the checks seen, and the events recorded by kind.
 
 use super::limits::PER_TOOL_CAPACITY;
-use super::skip::is_false;
+use super::skip::{is_false, is_zero64};
+use super::Pending;
 use super::{Fact, History};
 use crate::settings::{Families, Family};
 use crate::{Category, Outcome};
@@ -22,6 +23,18 @@ pub struct EventCounts {
     pub post_tool_batch: u64,
     /// Calls refused before they ran, learned from batch events.
     pub rejected: u64,
+    /// `Stop` events (the main thread about to end its turn).
+    #[serde(skip_serializing_if = "is_zero64")]
+    pub stop: u64,
+    /// `SubagentStop` events.
+    #[serde(skip_serializing_if = "is_zero64")]
+    pub subagent_stop: u64,
+    /// `SubagentStart` events.
+    #[serde(skip_serializing_if = "is_zero64")]
+    pub subagent_start: u64,
+    /// `PostCompact` events (the model's context was compacted).
+    #[serde(skip_serializing_if = "is_zero64")]
+    pub post_compact: u64,
 }
 
 /// Running counters over the whole session, updated as each fact is recorded.
@@ -58,6 +71,10 @@ pub struct Counters {
     /// The latest call was a successful `git commit`: what it committed is no longer pending.
     #[serde(skip_serializing_if = "is_false")]
     pub committed: bool,
+    /// The whole session's code changed since its last check, and the checks (what the main
+    /// thread's stop is judged on; a commit does not clear it).
+    #[serde(skip_serializing_if = "Pending::is_empty")]
+    pub pending: Pending,
 }
 
 impl Counters {

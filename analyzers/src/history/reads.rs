@@ -49,6 +49,15 @@ impl History {
         self.reads.retain(|r| r.stream != key);
     }
 
+    /// The model's context was compacted (`PostCompact`): what it read is no longer in front of
+    /// it, so reading a file again is not a waste. Every stream's reads are forgotten (the event
+    /// does not say whose context it was); that can only make a re-read warning less likely.
+    pub fn record_compaction(&mut self) {
+        self.events.post_compact += 1;
+        self.reads.clear();
+        self.reread_of = None;
+    }
+
     pub(super) fn note_read(&mut self, fact: &Fact) {
         self.reread_of = None;
         if fact.gap.is_some_and(|g| g >= READ_PAUSE_MS) {
@@ -90,5 +99,32 @@ impl History {
             self.reads.pop_front();
         }
         self.reads.push_back(mark);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{History, ToolCall};
+    use serde_json::json;
+
+    #[test]
+    fn a_compaction_forgets_the_reads_and_a_subagent_starts_afresh() {
+        let read = || ToolCall::new("Read", json!({"file_path": "/p/a.rs"}));
+        let mut h = History::new();
+        h.record(&read().at(1));
+        h.record(&read().at(2));
+        assert!(h.reread_of.is_some(), "read again with no change");
+        h.record_compaction();
+        assert_eq!(h.events.post_compact, 1);
+        h.record(&read().at(3));
+        assert!(
+            h.reread_of.is_none(),
+            "after a compaction the model no longer has it"
+        );
+        h.record(&read().in_agent("a1").at(4));
+        h.record_subagent_start("a1");
+        assert_eq!(h.events.subagent_start, 1);
+        assert_eq!(h.stream.calls, 0, "a started stream is empty");
+        assert_eq!(h.events_total, 4, "session counts stay");
     }
 }

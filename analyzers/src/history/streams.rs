@@ -3,7 +3,7 @@
 
 use super::limits::{MAX_AGENT_CHARS, MAX_STREAMS};
 use super::skip::is_false;
-use super::{Fact, History};
+use super::{Fact, History, Pending};
 use crate::text::truncate_chars;
 use crate::Category;
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,9 @@ pub struct StreamCounters {
     pub last_batch: Vec<u64>,
     /// Arrival time of the stream's latest call.
     pub last_ts: u64,
+    /// This stream's own code changes and checks (what a subagent's stop is judged on).
+    #[serde(skip_serializing_if = "Pending::is_empty")]
+    pub pending: Pending,
 }
 
 /// A stream of work that is not the active one, parked with its recent facts.
@@ -80,6 +83,54 @@ impl History {
                 }
                 None => break,
             }
+        }
+    }
+
+    /// What a stop of `agent` (`None`: the main thread) is judged on: the whole session's pending
+    /// work for the main thread, the subagent's own stream's for a subagent (`None` when that
+    /// stream is not known).
+    pub fn pending_of(&self, agent: Option<&str>) -> Option<&Pending> {
+        match agent.filter(|a| !a.is_empty()) {
+            None => Some(&self.counters.pending),
+            Some(a) => {
+                let a = truncate_chars(a, MAX_AGENT_CHARS);
+                if self.agent.as_deref() == Some(&*a) {
+                    Some(&self.stream.pending)
+                } else {
+                    self.streams.get(&*a).map(|s| &s.counters.pending)
+                }
+            }
+        }
+    }
+
+    /// [`History::pending_of`], to change.
+    pub fn pending_of_mut(&mut self, agent: Option<&str>) -> Option<&mut Pending> {
+        match agent.filter(|a| !a.is_empty()) {
+            None => Some(&mut self.counters.pending),
+            Some(a) => {
+                let a = truncate_chars(a, MAX_AGENT_CHARS);
+                if self.agent.as_deref() == Some(&*a) {
+                    Some(&mut self.stream.pending)
+                } else {
+                    self.streams.get_mut(&*a).map(|s| &mut s.counters.pending)
+                }
+            }
+        }
+    }
+
+    /// A subagent began (`SubagentStart`): its stream starts here, empty. (Agent ids are not
+    /// reused; a parked stream under the same id is dropped all the same.)
+    pub fn record_subagent_start(&mut self, agent: &str) {
+        self.events.subagent_start += 1;
+        if agent.is_empty() {
+            return;
+        }
+        let key = truncate_chars(agent, MAX_AGENT_CHARS);
+        if self.agent.as_deref() == Some(&*key) {
+            self.recent.clear();
+            self.stream = StreamCounters::default();
+        } else {
+            self.streams.remove(&*key);
         }
     }
 

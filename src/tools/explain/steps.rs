@@ -73,10 +73,11 @@ fn rule_status(
             (None, _) => format!(
                 "not run: its analyzer applies to {}, not {}",
                 spec.tools.describe(),
-                if step.tool.is_empty() {
-                    "a turn's batch event"
-                } else {
-                    step.tool.as_str()
+                match (step.tool.as_str(), step.event) {
+                    ("", "Stop" | "SubagentStop") => "the end of a turn",
+                    ("", "PostCompact") => "a compaction",
+                    ("", _) => "a turn's batch event",
+                    (tool, _) => tool,
                 }
             ),
             (Some(RunStatus::SkippedBudget), _) => {

@@ -15,8 +15,20 @@ pub(crate) fn hook_args(output: Option<OutputMode>) -> Vec<String> {
 }
 
 /// The events posthook is registered for, in the order they are written: a successful call, a
-/// failed call, a turn.
-pub(crate) const HOOK_EVENTS: [&str; 3] = ["PostToolUse", "PostToolUseFailure", "PostToolBatch"];
+/// failed call, a turn, the end of the main thread's turn, the end of a subagent's, a subagent's
+/// start, a compaction of the context. (Claude Code 2.1.332 sends all of them to command and http
+/// hooks: `SubagentStart` with `agent_id` and `agent_type`; `PostCompact` with `trigger` and
+/// `compact_summary`; `Stop`/`SubagentStop` with `stop_hook_active`, and for a subagent
+/// `agent_id`, `agent_type` and `agent_transcript_path`.)
+pub(crate) const HOOK_EVENTS: [&str; 7] = [
+    "PostToolUse",
+    "PostToolUseFailure",
+    "PostToolBatch",
+    "Stop",
+    "SubagentStop",
+    "SubagentStart",
+    "PostCompact",
+];
 
 /// What posthook loses when it is not registered for `event`.
 pub(crate) fn missing_event_cost(event: &str) -> &'static str {
@@ -27,6 +39,18 @@ pub(crate) fn missing_event_cost(event: &str) -> &'static str {
         "PostToolUseFailure" => {
             "failed calls are never seen (Claude Code reports them only as PostToolUseFailure): \
              loops on the same error go unnoticed"
+        }
+        "Stop" => {
+            "the end of a turn is never seen: a turn can end with code changed since its last check \
+             or with that check failing"
+        }
+        "SubagentStop" => {
+            "a subagent's end is never seen: it can report back with code changed since its last \
+             check or with that check failing"
+        }
+        "SubagentStart" => "a subagent's stream is known only from its first call",
+        "PostCompact" => {
+            "compactions are never seen: a file read again after one may be called a wasted re-read"
         }
         _ => "turns are guessed from time gaps, and calls refused before they ran are never seen",
     }
@@ -81,7 +105,7 @@ fn is_posthook_hook(hook: &Value) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
     /// The matcher of each event, in [`HOOK_EVENTS`] order (`*` = every tool).
-    pub matchers: [String; 3],
+    pub matchers: [String; HOOK_EVENTS.len()],
     /// The program: posthook's absolute path (exec form: no shell in between).
     pub command: String,
     /// Its arguments.
@@ -102,11 +126,7 @@ impl Entry {
         timeout_s: u64,
     ) -> Entry {
         Entry {
-            matchers: [
-                matcher.to_string(),
-                matcher.to_string(),
-                matcher.to_string(),
-            ],
+            matchers: std::array::from_fn(|_| matcher.to_string()),
             command: command.into(),
             args,
             timeout_s,
@@ -349,12 +369,8 @@ pub(crate) fn posthook_commands(doc: &Map<String, Value>) -> Vec<FoundEntry> {
 }
 /// The matcher of each event from `--matcher` values: `M` for every event, `EVENT=M` for one;
 /// later values win. Unset events get `*`.
-pub(crate) fn matchers_from(values: &[String]) -> [String; 3] {
-    let mut m = [
-        String::from(DEFAULT_MATCHER),
-        String::from(DEFAULT_MATCHER),
-        String::from(DEFAULT_MATCHER),
-    ];
+pub(crate) fn matchers_from(values: &[String]) -> [String; HOOK_EVENTS.len()] {
+    let mut m: [String; HOOK_EVENTS.len()] = std::array::from_fn(|_| String::from(DEFAULT_MATCHER));
     for v in values {
         let one = v.split_once('=').and_then(|(event, matcher)| {
             HOOK_EVENTS
@@ -437,7 +453,7 @@ mod tests {
             json!({"type": "command", "command": "/opt/bin/posthook", "args": [], "timeout": 10}),
             "exec form"
         );
-        for event in ["PostToolUseFailure", "PostToolBatch"] {
+        for event in &HOOK_EVENTS[1..] {
             assert_eq!(d["hooks"][event], json!([entry().group(event)]), "{event}");
         }
         // Key order is kept: permissions first, then hooks; in hooks, the existing keys first.
@@ -446,7 +462,15 @@ mod tests {
         let events: Vec<&String> = d["hooks"].as_object().expect("hooks").keys().collect();
         assert_eq!(
             events,
-            ["PostToolUse", "Stop", "PostToolUseFailure", "PostToolBatch"]
+            [
+                "PostToolUse",
+                "Stop",
+                "PostToolUseFailure",
+                "PostToolBatch",
+                "SubagentStop",
+                "SubagentStart",
+                "PostCompact"
+            ]
         );
     }
 
@@ -475,12 +499,15 @@ mod tests {
 
     #[test]
     fn matchers_per_event() {
+        let all = |m: &'static str| vec![m; HOOK_EVENTS.len()];
         let m = matchers_from(&[]);
-        assert_eq!(m, ["*", "*", "*"]);
+        assert_eq!(m.to_vec(), all("*"));
         let m = matchers_from(&["Bash|Edit".into(), "PostToolUseFailure=Bash".into()]);
-        assert_eq!(m, ["Bash|Edit", "Bash", "Bash|Edit"]);
+        let mut want = all("Bash|Edit");
+        want[1] = "Bash";
+        assert_eq!(m.to_vec(), want);
         let m = matchers_from(&["a=b".into()]);
-        assert_eq!(m, ["a=b", "a=b", "a=b"], "not an event name: a matcher");
+        assert_eq!(m.to_vec(), all("a=b"), "not an event name: a matcher");
     }
 
     #[test]

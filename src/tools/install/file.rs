@@ -74,7 +74,7 @@ fn pretty(doc: &Map<String, Value>) -> String {
 #[derive(Debug, Clone)]
 pub(crate) enum Action {
     /// Add or update posthook's entry.
-    Install(Entry),
+    Install(Box<Entry>),
     /// Remove it.
     Uninstall,
 }

@@ -1,7 +1,7 @@
 //! `posthook install` / `posthook uninstall`: registering posthook in Claude Code's settings files.
 //!
 //! The settings file is edited, never replaced: posthook adds one group of its own per event it
-//! handles (PostToolUse, PostToolUseFailure, PostToolBatch), in exec form
+//! handles (`HOOK_EVENTS`: the tool events, Stop, SubagentStop, SubagentStart, PostCompact), in exec form
 //! (`{"matcher": M, "hooks": [{"type": "command", "command": "/abs/posthook", "args": [], "timeout":
 //! S}]}`), and keeps every other key, hook and the order of keys as they were. Installing again
 //! updates those groups in place (a second identical run changes nothing); uninstalling removes
@@ -158,9 +158,11 @@ Examples:
   posthook install --matcher PostToolUseFailure=Bash   # failures of Bash calls only
   posthook install --dry-run            # show the change, write nothing
 
-posthook is registered for three events: PostToolUse (a call that succeeded), PostToolUseFailure
-(a call that failed: Claude Code sends failures only there) and PostToolBatch (one per assistant
-turn: which calls were made together, and calls refused before they ran). Each entry is written in
+posthook is registered for seven events: PostToolUse (a call that succeeded), PostToolUseFailure
+(a call that failed: Claude Code sends failures only there), PostToolBatch (one per assistant
+turn: which calls were made together, and calls refused before they ran), Stop and SubagentStop
+(the end of a turn: blocked once when code changed since its last check), SubagentStart (a
+subagent's stream begins) and PostCompact (the context was compacted). Each entry is written in
 exec form (\"command\" is posthook's absolute path, \"args\" its arguments: no shell in between,
 about 2 ms faster per call). Re-running install updates posthook's entries in place and keeps
 everything else; uninstall removes exactly them. The --output flag is written into the
@@ -171,7 +173,8 @@ pub(crate) struct InstallArgs {
     #[arg(long, value_enum, default_value_t = Scope::Project)]
     pub scope: Scope,
     /// Tools to run on: `*` for all, a name, `A|B`, or a regex. `EVENT=M` sets it for one event
-    /// only (PostToolUse, PostToolUseFailure, PostToolBatch); repeat the flag for several.
+    /// only (PostToolUse, PostToolUseFailure, PostToolBatch, Stop, SubagentStop, SubagentStart,
+    /// PostCompact); repeat the flag for several.
     #[arg(long, value_name = "[EVENT=]M")]
     pub matcher: Vec<String>,
     /// Hook timeout in seconds (Claude Code's unit), 1 to 3600.
@@ -258,7 +261,11 @@ pub(crate) fn run_install(
     if args.http {
         return crate::tools::serve::settings::run_install_http(args, entry, &path);
     }
-    let change = apply(&path, &Action::Install(entry.clone()), args.dry_run)?;
+    let change = apply(
+        &path,
+        &Action::Install(Box::new(entry.clone())),
+        args.dry_run,
+    )?;
     let mut out = String::new();
     report(
         &change,

@@ -1,11 +1,12 @@
 //! The replay itself: the transcripts' live events, interleaved by time, run one by one through
 //! the hook's pipeline against an in-memory history per session.
 
+use crate::hook::StopFacts;
 use crate::input;
 use crate::output::{self, OutputMode};
-use crate::runtime::{Report, Runtime};
+use crate::runtime::{Report, Runtime, StopEnv};
 use crate::transcript::{self, LiveEvent, LiveKind, TranscriptStats};
-use posthook_analyzers::{truncate_chars, History, Settings, ToolCall};
+use posthook_analyzers::{fnv1a64, truncate_chars, History, Settings, ToolCall};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -142,6 +143,7 @@ pub(crate) fn replay(
         .budget(budget)
         .build();
     let mut histories: HashMap<String, History> = HashMap::new();
+    let mut outputs = Outputs::default();
     let mut last_ts = 0;
     let total = events.len();
     let mut steps = Vec::with_capacity(total);
@@ -151,14 +153,16 @@ pub(crate) fn replay(
         last_ts = ts;
         let mut step = new_step(i + 1, fi, &ev, ts);
         let keep = i + keep_last >= total;
+        outputs.note(&ev);
         let root = roots.get(fi).cloned().flatten();
-        let target = StepTarget {
+        let state = State {
             runtime: &runtime,
+            histories: &mut histories,
+            outputs: &outputs,
             output_mode,
-            keep,
             project_dir: root.as_deref(),
         };
-        run_step(&mut step, &ev, &mut histories, &target);
+        run_step(&mut step, &ev, state, keep);
         steps.push(step);
     }
     Ok(Replay {
@@ -180,6 +184,9 @@ fn new_step(n: usize, file: usize, ev: &LiveEvent, ts: u64) -> Step {
             LiveKind::Use => "PostToolUse",
             LiveKind::Failure => "PostToolUseFailure",
             LiveKind::Batch => "PostToolBatch",
+            LiveKind::Stop => "Stop",
+            LiveKind::SubagentStop => "SubagentStop",
+            LiveKind::Compact => "PostCompact",
         },
         agent_id: text("agent_id"),
         ts_ms: ts,
@@ -195,32 +202,61 @@ fn new_step(n: usize, file: usize, ev: &LiveEvent, ts: u64) -> Step {
     }
 }
 
-/// How a step is run: the pipeline, the output mode, whether to keep the histories around it, and
-/// the project directory the hook would have been given.
-struct StepTarget<'a> {
+/// The failed calls' error texts, by the hash of their tool use id: what the live hook finds in
+/// the transcript at a stop (the history never keeps them), kept in memory for the replay.
+#[derive(Default)]
+struct Outputs(HashMap<u64, String>);
+
+impl Outputs {
+    fn note(&mut self, ev: &LiveEvent) {
+        if ev.kind != LiveKind::Failure {
+            return;
+        }
+        let text = |k: &str| ev.payload.get(k).and_then(Value::as_str);
+        if let (Some(id), Some(error)) = (text("tool_use_id"), text("error")) {
+            self.0.insert(fnv1a64(id.as_bytes()), error.to_string());
+        }
+    }
+}
+
+/// What each step runs against, and the project directory the hook would have been given.
+struct State<'a> {
     runtime: &'a Runtime,
+    histories: &'a mut HashMap<String, History>,
+    outputs: &'a Outputs,
     output_mode: OutputMode,
-    keep: bool,
     project_dir: Option<&'a str>,
 }
 
 /// Parses `ev` as the hook would and runs it against its session's history in `histories`,
-/// filling in `step`; `t.keep`: keep the history before and after it.
-fn run_step(
-    step: &mut Step,
-    ev: &LiveEvent,
-    histories: &mut HashMap<String, History>,
-    t: &StepTarget<'_>,
-) {
-    let (runtime, output_mode, keep) = (t.runtime, t.output_mode, t.keep);
+/// filling in `step`; `keep`: keep the history before and after it. A stop is judged with the
+/// project's checks where the recorded project is on this machine, and with the failed calls'
+/// outputs the live hook would have read in the transcript.
+fn run_step(step: &mut Step, ev: &LiveEvent, st: State<'_>, keep: bool) {
+    let State {
+        runtime,
+        histories,
+        outputs,
+        output_mode,
+        project_dir,
+    } = st;
     let bytes = serde_json::to_vec(&ev.payload).unwrap_or_default();
-    match input::parse(&bytes, step.ts_ms, t.project_dir) {
+    match input::parse(&bytes, step.ts_ms, project_dir) {
         Ok(hook_input) => {
             let history = histories.entry(hook_input.session_id.clone()).or_default();
             if keep {
                 step.history_before = Some(history.clone());
             }
-            if let Some(report) = runtime.process_event(&hook_input, history) {
+            let facts = StopFacts::find(None, &hook_input);
+            let recall = |id: u64| outputs.0.get(&id).cloned();
+            let report = facts.with_env(|env| {
+                let env = StopEnv {
+                    recall: &recall,
+                    ..*env
+                };
+                runtime.process_event_with(&hook_input, history, &env)
+            });
+            if let Some(report) = report {
                 step.exit_code =
                     output::render(report.feedback.as_ref(), output_mode, &hook_input.event).code;
                 step.report = Some(report);
@@ -230,6 +266,13 @@ fn run_step(
                 step.detail = detail(call);
             } else if let Some(b) = &hook_input.batch {
                 step.detail = format!("turn of {}", plural(b.ids.len(), "call"));
+            } else if let Some(s) = &hook_input.stop {
+                step.detail = match (&hook_input.agent_id, s.subagent) {
+                    (Some(a), true) => format!("subagent {} reports back", truncate_chars(a, 40)),
+                    _ => String::from("end of turn"),
+                };
+            } else if hook_input.is_compaction() {
+                step.detail = String::from("context compacted");
             }
             if keep {
                 step.history = Some(history.clone());
@@ -273,5 +316,17 @@ fn read_all(files: &[PathBuf]) -> std::io::Result<(Vec<FileSummary>, Vec<FileEve
     if files.len() > 1 {
         events.sort_by_key(|(_, e)| e.ts_ms.unwrap_or(0));
     }
+    // A subagent stops once: its Task result in the main transcript and the end of its own file
+    // are the same stop.
+    let mut stopped = std::collections::HashSet::new();
+    events.retain(|(_, e)| {
+        e.kind != LiveKind::SubagentStop
+            || stopped.insert(
+                e.payload
+                    .get("agent_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            )
+    });
     Ok((summaries, events))
 }

@@ -20,6 +20,8 @@ pub(crate) fn to_json(r: &Replay) -> Value {
                 "PostToolUse": s.uses,
                 "PostToolUseFailure": s.failures,
                 "PostToolBatch": s.batches,
+                "Stop": s.stops,
+                "PostCompact": s.compactions,
                 "refused": s.refused,
             },
             "feedback": s.with_feedback,
@@ -48,6 +50,11 @@ fn step_json(r: &Replay, s: &Step) -> Value {
         "detail": s.detail,
         "exit_code": s.exit_code,
     });
+    if s.tool_use_id.is_none() && matches!(s.event, "Stop" | "SubagentStop" | "PostCompact") {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("tool_use_id");
+        }
+    }
     if let Some(e) = &s.error {
         v["error"] = json!(e);
     }

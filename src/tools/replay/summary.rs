@@ -35,6 +35,10 @@ pub(super) struct Summary {
     pub(super) uses: usize,
     pub(super) failures: usize,
     pub(super) batches: usize,
+    /// `Stop` and `SubagentStop` events (the ends of turns).
+    pub(super) stops: usize,
+    /// `PostCompact` events.
+    pub(super) compactions: usize,
     pub(super) refused: usize,
     pub(super) with_feedback: usize,
     pub(super) blocking: usize,
@@ -54,6 +58,8 @@ pub(super) fn summarize(r: &Replay) -> Summary {
         uses: 0,
         failures: 0,
         batches: 0,
+        stops: 0,
+        compactions: 0,
         refused: 0,
         with_feedback: 0,
         blocking: 0,
@@ -67,7 +73,7 @@ pub(super) fn summarize(r: &Replay) -> Summary {
     s.calls = r
         .steps
         .iter()
-        .filter(|st| st.event != "PostToolBatch")
+        .filter(|st| matches!(st.event, "PostToolUse" | "PostToolUseFailure"))
         .count();
     for step in &r.steps {
         if step.error.is_some() {
@@ -79,6 +85,8 @@ pub(super) fn summarize(r: &Replay) -> Summary {
         match step.event {
             "PostToolUse" => s.uses += 1,
             "PostToolUseFailure" => s.failures += 1,
+            "Stop" | "SubagentStop" => s.stops += 1,
+            "PostCompact" => s.compactions += 1,
             _ => s.batches += 1,
         }
         let Some(rep) = &step.report else { continue };

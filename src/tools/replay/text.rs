@@ -19,6 +19,7 @@ pub(crate) fn safe_text(text: &str) -> String {
 pub(crate) fn silence_text(report: &Report) -> String {
     match &report.silence {
         None | Some(Silence::NoFindings) => String::from("no findings"),
+        Some(Silence::Stop { reason }) => format!("stop let through: {reason}"),
         Some(Silence::Turn { calls, rejected }) => format!(
             "turn recorded ({calls} call(s){})",
             if *rejected > 0 {
@@ -183,12 +184,15 @@ fn counts_text(r: &Replay, s: &Summary, out: &mut String) {
     let joined: usize = r.files.iter().map(|f| f.joined).sum();
     let _ = writeln!(
         out,
-        "  events        {} replayed: {} PostToolUse, {} PostToolUseFailure, {} PostToolBatch \
+        "  events        {} replayed: {} PostToolUse, {} PostToolUseFailure, {} PostToolBatch, \
+         {} Stop/SubagentStop, {} PostCompact \
          ({} tool uses in {} file(s); {} refused before they ran; {} without a result)",
         s.events,
         s.uses,
         s.failures,
         s.batches,
+        s.stops,
+        s.compactions,
         tool_uses,
         r.files.len(),
         s.refused,

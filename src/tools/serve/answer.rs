@@ -97,6 +97,11 @@ impl Server {
             _ => {
                 let mut opts = crate::config::hook_options_from(&resolved);
                 opts.project_dir = dir_text(&dir);
+                // Over http there is no exit code: the JSON form says the same (and for a stop,
+                // says it in the field the client shows once).
+                if opts.output == crate::output::OutputMode::Stderr {
+                    opts.output = crate::output::OutputMode::Json;
+                }
                 let runtime = Runtime::builder()
                     .settings(opts.settings.clone())
                     .budget(opts.budget)
@@ -144,10 +149,13 @@ impl Server {
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             hook::answer(&project.opts, body, now, |event, now| {
                 let runtime = &project.runtime;
+                let facts = hook::StopFacts::find(project.opts.project_dir.as_deref(), event);
                 let run = |h: &mut History| {
-                    runtime
-                        .process_event(event, h)
-                        .unwrap_or_else(|| unreachable!("only recorded events are answered"))
+                    facts.with_env(|env| {
+                        runtime
+                            .process_event_with(event, h, env)
+                            .unwrap_or_else(|| unreachable!("only recorded events are answered"))
+                    })
                 };
                 // Build the analyzers before the session's lock, as the hook does.
                 if let Some(call) = &event.call {

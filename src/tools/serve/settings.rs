@@ -160,7 +160,11 @@ pub(crate) fn run_install_http(
     let hook = http_hook(args.listen, &token, token_in, args.timeout);
     let url = hook["url"].as_str().unwrap_or_default().to_string();
     entry.http = Some(hook);
-    let change = install::apply(path, &install::Action::Install(entry.clone()), args.dry_run)?;
+    let change = install::apply(
+        path,
+        &install::Action::Install(Box::new(entry.clone())),
+        args.dry_run,
+    )?;
     let mut out = String::new();
     install::report(
         &change,
