@@ -2,7 +2,10 @@
 
 use super::limits::{MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_TOOL_CHARS};
 use super::skip::{is_ok, is_zero, is_zero16, is_zero64};
-use crate::text::{command_head, command_tags, fnv1a64, lookup_tags, tags, truncate_chars};
+use crate::text::{
+    failed_part, fnv1a64, script_head, script_lookup_tags, script_tags, simple_head, tags,
+    truncate_chars,
+};
 use crate::{Category, Outcome, ToolCall};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +68,18 @@ pub struct Fact {
     pub range: Option<u64>,
 }
 
+/// The head of a Bash call's command: for a failed call, the part its error belongs to
+/// ([`failed_part`]: in `git add -A && git commit` rejected by a hook, `git commit`).
+fn head_of(call: &ToolCall) -> String {
+    let script = call.script();
+    if call.failed {
+        if let Some(part) = failed_part(script, call.error.as_deref().unwrap_or("")) {
+            return simple_head(part);
+        }
+    }
+    script_head(script)
+}
+
 impl Fact {
     /// Extracts the facts of `call`; `prev_ts` is the previous call's arrival time.
     pub fn from_call(call: &ToolCall, prev_ts: Option<u64>) -> Fact {
@@ -97,9 +112,11 @@ impl Fact {
             tool: truncate_chars(&call.tool, MAX_TOOL_CHARS).into_owned(),
             cat,
             path: path.map(|p| truncate_chars(p, MAX_PATH_CHARS).into_owned()),
-            cmd: command.map(|c| truncate_chars(&command_head(c), MAX_CMD_HEAD_CHARS).into_owned()),
+            cmd: command.map(|_| truncate_chars(&head_of(call), MAX_CMD_HEAD_CHARS).into_owned()),
             cmd_hash: command.map(|c| fnv1a64(c.trim().as_bytes())),
-            tags: command.map_or(0, |c| command_tags(c) | lookup_tags(c)),
+            tags: command.map_or(0, |_| {
+                script_tags(call.script()) | script_lookup_tags(call.script())
+            }),
             ok: !call.failed,
             ts: call.ts_ms,
             gap: prev_ts.map(|p| call.ts_ms.saturating_sub(p)),

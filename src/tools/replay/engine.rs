@@ -175,6 +175,19 @@ fn new_step(n: usize, file: usize, ev: &LiveEvent, ts: u64) -> Step {
     }
 }
 
+/// The home directory a recorded session's `cwd` lies in (`/home/NAME`, `/Users/NAME`, `/root`):
+/// what `~` stood for on the machine that recorded it, which is not the replaying one.
+fn home_of(cwd: &str) -> Option<String> {
+    if cwd == "/root" || cwd.starts_with("/root/") {
+        return Some(String::from("/root"));
+    }
+    ["/home/", "/Users/"].iter().find_map(|prefix| {
+        let rest = cwd.strip_prefix(prefix)?;
+        let name = rest.split('/').next().filter(|n| !n.is_empty())?;
+        Some(format!("{prefix}{name}"))
+    })
+}
+
 /// Parses `ev` as the hook would and runs it against its session's history in `histories`,
 /// filling in `step`; `keep`: keep the history before and after it.
 fn run_step(
@@ -192,7 +205,8 @@ fn run_step(
         .map(str::to_owned);
     let bytes = serde_json::to_vec(&ev.payload).unwrap_or_default();
     match input::parse(&bytes, step.ts_ms, cwd.as_deref()) {
-        Ok(hook_input) => {
+        Ok(mut hook_input) => {
+            hook_input.set_home(cwd.as_deref().and_then(home_of).as_deref());
             let history = histories.entry(hook_input.session_id.clone()).or_default();
             if keep {
                 step.history_before = Some(history.clone());
@@ -250,4 +264,19 @@ fn read_all(files: &[PathBuf]) -> std::io::Result<(Vec<FileSummary>, Vec<FileEve
         events.sort_by_key(|(_, e)| e.ts_ms.unwrap_or(0));
     }
     Ok((summaries, events))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::home_of;
+
+    #[test]
+    fn the_recorded_home_comes_from_the_recorded_cwd() {
+        assert_eq!(home_of("/home/ann/proj").as_deref(), Some("/home/ann"));
+        assert_eq!(home_of("/Users/bob").as_deref(), Some("/Users/bob"));
+        assert_eq!(home_of("/root/x").as_deref(), Some("/root"));
+        assert_eq!(home_of("/home/").as_deref(), None);
+        assert_eq!(home_of("/srv/app"), None);
+        assert_eq!(home_of("/rooted"), None);
+    }
 }
