@@ -10,7 +10,7 @@ mod errors;
 pub(crate) mod shell;
 mod vocabulary;
 
-pub use command::{command_head, command_tags, lookup_tags, tags, TAG_SCAN_BYTES};
+pub use command::{command_head, command_tags, lookup_tags, tags};
 pub(crate) use command::{
     failed_part, git_args, script_head, script_lookup_tags, script_tags, simple_head,
 };

@@ -129,7 +129,7 @@ impl Fact {
             turn: 0,
             same_turn: None,
             langs: match (command, path) {
-                (Some(c), _) => crate::check_langs(c),
+                (Some(_), _) => crate::lang::script_langs(call.script()),
                 (None, Some(p)) if call.is_write() => crate::lang_of(p),
                 _ => 0,
             },
@@ -209,5 +209,35 @@ mod tests {
         let json = serde_json::to_string(&h).expect("serializes");
         assert!(!json.contains(secret), "{json}");
         assert_eq!(h.recent[1].in_len, secret.len() as u64);
+    }
+
+    #[test]
+    fn a_failed_chain_is_named_by_the_part_that_failed() {
+        let hook = "trim trailing whitespace.................Passed\nruff.....................Failed\n- hook id: ruff";
+        let call = bash("git add -A && git commit -m 'sk_live_0123 fix'").failed_with(hook);
+        let f = Fact::from_call(&call, None);
+        assert_eq!(f.cmd.as_deref(), Some("git commit"));
+        let ok = Fact::from_call(&bash("git add -A && git commit -m x"), None);
+        assert_eq!(
+            ok.cmd.as_deref(),
+            Some("git add"),
+            "a success keeps the first program"
+        );
+        let call = bash("ls /nope && cargo test").failed_with("ls: cannot access '/nope'");
+        assert_eq!(Fact::from_call(&call, None).cmd.as_deref(), Some("ls"));
+        let call = bash("cd x && timeout 60 npx vitest run").failed_with("1 test failed");
+        assert_eq!(
+            Fact::from_call(&call, None).cmd.as_deref(),
+            Some("npx vitest")
+        );
+        assert_ne!(
+            Fact::from_call(
+                &bash("git add -A && git commit -m x").failed_with(hook),
+                None
+            )
+            .subject(),
+            Fact::from_call(&bash("git add -A").failed_with("fatal: x"), None).subject(),
+            "the commit's failures are not the add's"
+        );
     }
 }

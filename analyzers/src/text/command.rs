@@ -214,10 +214,6 @@ fn grep_options_only(args: &[String]) -> bool {
     true
 }
 
-/// How much of a command [`command_tags`] reads in the words of older tag sets; kept for the
-/// language classifier, which scans the raw text.
-pub const TAG_SCAN_BYTES: usize = 4096;
-
 /// Classifies a shell command into [`tags`] bits.
 pub fn command_tags(cmd: &str) -> u32 {
     script_tags(&shell::parse(cmd, Env::default()))
