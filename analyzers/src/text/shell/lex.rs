@@ -391,8 +391,10 @@ impl<'a> Lexer<'a> {
         if delim.is_empty() || !delim.is_ascii() {
             return k;
         }
+        // A body that never ends runs to the end of the text (and leaves the substitution open):
+        // each `<<` costs one scan at most, and the first unclosed one ends them all.
         let Some(nl) = self.src[k..].find('\n') else {
-            return k;
+            return self.s.len();
         };
         let mut line_start = k + nl + 1;
         while line_start < self.s.len() {
@@ -410,7 +412,7 @@ impl<'a> Lexer<'a> {
             }
             line_start = line_end + 1;
         }
-        k
+        self.s.len()
     }
 
     /// The command substitutions inside an arithmetic expansion `$((...))`.

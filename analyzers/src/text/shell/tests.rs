@@ -283,3 +283,43 @@ fn a_commit_message_heredoc_inside_a_substitution() {
         ["echo $(cat <<< 'x)')", "cat"]
     );
 }
+
+#[test]
+fn many_heredocs_in_a_substitution_stay_linear() {
+    // Each `<<` without a closing line would rescan the rest: the first one ends the scan.
+    let s = p(&format!("echo $({}\nx", "cat <<A ".repeat(3000)));
+    assert!(!s.complete);
+    let s = p(&format!("echo $({}", "cat <<A ".repeat(3000)));
+    assert!(!s.complete);
+}
+
+/// Random strings over the shell's metacharacters (a fixed seed): the parse never panics, and
+/// what it resolves is always absolute and normalized.
+#[test]
+fn random_metacharacter_soup_never_panics() {
+    const PARTS: &[&str] = &[
+        "'", "\"", "\\", "$", "(", ")", "`", "{", "}", "<", ">", "<<", "&", "|", ";", "\n", " ",
+        "#", "~", "..", "/", "rm", "-rf", "sh", "-c", "EOF", "é", "\t", "=", "2", "$((", "<(",
+        "cd", "*",
+    ];
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..20_000 {
+        let len = (next() % 24) as usize;
+        let cmd: String = (0..len)
+            .map(|_| PARTS[(next() % PARTS.len() as u64) as usize])
+            .collect();
+        let s = p(&cmd);
+        for c in &s.commands {
+            assert!(c.start <= c.words.len(), "{cmd:?}");
+            if let Some(d) = &c.cwd {
+                assert!(d.starts_with('/') && !d.contains("/../"), "{cmd:?}: {d}");
+            }
+        }
+    }
+}
