@@ -1,5 +1,6 @@
 //! The hook's parts, one by one: input parsing, the session store (load, update), the pipeline
-//! cold (a fresh Runtime building its analyzers) and warm, and each built-in analyzer on its own.
+//! cold (a fresh Runtime building its analyzers) and warm, each built-in analyzer on its own, and
+//! the reading of Bash commands (`shell/`).
 //!
 //! Run: `cargo bench --bench components` (add `-- --quick` for a shorter run, or a filter such as
 //! `-- analyzer/`). The end-to-end figures live in `posthook --bench`.
@@ -214,5 +215,59 @@ fn analyzers(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse, store, state_codec, pipeline, analyzers);
+/// Typical Bash commands, 18 to 300 bytes, and a 4 KB heredoc.
+fn shell_commands() -> Vec<(&'static str, String)> {
+    let body = "- a line of notes with `code`, $VARS and 'quotes'\n".repeat(80);
+    vec![
+        ("18B", String::from("git status --short")),
+        (
+            "57B",
+            String::from("cd /tmp/project && cargo test --workspace 2>&1 | tail -20"),
+        ),
+        (
+            "150B",
+            String::from(
+                "git add -A && git commit -m \"fix(parser): handle quotes, $(subst) and `ticks` in words\" && git push origin \"$(git branch --show-current)\"",
+            ),
+        ),
+        (
+            "300B",
+            String::from(
+                "find . -name '*.rs' -not -path './target/*' | xargs grep -l 'fn main' 2>/dev/null | head -20; for f in a b c; do echo \"$f\"; done && timeout 60 npx vitest run --reporter=verbose src/components/Button.test.tsx || echo \"tests failed: see log\" > /tmp/x.log",
+            ),
+        ),
+        ("4KB_heredoc", format!("cat > /tmp/project/NOTES.md <<'EOF'\n{body}EOF")),
+    ]
+}
+
+/// Reading a Bash command as the shell does: the parse with the head taken from it, and the
+/// whole fact of a fresh call (parse once, head, tags).
+fn shell(c: &mut Criterion) {
+    let mut g = c.benchmark_group("shell");
+    for (name, cmd) in shell_commands() {
+        g.bench_function(format!("head_{name}"), |b| {
+            b.iter(|| posthook_analyzers::command_head(black_box(&cmd)))
+        });
+        let call = ToolCall::new("Bash", json!({ "command": cmd })).in_dir("/tmp/project");
+        let history = history_of(200);
+        g.bench_function(format!("record_{name}"), |b| {
+            b.iter_batched_ref(
+                || (call.clone(), history.clone()),
+                |(call, h)| h.record(call).tags,
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    parse,
+    store,
+    state_codec,
+    pipeline,
+    analyzers,
+    shell
+);
 criterion_main!(benches);

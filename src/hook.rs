@@ -121,6 +121,8 @@ pub struct HookOptions {
     pub fsync: bool,
     /// `CLAUDE_PROJECT_DIR`.
     pub project_dir: Option<String>,
+    /// `$HOME`: what `~` and `$HOME` in a Bash command stand for.
+    pub home: Option<String>,
     /// The most the whole call may take (a kernel timer that ends the process with exit 0).
     pub deadline: Duration,
 }
@@ -140,6 +142,7 @@ impl Default for HookOptions {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             fsync: false,
             project_dir: None,
+            home: None,
             deadline: DEFAULT_DEADLINE,
         }
     }
@@ -177,10 +180,11 @@ pub fn answer(
     now: SystemTime,
     analyze: impl FnOnce(&HookInput, SystemTime) -> Report,
 ) -> Rendered {
-    let event = match input::parse(&bytes, now_ms(now), opts.project_dir.as_deref()) {
+    let mut event = match input::parse(&bytes, now_ms(now), opts.project_dir.as_deref()) {
         Ok(ev) => ev,
         Err(e) => return output::render_input_error(&e),
     };
+    event.set_home(opts.home.as_deref());
     drop(bytes);
     if !event.is_recorded() {
         tracing::debug!(event = %event.event, "not an event posthook records: ignored");

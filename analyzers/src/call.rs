@@ -102,6 +102,9 @@ pub struct ToolCall {
     pub cwd: Option<String>,
     /// The project root (`CLAUDE_PROJECT_DIR`), when known.
     pub project_dir: Option<String>,
+    /// The user's home directory (`$HOME` of the hook process), which `~` and `$HOME` in a Bash
+    /// command stand for; set by the input layer (the analyzers read no environment).
+    pub home: Option<String>,
     /// `agent_id`: set on calls made inside a subagent, which are their own stream of work.
     pub agent_id: Option<String>,
     /// `tool_use_id`, which ties the call to its turn's `PostToolBatch`.
@@ -112,6 +115,19 @@ pub struct ToolCall {
     /// [`crate::COMMIT_OUTPUT_BYTES`]: whether the repository's own hooks ran checks while
     /// committing. Read for this call only and never persisted; `None` for every other call.
     pub output: Option<String>,
+    /// The Bash command read once, on first use (see [`ToolCall::script`]).
+    parsed: ParseCache,
+}
+
+/// The parse of a call's command, made on first use and shared by every rule. Two calls are
+/// equal whether or not their commands were parsed yet.
+#[derive(Debug, Clone, Default)]
+struct ParseCache(std::sync::OnceLock<crate::text::shell::Script>);
+
+impl PartialEq for ParseCache {
+    fn eq(&self, _: &ParseCache) -> bool {
+        true
+    }
 }
 
 /// How a tool call ended.
@@ -141,11 +157,34 @@ impl ToolCall {
             ts_ms: 0,
             cwd: None,
             project_dir: None,
+            home: None,
             agent_id: None,
             tool_use_id: None,
             outcome: Outcome::Ok,
             output: None,
+            parsed: ParseCache::default(),
         }
+    }
+
+    /// Sets the home directory (builder style).
+    pub fn with_home(mut self, home: impl Into<String>) -> ToolCall {
+        self.home = Some(home.into());
+        self
+    }
+
+    /// The Bash command as the shell reads it (an empty script for other tools), parsed once:
+    /// paths resolve against `cwd` and `home`. Set `input`, `cwd` and `home` before the first
+    /// call; later changes are not seen.
+    pub(crate) fn script(&self) -> &crate::text::shell::Script {
+        self.parsed.0.get_or_init(|| {
+            let env = crate::text::shell::Env {
+                cwd: self.cwd.as_deref(),
+                home: self.home.as_deref(),
+            };
+            self.command()
+                .map(|c| crate::text::shell::parse(c, env))
+                .unwrap_or_default()
+        })
     }
 
     /// Sets the subagent the call came from (builder style).

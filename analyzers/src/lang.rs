@@ -77,17 +77,18 @@ fn base(word: &str) -> &str {
 /// The languages a shell command tests, builds or type-checks (0 when it is not such a check).
 /// Each step of a `&&`/`;`/`|` chain counts: `mix compile && npm test` covers Elixir and JS.
 pub fn check_langs(cmd: &str) -> u16 {
-    let mut end = cmd.len().min(crate::text::TAG_SCAN_BYTES);
-    while !cmd.is_char_boundary(end) {
-        end -= 1;
-    }
+    script_langs(&crate::text::shell::parse(
+        cmd,
+        crate::text::shell::Env::default(),
+    ))
+}
+
+/// [`check_langs`] of a parsed command: each simple command is a step (heredoc bodies and quoted
+/// arguments are not).
+pub(crate) fn script_langs(script: &crate::text::shell::Script) -> u16 {
     let mut out = 0;
-    for segment in cmd[..end].split(['&', '|', ';', '\n', '(', ')']) {
-        let words: Vec<&str> = segment
-            .split_whitespace()
-            .skip_while(|w| w.contains('=') && !w.starts_with('-'))
-            .take(12)
-            .collect();
+    for c in &script.commands {
+        let words: Vec<&str> = c.words.iter().take(12).map(String::as_str).collect();
         let words = unwrap(&words);
         let Some((first, rest)) = words.split_first() else {
             continue;

@@ -275,6 +275,7 @@ pub fn hook_options_from(resolved: &Resolved) -> HookOptions {
         state_dir: c.state_dir.clone(),
         fsync: c.fsync,
         project_dir: crate::project::claude_project_dir(),
+        home: crate::project::home_dir().and_then(|h| h.to_str().map(str::to_owned)),
         lock_timeout: Duration::from_millis(c.lock_timeout_ms),
         deadline: Duration::from_millis(c.deadline_ms),
         ..HookOptions::default()

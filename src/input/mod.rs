@@ -121,6 +121,15 @@ impl HookInput {
     pub fn is_subagent_start(&self) -> bool {
         self.event == "SubagentStart" && self.agent_id.is_some()
     }
+
+    /// Gives every call of the event the user's home directory, which `~` and `$HOME` in its
+    /// command stand for (the analyzers read no environment).
+    pub(crate) fn set_home(&mut self, home: Option<&str>) {
+        let rejected = self.batch.iter_mut().flat_map(|b| b.rejected.iter_mut());
+        for call in self.call.iter_mut().chain(rejected) {
+            call.home = home.map(str::to_owned);
+        }
+    }
 }
 
 /// Reads at most `limit` bytes from `reader`. Past the limit it stops reading and fails.

@@ -2,7 +2,10 @@
 
 use super::limits::{MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_TOOL_CHARS};
 use super::skip::{is_ok, is_zero, is_zero16, is_zero64};
-use crate::text::{command_head, command_tags, fnv1a64, lookup_tags, tags, truncate_chars};
+use crate::text::{
+    failed_part, fnv1a64, script_head, script_lookup_tags, script_tags, simple_head, tags,
+    truncate_chars,
+};
 use crate::{Category, Outcome, ToolCall};
 use serde::{Deserialize, Serialize};
 
@@ -119,6 +122,18 @@ fn memory_op(call: &ToolCall) -> u8 {
     }
 }
 
+/// The head of a Bash call's command: for a failed call, the part its error belongs to
+/// ([`failed_part`]: in `git add -A && git commit` rejected by a hook, `git commit`).
+fn head_of(call: &ToolCall) -> String {
+    let script = call.script();
+    if call.failed {
+        if let Some(part) = failed_part(script, call.error.as_deref().unwrap_or("")) {
+            return simple_head(part);
+        }
+    }
+    script_head(script)
+}
+
 impl Fact {
     /// Extracts the facts of `call`; `prev_ts` is the previous call's arrival time.
     pub fn from_call(call: &ToolCall, prev_ts: Option<u64>) -> Fact {
@@ -157,12 +172,14 @@ impl Fact {
             tool: truncate_chars(&call.tool, MAX_TOOL_CHARS).into_owned(),
             cat,
             path: path.map(|p| truncate_chars(p, MAX_PATH_CHARS).into_owned()),
-            cmd: command.map(|c| truncate_chars(&command_head(c), MAX_CMD_HEAD_CHARS).into_owned()),
+            cmd: command.map(|_| truncate_chars(&head_of(call), MAX_CMD_HEAD_CHARS).into_owned()),
             cmd_hash: command.map(|c| fnv1a64(c.trim().as_bytes())).or_else(|| {
                 (cat == Category::Search).then(|| fnv1a64(call.input.to_string().as_bytes()))
             }),
             tags: command.map_or(0, |c| {
-                command_tags(c) | lookup_tags(c) | crate::text::syntax_check_tags(c)
+                script_tags(call.script())
+                    | script_lookup_tags(call.script())
+                    | crate::text::syntax_check_tags(c)
             }),
             ok: !call.failed,
             ts: call.ts_ms,
@@ -177,8 +194,8 @@ impl Fact {
             same_turn: None,
             langs: match (command, path) {
                 // A commit whose own hooks ran tests checked what it committed.
-                (Some(c), _) => {
-                    crate::check_langs(c)
+                (Some(_), _) => {
+                    crate::lang::script_langs(call.script())
                         | call
                             .output
                             .as_deref()
@@ -265,5 +282,35 @@ mod tests {
         let json = serde_json::to_string(&h).expect("serializes");
         assert!(!json.contains(secret), "{json}");
         assert_eq!(h.recent[1].in_len, secret.len() as u64);
+    }
+
+    #[test]
+    fn a_failed_chain_is_named_by_the_part_that_failed() {
+        let hook = "trim trailing whitespace.................Passed\nruff.....................Failed\n- hook id: ruff";
+        let call = bash("git add -A && git commit -m 'sk_live_0123 fix'").failed_with(hook);
+        let f = Fact::from_call(&call, None);
+        assert_eq!(f.cmd.as_deref(), Some("git commit"));
+        let ok = Fact::from_call(&bash("git add -A && git commit -m x"), None);
+        assert_eq!(
+            ok.cmd.as_deref(),
+            Some("git add"),
+            "a success keeps the first program"
+        );
+        let call = bash("ls /nope && cargo test").failed_with("ls: cannot access '/nope'");
+        assert_eq!(Fact::from_call(&call, None).cmd.as_deref(), Some("ls"));
+        let call = bash("cd x && timeout 60 npx vitest run").failed_with("1 test failed");
+        assert_eq!(
+            Fact::from_call(&call, None).cmd.as_deref(),
+            Some("npx vitest")
+        );
+        assert_ne!(
+            Fact::from_call(
+                &bash("git add -A && git commit -m x").failed_with(hook),
+                None
+            )
+            .subject(),
+            Fact::from_call(&bash("git add -A").failed_with("fatal: x"), None).subject(),
+            "the commit's failures are not the add's"
+        );
     }
 }

@@ -202,6 +202,19 @@ fn new_step(n: usize, file: usize, ev: &LiveEvent, ts: u64) -> Step {
     }
 }
 
+/// The home directory a recorded session's `cwd` lies in (`/home/NAME`, `/Users/NAME`, `/root`):
+/// what `~` stood for on the machine that recorded it, which is not the replaying one.
+fn home_of(cwd: &str) -> Option<String> {
+    if cwd == "/root" || cwd.starts_with("/root/") {
+        return Some(String::from("/root"));
+    }
+    ["/home/", "/Users/"].iter().find_map(|prefix| {
+        let rest = cwd.strip_prefix(prefix)?;
+        let name = rest.split('/').next().filter(|n| !n.is_empty())?;
+        Some(format!("{prefix}{name}"))
+    })
+}
+
 /// The failed calls' error texts, by the hash of their tool use id: what the live hook finds in
 /// the transcript at a stop (the history never keeps them), kept in memory for the replay.
 #[derive(Default)]
@@ -241,8 +254,10 @@ fn run_step(step: &mut Step, ev: &LiveEvent, st: State<'_>, keep: bool) {
         project_dir,
     } = st;
     let bytes = serde_json::to_vec(&ev.payload).unwrap_or_default();
+    let cwd = ev.payload.get("cwd").and_then(Value::as_str);
     match input::parse(&bytes, step.ts_ms, project_dir) {
-        Ok(hook_input) => {
+        Ok(mut hook_input) => {
+            hook_input.set_home(cwd.and_then(home_of).as_deref());
             let history = histories.entry(hook_input.session_id.clone()).or_default();
             if keep {
                 step.history_before = Some(history.clone());
@@ -329,4 +344,19 @@ fn read_all(files: &[PathBuf]) -> std::io::Result<(Vec<FileSummary>, Vec<FileEve
             )
     });
     Ok((summaries, events))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::home_of;
+
+    #[test]
+    fn the_recorded_home_comes_from_the_recorded_cwd() {
+        assert_eq!(home_of("/home/ann/proj").as_deref(), Some("/home/ann"));
+        assert_eq!(home_of("/Users/bob").as_deref(), Some("/Users/bob"));
+        assert_eq!(home_of("/root/x").as_deref(), Some("/root"));
+        assert_eq!(home_of("/home/").as_deref(), None);
+        assert_eq!(home_of("/srv/app"), None);
+        assert_eq!(home_of("/rooted"), None);
+    }
 }
