@@ -18,6 +18,7 @@ mod text;
 
 pub mod builtin;
 pub mod guidance;
+pub mod uptake;
 
 pub use analyzer::{Analyzer, Context, NoCache, PatternCache};
 pub use call::{Category, Outcome, ToolCall};

@@ -14,7 +14,7 @@ use crate::input::{self, BatchInput, HookInput, InputError};
 use cache::PatternLru;
 use dashmap::DashMap;
 use posthook_analyzers::builtin;
-use posthook_analyzers::guidance::{self, Silence};
+use posthook_analyzers::guidance::{self, Silence, Verdict};
 use posthook_analyzers::{Context, Finding, History, Settings, ToolCall};
 use slot::Slot;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -114,9 +114,18 @@ impl Runtime {
                 .rule_enabled(&f.rule, history.counters.families)
         });
         let g = Instant::now();
+        let mut uptake = history.observe_uptake(&findings, &self.settings);
         let decision = guidance::decide(&findings, call, history, &self.settings);
+        if let Some(shown) = decision
+            .verdicts
+            .iter()
+            .find(|v| v.verdict == Verdict::Shown)
+        {
+            uptake.extend(history.await_uptake(&shown.rule, &shown.subject));
+        }
         let guidance = g.elapsed();
         Report {
+            uptake,
             feedback: decision.feedback,
             silence: decision.silence,
             verdicts: decision.verdicts,
@@ -202,6 +211,7 @@ impl Runtime {
         let rejected = history.record_batch(agent_id, &ids, &batch.rejected);
         let record = start.elapsed();
         Report {
+            uptake: Vec::new(),
             feedback: None,
             silence: Some(Silence::Turn {
                 calls: ids.len(),
