@@ -73,8 +73,9 @@ pub(crate) fn run_process(opts: &HookOptions) -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         tracing::error!(panic = %info, "posthook panicked; exiting 0");
     }));
-    let rendered =
-        std::panic::catch_unwind(|| run(opts, std::io::stdin().lock())).unwrap_or_default();
+    let started = std::time::Instant::now();
+    let rendered = std::panic::catch_unwind(|| run(opts, std::io::stdin().lock()))
+        .unwrap_or_else(|_| crate::record::panicked(opts, started));
     answering();
     output::emit(&rendered);
     ExitCode::from(rendered.code)
@@ -177,9 +178,15 @@ pub fn answer(
     now: SystemTime,
     analyze: impl FnOnce(&HookInput, SystemTime) -> Report,
 ) -> Rendered {
+    let started = std::time::Instant::now();
+    crate::record::take_fault();
     let event = match input::parse(&bytes, now_ms(now), opts.project_dir.as_deref()) {
         Ok(ev) => ev,
-        Err(e) => return output::render_input_error(&e),
+        Err(e) => {
+            crate::record::fault(crate::record::Fault::Input);
+            crate::record::answered(opts, now, started, None);
+            return output::render_input_error(&e);
+        }
     };
     drop(bytes);
     if !event.is_recorded() {
@@ -187,6 +194,7 @@ pub fn answer(
         return Rendered::default();
     }
     let report = analyze(&event, now);
+    crate::record::answered(opts, now, started, Some(&report));
     log_report(&report);
     if std::env::var_os(MUTE_ENV).is_some() {
         return Rendered::default();
@@ -225,11 +233,13 @@ fn analyze(runtime: &Runtime, opts: &HookOptions, event: &HookInput, now: System
                 tracing::warn!(path = %p.display(), "unreadable session state set aside and replaced");
             }
             if let Some(e) = &u.save_error {
+                crate::record::store_fault(e);
                 tracing::error!(error = %e, "session state not saved");
             }
             u.value
         }
         Err(e) => {
+            crate::record::store_fault(&e);
             tracing::error!(error = %e, "analyzing without saving");
             let mut history = store
                 .load(session_id)

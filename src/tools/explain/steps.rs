@@ -292,6 +292,7 @@ mod tests {
                 ..Timings::default()
             },
             events_total: 10,
+            uptake: Vec::new(),
         };
         let step = Step {
             n: 10,
