@@ -5,7 +5,7 @@ use crate::config;
 use crate::config::hook_options_from;
 use crate::error::{self, Error, Outcome};
 use crate::hook;
-use crate::tools::{bench, doctor, explain, install, replay, serve, session};
+use crate::tools::{bench, doctor, explain, install, replay, serve, session, stats};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -71,6 +71,9 @@ pub(crate) enum Command {
     Replay(crate::tools::replay::ReplayArgs),
     /// Explain why each rule fired or stayed silent on the last events of a session.
     Explain(crate::tools::explain::ExplainArgs),
+    /// What posthook did across sessions, per rule and project: findings, shown, blocking, uptake
+    /// (its own estimate of how often the agent acted on a message), and its own health.
+    Stats(stats::StatsArgs),
     /// Check that posthook is registered, executable, configured, and answers a test event.
     Doctor(crate::tools::doctor::DoctorArgs),
     /// Answer Claude Code's http hooks from a long-lived local server (sessions held in memory).
@@ -130,6 +133,7 @@ impl Command {
             Command::Replay(args) => args.flags(),
             Command::Explain(args) => args.flags(),
             Command::Doctor(args) => args.flags.clone(),
+            Command::Stats(args) => args.flags(),
             Command::Serve(args) => args.flags.clone(),
             Command::Config(ConfigCommand::Check { flags } | ConfigCommand::Show { flags, .. }) => {
                 flags.clone()
@@ -240,6 +244,7 @@ fn dispatch(cli: &Cli) -> ExitCode {
         Some(Command::Explain(args)) => explain::run(args, resolved()).map_err(Error::from),
         Some(Command::Doctor(_)) => Ok(Outcome::check(doctor::to_text(&doctor::run(resolved())))),
         Some(Command::Config(cmd)) => Ok(config_command(cmd, resolved())),
+        Some(Command::Stats(args)) => stats::run(args, resolved()).map_err(Error::from),
         Some(Command::Session(cmd)) => session::run(cmd, resolved()).map_err(Error::from),
         Some(Command::Install(args)) => install::run_install(args, flags.out.output)
             .map(Outcome::text)

@@ -14,8 +14,11 @@
 mod file;
 mod read;
 
-pub(crate) use file::FILE_BYTES;
-pub(crate) use read::{read, Row, Snapshot};
+#[cfg(test)]
+use file::FILE_BYTES;
+#[cfg(test)]
+pub(crate) use read::Row;
+pub(crate) use read::{read, Snapshot};
 
 use crate::runtime::Report;
 use file::RecordFile;
