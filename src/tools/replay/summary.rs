@@ -3,6 +3,7 @@
 use super::Replay;
 use crate::runtime::RunStatus;
 use posthook_analyzers::guidance::Silence;
+use posthook_analyzers::uptake::Uptake;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -12,6 +13,10 @@ pub(super) struct RuleCount {
     pub(super) found: u64,
     pub(super) shown: u64,
     pub(super) blocking: u64,
+    /// Shown messages the agent acted on, went on as before after, or neither told.
+    pub(super) heeded: u64,
+    pub(super) ignored: u64,
+    pub(super) unjudged: u64,
 }
 
 /// Timing of one analyzer over a replay. The first run includes building the analyzer (compiling
@@ -97,6 +102,14 @@ pub(super) fn summarize(r: &Replay) -> Summary {
             if fb.blocking {
                 s.blocking += 1;
                 c.blocking += 1;
+            }
+        }
+        for u in &rep.uptake {
+            let c = s.rules.entry(u.rule.clone()).or_default();
+            match u.uptake {
+                Uptake::Heeded => c.heeded += 1,
+                Uptake::Ignored => c.ignored += 1,
+                Uptake::Unjudged => c.unjudged += 1,
             }
         }
         for t in &rep.timings.analyzers {
