@@ -5,7 +5,7 @@ use crate::config;
 use crate::config::hook_options_from;
 use crate::error::{self, Error, Outcome};
 use crate::hook;
-use crate::tools::{bench, doctor, explain, install, replay, serve, session, stats};
+use crate::tools::{bench, doctor, explain, install, replay, serve, session, stats, statusline};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -74,6 +74,9 @@ pub(crate) enum Command {
     /// What posthook did across sessions, per rule and project: findings, shown, blocking, uptake
     /// (its own estimate of how often the agent acted on a message), and its own health.
     Stats(stats::StatsArgs),
+    /// One short line for Claude Code's `statusLine` setting: posthook's health and what it showed
+    /// today, or its last error.
+    Statusline(statusline::StatuslineArgs),
     /// Check that posthook is registered, executable, configured, and answers a test event.
     Doctor(crate::tools::doctor::DoctorArgs),
     /// Answer Claude Code's http hooks from a long-lived local server (sessions held in memory).
@@ -134,6 +137,7 @@ impl Command {
             Command::Explain(args) => args.flags(),
             Command::Doctor(args) => args.flags.clone(),
             Command::Stats(args) => args.flags(),
+            Command::Statusline(args) => args.flags(),
             Command::Serve(args) => args.flags.clone(),
             Command::Config(ConfigCommand::Check { flags } | ConfigCommand::Show { flags, .. }) => {
                 flags.clone()
@@ -245,6 +249,7 @@ fn dispatch(cli: &Cli) -> ExitCode {
         Some(Command::Doctor(_)) => Ok(Outcome::check(doctor::to_text(&doctor::run(resolved())))),
         Some(Command::Config(cmd)) => Ok(config_command(cmd, resolved())),
         Some(Command::Stats(args)) => stats::run(args, resolved()).map_err(Error::from),
+        Some(Command::Statusline(args)) => Ok(statusline::run(args, resolved())),
         Some(Command::Session(cmd)) => session::run(cmd, resolved()).map_err(Error::from),
         Some(Command::Install(args)) => install::run_install(args, flags.out.output)
             .map(Outcome::text)

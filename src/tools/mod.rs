@@ -10,3 +10,4 @@ pub(crate) mod replay;
 pub(crate) mod serve;
 pub(crate) mod session;
 pub(crate) mod stats;
+pub(crate) mod statusline;

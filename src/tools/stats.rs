@@ -251,7 +251,7 @@ impl Summary {
                 p
             })
             .collect();
-        projects.sort_by(|a, b| b.calls.cmp(&a.calls));
+        projects.sort_by_key(|p| std::cmp::Reverse(p.calls));
         Summary {
             since_day: filter.since_day,
             rules,
