@@ -69,6 +69,7 @@ pub(crate) fn run_process(opts: &HookOptions) -> ExitCode {
             crate::alarm::report_to(log);
         }
     }
+    crate::record::count_deadline_hits(opts.state_dir.as_deref());
     // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
     std::panic::set_hook(Box::new(|info| {
         tracing::error!(panic = %info, "posthook panicked; exiting 0");

@@ -339,6 +339,25 @@ pub(crate) fn answered(
     );
 }
 
+/// Opens the record in `dir` (when the dir exists and is trusted) for the deadline timer, which
+/// counts a hit there if it ends the process ([`crate::alarm::count_to`]).
+pub(crate) fn count_deadline_hits(dir: Option<&Path>) {
+    use std::os::fd::IntoRawFd;
+    let Some(dir) = dir.filter(|d| d.is_dir()) else {
+        return;
+    };
+    if crate::store::Store::new(dir).check_trusted().is_err() {
+        return;
+    }
+    if let Ok(f) = RecordFile::open(&dir.join(FILE_NAME), true) {
+        crate::alarm::count_to(crate::alarm::Counter {
+            fd: f.file.into_raw_fd(),
+            magic: *file::MAGIC,
+            at: file::AT_DEADLINE as i64,
+        });
+    }
+}
+
 /// Records a call that panicked (the answer is none: exit 0, nothing printed).
 pub(crate) fn panicked(
     opts: &crate::hook::HookOptions,

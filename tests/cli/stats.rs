@@ -117,3 +117,36 @@ fn the_hook_records_findings_shown_blocking_and_errors() {
     let len = std::fs::metadata(sb.record_file()).expect("record").len();
     assert_eq!(len, 278_784, "the record's fixed size");
 }
+
+#[test]
+fn a_call_the_deadline_ends_is_counted() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let sb = Sandbox::new();
+    sb.hook(&[], post("s", "Read", json!({"file_path": "/a"})))
+        .expect_code(0);
+    let mut child = sb
+        .cmd(&[])
+        .env("POSTHOOK_DEADLINE_MS", "300")
+        .cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // Half a payload, and the pipe stays open until the deadline ends the process.
+    let p = post("s", "Read", json!({"file_path": "/b"}));
+    stdin
+        .write_all(&p.as_bytes()[..p.len() / 2])
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(0), "fail-open");
+    let stats = stats_json(&sb, &[]);
+    assert_eq!(stats["health"]["deadline_hits"], 1, "{stats}");
+    assert_eq!(
+        stats["health"]["calls"], 1,
+        "the call cut short is no answered call"
+    );
+}
