@@ -30,7 +30,7 @@ pub use history::{
     MAX_TOOL_CHARS, PER_TOOL_CAPACITY, READS_CAPACITY, SEEN_FILES_CAPACITY,
 };
 pub use lang::{check_langs, lang_name, lang_of, langs};
-pub use settings::{Families, Family, Profile, Settings, Threshold};
+pub use settings::{Families, Family, Profile, Quiet, Settings, Threshold};
 pub use text::{
     command_head, command_tags, error_line, error_signature, fnv1a64, lookup_tags, safe_message,
     tags, truncate_chars, visible_controls, visible_controls_but_newlines,

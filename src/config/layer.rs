@@ -96,6 +96,8 @@ pub struct Layer {
     pub lock_timeout_ms: Option<u64>,
     /// Whether state is fsynced (environment only).
     pub fsync: Option<bool>,
+    /// Whether rarely heeded rules are quieted per project.
+    pub learned_backoff: Option<bool>,
 }
 
 /// One setting's value as a level gives it, already validated.
@@ -173,6 +175,7 @@ impl Layer {
             Id::LockTimeoutMs => self.lock_timeout_ms.map(Value::Ms),
             Id::Escalate => self.escalate.map(Value::Switch),
             Id::Fsync => self.fsync.map(Value::Switch),
+            Id::LearnedBackoff => self.learned_backoff.map(Value::Switch),
             Id::DisabledRules | Id::Thresholds => None,
         }
     }
@@ -189,6 +192,7 @@ impl Layer {
             Id::LockTimeoutMs => self.lock_timeout_ms = v.and_then(Value::ms),
             Id::Escalate => self.escalate = v.and_then(Value::switch),
             Id::Fsync => self.fsync = v.and_then(Value::switch),
+            Id::LearnedBackoff => self.learned_backoff = v.and_then(Value::switch),
             Id::DisabledRules | Id::Thresholds => {}
         }
     }

@@ -43,6 +43,8 @@ pub struct Config {
     pub escalate: bool,
     /// Whether each save of a session's state is fsynced (`POSTHOOK_FSYNC`).
     pub fsync: bool,
+    /// Whether rules whose messages are rarely acted on in a project are quieted there.
+    pub learned_backoff: bool,
 }
 
 fn ser_profile<S: serde::Serializer>(p: &Profile, s: S) -> Result<S::Ok, S::Error> {
@@ -61,6 +63,7 @@ impl Config {
             disabled: self.disabled_rules.clone(),
             thresholds: self.thresholds.clone(),
             escalate: self.escalate,
+            quieted: Default::default(),
         }
     }
 
@@ -78,6 +81,7 @@ impl Config {
             lock_timeout_ms: 0,
             escalate: false,
             fsync: false,
+            learned_backoff: true,
         };
         for s in SETTINGS.iter().filter(|s| s.kind.is_single()) {
             if matches!(s.kind, Kind::Dir) {
@@ -103,6 +107,7 @@ impl Config {
             (Id::LockTimeoutMs, Value::Ms(n)) => self.lock_timeout_ms = n,
             (Id::Escalate, Value::Switch(b)) => self.escalate = b,
             (Id::Fsync, Value::Switch(b)) => self.fsync = b,
+            (Id::LearnedBackoff, Value::Switch(b)) => self.learned_backoff = b,
             _ => {}
         }
     }
@@ -122,6 +127,7 @@ impl Config {
             Id::LockTimeoutMs => self.lock_timeout_ms.to_string(),
             Id::Escalate => self.escalate.to_string(),
             Id::Fsync => self.fsync.to_string(),
+            Id::LearnedBackoff => self.learned_backoff.to_string(),
             Id::DisabledRules | Id::Thresholds => String::new(),
         }
     }
@@ -254,13 +260,18 @@ fn specific(source: &Source, s: &Setting) -> Source {
 /// Hook options from a resolved configuration.
 pub fn hook_options_from(resolved: &Resolved) -> HookOptions {
     let c = &resolved.config;
+    let project_dir = crate::project::claude_project_dir();
+    let mut settings = c.settings();
+    if c.learned_backoff {
+        settings.quieted = crate::record::quieted(c.state_dir.as_deref(), project_dir.as_deref());
+    }
     HookOptions {
         output: c.output,
-        settings: c.settings(),
+        settings,
         budget: Duration::from_millis(c.budget_ms),
         state_dir: c.state_dir.clone(),
         fsync: c.fsync,
-        project_dir: crate::project::claude_project_dir(),
+        project_dir,
         lock_timeout: Duration::from_millis(c.lock_timeout_ms),
         deadline: Duration::from_millis(c.deadline_ms),
         ..HookOptions::default()

@@ -43,6 +43,7 @@ pub(super) const AT_CALL_US: u64 = 48;
 /// Row kinds.
 pub(super) const ROW_RULE: u8 = 1;
 pub(super) const ROW_HEALTH: u8 = 2;
+pub(super) const ROW_QUIET: u8 = 3;
 
 /// The record file, opened (created when asked) without following a symlink, a regular file of
 /// the current user only.
@@ -119,11 +120,44 @@ impl RecordFile {
         key: &RowKey,
         counts: &Counts,
     ) -> io::Result<()> {
+        self.update(project, day, key, |c| {
+            for (v, add) in c.iter_mut().zip(counts) {
+                *v = v.saturating_add(*add);
+            }
+        })
+        .map(drop)
+    }
+
+    /// The row of `key` for `project` on `day`, when there is one.
+    pub(super) fn get(&self, project: u64, day: u32, key: &RowKey) -> io::Result<Option<Counts>> {
         let (kind, name) = key.parts();
+        let (_, buf) = self.bucket(project, day, kind, name)?;
+        Ok(buf
+            .chunks(SLOT_BYTES as usize)
+            .find(|s| row_is(s, project, day, kind, name))
+            .and_then(parse_row)
+            .map(|r| r.4))
+    }
+
+    fn bucket(&self, project: u64, day: u32, kind: u8, name: &str) -> io::Result<(u64, Vec<u8>)> {
         let bucket = row_hash(project, day, kind, name) % (SLOTS / BUCKET);
         let at = ROWS_AT + bucket * BUCKET * SLOT_BYTES;
         let mut buf = vec![0u8; (BUCKET * SLOT_BYTES) as usize];
         self.file.read_exact_at(&mut buf, at)?;
+        Ok((at, buf))
+    }
+
+    /// Changes the row of `key` for `project` on `day` with `f` (a new row starts at zero, in a
+    /// free slot or the oldest day's) and returns its counts.
+    pub(super) fn update(
+        &self,
+        project: u64,
+        day: u32,
+        key: &RowKey,
+        f: impl FnOnce(&mut Counts),
+    ) -> io::Result<Counts> {
+        let (kind, name) = key.parts();
+        let (at, buf) = self.bucket(project, day, kind, name)?;
         let slots: Vec<&[u8]> = buf.chunks(SLOT_BYTES as usize).collect();
         let i = slots
             .iter()
@@ -136,12 +170,16 @@ impl RecordFile {
         } else {
             write_key(&mut slot, project, day, kind, name);
         }
-        for (n, add) in counts.iter().enumerate() {
-            let at = 40 + n * 4;
-            let v = u32::from_le_bytes(slot[at..at + 4].try_into().unwrap_or_default());
-            slot[at..at + 4].copy_from_slice(&v.saturating_add(*add).to_le_bytes());
+        let mut counts = [0u32; COUNTERS];
+        for (n, c) in counts.iter_mut().enumerate() {
+            *c = le32(&slot[40 + n * 4..]);
         }
-        self.file.write_all_at(&slot, at + i as u64 * SLOT_BYTES)
+        f(&mut counts);
+        for (n, c) in counts.iter().enumerate() {
+            slot[40 + n * 4..44 + n * 4].copy_from_slice(&c.to_le_bytes());
+        }
+        self.file.write_all_at(&slot, at + i as u64 * SLOT_BYTES)?;
+        Ok(counts)
     }
 
     /// Notes the project's path, when its entry is missing or from an earlier day.

@@ -22,9 +22,9 @@ pub(crate) use read::{read, Snapshot};
 
 use crate::runtime::Report;
 use file::RecordFile;
-use posthook_analyzers::fnv1a64;
 use posthook_analyzers::guidance::Verdict;
 use posthook_analyzers::uptake::Uptake;
+use posthook_analyzers::{fnv1a64, Quiet};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -49,6 +49,7 @@ pub(crate) mod rule {
     pub(crate) const REPEAT: usize = 7;
     pub(crate) const OUTRANKED: usize = 8;
     pub(crate) const INFO: usize = 9;
+    pub(crate) const QUIETED: usize = 10;
     pub(crate) const HEEDED: usize = 11;
     pub(crate) const IGNORED: usize = 12;
     pub(crate) const UNJUDGED: usize = 13;
@@ -143,6 +144,9 @@ pub(crate) fn take_fault() -> Option<Fault> {
 pub(crate) enum RowKey {
     Rule(String),
     Health,
+    /// A project's quieted rules (day 0): bit `i` of counter 0 (slower) or 1 (off) is the `i`th
+    /// rule of the registry.
+    Quiet,
 }
 
 impl RowKey {
@@ -150,6 +154,7 @@ impl RowKey {
         match self {
             RowKey::Rule(r) => (file::ROW_RULE, file::cut_bytes(r, file::NAME_BYTES)),
             RowKey::Health => (file::ROW_HEALTH, ""),
+            RowKey::Quiet => (file::ROW_QUIET, ""),
         }
     }
 }
@@ -200,6 +205,7 @@ fn verdict_counter(v: &Verdict) -> usize {
         Verdict::Repeat => rule::REPEAT,
         Verdict::Outranked { .. } => rule::OUTRANKED,
         Verdict::Info => rule::INFO,
+        Verdict::Quieted => rule::QUIETED,
     }
 }
 
@@ -255,6 +261,17 @@ impl Tally {
         }
         for ((project, day, key), counts) in &self.rows {
             f.add(*project, *day, key, counts)?;
+            if let RowKey::Rule(r) = key {
+                // All time (day 0): what the learned back-off goes by.
+                let total = f.update(*project, ALL_TIME, key, |c| {
+                    for (v, add) in c.iter_mut().zip(counts) {
+                        *v = v.saturating_add(*add);
+                    }
+                })?;
+                if counts[rule::HEEDED] + counts[rule::IGNORED] + counts[rule::SHOWN] > 0 {
+                    note_quiet(&f, *project, r, &total)?;
+                }
+            }
         }
         for (hash, (day, path)) in &self.projects {
             f.note_project(*hash, *day, path)?;
@@ -270,6 +287,71 @@ impl Tally {
         }
         Ok(())
     }
+}
+
+/// The day of the all-time rows.
+pub(crate) const ALL_TIME: u32 = 0;
+
+/// The registry index of a built-in rule, its bit in the quiet row.
+fn rule_bit(rule: &str) -> Option<u32> {
+    posthook_analyzers::builtin::registry()
+        .iter()
+        .flat_map(|b| b.rules.iter())
+        .position(|r| r.id == rule)
+        .filter(|&i| i < 32)
+        .map(|i| 1u32 << i)
+}
+
+/// Sets the project's quiet bits of `rule` from its all-time counts.
+fn note_quiet(f: &RecordFile, project: u64, rule: &str, total: &Counts) -> std::io::Result<()> {
+    let Some(bit) = rule_bit(rule) else {
+        return Ok(());
+    };
+    let n = |i: usize| u64::from(total[i]);
+    let level = Quiet::level(rule, n(rule::SHOWN), n(rule::HEEDED), n(rule::IGNORED));
+    let want = [level.is_some(), level == Some(Quiet::Off)];
+    let has = f
+        .get(project, ALL_TIME, &RowKey::Quiet)?
+        .unwrap_or([0; COUNTERS]);
+    if want == [has[0] & bit != 0, has[1] & bit != 0] {
+        return Ok(());
+    }
+    f.update(project, ALL_TIME, &RowKey::Quiet, |c| {
+        for (i, on) in want.into_iter().enumerate() {
+            c[i] = if on { c[i] | bit } else { c[i] & !bit };
+        }
+    })
+    .map(drop)
+}
+
+/// The rules quieted in `project` by the learned back-off, from the record in `dir` (none when
+/// there is no record).
+pub(crate) fn quieted(dir: Option<&Path>, project: Option<&str>) -> BTreeMap<String, Quiet> {
+    let mut out = BTreeMap::new();
+    let Some(dir) = dir else { return out };
+    let Ok(f) = RecordFile::open(&dir.join(FILE_NAME), false) else {
+        return out;
+    };
+    let Ok(_lock) = f.lock(false) else { return out };
+    if !f.is_valid().unwrap_or(false) {
+        return out;
+    }
+    let project = project_hash(project);
+    let Ok(Some(c)) = f.get(project, ALL_TIME, &RowKey::Quiet) else {
+        return out;
+    };
+    let rules = posthook_analyzers::builtin::registry()
+        .iter()
+        .flat_map(|b| b.rules.iter());
+    for (i, r) in rules.enumerate().take(32) {
+        let bit = 1u32 << i;
+        if c[1] & bit != 0 {
+            out.insert(r.id.to_string(), Quiet::Off);
+        } else if c[0] & bit != 0 {
+            out.insert(r.id.to_string(), Quiet::Slower);
+        }
+    }
+    out
 }
 
 /// Adds one call to the record in `dir` (nothing without a state dir). A record that cannot be
@@ -425,7 +507,10 @@ mod tests {
             t.write(dir.path()).expect("write");
         }
         let s = read(dir.path()).expect("read").expect("a record");
-        let rows = rule_row(&s, "failure-loop");
+        let rows: Vec<&Row> = rule_row(&s, "failure-loop")
+            .into_iter()
+            .filter(|r| r.day != ALL_TIME)
+            .collect();
         assert_eq!(rows.len(), 1);
         let c = rows[0].counts;
         assert_eq!(
@@ -510,7 +595,47 @@ mod tests {
             }
         });
         let s = read(dir.path()).expect("read").expect("a record");
-        assert_eq!(rule_row(&s, "tool-misuse")[0].counts[rule::SHOWN], 800);
+        for r in rule_row(&s, "tool-misuse") {
+            assert_eq!(r.counts[rule::SHOWN], 800, "day {}", r.day);
+        }
+    }
+
+    #[test]
+    fn a_rule_rarely_heeded_is_quieted_then_off_never_a_critical_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let quiet = || quieted(Some(dir.path()), Some("/p"));
+        let day = Cell::new(20_000);
+        let shown = |rule: &str, u: Uptake, times: usize| {
+            let r = report(rule, Verdict::Shown, Some(u));
+            for _ in 0..times {
+                // Days apart: the back-off goes by all time, not by day.
+                day.set(day.get() + 1);
+                let mut t = Tally::default();
+                t.add(&call("/p", day.get(), &r, 10));
+                t.write(dir.path()).expect("write");
+            }
+        };
+        assert!(quiet().is_empty(), "no record yet");
+        shown("tool-misuse", Uptake::Heeded, 1);
+        shown("tool-misuse", Uptake::Ignored, 2);
+        shown("danger", Uptake::Ignored, 6);
+        assert!(quiet().is_empty(), "3 shown");
+        shown("tool-misuse", Uptake::Ignored, 3);
+        // 6 shown, 1 of 6 heeded.
+        assert_eq!(quiet().get("tool-misuse"), Some(&Quiet::Slower));
+        assert_eq!(
+            quiet().get("danger"),
+            None,
+            "a critical rule is never quieted"
+        );
+        shown("tool-misuse", Uptake::Ignored, 6);
+        assert_eq!(quiet().get("tool-misuse"), Some(&Quiet::Off));
+        assert!(
+            quieted(Some(dir.path()), Some("/other")).is_empty(),
+            "per project"
+        );
+        shown("tool-misuse", Uptake::Heeded, 20);
+        assert!(quiet().is_empty(), "heeded again: back on");
     }
 
     #[test]

@@ -29,7 +29,10 @@ pub(crate) struct Snapshot {
     pub(crate) last_call: Option<(u64, u64)>,
     /// Project hashes and paths.
     pub(crate) projects: Vec<(u64, String)>,
+    /// Rule rows by day (day 0: all time) and health rows by day.
     pub(crate) rows: Vec<Row>,
+    /// Per project, the rules the learned back-off quieted: `(project, slower bits, off bits)`.
+    pub(crate) quiet: Vec<(u64, u32, u32)>,
 }
 
 impl Snapshot {
@@ -77,9 +80,16 @@ fn parse(b: &[u8]) -> Snapshot {
             .chunks(file::PROJECT_BYTES as usize)
             .filter_map(file::parse_project)
             .collect(),
+        quiet: b[rows_at..]
+            .chunks(file::SLOT_BYTES as usize)
+            .filter_map(file::parse_row)
+            .filter(|r| r.2 == file::ROW_QUIET)
+            .map(|(project, _, _, _, c)| (project, c[0], c[1]))
+            .collect(),
         rows: b[rows_at..]
             .chunks(file::SLOT_BYTES as usize)
             .filter_map(file::parse_row)
+            .filter(|r| r.2 != file::ROW_QUIET)
             .map(|(project, day, kind, name, counts)| Row {
                 project,
                 day,

@@ -82,6 +82,8 @@ pub(crate) struct RuleStats {
     pub repeat: u64,
     pub outranked: u64,
     pub info: u64,
+    /// Held because the learned back-off turned the rule off in the project.
+    pub quieted: u64,
     pub heeded: u64,
     pub ignored: u64,
     pub unjudged: u64,
@@ -108,6 +110,7 @@ impl RuleStats {
         self.repeat += n(rule::REPEAT);
         self.outranked += n(rule::OUTRANKED);
         self.info += n(rule::INFO);
+        self.quieted += n(rule::QUIETED);
         self.heeded += n(rule::HEEDED);
         self.ignored += n(rule::IGNORED);
         self.unjudged += n(rule::UNJUDGED);
@@ -204,6 +207,80 @@ pub(crate) struct Summary {
     pub projects: Vec<ProjectStats>,
     pub health: Health,
     pub last_error: Option<LastError>,
+    /// Rules the learned back-off quieted, per project.
+    pub quieted: Vec<Quieted>,
+}
+
+/// A rule quieted in a project by the learned back-off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Quieted {
+    pub project: Option<String>,
+    pub rule: String,
+    /// `slower` (cooldowns four times as long) or `off`.
+    pub level: &'static str,
+    /// Messages shown, all time.
+    pub shown: u64,
+    /// Their uptake, all time.
+    pub uptake: Option<u32>,
+}
+
+/// How to turn the learned back-off off again.
+pub(crate) const UNQUIET: &str =
+    "to turn it back on: POSTHOOK_LEARNED_BACKOFF=0, or \"learned_backoff\": false in .claude/posthook.json or ~/.config/posthook/config.json";
+
+/// The rules quieted in the projects `filter` selects, with their all-time figures.
+fn quieted(snap: &Snapshot, filter: &Filter) -> Vec<Quieted> {
+    let mut out = Vec::new();
+    let rules: Vec<&str> = posthook_analyzers::builtin::registry()
+        .iter()
+        .flat_map(|b| b.rules.iter().map(|r| r.id))
+        .take(32)
+        .collect();
+    for (project, slower, off) in &snap.quiet {
+        if filter.project.is_some_and(|p| p != *project) {
+            continue;
+        }
+        for (i, rule) in rules.iter().enumerate() {
+            let bit = 1u32 << i;
+            if (slower | off) & bit == 0 || filter.rule.as_deref().is_some_and(|r| r != *rule) {
+                continue;
+            }
+            let mut all = RuleStats::default();
+            snap.rows
+                .iter()
+                .filter(|r| r.project == *project && r.day == record::ALL_TIME)
+                .filter(|r| r.rule.as_deref() == Some(*rule))
+                .for_each(|r| all.add(&r.counts));
+            out.push(Quieted {
+                project: snap.project_path(*project).map(str::to_string),
+                rule: (*rule).to_string(),
+                level: if off & bit != 0 { "off" } else { "slower" },
+                shown: all.shown,
+                uptake: all.uptake,
+            });
+        }
+    }
+    out
+}
+
+/// One line per quieted rule, saying how to turn it back on.
+pub(crate) fn quiet_lines(q: &[Quieted]) -> Vec<String> {
+    q.iter()
+        .map(|q| {
+            let what = if q.level == "off" {
+                "off"
+            } else {
+                "shown with longer cooldowns"
+            };
+            format!(
+                "{} is quieted in {} ({what}: uptake {} over {} messages shown); {UNQUIET}",
+                q.rule,
+                q.project.as_deref().unwrap_or("(no project)"),
+                pct(q.uptake),
+                q.shown
+            )
+        })
+        .collect()
 }
 
 /// What to count.
@@ -223,7 +300,8 @@ impl Summary {
         let rows = snap
             .rows
             .iter()
-            .filter(|r| r.day >= filter.since_day && filter.project.is_none_or(|p| p == r.project));
+            .filter(|r| r.day >= filter.since_day && r.day != record::ALL_TIME)
+            .filter(|r| filter.project.is_none_or(|p| p == r.project));
         for r in rows {
             let p = projects.entry(r.project).or_default();
             match &r.rule {
@@ -253,6 +331,7 @@ impl Summary {
             .collect();
         projects.sort_by_key(|p| std::cmp::Reverse(p.calls));
         Summary {
+            quieted: quieted(snap, filter),
             since_day: filter.since_day,
             rules,
             projects,
@@ -399,6 +478,9 @@ fn to_text(s: &Summary, days: u32) -> String {
             pct(p.uptake),
             p.errors
         );
+    }
+    for l in quiet_lines(&s.quieted) {
+        let _ = writeln!(t, "{l}");
     }
     let _ = writeln!(t, "health: {}", health_line(&s.health));
     if let Some(e) = &s.last_error {

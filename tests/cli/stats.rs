@@ -150,3 +150,65 @@ fn a_call_the_deadline_ends_is_counted() {
         "the call cut short is no answered call"
     );
 }
+
+#[test]
+fn a_rule_ignored_in_a_project_is_quieted_there_and_says_how_to_turn_it_back_on() {
+    let sb = Sandbox::new();
+    let f = transcripts_dir().join("spotter__4d5611e5__agent-a2898e3.jsonl");
+    let f = f.to_str().expect("utf8");
+    // Its tool-misuse message is shown once and ignored: twelve replays recorded in the project.
+    for _ in 0..12 {
+        sb.in_project(&["replay", f, "--record"])
+            .run()
+            .expect_code(0);
+    }
+    let stats = stats_json(&sb, &[]);
+    let q = &stats["quieted"][0];
+    assert_eq!(
+        (&q["rule"], &q["level"]),
+        (&json!("tool-misuse"), &json!("off")),
+        "{stats}"
+    );
+    let d = sb.cmd(&["stats"]).run().expect_code(0);
+    assert!(
+        d.stdout().contains("tool-misuse is quieted in"),
+        "{}",
+        d.stdout()
+    );
+    assert!(
+        d.stdout().contains("POSTHOOK_LEARNED_BACKOFF=0"),
+        "{}",
+        d.stdout()
+    );
+    let lookups = |sb: &Sandbox, session: &str, backoff: &str| {
+        let glob = post(session, "Glob", json!({"pattern": "**/*.rs"}));
+        sb.in_project(&[]).stdin(glob).run().expect_code(0);
+        let mut last = String::new();
+        for i in 0..3 {
+            let ls = post(
+                session,
+                "Bash",
+                json!({"command": format!("ls -la /srv/d{i}")}),
+            );
+            let d = sb
+                .in_project(&[])
+                .env("POSTHOOK_LEARNED_BACKOFF", backoff)
+                .env("POSTHOOK_OUTPUT", "stderr")
+                .stdin(ls)
+                .run();
+            last = d.stdout() + &d.stderr();
+        }
+        last
+    };
+    assert!(
+        lookups(&sb, "off", "0").contains("[tool-misuse]"),
+        "the back-off off: shown"
+    );
+    assert_eq!(lookups(&sb, "on", "1"), "", "quieted in this project");
+    let stats = stats_json(&sb, &["--rule", "tool-misuse"]);
+    assert_eq!(stats["rules"][0]["quieted"], 1, "{stats}");
+    // A replay stays hermetic: the same transcript says the same as before.
+    let d = sb.in_project(&["replay", f, "--json"]).run().expect_code(0);
+    let v: Value = serde_json::from_str(&d.stdout()).expect("json");
+    assert_eq!(v["summary"]["rules"]["tool-misuse"]["shown"], 1);
+}

@@ -4,7 +4,7 @@
 use super::{pass, warn, Check};
 use crate::config::Resolved;
 use crate::record;
-use crate::tools::stats::{ago, health_line, Filter, Summary};
+use crate::tools::stats::{ago, health_line, quiet_lines, Filter, Summary};
 use std::time::SystemTime;
 
 /// One check: what the hook and `serve` recorded of their own health this week.
@@ -27,7 +27,11 @@ pub(super) fn record_check(resolved: &Resolved) -> Check {
         ..Filter::default()
     };
     let s = Summary::of(&snap, &filter);
-    let figures = format!("record, last 7 days: {}", health_line(&s.health));
+    let mut figures = format!("record, last 7 days: {}", health_line(&s.health));
+    for l in quiet_lines(&s.quieted) {
+        figures.push_str("\n        ");
+        figures.push_str(&l);
+    }
     match &s.last_error {
         Some(e) if s.health.errors > 0 => warn(
             format!("{figures}; last error: {} ({})", e.kind, ago(e.at_ms)),

@@ -97,6 +97,12 @@ impl Server {
             _ => {
                 let mut opts = crate::config::hook_options_from(&resolved);
                 opts.project_dir = dir_text(&dir);
+                if resolved.config.learned_backoff {
+                    opts.settings.quieted = crate::record::quieted(
+                        opts.state_dir.as_deref(),
+                        opts.project_dir.as_deref(),
+                    );
+                }
                 let runtime = Runtime::builder()
                     .settings(opts.settings.clone())
                     .budget(opts.budget)
