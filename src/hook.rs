@@ -200,7 +200,7 @@ pub fn answer(
     if std::env::var_os(MUTE_ENV).is_some() {
         return Rendered::default();
     }
-    output::render(report.feedback.as_ref(), opts.output, &event.event)
+    output::render_report(&report, opts.output, &event.event)
 }
 
 /// Test-only: when set, the call is analyzed and recorded but its answer is dropped (nothing

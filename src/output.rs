@@ -117,6 +117,33 @@ pub fn render(feedback: Option<&Feedback>, mode: OutputMode, event: &str) -> Ren
     }
 }
 
+/// Renders a report's answer in `mode`: its feedback ([`render`]) and, in JSON mode, its notice
+/// for the user as `systemMessage` (in stderr mode a blocking message is exit 2 and text, which
+/// has no field for the user).
+pub(crate) fn render_report(
+    report: &crate::runtime::Report,
+    mode: OutputMode,
+    event: &str,
+) -> Rendered {
+    let mut r = render(report.feedback.as_ref(), mode, event);
+    let Some(notice) = report.notice.as_deref() else {
+        return r;
+    };
+    if mode != OutputMode::Json || r.stdout.is_empty() {
+        return r;
+    }
+    if let Ok(serde_json::Value::Object(mut m)) = serde_json::from_slice(&r.stdout) {
+        m.insert(
+            "systemMessage".into(),
+            serde_json::Value::String(visible_controls(notice).into_owned()),
+        );
+        let mut bytes = serde_json::Value::Object(m).to_string().into_bytes();
+        bytes.push(b'\n');
+        r.stdout = bytes;
+    }
+    r
+}
+
 /// Renders the one-line answer to a payload posthook cannot read.
 pub fn render_input_error(e: &InputError) -> Rendered {
     let line = format!(

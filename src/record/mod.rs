@@ -459,6 +459,7 @@ mod tests {
 
     fn report(rule: &str, verdict: Verdict, uptake: Option<Uptake>) -> Report {
         Report {
+            notice: None,
             feedback: None,
             silence: None,
             findings: Vec::new(),

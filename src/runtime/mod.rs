@@ -15,7 +15,7 @@ use cache::PatternLru;
 use dashmap::DashMap;
 use posthook_analyzers::builtin;
 use posthook_analyzers::guidance::{self, Silence, Verdict};
-use posthook_analyzers::{Context, Finding, History, Settings, ToolCall};
+use posthook_analyzers::{Context, Feedback, Finding, History, Settings, Severity, ToolCall};
 use slot::Slot;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
@@ -116,16 +116,19 @@ impl Runtime {
         let g = Instant::now();
         let mut uptake = history.observe_uptake(&findings, &self.settings);
         let decision = guidance::decide(&findings, call, history, &self.settings);
+        let mut notice = None;
         if let Some(shown) = decision
             .verdicts
             .iter()
             .find(|v| v.verdict == Verdict::Shown)
         {
             uptake.extend(history.await_uptake(&shown.rule, &shown.subject));
+            notice = critical_notice(decision.feedback.as_ref(), history, &shown.subject);
         }
         let guidance = g.elapsed();
         Report {
             uptake,
+            notice,
             feedback: decision.feedback,
             silence: decision.silence,
             verdicts: decision.verdicts,
@@ -212,6 +215,7 @@ impl Runtime {
         let record = start.elapsed();
         Report {
             uptake: Vec::new(),
+            notice: None,
             feedback: None,
             silence: Some(Silence::Turn {
                 calls: ids.len(),
@@ -268,6 +272,18 @@ impl Runtime {
     pub fn forget_session(&self, session_id: &str) -> Option<History> {
         self.sessions().remove(session_id).map(|(_, h)| h)
     }
+}
+
+/// The line a critical message (critical severity, or a major one of a critical check: a force
+/// push, a bypassed check) also shows the user, the first time it is shown on `subject` in the
+/// session.
+fn critical_notice(fb: Option<&Feedback>, history: &History, subject: &str) -> Option<String> {
+    let fb = fb.filter(|f| {
+        f.severity == Severity::Critical
+            || (f.severity >= Severity::Major && critical_rules().contains(&f.rule.as_str()))
+    })?;
+    let m = history.guidance.memory(&fb.rule, subject)?;
+    (m.shown == 1).then(|| fb.text.lines().next().unwrap_or_default().to_string())
 }
 
 #[cfg(test)]

@@ -72,4 +72,7 @@ pub struct Report {
     /// Earlier messages of the session whose uptake this call told (heeded, ignored, or their
     /// window passed), oldest first.
     pub uptake: Vec<Resolved>,
+    /// For the user too: the first line of a critical message, the first time it is shown on its
+    /// subject in the session (`systemMessage` in the JSON answer).
+    pub notice: Option<String>,
 }

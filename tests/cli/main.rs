@@ -13,6 +13,7 @@ mod harness;
 mod hook;
 mod hostile;
 mod install;
+mod notice;
 mod props;
 mod quality;
 mod replay;

@@ -293,6 +293,7 @@ mod tests {
             },
             events_total: 10,
             uptake: Vec::new(),
+            notice: None,
         };
         let step = Step {
             n: 10,
