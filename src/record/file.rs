@@ -51,6 +51,9 @@ pub(super) struct RecordFile {
     pub(super) file: File,
 }
 
+/// One bucket's bytes.
+type Bucket = [u8; (BUCKET * SLOT_BYTES) as usize];
+
 /// Holds the record's lock; released when dropped.
 pub(super) struct Locked<'a>(&'a File);
 
@@ -139,10 +142,12 @@ impl RecordFile {
             .map(|r| r.4))
     }
 
-    fn bucket(&self, project: u64, day: u32, kind: u8, name: &str) -> io::Result<(u64, Vec<u8>)> {
+    /// The bucket of a row: its offset and bytes (on the stack: a 2 KiB heap buffer would cost
+    /// the allocator more than the read).
+    fn bucket(&self, project: u64, day: u32, kind: u8, name: &str) -> io::Result<(u64, Bucket)> {
         let bucket = row_hash(project, day, kind, name) % (SLOTS / BUCKET);
         let at = ROWS_AT + bucket * BUCKET * SLOT_BYTES;
-        let mut buf = vec![0u8; (BUCKET * SLOT_BYTES) as usize];
+        let mut buf = [0u8; (BUCKET * SLOT_BYTES) as usize];
         self.file.read_exact_at(&mut buf, at)?;
         Ok((at, buf))
     }
@@ -186,7 +191,7 @@ impl RecordFile {
     pub(super) fn note_project(&self, project: u64, day: u32, path: &str) -> io::Result<()> {
         let set = project % (PROJECTS / PROJECT_WAYS);
         let at = HEADER + set * PROJECT_WAYS * PROJECT_BYTES;
-        let mut buf = vec![0u8; (PROJECT_WAYS * PROJECT_BYTES) as usize];
+        let mut buf = [0u8; (PROJECT_WAYS * PROJECT_BYTES) as usize];
         self.file.read_exact_at(&mut buf, at)?;
         let ways: Vec<&[u8]> = buf.chunks(PROJECT_BYTES as usize).collect();
         let hash = |w: &[u8]| le64(&w[0..8]);
