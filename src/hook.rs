@@ -183,11 +183,7 @@ pub fn answer(
     crate::record::take_fault();
     let event = match input::parse(&bytes, now_ms(now), opts.project_dir.as_deref()) {
         Ok(ev) => ev,
-        Err(e) => {
-            crate::record::fault(crate::record::Fault::Input);
-            crate::record::answered(opts, now, started, None);
-            return output::render_input_error(&e);
-        }
+        Err(e) => return output::render_input_error(&e),
     };
     drop(bytes);
     if !event.is_recorded() {

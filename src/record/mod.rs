@@ -81,7 +81,8 @@ fn bucket_of(d: Duration) -> usize {
 /// Why posthook could not do its job on a call (the kind only, never the detail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fault {
-    /// The payload could not be read or understood.
+    /// The payload could not be read or understood (counted by `replay --record`; the hook leaves
+    /// the state dir untouched for a payload it refuses).
     Input = 1,
     /// The session's lock was not had in time.
     Lock = 2,

@@ -283,7 +283,12 @@ fn critical_notice(fb: Option<&Feedback>, history: &History, subject: &str) -> O
             || (f.severity >= Severity::Major && critical_rules().contains(&f.rule.as_str()))
     })?;
     let m = history.guidance.memory(&fb.rule, subject)?;
-    (m.shown == 1).then(|| fb.text.lines().next().unwrap_or_default().to_string())
+    let first = fb.text.lines().next().unwrap_or_default();
+    let headline = first
+        .strip_prefix(&format!("posthook [{}] ", fb.rule))
+        .unwrap_or(first);
+    // Not the message's own first line: the model gets that once, in the answer's other field.
+    (m.shown == 1).then(|| format!("posthook: {}: {headline}", fb.rule))
 }
 
 #[cfg(test)]

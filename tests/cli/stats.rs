@@ -101,19 +101,35 @@ fn the_hook_records_findings_shown_blocking_and_errors() {
     for _ in 0..2 {
         sb.in_project(&[]).stdin(&curl).run().expect_code(2);
     }
+    // A refused payload leaves the state dir as it was: it is not counted.
     sb.in_project(&[]).stdin("{not json").run().expect_code(1);
+    // A session lock held too long: the call is answered unsaved, and the fault counted.
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(sb.state_dir().join("s1.lock"))
+        .expect("lock file");
+    lock.lock().expect("hold the lock");
+    sb.in_project(&[])
+        .env("POSTHOOK_LOCK_TIMEOUT_MS", "50")
+        .stdin(&curl)
+        .run()
+        .expect_code(2);
+    lock.unlock().expect("unlock");
     let stats = stats_json(&sb, &[]);
     let s = rule(&stats, "exec-safety");
     assert_eq!(
         (&s["found"], &s["shown"], &s["blocking"]),
-        (&json!(2), &json!(2), &json!(2))
+        (&json!(3), &json!(3), &json!(3))
     );
-    assert_eq!(s["ignored"], 1, "the same kind of call again: {s}");
+    assert_eq!(s["ignored"], 2, "the same kind of call again, twice: {s}");
     let h = &stats["health"];
-    assert_eq!((&h["calls"], &h["errors"]), (&json!(3), &json!(1)));
-    assert_eq!(h["errors_by_kind"]["input"], 1);
+    assert_eq!((&h["calls"], &h["errors"]), (&json!(3), &json!(1)), "{h}");
+    assert_eq!(h["errors_by_kind"]["lock"], 1, "{h}");
     assert!(h["p50_ms"].as_f64().is_some_and(|v| v > 0.0), "{h}");
-    assert_eq!(stats["last_error"]["kind"], "input");
+    assert_eq!(stats["last_error"]["kind"], "lock");
+    let line = sb.cmd(&["statusline"]).run().expect_code(0).stdout();
+    assert!(line.starts_with("posthook ⚠ lock error"), "{line}");
     let len = std::fs::metadata(sb.record_file()).expect("record").len();
     assert_eq!(len, 278_784, "the record's fixed size");
 }
