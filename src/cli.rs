@@ -204,6 +204,15 @@ pub fn main() -> ExitCode {
     if args.len() == 2 && args[1] == "floor" {
         return floor();
     }
+    // The status line runs after every message of the session: with no arguments it needs no
+    // parser either (building it is a third of the command's instructions).
+    if args.len() == 2 && args[1] == "statusline" {
+        let resolved = resolve(config::Layer::default());
+        return finish(Ok(statusline::run(
+            &statusline::StatuslineArgs::default(),
+            &resolved,
+        )));
+    }
     let cli = if args.len() <= 1 {
         None
     } else {

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 const RECENT_ERROR_MS: u64 = 15 * 60 * 1000;
 
 /// `posthook statusline`.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 #[command(after_help = "\
 Claude Code runs it with the session's JSON on stdin; the project is its workspace.project_dir
 (else CLAUDE_PROJECT_DIR). In .claude/settings.json:
