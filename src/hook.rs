@@ -191,12 +191,16 @@ pub fn answer(
         return Rendered::default();
     }
     let report = analyze(&event, now);
-    crate::record::answered(opts, now, started, Some(&report));
+    let tell = output::can_tell(&report, opts.output).then_some(event.session_id.as_str());
+    let fault = crate::record::answered(opts, now, started, Some(&report), tell);
     log_report(&report);
     if std::env::var_os(MUTE_ENV).is_some() {
         return Rendered::default();
     }
-    output::render_report(&report, opts.output, &event.event)
+    output::with_fault_notice(
+        output::render_report(&report, opts.output, &event.event),
+        fault.map(crate::record::Fault::as_str),
+    )
 }
 
 /// Test-only: when set, the call is analyzed and recorded but its answer is dropped (nothing

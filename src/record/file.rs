@@ -39,6 +39,10 @@ pub(super) const AT_ERROR_KIND: u64 = 24;
 pub(super) const AT_ERROR_PROJECT: u64 = 32;
 pub(super) const AT_CALL_TS: u64 = 40;
 pub(super) const AT_CALL_US: u64 = 48;
+/// The next slot of the ring of sessions told of a fault, then the ring (8 session hashes).
+pub(super) const AT_TOLD_NEXT: u64 = 56;
+pub(super) const AT_TOLD: u64 = 64;
+pub(super) const TOLD_SLOTS: u64 = 8;
 
 /// Row kinds.
 pub(super) const ROW_RULE: u8 = 1;
@@ -113,6 +117,26 @@ impl RecordFile {
 
     pub(super) fn put_u64(&self, at: u64, v: u64) -> io::Result<()> {
         self.file.write_all_at(&v.to_le_bytes(), at)
+    }
+
+    pub(super) fn get_u64(&self, at: u64) -> io::Result<u64> {
+        let mut b = [0u8; 8];
+        self.file.read_exact_at(&mut b, at)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    /// Whether `session` was not told of a fault yet (one of the last [`TOLD_SLOTS`] told); it
+    /// counts as told from now on.
+    pub(super) fn first_told(&self, session: u64) -> io::Result<bool> {
+        let mut ring = [0u8; (TOLD_SLOTS * 8) as usize];
+        self.file.read_exact_at(&mut ring, AT_TOLD)?;
+        if ring.chunks(8).any(|c| le64(c) == session) {
+            return Ok(false);
+        }
+        let next = self.get_u64(AT_TOLD_NEXT)? % TOLD_SLOTS;
+        self.put_u64(AT_TOLD + next * 8, session)?;
+        self.put_u64(AT_TOLD_NEXT, next + 1)?;
+        Ok(true)
     }
 
     /// Adds `counts` to the row of `key` for `project` on `day`, taking a slot when it has none.

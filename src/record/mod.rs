@@ -170,6 +170,8 @@ pub(crate) struct Call<'a> {
     /// What the pipeline made of it (`None`: it did not run).
     pub(crate) report: Option<&'a Report>,
     pub(crate) fault: Option<Fault>,
+    /// The session, to tell of a fault once (`None`: never told).
+    pub(crate) session: Option<&'a str>,
 }
 
 fn ms(t: SystemTime) -> u64 {
@@ -194,6 +196,8 @@ pub(crate) struct Tally {
     projects: BTreeMap<u64, (u32, String)>,
     last_call: Option<(u64, u64)>,
     last_error: Option<(u64, Fault, u64)>,
+    /// The session of a fault, to tell once.
+    tell: Option<(u64, Fault)>,
 }
 
 fn verdict_counter(v: &Verdict) -> usize {
@@ -231,6 +235,7 @@ impl Tally {
             h[health::ERRORS] += 1;
             h[health::FAULTS + f as usize - 1] += 1;
             self.last_error = Some((ms(c.now), f, project));
+            self.tell = c.session.map(|s| (fnv1a64(s.as_bytes()) | 1, f));
         }
         let us = u64::try_from(c.elapsed.as_micros()).unwrap_or(u64::MAX);
         self.last_call = Some((ms(c.now), us));
@@ -253,8 +258,9 @@ impl Tally {
         }
     }
 
-    /// Adds the counts to the record in `dir` (created when missing), under its lock.
-    pub(crate) fn write(&self, dir: &Path) -> std::io::Result<()> {
+    /// Adds the counts to the record in `dir` (created when missing), under its lock. Returns the
+    /// fault to tell the user of: the session's first.
+    pub(crate) fn write(&self, dir: &Path) -> std::io::Result<Option<Fault>> {
         let f = RecordFile::open(&dir.join(FILE_NAME), true)?;
         let _lock = f.lock(true)?;
         if !f.is_valid()? {
@@ -286,7 +292,10 @@ impl Tally {
             f.put_u64(file::AT_ERROR_KIND, kind as u64)?;
             f.put_u64(file::AT_ERROR_PROJECT, project)?;
         }
-        Ok(())
+        match self.tell {
+            Some((session, fault)) if f.first_told(session)? => Ok(Some(fault)),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -357,17 +366,17 @@ pub(crate) fn quieted(dir: Option<&Path>, project: Option<&str>) -> BTreeMap<Str
 
 /// Adds one call to the record in `dir` (nothing without a state dir). A record that cannot be
 /// written is logged, never an error of the call.
-pub(crate) fn note(dir: Option<&Path>, call: &Call<'_>) {
-    let Some(dir) = dir else { return };
+pub(crate) fn note(dir: Option<&Path>, call: &Call<'_>) -> Option<Fault> {
+    let dir = dir?;
     let mut t = Tally::default();
     t.add(call);
-    t.write_logged(dir);
+    t.write_logged(dir)
 }
 
 impl Tally {
     /// [`Tally::write`] into a state dir that is created (0700) when missing and used only when
     /// trusted (as the store's); a failure is logged.
-    pub(crate) fn write_logged(&self, dir: &Path) {
+    pub(crate) fn write_logged(&self, dir: &Path) -> Option<Fault> {
         use std::os::unix::fs::DirBuilderExt;
         if !dir.exists() {
             let _ = std::fs::DirBuilder::new()
@@ -376,11 +385,12 @@ impl Tally {
                 .create(dir);
         }
         if crate::store::Store::new(dir).check_trusted().is_err() {
-            return;
+            return None;
         }
-        if let Err(e) = self.write(dir) {
-            tracing::warn!(error = %e, "record not written");
-        }
+        self.write(dir)
+            .map_err(|e| tracing::warn!(error = %e, "record not written"))
+            .ok()
+            .flatten()
     }
 }
 
@@ -403,12 +413,14 @@ pub(crate) fn store_fault(e: &crate::store::StoreError) {
 
 /// Records one answered call of the hook or of `serve` (`report`: `None` when the pipeline did not
 /// run), with the fault noted meanwhile on this thread, if any. `started`: when posthook began on it.
+/// Returns the fault to tell the user of: the first of `session` (`None`: never told).
 pub(crate) fn answered(
     opts: &crate::hook::HookOptions,
     now: SystemTime,
     started: std::time::Instant,
     report: Option<&Report>,
-) {
+    session: Option<&str>,
+) -> Option<Fault> {
     let fault = take_fault();
     note(
         opts.state_dir.as_deref(),
@@ -418,8 +430,9 @@ pub(crate) fn answered(
             elapsed: started.elapsed(),
             report,
             fault,
+            session,
         },
-    );
+    )
 }
 
 /// Opens the record in `dir` (when the dir exists and is trusted) for the deadline timer, which
@@ -448,7 +461,7 @@ pub(crate) fn panicked(
 ) -> crate::output::Rendered {
     take_fault();
     fault(Fault::Panic);
-    answered(opts, SystemTime::now(), started, None);
+    answered(opts, SystemTime::now(), started, None, None);
     crate::output::Rendered::default()
 }
 
@@ -488,6 +501,7 @@ mod tests {
             elapsed: Duration::from_micros(us),
             report: Some(r),
             fault: None,
+            session: None,
         }
     }
 

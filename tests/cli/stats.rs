@@ -258,3 +258,61 @@ fn serve_writes_the_same_record_as_the_hook() {
         "{stats}"
     );
 }
+
+#[test]
+fn a_fault_is_told_to_the_user_once_per_session_never_to_the_model() {
+    let sb = Sandbox::new();
+    let read = |session: &str| post(session, "Read", json!({"file_path": "/srv/a.rs"}));
+    for s in ["s1", "s2", "s3"] {
+        sb.hook(&[], read(s)).expect_code(0);
+    }
+    let hold = |session: &str| {
+        let lock = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(sb.state_dir().join(format!("{session}.lock")))
+            .expect("lock file");
+        lock.lock().expect("hold the lock");
+        lock
+    };
+    let locked = |session: &str| {
+        sb.cmd(&[])
+            .env("POSTHOOK_LOCK_TIMEOUT_MS", "50")
+            .stdin(read(session))
+            .run()
+            .expect_code(0)
+    };
+    let l1 = hold("s1");
+    let d = locked("s1");
+    assert_eq!(d.stderr(), "");
+    let v: Value = serde_json::from_str(&d.stdout()).expect("json");
+    let msg = v["systemMessage"].as_str().expect("told the user");
+    assert!(msg.contains("internal fault (lock)"), "{msg}");
+    assert!(
+        v.get("hookSpecificOutput").is_none() && v.get("reason").is_none(),
+        "{v}"
+    );
+    let d = locked("s1");
+    assert_eq!(
+        (d.stdout(), d.stderr()),
+        (String::new(), String::new()),
+        "once"
+    );
+    let l2 = hold("s2");
+    let d = locked("s2");
+    assert!(
+        d.stdout().contains("systemMessage"),
+        "another session: {}",
+        d.stdout()
+    );
+    // Quiet mode prints nothing, fault or not.
+    let l3 = hold("s3");
+    let d = sb
+        .cmd(&["--output", "quiet"])
+        .env("POSTHOOK_LOCK_TIMEOUT_MS", "50")
+        .stdin(read("s3"))
+        .run()
+        .expect_code(0);
+    assert_eq!(d.stdout(), "");
+    drop((l1, l2, l3));
+}

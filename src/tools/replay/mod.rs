@@ -149,9 +149,10 @@ fn record_replay(r: &Replay, resolved: &Resolved) {
                 .map_or(Duration::ZERO, |rep| rep.timings.total),
             report: step.report.as_ref(),
             fault: step.error.is_some().then_some(crate::record::Fault::Input),
+            session: None,
         });
     }
-    tally.write_logged(dir);
+    let _ = tally.write_logged(dir);
 }
 
 #[cfg(test)]
