@@ -1,7 +1,8 @@
 //! A process-wide alarm that exits 0 when it fires: the hook's deadline, at no cost until then.
 //!
 //! The timer is the kernel's (`setitimer(ITIMER_REAL)`); when it expires, the kernel delivers
-//! `SIGALRM` and the handler ends the process with `_exit(0)`, which is async-signal-safe (it runs
+//! `SIGALRM` and the handler (after a fixed line to the log and one more deadline hit counted in
+//! the record, when they are open) ends the process with `_exit(0)`, which is async-signal-safe (it runs
 //! no destructors, flushes nothing and takes no lock, so it cannot deadlock against whatever the
 //! interrupted code held). Arming and disarming are one system call each; a call that answers in
 //! time never sees the signal. A thread sleeping on the deadline, as before, cost a thread spawn
@@ -36,8 +37,57 @@ extern "C" fn on_alarm(_signal: libc::c_int) {
         if fd >= 0 {
             let _ = libc::write(fd, REPORT.as_ptr().cast(), REPORT.len());
         }
+        if let Some(c) = COUNTER.get() {
+            count(c);
+        }
         libc::_exit(0)
     }
+}
+
+/// Where a deadline hit is counted: a file, the 8-byte magic it must start with, and the offset of
+/// its little-endian `u64` counter.
+#[cfg(unix)]
+pub(crate) struct Counter {
+    pub(crate) fd: std::os::fd::RawFd,
+    pub(crate) magic: [u8; 8],
+    pub(crate) at: i64,
+}
+
+#[cfg(unix)]
+static COUNTER: std::sync::OnceLock<Counter> = std::sync::OnceLock::new();
+
+/// Counts the deadline hit in `c`, from the signal handler: only async-signal-safe calls (`flock`
+/// without waiting, `pread`, `pwrite`); when the lock is busy or the file is not the record, the
+/// hit goes uncounted.
+///
+/// # Safety
+/// `c.fd` is an open descriptor (or the calls fail harmlessly); the buffers are locals of the
+/// lengths given.
+#[cfg(unix)]
+unsafe fn count(c: &Counter) {
+    // SAFETY: see above; every call is async-signal-safe.
+    unsafe {
+        if libc::flock(c.fd, libc::LOCK_EX | libc::LOCK_NB) != 0 {
+            return;
+        }
+        let mut magic = [0u8; 8];
+        let mut n = [0u8; 8];
+        if libc::pread(c.fd, magic.as_mut_ptr().cast(), 8, 0) == 8
+            && magic == c.magic
+            && libc::pread(c.fd, n.as_mut_ptr().cast(), 8, c.at) == 8
+        {
+            let v = u64::from_le_bytes(n).saturating_add(1).to_le_bytes();
+            let _ = libc::pwrite(c.fd, v.as_ptr().cast(), 8, c.at);
+        }
+        let _ = libc::flock(c.fd, libc::LOCK_UN);
+    }
+}
+
+/// From now on a deadline hit is counted in `c` (its descriptor stays open until the process
+/// ends). Set once per process; later calls are ignored.
+#[cfg(unix)]
+pub(crate) fn count_to(c: Counter) {
+    let _ = COUNTER.set(c);
 }
 
 /// Has the alarm, when it fires, append one line saying so to `file` (a log opened for appending).

@@ -5,7 +5,7 @@ use crate::config;
 use crate::config::hook_options_from;
 use crate::error::{self, Error, Outcome};
 use crate::hook;
-use crate::tools::{bench, doctor, explain, install, replay, serve, session};
+use crate::tools::{bench, doctor, explain, install, replay, serve, session, stats, statusline};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -71,6 +71,12 @@ pub(crate) enum Command {
     Replay(crate::tools::replay::ReplayArgs),
     /// Explain why each rule fired or stayed silent on the last events of a session.
     Explain(crate::tools::explain::ExplainArgs),
+    /// What posthook did across sessions, per rule and project: findings, shown, blocking, uptake
+    /// (its own estimate of how often the agent acted on a message), and its own health.
+    Stats(stats::StatsArgs),
+    /// One short line for Claude Code's `statusLine` setting: posthook's health and what it showed
+    /// today, or its last error.
+    Statusline(statusline::StatuslineArgs),
     /// Check that posthook is registered, executable, configured, and answers a test event.
     Doctor(crate::tools::doctor::DoctorArgs),
     /// Answer Claude Code's http hooks from a long-lived local server (sessions held in memory).
@@ -130,6 +136,8 @@ impl Command {
             Command::Replay(args) => args.flags(),
             Command::Explain(args) => args.flags(),
             Command::Doctor(args) => args.flags.clone(),
+            Command::Stats(args) => args.flags(),
+            Command::Statusline(args) => args.flags(),
             Command::Serve(args) => args.flags.clone(),
             Command::Config(ConfigCommand::Check { flags } | ConfigCommand::Show { flags, .. }) => {
                 flags.clone()
@@ -196,6 +204,15 @@ pub fn main() -> ExitCode {
     if args.len() == 2 && args[1] == "floor" {
         return floor();
     }
+    // The status line runs after every message of the session: with no arguments it needs no
+    // parser either (building it is a third of the command's instructions).
+    if args.len() == 2 && args[1] == "statusline" {
+        let resolved = resolve(config::Layer::default());
+        return finish(Ok(statusline::run(
+            &statusline::StatuslineArgs::default(),
+            &resolved,
+        )));
+    }
     let cli = if args.len() <= 1 {
         None
     } else {
@@ -240,6 +257,8 @@ fn dispatch(cli: &Cli) -> ExitCode {
         Some(Command::Explain(args)) => explain::run(args, resolved()).map_err(Error::from),
         Some(Command::Doctor(_)) => Ok(Outcome::check(doctor::to_text(&doctor::run(resolved())))),
         Some(Command::Config(cmd)) => Ok(config_command(cmd, resolved())),
+        Some(Command::Stats(args)) => stats::run(args, resolved()).map_err(Error::from),
+        Some(Command::Statusline(args)) => Ok(statusline::run(args, resolved())),
         Some(Command::Session(cmd)) => session::run(cmd, resolved()).map_err(Error::from),
         Some(Command::Install(args)) => install::run_install(args, flags.out.output)
             .map(Outcome::text)

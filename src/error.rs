@@ -14,6 +14,7 @@ use crate::tools::replay::ReplayError;
 use crate::tools::serve::service::ServiceError;
 use crate::tools::serve::ServeError;
 use crate::tools::session::SessionError;
+use crate::tools::stats::StatsError;
 use std::fmt;
 
 /// Success: the command did what it was asked, or the hook has nothing to say (or only
@@ -101,6 +102,8 @@ pub(crate) enum Error {
     Serve(ServeError),
     /// `posthook service ...`.
     Service(ServiceError),
+    /// `posthook stats`.
+    Stats(StatsError),
 }
 
 impl Error {
@@ -129,6 +132,7 @@ impl fmt::Display for Error {
             Error::Install(e) => e.fmt(f),
             Error::Serve(e) => e.fmt(f),
             Error::Service(e) => e.fmt(f),
+            Error::Stats(e) => e.fmt(f),
         }
     }
 }
@@ -153,6 +157,7 @@ from_error!(
     Install(InstallError),
     Serve(ServeError),
     Service(ServiceError),
+    Stats(StatsError),
 );
 
 /// The exit code for a finished benchmark: the bench decides its verdict (a regression outranks a

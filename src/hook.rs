@@ -69,12 +69,14 @@ pub(crate) fn run_process(opts: &HookOptions) -> ExitCode {
             crate::alarm::report_to(log);
         }
     }
+    crate::record::count_deadline_hits(opts.state_dir.as_deref());
     // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
     std::panic::set_hook(Box::new(|info| {
         tracing::error!(panic = %info, "posthook panicked; exiting 0");
     }));
-    let rendered =
-        std::panic::catch_unwind(|| run(opts, std::io::stdin().lock())).unwrap_or_default();
+    let started = std::time::Instant::now();
+    let rendered = std::panic::catch_unwind(|| run(opts, std::io::stdin().lock()))
+        .unwrap_or_else(|_| crate::record::panicked(opts, started));
     answering();
     output::emit(&rendered);
     ExitCode::from(rendered.code)
@@ -180,6 +182,8 @@ pub fn answer(
     now: SystemTime,
     analyze: impl FnOnce(&HookInput, SystemTime) -> Report,
 ) -> Rendered {
+    let started = std::time::Instant::now();
+    crate::record::take_fault();
     let mut event = match input::parse(&bytes, now_ms(now), opts.project_dir.as_deref()) {
         Ok(ev) => ev,
         Err(e) => return output::render_input_error(&e),
@@ -191,11 +195,16 @@ pub fn answer(
         return Rendered::default();
     }
     let report = analyze(&event, now);
+    let tell = output::can_tell(&report, opts.output).then_some(event.session_id.as_str());
+    let fault = crate::record::answered(opts, now, started, Some(&report), tell);
     log_report(&report);
     if std::env::var_os(MUTE_ENV).is_some() {
         return Rendered::default();
     }
-    output::render(report.feedback.as_ref(), opts.output, &event.event)
+    output::with_fault_notice(
+        output::render_report(&report, opts.output, &event.event),
+        fault.map(crate::record::Fault::as_str),
+    )
 }
 
 /// Test-only: when set, the call is analyzed and recorded but its answer is dropped (nothing
@@ -284,11 +293,13 @@ fn analyze(runtime: &Runtime, opts: &HookOptions, event: &HookInput, now: System
                 tracing::warn!(path = %p.display(), "unreadable session state set aside and replaced");
             }
             if let Some(e) = &u.save_error {
+                crate::record::store_fault(e);
                 tracing::error!(error = %e, "session state not saved");
             }
             u.value
         }
         Err(e) => {
+            crate::record::store_fault(&e);
             tracing::error!(error = %e, "analyzing without saving");
             let mut history = store
                 .load(session_id)

@@ -54,6 +54,7 @@ pub mod hook;
 pub mod input;
 pub mod output;
 pub(crate) mod project;
+pub(crate) mod record;
 pub mod runtime;
 pub mod state_codec;
 pub mod store;

@@ -141,6 +141,70 @@ pub fn render(feedback: Option<&Feedback>, mode: OutputMode, event: &str) -> Ren
     }
 }
 
+/// Renders a report's answer in `mode`: its feedback ([`render`]) and, in JSON mode, its notice
+/// for the user as `systemMessage` (in stderr mode a blocking message is exit 2 and text, which
+/// has no field for the user).
+pub(crate) fn render_report(
+    report: &crate::runtime::Report,
+    mode: OutputMode,
+    event: &str,
+) -> Rendered {
+    let mut r = render(report.feedback.as_ref(), mode, event);
+    let Some(notice) = report.notice.as_deref() else {
+        return r;
+    };
+    if mode != OutputMode::Json || r.stdout.is_empty() {
+        return r;
+    }
+    if let Ok(serde_json::Value::Object(mut m)) = serde_json::from_slice(&r.stdout) {
+        m.insert(
+            "systemMessage".into(),
+            serde_json::Value::String(visible_controls(notice).into_owned()),
+        );
+        let mut bytes = serde_json::Value::Object(m).to_string().into_bytes();
+        bytes.push(b'\n');
+        r.stdout = bytes;
+    }
+    r
+}
+
+/// Tells the user, once per session, that posthook hit a fault of its own (`fault`: its kind) on
+/// this call: a `systemMessage`, which Claude Code shows the user and not the model, in an answer
+/// that stays exit 0 (added to the JSON answer, or the whole answer when there was none). A
+/// blocking answer in stderr mode (exit 2, text) has no field for it: it is left as it is, and
+/// `posthook statusline` and `doctor` still show the fault.
+pub(crate) fn with_fault_notice(mut r: Rendered, fault: Option<&str>) -> Rendered {
+    let Some(kind) = fault else { return r };
+    if r.code != error::OK {
+        return r;
+    }
+    let text = format!(
+        "posthook: internal fault ({kind}); the session goes on without it (see `posthook doctor`)"
+    );
+    let mut m = match serde_json::from_slice(&r.stdout) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ if r.stdout.is_empty() => serde_json::Map::new(),
+        _ => return r,
+    };
+    m.entry("systemMessage")
+        .or_insert(serde_json::Value::String(text));
+    let mut bytes = serde_json::Value::Object(m).to_string().into_bytes();
+    bytes.push(b'\n');
+    r.stdout = bytes;
+    r
+}
+
+/// Whether the answer to `report` in `mode` can carry a notice for the user: not in quiet mode,
+/// not as exit 2 and text.
+pub(crate) fn can_tell(report: &crate::runtime::Report, mode: OutputMode) -> bool {
+    let blocking = report.feedback.as_ref().is_some_and(|f| f.blocking);
+    match mode {
+        OutputMode::Quiet => false,
+        OutputMode::Stderr => !blocking,
+        OutputMode::Json => true,
+    }
+}
+
 /// Renders the one-line answer to a payload posthook cannot read.
 pub fn render_input_error(e: &InputError) -> Rendered {
     let line = format!(

@@ -77,6 +77,10 @@ pub struct History {
     pub reread_of: Option<ReadMark>,
     /// The guidance provider's memory: cooldowns, escalation, last message.
     pub guidance: GuidanceState,
+    /// Shown messages awaiting the judgement of their uptake, oldest first, at most
+    /// [`crate::uptake::PENDING_CAPACITY`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uptake: Vec<crate::uptake::Pending>,
 }
 
 impl History {

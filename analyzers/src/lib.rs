@@ -18,6 +18,7 @@ mod text;
 
 pub mod builtin;
 pub mod guidance;
+pub mod uptake;
 
 pub use analyzer::{Analyzer, Context, NoCache, PatternCache, ProjectCheck, StopContext};
 pub use call::{Category, Outcome, ToolCall};
@@ -30,7 +31,7 @@ pub use history::{
     PER_TOOL_CAPACITY, READS_CAPACITY, SEEN_FILES_CAPACITY,
 };
 pub use lang::{check_langs, checks_in_output, lang_name, lang_of, langs, COMMIT_OUTPUT_BYTES};
-pub use settings::{Families, Family, Profile, Settings, StopMode, Threshold};
+pub use settings::{Families, Family, Profile, Quiet, Settings, StopMode, Threshold};
 pub use text::{
     command_head, command_tags, error_line, error_signature, fnv1a64, lookup_tags, safe_message,
     tags, truncate_chars, visible_controls, visible_controls_but_newlines,

@@ -139,6 +139,9 @@ pub struct Settings {
     pub escalate: bool,
     /// What the end of a turn with unchecked changes gets (`unchecked-stop`).
     pub stop: StopMode,
+    /// Rules quieted in this project because their messages were rarely acted on (the hook learns
+    /// it from its record across sessions); never a critical rule.
+    pub quieted: BTreeMap<String, Quiet>,
 }
 
 /// What `unchecked-stop` does when a turn ends with code changed since its last check, or with
@@ -172,6 +175,44 @@ impl StopMode {
             StopMode::Advice => "advice",
             StopMode::Off => "off",
         }
+    }
+}
+
+/// How far a rule is quieted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Quiet {
+    /// Its cooldowns last four times as long.
+    Slower,
+    /// It is not shown.
+    Off,
+}
+
+impl Quiet {
+    /// Messages shown before a rule is quieted at all.
+    pub const MIN_SHOWN: u64 = 6;
+    /// Messages shown before a quieted rule is turned off.
+    pub const OFF_SHOWN: u64 = 12;
+    /// The uptake (heeded of heeded and ignored, in percent) under which a rule is quieted.
+    pub const MAX_UPTAKE: u64 = 20;
+
+    /// The level of a rule shown `shown` times whose messages were `heeded` and `ignored` so many
+    /// times; `None`: not quieted. A critical rule is never quieted.
+    pub fn level(rule: &str, shown: u64, heeded: u64, ignored: u64) -> Option<Quiet> {
+        let critical = crate::builtin::registry()
+            .iter()
+            .any(|b| b.critical && b.rules.iter().any(|r| r.id == rule));
+        let judged = heeded + ignored;
+        if critical || shown < Quiet::MIN_SHOWN || judged == 0 {
+            return None;
+        }
+        if heeded * 100 >= Quiet::MAX_UPTAKE * judged {
+            return None;
+        }
+        Some(if shown >= Quiet::OFF_SHOWN {
+            Quiet::Off
+        } else {
+            Quiet::Slower
+        })
     }
 }
 
@@ -209,6 +250,21 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quiet_only_low_uptake_over_enough_messages_never_critical() {
+        assert_eq!(Quiet::level("failure-loop", 5, 0, 5), None, "too few shown");
+        assert_eq!(Quiet::level("failure-loop", 6, 1, 5), Some(Quiet::Slower));
+        assert_eq!(Quiet::level("failure-loop", 6, 2, 4), None, "33% uptake");
+        assert_eq!(Quiet::level("failure-loop", 12, 1, 9), Some(Quiet::Off));
+        assert_eq!(
+            Quiet::level("failure-loop", 12, 0, 0),
+            None,
+            "nothing judged"
+        );
+        assert_eq!(Quiet::level("danger", 50, 0, 50), None, "critical");
+        assert_eq!(Quiet::level("exec-safety", 50, 0, 50), None, "critical");
+    }
 
     #[test]
     fn profiles_gate_hive_rules_by_family() {

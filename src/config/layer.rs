@@ -98,6 +98,8 @@ pub struct Layer {
     pub lock_timeout_ms: Option<u64>,
     /// Whether state is fsynced (environment only).
     pub fsync: Option<bool>,
+    /// Whether rarely heeded rules are quieted per project.
+    pub learned_backoff: Option<bool>,
 }
 
 /// One setting's value as a level gives it, already validated.
@@ -176,6 +178,7 @@ impl Layer {
             Id::Escalate => self.escalate.map(Value::Switch),
             Id::StopCheck => self.stop_check.clone().map(Value::Text),
             Id::Fsync => self.fsync.map(Value::Switch),
+            Id::LearnedBackoff => self.learned_backoff.map(Value::Switch),
             Id::DisabledRules | Id::Thresholds => None,
         }
     }
@@ -193,6 +196,7 @@ impl Layer {
             Id::Escalate => self.escalate = v.and_then(Value::switch),
             Id::StopCheck => self.stop_check = v.and_then(Value::text),
             Id::Fsync => self.fsync = v.and_then(Value::switch),
+            Id::LearnedBackoff => self.learned_backoff = v.and_then(Value::switch),
             Id::DisabledRules | Id::Thresholds => {}
         }
     }

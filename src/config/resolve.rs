@@ -47,6 +47,8 @@ pub struct Config {
     pub stop_check: StopMode,
     /// Whether each save of a session's state is fsynced (`POSTHOOK_FSYNC`).
     pub fsync: bool,
+    /// Whether rules whose messages are rarely acted on in a project are quieted there.
+    pub learned_backoff: bool,
 }
 
 fn ser_profile<S: serde::Serializer>(p: &Profile, s: S) -> Result<S::Ok, S::Error> {
@@ -70,6 +72,7 @@ impl Config {
             thresholds: self.thresholds.clone(),
             escalate: self.escalate,
             stop: self.stop_check,
+            quieted: Default::default(),
         }
     }
 
@@ -88,6 +91,7 @@ impl Config {
             escalate: false,
             stop_check: StopMode::default(),
             fsync: false,
+            learned_backoff: true,
         };
         for s in SETTINGS.iter().filter(|s| s.kind.is_single()) {
             if matches!(s.kind, Kind::Dir) {
@@ -116,6 +120,7 @@ impl Config {
                 self.stop_check = StopMode::parse(&s).unwrap_or_default();
             }
             (Id::Fsync, Value::Switch(b)) => self.fsync = b,
+            (Id::LearnedBackoff, Value::Switch(b)) => self.learned_backoff = b,
             _ => {}
         }
     }
@@ -136,6 +141,7 @@ impl Config {
             Id::Escalate => self.escalate.to_string(),
             Id::StopCheck => self.stop_check.as_str().into(),
             Id::Fsync => self.fsync.to_string(),
+            Id::LearnedBackoff => self.learned_backoff.to_string(),
             Id::DisabledRules | Id::Thresholds => String::new(),
         }
     }
@@ -268,13 +274,18 @@ fn specific(source: &Source, s: &Setting) -> Source {
 /// Hook options from a resolved configuration.
 pub fn hook_options_from(resolved: &Resolved) -> HookOptions {
     let c = &resolved.config;
+    let project_dir = crate::project::claude_project_dir();
+    let mut settings = c.settings();
+    if c.learned_backoff {
+        settings.quieted = crate::record::quieted(c.state_dir.as_deref(), project_dir.as_deref());
+    }
     HookOptions {
         output: c.output,
-        settings: c.settings(),
+        settings,
         budget: Duration::from_millis(c.budget_ms),
         state_dir: c.state_dir.clone(),
         fsync: c.fsync,
-        project_dir: crate::project::claude_project_dir(),
+        project_dir,
         home: crate::project::home_dir().and_then(|h| h.to_str().map(str::to_owned)),
         lock_timeout: Duration::from_millis(c.lock_timeout_ms),
         deadline: Duration::from_millis(c.deadline_ms),

@@ -50,6 +50,8 @@ pub(crate) enum Id {
     StopCheck,
     /// `fsync`.
     Fsync,
+    /// `learned_backoff`.
+    LearnedBackoff,
 }
 
 /// What a setting holds, which decides how each level spells it and how it is validated.
@@ -357,6 +359,20 @@ pub(crate) const FSYNC: Setting = Setting {
     help: "Whether each save of a session's state is fsynced (about 1 ms per call)",
 };
 
+/// `learned_backoff`.
+pub(crate) const LEARNED_BACKOFF: Setting = Setting {
+    id: Id::LearnedBackoff,
+    name: "learned_backoff",
+    kind: Kind::Switch,
+    default: "true",
+    env: Some("POSTHOOK_LEARNED_BACKOFF"),
+    env_note: Some("1/0"),
+    flag: None,
+    in_files: true,
+    project: Trust::Any,
+    help: "Quiet a rule in a project whose messages the agent rarely acts on (uptake under 20% over 6 shown: longer cooldowns; over 12: off); never a critical rule",
+};
+
 /// Every setting, in the order `config show` lists them (the single-valued ones first) and the
 /// files' keys are named.
 pub(crate) const SETTINGS: &[&Setting] = &[
@@ -372,6 +388,7 @@ pub(crate) const SETTINGS: &[&Setting] = &[
     &ESCALATE,
     &STOP_CHECK,
     &FSYNC,
+    &LEARNED_BACKOFF,
 ];
 
 impl Setting {

@@ -14,9 +14,9 @@ use crate::input::{self, BatchInput, HookInput, InputError, StopInput};
 use cache::PatternLru;
 use dashmap::DashMap;
 use posthook_analyzers::builtin;
-use posthook_analyzers::guidance::{self, Silence};
+use posthook_analyzers::guidance::{self, Silence, Verdict};
 use posthook_analyzers::{
-    Context, Finding, History, ProjectCheck, Settings, StopContext, ToolCall,
+    Context, Feedback, Finding, History, ProjectCheck, Settings, Severity, StopContext, ToolCall,
 };
 use slot::Slot;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -139,9 +139,21 @@ impl Runtime {
                 .rule_enabled(&f.rule, history.counters.families)
         });
         let g = Instant::now();
+        let mut uptake = history.observe_uptake(&findings, &self.settings);
         let decision = guidance::decide(&findings, call, history, &self.settings);
+        let mut notice = None;
+        if let Some(shown) = decision
+            .verdicts
+            .iter()
+            .find(|v| v.verdict == Verdict::Shown)
+        {
+            uptake.extend(history.await_uptake(&shown.rule, &shown.subject));
+            notice = critical_notice(decision.feedback.as_ref(), history, &shown.subject);
+        }
         let guidance = g.elapsed();
         Report {
+            uptake,
+            notice,
             feedback: decision.feedback,
             silence: decision.silence,
             verdicts: decision.verdicts,
@@ -278,6 +290,8 @@ impl Runtime {
             ),
         };
         Report {
+            uptake: Vec::new(),
+            notice: None,
             feedback,
             silence,
             findings,
@@ -354,6 +368,8 @@ impl Runtime {
         let g = Instant::now();
         let decision = guidance::decide_stop(&findings, agent, hold, history, &self.settings);
         Report {
+            uptake: Vec::new(),
+            notice: None,
             feedback: decision.feedback,
             silence: decision.silence,
             verdicts: decision.verdicts,
@@ -378,6 +394,8 @@ impl Runtime {
             history.record_subagent_start(agent);
         }
         Report {
+            uptake: Vec::new(),
+            notice: None,
             feedback: None,
             silence: Some(Silence::NoFindings),
             findings: Vec::new(),
@@ -449,6 +467,23 @@ impl Runtime {
     pub fn forget_session(&self, session_id: &str) -> Option<History> {
         self.sessions().remove(session_id).map(|(_, h)| h)
     }
+}
+
+/// The line a critical message (critical severity, or a major one of a critical check: a force
+/// push, a bypassed check) also shows the user, the first time it is shown on `subject` in the
+/// session.
+fn critical_notice(fb: Option<&Feedback>, history: &History, subject: &str) -> Option<String> {
+    let fb = fb.filter(|f| {
+        f.severity == Severity::Critical
+            || (f.severity >= Severity::Major && critical_rules().contains(&f.rule.as_str()))
+    })?;
+    let m = history.guidance.memory(&fb.rule, subject)?;
+    let first = fb.text.lines().next().unwrap_or_default();
+    let headline = first
+        .strip_prefix(&format!("posthook [{}] ", fb.rule))
+        .unwrap_or(first);
+    // Not the message's own first line: the model gets that once, in the answer's other field.
+    (m.shown == 1).then(|| format!("posthook: {}: {headline}", fb.rule))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! verdicts, and where the time went.
 
 use posthook_analyzers::guidance::{RuleVerdict, Silence};
+use posthook_analyzers::uptake::Resolved;
 use posthook_analyzers::{Feedback, Finding};
 use serde::Serialize;
 use std::time::Duration;
@@ -68,4 +69,10 @@ pub struct Report {
     pub timings: Timings,
     /// Events recorded for the session, this one included.
     pub events_total: u64,
+    /// Earlier messages of the session whose uptake this call told (heeded, ignored, or their
+    /// window passed), oldest first.
+    pub uptake: Vec<Resolved>,
+    /// For the user too: the first line of a critical message, the first time it is shown on its
+    /// subject in the session (`systemMessage` in the JSON answer).
+    pub notice: Option<String>,
 }

@@ -67,6 +67,9 @@ impl Store {
                 survey.foreign += 1;
                 continue;
             };
+            if name == crate::record::FILE_NAME {
+                continue;
+            }
             let Some(kind) = own_name(name) else {
                 survey.foreign += 1;
                 continue;

@@ -29,6 +29,20 @@ pub(crate) fn trim_history(h: &mut History) {
         h.reads.pop_front();
     }
     trim_guidance(h);
+    trim_uptake(h);
+}
+
+/// At most [`posthook_analyzers::uptake::PENDING_CAPACITY`] pending messages, the newest, their
+/// strings cut.
+fn trim_uptake(h: &mut History) {
+    let cap = posthook_analyzers::uptake::PENDING_CAPACITY;
+    let extra = h.uptake.len().saturating_sub(cap);
+    h.uptake.drain(..extra);
+    for p in &mut h.uptake {
+        cut(&mut p.rule, MAX_TOOL_CHARS);
+        cut(&mut p.subject, 160);
+        p.at = p.at.min(BIG);
+    }
 }
 
 const BIG: u64 = COUNTER_CAP;

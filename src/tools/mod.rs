@@ -9,3 +9,5 @@ pub(crate) mod install;
 pub(crate) mod replay;
 pub(crate) mod serve;
 pub(crate) mod session;
+pub(crate) mod stats;
+pub(crate) mod statusline;

@@ -142,6 +142,10 @@ fn sixteen_processes_fifty_events_one_session() {
     let sent = hammer(&sb, 16, 50, |_, _| "shared".to_string());
     assert_eq!(sent["shared"], 800);
     assert_exact(&sb, &sent);
+    // The record of counters `posthook stats` reads lost no call either.
+    let d = sb.cmd(&["stats", "--json"]).run().expect_code(0);
+    let stats: serde_json::Value = serde_json::from_str(&d.stdout()).expect("json");
+    assert_eq!(stats["health"]["calls"], 800, "{stats}");
 }
 
 #[test]

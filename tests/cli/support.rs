@@ -111,7 +111,9 @@ impl Sandbox {
         self.cmd(args).stdin(payload).run()
     }
 
-    /// Files under the state dir, recursively.
+    /// Files of session state under the state dir, recursively: every file but the record of
+    /// counters `posthook stats` reads ([`Sandbox::record_file`]), which has a fixed size and
+    /// holds no session's state.
     pub fn state_files(&self) -> Vec<PathBuf> {
         fn walk(p: &Path, out: &mut Vec<PathBuf>) {
             if let Ok(rd) = std::fs::read_dir(p) {
@@ -119,6 +121,8 @@ impl Sandbox {
                     let path = e.path();
                     if path.is_dir() {
                         walk(&path, out);
+                    } else if e.file_name() == RECORD_FILE {
+                        continue;
                     } else {
                         out.push(path);
                     }
@@ -129,6 +133,16 @@ impl Sandbox {
         walk(&self.state_dir(), &mut v);
         v.sort();
         v
+    }
+}
+
+/// The record's file name in the state dir.
+pub const RECORD_FILE: &str = "posthook.record";
+
+impl Sandbox {
+    /// The record of counters `posthook stats` reads.
+    pub fn record_file(&self) -> PathBuf {
+        self.state_dir().join(RECORD_FILE)
     }
 }
 

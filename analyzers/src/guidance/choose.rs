@@ -75,15 +75,21 @@ fn gate(
         .cloned()
         .unwrap_or_default();
     if !urgent {
+        let quiet = settings.quieted.get(&*f.rule).copied();
+        if quiet == Some(crate::Quiet::Off) {
+            return Verdict::Quieted;
+        }
         if !settings.escalate && m.ignored >= MUTE_AFTER {
             return Verdict::Muted { ignored: m.ignored };
         }
         if m.shown > 0 {
             let since = now.saturating_sub(m.shown_at);
+            // A quieted rule's cooldowns last four times as long.
+            let slower = if quiet.is_some() { 2 } else { 0 };
             let needed = if settings.escalate {
-                cooldown(f.severity)
+                cooldown(f.severity) << slower
             } else {
-                cooldown_after(f.severity, m.ignored)
+                cooldown_after(f.severity, m.ignored + slower)
             };
             if since < needed {
                 return Verdict::Cooldown { since, needed };
@@ -130,7 +136,37 @@ pub(super) fn core_hash(f: &Finding) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::guidance::tests::{on, Run};
+    use crate::guidance::tests::{finding, on, Run};
+
+    #[test]
+    fn a_quieted_rule_waits_longer_then_is_off_but_never_a_critical_one() {
+        let mut r = Run::new();
+        r.settings.quieted.insert("x".into(), crate::Quiet::Slower);
+        assert_eq!(r.verdict(on("x", "s")), Verdict::Shown);
+        for _ in 0..20 {
+            r.step(&[]);
+        }
+        // Fired again after it was shown: ignored once. Moderate: 8 calls doubled once is 16,
+        // which 21 calls have passed; quieted, four times that.
+        assert_eq!(
+            r.verdict(on("x", "s")),
+            Verdict::Cooldown {
+                since: 21,
+                needed: 64
+            }
+        );
+        r.settings.quieted.insert("x".into(), crate::Quiet::Off);
+        assert_eq!(r.verdict(on("x", "t")), Verdict::Quieted);
+        r.settings
+            .quieted
+            .insert("exec-safety".into(), crate::Quiet::Off);
+        let d = r.step(&[finding("exec-safety", Severity::Critical, 100)]);
+        assert_eq!(
+            d.verdicts[0].verdict,
+            Verdict::Shown,
+            "critical: never quieted"
+        );
+    }
     #[test]
     fn never_the_same_advice_inside_its_cooldown_and_spaced_from_others() {
         let mut r = Run::new();

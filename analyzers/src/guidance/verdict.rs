@@ -57,6 +57,9 @@ pub enum Verdict {
     },
     /// Informational only (severity none): never shown.
     Info,
+    /// Its rule is quieted in this project ([`crate::Quiet::Off`]): its messages were rarely
+    /// acted on.
+    Quieted,
 }
 
 /// One finding's verdict.

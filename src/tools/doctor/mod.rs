@@ -6,6 +6,7 @@
 //! timeout) and checks the answer against the output contract. Every failure comes with its fix.
 
 mod event;
+mod record;
 mod render;
 mod settings;
 mod state;
@@ -96,6 +97,7 @@ pub(crate) fn run(resolved: &Resolved) -> Vec<Check> {
     }
     checks.push(state_dir_check(resolved.config.state_dir.as_deref()));
     checks.push(config_check(resolved));
+    checks.push(record::record_check(resolved));
     let mut tried = Vec::new();
     for f in &found {
         if tried.contains(&f.shown()) {

@@ -165,6 +165,9 @@ pub(crate) fn verdict_text(v: &Verdict) -> String {
         Verdict::Repeat => String::from("held back: the same text as the previous message"),
         Verdict::Outranked { by } => format!("outranked: {by} was shown"),
         Verdict::Info => String::from("informational, never shown on its own"),
+        Verdict::Quieted => String::from(
+            "quieted in this project: its messages were rarely acted on (learned_backoff)",
+        ),
     }
 }
 

@@ -293,6 +293,8 @@ mod tests {
                 ..Timings::default()
             },
             events_total: 10,
+            uptake: Vec::new(),
+            notice: None,
         };
         let step = Step {
             n: 10,

@@ -71,14 +71,16 @@ fn step_json(r: &Replay, s: &Step) -> Value {
     v
 }
 
-/// Per rule: found, shown, blocking.
+/// Per rule: found, shown, blocking, and the uptake of the messages shown.
 fn rules_json(s: &Summary) -> serde_json::Map<String, Value> {
     s.rules
         .iter()
         .map(|(k, c)| {
             (
                 k.clone(),
-                json!({"found": c.found, "shown": c.shown, "blocking": c.blocking}),
+                json!({"found": c.found, "shown": c.shown, "blocking": c.blocking,
+                    "heeded": c.heeded, "ignored": c.ignored, "unjudged": c.unjudged,
+                    "uptake": crate::tools::stats::uptake_percent(c.heeded, c.ignored)}),
             )
         })
         .collect()

@@ -39,7 +39,8 @@ Examples:
 
 The effective configuration applies (profile, disabled rules, thresholds, output mode); --profile and
 --disable override it for the replay. Every analyzer runs to the end (no time
-budget), so a replay gives the same answers on a busy machine. Nothing is stored.")]
+budget), so a replay gives the same answers on a busy machine. Nothing is stored, unless
+--record adds the replay's counts to the record `posthook stats` reads.")]
 pub(crate) struct ReplayArgs {
     /// A transcript (.jsonl) or a directory searched recursively for them.
     pub path: PathBuf,
@@ -58,6 +59,11 @@ pub(crate) struct ReplayArgs {
     pub out: crate::config::OutputFlag,
     #[command(flatten)]
     pub rules: crate::config::RuleFlags,
+    /// Also add what the replay did (per rule: found, shown, blocking, held, uptake) to the record
+    /// `posthook stats` reads, under the project CLAUDE_PROJECT_DIR names. Without it a replay
+    /// neither reads nor writes anything, so the same transcript always replays the same way.
+    #[arg(long)]
+    pub record: bool,
 }
 
 impl ReplayArgs {
@@ -130,11 +136,39 @@ pub(crate) fn run(args: &ReplayArgs, resolved: &Resolved) -> Result<Outcome, Rep
         root.as_deref(),
     )
     .map_err(ReplayError::Read)?;
+    if args.record {
+        record_replay(&r, resolved);
+    }
     Ok(Outcome::text(if args.json {
         to_json(&r).to_string() + "\n"
     } else {
         safe_text(&to_text(&r, args.feedback_only))
     }))
+}
+
+/// Adds every analyzed step of `r` to the record in the configured state dir, now, under the
+/// configured project.
+fn record_replay(r: &Replay, resolved: &Resolved) {
+    let Some(dir) = &resolved.config.state_dir else {
+        return;
+    };
+    let project = crate::config::hook_options_from(resolved).project_dir;
+    let now = std::time::SystemTime::now();
+    let mut tally = crate::record::Tally::default();
+    for step in &r.steps {
+        tally.add(&crate::record::Call {
+            project: project.as_deref(),
+            now,
+            elapsed: step
+                .report
+                .as_ref()
+                .map_or(Duration::ZERO, |rep| rep.timings.total),
+            report: step.report.as_ref(),
+            fault: step.error.is_some().then_some(crate::record::Fault::Input),
+            session: None,
+        });
+    }
+    let _ = tally.write_logged(dir);
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use super::Replay;
 use crate::runtime::RunStatus;
 use posthook_analyzers::guidance::Silence;
+use posthook_analyzers::uptake::Uptake;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -12,6 +13,10 @@ pub(super) struct RuleCount {
     pub(super) found: u64,
     pub(super) shown: u64,
     pub(super) blocking: u64,
+    /// Shown messages the agent acted on, went on as before after, or neither told.
+    pub(super) heeded: u64,
+    pub(super) ignored: u64,
+    pub(super) unjudged: u64,
 }
 
 /// Timing of one analyzer over a replay. The first run includes building the analyzer (compiling
@@ -89,42 +94,57 @@ pub(super) fn summarize(r: &Replay) -> Summary {
             "PostCompact" => s.compactions += 1,
             _ => s.batches += 1,
         }
-        let Some(rep) = &step.report else { continue };
-        if let Some(Silence::Turn { rejected, .. }) = &rep.silence {
-            s.refused += rejected;
-        }
-        s.pipeline_total += rep.timings.total;
-        s.pipeline_max = s.pipeline_max.max(rep.timings.total);
-        for f in &rep.findings {
-            s.rules.entry(f.rule.to_string()).or_default().found += 1;
-        }
-        if let Some(fb) = &rep.feedback {
-            s.with_feedback += 1;
-            let c = s.rules.entry(fb.rule.clone()).or_default();
-            c.shown += 1;
-            if fb.blocking {
-                s.blocking += 1;
-                c.blocking += 1;
-            }
-        }
-        for t in &rep.timings.analyzers {
-            let a = s.analyzers.entry(t.name).or_default();
-            match t.status {
-                RunStatus::Ran => {
-                    a.runs += 1;
-                    if a.first.is_none() {
-                        a.first = Some(t.elapsed);
-                    } else {
-                        a.total += t.elapsed;
-                        a.max = a.max.max(t.elapsed);
-                    }
-                }
-                RunStatus::Panicked => a.panics += 1,
-                RunStatus::SkippedBudget => a.skipped += 1,
-            }
+        if let Some(rep) = &step.report {
+            add_report(&mut s, rep);
         }
     }
     s
+}
+
+/// Adds one step's report to the summary: refusals, pipeline time, findings, messages, uptake
+/// and the analyzers' timings.
+fn add_report(s: &mut Summary, rep: &crate::runtime::Report) {
+    if let Some(Silence::Turn { rejected, .. }) = &rep.silence {
+        s.refused += rejected;
+    }
+    s.pipeline_total += rep.timings.total;
+    s.pipeline_max = s.pipeline_max.max(rep.timings.total);
+    for f in &rep.findings {
+        s.rules.entry(f.rule.to_string()).or_default().found += 1;
+    }
+    if let Some(fb) = &rep.feedback {
+        s.with_feedback += 1;
+        let c = s.rules.entry(fb.rule.clone()).or_default();
+        c.shown += 1;
+        if fb.blocking {
+            s.blocking += 1;
+            c.blocking += 1;
+        }
+    }
+    for u in &rep.uptake {
+        let c = s.rules.entry(u.rule.clone()).or_default();
+        match u.uptake {
+            Uptake::Heeded => c.heeded += 1,
+            Uptake::Ignored => c.ignored += 1,
+            Uptake::Unjudged => c.unjudged += 1,
+        }
+    }
+    for t in &rep.timings.analyzers {
+        let a = s.analyzers.entry(t.name).or_default();
+        match t.status {
+            RunStatus::Ran => {
+                a.runs += 1;
+                if a.first.is_none() {
+                    a.first = Some(t.elapsed);
+                } else {
+                    a.total += t.elapsed;
+                    a.max = a.max.max(t.elapsed);
+                }
+            }
+            RunStatus::Panicked => a.panics += 1,
+            RunStatus::SkippedBudget => a.skipped += 1,
+        }
+    }
 }
 
 /// `n` as a percentage of `of` (0 of nothing).

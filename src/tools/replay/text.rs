@@ -219,21 +219,23 @@ fn counts_text(r: &Replay, s: &Summary, out: &mut String) {
     let _ = writeln!(out, "  profile       {}", r.settings.profile.as_str());
 }
 
-/// The summary's table of rules: found, shown, blocking.
+/// The summary's table of rules: found, shown, blocking, and the uptake of the messages shown.
 fn rules_text(s: &Summary, out: &mut String) {
     if s.rules.is_empty() {
         let _ = writeln!(out, "  rules         no findings");
     } else {
         let _ = writeln!(
             out,
-            "  {:<24} {:>7} {:>7} {:>9}",
-            "rule", "found", "shown", "blocking"
+            "  {:<24} {:>7} {:>7} {:>9} {:>7} {:>8} {:>7}",
+            "rule", "found", "shown", "blocking", "heeded", "ignored", "uptake"
         );
         for (rule, c) in &s.rules {
+            let uptake = crate::tools::stats::uptake_percent(c.heeded, c.ignored)
+                .map_or_else(|| "-".to_string(), |p| format!("{p}%"));
             let _ = writeln!(
                 out,
-                "  {rule:<24} {:>7} {:>7} {:>9}",
-                c.found, c.shown, c.blocking
+                "  {rule:<24} {:>7} {:>7} {:>9} {:>7} {:>8} {uptake:>7}",
+                c.found, c.shown, c.blocking, c.heeded, c.ignored
             );
         }
     }

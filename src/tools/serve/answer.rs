@@ -102,6 +102,12 @@ impl Server {
                 if opts.output == crate::output::OutputMode::Stderr {
                     opts.output = crate::output::OutputMode::Json;
                 }
+                if resolved.config.learned_backoff {
+                    opts.settings.quieted = crate::record::quieted(
+                        opts.state_dir.as_deref(),
+                        opts.project_dir.as_deref(),
+                    );
+                }
                 let runtime = Runtime::builder()
                     .settings(opts.settings.clone())
                     .budget(opts.budget)
@@ -133,6 +139,7 @@ impl Server {
         project_dir: Option<String>,
     ) -> (u16, &'static str, Vec<u8>) {
         let now = SystemTime::now();
+        let started = Instant::now();
         // The hook process's project is CLAUDE_PROJECT_DIR, which `install --http` passes in a
         // header; without it, the git root of the payload's cwd (the hook's own fallback).
         // A value the client did not substitute (`$CLAUDE_PROJECT_DIR` itself) or blanked is
@@ -172,7 +179,7 @@ impl Server {
         }))
         .unwrap_or_else(|_| {
             tracing::error!("a request panicked; answered with no feedback");
-            Rendered::default()
+            crate::record::panicked(&project.opts, started)
         });
         http_answer(&rendered)
     }

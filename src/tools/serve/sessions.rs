@@ -189,6 +189,7 @@ impl Sessions {
             }
             Err(err) => {
                 // Analyzed against an empty history; the next save writes what it learns.
+                crate::record::store_fault(&err);
                 tracing::error!(error = %err, "session state not read");
                 e.history = History::new();
                 e.stamp = None;
@@ -221,6 +222,7 @@ impl Sessions {
             }
             Err(err) => {
                 // Stays dirty: the next flush tries again.
+                crate::record::store_fault(&err);
                 tracing::error!(error = %err, session = %slot.id, "session state not saved");
             }
         }
