@@ -12,7 +12,7 @@ mod vocabulary;
 
 pub use command::{command_head, command_tags, lookup_tags, syntax_check_tags, tags};
 pub(crate) use command::{
-    failed_part, git_args, script_head, script_lookup_tags, script_tags, simple_head,
+    failed_part, git_args, lookup_file, script_head, script_lookup_tags, script_tags, simple_head,
 };
 pub use display::{safe_message, truncate_chars, visible_controls, visible_controls_but_newlines};
 pub use errors::{error_line, error_signature};

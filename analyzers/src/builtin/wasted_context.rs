@@ -46,12 +46,35 @@ fn is_lookup(f: &crate::Fact) -> bool {
     f.tool == "Grep" || (f.tool == "Bash" && f.tags & lookup != 0)
 }
 
+/// A Bash search or print of a file this agent read whole, unchanged since (40): what it shows
+/// is already in the context.
+fn looked_again(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let f = cx.fact;
+    let (Some(before), Some(path)) = (cx.history.reread_of, f.path.as_deref()) else {
+        return;
+    };
+    let minutes = f.ts.saturating_sub(before.ts) / 60_000;
+    if f.tool != "Bash" || minutes >= cx.count(&REREAD_MINUTES).max(1) {
+        return;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let head = f.cmd.as_deref().unwrap_or("a lookup");
+    out.push(
+        Finding::new("wasted-context", Severity::Minor, 40)
+            .subject(path)
+            .headline(format!("`{head}` into {name}, which is already in context"))
+            .observed(format!(
+                "{} was read whole {} ago and nothing changed it since; this shows part of it again.",
+                truncate_chars(path, 160),
+                if minutes == 0 { String::from("less than a minute") } else { format!("{minutes} min") }
+            ))
+            .next_step("use what that read returned; look into the file again once it has changed"),
+    );
+}
+
 /// A search or lookup whose output is huge (45): it all went into the context.
 fn dumped(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let f = cx.fact;
-    if f.out_len < cx.count(&DUMP_BYTES).max(1) {
-        return;
-    }
     let kb = f.out_len.div_ceil(1024);
     let what = match f.cmd.as_deref() {
         Some(head) => format!("`{head}`"),
@@ -79,7 +102,11 @@ impl Analyzer for WastedContext {
             return;
         }
         if is_lookup(f) {
-            dumped(cx, out);
+            if f.out_len >= cx.count(&DUMP_BYTES).max(1) {
+                dumped(cx, out);
+            } else {
+                looked_again(cx, out);
+            }
             return;
         }
         if f.tool != "Read" {
@@ -252,5 +279,39 @@ mod tests {
             s.step(&WastedContext, test).is_empty(),
             "a test run's output is not a lookup"
         );
+    }
+
+    #[test]
+    fn a_search_of_a_file_already_read_whole() {
+        let mut s = Session::default_profile();
+        s.step(&WastedContext, read_sized("/p/lib/tmux.ex", 9_000));
+        s.feed(bash("find /p/test -name '*.exs'"));
+        s.feed(bash("find /p/nope -name '*.ex'").failed_with("Exit code 1"));
+        let f = s.step(&WastedContext, bash("grep -A 10 rescue /p/lib/tmux.ex"));
+        assert_eq!(
+            f.len(),
+            1,
+            "a lookup changes nothing: the read is still current"
+        );
+        assert!(
+            f[0].headline
+                .contains("tmux.ex, which is already in context"),
+            "{}",
+            f[0].headline
+        );
+        // Another file, a file read in part, or one changed since: nothing to say.
+        assert!(s
+            .step(&WastedContext, bash("grep -n x /p/lib/other.ex"))
+            .is_empty());
+        s.feed(edit("/p/lib/tmux.ex"));
+        assert!(s
+            .step(&WastedContext, bash("grep -A 10 rescue /p/lib/tmux.ex"))
+            .is_empty());
+        // A shell command that may change files makes every read stale.
+        s.step(&WastedContext, read_sized("/p/lib/b.ex", 9_000));
+        s.feed(bash("mix format"));
+        assert!(s
+            .step(&WastedContext, bash("grep -n x /p/lib/b.ex"))
+            .is_empty());
     }
 }

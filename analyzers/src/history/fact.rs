@@ -159,7 +159,13 @@ impl Fact {
             _ => 0,
         } as u32;
         let glob_dir;
+        let looked_into;
         let path = match cat {
+            // A plain search or print of one file (`grep -A5 x lib/a.ex`) looks into that file.
+            _ if command.is_some() => {
+                looked_into = crate::text::lookup_file(call.script(), call.home.as_deref());
+                looked_into.as_deref()
+            }
             // A Glob's pattern names the directory it searches (`test/web/**/*_test.exs`).
             Category::Search if call.tool == "Glob" => {
                 glob_dir = glob_directory(call);

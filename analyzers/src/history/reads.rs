@@ -67,6 +67,26 @@ impl History {
             self.forget_reads();
             return;
         }
+        let lookup =
+            crate::tags::LISTS | crate::tags::SEARCHES | crate::tags::PRINTS | crate::tags::SYNTAX;
+        if fact.tool == "Bash" && fact.tags & lookup != 0 {
+            // A lookup changes no file (even one that failed): what was read stays current. One
+            // that looks into a file this agent read whole looks at what it already has.
+            let key = self.stream_key();
+            if let Some(file) = fact
+                .path
+                .as_deref()
+                .filter(|_| fact.ok)
+                .map(|p| fnv1a64(p.as_bytes()))
+            {
+                self.reread_of = self
+                    .reads
+                    .iter()
+                    .find(|r| r.file == file && r.range == 0 && r.stream == key)
+                    .copied();
+            }
+            return;
+        }
         if fact.tool == "Bash" {
             // A shell command may have changed any file: no read is known to be current.
             self.reads.clear();

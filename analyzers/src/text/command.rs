@@ -75,6 +75,57 @@ pub(crate) fn script_lookup_tags(s: &Script) -> u32 {
     commit | plain_lookup(s).map_or(0, lookup_kind)
 }
 
+/// The one file a plain search or print looks into (`grep -A5 x lib/a.ex`, `sed -n 1,20p a.rs`,
+/// `cat a.rs | head`), resolved to an absolute path; `None` for several files, a directory, a
+/// pattern or anything not known.
+pub(crate) fn lookup_file(s: &Script, home: Option<&str>) -> Option<String> {
+    let main = plain_lookup(s)?;
+    if lookup_kind(main) & (tags::SEARCHES | tags::PRINTS) == 0 {
+        return None;
+    }
+    // The operands, without the values of the options that take one (`-A 10`, `-e pat`).
+    let mut ops: Vec<&str> = Vec::new();
+    let mut pattern_given = false;
+    let mut args = main.args().iter();
+    let takes_value: &[&str] = match main.program.as_str() {
+        "head" | "tail" => &["-n", "-c"],
+        _ => &["-A", "-B", "-C", "-m", "--max-count"],
+    };
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-e" | "-f" | "--regexp" | "--file" => {
+                pattern_given = true;
+                args.next();
+            }
+            x if takes_value.contains(&x) => {
+                args.next();
+            }
+            x if x.starts_with('-') && x.len() > 1 => {}
+            x => ops.push(x),
+        }
+    }
+    let skip = match main.program.as_str() {
+        "grep" | "rg" | "egrep" | "ag" | "ack" => {
+            if main.has_flag('r', "--recursive") || main.has_flag('R', "--dereference-recursive") {
+                return None;
+            }
+            usize::from(!pattern_given)
+        }
+        "sed" => 1,
+        _ => 0,
+    };
+    let mut ops = ops.into_iter().skip(skip);
+    let file = ops.next()?;
+    if ops.next().is_some() || file.ends_with('/') || file.contains(['*', '?', '[', '{', '$']) {
+        return None;
+    }
+    let env = shell::Env {
+        cwd: main.cwd.as_deref(),
+        home,
+    };
+    shell::resolve(file, env)
+}
+
 /// The one program of a plain lookup, when the command is one.
 fn plain_lookup(s: &Script) -> Option<&Simple> {
     if !s.complete
