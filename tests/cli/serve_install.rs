@@ -173,3 +173,96 @@ fn doctor_says_whether_the_server_answers_and_how_fast() {
     );
     assert!(down.stdout().contains("fail open"), "{}", down.stdout());
 }
+
+fn git(dir: &std::path::Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn the_token_stays_out_of_git_and_uninstall_takes_it_back() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let project = sb.project();
+    if git(&project, &["init", "-q"]).is_none() {
+        return; // no git here: nothing could commit the token
+    }
+    let out = sb
+        .in_project(&["install", "--http", "--listen", "127.0.0.1:1"])
+        .run()
+        .expect_code(0);
+    assert!(out.stdout().contains("git-ignored"), "{}", out.stdout());
+    let token = std::fs::read_to_string(sb.home().join(".config/posthook/serve.token"))
+        .expect("token")
+        .trim()
+        .to_string();
+    let local = project.join(".claude/settings.local.json");
+    assert_eq!(settings(&local)["env"]["POSTHOOK_SERVE_ID"], token.as_str());
+    let mode = std::fs::metadata(&local)
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the file holding the token is private");
+    // An agent's `git add -A && git commit` picks up nothing that holds the token.
+    git(&project, &["add", "-A"]).expect("git add");
+    let staged = git(&project, &["diff", "--cached", "--name-only"]).expect("git diff");
+    assert!(staged.contains(".claude/settings.json"), "{staged}");
+    assert!(!staged.contains("settings.local.json"), "{staged}");
+    for f in staged.lines() {
+        let text = std::fs::read_to_string(project.join(f)).unwrap_or_default();
+        assert!(!text.contains(&token), "{f} holds the token");
+    }
+    // The shared file never gets the token literally.
+    let refused = sb
+        .in_project(&["install", "--http", "--token-in", "header"])
+        .run();
+    assert_eq!(refused.code(), 1, "{}", refused.stdout());
+    assert!(
+        refused.stderr().contains("committed"),
+        "{}",
+        refused.stderr()
+    );
+    sb.in_project(&["uninstall"]).run().expect_code(0);
+    let after = std::fs::read_to_string(&local).unwrap_or_default();
+    assert!(
+        !after.contains(&token),
+        "uninstall takes the token back: {after}"
+    );
+    for entry in std::fs::read_dir(project.join(".claude"))
+        .expect("dir")
+        .flatten()
+    {
+        let m = entry.metadata().expect("meta").permissions().mode();
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if text.contains(&token) {
+            assert_eq!(m & 0o777, 0o600, "{}", entry.path().display());
+        }
+    }
+}
+
+#[test]
+fn a_tracked_personal_file_is_not_given_the_token() {
+    let sb = Sandbox::new();
+    let project = sb.project();
+    if git(&project, &["init", "-q"]).is_none() {
+        return;
+    }
+    std::fs::create_dir_all(project.join(".claude")).expect("mkdir");
+    std::fs::write(project.join(".claude/settings.local.json"), "{}\n").expect("write");
+    git(&project, &["add", "-f", ".claude/settings.local.json"]).expect("add");
+    let out = sb
+        .in_project(&["install", "--http", "--listen", "127.0.0.1:1"])
+        .run();
+    assert_eq!(out.code(), 1, "{}", out.stdout());
+    assert!(out.stderr().contains("tracked by git"), "{}", out.stderr());
+    assert_eq!(
+        std::fs::read_to_string(project.join(".claude/settings.local.json")).expect("read"),
+        "{}\n"
+    );
+}

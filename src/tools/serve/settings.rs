@@ -102,8 +102,34 @@ pub(crate) fn addr_of(url: &str) -> Option<SocketAddr> {
 }
 
 /// Puts `TOKEN_VAR=token` into the `env` of the settings file at `path` (the project's personal
-/// `.claude/settings.local.json`), keeping everything else. Returns whether it changed.
+/// `.claude/settings.local.json`), keeping everything else; the file is made 0600. Returns whether
+/// it changed.
 pub(crate) fn put_token_env(path: &Path, token: &str) -> Result<bool, InstallError> {
+    edit_env(path, |env| {
+        if env.get(TOKEN_VAR).and_then(Value::as_str) == Some(token) {
+            return false;
+        }
+        env.insert(TOKEN_VAR.to_string(), json!(token));
+        true
+    })
+}
+
+/// Takes `TOKEN_VAR` out of the `env` of the settings file at `path` (and `env` itself when
+/// nothing else is left in it). Returns whether it changed.
+pub(crate) fn remove_token_env(path: &Path) -> Result<bool, InstallError> {
+    if install::read_settings(path)?.is_none() {
+        return Ok(false);
+    }
+    edit_env(path, |env| env.remove(TOKEN_VAR).is_some())
+}
+
+/// Applies `edit` to the `env` object of the settings file at `path`; writes it (0600, a backup
+/// of the old file first) when `edit` says it changed something.
+fn edit_env(
+    path: &Path,
+    edit: impl FnOnce(&mut Map<String, Value>) -> bool,
+) -> Result<bool, InstallError> {
+    install::refuse_link(path)?;
     let existing = install::read_settings(path)?;
     let had_file = existing.is_some();
     let mut doc = existing.unwrap_or_default();
@@ -119,22 +145,35 @@ pub(crate) fn put_token_env(path: &Path, token: &str) -> Result<bool, InstallErr
             },
         });
     };
-    if env.get(TOKEN_VAR).and_then(Value::as_str) == Some(token) {
+    if !edit(env) {
         return Ok(false);
     }
-    env.insert(TOKEN_VAR.to_string(), json!(token));
+    if env.is_empty() {
+        doc.remove("env");
+    }
     if had_file {
         install::backup(path)?;
     }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| install::io_err(dir, e))?;
+    }
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
-    install::write_atomic(path, text.as_bytes())?;
+    install::write_atomic(
+        path,
+        text.as_bytes(),
+        install::Scope::Local.write_opts(true),
+    )?;
     Ok(true)
 }
 
 /// `posthook install --http`: posthook's entries for the three events as http hooks for the
 /// server at `--listen` (replacing its command entries), the token where `--token-in` says, and
 /// whether the server answers now.
+///
+/// The token never goes into a file git would commit: not into the project's shared
+/// `.claude/settings.json` (refused), not into a personal file git tracks (refused); the
+/// personal file that holds it is made 0600 and added to the repository's `info/exclude`.
 pub(crate) fn run_install_http(
     args: &install::InstallArgs,
     mut entry: install::Entry,
@@ -146,10 +185,6 @@ pub(crate) fn run_install_http(
         path: std::path::PathBuf::from("~/.config/posthook/serve.token"),
         kind: InstallErrorKind::NoHome,
     })?;
-    let token = super::token::load_or_create(&token_path).map_err(|e| InstallError {
-        path: token_path.clone(),
-        kind: InstallErrorKind::Io(e),
-    })?;
     let token_in = args
         .token_in
         .unwrap_or(if args.scope == install::Scope::Project {
@@ -157,10 +192,21 @@ pub(crate) fn run_install_http(
         } else {
             TokenIn::Header
         });
+    let holder = token_holder(args.scope, token_in, path)?;
+    let token = super::token::load_or_create(&token_path).map_err(|e| InstallError {
+        path: token_path.clone(),
+        kind: InstallErrorKind::Io(e),
+    })?;
     let hook = http_hook(args.listen, &token, token_in, args.timeout);
     let url = hook["url"].as_str().unwrap_or_default().to_string();
     entry.http = Some(hook);
-    let change = install::apply(path, &install::Action::Install(entry.clone()), args.dry_run)?;
+    let opts = args.scope.write_opts(token_in == TokenIn::Header);
+    let change = install::apply(
+        path,
+        &install::Action::Install(entry.clone()),
+        args.dry_run,
+        opts,
+    )?;
     let mut out = String::new();
     install::report(
         &change,
@@ -178,8 +224,81 @@ pub(crate) fn run_install_http(
         );
     }
     token_lines(args, token_in, &token, &token_path, &mut out)?;
+    if let Some(file) = holder.filter(|_| !args.dry_run) {
+        exclude_line(&file, &mut out);
+    }
     server_line(args, &token, &mut out);
     Ok(out)
+}
+
+/// The project file that will hold the token (`None`: none in the project, it goes to
+/// `~/.claude/`); refuses a place git would commit.
+fn token_holder(
+    scope: install::Scope,
+    token_in: TokenIn,
+    path: &Path,
+) -> Result<Option<std::path::PathBuf>, InstallError> {
+    let refused = |file: &Path, why: String| InstallError {
+        path: file.to_path_buf(),
+        kind: InstallErrorKind::Io(std::io::Error::other(why)),
+    };
+    let file = match (scope, token_in) {
+        (install::Scope::User, TokenIn::Header) => return Ok(None),
+        (install::Scope::Project, TokenIn::Header) => {
+            return Err(refused(
+                path,
+                String::from(
+                    "is shared with the team (committed): --token-in header would put the \
+                     server's token in it; use --token-in env (the default here) or --scope \
+                     local",
+                ),
+            ))
+        }
+        (_, TokenIn::Env) => install::scope_path(install::Scope::Local)?,
+        (install::Scope::Local, TokenIn::Header) => path.to_path_buf(),
+    };
+    let project = install::current_project_dir();
+    let rel = file.strip_prefix(&project).unwrap_or(&file);
+    if install::git::tracked(&project, &rel.to_string_lossy()) {
+        return Err(refused(
+            &file,
+            String::from(
+                "is tracked by git: the server's token written there would be committed; \
+                 `git rm --cached` it first, or install with --scope user",
+            ),
+        ));
+    }
+    Ok(Some(file))
+}
+
+/// Keeps the project file holding the token out of git, and says so.
+fn exclude_line(file: &Path, out: &mut String) {
+    use std::fmt::Write as _;
+    match install::git::exclude(&install::current_project_dir()) {
+        Ok(Some(x)) => {
+            let _ = writeln!(
+                out,
+                "  {} is 0600 and git-ignored (in {}, which is not committed), as are \
+                 posthook's backups beside it",
+                file.display(),
+                x.display()
+            );
+        }
+        Ok(None) => {
+            let _ = writeln!(
+                out,
+                "  {} is 0600 (not in a git repository: keep it out of version control)",
+                file.display()
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "warning: could not add {} to git's info/exclude ({e}): keep it out of commits",
+                file.display()
+            );
+        }
+    }
 }
 
 /// Where the token went (or would go, with `--dry-run`); with `--token-in env`, puts it in the
@@ -196,7 +315,7 @@ fn token_lines(
         TokenIn::Header => {
             let _ = writeln!(
                 out,
-                "  token: written in the Authorization header (from {})",
+                "  token: written in the Authorization header (from {}); the file is 0600",
                 token_path.display()
             );
         }
@@ -212,8 +331,7 @@ fn token_lines(
                 let changed = put_token_env(&local, token)?;
                 let _ = writeln!(
                     out,
-                    "  token: ${TOKEN_VAR} in the header; its value {} the env of {} (personal: \
-                     keep it out of git)",
+                    "  token: ${TOKEN_VAR} in the header; its value {} the env of {}",
                     if changed { "written to" } else { "already in" },
                     local.display()
                 );
