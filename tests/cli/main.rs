@@ -20,6 +20,7 @@ mod security;
 mod serve;
 mod serve_bench;
 mod serve_install;
+mod serve_overload;
 mod support;
 mod time;
 mod transcripts;

@@ -66,6 +66,11 @@ impl Server {
         }
     }
 
+    /// The server's process id.
+    pub fn child_id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// POSTs `body` on a new connection, as Claude Code does; `(status, body)`.
     pub fn post(&self, body: &[u8], headers: &[(&str, &str)]) -> (u16, String) {
         request(self.addr, "POST", "/hook", body, headers)

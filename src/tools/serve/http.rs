@@ -15,6 +15,9 @@ pub(crate) const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 64;
 /// How long one request may take to arrive once its first byte has.
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long its head (request line and headers) may take: a peer that dribbles a head byte by
+/// byte holds a worker no longer than this.
+pub(crate) const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often a connection waiting for its next request checks whether the server is stopping.
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
@@ -55,15 +58,39 @@ pub(crate) enum ReadError {
 pub(crate) struct Conn {
     stream: Stream,
     buf: Vec<u8>,
+    peer: Option<std::net::IpAddr>,
 }
 
 impl Conn {
-    /// Wraps an accepted stream.
-    pub(crate) fn new(stream: Stream) -> Conn {
+    /// Wraps a stream accepted from `peer`.
+    pub(crate) fn from_peer(stream: Stream, peer: Option<std::net::IpAddr>) -> Conn {
         let _ = stream.set_nodelay();
         Conn {
             stream,
-            buf: Vec::with_capacity(8 * 1024),
+            buf: Vec::new(),
+            peer,
+        }
+    }
+
+    /// The socket.
+    pub(crate) fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    /// The peer's address, when known.
+    pub(crate) fn peer(&self) -> Option<std::net::IpAddr> {
+        self.peer
+    }
+
+    /// Whether bytes of a next request were read already (pipelining).
+    pub(crate) fn has_buffered(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
+    /// Gives back the buffer's memory while the connection waits.
+    pub(crate) fn shrink(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = Vec::new();
         }
     }
 
@@ -139,7 +166,9 @@ impl Conn {
         if !self.wait_for_request(idle, stopping) {
             return Err(ReadError::Closed);
         }
-        let deadline = Instant::now() + REQUEST_TIMEOUT;
+        let start = Instant::now();
+        let head_deadline = start + HEAD_TIMEOUT;
+        let deadline = start + REQUEST_TIMEOUT;
         let (head_len, mut req, content_length, chunked, expect_continue) = loop {
             let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
             let mut parsed = httparse::Request::new(&mut headers);
@@ -149,7 +178,7 @@ impl Conn {
                     if self.buf.len() >= MAX_HEAD {
                         return Err(ReadError::Bad(431, "request head too large"));
                     }
-                    if self.fill(deadline)? == 0 {
+                    if self.fill(head_deadline)? == 0 {
                         return Err(if self.buf.is_empty() {
                             ReadError::Closed
                         } else {
@@ -224,7 +253,11 @@ impl Conn {
                 while !self.read_line(deadline)?.is_empty() {}
                 return Ok(body);
             }
-            if body.len() as u64 + size > max_body {
+            // Checked: a size of ffffffffffffffff must not wrap past the cap.
+            if (body.len() as u64)
+                .checked_add(size)
+                .is_none_or(|total| total > max_body)
+            {
                 return Err(ReadError::TooLarge);
             }
             let chunk = self.read_exact_body(size, deadline)?;
@@ -354,7 +387,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(200));
         });
         let s = l.accept().expect("accept");
-        let mut c = Conn::new(s);
+        let mut c = Conn::from_peer(s, None);
         let r = c.read_request(
             Duration::from_secs(2),
             &|| false,
