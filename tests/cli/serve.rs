@@ -593,6 +593,38 @@ fn keep_alive_serves_several_requests_on_one_connection() {
 }
 
 #[test]
+fn a_newline_in_a_passed_variable_writes_no_unit() {
+    let sb = Sandbox::new();
+    let evil = format!(
+        "{}\nExecStartPre=/bin/sh -c 'touch /tmp/pwned'",
+        sb.state_dir().display()
+    );
+    for manager in ["systemd", "launchd"] {
+        let out = cmd(
+            &sb,
+            &["service", "install", "--no-start", "--manager", manager],
+        )
+        .env("POSTHOOK_STATE_DIR", &evil)
+        .run();
+        assert_eq!(out.code(), 1, "{manager}: {}", out.stdout());
+        assert!(
+            out.stderr().contains("POSTHOOK_STATE_DIR")
+                && out.stderr().contains("control character"),
+            "{}",
+            out.stderr()
+        );
+    }
+    assert!(!sb
+        .home()
+        .join(".config/systemd/user/posthook.service")
+        .exists());
+    assert!(!sb
+        .home()
+        .join("Library/LaunchAgents/dev.posthook.serve.plist")
+        .exists());
+}
+
+#[test]
 fn service_definitions_are_written_and_removed() {
     let sb = Sandbox::new();
     let out = cmd(
