@@ -266,3 +266,107 @@ fn a_tracked_personal_file_is_not_given_the_token() {
         "{}\n"
     );
 }
+
+/// A listener run as `nobody` that prints every byte it receives; `None` where this cannot be
+/// set up (not root, no setpriv or python3).
+fn squatter(port: u16) -> Option<std::process::Child> {
+    if !std::path::Path::new("/usr/bin/python3").exists() {
+        return None;
+    }
+    let script = format!(
+        "import socket,sys\n\
+         s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+         s.bind(('127.0.0.1',{port})); s.listen(64); print('ready', flush=True)\n\
+         while True:\n\
+         \x20   c,_=s.accept(); c.settimeout(2)\n\
+         \x20   try:\n\
+         \x20       d=c.recv(65536)\n\
+         \x20       sys.stdout.write(repr(d)+'\\n'); sys.stdout.flush()\n\
+         \x20       c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\n{{}}')\n\
+         \x20   except Exception: pass\n\
+         \x20   c.close()\n"
+    );
+    let mut child = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .args(["/usr/bin/python3", "-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut line = String::new();
+    let mut out = std::io::BufReader::new(child.stdout.take()?);
+    std::io::BufRead::read_line(&mut out, &mut line).ok()?;
+    if line.trim() != "ready" {
+        let _ = child.kill();
+        let _ = child.wait();
+        return None;
+    }
+    child.stdout = Some(out.into_inner());
+    Some(child)
+}
+
+#[test]
+fn a_port_held_by_another_user_gets_no_token() {
+    let sb = Sandbox::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    sb.in_project(&["install", "--http", "--listen", &listen])
+        .run()
+        .expect_code(0);
+    let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+    });
+    let Some(mut squat) = squatter(port) else {
+        // Only root can run a listener as another user; CI and the developers' machines are root.
+        assert!(
+            !root,
+            "as root, a listener as nobody must be possible (setpriv, python3)"
+        );
+        return;
+    };
+    let token = std::fs::read_to_string(sb.home().join(".config/posthook/serve.token"))
+        .expect("token")
+        .trim()
+        .to_string();
+    let doctor = sb.in_project(&["doctor"]).run();
+    assert_eq!(doctor.code(), 1, "{}", doctor.stdout());
+    assert!(
+        doctor.stdout().contains(&format!(
+            "FAIL  server http://{listen}/hook: the process listening"
+        )) && doctor.stdout().contains("uid 65534"),
+        "{}",
+        doctor.stdout()
+    );
+    let status = sb
+        .cmd(&[
+            "service",
+            "status",
+            "--listen",
+            &listen,
+            "--manager",
+            "systemd",
+        ])
+        .env("PATH", "/nonexistent")
+        .run();
+    assert!(status.stdout().contains("uid 65534"), "{}", status.stdout());
+    let again = sb
+        .in_project(&["install", "--http", "--scope", "local", "--listen", &listen])
+        .run();
+    assert_eq!(again.code(), 1, "{}", again.stdout());
+    assert!(again.stderr().contains("uid 65534"), "{}", again.stderr());
+    let _ = squat.kill();
+    let out = squat.wait_with_output().expect("squatter output");
+    let received = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !received.contains(&token),
+        "the squatter got the token: {received}"
+    );
+    assert!(
+        !received.contains("Authorization"),
+        "the squatter got a request: {received}"
+    );
+}

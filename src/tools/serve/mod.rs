@@ -34,6 +34,7 @@ mod answer;
 pub(crate) mod client;
 pub(crate) mod http;
 pub(crate) mod net;
+mod owner;
 mod server;
 pub(crate) mod service;
 pub(crate) mod sessions;

@@ -117,6 +117,12 @@ impl Stream {
         }
     }
 
+    /// This end's address.
+    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
+        let any = rnet::getsockname(&self.fd)?;
+        SocketAddr::try_from(any).map_err(|_| io::Error::other("not an IP socket"))
+    }
+
     /// Sends small answers at once instead of waiting to fill a packet.
     pub(crate) fn set_nodelay(&self) -> io::Result<()> {
         Ok(sockopt::set_tcp_nodelay(&self.fd, true)?)

@@ -193,6 +193,18 @@ pub(crate) fn run_install_http(
             TokenIn::Header
         });
     let holder = token_holder(args.scope, token_in, path)?;
+    if let Err(super::client::HealthError::NotOurs(e)) =
+        super::client::Client::connect_verified(args.listen)
+    {
+        // Claude Code would send every event and the token to that process: write nothing.
+        return Err(InstallError {
+            path: path.to_path_buf(),
+            kind: InstallErrorKind::Io(std::io::Error::other(format!(
+                "not registering http://{}: {e}; pick another port with --listen",
+                args.listen
+            ))),
+        });
+    }
     let token = super::token::load_or_create(&token_path).map_err(|e| InstallError {
         path: token_path.clone(),
         kind: InstallErrorKind::Io(e),
@@ -352,6 +364,13 @@ fn server_line(args: &install::InstallArgs, token: &str, out: &mut String) {
                 args.listen, h.median_ms
             );
         }
+        Err(super::client::HealthError::NotOurs(e)) => {
+            let _ = writeln!(
+                out,
+                "warning: {e}. Until that process is gone, Claude Code would send it every event \
+                 and the token: pick another port with --listen"
+            );
+        }
         Err(e) => {
             let _ = writeln!(
                 out,
@@ -424,6 +443,19 @@ pub(crate) fn doctor_checks(
                     h.sessions, h.median_ms, h.samples
                 ),
                 fix: None,
+            },
+            Err(super::client::HealthError::NotOurs(e)) => Check {
+                status: Status::Fail,
+                text: format!(
+                    "server {url}: {e}. Claude Code would send it every event and the token: \
+                     that user can read them and answer in posthook's name"
+                ),
+                fix: Some(format!(
+                    "find the process (`ss -ltnp 'sport = :{}'`), stop it or pick another port: \
+                     `posthook install --http --listen 127.0.0.1:PORT` and `posthook serve \
+                     --listen 127.0.0.1:PORT`",
+                    addr.port()
+                )),
             },
             Err(e) => Check {
                 status: Status::Fail,
