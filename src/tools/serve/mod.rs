@@ -41,6 +41,7 @@ pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod token;
 mod waiting;
+pub(crate) mod wire;
 
 pub(crate) use server::Server;
 
