@@ -156,6 +156,18 @@ fn doctor_says_whether_the_server_answers_and_how_fast() {
         .expect_code(0);
     let up = sb.in_project(&["doctor"]).run();
     let text = up.stdout();
+    // Right after `install --http`, doctor knows the http entries: nothing fails.
+    assert_eq!(up.code(), 0, "{text}");
+    assert!(
+        text.contains("posthook registered for PostToolUse as an http hook"),
+        "{text}"
+    );
+    assert!(!text.contains("not registered"), "{text}");
+    assert!(
+        text.contains("PASS  token in ")
+            && text.contains("settings.local.json: the server's, private"),
+        "{text}"
+    );
     assert!(
         text.contains(&format!("PASS  server http://{listen}/hook: answers")),
         "{text}"
@@ -368,5 +380,54 @@ fn a_port_held_by_another_user_gets_no_token() {
     assert!(
         !received.contains("Authorization"),
         "the squatter got a request: {received}"
+    );
+}
+
+#[test]
+fn the_two_kinds_are_not_registered_at_once() {
+    let sb = Sandbox::new();
+    sb.in_project(&["install", "--scope", "local"])
+        .run()
+        .expect_code(0);
+    let out = sb
+        .in_project(&["install", "--http", "--listen", "127.0.0.1:1"])
+        .run();
+    assert_eq!(out.code(), 1, "{}", out.stdout());
+    assert!(
+        out.stderr().contains("uninstall --scope local"),
+        "{}",
+        out.stderr()
+    );
+    assert!(!sb.project().join(".claude/settings.json").exists());
+    sb.in_project(&["uninstall", "--scope", "local"])
+        .run()
+        .expect_code(0);
+    sb.in_project(&["install", "--http", "--listen", "127.0.0.1:1"])
+        .run()
+        .expect_code(0);
+    let back = sb.in_project(&["install", "--scope", "local"]).run();
+    assert_eq!(back.code(), 1, "{}", back.stdout());
+    // Written by hand anyway: doctor fails on it.
+    let cmd = serde_json::json!({"hooks": {"PostToolUse": [{"matcher": "*", "hooks": [
+        {"type": "command", "command": crate::support::bin(), "args": []}]}]}});
+    std::fs::write(
+        sb.home().join(".claude/settings.json"),
+        serde_json::to_string(&cmd).expect("json"),
+    )
+    .or_else(|_| {
+        std::fs::create_dir_all(sb.home().join(".claude"))?;
+        std::fs::write(
+            sb.home().join(".claude/settings.json"),
+            serde_json::to_string(&cmd).expect("json"),
+        )
+    })
+    .expect("write");
+    let doctor = sb.in_project(&["doctor"]).run();
+    assert!(
+        doctor
+            .stdout()
+            .contains("FAIL  posthook is registered both as a command and as an http hook"),
+        "{}",
+        doctor.stdout()
     );
 }

@@ -267,6 +267,7 @@ pub(crate) fn run_install(
         timeout_s: args.timeout,
         http: None,
     };
+    refuse_mixed(args.scope, args.http)?;
     if args.http {
         return crate::tools::serve::settings::run_install_http(args, entry, &path);
     }
@@ -324,6 +325,43 @@ pub(crate) fn run_install(
         }
     }
     Ok(out)
+}
+
+/// Refuses to register posthook as one kind (command, or http with `http`) in `scope` while
+/// another scope has it as the other kind: Claude Code would run both, and the hook process and
+/// the server would each write the session over the other's events. (Within one scope, install
+/// replaces the other kind.)
+fn refuse_mixed(scope: Scope, http: bool) -> Result<(), InstallError> {
+    for other in Scope::ALL.into_iter().filter(|s| *s != scope) {
+        let Ok(p) = scope_path(other) else { continue };
+        let Ok(Some(doc)) = read_settings(&p) else {
+            continue;
+        };
+        let mixed = if http {
+            !posthook_commands(&doc).is_empty()
+        } else {
+            !crate::tools::serve::settings::posthook_http_hooks(&doc).is_empty()
+        };
+        if mixed {
+            let (have, want) = if http {
+                ("a command hook", "an http hook")
+            } else {
+                ("an http hook", "a command hook")
+            };
+            return Err(io_err(
+                &p,
+                std::io::Error::other(format!(
+                    "posthook is registered there ({} scope) as {have}; registering it as {want} \
+                     too would analyze every event twice and the two would overwrite each \
+                     other's sessions. Run `posthook uninstall --scope {}` first, or install \
+                     the same kind",
+                    other.as_str(),
+                    other.as_str()
+                )),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Runs `posthook uninstall`.

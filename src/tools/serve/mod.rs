@@ -31,6 +31,7 @@
 //! arguments, the errors and the command.
 
 mod answer;
+mod checks;
 pub(crate) mod client;
 pub(crate) mod http;
 pub(crate) mod net;

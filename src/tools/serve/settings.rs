@@ -394,14 +394,42 @@ pub(crate) fn doctor_checks(
     use crate::tools::doctor::{Check, Status};
     let mut addrs: Vec<(SocketAddr, String)> = Vec::new();
     let mut out = Vec::new();
-    for scope in install::Scope::ALL {
-        let Some(path) = install::settings_path(scope, project, home) else {
-            continue;
-        };
-        let Ok(Some(doc)) = install::read_settings(&path) else {
-            continue;
-        };
-        for (_, url, _) in posthook_http_hooks(&doc) {
+    let docs: Vec<(install::Scope, std::path::PathBuf, Map<String, Value>)> = install::Scope::ALL
+        .into_iter()
+        .filter_map(|scope| {
+            let path = install::settings_path(scope, project, home)?;
+            let doc = install::read_settings(&path).ok()??;
+            Some((scope, path, doc))
+        })
+        .collect();
+    let urls: Vec<String> = docs
+        .iter()
+        .flat_map(|(_, _, d)| posthook_http_hooks(d).into_iter().map(|(_, u, _)| u))
+        .collect();
+    let managed = install::read_settings(&super::checks::managed_path())
+        .ok()
+        .flatten();
+    let labelled: Vec<(String, Map<String, Value>)> = docs
+        .iter()
+        .map(|(_, p, d)| (p.display().to_string(), d.clone()))
+        .collect();
+    out.extend(super::checks::switch_checks(
+        managed.as_ref(),
+        &labelled,
+        &urls,
+    ));
+    if !urls.is_empty() {
+        let env = |k: &str| std::env::var_os(k);
+        let server_token =
+            super::token::default_path(&env).and_then(|p| super::token::load(&p).ok());
+        out.extend(super::checks::token_checks(
+            project,
+            &docs,
+            server_token.as_deref(),
+        ));
+    }
+    for (_, path, doc) in &docs {
+        for (_, url, _) in posthook_http_hooks(doc) {
             match addr_of(&url) {
                 Some(a) if !addrs.iter().any(|(x, _)| *x == a) => addrs.push((a, url)),
                 Some(_) => {}
@@ -423,16 +451,26 @@ pub(crate) fn doctor_checks(
     }
     if commands_too {
         out.push(Check {
-            status: Status::Warn,
+            status: Status::Fail,
             text: String::from(
                 "posthook is registered both as a command and as an http hook: each event is \
-                 analyzed twice and Claude may be told twice",
+                 analyzed twice, Claude may be told twice, and the two write the same session \
+                 files, each over the other's events",
             ),
             fix: Some(String::from(
-                "keep one: `posthook install` (command) or `posthook install --http` in each scope",
+                "keep one: `posthook uninstall --scope SCOPE` where the other kind is, then \
+                 `posthook install` (command) or `posthook install --http`",
             )),
         });
     }
+    out.extend(server_checks(addrs));
+    out
+}
+
+/// For each server posthook's entries name: whether it answers, as this user, and how fast.
+fn server_checks(addrs: Vec<(SocketAddr, String)>) -> Vec<crate::tools::doctor::Check> {
+    use crate::tools::doctor::{Check, Status};
+    let mut out = Vec::new();
     for (addr, url) in addrs {
         out.push(match super::client::health(addr) {
             Ok(h) => Check {
