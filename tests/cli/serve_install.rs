@@ -144,6 +144,24 @@ fn personal_settings_get_the_token_in_the_header_and_a_down_server_is_named() {
     assert_eq!(h["headers"]["Authorization"], format!("Bearer {token}"));
     assert_eq!(h["timeout"], 3);
     assert!(doc.get("env").is_none(), "no variable needed: {doc}");
+    assert!(h.get("onFailure").is_none(), "fail open unless asked: {h}");
+    sb.in_project(&[
+        "install",
+        "--http",
+        "--scope",
+        "local",
+        "--listen",
+        "127.0.0.1:1",
+        "--on-failure-block",
+    ])
+    .run()
+    .expect_code(0);
+    let doc = settings(&sb.project().join(".claude/settings.local.json"));
+    for event in ["PostToolUse", "PostToolUseFailure", "PostToolBatch"] {
+        let hooks = hooks_of(&doc, event);
+        assert_eq!(hooks.len(), 1, "{doc}");
+        assert_eq!(hooks[0]["onFailure"], "block", "{doc}");
+    }
 }
 
 #[test]

@@ -205,6 +205,12 @@ pub(crate) struct InstallArgs {
     /// otherwise].
     #[arg(long, value_enum, value_name = "HOW", requires = "http")]
     pub token_in: Option<crate::tools::serve::settings::TokenIn>,
+    /// With --http: write `"onFailure": "block"`, so that a server that is down, slow or
+    /// refusing makes Claude Code report a blocking error on every event instead of going on
+    /// without feedback (the cost: while the server is not answering, every tool call of the
+    /// session shows Claude an error, and each waits for the timeout when the server hangs).
+    #[arg(long, requires = "http")]
+    pub on_failure_block: bool,
     /// Written into the entries' args.
     #[command(flatten)]
     pub out: crate::config::OutputFlag,

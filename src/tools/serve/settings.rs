@@ -209,7 +209,10 @@ pub(crate) fn run_install_http(
         path: token_path.clone(),
         kind: InstallErrorKind::Io(e),
     })?;
-    let hook = http_hook(args.listen, &token, token_in, args.timeout);
+    let mut hook = http_hook(args.listen, &token, token_in, args.timeout);
+    if args.on_failure_block {
+        hook["onFailure"] = json!("block");
+    }
     let url = hook["url"].as_str().unwrap_or_default().to_string();
     entry.http = Some(hook);
     let opts = args.scope.write_opts(token_in == TokenIn::Header);
@@ -375,9 +378,13 @@ fn server_line(args: &install::InstallArgs, token: &str, out: &mut String) {
             let _ = writeln!(
                 out,
                 "note: no server answers at http://{} ({e}): start it with `posthook serve --listen \
-                 {0}` or `posthook service install --listen {0}`. Until it runs, these hooks fail \
-                 open: Claude Code goes on without feedback.",
-                args.listen
+                 {0}` or `posthook service install --listen {0}`. Until it runs, {1}",
+                args.listen,
+                if args.on_failure_block {
+                    "Claude Code reports a blocking error on every event (--on-failure-block)."
+                } else {
+                    "these hooks fail open: Claude Code goes on without feedback."
+                }
             );
         }
     }
