@@ -145,6 +145,54 @@ fn personal_settings_get_the_token_in_the_header_and_a_down_server_is_named() {
     assert_eq!(h["timeout"], 3);
     assert!(doc.get("env").is_none(), "no variable needed: {doc}");
     assert!(h.get("onFailure").is_none(), "fail open unless asked: {h}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    let local = sb.project().join(".claude/settings.local.json");
+    assert_eq!(mode(&local), 0o600, "the file with the token is private");
+    // At user scope too: ~/.claude/settings.json holds the token literally, so it is made 0600.
+    let user = sb.home().join(".claude/settings.json");
+    std::fs::create_dir_all(sb.home().join(".claude")).expect("mkdir");
+    std::fs::write(&user, "{\"model\": \"x\"}\n").expect("write");
+    std::fs::set_permissions(&user, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    sb.in_project(&["uninstall", "--scope", "local"])
+        .run()
+        .expect_code(0);
+    sb.in_project(&[
+        "install",
+        "--http",
+        "--scope",
+        "user",
+        "--listen",
+        "127.0.0.1:1",
+    ])
+    .run()
+    .expect_code(0);
+    assert_eq!(mode(&user), 0o600);
+    assert!(std::fs::read_to_string(&user)
+        .expect("read")
+        .contains(&token));
+    for e in std::fs::read_dir(sb.home().join(".claude"))
+        .expect("dir")
+        .flatten()
+    {
+        if e.file_name().to_string_lossy().ends_with(".bak") {
+            assert_eq!(mode(&e.path()), 0o600, "{}", e.path().display());
+        }
+    }
+    sb.in_project(&["uninstall", "--scope", "user"])
+        .run()
+        .expect_code(0);
+    sb.in_project(&[
+        "install",
+        "--http",
+        "--scope",
+        "local",
+        "--listen",
+        "127.0.0.1:1",
+    ])
+    .run()
+    .expect_code(0);
     sb.in_project(&[
         "install",
         "--http",
