@@ -8,6 +8,12 @@
 //! time never sees the signal. A thread sleeping on the deadline, as before, cost a thread spawn
 //! per call (about a tenth of a millisecond), which is most of what a hook call may cost.
 //!
+//! A decided answer is never dropped: once the hook knows what it will say (a block, say) it
+//! hands the rendered bytes to [`deliver_on_alarm`], and from then on an alarm that fires (the
+//! state still being saved on a loaded disk) writes those bytes to stdout and stderr and exits
+//! with the answer's code instead of exiting 0 in silence. `write` is async-signal-safe, and the
+//! bytes are a leaked, never-freed buffer published before the code that marks them ready.
+//!
 //! Where there is no such timer (not Unix), [`arm`] reports `false` and the caller falls back.
 //! This is the one module with `unsafe` code: installing a signal handler and setting the timer
 //! are foreign calls into libc with no safe wrapper in the crates this project uses.
@@ -28,21 +34,89 @@ static REPORT_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::n
 const REPORT: &[u8] =
     b"ERROR posthook::hook: deadline passed before an answer; exiting 0 without one\n";
 
+/// The line the handler writes when it delivers a decided answer.
 #[cfg(unix)]
-extern "C" fn on_alarm(_signal: libc::c_int) {
-    let fd = REPORT_FD.load(std::sync::atomic::Ordering::Relaxed);
-    // SAFETY: write and _exit are async-signal-safe; the buffer is a static of the given length, and
-    // a descriptor that is not open only makes write fail.
-    unsafe {
-        if fd >= 0 {
-            let _ = libc::write(fd, REPORT.as_ptr().cast(), REPORT.len());
+const REPORT_DELIVERED: &[u8] =
+    b"WARN posthook::hook: deadline passed after the answer was decided; delivered it\n";
+
+/// Whether the alarm is armed (set by [`arm`], cleared by [`disarm`]).
+#[cfg(unix)]
+static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The decided answer: stdout and stderr bytes (leaked, never freed) and the exit code, -1 while
+/// there is none. The code is stored last (Release) and read first (Acquire).
+#[cfg(unix)]
+static ANSWER_OUT: std::sync::atomic::AtomicPtr<u8> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+#[cfg(unix)]
+static ANSWER_OUT_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+#[cfg(unix)]
+static ANSWER_ERR: std::sync::atomic::AtomicPtr<u8> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+#[cfg(unix)]
+static ANSWER_ERR_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+#[cfg(unix)]
+static ANSWER_CODE: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+/// Writes all of `len` bytes at `ptr` to `fd`, as far as the descriptor takes them.
+#[cfg(unix)]
+fn write_all_raw(fd: libc::c_int, ptr: *const u8, len: usize) {
+    let mut done = 0;
+    while done < len {
+        // SAFETY: `ptr..ptr+len` is a leaked buffer that is never freed or written again.
+        let n = unsafe { libc::write(fd, ptr.add(done).cast(), len - done) };
+        if n <= 0 {
+            return;
         }
-        if let Some(c) = COUNTER.get() {
-            count(c);
-        }
-        libc::_exit(0)
+        done += n as usize;
     }
 }
+
+#[cfg(unix)]
+extern "C" fn on_alarm(_signal: libc::c_int) {
+    use std::sync::atomic::Ordering;
+    let fd = REPORT_FD.load(Ordering::Relaxed);
+    let code = ANSWER_CODE.load(Ordering::Acquire);
+    let report = if code >= 0 { REPORT_DELIVERED } else { REPORT };
+    if code >= 0 {
+        let out = ANSWER_OUT.load(Ordering::Relaxed);
+        write_all_raw(1, out, ANSWER_OUT_LEN.load(Ordering::Relaxed));
+        let err = ANSWER_ERR.load(Ordering::Relaxed);
+        write_all_raw(2, err, ANSWER_ERR_LEN.load(Ordering::Relaxed));
+    }
+    if fd >= 0 {
+        write_all_raw(fd, report.as_ptr(), report.len());
+    }
+    if let Some(c) = COUNTER.get() {
+        // SAFETY: `count` makes only async-signal-safe calls on a descriptor kept open.
+        unsafe { count(c) };
+    }
+    // SAFETY: _exit is async-signal-safe.
+    unsafe { libc::_exit(code.max(0)) }
+}
+
+/// Hands the alarm the answer the hook decided: should the deadline pass before the hook prints
+/// it, the alarm prints these bytes and exits with `code` instead of exiting 0 without them.
+/// Only while armed (a process that never armed the alarm, such as the server, keeps nothing),
+/// and once per process: a second call is ignored.
+#[cfg(unix)]
+pub(crate) fn deliver_on_alarm(stdout: &[u8], stderr: &[u8], code: u8) {
+    use std::sync::atomic::Ordering;
+    if !ARMED.load(Ordering::Acquire) || ANSWER_CODE.load(Ordering::Acquire) >= 0 {
+        return;
+    }
+    let out: &'static mut [u8] = Box::leak(stdout.to_vec().into_boxed_slice());
+    let err: &'static mut [u8] = Box::leak(stderr.to_vec().into_boxed_slice());
+    ANSWER_OUT_LEN.store(out.len(), Ordering::Relaxed);
+    ANSWER_OUT.store(out.as_mut_ptr(), Ordering::Relaxed);
+    ANSWER_ERR_LEN.store(err.len(), Ordering::Relaxed);
+    ANSWER_ERR.store(err.as_mut_ptr(), Ordering::Relaxed);
+    ANSWER_CODE.store(i32::from(code), Ordering::Release);
+}
+
+/// Not Unix: the fallback deadline thread cannot deliver an answer; nothing is kept.
+#[cfg(not(unix))]
+pub(crate) fn deliver_on_alarm(_stdout: &[u8], _stderr: &[u8], _code: u8) {}
 
 /// Where a deadline hit is counted: a file, the 8-byte magic it must start with, and the offset of
 /// its little-endian `u64` counter.
@@ -139,7 +213,9 @@ pub(crate) fn arm(after: Duration) -> bool {
         libc::sigemptyset(&mut action.sa_mask);
         libc::sigaction(libc::SIGALRM, &action, std::ptr::null_mut()) == 0
     };
-    installed && set_timer(after)
+    let armed = installed && set_timer(after);
+    ARMED.store(armed, std::sync::atomic::Ordering::Release);
+    armed
 }
 
 /// Not Unix: no alarm.
@@ -152,6 +228,7 @@ pub fn arm(_after: Duration) -> bool {
 #[cfg(unix)]
 pub(crate) fn disarm() {
     let _ = set_timer(Duration::ZERO);
+    ARMED.store(false, std::sync::atomic::Ordering::Release);
 }
 
 /// Not Unix: nothing to disarm.

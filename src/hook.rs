@@ -268,11 +268,13 @@ fn analyze(runtime: &Runtime, opts: &HookOptions, event: &HookInput, now: System
     let session_id = event.session_id.as_str();
     let facts = StopFacts::find(opts.project_dir.as_deref(), event);
     let run = |h: &mut History| {
-        facts.with_env(|env| {
+        let report = facts.with_env(|env| {
             runtime
                 .process_event_with(event, h, env)
                 .unwrap_or_else(|| unreachable!("only recorded events reach the store"))
-        })
+        });
+        decided(opts, event, &report);
+        report
     };
     let Some(dir) = &opts.state_dir else {
         tracing::warn!(
@@ -308,6 +310,30 @@ fn analyze(runtime: &Runtime, opts: &HookOptions, event: &HookInput, now: System
                 .map(|s| s.history)
                 .unwrap_or_default();
             run(&mut history)
+        }
+    }
+}
+
+/// The answer is decided once the analyzers ran, before the history is saved: hands it to the
+/// deadline, so that a save slowed down by a loaded disk cannot make the deadline drop it.
+fn decided(opts: &HookOptions, event: &HookInput, report: &Report) {
+    if report.feedback.is_none() || std::env::var_os(MUTE_ENV).is_some() {
+        return;
+    }
+    let r = output::render(report.feedback.as_ref(), opts.output, &event.event);
+    if r != Rendered::default() {
+        crate::alarm::deliver_on_alarm(&r.stdout, &r.stderr, r.code);
+        test_pause_after_decision();
+    }
+}
+
+/// The tests of [`decided`] hold the hook between the decision and the save:
+/// `POSTHOOK_TEST_DECIDED_PAUSE_MS` sleeps that long (at most 10 s), as a saturated disk would.
+/// Read only once an answer is decided: a call with nothing to say never looks it up.
+fn test_pause_after_decision() {
+    if let Some(ms) = std::env::var_os("POSTHOOK_TEST_DECIDED_PAUSE_MS") {
+        if let Some(ms) = ms.to_str().and_then(|s| s.parse::<u64>().ok()) {
+            std::thread::sleep(Duration::from_millis(ms.min(10_000)));
         }
     }
 }

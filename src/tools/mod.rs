@@ -2,6 +2,7 @@
 //! and its own typed error. They use the hook path (`input`, `store`, `runtime`, `output`) and
 //! `config`; the hook path never uses them.
 
+pub(crate) mod atomic;
 pub(crate) mod bench;
 pub(crate) mod doctor;
 pub(crate) mod explain;

@@ -21,6 +21,7 @@ mod security;
 mod serve;
 mod serve_bench;
 mod serve_install;
+mod serve_overload;
 mod stats;
 mod stop;
 mod support;

@@ -66,6 +66,11 @@ impl Server {
         }
     }
 
+    /// The server's process id.
+    pub fn child_id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// POSTs `body` on a new connection, as Claude Code does; `(status, body)`.
     pub fn post(&self, body: &[u8], headers: &[(&str, &str)]) -> (u16, String) {
         request(self.addr, "POST", "/hook", body, headers)
@@ -587,6 +592,38 @@ fn keep_alive_serves_several_requests_on_one_connection() {
         show_in(&sb.state_dir(), "kept").expect("stored")["events_total"],
         5
     );
+}
+
+#[test]
+fn a_newline_in_a_passed_variable_writes_no_unit() {
+    let sb = Sandbox::new();
+    let evil = format!(
+        "{}\nExecStartPre=/bin/sh -c 'touch /tmp/pwned'",
+        sb.state_dir().display()
+    );
+    for manager in ["systemd", "launchd"] {
+        let out = cmd(
+            &sb,
+            &["service", "install", "--no-start", "--manager", manager],
+        )
+        .env("POSTHOOK_STATE_DIR", &evil)
+        .run();
+        assert_eq!(out.code(), 1, "{manager}: {}", out.stdout());
+        assert!(
+            out.stderr().contains("POSTHOOK_STATE_DIR")
+                && out.stderr().contains("control character"),
+            "{}",
+            out.stderr()
+        );
+    }
+    assert!(!sb
+        .home()
+        .join(".config/systemd/user/posthook.service")
+        .exists());
+    assert!(!sb
+        .home()
+        .join("Library/LaunchAgents/dev.posthook.serve.plist")
+        .exists());
 }
 
 #[test]

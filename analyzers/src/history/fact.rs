@@ -82,6 +82,34 @@ fn is_zero8(v: &u8) -> bool {
     *v == 0
 }
 
+/// Task/Agent: 1; MultiEdit: its edits; TodoWrite: its todos; else 0.
+fn item_count(call: &ToolCall) -> u32 {
+    let len = |k: &str| {
+        call.input
+            .get(k)
+            .and_then(|e| e.as_array())
+            .map_or(0, Vec::len)
+    };
+    (match call.tool.as_str() {
+        "MultiEdit" => len("edits"),
+        "TodoWrite" => len("todos"),
+        "Task" | "Agent" => 1,
+        _ => 0,
+    }) as u32
+}
+
+/// A path that is not a field of the input: the one file a plain Bash search or print looks into
+/// (`grep -A5 x lib/a.ex`), or the directory a Glob's pattern names (`test/web/**/*_test.exs`).
+fn derived_path(call: &ToolCall) -> Option<String> {
+    if call.command().is_some() {
+        crate::text::lookup_file(call.script(), call.home.as_deref())
+    } else if call.tool == "Glob" {
+        glob_directory(call)
+    } else {
+        None
+    }
+}
+
 /// The directory a Glob searches: its `path` joined with the pattern's leading directories that
 /// hold no wildcard; `None` when both are empty.
 fn glob_directory(call: &ToolCall) -> Option<String> {
@@ -144,36 +172,14 @@ impl Fact {
             "Bash" => command.map_or(0, str::len),
             _ => call.new_content().map_or(0, |c| c.len()),
         } as u64;
-        let count = match call.tool.as_str() {
-            "MultiEdit" => call
-                .input
-                .get("edits")
-                .and_then(|e| e.as_array())
-                .map_or(0, Vec::len),
-            "TodoWrite" => call
-                .input
-                .get("todos")
-                .and_then(|e| e.as_array())
-                .map_or(0, Vec::len),
-            "Task" | "Agent" => 1,
-            _ => 0,
-        } as u32;
-        let glob_dir;
-        let looked_into;
-        let path = match cat {
-            // A plain search or print of one file (`grep -A5 x lib/a.ex`) looks into that file.
-            _ if command.is_some() => {
-                looked_into = crate::text::lookup_file(call.script(), call.home.as_deref());
-                looked_into.as_deref()
+        let count = item_count(call);
+        let owned_path = derived_path(call);
+        let path = owned_path.as_deref().or_else(|| match cat {
+            Category::File | Category::Search | Category::McpFs if call.tool != "Glob" => {
+                call.path()
             }
-            // A Glob's pattern names the directory it searches (`test/web/**/*_test.exs`).
-            Category::Search if call.tool == "Glob" => {
-                glob_dir = glob_directory(call);
-                glob_dir.as_deref()
-            }
-            Category::File | Category::Search | Category::McpFs => call.path(),
             _ => None,
-        };
+        });
         Fact {
             tool: truncate_chars(&call.tool, MAX_TOOL_CHARS).into_owned(),
             cat,

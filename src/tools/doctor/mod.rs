@@ -86,7 +86,8 @@ pub(crate) fn run(resolved: &Resolved) -> Vec<Check> {
     let project = crate::project::current_project_dir();
     let home = crate::project::home_dir();
     let mut checks = Vec::new();
-    let found = settings_checks(&project, home.as_deref(), &mut checks);
+    let all = settings_checks(&project, home.as_deref(), &mut checks);
+    let found: Vec<_> = all.iter().filter(|f| !f.http).cloned().collect();
     let mut seen = Vec::new();
     for f in &found {
         if seen.contains(&f.program()) {

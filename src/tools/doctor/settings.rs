@@ -16,6 +16,8 @@ pub(super) struct Found {
     /// Exec-form arguments (`None`: a shell command line).
     pub(super) args: Option<Vec<String>>,
     pub(super) timeout_s: Option<f64>,
+    /// An http entry for `posthook serve` (`command` is its URL).
+    pub(super) http: bool,
 }
 
 impl Found {
@@ -88,8 +90,26 @@ fn scope_checks(
         )),
         Ok(Some(doc)) => {
             let entries = install::posthook_commands(&doc);
-            if entries.is_empty() {
+            let http = crate::tools::serve::settings::posthook_http_hooks(&doc);
+            if entries.is_empty() && http.is_empty() {
                 out.push(pass(format!("{label}: no posthook entry")));
+            }
+            for (event, url, timeout_s) in http {
+                let t = timeout_s.map_or_else(
+                    || String::from("no timeout"),
+                    |t| format!("timeout {} s", config::fmt_num(t)),
+                );
+                out.push(pass(format!(
+                    "{label}: posthook registered for {event} as an http hook, POST {url}, {t}"
+                )));
+                found.push(Found {
+                    scope,
+                    event,
+                    command: url,
+                    args: None,
+                    timeout_s,
+                    http: true,
+                });
             }
             for entry in entries {
                 out.push(entry_check(&label, scope, &entry));
@@ -99,6 +119,7 @@ fn scope_checks(
                     command: entry.command,
                     args: entry.args,
                     timeout_s: entry.timeout,
+                    http: false,
                 });
             }
         }
@@ -151,8 +172,13 @@ fn coverage_checks(found: &[Found], out: &mut Vec<Check>) {
                 "posthook is not registered for {event}: {}",
                 install::missing_event_cost(event)
             );
-            let fix = "run `posthook install` again (same --scope): it adds the missing entries \
-                       and keeps the others";
+            let fix = if found.iter().any(|f| f.http) {
+                "run `posthook install --http` again (same --scope): it adds the missing entries \
+                 and keeps the others"
+            } else {
+                "run `posthook install` again (same --scope): it adds the missing entries and \
+                 keeps the others"
+            };
             out.push(if event == "PostToolUse" {
                 fail(text, fix)
             } else {

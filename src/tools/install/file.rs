@@ -3,9 +3,11 @@
 
 use super::entries::{check_shape, install_into, uninstall_from};
 use super::{io_err, shape, Entry, InstallError, InstallErrorKind};
+use crate::tools::atomic::WriteOpts;
 use serde_json::{Map, Value};
 use std::fs;
 use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 /// Parses settings text; empty text is an empty object.
@@ -79,11 +81,24 @@ pub(crate) enum Action {
     Uninstall,
 }
 
-/// Applies `action` to the settings file at `path`. With `dry_run` nothing is written.
-pub(crate) fn apply(path: &Path, action: &Action, dry_run: bool) -> Result<Change, InstallError> {
-    // Edit the file a symlink points to (dotfile managers link ~/.claude/settings.json), so the
-    // rename does not replace the link with a plain file.
-    let real = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+/// Applies `action` to the settings file at `path`, written as `opts` says. With `dry_run`
+/// nothing is written.
+pub(crate) fn apply(
+    path: &Path,
+    action: &Action,
+    dry_run: bool,
+    opts: WriteOpts,
+) -> Result<Change, InstallError> {
+    // At user scope, edit the file a symlink points to (dotfile managers link
+    // ~/.claude/settings.json), so the rename does not replace the link with a plain file. In a
+    // project, a link is refused before anything is read or written: a cloned repository chooses
+    // where it points.
+    let real = if opts.follow_links {
+        fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    } else {
+        refuse_link(path)?;
+        path.to_path_buf()
+    };
     let existing = read_settings(&real)?;
     let created = existing.is_none();
     let mut doc = existing.unwrap_or_default();
@@ -117,8 +132,26 @@ pub(crate) fn apply(path: &Path, action: &Action, dry_run: bool) -> Result<Chang
     if !created {
         change.backup = Some(backup(&real)?);
     }
-    write_atomic(&real, change.after.as_bytes())?;
+    write_atomic(&real, change.after.as_bytes(), opts)?;
     Ok(change)
+}
+
+/// Refuses a path that is a symbolic link, or whose directory is one (see
+/// [`crate::tools::atomic`]).
+pub(crate) fn refuse_link(path: &Path) -> Result<(), InstallError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    for p in [dir, path] {
+        if fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(io_err(
+                p,
+                std::io::Error::other(
+                    "is a symbolic link; posthook does not write through links in a project's \
+                     .claude/ (a cloned repository chooses where they point)",
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The text of the oldest backup posthook made of `path` whose JSON equals `doc`, if any.
@@ -153,7 +186,8 @@ fn timestamp() -> String {
     now.chars().filter(|c| *c != '-' && *c != ':').collect()
 }
 
-/// Copies `path` to `<path>.<UTC timestamp>.bak` (a new name, never overwriting an older backup).
+/// Copies `path` to `<path>.<UTC timestamp>.bak` (a new name, never overwriting an older backup,
+/// never through a link: `O_EXCL`), mode 0600 (the file may hold the server's token).
 pub(crate) fn backup(path: &Path) -> Result<PathBuf, InstallError> {
     let name = path
         .file_name()
@@ -170,6 +204,8 @@ pub(crate) fn backup(path: &Path) -> Result<PathBuf, InstallError> {
         match fs::OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(&candidate)
         {
             Ok(mut f) => {
@@ -183,29 +219,10 @@ pub(crate) fn backup(path: &Path) -> Result<PathBuf, InstallError> {
     }
 }
 
-/// Writes `bytes` to a temporary file beside `path` and renames it over `path`, keeping the old
-/// file's permissions.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InstallError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.posthook-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        if let Ok(meta) = fs::metadata(path) {
-            fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_err(path, e));
-    }
-    Ok(())
+/// Replaces `path` with `bytes` atomically, never through a planted link (see
+/// [`crate::tools::atomic`]).
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], opts: WriteOpts) -> Result<(), InstallError> {
+    crate::tools::atomic::write_atomic(path, bytes, opts).map_err(|e| io_err(path, e))
 }
 
 /// A short line diff of two texts: changed lines with `-`/`+`, two lines of context around them,

@@ -18,13 +18,16 @@
 
 mod entries;
 mod file;
+pub(crate) mod git;
 
 pub(crate) use crate::project::{current_binary, current_project_dir, home_dir};
 pub(crate) use entries::{
     hook_args, matchers_from, missing_event_cost, posthook_commands, program_of, Entry, FoundEntry,
     HOOK_EVENTS,
 };
-pub(crate) use file::{apply, backup, diff, read_settings, write_atomic, Action, Change};
+pub(crate) use file::{
+    apply, backup, diff, read_settings, refuse_link, write_atomic, Action, Change,
+};
 
 use crate::output::OutputMode;
 use std::fmt;
@@ -59,6 +62,15 @@ impl Scope {
 
     /// Every scope, in the order Claude Code reads them (user first, local last).
     pub(crate) const ALL: [Scope; 3] = [Scope::User, Scope::Project, Scope::Local];
+
+    /// How this scope's settings file is written: links followed only in the user's own
+    /// `~/.claude/`; mode 0600 when it holds a secret (`private`), else the old file's.
+    pub(crate) fn write_opts(self, private: bool) -> crate::tools::atomic::WriteOpts {
+        crate::tools::atomic::WriteOpts {
+            mode: private.then_some(0o600),
+            follow_links: self == Scope::User,
+        }
+    }
 }
 
 /// What went wrong while editing a settings file. Nothing was written when this is returned.
@@ -123,7 +135,7 @@ impl fmt::Display for InstallError {
 
 impl std::error::Error for InstallError {}
 
-pub(super) fn io_err(path: &Path, e: std::io::Error) -> InstallError {
+pub(crate) fn io_err(path: &Path, e: std::io::Error) -> InstallError {
     InstallError {
         path: path.to_path_buf(),
         kind: InstallErrorKind::Io(e),
@@ -196,6 +208,12 @@ pub(crate) struct InstallArgs {
     /// otherwise].
     #[arg(long, value_enum, value_name = "HOW", requires = "http")]
     pub token_in: Option<crate::tools::serve::settings::TokenIn>,
+    /// With --http: write `"onFailure": "block"`, so that a server that is down, slow or
+    /// refusing makes Claude Code report a blocking error on every event instead of going on
+    /// without feedback (the cost: while the server is not answering, every tool call of the
+    /// session shows Claude an error, and each waits for the timeout when the server hangs).
+    #[arg(long, requires = "http")]
+    pub on_failure_block: bool,
     /// Written into the entries' args.
     #[command(flatten)]
     pub out: crate::config::OutputFlag,
@@ -258,6 +276,7 @@ pub(crate) fn run_install(
         timeout_s: args.timeout,
         http: None,
     };
+    refuse_mixed(args.scope, args.http)?;
     if args.http {
         return crate::tools::serve::settings::run_install_http(args, entry, &path);
     }
@@ -265,6 +284,7 @@ pub(crate) fn run_install(
         &path,
         &Action::Install(Box::new(entry.clone())),
         args.dry_run,
+        args.scope.write_opts(false),
     )?;
     let mut out = String::new();
     report(
@@ -316,10 +336,52 @@ pub(crate) fn run_install(
     Ok(out)
 }
 
+/// Refuses to register posthook as one kind (command, or http with `http`) in `scope` while
+/// another scope has it as the other kind: Claude Code would run both, and the hook process and
+/// the server would each write the session over the other's events. (Within one scope, install
+/// replaces the other kind.)
+fn refuse_mixed(scope: Scope, http: bool) -> Result<(), InstallError> {
+    for other in Scope::ALL.into_iter().filter(|s| *s != scope) {
+        let Ok(p) = scope_path(other) else { continue };
+        let Ok(Some(doc)) = read_settings(&p) else {
+            continue;
+        };
+        let mixed = if http {
+            !posthook_commands(&doc).is_empty()
+        } else {
+            !crate::tools::serve::settings::posthook_http_hooks(&doc).is_empty()
+        };
+        if mixed {
+            let (have, want) = if http {
+                ("a command hook", "an http hook")
+            } else {
+                ("an http hook", "a command hook")
+            };
+            return Err(io_err(
+                &p,
+                std::io::Error::other(format!(
+                    "posthook is registered there ({} scope) as {have}; registering it as {want} \
+                     too would analyze every event twice and the two would overwrite each \
+                     other's sessions. Run `posthook uninstall --scope {}` first, or install \
+                     the same kind",
+                    other.as_str(),
+                    other.as_str()
+                )),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Runs `posthook uninstall`.
 pub(crate) fn run_uninstall(args: &UninstallArgs) -> Result<String, InstallError> {
     let path = scope_path(args.scope)?;
-    let change = apply(&path, &Action::Uninstall, args.dry_run)?;
+    let change = apply(
+        &path,
+        &Action::Uninstall,
+        args.dry_run,
+        args.scope.write_opts(false),
+    )?;
     let mut out = String::new();
     report(
         &change,
@@ -328,5 +390,32 @@ pub(crate) fn run_uninstall(args: &UninstallArgs) -> Result<String, InstallError
         "posthook is not registered in",
         &mut out,
     );
+    if args.scope != Scope::User && !args.dry_run {
+        remove_token(&mut out)?;
+    }
     Ok(out)
+}
+
+/// Takes the server's token out of the project's personal settings once no http entry of
+/// posthook's is left in the project to use it.
+fn remove_token(out: &mut String) -> Result<(), InstallError> {
+    use std::fmt::Write as _;
+    let local = scope_path(Scope::Local)?;
+    for scope in [Scope::Project, Scope::Local] {
+        let p = scope_path(scope)?;
+        if let Ok(Some(doc)) = read_settings(&p) {
+            if !crate::tools::serve::settings::posthook_http_hooks(&doc).is_empty() {
+                return Ok(());
+            }
+        }
+    }
+    if crate::tools::serve::settings::remove_token_env(&local)? {
+        let _ = writeln!(
+            out,
+            "removed the server's token (${}) from {}",
+            crate::tools::serve::settings::TOKEN_VAR,
+            local.display()
+        );
+    }
+    Ok(())
 }

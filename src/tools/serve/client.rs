@@ -38,6 +38,18 @@ impl Client {
         })
     }
 
+    /// Connects to `addr` and checks that the process answering runs as this user (see
+    /// [`super::owner`]) before anything, the token above all, is sent.
+    pub(crate) fn connect_verified(addr: SocketAddr) -> Result<Client, HealthError> {
+        let c = Client::connect(addr).map_err(|e| HealthError::Down(e.to_string()))?;
+        let local = c
+            .stream
+            .local_addr()
+            .map_err(|e| HealthError::Down(e.to_string()))?;
+        super::owner::verify(local, addr).map_err(HealthError::NotOurs)?;
+        Ok(c)
+    }
+
     /// Sends one request and reads its answer (`keep_alive`: the connection stays open).
     pub(crate) fn request(
         &mut self,
@@ -121,33 +133,54 @@ pub(crate) struct Health {
     pub samples: usize,
 }
 
+/// Why `/health` gave no answer.
+#[derive(Debug, Clone)]
+pub(crate) enum HealthError {
+    /// Nothing answers, or not as the server does.
+    Down(String),
+    /// The process at the address runs as another user: nothing was sent to it.
+    NotOurs(String),
+}
+
+impl std::fmt::Display for HealthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HealthError::Down(s) | HealthError::NotOurs(s) => f.write_str(s),
+        }
+    }
+}
+
 /// Asks the server at `addr` for `/health` a few times (new connection each) with the user's
 /// token.
-pub(crate) fn health(addr: SocketAddr) -> Result<Health, String> {
+pub(crate) fn health(addr: SocketAddr) -> Result<Health, HealthError> {
     let env = |k: &str| std::env::var_os(k);
-    let path = super::token::default_path(&env).ok_or("no config dir for the token")?;
-    let token =
-        super::token::load(&path).map_err(|e| format!("token file '{}': {e}", path.display()))?;
+    let path = super::token::default_path(&env)
+        .ok_or_else(|| HealthError::Down(String::from("no config dir for the token")))?;
+    let token = super::token::load(&path)
+        .map_err(|e| HealthError::Down(format!("token file '{}': {e}", path.display())))?;
     health_with(addr, &token)
 }
 
-/// [`health`] with a given token.
-pub(crate) fn health_with(addr: SocketAddr, token: &str) -> Result<Health, String> {
+/// [`health`] with a given token. Each connection is verified ([`Client::connect_verified`])
+/// before the token is sent on it.
+pub(crate) fn health_with(addr: SocketAddr, token: &str) -> Result<Health, HealthError> {
+    let down = |e: String| HealthError::Down(e);
     let mut times = Vec::new();
     let mut sessions = 0;
     for _ in 0..7 {
         let start = Instant::now();
-        let a = Client::connect(addr)
-            .and_then(|mut c| c.request("GET", "/health", Some(token), b"", false))
-            .map_err(|e| e.to_string())?;
+        let a = Client::connect_verified(addr)?
+            .request("GET", "/health", Some(token), b"", false)
+            .map_err(|e| down(e.to_string()))?;
         times.push(start.elapsed().as_secs_f64() * 1000.0);
         if a.status == 401 {
-            return Err(String::from("401: the server has another token"));
+            return Err(down(String::from("401: the server has another token")));
         }
         if a.status != 200 {
-            return Err(format!("status {}", a.status));
+            return Err(down(format!("status {}", a.status)));
         }
-        let v: serde_json::Value = serde_json::from_slice(&a.body).map_err(|e| e.to_string())?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&a.body).map_err(|e| down(e.to_string()))?;
         sessions = v["sessions"].as_u64().unwrap_or(0);
     }
     times.sort_by(f64::total_cmp);

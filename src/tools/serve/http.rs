@@ -3,18 +3,22 @@
 //! 100-continue`, and hard bounds on everything a peer controls: the head's size, the body's
 //! size, the time a request may take to arrive, and the time an idle connection is kept.
 //!
-//! The request head is parsed by `httparse` (the parser hyper uses, fuzzed and allocation-free);
-//! the rest is plain blocking I/O on a socket ([`super::net`]).
+//! The request head is parsed by `httparse` (the parser hyper uses, fuzzed and allocation-free)
+//! and a chunked body decoded incrementally, both in [`super::wire`] (pure, fuzzed); the rest is
+//! plain blocking I/O on a socket ([`super::net`]).
 
 use super::net::Stream;
+use super::wire::{parse_head, Chunked, WireError};
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 /// The most a request head may take: 64 KiB.
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
-const MAX_HEADERS: usize = 64;
 /// How long one request may take to arrive once its first byte has.
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long its head (request line and headers) may take: a peer that dribbles a head byte by
+/// byte holds a worker no longer than this.
+pub(crate) const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often a connection waiting for its next request checks whether the server is stopping.
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
@@ -25,8 +29,6 @@ pub(crate) struct Request {
     pub method: String,
     /// The path, without the query.
     pub path: String,
-    /// The `Authorization` header's value.
-    pub authorization: Option<Vec<u8>>,
     /// The `X-Posthook-Project-Dir` header's value.
     pub project_dir: Option<String>,
     /// The body.
@@ -55,15 +57,39 @@ pub(crate) enum ReadError {
 pub(crate) struct Conn {
     stream: Stream,
     buf: Vec<u8>,
+    peer: Option<std::net::IpAddr>,
 }
 
 impl Conn {
-    /// Wraps an accepted stream.
-    pub(crate) fn new(stream: Stream) -> Conn {
+    /// Wraps a stream accepted from `peer`.
+    pub(crate) fn from_peer(stream: Stream, peer: Option<std::net::IpAddr>) -> Conn {
         let _ = stream.set_nodelay();
         Conn {
             stream,
-            buf: Vec::with_capacity(8 * 1024),
+            buf: Vec::new(),
+            peer,
+        }
+    }
+
+    /// The socket.
+    pub(crate) fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    /// The peer's address, when known.
+    pub(crate) fn peer(&self) -> Option<std::net::IpAddr> {
+        self.peer
+    }
+
+    /// Whether bytes of a next request were read already (pipelining).
+    pub(crate) fn has_buffered(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
+    /// Gives back the buffer's memory while the connection waits.
+    pub(crate) fn shrink(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = Vec::new();
         }
     }
 
@@ -139,48 +165,48 @@ impl Conn {
         if !self.wait_for_request(idle, stopping) {
             return Err(ReadError::Closed);
         }
-        let deadline = Instant::now() + REQUEST_TIMEOUT;
-        let (head_len, mut req, content_length, chunked, expect_continue) = loop {
-            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-            let mut parsed = httparse::Request::new(&mut headers);
-            match parsed.parse(&self.buf) {
-                Ok(httparse::Status::Complete(n)) => break head_of(&parsed, n)?,
-                Ok(httparse::Status::Partial) => {
-                    if self.buf.len() >= MAX_HEAD {
-                        return Err(ReadError::Bad(431, "request head too large"));
-                    }
-                    if self.fill(deadline)? == 0 {
-                        return Err(if self.buf.is_empty() {
-                            ReadError::Closed
-                        } else {
-                            ReadError::Bad(400, "connection closed mid-request")
-                        });
-                    }
-                }
-                Err(httparse::Error::TooManyHeaders) => {
-                    return Err(ReadError::Bad(431, "too many headers"))
-                }
-                Err(_) => return Err(ReadError::Bad(400, "malformed request")),
+        let start = Instant::now();
+        let head_deadline = start + HEAD_TIMEOUT;
+        let deadline = start + REQUEST_TIMEOUT;
+        let head = loop {
+            if let Some(h) = parse_head(&self.buf).map_err(ReadError::from)? {
+                break h;
+            }
+            if self.buf.len() >= MAX_HEAD {
+                return Err(ReadError::Bad(431, "request head too large"));
+            }
+            if self.fill(head_deadline)? == 0 {
+                return Err(if self.buf.is_empty() {
+                    ReadError::Closed
+                } else {
+                    ReadError::Bad(400, "connection closed mid-request")
+                });
             }
         };
-        self.buf.drain(..head_len);
-        if !authorized(req.authorization.as_deref()) {
+        self.buf.drain(..head.len);
+        if !authorized(head.authorization.as_deref()) {
             return Err(ReadError::Unauthorized);
         }
-        if content_length.is_some_and(|n| n > max_body) {
+        if head.content_length.is_some_and(|n| n > max_body) {
             return Err(ReadError::TooLarge);
         }
-        if expect_continue && self.buf.is_empty() {
+        if head.expect_continue && self.buf.is_empty() {
             self.stream
                 .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
                 .map_err(ReadError::Io)?;
         }
-        req.body = if chunked {
+        let body = if head.chunked {
             self.read_chunked(deadline, max_body)?
         } else {
-            self.read_exact_body(content_length.unwrap_or(0), deadline)?
+            self.read_exact_body(head.content_length.unwrap_or(0), deadline)?
         };
-        Ok(req)
+        Ok(Request {
+            method: head.method,
+            path: head.path,
+            project_dir: head.project_dir,
+            body,
+            keep_alive: head.keep_alive,
+        })
     }
 
     fn read_exact_body(&mut self, len: u64, deadline: Instant) -> Result<Vec<u8>, ReadError> {
@@ -194,43 +220,14 @@ impl Conn {
         Ok(std::mem::replace(&mut self.buf, rest))
     }
 
-    fn read_line(&mut self, deadline: Instant) -> Result<Vec<u8>, ReadError> {
+    fn read_chunked(&mut self, deadline: Instant, max_body: u64) -> Result<Vec<u8>, ReadError> {
+        let mut decoder = Chunked::new(max_body);
         loop {
-            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
-                let line = self.buf[..i].to_vec();
-                self.buf.drain(..i + 2);
-                return Ok(line);
-            }
-            if self.buf.len() > 4096 {
-                return Err(ReadError::Bad(400, "chunk line too long"));
+            if let Some(body) = decoder.feed(&mut self.buf).map_err(ReadError::from)? {
+                return Ok(body);
             }
             if self.fill(deadline)? == 0 {
                 return Err(ReadError::Bad(400, "connection closed mid-body"));
-            }
-        }
-    }
-
-    fn read_chunked(&mut self, deadline: Instant, max_body: u64) -> Result<Vec<u8>, ReadError> {
-        let mut body = Vec::new();
-        loop {
-            let line = self.read_line(deadline)?;
-            let size_text = line.split(|&b| b == b';').next().unwrap_or_default();
-            let size = std::str::from_utf8(size_text)
-                .ok()
-                .and_then(|s| u64::from_str_radix(s.trim(), 16).ok())
-                .ok_or(ReadError::Bad(400, "bad chunk size"))?;
-            if size == 0 {
-                // Trailers, up to the empty line.
-                while !self.read_line(deadline)?.is_empty() {}
-                return Ok(body);
-            }
-            if body.len() as u64 + size > max_body {
-                return Err(ReadError::TooLarge);
-            }
-            let chunk = self.read_exact_body(size, deadline)?;
-            body.extend_from_slice(&chunk);
-            if !self.read_line(deadline)?.is_empty() {
-                return Err(ReadError::Bad(400, "chunk not followed by CRLF"));
             }
         }
     }
@@ -263,63 +260,13 @@ impl Conn {
     }
 }
 
-type Head = (usize, Request, Option<u64>, bool, bool);
-
-fn head_of(parsed: &httparse::Request<'_, '_>, n: usize) -> Result<Head, ReadError> {
-    let method = parsed.method.unwrap_or_default().to_string();
-    let target = parsed.path.unwrap_or_default();
-    let path = target.split('?').next().unwrap_or_default().to_string();
-    let http11 = parsed.version == Some(1);
-    let mut req = Request {
-        method,
-        path,
-        keep_alive: http11,
-        ..Request::default()
-    };
-    let mut content_length: Option<u64> = None;
-    let mut chunked = false;
-    let mut expect_continue = false;
-    for h in parsed.headers.iter() {
-        let name = h.name;
-        if name.eq_ignore_ascii_case("authorization") {
-            req.authorization = Some(h.value.to_vec());
-        } else if name.eq_ignore_ascii_case("x-posthook-project-dir") {
-            req.project_dir = std::str::from_utf8(h.value)
-                .ok()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned);
-        } else if name.eq_ignore_ascii_case("content-length") {
-            let v = std::str::from_utf8(h.value)
-                .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .ok_or(ReadError::Bad(400, "bad content-length"))?;
-            if content_length.is_some_and(|c| c != v) {
-                return Err(ReadError::Bad(400, "conflicting content-length"));
-            }
-            content_length = Some(v);
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            let v = String::from_utf8_lossy(h.value).to_ascii_lowercase();
-            if v.trim() != "chunked" {
-                return Err(ReadError::Bad(501, "unsupported transfer-encoding"));
-            }
-            chunked = true;
-        } else if name.eq_ignore_ascii_case("connection") {
-            let v = String::from_utf8_lossy(h.value).to_ascii_lowercase();
-            if v.contains("close") {
-                req.keep_alive = false;
-            } else if v.contains("keep-alive") {
-                req.keep_alive = true;
-            }
-        } else if name.eq_ignore_ascii_case("expect") {
-            expect_continue = h.value.eq_ignore_ascii_case(b"100-continue");
+impl From<WireError> for ReadError {
+    fn from(e: WireError) -> ReadError {
+        match e {
+            WireError::Bad(status, why) => ReadError::Bad(status, why),
+            WireError::TooLarge => ReadError::TooLarge,
         }
     }
-    if chunked && content_length.is_some() {
-        // Request smuggling territory: refuse rather than pick one.
-        return Err(ReadError::Bad(400, "both content-length and chunked"));
-    }
-    Ok((n, req, content_length, chunked, expect_continue))
 }
 
 fn reason(status: u16) -> &'static str {
@@ -354,7 +301,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(200));
         });
         let s = l.accept().expect("accept");
-        let mut c = Conn::new(s);
+        let mut c = Conn::from_peer(s, None);
         let r = c.read_request(
             Duration::from_secs(2),
             &|| false,

@@ -12,13 +12,18 @@
 //! - A crash of the server loses at most the events answered in the last flush interval
 //!   (`--flush-ms`, default 100; 0 saves each event before answering). SIGTERM and SIGINT stop
 //!   accepting, let running requests finish, and write every session before exiting.
-//! - Threads: a pool of workers blocked in `accept` (a new connection is served by a thread that
-//!   is already running), grown when all are busy, up to `--max-threads`.
+//! - Threads: one poller accepts connections and watches them with epoll until they have bytes
+//!   to read ([`waiting`]: a silent connection holds no thread, and is closed after 2 s, or 5 s
+//!   between kept-alive requests; at most 512 open, the longest-waiting closed first to make
+//!   room); a pool of workers serves the ready ones (already running when a request arrives),
+//!   grown when all are busy, up to `--max-threads`.
 //!
 //! Why a small std server and not a framework: the protocol needed is one POST endpoint on
-//! loopback, for one trusted client, with no TLS. hyper would bring an async runtime into the
-//! binary whose no-argument call is the hook itself, where start-up cost matters; the head is
-//! parsed by `httparse`, the rest is a page of blocking I/O.
+//! loopback, for one trusted client, with no TLS. hyper would bring an async runtime (tokio, and
+//! the libc symbols it imports) into the binary whose no-argument call is the hook itself, where
+//! every imported symbol costs each hook call at load time; the head is parsed by `httparse`,
+//! connections wait in epoll through rustix's direct system calls (no import), the rest is a
+//! page of blocking I/O.
 //!
 //! The tree: `server` (the shared state, the worker threads, the routes, the shutdown), `answer`
 //! (one event: its project's configuration, the hook's answer, as HTTP), `http` and `net` (the
@@ -26,14 +31,18 @@
 //! arguments, the errors and the command.
 
 mod answer;
+mod checks;
 pub(crate) mod client;
 pub(crate) mod http;
 pub(crate) mod net;
+mod owner;
 mod server;
 pub(crate) mod service;
 pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod token;
+mod waiting;
+pub(crate) mod wire;
 
 pub(crate) use server::Server;
 
@@ -92,7 +101,8 @@ pub(crate) struct ServeArgs {
     /// disk) [default: 2048].
     #[arg(long, default_value_t = sessions::DEFAULT_CAPACITY, value_name = "N")]
     pub max_sessions: usize,
-    /// Most worker threads (one per open connection).
+    /// Most worker threads (one per request being served; connections waiting for a request
+    /// hold none).
     #[arg(long, default_value_t = 256, value_name = "N")]
     pub max_threads: usize,
     /// The token file [default: $XDG_CONFIG_HOME/posthook/serve.token or
@@ -181,7 +191,11 @@ pub(crate) fn run(args: &ServeArgs, flags: config::Layer) -> Result<(), ServeErr
     })?;
     let addr = listener.local_addr().unwrap_or(args.listen);
     let sessions = Sessions::new(args.max_sessions, Duration::from_millis(args.flush_ms));
-    let mut server = Server::new(token, flags, sessions);
+    let listen_err = |source| ServeError::Listen {
+        addr: args.listen,
+        source,
+    };
+    let mut server = Server::new(token, flags, sessions).map_err(listen_err)?;
     server.max_threads = args.max_threads.max(MIN_IDLE);
     let server = Arc::new(server);
     let sweep_dir = base.config.state_dir.clone();
@@ -191,7 +205,7 @@ pub(crate) fn run(args: &ServeArgs, flags: config::Layer) -> Result<(), ServeErr
             .name(String::from("posthook-flush"))
             .spawn(move || s.sessions().run_flusher(sweep_dir.as_deref()))
     };
-    let _listener = server.start(listener);
+    server.start(listener).map_err(listen_err)?;
     say(&format!(
         "listening on http://{addr}{HOOK_PATH} (token in {}, state in {}, sessions written within {} ms)",
         token_path.display(),
@@ -202,7 +216,7 @@ pub(crate) fn run(args: &ServeArgs, flags: config::Layer) -> Result<(), ServeErr
         args.flush_ms
     ));
     signals.wait();
-    stop(&server, addr, flusher);
+    stop(&server, flusher);
     Ok(())
 }
 
@@ -260,8 +274,8 @@ impl Signals {
 }
 
 /// Stops the server, waits for the flusher, and says how it went.
-fn stop(server: &Server, addr: SocketAddr, flusher: std::io::Result<JoinHandle<()>>) {
-    let (written, finished) = server.shutdown(addr, Duration::from_secs(15));
+fn stop(server: &Server, flusher: std::io::Result<JoinHandle<()>>) {
+    let (written, finished) = server.shutdown(Duration::from_secs(15));
     if let Ok(f) = flusher {
         let _ = f.join();
     }

@@ -51,7 +51,31 @@ impl Listener {
         SocketAddr::try_from(any).map_err(|_| io::Error::other("not an IP socket"))
     }
 
+    /// Makes [`Listener::accept_ready`] return at once when no connection is waiting.
+    pub(crate) fn set_nonblocking(&self) -> io::Result<()> {
+        Ok(rustix::io::ioctl_fionbio(&self.fd, true)?)
+    }
+
+    /// The next waiting connection and its peer's address, or `None` when none is waiting (on a
+    /// listener made non-blocking). The connection itself blocks.
+    pub(crate) fn accept_ready(&self) -> io::Result<Option<(Stream, Option<std::net::IpAddr>)>> {
+        loop {
+            match rnet::acceptfrom_with(&self.fd, SocketFlags::CLOEXEC) {
+                Ok((fd, peer)) => {
+                    let ip = peer
+                        .and_then(|a| SocketAddr::try_from(a).ok())
+                        .map(|a| a.ip());
+                    return Ok(Some((Stream { fd }, ip)));
+                }
+                Err(rustix::io::Errno::INTR) => {}
+                Err(rustix::io::Errno::AGAIN) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
     /// Waits for the next connection.
+    #[cfg_attr(not(test), expect(dead_code, reason = "tests accept one connection"))]
     pub(crate) fn accept(&self) -> io::Result<Stream> {
         loop {
             match rnet::accept_with(&self.fd, SocketFlags::CLOEXEC) {
@@ -63,9 +87,21 @@ impl Listener {
     }
 }
 
+impl AsFd for Listener {
+    fn as_fd(&self) -> rustix::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 /// A connected socket.
 pub(crate) struct Stream {
     fd: OwnedFd,
+}
+
+impl AsFd for Stream {
+    fn as_fd(&self) -> rustix::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
 }
 
 impl Stream {
@@ -79,6 +115,12 @@ impl Stream {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// This end's address.
+    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
+        let any = rnet::getsockname(&self.fd)?;
+        SocketAddr::try_from(any).map_err(|_| io::Error::other("not an IP socket"))
     }
 
     /// Sends small answers at once instead of waiting to fill a packet.

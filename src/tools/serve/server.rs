@@ -1,18 +1,24 @@
-//! The server's shared state and its threads: a pool of workers blocked in `accept`, each serving
-//! one connection at a time, grown when all are busy; the routes; the shutdown.
+//! The server's shared state and its threads: one poller that accepts connections and watches
+//! them until they have bytes ([`super::waiting`]), a pool of workers that serve ready
+//! connections one request at a time, grown when all are busy; the routes; the shutdown.
 
 use super::answer::Project;
-use super::http::{Conn, ReadError, Request};
-use super::net::{Listener, Stream};
+use super::http::{Conn, ReadError, Request, HEAD_TIMEOUT};
+use super::net::Listener;
 use super::sessions::Sessions;
+use super::waiting::{Waiting, LISTENER_KEY};
 use super::{token, HOOK_PATH, KEEP_ALIVE, MIN_IDLE, PROJECTS};
 use crate::config;
 use lru::LruCache;
-use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
+
+/// How often the poller looks at the stop flag and the waits that are over.
+const POLL: Duration = Duration::from_millis(100);
+/// How long a worker beyond the [`MIN_IDLE`] kept waiting stays without work.
+const WORKER_IDLE: Duration = Duration::from_secs(30);
 
 /// The server's shared state.
 pub(crate) struct Server {
@@ -22,7 +28,8 @@ pub(crate) struct Server {
     pub(super) projects: Mutex<LruCache<String, Arc<Project>>>,
     stopping: AtomicBool,
     max_body: u64,
-    idle: AtomicUsize,
+    waiting: Waiting,
+    /// Threads running: the poller and the workers.
     live: AtomicUsize,
     pub(super) max_threads: usize,
     done: (Mutex<()>, Condvar),
@@ -31,8 +38,12 @@ pub(crate) struct Server {
 impl Server {
     /// A server answering with `token`, the configuration `flags` over each project's files,
     /// and `sessions`.
-    pub(crate) fn new(token: String, flags: config::Layer, sessions: Sessions) -> Server {
-        Server {
+    pub(crate) fn new(
+        token: String,
+        flags: config::Layer,
+        sessions: Sessions,
+    ) -> std::io::Result<Server> {
+        Ok(Server {
             token,
             flags,
             sessions,
@@ -41,11 +52,11 @@ impl Server {
             )),
             stopping: AtomicBool::new(false),
             max_body: crate::input::DEFAULT_MAX_INPUT,
-            idle: AtomicUsize::new(0),
+            waiting: Waiting::new()?,
             live: AtomicUsize::new(0),
             max_threads: 256,
             done: (Mutex::new(()), Condvar::new()),
-        }
+        })
     }
 
     /// The sessions.
@@ -74,6 +85,8 @@ impl Server {
                     "saves": st.saves,
                     "loads": st.loads,
                     "evictions": st.evictions,
+                    "connections": self.waiting.open(),
+                    "connections_closed_for_room": self.waiting.evicted.load(Ordering::Relaxed),
                     "flush_ms": self.sessions.flush_interval().as_millis() as u64,
                 });
                 (200, "application/json", body.to_string().into_bytes())
@@ -89,72 +102,67 @@ impl Server {
         self.stopping.load(Ordering::Acquire)
     }
 
-    /// Serves one connection until it closes, goes idle or the server stops.
-    pub(crate) fn serve_conn(&self, stream: Stream) {
-        let mut conn = Conn::new(stream);
+    /// Serves the requests that have arrived on `conn`: the one that made it ready, and any
+    /// pipelined behind it. Returns the connection when it is to be kept for its next request.
+    pub(crate) fn serve_ready(&self, mut conn: Conn) -> Option<Conn> {
         loop {
             let req = conn.read_request(
-                KEEP_ALIVE,
+                HEAD_TIMEOUT,
                 &|| self.stopping(),
                 &|a| self.authorized(a),
                 self.max_body,
             );
             let req = match req {
                 Ok(r) => r,
-                Err(ReadError::Closed) => return,
-                Err(ReadError::Io(e)) => {
-                    tracing::debug!(error = %e, "connection failed");
-                    return;
-                }
-                Err(ReadError::Unauthorized) => {
-                    let _ = conn.respond(401, "text/plain", b"missing or wrong token\n", true);
-                    return;
-                }
-                Err(ReadError::TooLarge) => {
-                    let e = crate::input::InputError::TooLarge {
-                        limit: self.max_body,
-                    };
-                    let line = format!("posthook: invalid hook input: {e}\n");
-                    let _ = conn.respond(413, "text/plain", line.as_bytes(), true);
-                    return;
-                }
-                Err(ReadError::Bad(status, why)) => {
-                    let _ = conn.respond(status, "text/plain", format!("{why}\n").as_bytes(), true);
-                    return;
+                Err(e) => {
+                    self.refuse(&mut conn, e);
+                    return None;
                 }
             };
             let keep = req.keep_alive;
             let (status, ctype, body) = self.route(req);
             let close = !keep || self.stopping();
             if conn.respond(status, ctype, &body, close).is_err() || close {
-                return;
+                return None;
+            }
+            if !conn.has_buffered() {
+                conn.shrink();
+                return Some(conn);
             }
         }
     }
 
-    fn worker(self: Arc<Self>, listener: Arc<Listener>) {
-        loop {
-            self.idle.fetch_add(1, Ordering::AcqRel);
-            let accepted = listener.accept();
-            let idle = self.idle.fetch_sub(1, Ordering::AcqRel) - 1;
-            if self.stopping() {
-                break;
+    /// Answers a request that could not be read, where there is anything to answer.
+    fn refuse(&self, conn: &mut Conn, e: ReadError) {
+        match e {
+            ReadError::Closed => {}
+            ReadError::Io(e) => tracing::debug!(error = %e, "connection failed"),
+            ReadError::Unauthorized => {
+                let _ = conn.respond(401, "text/plain", b"missing or wrong token\n", true);
             }
-            match accepted {
-                Ok(stream) => {
-                    if idle == 0 {
-                        self.spawn_worker(&listener);
-                    }
-                    self.serve_conn(stream);
-                }
-                Err(e) => {
-                    // Out of descriptors, say: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    std::thread::sleep(Duration::from_millis(10));
-                }
+            ReadError::TooLarge => {
+                let e = crate::input::InputError::TooLarge {
+                    limit: self.max_body,
+                };
+                let line = format!("posthook: invalid hook input: {e}\n");
+                let _ = conn.respond(413, "text/plain", line.as_bytes(), true);
             }
-            if self.idle.load(Ordering::Acquire) >= MIN_IDLE {
-                break;
+            ReadError::Bad(status, why) => {
+                let _ = conn.respond(status, "text/plain", format!("{why}\n").as_bytes(), true);
+            }
+        }
+    }
+
+    /// A worker: takes ready connections and serves them; goes when the server stops, or when
+    /// it has waited [`WORKER_IDLE`] with more than [`MIN_IDLE`] others waiting too.
+    fn worker(self: Arc<Self>) {
+        let retire = |waited: Duration| {
+            waited >= WORKER_IDLE && self.waiting.idle_workers.load(Ordering::Acquire) >= MIN_IDLE
+        };
+        while let Some(conn) = self.waiting.take(&|| self.stopping(), &retire) {
+            match self.serve_ready(conn) {
+                Some(conn) if !self.stopping() => self.waiting.park(conn, KEEP_ALIVE),
+                _ => self.waiting.release(),
             }
         }
         self.live.fetch_sub(1, Ordering::AcqRel);
@@ -162,41 +170,89 @@ impl Server {
         self.done.1.notify_all();
     }
 
-    fn spawn_worker(self: &Arc<Self>, listener: &Arc<Listener>) {
-        if self.live.fetch_add(1, Ordering::AcqRel) >= self.max_threads {
+    fn spawn_worker(self: &Arc<Self>) {
+        // `live` counts the poller too.
+        if self.live.fetch_add(1, Ordering::AcqRel) > self.max_threads {
             self.live.fetch_sub(1, Ordering::AcqRel);
             return;
         }
         let me = Arc::clone(self);
-        let l = Arc::clone(listener);
         let spawned = std::thread::Builder::new()
             .name(String::from("posthook-http"))
-            .spawn(move || me.worker(l));
+            .spawn(move || me.worker());
         if let Err(e) = spawned {
             self.live.fetch_sub(1, Ordering::AcqRel);
             tracing::warn!(error = %e, "no new worker thread");
         }
     }
 
-    /// Serves `listener` until [`Server::shutdown`]; returns once every worker has finished
-    /// (or `grace` has passed).
-    pub(crate) fn start(self: &Arc<Self>, listener: Listener) -> Arc<Listener> {
-        let listener = Arc::new(listener);
-        for _ in 0..MIN_IDLE {
-            self.spawn_worker(&listener);
+    /// The thread that accepts connections and watches them until they have bytes to read.
+    fn poller(self: Arc<Self>, listener: Listener) {
+        let mut events = Vec::with_capacity(256);
+        let mut swept = Instant::now();
+        while !self.stopping() {
+            for key in self.waiting.wait(POLL, &mut events) {
+                if key == LISTENER_KEY {
+                    self.accept_all(&listener);
+                } else {
+                    self.waiting.make_ready(key);
+                    if self.waiting.idle_workers.load(Ordering::Acquire) == 0 {
+                        self.spawn_worker();
+                    }
+                }
+            }
+            if swept.elapsed() >= POLL {
+                self.waiting.sweep();
+                swept = Instant::now();
+            }
         }
-        listener
+        self.waiting.close_all();
+        self.live.fetch_sub(1, Ordering::AcqRel);
+        let _g = self.done.0.lock();
+        self.done.1.notify_all();
     }
 
-    /// Stops accepting, lets running requests finish (each is bounded by the request timeout),
-    /// waits for the workers up to `grace`, then writes every session. Returns the number of
-    /// sessions written and whether every worker had finished.
-    pub(crate) fn shutdown(&self, addr: SocketAddr, grace: Duration) -> (usize, bool) {
-        self.stopping.store(true, Ordering::Release);
-        // Wake the workers blocked in accept: each takes one of these and sees the flag.
-        for _ in 0..self.idle.load(Ordering::Acquire) + 1 {
-            let _ = Stream::connect(addr);
+    fn accept_all(&self, listener: &Listener) {
+        loop {
+            match listener.accept_ready() {
+                Ok(Some((stream, peer))) => {
+                    let _ = self.waiting.admit(Conn::from_peer(stream, peer), peer);
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    // Out of descriptors, say: the connection waits in the backlog.
+                    tracing::warn!(error = %e, "accept failed");
+                    return;
+                }
+            }
         }
+    }
+
+    /// Serves `listener` until [`Server::shutdown`]: the poller thread and [`MIN_IDLE`] workers.
+    pub(crate) fn start(self: &Arc<Self>, listener: Listener) -> std::io::Result<()> {
+        self.waiting.watch_listener(&listener)?;
+        self.live.fetch_add(1, Ordering::AcqRel);
+        let me = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name(String::from("posthook-accept"))
+            .spawn(move || me.poller(listener));
+        if let Err(e) = spawned {
+            self.live.fetch_sub(1, Ordering::AcqRel);
+            return Err(e);
+        }
+        for _ in 0..MIN_IDLE {
+            self.spawn_worker();
+        }
+        Ok(())
+    }
+
+    /// Stops accepting, closes the connections waiting for a request, lets running requests
+    /// finish (each is bounded by the request timeout), waits for the threads up to `grace`,
+    /// then writes every session. Returns the number of sessions written and whether every
+    /// thread had finished.
+    pub(crate) fn shutdown(&self, grace: Duration) -> (usize, bool) {
+        self.stopping.store(true, Ordering::Release);
+        self.waiting.close_all();
         let until = Instant::now() + grace;
         let mut g = self
             .done

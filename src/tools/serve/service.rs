@@ -98,6 +98,12 @@ pub(crate) enum ServiceError {
         /// What happened.
         source: std::io::Error,
     },
+    /// A value that would go into the definition has a control character (a newline would add
+    /// lines of its own to the unit).
+    Invalid {
+        /// What the value is (a variable's name, or the binary's path).
+        what: String,
+    },
     /// The definition could not be removed.
     Remove {
         /// The definition's path.
@@ -115,6 +121,11 @@ impl fmt::Display for ServiceError {
             ServiceError::Write { path, source } => {
                 write!(f, "writing '{}': {source}", path.display())
             }
+            ServiceError::Invalid { what } => write!(
+                f,
+                "{what} has a control character (a newline, say), which the service definition \
+                 cannot hold safely; nothing was written: fix the value and run it again"
+            ),
             ServiceError::Remove { path, source } => {
                 write!(f, "removing '{}': {source}", path.display())
             }
@@ -165,13 +176,35 @@ const PASSED_ENV: [&str; 7] = [
 ];
 
 fn systemd_escape(s: &str) -> String {
-    // Inside double quotes systemd unescapes backslashes and quotes; `%` starts a specifier.
+    // Inside double quotes systemd unescapes backslashes and quotes; `%` starts a specifier and
+    // `$` a variable (in ExecStart; `$$` is a literal `$` there and harmless elsewhere).
     format!(
         "\"{}\"",
         s.replace('\\', "\\\\")
             .replace('"', "\\\"")
             .replace('%', "%%")
+            .replace('$', "$$")
     )
+}
+
+/// Refuses the binary's path and the passed variables when one has a control character: no
+/// quoting keeps a newline from starting a line of its own in a unit file, and XML 1.0 cannot
+/// hold most of them.
+pub(crate) fn check_values(exe: &Path, env: &[(String, String)]) -> Result<(), ServiceError> {
+    let bad = |s: &str| s.chars().any(char::is_control);
+    if bad(&exe.to_string_lossy()) {
+        return Err(ServiceError::Invalid {
+            what: format!("this binary's path ({:?})", exe.display().to_string()),
+        });
+    }
+    for (k, v) in env {
+        if bad(k) || bad(v) {
+            return Err(ServiceError::Invalid {
+                what: format!("the variable {k} ({v:?})"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The systemd user unit for `exe` listening on `listen`.
@@ -288,6 +321,7 @@ pub(crate) fn install(args: &InstallArgs) -> Result<(String, bool), ServiceError
                 .map(|v| ((*k).to_string(), v))
         })
         .collect();
+    check_values(&exe, &passed)?;
     let text = match manager {
         Manager::Systemd => systemd_unit(&exe, args.listen, &passed),
         Manager::Launchd => launchd_plist(&exe, args.listen, &passed, &home),
@@ -354,9 +388,12 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    // The user's own directory: a link there (a dotfile manager's) is followed.
+    let opts = crate::tools::atomic::WriteOpts {
+        mode: None,
+        follow_links: true,
+    };
+    crate::tools::atomic::write_atomic(path, bytes, opts)
 }
 
 /// Stops and disables the service and removes its definition.
@@ -489,5 +526,23 @@ mod tests {
         assert!(p.contains("<string>/opt/a&amp;b/posthook</string>"));
         assert!(p.contains("<string>127.0.0.1:47400</string>"));
         assert_eq!(listen_of(&p), Some(addr));
+        let u = systemd_unit(Path::new("/opt/$HOME/posthook"), addr, &[]);
+        assert!(
+            u.contains("ExecStart=\"/opt/$$HOME/posthook\" serve"),
+            "{u}"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let exe = Path::new("/opt/posthook");
+        let ok = vec![("POSTHOOK_STATE_DIR".to_string(), "/s p/$x%y".to_string())];
+        assert!(check_values(exe, &ok).is_ok());
+        for v in ["/a\nExecStartPre=/bin/evil", "/a\rb", "/a\u{0}b", "/a\tb"] {
+            let bad = vec![("POSTHOOK_STATE_DIR".to_string(), v.to_string())];
+            let e = check_values(exe, &bad).expect_err(v).to_string();
+            assert!(e.contains("POSTHOOK_STATE_DIR"), "{e}");
+        }
+        assert!(check_values(Path::new("/opt/a\nb/posthook"), &[]).is_err());
     }
 }

@@ -11,8 +11,9 @@
 //! - Coherent with hook processes: a session with nothing unsaved checks its state file's
 //!   [`Stamp`] before each event (one `stat`) and reloads it when a hook process wrote it
 //!   meanwhile. Saving takes the same file lock as the hook.
-//! - Bounded: an LRU of `capacity` sessions; the least recently used sessions with nothing
-//!   unsaved are dropped from memory (their state is on disk) as new ones arrive.
+//! - Bounded: an LRU of `capacity` sessions; before a new session is admitted, the least recently
+//!   used one no request holds is saved if it has unsaved events and dropped from memory (its
+//!   state is on disk), so the cap holds during a burst of new sessions too.
 
 use crate::store::{Stamp, Store};
 use lru::LruCache;
@@ -123,9 +124,36 @@ impl Sessions {
                 stamp: None,
             }),
         });
+        self.make_room(&mut map);
         map.put(session_id.to_string(), Arc::clone(&slot));
-        self.trim(&mut map);
         slot
+    }
+
+    /// Before a new session is admitted: drops sessions, least recently used first, until there
+    /// is room for it. A session with unsaved events is saved first (under the map's lock, so no
+    /// request can reload it from disk before the save lands); one a request holds is skipped.
+    /// The cap holds at all times unless every held session is in use or cannot be saved (more
+    /// requests in flight than `--max-sessions`, or a failing disk): then the new one is admitted
+    /// over it and the flusher trims later.
+    fn make_room(&self, map: &mut LruCache<String, Arc<Slot>>) {
+        while map.len() >= self.capacity {
+            let victim = map
+                .iter()
+                .rev()
+                .filter(|(_, s)| Arc::strong_count(s) == 1)
+                .find_map(|(k, s)| {
+                    if s.dirty.load(Ordering::Acquire) {
+                        let mut e = lock(&s.entry);
+                        self.save(s, &mut e);
+                    }
+                    (!s.dirty.load(Ordering::Acquire)).then(|| k.clone())
+                });
+            let Some(key) = victim else {
+                return;
+            };
+            map.pop(&key);
+            self.evictions.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Drops least recently used sessions beyond the capacity, as long as they have nothing
@@ -314,6 +342,32 @@ mod tests {
     }
 
     #[test]
+    fn the_cap_holds_during_a_burst_of_new_sessions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::new(dir.path());
+        // No flush during the burst: every session is unsaved when the next one arrives.
+        let s = Sessions::new(4, Duration::from_secs(3600));
+        let now = SystemTime::now();
+        for i in 0..100 {
+            s.update(&store, &format!("burst-{i}"), now, |h| {
+                h.record(&call());
+            });
+            assert!(s.stats().held <= 4, "{} held after {i}", s.stats().held);
+        }
+        assert_eq!(s.stats().evictions, 96);
+        s.flush_all();
+        for i in 0..100 {
+            assert_eq!(total(&store, &format!("burst-{i}")), 1, "burst-{i}");
+        }
+        // A dropped session comes back with its history.
+        s.update(&store, "burst-0", now, |h| {
+            h.record(&call());
+        });
+        s.flush_all();
+        assert_eq!(total(&store, "burst-0"), 2);
+    }
+
+    #[test]
     fn written_behind_then_flushed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::new(dir.path());
@@ -386,25 +440,6 @@ mod tests {
             h.events_total
         });
         assert_eq!(n, 2, "an evicted session is read back from disk");
-    }
-
-    #[test]
-    fn unsaved_sessions_are_not_evicted() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::new(dir.path());
-        let s = Sessions::new(2, Duration::from_secs(3600));
-        let now = SystemTime::now();
-        for i in 0..5 {
-            s.update(&store, &format!("s{i}"), now, |h| {
-                h.record(&call());
-            });
-        }
-        assert_eq!(s.stats().held, 5, "nothing saved yet, so nothing dropped");
-        s.flush_all();
-        assert_eq!(s.stats().held, 2);
-        for i in 0..5 {
-            assert_eq!(total(&store, &format!("s{i}")), 1);
-        }
     }
 
     #[test]

@@ -102,8 +102,34 @@ pub(crate) fn addr_of(url: &str) -> Option<SocketAddr> {
 }
 
 /// Puts `TOKEN_VAR=token` into the `env` of the settings file at `path` (the project's personal
-/// `.claude/settings.local.json`), keeping everything else. Returns whether it changed.
+/// `.claude/settings.local.json`), keeping everything else; the file is made 0600. Returns whether
+/// it changed.
 pub(crate) fn put_token_env(path: &Path, token: &str) -> Result<bool, InstallError> {
+    edit_env(path, |env| {
+        if env.get(TOKEN_VAR).and_then(Value::as_str) == Some(token) {
+            return false;
+        }
+        env.insert(TOKEN_VAR.to_string(), json!(token));
+        true
+    })
+}
+
+/// Takes `TOKEN_VAR` out of the `env` of the settings file at `path` (and `env` itself when
+/// nothing else is left in it). Returns whether it changed.
+pub(crate) fn remove_token_env(path: &Path) -> Result<bool, InstallError> {
+    if install::read_settings(path)?.is_none() {
+        return Ok(false);
+    }
+    edit_env(path, |env| env.remove(TOKEN_VAR).is_some())
+}
+
+/// Applies `edit` to the `env` object of the settings file at `path`; writes it (0600, a backup
+/// of the old file first) when `edit` says it changed something.
+fn edit_env(
+    path: &Path,
+    edit: impl FnOnce(&mut Map<String, Value>) -> bool,
+) -> Result<bool, InstallError> {
+    install::refuse_link(path)?;
     let existing = install::read_settings(path)?;
     let had_file = existing.is_some();
     let mut doc = existing.unwrap_or_default();
@@ -119,22 +145,35 @@ pub(crate) fn put_token_env(path: &Path, token: &str) -> Result<bool, InstallErr
             },
         });
     };
-    if env.get(TOKEN_VAR).and_then(Value::as_str) == Some(token) {
+    if !edit(env) {
         return Ok(false);
     }
-    env.insert(TOKEN_VAR.to_string(), json!(token));
+    if env.is_empty() {
+        doc.remove("env");
+    }
     if had_file {
         install::backup(path)?;
     }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| install::io_err(dir, e))?;
+    }
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
-    install::write_atomic(path, text.as_bytes())?;
+    install::write_atomic(
+        path,
+        text.as_bytes(),
+        install::Scope::Local.write_opts(true),
+    )?;
     Ok(true)
 }
 
 /// `posthook install --http`: posthook's entries for the three events as http hooks for the
 /// server at `--listen` (replacing its command entries), the token where `--token-in` says, and
 /// whether the server answers now.
+///
+/// The token never goes into a file git would commit: not into the project's shared
+/// `.claude/settings.json` (refused), not into a personal file git tracks (refused); the
+/// personal file that holds it is made 0600 and added to the repository's `info/exclude`.
 pub(crate) fn run_install_http(
     args: &install::InstallArgs,
     mut entry: install::Entry,
@@ -146,10 +185,6 @@ pub(crate) fn run_install_http(
         path: std::path::PathBuf::from("~/.config/posthook/serve.token"),
         kind: InstallErrorKind::NoHome,
     })?;
-    let token = super::token::load_or_create(&token_path).map_err(|e| InstallError {
-        path: token_path.clone(),
-        kind: InstallErrorKind::Io(e),
-    })?;
     let token_in = args
         .token_in
         .unwrap_or(if args.scope == install::Scope::Project {
@@ -157,13 +192,35 @@ pub(crate) fn run_install_http(
         } else {
             TokenIn::Header
         });
-    let hook = http_hook(args.listen, &token, token_in, args.timeout);
+    let holder = token_holder(args.scope, token_in, path)?;
+    if let Err(super::client::HealthError::NotOurs(e)) =
+        super::client::Client::connect_verified(args.listen)
+    {
+        // Claude Code would send every event and the token to that process: write nothing.
+        return Err(InstallError {
+            path: path.to_path_buf(),
+            kind: InstallErrorKind::Io(std::io::Error::other(format!(
+                "not registering http://{}: {e}; pick another port with --listen",
+                args.listen
+            ))),
+        });
+    }
+    let token = super::token::load_or_create(&token_path).map_err(|e| InstallError {
+        path: token_path.clone(),
+        kind: InstallErrorKind::Io(e),
+    })?;
+    let mut hook = http_hook(args.listen, &token, token_in, args.timeout);
+    if args.on_failure_block {
+        hook["onFailure"] = json!("block");
+    }
     let url = hook["url"].as_str().unwrap_or_default().to_string();
     entry.http = Some(hook);
+    let opts = args.scope.write_opts(token_in == TokenIn::Header);
     let change = install::apply(
         path,
         &install::Action::Install(Box::new(entry.clone())),
         args.dry_run,
+        opts,
     )?;
     let mut out = String::new();
     install::report(
@@ -182,8 +239,81 @@ pub(crate) fn run_install_http(
         );
     }
     token_lines(args, token_in, &token, &token_path, &mut out)?;
+    if let Some(file) = holder.filter(|_| !args.dry_run) {
+        exclude_line(&file, &mut out);
+    }
     server_line(args, &token, &mut out);
     Ok(out)
+}
+
+/// The project file that will hold the token (`None`: none in the project, it goes to
+/// `~/.claude/`); refuses a place git would commit.
+fn token_holder(
+    scope: install::Scope,
+    token_in: TokenIn,
+    path: &Path,
+) -> Result<Option<std::path::PathBuf>, InstallError> {
+    let refused = |file: &Path, why: String| InstallError {
+        path: file.to_path_buf(),
+        kind: InstallErrorKind::Io(std::io::Error::other(why)),
+    };
+    let file = match (scope, token_in) {
+        (install::Scope::User, TokenIn::Header) => return Ok(None),
+        (install::Scope::Project, TokenIn::Header) => {
+            return Err(refused(
+                path,
+                String::from(
+                    "is shared with the team (committed): --token-in header would put the \
+                     server's token in it; use --token-in env (the default here) or --scope \
+                     local",
+                ),
+            ))
+        }
+        (_, TokenIn::Env) => install::scope_path(install::Scope::Local)?,
+        (install::Scope::Local, TokenIn::Header) => path.to_path_buf(),
+    };
+    let project = install::current_project_dir();
+    let rel = file.strip_prefix(&project).unwrap_or(&file);
+    if install::git::tracked(&project, &rel.to_string_lossy()) {
+        return Err(refused(
+            &file,
+            String::from(
+                "is tracked by git: the server's token written there would be committed; \
+                 `git rm --cached` it first, or install with --scope user",
+            ),
+        ));
+    }
+    Ok(Some(file))
+}
+
+/// Keeps the project file holding the token out of git, and says so.
+fn exclude_line(file: &Path, out: &mut String) {
+    use std::fmt::Write as _;
+    match install::git::exclude(&install::current_project_dir()) {
+        Ok(Some(x)) => {
+            let _ = writeln!(
+                out,
+                "  {} is 0600 and git-ignored (in {}, which is not committed), as are \
+                 posthook's backups beside it",
+                file.display(),
+                x.display()
+            );
+        }
+        Ok(None) => {
+            let _ = writeln!(
+                out,
+                "  {} is 0600 (not in a git repository: keep it out of version control)",
+                file.display()
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "warning: could not add {} to git's info/exclude ({e}): keep it out of commits",
+                file.display()
+            );
+        }
+    }
 }
 
 /// Where the token went (or would go, with `--dry-run`); with `--token-in env`, puts it in the
@@ -200,7 +330,7 @@ fn token_lines(
         TokenIn::Header => {
             let _ = writeln!(
                 out,
-                "  token: written in the Authorization header (from {})",
+                "  token: written in the Authorization header (from {}); the file is 0600",
                 token_path.display()
             );
         }
@@ -216,8 +346,7 @@ fn token_lines(
                 let changed = put_token_env(&local, token)?;
                 let _ = writeln!(
                     out,
-                    "  token: ${TOKEN_VAR} in the header; its value {} the env of {} (personal: \
-                     keep it out of git)",
+                    "  token: ${TOKEN_VAR} in the header; its value {} the env of {}",
                     if changed { "written to" } else { "already in" },
                     local.display()
                 );
@@ -238,13 +367,24 @@ fn server_line(args: &install::InstallArgs, token: &str, out: &mut String) {
                 args.listen, h.median_ms
             );
         }
+        Err(super::client::HealthError::NotOurs(e)) => {
+            let _ = writeln!(
+                out,
+                "warning: {e}. Until that process is gone, Claude Code would send it every event \
+                 and the token: pick another port with --listen"
+            );
+        }
         Err(e) => {
             let _ = writeln!(
                 out,
                 "note: no server answers at http://{} ({e}): start it with `posthook serve --listen \
-                 {0}` or `posthook service install --listen {0}`. Until it runs, these hooks fail \
-                 open: Claude Code goes on without feedback.",
-                args.listen
+                 {0}` or `posthook service install --listen {0}`. Until it runs, {1}",
+                args.listen,
+                if args.on_failure_block {
+                    "Claude Code reports a blocking error on every event (--on-failure-block)."
+                } else {
+                    "these hooks fail open: Claude Code goes on without feedback."
+                }
             );
         }
     }
@@ -261,14 +401,42 @@ pub(crate) fn doctor_checks(
     use crate::tools::doctor::{Check, Status};
     let mut addrs: Vec<(SocketAddr, String)> = Vec::new();
     let mut out = Vec::new();
-    for scope in install::Scope::ALL {
-        let Some(path) = install::settings_path(scope, project, home) else {
-            continue;
-        };
-        let Ok(Some(doc)) = install::read_settings(&path) else {
-            continue;
-        };
-        for (_, url, _) in posthook_http_hooks(&doc) {
+    let docs: Vec<(install::Scope, std::path::PathBuf, Map<String, Value>)> = install::Scope::ALL
+        .into_iter()
+        .filter_map(|scope| {
+            let path = install::settings_path(scope, project, home)?;
+            let doc = install::read_settings(&path).ok()??;
+            Some((scope, path, doc))
+        })
+        .collect();
+    let urls: Vec<String> = docs
+        .iter()
+        .flat_map(|(_, _, d)| posthook_http_hooks(d).into_iter().map(|(_, u, _)| u))
+        .collect();
+    let managed = install::read_settings(&super::checks::managed_path())
+        .ok()
+        .flatten();
+    let labelled: Vec<(String, Map<String, Value>)> = docs
+        .iter()
+        .map(|(_, p, d)| (p.display().to_string(), d.clone()))
+        .collect();
+    out.extend(super::checks::switch_checks(
+        managed.as_ref(),
+        &labelled,
+        &urls,
+    ));
+    if !urls.is_empty() {
+        let env = |k: &str| std::env::var_os(k);
+        let server_token =
+            super::token::default_path(&env).and_then(|p| super::token::load(&p).ok());
+        out.extend(super::checks::token_checks(
+            project,
+            &docs,
+            server_token.as_deref(),
+        ));
+    }
+    for (_, path, doc) in &docs {
+        for (_, url, _) in posthook_http_hooks(doc) {
             match addr_of(&url) {
                 Some(a) if !addrs.iter().any(|(x, _)| *x == a) => addrs.push((a, url)),
                 Some(_) => {}
@@ -290,16 +458,26 @@ pub(crate) fn doctor_checks(
     }
     if commands_too {
         out.push(Check {
-            status: Status::Warn,
+            status: Status::Fail,
             text: String::from(
                 "posthook is registered both as a command and as an http hook: each event is \
-                 analyzed twice and Claude may be told twice",
+                 analyzed twice, Claude may be told twice, and the two write the same session \
+                 files, each over the other's events",
             ),
             fix: Some(String::from(
-                "keep one: `posthook install` (command) or `posthook install --http` in each scope",
+                "keep one: `posthook uninstall --scope SCOPE` where the other kind is, then \
+                 `posthook install` (command) or `posthook install --http`",
             )),
         });
     }
+    out.extend(server_checks(addrs));
+    out
+}
+
+/// For each server posthook's entries name: whether it answers, as this user, and how fast.
+fn server_checks(addrs: Vec<(SocketAddr, String)>) -> Vec<crate::tools::doctor::Check> {
+    use crate::tools::doctor::{Check, Status};
+    let mut out = Vec::new();
     for (addr, url) in addrs {
         out.push(match super::client::health(addr) {
             Ok(h) => Check {
@@ -310,6 +488,19 @@ pub(crate) fn doctor_checks(
                     h.sessions, h.median_ms, h.samples
                 ),
                 fix: None,
+            },
+            Err(super::client::HealthError::NotOurs(e)) => Check {
+                status: Status::Fail,
+                text: format!(
+                    "server {url}: {e}. Claude Code would send it every event and the token: \
+                     that user can read them and answer in posthook's name"
+                ),
+                fix: Some(format!(
+                    "find the process (`ss -ltnp 'sport = :{}'`), stop it or pick another port: \
+                     `posthook install --http --listen 127.0.0.1:PORT` and `posthook serve \
+                     --listen 127.0.0.1:PORT`",
+                    addr.port()
+                )),
             },
             Err(e) => Check {
                 status: Status::Fail,

@@ -1,0 +1,243 @@
+//! The waiting room: every open connection that has nothing to read yet, watched by one thread
+//! with epoll, so that no worker is tied up before a request's first bytes arrive. A connection
+//! that becomes readable goes to the queue the workers take from; a worker that has answered puts
+//! a kept-alive connection back.
+//!
+//! Bounds on what a peer that opens connections and sends nothing can hold:
+//! - a new connection must send its first byte within [`FIRST_BYTE`], a kept-alive one its next
+//!   request within [`super::KEEP_ALIVE`]; past that it is closed;
+//! - at most [`MAX_CONNS`] connections are open at once (waiting, queued or being served), and
+//!   at most [`MAX_PER_PEER`] waiting ones per peer address: past either, the connection that
+//!   has waited longest is closed to make room (none waiting: the new one is refused).
+//!
+//! On loopback every client has the address 127.0.0.1, so there the total bound is the one
+//! that matters: the oldest idle connections go first, and a client that connects and sends its
+//! request at once (as Claude Code does) is served.
+
+use super::http::Conn;
+use rustix::event::epoll;
+use std::collections::{BTreeMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// How long a new connection may stay silent.
+pub(crate) const FIRST_BYTE: Duration = Duration::from_secs(2);
+/// Open connections at most, in total.
+pub(crate) const MAX_CONNS: usize = 512;
+/// Waiting connections at most per peer address.
+pub(crate) const MAX_PER_PEER: usize = 384;
+/// The epoll key of the listener (connections are keyed by a sequence number, oldest lowest).
+pub(crate) const LISTENER_KEY: u64 = u64::MAX;
+
+struct Parked {
+    conn: Conn,
+    peer: Option<IpAddr>,
+    expires: Instant,
+}
+
+/// The connections waiting for bytes, and those ready for a worker.
+pub(crate) struct Waiting {
+    epoll: rustix::fd::OwnedFd,
+    parked: Mutex<(u64, BTreeMap<u64, Parked>)>,
+    queue: Mutex<VecDeque<Conn>>,
+    ready: Condvar,
+    /// Connections queued or with a worker.
+    held: AtomicUsize,
+    /// Workers waiting for the queue.
+    pub(crate) idle_workers: AtomicUsize,
+    /// Connections closed to make room, and refused.
+    pub(crate) evicted: AtomicUsize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Waiting {
+    /// An empty waiting room.
+    pub(crate) fn new() -> std::io::Result<Waiting> {
+        Ok(Waiting {
+            epoll: epoll::create(epoll::CreateFlags::CLOEXEC)?,
+            parked: Mutex::new((0, BTreeMap::new())),
+            queue: Mutex::new(VecDeque::new()),
+            ready: Condvar::new(),
+            held: AtomicUsize::new(0),
+            idle_workers: AtomicUsize::new(0),
+            evicted: AtomicUsize::new(0),
+        })
+    }
+
+    /// Watches `listener` for new connections (key [`LISTENER_KEY`]).
+    pub(crate) fn watch_listener(&self, listener: &super::net::Listener) -> std::io::Result<()> {
+        listener.set_nonblocking()?;
+        Ok(epoll::add(
+            &self.epoll,
+            listener,
+            epoll::EventData::new_u64(LISTENER_KEY),
+            epoll::EventFlags::IN,
+        )?)
+    }
+
+    /// Open connections: waiting, queued and being served.
+    pub(crate) fn open(&self) -> usize {
+        lock(&self.parked).1.len() + self.held.load(Ordering::Acquire)
+    }
+
+    /// Closes the connection that has waited longest, of `peer` if given; `false`: none waits.
+    fn evict_oldest(&self, parked: &mut BTreeMap<u64, Parked>, peer: Option<IpAddr>) -> bool {
+        let key = parked
+            .iter()
+            .find(|(_, p)| peer.is_none() || p.peer == peer)
+            .map(|(k, _)| *k);
+        let Some(p) = key.and_then(|k| parked.remove(&k)) else {
+            return false;
+        };
+        let _ = epoll::delete(&self.epoll, p.conn.stream());
+        self.evicted.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    /// Admits a new connection, making room as the module's doc says; `false`: refused.
+    pub(crate) fn admit(&self, conn: Conn, peer: Option<IpAddr>) -> bool {
+        let mut g = lock(&self.parked);
+        if g.1.len() + self.held.load(Ordering::Acquire) >= MAX_CONNS
+            && !self.evict_oldest(&mut g.1, None)
+        {
+            self.evicted.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        if peer.is_some() && g.1.values().filter(|p| p.peer == peer).count() >= MAX_PER_PEER {
+            self.evict_oldest(&mut g.1, peer);
+        }
+        self.insert(&mut g, conn, peer, FIRST_BYTE)
+    }
+
+    /// Puts back a connection a worker has answered on, to wait up to `idle` for its next
+    /// request.
+    pub(crate) fn park(&self, conn: Conn, idle: Duration) {
+        let mut g = lock(&self.parked);
+        let peer = conn.peer();
+        self.insert(&mut g, conn, peer, idle);
+        self.held.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// A worker is done with a connection (closed it).
+    pub(crate) fn release(&self) {
+        self.held.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    fn insert(
+        &self,
+        g: &mut (u64, BTreeMap<u64, Parked>),
+        conn: Conn,
+        peer: Option<IpAddr>,
+        idle: Duration,
+    ) -> bool {
+        let key = g.0;
+        g.0 += 1;
+        let flags = epoll::EventFlags::IN | epoll::EventFlags::RDHUP;
+        if epoll::add(
+            &self.epoll,
+            conn.stream(),
+            epoll::EventData::new_u64(key),
+            flags,
+        )
+        .is_err()
+        {
+            return false;
+        }
+        let expires = Instant::now() + idle;
+        g.1.insert(
+            key,
+            Parked {
+                conn,
+                peer,
+                expires,
+            },
+        );
+        true
+    }
+
+    /// Waits up to `timeout` for events: returns the keys that are ready.
+    pub(crate) fn wait(&self, timeout: Duration, events: &mut Vec<epoll::Event>) -> Vec<u64> {
+        events.clear();
+        let ts = rustix::event::Timespec {
+            tv_sec: timeout.as_secs() as _,
+            tv_nsec: timeout.subsec_nanos() as _,
+        };
+        let _ = epoll::wait(
+            &self.epoll,
+            rustix::buffer::spare_capacity(events),
+            Some(&ts),
+        );
+        events.iter().map(|e| e.data.u64()).collect()
+    }
+
+    /// Moves the connection `key` to the queue (it has bytes, or was closed by its peer).
+    pub(crate) fn make_ready(&self, key: u64) {
+        let Some(p) = lock(&self.parked).1.remove(&key) else {
+            return;
+        };
+        let _ = epoll::delete(&self.epoll, p.conn.stream());
+        self.held.fetch_add(1, Ordering::AcqRel);
+        lock(&self.queue).push_back(p.conn);
+        self.ready.notify_one();
+    }
+
+    /// Closes the connections whose wait is over.
+    pub(crate) fn sweep(&self) {
+        let now = Instant::now();
+        let mut g = lock(&self.parked);
+        let expired: Vec<u64> =
+            g.1.iter()
+                .filter(|(_, p)| p.expires <= now)
+                .map(|(k, _)| *k)
+                .collect();
+        for k in expired {
+            if let Some(p) = g.1.remove(&k) {
+                let _ = epoll::delete(&self.epoll, p.conn.stream());
+            }
+        }
+    }
+
+    /// The next ready connection, waiting for one; `None` once `stop` says so, or when `retire`
+    /// says this worker has waited long enough to go.
+    pub(crate) fn take(
+        &self,
+        stop: &dyn Fn() -> bool,
+        retire: &dyn Fn(Duration) -> bool,
+    ) -> Option<Conn> {
+        let since = Instant::now();
+        let mut q = lock(&self.queue);
+        loop {
+            if stop() {
+                return None;
+            }
+            if let Some(c) = q.pop_front() {
+                return Some(c);
+            }
+            if retire(since.elapsed()) {
+                return None;
+            }
+            self.idle_workers.fetch_add(1, Ordering::AcqRel);
+            q = self
+                .ready
+                .wait_timeout(q, Duration::from_millis(100))
+                .map_or_else(|p| p.into_inner().0, |(g, _)| g);
+            self.idle_workers.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Wakes every worker (the server is stopping) and closes every waiting connection.
+    pub(crate) fn close_all(&self) {
+        self.ready.notify_all();
+        let mut g = lock(&self.parked);
+        for (_, p) in std::mem::take(&mut g.1) {
+            let _ = epoll::delete(&self.epoll, p.conn.stream());
+        }
+        let queued: Vec<Conn> = lock(&self.queue).drain(..).collect();
+        self.held.fetch_sub(queued.len(), Ordering::AcqRel);
+    }
+}

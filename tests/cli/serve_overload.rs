@@ -1,0 +1,118 @@
+//! `posthook serve` against a hostile local peer: connections that never send anything, a
+//! chunked body whose size wraps, and a stop after keep-alive load.
+
+use crate::serve::Server;
+use crate::support::{post, Sandbox};
+use serde_json::json;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// One hook event on a new connection, timed.
+fn timed_event(server: &Server, session: &str) -> (u16, Duration) {
+    let body = post(session, "Bash", json!({"command": "ls"}));
+    let t = Instant::now();
+    let (status, _) = server.event(body.as_bytes(), None);
+    (status, t.elapsed())
+}
+
+#[test]
+fn idle_connections_do_not_delay_a_real_request() {
+    let sb = Sandbox::new();
+    let server = Server::start(&sb, &[], &[]);
+    // A warm-up, so the figure below is the wait, not the first call's set-up.
+    assert_eq!(timed_event(&server, "warm").0, 200);
+    let mut idle = Vec::new();
+    for _ in 0..1000 {
+        match TcpStream::connect(server.addr) {
+            Ok(s) => idle.push(s),
+            Err(e) => panic!("connect: {e}"),
+        }
+    }
+    for i in 0..4 {
+        let (status, took) = timed_event(&server, &format!("real-{i}"));
+        assert_eq!(status, 200);
+        assert!(
+            took < Duration::from_secs(1),
+            "request {i} took {took:?} behind 1,000 idle connections"
+        );
+    }
+    drop(idle);
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log}");
+}
+
+#[test]
+fn a_wrapping_chunk_size_is_refused_and_memory_stays_bounded() {
+    let sb = Sandbox::new();
+    let server = Server::start(&sb, &[], &[]);
+    let mut s = TcpStream::connect(server.addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let head = format!(
+        "POST /hook HTTP/1.1\r\nAuthorization: Bearer {}\r\nTransfer-Encoding: chunked\r\n\r\n",
+        server.token
+    );
+    s.write_all(head.as_bytes()).expect("head");
+    // One small chunk, then a size that wraps the running total past zero.
+    s.write_all(b"10\r\n0123456789abcdef\r\nffffffffffffffff\r\n")
+        .expect("chunks");
+    // The rest of what a client that believed it could send would send.
+    let filler = vec![b'x'; 1 << 20];
+    for _ in 0..64 {
+        if s.write_all(&filler).is_err() {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    let rss = rss_kib(server.child_id());
+    assert!(rss > 0 && rss < 64 * 1024, "server RSS {rss} KiB");
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log}");
+}
+
+#[test]
+fn sigterm_after_keep_alive_load_stops_at_once_without_alarm() {
+    let sb = Sandbox::new();
+    let server = Server::start(&sb, &[], &[]);
+    // Kept-alive connections that served a request each and stay open.
+    let mut kept = Vec::new();
+    for i in 0..32 {
+        let mut s = TcpStream::connect(server.addr).expect("connect");
+        let body = post(&format!("kept-{i}"), "Bash", json!({"command": "ls"}));
+        let head = format!(
+            "POST /hook HTTP/1.1\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
+            server.token,
+            body.len()
+        );
+        s.write_all(head.as_bytes()).expect("head");
+        s.write_all(body.as_bytes()).expect("body");
+        let mut buf = [0u8; 512];
+        let n = s.read(&mut buf).expect("answer");
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        kept.push(s);
+    }
+    let t = Instant::now();
+    let (code, log) = server.stop();
+    let took = t.elapsed();
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        took < Duration::from_secs(2),
+        "stopping took {took:?}\n{log}"
+    );
+    assert!(!log.contains("may be lost"), "{log}");
+    drop(kept);
+}
