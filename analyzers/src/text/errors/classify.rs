@@ -156,6 +156,7 @@ const NOISE_PREFIXES: &[&str] = &[
     "snapshots:",
     "time:",
     "ran all test suites",
+    "expect(received).",
     "npm notice",
     "> ",
     // unittest, pytest
@@ -253,6 +254,8 @@ fn has_noise_prefix(l: &str) -> bool {
 pub(crate) fn is_noise(l: &str) -> bool {
     has_noise_prefix(l)
         || is_passing(l)
+        || is_file_verdict(l)
+        || matches!(l, "error: |-" | "error: |" | "error: >-")
         || matches!(l, "fail" | "pass" | "ok" | ">" | "...")
         || l.strip_prefix("ran ")
             .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
@@ -285,6 +288,15 @@ fn is_passing(l: &str) -> bool {
         || l.starts_with("✓ ")
         || l.starts_with("√ ")
         || l.ends_with(" passed")
+}
+
+/// jest's `FAIL ./calc.test.js` / `PASS src/a.test.ts`: a verdict on a whole file, before its
+/// failures are told.
+fn is_file_verdict(l: &str) -> bool {
+    ["fail ", "pass "].iter().any(|p| {
+        l.strip_prefix(p)
+            .is_some_and(|f| !f.contains(' ') && is_file(f))
+    })
 }
 
 /// `1..2`: a TAP plan.
@@ -441,9 +453,10 @@ fn marks_from(b: u8) -> &'static [&'static str] {
 fn has_mark(l: &str) -> bool {
     let b = l.as_bytes();
     (0..b.len()).any(|i| {
-        marks_from(b[i])
-            .iter()
-            .any(|m| b[i..].starts_with(m.as_bytes()))
+        marks_from(b[i]).iter().any(|m| {
+            // `-Werror` in an echoed compiler command is a flag, not an error.
+            b[i..].starts_with(m.as_bytes()) && !(*m == "error" && i > 0 && b[i - 1] == b'w')
+        })
     })
 }
 
@@ -526,6 +539,8 @@ mod tests {
             "test tests::f_is_2 ... ok",
             "ok 1 - f is 3",
             "  ✓ f is 3 (2 ms)",
+            "FAIL ./calc.test.js",
+            "  error: |-",
             "> calc@1.0.0 test",
             "[Output truncated: showing 30 of 62 lines]",
         ] {
@@ -571,6 +586,11 @@ mod tests {
         );
         assert_eq!(kind("Pre-commit validation failed:"), Kind::Header);
         assert_eq!(kind("loading config"), Kind::Other);
+        assert_eq!(
+            kind("cc -Wall -Werror   -c -o main.o main.c"),
+            Kind::Other,
+            "a flag"
+        );
     }
 
     #[test]

@@ -59,10 +59,11 @@ pub fn error_line(text: &str) -> &str {
         .unwrap_or("")
 }
 
-/// A line as quoted: trimmed, without `<tool_use_error>` tags, an `Error:` prefix or colors at its
-/// ends.
+/// A line as quoted: trimmed, without `<tool_use_error>` tags, an `Error:` prefix, credo's `┃`
+/// gutter or colors at its ends.
 fn display(raw: &str) -> &str {
     let l = trim_escapes(raw.trim());
+    let l = l.strip_prefix('┃').unwrap_or(l).trim_start();
     let l = l.strip_prefix("<tool_use_error>").unwrap_or(l);
     let l = l.strip_suffix("</tool_use_error>").unwrap_or(l);
     let l = l.strip_prefix("Error:").unwrap_or(l);
@@ -206,6 +207,35 @@ mod tests {
         );
         let long = "é".repeat(10_000);
         assert!(!error_line(&long).is_empty());
+    }
+
+    #[test]
+    fn the_quoted_line_states_the_failure_never_a_header() {
+        let cases = [
+            (
+                "Exit code 1\nFAIL ./calc.test.js\n  ✕ f is 3 (10 ms)\n\n  ● f is 3\n\n    expect(received).toBe(expected)\n\n    Expected: 3\n    Received: 2",
+                "Expected: 3",
+            ),
+            (
+                "Exit code 2\ncc -Wall -Werror   -c -o main.o main.c\nmain.c:2:12: error: 'x' undeclared\nmake: *** [<builtin>: main.o] Error 1",
+                "main.c:2:12: error: 'x' undeclared",
+            ),
+            (
+                "Exit code 1\nnot ok 1 - f is 3\n  ---\n  error: |-\n    Expected values to be strictly equal:\n\n    2 !== 3",
+                "Expected values to be strictly equal:",
+            ),
+            (
+                "Pre-commit validation failed:\\n\\n[CREDO]\n┃ [F] → Function is too complex.\n┃       lib/a.ex:144:7 #(A.f)",
+                "lib/a.ex:144:7 #(A.f)",
+            ),
+            (
+                "Exit code 1\nTraceback (most recent call last):\n  File \"m.py\", line 8, in <module>\n    load()\nValueError: bad",
+                "ValueError: bad",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(error_line(text), want, "{text}");
+        }
     }
 
     /// The lines of `text` that state its failure, as [`error_line`] quotes them.
