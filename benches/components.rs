@@ -261,6 +261,37 @@ fn shell(c: &mut Criterion) {
     g.finish();
 }
 
+/// A failing `cargo test` output of about `bytes` bytes: the real failure from the corpus
+/// (`tests/data/failures/cargo-test`) after as many passing tests as it takes, as a large suite
+/// prints it.
+fn cargo_test_failure(bytes: usize) -> String {
+    let real = include_str!("../tests/data/failures/cargo-test/changed-one-fixed.a.txt");
+    let (head, tail) = real.split_at(real.find("\nfailures:").unwrap_or(real.len()));
+    let mut out = String::from(head);
+    let mut i = 0;
+    while out.len() + tail.len() < bytes {
+        out.push_str(&format!("\ntest suite::module_{}::case_{i} ... ok", i / 40));
+        i += 1;
+    }
+    out.push_str(tail);
+    out
+}
+
+/// The failure signature the failure-loop rule computes on every failed call.
+fn error_signature(c: &mut Criterion) {
+    let mut g = c.benchmark_group("error_signature");
+    for (id, bytes) in [
+        ("cargo_test_4KiB", 4 << 10),
+        ("cargo_test_100KiB", 100 << 10),
+    ] {
+        let text = cargo_test_failure(bytes);
+        g.bench_function(id, |b| {
+            b.iter(|| posthook_analyzers::error_signature(black_box(&text)))
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
     parse,
@@ -268,6 +299,7 @@ criterion_group!(
     state_codec,
     pipeline,
     analyzers,
-    shell
+    shell,
+    error_signature
 );
 criterion_main!(benches);
