@@ -29,6 +29,8 @@ fn replay_with_record_gives_stats_that_match_the_replay() {
         "spotter__8463c716-a2ea-4c14-9efa-87158ebd9f20.jsonl",
         "spotter__ae4a77f8-aedd-4bc1-888f-c94edc91af04.jsonl",
         "spotter__4d5611e5__agent-a2898e3.jsonl",
+        "spotter__fa812bfe-b295-4cca-9c2f-fdf01028cb46.jsonl",
+        "spotter__8463c716__agent-a7be2f0.jsonl",
     ] {
         std::fs::copy(transcripts_dir().join(f), dir.join(f)).expect("copy");
     }
