@@ -84,7 +84,7 @@ pub struct BatchInput {
 /// The events posthook records: finished calls and turns; the end of a turn (`Stop`,
 /// `SubagentStop`), which it answers; the start of a subagent's stream (`SubagentStart`) and a
 /// compaction of the model's context (`PostCompact`), which it only records.
-pub const RECORDED_EVENTS: &[&str] = &[
+pub(crate) const EVENTS: [&str; 7] = [
     "PostToolUse",
     "PostToolUseFailure",
     "PostToolBatch",
@@ -93,6 +93,9 @@ pub const RECORDED_EVENTS: &[&str] = &[
     "SubagentStart",
     "PostCompact",
 ];
+
+/// The same events, as the library's public list.
+pub const RECORDED_EVENTS: &[&str] = &EVENTS;
 
 impl HookInput {
     /// Whether this is a `PostToolUse` event with a tool call.

@@ -151,20 +151,16 @@ impl Runtime {
             notice = critical_notice(decision.feedback.as_ref(), history, &shown.subject);
         }
         let guidance = g.elapsed();
+        let timings = Timings {
+            total: start.elapsed(),
+            record,
+            guidance,
+            analyzers: timings,
+        };
         Report {
             uptake,
             notice,
-            feedback: decision.feedback,
-            silence: decision.silence,
-            verdicts: decision.verdicts,
-            findings,
-            timings: Timings {
-                total: start.elapsed(),
-                record,
-                guidance,
-                analyzers: timings,
-            },
-            events_total: history.events_total,
+            ..Report::of(decision, findings, timings, history.events_total)
         }
     }
 
@@ -275,35 +271,19 @@ impl Runtime {
                 }
             }
         }
-        let (feedback, silence, verdicts) = match looped {
-            Some(call) => {
-                let d = guidance::decide(&findings, call, history, &self.settings);
-                (d.feedback, d.silence, d.verdicts)
-            }
-            None => (
-                None,
-                Some(Silence::Turn {
-                    calls: ids.len(),
-                    rejected,
-                }),
-                Vec::new(),
-            ),
+        let decision = match looped {
+            Some(call) => guidance::decide(&findings, call, history, &self.settings),
+            None => quiet(Silence::Turn {
+                calls: ids.len(),
+                rejected,
+            }),
         };
-        Report {
-            uptake: Vec::new(),
-            notice: None,
-            feedback,
-            silence,
+        Report::of(
+            decision,
             findings,
-            verdicts,
-            timings: Timings {
-                total: start.elapsed(),
-                record,
-                guidance: Duration::ZERO,
-                analyzers: Vec::new(),
-            },
-            events_total: history.events_total,
-        }
+            Timings::of_record(start, record),
+            history.events_total,
+        )
     }
 
     /// Answers the end of a turn on `history`: runs the analyzers that judge stops
@@ -367,21 +347,13 @@ impl Runtime {
         }
         let g = Instant::now();
         let decision = guidance::decide_stop(&findings, agent, hold, history, &self.settings);
-        Report {
-            uptake: Vec::new(),
-            notice: None,
-            feedback: decision.feedback,
-            silence: decision.silence,
-            verdicts: decision.verdicts,
-            findings,
-            timings: Timings {
-                total: start.elapsed(),
-                record,
-                guidance: g.elapsed(),
-                analyzers: timings,
-            },
-            events_total: history.events_total,
-        }
+        let timings = Timings {
+            total: start.elapsed(),
+            record,
+            guidance: g.elapsed(),
+            analyzers: timings,
+        };
+        Report::of(decision, findings, timings, history.events_total)
     }
 
     /// Records an event that only marks the history: a subagent's start (its stream begins) or a
@@ -393,21 +365,12 @@ impl Runtime {
         } else if let Some(agent) = input.agent_id.as_deref() {
             history.record_subagent_start(agent);
         }
-        Report {
-            uptake: Vec::new(),
-            notice: None,
-            feedback: None,
-            silence: Some(Silence::NoFindings),
-            findings: Vec::new(),
-            verdicts: Vec::new(),
-            timings: Timings {
-                total: start.elapsed(),
-                record: start.elapsed(),
-                guidance: Duration::ZERO,
-                analyzers: Vec::new(),
-            },
-            events_total: history.events_total,
-        }
+        Report::of(
+            quiet(Silence::NoFindings),
+            Vec::new(),
+            Timings::of_record(start, start.elapsed()),
+            history.events_total,
+        )
     }
 
     /// Runs one recorded event on `history`: a finished call ([`Runtime::process`]), a turn
@@ -484,6 +447,15 @@ fn critical_notice(fb: Option<&Feedback>, history: &History, subject: &str) -> O
         .unwrap_or(first);
     // Not the message's own first line: the model gets that once, in the answer's other field.
     (m.shown == 1).then(|| format!("posthook: {}: {headline}", fb.rule))
+}
+
+/// The guidance provider's answer when nothing was judged: no message, and why.
+fn quiet(silence: Silence) -> guidance::Decision {
+    guidance::Decision {
+        feedback: None,
+        silence: Some(silence),
+        verdicts: Vec::new(),
+    }
 }
 
 #[cfg(test)]

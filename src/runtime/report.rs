@@ -1,7 +1,7 @@
 //! What the pipeline made of one call: the message or the reason for none, the findings and
 //! verdicts, and where the time went.
 
-use posthook_analyzers::guidance::{RuleVerdict, Silence};
+use posthook_analyzers::guidance::{Decision, RuleVerdict, Silence};
 use posthook_analyzers::uptake::Resolved;
 use posthook_analyzers::{Feedback, Finding};
 use serde::Serialize;
@@ -75,4 +75,38 @@ pub struct Report {
     /// For the user too: the first line of a critical message, the first time it is shown on its
     /// subject in the session (`systemMessage` in the JSON answer).
     pub notice: Option<String>,
+}
+
+impl Timings {
+    /// The timings of an event that only records: `record` of it, and nothing analyzed.
+    pub(crate) fn of_record(start: std::time::Instant, record: Duration) -> Timings {
+        Timings {
+            total: start.elapsed(),
+            record,
+            guidance: Duration::ZERO,
+            analyzers: Vec::new(),
+        }
+    }
+}
+
+impl Report {
+    /// The report of an event: the guidance provider's `decision` on its `findings`, with no
+    /// uptake told and no notice for the user (the caller adds those where they apply).
+    pub(crate) fn of(
+        decision: Decision,
+        findings: Vec<Finding>,
+        timings: Timings,
+        events_total: u64,
+    ) -> Report {
+        Report {
+            feedback: decision.feedback,
+            silence: decision.silence,
+            findings,
+            verdicts: decision.verdicts,
+            timings,
+            events_total,
+            uptake: Vec::new(),
+            notice: None,
+        }
+    }
 }

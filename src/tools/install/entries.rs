@@ -20,15 +20,7 @@ pub(crate) fn hook_args(output: Option<OutputMode>) -> Vec<String> {
 /// hooks: `SubagentStart` with `agent_id` and `agent_type`; `PostCompact` with `trigger` and
 /// `compact_summary`; `Stop`/`SubagentStop` with `stop_hook_active`, and for a subagent
 /// `agent_id`, `agent_type` and `agent_transcript_path`.)
-pub(crate) const HOOK_EVENTS: [&str; 7] = [
-    "PostToolUse",
-    "PostToolUseFailure",
-    "PostToolBatch",
-    "Stop",
-    "SubagentStop",
-    "SubagentStart",
-    "PostCompact",
-];
+pub(crate) const HOOK_EVENTS: [&str; 7] = crate::input::EVENTS;
 
 /// What posthook loses when it is not registered for `event`.
 pub(crate) fn missing_event_cost(event: &str) -> &'static str {
