@@ -4,11 +4,14 @@
 
 use super::batch::parse_batch;
 use super::bounded::parse_tool_input;
-use super::response::{command_output, summarize_response, ERROR_CHARS};
+use super::response::{
+    command_output, error_text, head_and_tail, summarize_response, ERROR_HEAD_BYTES,
+    ERROR_TAIL_BYTES,
+};
 use super::surrogates::{has_lone_surrogate, replace_lone_surrogates};
 use super::wire::{capped_string, opt_string, raw_bool, running_tasks, Wire};
 use super::{HookInput, InputError, StopInput};
-use posthook_analyzers::{truncate_chars, Outcome, ToolCall, COMMIT_OUTPUT_BYTES};
+use posthook_analyzers::{Outcome, ToolCall, COMMIT_OUTPUT_BYTES};
 use serde_json::value::RawValue;
 
 fn kind_of(text: &str) -> &'static str {
@@ -165,10 +168,16 @@ fn finished_call(
     let mut call = ToolCall::new(tool, parse_tool_input(wire.tool_input)?).at(ts_ms);
     if event == "PostToolUseFailure" {
         // The client's `error` text: kept for this call's message, never stored.
-        let error = opt_string(wire.error)
+        let error = wire
+            .error
+            .and_then(error_text)
             .filter(|e| !e.trim().is_empty())
             .unwrap_or_else(|| String::from("the tool failed"));
-        call = call.failed_with(truncate_chars(error.trim(), ERROR_CHARS).into_owned());
+        call = call.failed_with(head_and_tail(
+            error.trim(),
+            ERROR_HEAD_BYTES,
+            ERROR_TAIL_BYTES,
+        ));
         if raw_bool(wire.is_interrupt) == Some(true) {
             call.outcome = Outcome::Interrupted;
         }

@@ -44,6 +44,49 @@ fn reports_an_error(first: &str) -> bool {
 /// How much of an error text a call keeps for its own message and signature (never persisted).
 pub(super) const ERROR_CHARS: usize = 4000;
 
+/// How much of the start and of the end of a failed call's error text (`PostToolUseFailure`'s
+/// `error`) is kept: the exit code and the first diagnostics are at the start, a test runner's
+/// failures and a build's last errors at the end. Never persisted: only its signature is.
+pub(super) const ERROR_HEAD_BYTES: usize = 2 * 1024;
+/// See [`ERROR_HEAD_BYTES`].
+pub(super) const ERROR_TAIL_BYTES: usize = 6 * 1024;
+
+/// Raw error strings up to this size (as JSON, escapes included) are decoded whole, so that their
+/// end is kept; a larger one (the client cuts a command's output long before) only by its start.
+const ERROR_DECODE_BYTES: usize = 128 * 1024;
+
+/// A failed call's `error` field: decoded whole when it is not huge (its end holds a test runner's
+/// failures), else its start; `None` when it is not a string.
+pub(super) fn error_text(raw: &RawValue) -> Option<String> {
+    let text = raw.get();
+    if !text.starts_with('"') {
+        return None;
+    }
+    if text.len() <= ERROR_DECODE_BYTES {
+        if let Ok(s) = serde_json::from_str::<String>(text) {
+            return Some(s);
+        }
+    }
+    Some(unescape_capped(text, ERROR_HEAD_BYTES + ERROR_TAIL_BYTES))
+}
+
+/// `text` with its middle left out when it is longer than `head + tail` bytes: the first `head`
+/// and the last `tail` bytes (at character boundaries), joined by a line that says so.
+pub(super) fn head_and_tail(text: &str, head: usize, tail: usize) -> String {
+    if text.len() <= head + tail {
+        return text.to_owned();
+    }
+    let mut h = head;
+    while !text.is_char_boundary(h) {
+        h -= 1;
+    }
+    let mut t = text.len() - tail;
+    while !text.is_char_boundary(t) {
+        t += 1;
+    }
+    format!("{}\n[...]\n{}", &text[..h], &text[t..])
+}
+
 /// What posthook learns from a `tool_response`: its size, and the error if it reports one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct ResponseSummary {
@@ -171,6 +214,23 @@ mod tests {
         );
         assert_eq!(r(r#"{"error":null,"data":{"deep":[1,2,3]}}"#).error, None);
         assert_eq!(r("42").error, None);
+    }
+
+    #[test]
+    fn a_long_error_keeps_its_start_and_its_end() {
+        let long = format!(
+            "Exit code 101\n{}\nassertion failed: left 3 right 9",
+            "Compiling x\n".repeat(2000)
+        );
+        let kept = head_and_tail(&long, ERROR_HEAD_BYTES, ERROR_TAIL_BYTES);
+        assert!(kept.len() < ERROR_HEAD_BYTES + ERROR_TAIL_BYTES + 16);
+        assert!(kept.starts_with("Exit code 101\n"));
+        assert!(kept.ends_with("assertion failed: left 3 right 9"));
+        assert!(kept.contains("\n[...]\n"));
+        assert_eq!(head_and_tail("short", 3, 2), "short");
+        let wide = "é".repeat(10);
+        let kept = head_and_tail(&wide, 3, 3);
+        assert!(kept.starts_with('é') && kept.ends_with('é'), "{kept}");
     }
 
     #[test]

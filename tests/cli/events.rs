@@ -319,3 +319,38 @@ fn the_same_refusal_again_is_a_loop_said_on_the_batch() {
     let third = sb.hook(&["--output", "json"], other.to_string());
     assert_eq!(third.stdout(), "", "another error");
 }
+
+/// A red-green cycle whose output starts with the same long build log each time: the changing
+/// assertion at the end is what tells the runs apart, so it is kept and nothing is said.
+#[test]
+fn a_long_red_green_log_is_judged_by_its_end() {
+    let sb = Sandbox::new();
+    let build: String = (0..200)
+        .map(|i| format!("warning: unused variable: `x{i}`\n  --> src/lib.rs:{i}:9\n"))
+        .collect();
+    for (i, got) in ["3", "6", "27"].iter().enumerate() {
+        let error = format!(
+            "Exit code 101\n{build}running 1 test\ntest tests::square ... FAILED\n\nfailures:\n\n---- tests::square stdout ----\nthread 'tests::square' panicked at src/lib.rs:9:9:\nassertion `left == right` failed\n  left: {got}\n right: 9\n\nfailures:\n    tests::square\n\ntest result: FAILED. 0 passed; 1 failed"
+        );
+        assert!(error.len() > 8 * 1024, "{}", error.len());
+        let d = sb
+            .hook(
+                &[],
+                failure("cargo test", &error, &format!("toolu_rg{i}")).to_string(),
+            )
+            .expect_code(0);
+        assert_eq!(d.stderr(), "", "run {i}: a red-green step is no loop");
+        assert_eq!(d.stdout(), "", "run {i}");
+    }
+    // The same failure again is a loop, found at the end of the same long log.
+    let again = format!(
+        "Exit code 101\n{build}running 1 test\ntest tests::square ... FAILED\n\nfailures:\n\n---- tests::square stdout ----\nthread 'tests::square' panicked at src/lib.rs:9:9:\nassertion `left == right` failed\n  left: 27\n right: 9\n\ntest result: FAILED. 0 passed; 1 failed"
+    );
+    let d = sb
+        .hook(
+            &["--output", "json"],
+            failure("cargo test", &again, "toolu_rg3").to_string(),
+        )
+        .expect_code(0);
+    assert!(d.stdout().contains("failure-loop"), "{}", d.stdout());
+}

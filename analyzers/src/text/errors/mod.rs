@@ -119,14 +119,20 @@ fn exit_code(text: &str) -> &str {
 pub fn error_signature(text: &str) -> u64 {
     let mut set = [0u64; MAX_SIGNATURE_LINES];
     let mut len = 0;
+    // Lines past the set's capacity still count, added up (the sum does not depend on their
+    // order): a long build log before the failures must not push the failures out.
+    let mut overflow = 0u64;
     let mut stated = false;
     each_line(text, |kind, key, _| {
         if matches!(kind, Kind::Strong | Kind::Name) {
             stated |= kind == Kind::Strong;
             let h = norm_hash(key);
-            if len < MAX_SIGNATURE_LINES && !set[..len].contains(&h) {
+            if set[..len].contains(&h) {
+            } else if len < MAX_SIGNATURE_LINES {
                 set[len] = h;
                 len += 1;
+            } else {
+                overflow = overflow.wrapping_add(h);
             }
         }
         true
@@ -138,6 +144,7 @@ pub fn error_signature(text: &str) -> u64 {
         set.sort_unstable();
         sig.bytes(b"|");
         set.iter().for_each(|h| sig.u64(*h));
+        sig.u64(overflow);
     } else {
         // Nothing states the failure: every line but the noise, in order (a second pass, as
         // this is the rare case).
@@ -175,6 +182,17 @@ impl Fold {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_past_the_sets_capacity_still_count() {
+        let many: String = (0..MAX_SIGNATURE_LINES + 10)
+            .map(|i| format!("src/f{i}.c:1:1: error: unknown type name 't{i}'\n"))
+            .collect();
+        let a = format!("Exit code 1\n{many}src/z.c:2:3: error: expected ';' before 'x'\n");
+        let b = format!("Exit code 1\n{many}src/z.c:2:3: error: expected ')' before 'y'\n");
+        assert_ne!(error_signature(&a), error_signature(&b));
+        assert_eq!(error_signature(&a), error_signature(&a.clone()));
+    }
 
     #[test]
     fn error_lines_and_signatures() {
