@@ -462,6 +462,11 @@ class StopCheck(Scenario):
             stops = [c for c in run.hook_calls() if c["event"] == "Stop" and ctx.is_posthook(c["cmd"])]
             want = [0, 0] if self.output == "json" else [2, 0]
             run.expect([c["status"] for c in stops] == want, f"Stop runs of posthook: want {want}, got {stops}")
+        if self.http:
+            # The server keeps sessions in memory and saves them every flush interval: stop it (it
+            # saves all on the way out) before reading what it stored.
+            ServeHttp.after(self, run, ctx)
+            self.server = None
         s = run.session(ctx.binary)
         pending = ((s.get("counters") or {}).get("pending") or {})
         run.expect(not pending.get("changed"), f"the check covered the change, yet: {pending}")
