@@ -114,7 +114,7 @@ fn exit_code(text: &str) -> &str {
 /// value that changed (`left: 2` became `left: 4`) gives another signature. Headers, progress
 /// and summaries (`Compiling`, `running 2 tests`, `test result: FAILED`, `Traceback ...`, `not
 /// ok 1 - f`, `2 failed`) never count. When no line states a failure, the signature is that of all
-/// the lines but those. A long output is read by its first and last 8 KiB. Only this number is
+/// the lines but those. A long output is read by its first 1 KiB and its last 2 KiB. Only this number is
 /// ever stored, never the text.
 pub fn error_signature(text: &str) -> u64 {
     let mut set = [0u64; MAX_SIGNATURE_LINES];

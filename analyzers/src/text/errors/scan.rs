@@ -4,10 +4,14 @@
 //! failures near the end, compilers near the start), so the cost stays flat however much a command
 //! printed.
 
+/// Of a longer text than [`WHOLE_BYTES`], this much of the head (the exit code, a compiler's first
+/// errors)...
+pub(super) const HEAD_BYTES: usize = 1024;
+/// ... and this much of the tail (a test runner's failures and its summary). Classifying a line
+/// costs about 50 instructions a byte: the window keeps a failed call within the pipeline's time.
+pub(super) const TAIL_BYTES: usize = 2048;
 /// A text up to this size is read whole.
-pub(super) const WHOLE_BYTES: usize = 16 * 1024;
-/// Of a longer text, this much of the head and this much of the tail.
-pub(super) const PART_BYTES: usize = 8 * 1024;
+pub(super) const WHOLE_BYTES: usize = HEAD_BYTES + TAIL_BYTES;
 
 /// The parts of `text` that are read: the whole, or its head and its tail, each cut at a char
 /// boundary, the tail starting at a line start.
@@ -15,8 +19,8 @@ pub(super) fn windows(text: &str) -> [&str; 2] {
     if text.len() <= WHOLE_BYTES {
         return [text, ""];
     }
-    let head = &text[..floor_boundary(text, PART_BYTES)];
-    let mut start = ceil_boundary(text, text.len() - PART_BYTES);
+    let head = &text[..floor_boundary(text, HEAD_BYTES)];
+    let mut start = ceil_boundary(text, text.len() - TAIL_BYTES);
     // The tail's first line is cut: it starts at the next line.
     match text[start..].find('\n') {
         Some(i) => start += i + 1,
@@ -123,8 +127,8 @@ mod tests {
         assert_eq!(windows(short), ["a\nb", ""]);
         let long = format!("{}\nmiddle\n{}", "h".repeat(20_000), "t\n".repeat(6_000));
         let [head, tail] = windows(&long);
-        assert_eq!(head.len(), PART_BYTES);
-        assert!(tail.len() <= PART_BYTES && tail.starts_with("t\n"));
+        assert_eq!(head.len(), HEAD_BYTES);
+        assert!(tail.len() <= TAIL_BYTES && tail.starts_with("t\n"));
         assert!(!head.contains("middle") && !tail.contains("middle"));
         let wide = "é".repeat(20_000);
         let [head, tail] = windows(&wide);
