@@ -132,11 +132,25 @@ impl Server {
         project
     }
 
-    /// Answers one hook payload: `(status, content type, body)`.
+    /// Answers one hook request: `(status, content type, body)`.
+    pub(crate) fn answer_request(&self, req: super::http::Request) -> (u16, &'static str, Vec<u8>) {
+        #[cfg(feature = "otlp")]
+        let export = self
+            .otlp
+            .as_ref()
+            .map(|x| (x, req.traceparent.as_deref(), SystemTime::now()));
+        #[cfg(not(feature = "otlp"))]
+        let export: Option<(&(), Option<&str>, SystemTime)> = None;
+        self.answer_event(req.body, req.project_dir, export)
+    }
+
+    /// Answers one hook payload: `(status, content type, body)`; with an exporter, exports what
+    /// the event's report holds.
     pub(crate) fn answer_event(
         &self,
         body: Vec<u8>,
         project_dir: Option<String>,
+        export: Option<(&Exporter, Option<&str>, SystemTime)>,
     ) -> (u16, &'static str, Vec<u8>) {
         let now = SystemTime::now();
         let started = Instant::now();
@@ -168,13 +182,15 @@ impl Server {
                 if let Some(call) = &event.call {
                     runtime.prepare(&call.tool);
                 }
-                match &project.store {
+                let report = match &project.store {
                     Some(store) => self.sessions.update(store, &event.session_id, now, run),
                     None => {
                         tracing::warn!("no state dir: history not kept");
                         run(&mut History::new())
                     }
-                }
+                };
+                export_event(export, event, &report);
+                report
             })
         }))
         .unwrap_or_else(|_| {
@@ -183,6 +199,34 @@ impl Server {
         });
         http_answer(&rendered)
     }
+}
+
+#[cfg(feature = "otlp")]
+type Exporter = super::otlp::Exporter;
+#[cfg(not(feature = "otlp"))]
+type Exporter = ();
+
+#[cfg(feature = "otlp")]
+fn export_event(
+    export: Option<(&Exporter, Option<&str>, SystemTime)>,
+    event: &crate::input::HookInput,
+    report: &crate::runtime::Report,
+) {
+    if let Some((x, traceparent, started)) = export {
+        x.event(
+            &super::otlp::EventFacts::of(event),
+            report,
+            traceparent,
+            started,
+        );
+    }
+}
+#[cfg(not(feature = "otlp"))]
+fn export_event(
+    _: Option<(&Exporter, Option<&str>, SystemTime)>,
+    _: &crate::input::HookInput,
+    _: &crate::runtime::Report,
+) {
 }
 
 fn dir_text(dir: &Option<PathBuf>) -> Option<String> {

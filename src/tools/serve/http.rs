@@ -31,6 +31,9 @@ pub(crate) struct Request {
     pub path: String,
     /// The `X-Posthook-Project-Dir` header's value.
     pub project_dir: Option<String>,
+    /// The W3C `traceparent` header's value.
+    #[cfg(feature = "otlp")]
+    pub traceparent: Option<String>,
     /// The body.
     pub body: Vec<u8>,
     /// Whether the connection stays open after the answer.
@@ -204,6 +207,8 @@ impl Conn {
             method: head.method,
             path: head.path,
             project_dir: head.project_dir,
+            #[cfg(feature = "otlp")]
+            traceparent: head.traceparent,
             body,
             keep_alive: head.keep_alive,
         })

@@ -35,6 +35,8 @@ mod checks;
 pub(crate) mod client;
 pub(crate) mod http;
 pub(crate) mod net;
+#[cfg(feature = "otlp")]
+mod otlp;
 mod owner;
 mod server;
 pub(crate) mod service;

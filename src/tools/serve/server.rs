@@ -33,6 +33,9 @@ pub(crate) struct Server {
     live: AtomicUsize,
     pub(super) max_threads: usize,
     done: (Mutex<()>, Condvar),
+    /// The OTLP exporter, when an endpoint is configured.
+    #[cfg(feature = "otlp")]
+    pub(super) otlp: Option<super::otlp::Exporter>,
 }
 
 impl Server {
@@ -56,6 +59,8 @@ impl Server {
             live: AtomicUsize::new(0),
             max_threads: 256,
             done: (Mutex::new(()), Condvar::new()),
+            #[cfg(feature = "otlp")]
+            otlp: super::otlp::Exporter::from_env(),
         })
     }
 
@@ -75,7 +80,7 @@ impl Server {
     fn route(&self, req: Request) -> (u16, &'static str, Vec<u8>) {
         let is_hook = req.path == HOOK_PATH || req.path.starts_with("/hook/");
         match (req.method.as_str(), is_hook, req.path.as_str()) {
-            ("POST", true, _) => self.answer_event(req.body, req.project_dir),
+            ("POST", true, _) => self.answer_request(req),
             ("GET", _, "/health") => {
                 let st = self.sessions.stats();
                 let body = serde_json::json!({
@@ -273,6 +278,10 @@ impl Server {
         drop(g);
         let finished = self.live.load(Ordering::Acquire) == 0;
         self.sessions.stop();
+        #[cfg(feature = "otlp")]
+        if let Some(x) = &self.otlp {
+            x.shutdown();
+        }
         (self.sessions.flush_all(), finished)
     }
 }

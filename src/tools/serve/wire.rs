@@ -30,6 +30,9 @@ pub(crate) struct Head {
     pub authorization: Option<Vec<u8>>,
     /// The `X-Posthook-Project-Dir` header's value, when not empty.
     pub project_dir: Option<String>,
+    /// The W3C `traceparent` header's value, for the exported span's parent.
+    #[cfg(feature = "otlp")]
+    pub traceparent: Option<String>,
     /// Whether the connection stays open after the answer.
     pub keep_alive: bool,
     /// `Content-Length`.
@@ -61,6 +64,11 @@ fn header(head: &mut Head, name: &str, value: &[u8]) -> Result<(), WireError> {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
+    } else if cfg!(feature = "otlp") && name.eq_ignore_ascii_case("traceparent") {
+        #[cfg(feature = "otlp")]
+        {
+            head.traceparent = std::str::from_utf8(value).ok().map(|s| s.trim().to_owned());
+        }
     } else if name.eq_ignore_ascii_case("content-length") {
         let v = std::str::from_utf8(value)
             .ok()
