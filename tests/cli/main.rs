@@ -14,6 +14,8 @@ mod hook;
 mod hostile;
 mod install;
 mod notice;
+#[cfg(feature = "otlp")]
+mod otlp;
 mod props;
 mod quality;
 mod replay;

@@ -23,6 +23,16 @@ pub struct Server {
 impl Server {
     /// Starts `posthook [global args] serve --listen 127.0.0.1:0 [serve args]` in `sb`.
     pub fn start(sb: &Sandbox, global: &[&str], serve: &[&str]) -> Server {
+        Server::start_env(sb, global, serve, &[])
+    }
+
+    /// [`Server::start`] with `env` set for the server.
+    pub fn start_env(
+        sb: &Sandbox,
+        global: &[&str],
+        serve: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut child = Command::new(bin())
             .args(global)
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -34,6 +44,7 @@ impl Server {
             .env_remove("XDG_CONFIG_HOME")
             .env("POSTHOOK_STATE_DIR", sb.state_dir())
             .env("HOME", sb.home())
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -171,7 +182,7 @@ fn cmd(sb: &Sandbox, args: &[&str]) -> crate::support::Run {
     r
 }
 
-fn golden_payloads(name: &str) -> (Vec<String>, Vec<String>) {
+pub fn golden_payloads(name: &str) -> (Vec<String>, Vec<String>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.jsonl"));
     let body = std::fs::read_to_string(path).expect("golden file");
     let mut lines = body.lines().filter(|l| !l.trim().is_empty());
