@@ -139,19 +139,10 @@ fn the_hook_records_findings_shown_blocking_and_errors() {
 #[test]
 fn a_call_the_deadline_ends_is_counted() {
     use std::io::Write;
-    use std::process::Stdio;
     let sb = Sandbox::new();
     sb.hook(&[], post("s", "Read", json!({"file_path": "/a"})))
         .expect_code(0);
-    let mut child = sb
-        .cmd(&[])
-        .env("POSTHOOK_DEADLINE_MS", "300")
-        .cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = sb.cmd(&[]).env("POSTHOOK_DEADLINE_MS", "300").spawn_piped();
     let mut stdin = child.stdin.take().expect("stdin");
     // Half a payload, and the pipe stays open until the deadline ends the process.
     let p = post("s", "Read", json!({"file_path": "/b"}));

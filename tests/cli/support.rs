@@ -162,16 +162,20 @@ impl Run {
         self
     }
 
-    pub fn run(mut self) -> Done {
-        let mut child = self
-            .cmd
+    /// Starts the command with stdin, stdout and stderr piped, for a test that feeds it itself.
+    pub fn spawn_piped(mut self) -> std::process::Child {
+        self.cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("spawn posthook");
-        let mut stdin = child.stdin.take().expect("stdin");
+            .expect("spawn posthook")
+    }
+
+    pub fn run(mut self) -> Done {
         let data = std::mem::take(&mut self.stdin);
+        let mut child = self.spawn_piped();
+        let mut stdin = child.stdin.take().expect("stdin");
         // Write from a thread: the child may answer before reading all of a large input.
         let writer = std::thread::spawn(move || {
             let _ = stdin.write_all(&data);

@@ -6,7 +6,6 @@ use crate::support::{post, Sandbox};
 use posthook::{Analyzer, Context, Finding, History, RunStatus, Runtime, Severity, ToolCall};
 use serde_json::json;
 use std::io::Write;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 struct Slow(Duration, &'static str);
@@ -92,12 +91,7 @@ fn a_stalled_stdin_is_cut_by_the_deadline() {
         .cmd(&[])
         .env("POSTHOOK_DEADLINE_MS", "300")
         .env("POSTHOOK_LOG", log_path(&sb))
-        .cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+        .spawn_piped();
     let mut stdin = child.stdin.take().expect("stdin");
     // Half a payload, and the pipe stays open.
     let p = post("s", "Read", json!({"file_path": "/a"}));
@@ -160,12 +154,7 @@ fn a_decided_block_outlives_the_deadline() {
                 .env("POSTHOOK_DEADLINE_MS", "2000")
                 .env("POSTHOOK_TEST_DECIDED_PAUSE_MS", "4500")
                 .env("POSTHOOK_LOG", log_path(&sb))
-                .cmd
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn");
+                .spawn_piped();
             let mut stdin = child.stdin.take().expect("stdin");
             stdin.write_all(payload(i).as_bytes()).expect("write");
             drop(stdin);
