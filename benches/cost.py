@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Instructions and wall time of one hook call, the way users pay for it.
+
+Builds real hook payloads from an embedded real session (tests/data/transcripts): the median
+real Edit and the median real Bash by payload size, plus optional synthetic large Writes. Seeds a
+session of `--history` events in a scratch state directory, and before every measured call
+restores that directory, so each call loads and saves a session of the same size. Then, for each
+binary given (and a minimal `rustc -O` program that only reads stdin, dynamic and static, as the
+floor), it counts instructions per call with callgrind (repeatable on a busy machine) and, with
+--wall N, times N interleaved rounds of every binary and reports each median as a ratio to the
+dynamic floor.
+
+    python3 benches/cost.py target/release/posthook [more binaries...] [--wall 300] [--strace]
+
+Needs valgrind for instruction counts (skipped with a line when missing) and rustc for the floor.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSCRIPTS = ROOT / "tests/data/transcripts"
+# The measured calls: the median Edit (25 KB, its response carries the whole file) and the median
+# Bash of this session. The seeded history: the first calls of the other long session.
+MEASURED = TRANSCRIPTS / "spotter__4d5611e5-241a-462a-8d15-5122611a9569.jsonl"
+SEED = TRANSCRIPTS / "spotter__258c7280-ae70-4798-800f-63464d01a85d.jsonl"
+SESSION_ID = "cost-session"
+FLOOR_SRC = """use std::io::Read;
+fn main() {
+    let mut v = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut v);
+}
+"""
+
+
+def payloads_of(path):
+    """PostToolUse payloads for every tool call of a transcript, in order."""
+    uses, out = {}, []
+    for line in open(path, encoding="utf-8"):
+        d = json.loads(line)
+        msg = d.get("message") or {}
+        content = msg.get("content")
+        if not isinstance(content, list):
+            continue
+        for part in content:
+            if part.get("type") == "tool_use":
+                uses[part["id"]] = (part["name"], part.get("input", {}))
+            elif part.get("type") == "tool_result" and part.get("tool_use_id") in uses:
+                name, tool_input = uses[part["tool_use_id"]]
+                response = d.get("toolUseResult", part.get("content"))
+                out.append(
+                    {
+                        "session_id": SESSION_ID,
+                        "transcript_path": "/nonexistent/cost.jsonl",
+                        "cwd": d.get("cwd", "/p"),
+                        "permission_mode": "default",
+                        "hook_event_name": "PostToolUse",
+                        "tool_name": name,
+                        "tool_input": tool_input,
+                        "tool_response": response,
+                        "tool_use_id": part["tool_use_id"],
+                    }
+                )
+    return out
+
+
+def median_by_size(payloads, tool):
+    sized = sorted(
+        (len(json.dumps(p)), i) for i, p in enumerate(payloads) if p["tool_name"] == tool
+    )
+    return payloads[sized[len(sized) // 2][1]]
+
+
+def build_floor(scratch):
+    if not shutil.which("rustc"):
+        sys.exit("cost: rustc is needed for the floor program")
+    src = scratch / "floor.rs"
+    src.write_text(FLOOR_SRC)
+    dyn, sta = scratch / "floor-dynamic", scratch / "floor-static"
+    subprocess.run(["rustc", "-O", "-o", dyn, src], check=True)
+    subprocess.run(
+        ["rustc", "-O", "-C", "target-feature=+crt-static", "-C", "relocation-model=static",
+         "-o", sta, src],
+        check=True,
+    )
+    return [("floor (dynamic)", dyn), ("floor (static)", sta)]
+
+
+def env_for(state):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTHOOK_", "CLAUDE_"))}
+    env.update(POSTHOOK_STATE_DIR=str(state), HOME=str(state.parent), POSTHOOK_OUTPUT="json")
+    return env
+
+
+def restore(snapshot, state):
+    shutil.rmtree(state, ignore_errors=True)
+    shutil.copytree(snapshot, state, symlinks=True)
+
+
+def callgrind(binary, stdin_bytes, env, scratch):
+    out = scratch / "cg.out"
+    subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(binary)],
+        input=stdin_bytes, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    for line in out.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    return None
+
+
+def strace_counts(binary, stdin_bytes, env, scratch):
+    out = scratch / "strace.out"
+    subprocess.run(
+        ["strace", "-f", "-c", "-o", str(out), str(binary)],
+        input=stdin_bytes, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    total = [l for l in out.read_text().splitlines() if l.strip().endswith("total")]
+    # "100.00  0.000612  4  151  7  total": the calls are the fourth column.
+    return total[0].split()[3] if total else "?"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("binaries", nargs="+", type=Path)
+    ap.add_argument("--history", type=int, default=200, help="events in the seeded session")
+    ap.add_argument("--wall", type=int, default=0, help="interleaved wall-time rounds (0: none)")
+    ap.add_argument("--write-mb", type=float, default=0, help="also a Write of this many MB")
+    ap.add_argument("--strace", action="store_true", help="also count syscalls with strace -c")
+    args = ap.parse_args()
+
+    payloads = payloads_of(MEASURED)
+    seed = (payloads_of(SEED) + payloads) * 2
+    cases = [("Edit", median_by_size(payloads, "Edit")), ("Bash", median_by_size(payloads, "Bash"))]
+    if args.write_mb:
+        body = ("x" * 99 + "\n") * int(args.write_mb * 1e6 / 100)
+        cases.append((f"Write {args.write_mb:g} MB", dict(
+            cases[0][1], tool_name="Write",
+            tool_input={"file_path": "/p/big.txt", "content": body},
+            tool_response={"type": "create", "filePath": "/p/big.txt"})))
+    scratch = Path(tempfile.mkdtemp(prefix="posthook-cost-"))
+    try:
+        floors = build_floor(scratch)
+        subjects = floors + [(str(b), b.resolve()) for b in args.binaries]
+        seed_bin = args.binaries[0].resolve()
+        # One seeded session per posthook binary (its own state format), restored before each call.
+        snapshots = {}
+        for name, binary in subjects:
+            state = scratch / f"seed-{len(snapshots)}"
+            state.mkdir()
+            if not name.startswith("floor"):
+                env = env_for(state)
+                for p in seed[: args.history]:
+                    subprocess.run([str(binary)], input=json.dumps(p).encode(), env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            snapshots[name] = state
+        state = scratch / "state"
+        print(f"session: {args.history} events; calls from {MEASURED.name}")
+        for case, p in cases:
+            print(f"{case} payload: {len(json.dumps(p)):,} bytes")
+        have_cg = shutil.which("valgrind") is not None
+        if not have_cg:
+            print("cost: valgrind not found: no instruction counts")
+        rows = []
+        for name, binary in subjects:
+            row = [name]
+            for case, p in cases:
+                data = json.dumps(p).encode()
+                restore(snapshots[name], state)
+                n = callgrind(binary, data, env_for(state), scratch) if have_cg else None
+                row.append(f"{n / 1e6:.3f} M" if n else "-")
+                if args.strace and shutil.which("strace"):
+                    restore(snapshots[name], state)
+                    row.append(strace_counts(binary, data, env_for(state), scratch) + " syscalls")
+            rows.append(row)
+        print("\ninstructions per call (callgrind):")
+        for row in rows:
+            print("  " + " | ".join([row[0].ljust(44)] + row[1:]))
+        if args.wall:
+            print(f"\nwall, median of {args.wall} interleaved rounds, x dynamic floor:")
+            for case, p in cases:
+                data = json.dumps(p).encode()
+                times = {name: [] for name, _ in subjects}
+                for _ in range(args.wall):
+                    for name, binary in subjects:
+                        restore(snapshots[name], state)
+                        env = env_for(state)
+                        t = time.perf_counter()
+                        subprocess.run([str(binary)], input=data, env=env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        times[name].append(time.perf_counter() - t)
+                base = statistics.median(times["floor (dynamic)"])
+                print(f"  {case}:")
+                for name, _ in subjects:
+                    m = statistics.median(times[name])
+                    print(f"    {name.ljust(44)} {m * 1e6:8.0f} us  {m / base:5.2f}x")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
