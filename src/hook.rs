@@ -45,12 +45,62 @@ pub(crate) fn start_deadline(deadline: Duration) {
                     deadline_ms = deadline.as_millis() as u64,
                     "deadline passed before an answer; exiting 0 without one"
                 );
-                std::process::exit(i32::from(crate::error::OK));
+                std::process::exit(i32::from(crate::exit::OK));
             }
         });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "no deadline thread: the call is not bounded");
     }
+}
+
+/// The lean hook executable (`posthook-hook`): the hook call and nothing else. With no arguments
+/// (as Claude Code runs it) no argument parser is built; otherwise the hook-mode flags are parsed
+/// (`--output`, `--profile`, `--disable`, `--budget-ms`, `--state-dir`, `--help`, `--version`).
+/// A subcommand is refused with one line that names the `posthook` executable, exit 1.
+pub fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let layer = if args.len() <= 1 {
+        crate::config::Layer::default()
+    } else if let Some(word) = args[1].to_str().filter(|a| !a.starts_with('-')) {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "posthook-hook: `{word}` is a command of the `posthook` executable (run `posthook \
+             {word}`); posthook-hook only answers hook events on stdin"
+        );
+        return ExitCode::from(crate::exit::FAILURE);
+    } else {
+        match lean_flags(args) {
+            Ok(flags) => flags.layer(),
+            Err(e) => {
+                let _ = e.print();
+                let code = if e.use_stderr() {
+                    crate::exit::FAILURE
+                } else {
+                    crate::exit::OK
+                };
+                return ExitCode::from(code);
+            }
+        }
+    };
+    start_deadline_from_env();
+    run_process(&options_from(&resolve_config(layer)))
+}
+
+/// The lean executable's command line: the hook-mode flags alone.
+fn lean_flags(args: Vec<std::ffi::OsString>) -> Result<crate::config::HookFlags, clap::Error> {
+    use clap::{Args, FromArgMatches};
+    let cmd = crate::config::HookFlags::augment_args(
+        clap::Command::new("posthook-hook")
+            .version(env!("CARGO_PKG_VERSION"))
+            .about(
+                "The posthook hook alone: reads one Claude Code hook event (JSON) on stdin and \
+                 answers it. The tools (install, doctor, replay, stats, serve, ...) are in the \
+                 `posthook` executable.",
+            ),
+    );
+    let matches = cmd.try_get_matches_from(args)?;
+    crate::config::HookFlags::from_arg_matches(&matches)
 }
 
 /// Starts the hook's deadline before the first file (config, log) is touched: a config file or a
@@ -102,6 +152,38 @@ fn test_delay() {
             }
         }
     }
+}
+
+/// Hook options from a resolved configuration.
+pub fn options_from(resolved: &crate::config::Resolved) -> HookOptions {
+    let c = &resolved.config;
+    let project_dir = crate::project::claude_project_dir();
+    let mut settings = c.settings();
+    if c.learned_backoff {
+        settings.quieted = crate::record::quieted(c.state_dir.as_deref(), project_dir.as_deref());
+    }
+    HookOptions {
+        output: c.output,
+        settings,
+        budget: Duration::from_millis(c.budget_ms),
+        state_dir: c.state_dir.clone(),
+        fsync: c.fsync,
+        project_dir,
+        home: crate::project::home_dir().and_then(|h| h.to_str().map(str::to_owned)),
+        lock_timeout: Duration::from_millis(c.lock_timeout_ms),
+        deadline: Duration::from_millis(c.deadline_ms),
+        ..HookOptions::default()
+    }
+}
+
+/// The effective configuration over `flags`, with logging set up and its problems logged.
+pub(crate) fn resolve_config(flags: crate::config::Layer) -> crate::config::Resolved {
+    let resolved = crate::config::resolve_current(flags);
+    crate::telemetry::init(&resolved.config.log_level);
+    for p in &resolved.problems {
+        tracing::warn!(problem = %p, "configuration problem; the value falls back to the level below");
+    }
+    resolved
 }
 
 /// Everything hook mode needs to know, resolved by the caller from flags, config and environment.

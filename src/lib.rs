@@ -45,11 +45,18 @@
 // Everything not re-exported here or reachable through a public module is `pub(crate)`: the lint
 // keeps a new `pub` item from widening the library API by accident.
 #![warn(unreachable_pub)]
+// Without the `tools` feature the library is the hook path alone: the parts of the shared modules
+// that only the tools call (config show/check, the record's reader, the sweep's survey) are unused
+// there, not dead.
+#![cfg_attr(not(feature = "tools"), allow(dead_code, unused_imports))]
 
 mod alarm;
+#[cfg(feature = "tools")]
 pub mod cli;
 pub mod config;
+#[cfg(feature = "tools")]
 pub(crate) mod error;
+pub(crate) mod exit;
 pub mod hook;
 pub mod input;
 pub mod output;
@@ -59,6 +66,7 @@ pub mod runtime;
 pub mod state_codec;
 pub mod store;
 pub(crate) mod telemetry;
+#[cfg(feature = "tools")]
 pub(crate) mod tools;
 pub mod transcript;
 

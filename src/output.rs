@@ -18,7 +18,7 @@
 //!   Non-blocking feedback is a `{"systemMessage": ...}` for the user, exit 0.
 //! - Bad input: one line on stderr, exit 1 (Claude Code shows it to the user only).
 
-use crate::error;
+use crate::exit;
 use crate::input::InputError;
 use posthook_analyzers::{safe_message, visible_controls, Feedback};
 use serde_json::json;
@@ -130,7 +130,7 @@ pub fn render(feedback: Option<&Feedback>, mode: OutputMode, event: &str) -> Ren
             stderr.push(b'\n');
             Rendered {
                 stderr,
-                code: error::BLOCKING,
+                code: exit::BLOCKING,
                 ..Rendered::default()
             }
         }
@@ -175,7 +175,7 @@ pub(crate) fn render_report(
 /// `posthook statusline` and `doctor` still show the fault.
 pub(crate) fn with_fault_notice(mut r: Rendered, fault: Option<&str>) -> Rendered {
     let Some(kind) = fault else { return r };
-    if r.code != error::OK {
+    if r.code != exit::OK {
         return r;
     }
     let text = format!(
@@ -213,7 +213,7 @@ pub fn render_input_error(e: &InputError) -> Rendered {
     );
     Rendered {
         stderr: line.into_bytes(),
-        code: error::FAILURE,
+        code: exit::FAILURE,
         ..Rendered::default()
     }
 }

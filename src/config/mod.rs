@@ -30,7 +30,7 @@ pub use file::parse_layer_as;
 pub(crate) use file::{read_regular, user_config_path};
 pub(crate) use flags::{HookFlags, OutputFlag, RuleFlags, StateDirFlag};
 pub use layer::{Layer, Problem, Source};
-pub use resolve::{hook_options_from, resolve, Config, FileInfo, FileStatus, Resolved};
+pub use resolve::{resolve, Config, FileInfo, FileStatus, Resolved};
 pub(crate) use show::{check_text, fmt_num, show_text};
 pub use table::{BUDGET_RANGE, DEADLINE_RANGE, LOCK_TIMEOUT_RANGE};
 

@@ -6,14 +6,12 @@ use super::file::{load_file, user_config_path};
 use super::layer::{Layer, Problem, Source, Value};
 use super::table::{Id, Kind, Setting, SETTINGS};
 use super::{Inputs, PROJECT_FILE};
-use crate::hook::HookOptions;
 use crate::output::OutputMode;
 use crate::store::default_state_dir;
 use posthook_analyzers::{Profile, Settings, StopMode};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// The effective configuration.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -268,28 +266,6 @@ fn specific(source: &Source, s: &Setting) -> Source {
         Source::Env(any) => Source::Env(s.env.unwrap_or(*any)),
         Source::Flag(any) => Source::Flag(s.flag.unwrap_or(*any)),
         other => other.clone(),
-    }
-}
-
-/// Hook options from a resolved configuration.
-pub fn hook_options_from(resolved: &Resolved) -> HookOptions {
-    let c = &resolved.config;
-    let project_dir = crate::project::claude_project_dir();
-    let mut settings = c.settings();
-    if c.learned_backoff {
-        settings.quieted = crate::record::quieted(c.state_dir.as_deref(), project_dir.as_deref());
-    }
-    HookOptions {
-        output: c.output,
-        settings,
-        budget: Duration::from_millis(c.budget_ms),
-        state_dir: c.state_dir.clone(),
-        fsync: c.fsync,
-        project_dir,
-        home: crate::project::home_dir().and_then(|h| h.to_str().map(str::to_owned)),
-        lock_timeout: Duration::from_millis(c.lock_timeout_ms),
-        deadline: Duration::from_millis(c.deadline_ms),
-        ..HookOptions::default()
     }
 }
 

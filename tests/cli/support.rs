@@ -9,6 +9,11 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_posthook")
 }
 
+/// The path of the lean hook executable, which links only the hook path.
+pub fn lean_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_posthook-hook")
+}
+
 /// The real transcripts the tests replay: `tests/data/transcripts` (copied byte for byte, with their
 /// sources and licenses in the README beside them).
 pub fn transcripts_dir() -> PathBuf {
@@ -92,7 +97,12 @@ impl Sandbox {
 
     /// A command for the binary with `args`, POSTHOOK_STATE_DIR and HOME inside the sandbox.
     pub fn cmd(&self, args: &[&str]) -> Run {
-        let mut c = Command::new(bin());
+        self.cmd_of(bin(), args)
+    }
+
+    /// As [`Sandbox::cmd`], for the executable at `path`.
+    pub fn cmd_of(&self, path: &str, args: &[&str]) -> Run {
+        let mut c = Command::new(path);
         c.args(args)
             .env_remove("POSTHOOK_LOG")
             .env_remove("POSTHOOK_OUTPUT")

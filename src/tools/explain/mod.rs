@@ -23,7 +23,7 @@ use crate::store::Store;
 use crate::tools::replay;
 use crate::tools::session::{self, SessionError};
 use posthook_analyzers::builtin;
-use posthook_analyzers::guidance::{cooldown, Verdict, MIN_SPACING, MUTE_AFTER};
+use posthook_analyzers::guidance::{cooldown, MUTE_AFTER};
 use posthook_analyzers::{History, Profile, Settings, Severity};
 use serde_json::{json, Value};
 use std::fmt;
@@ -141,33 +141,6 @@ fn profile_reason(settings: &Settings, rule: &str) -> String {
             family.as_str()
         ),
         Profile::Hive => String::from("off"),
-    }
-}
-
-/// A guidance verdict in words.
-pub(crate) fn verdict_text(v: &Verdict) -> String {
-    match v {
-        Verdict::Shown => String::from("shown"),
-        Verdict::Cooldown { since, needed } => format!(
-            "held back by its cooldown on this subject ({since} of {needed} calls; longer each \
-             time it is ignored)"
-        ),
-        Verdict::Muted { ignored } => {
-            format!("muted for this subject: ignored {ignored} times (a new subject starts fresh)")
-        }
-        Verdict::Spacing { since } => format!(
-            "held back: another message went out {since} call(s) ago (at least {MIN_SPACING} \
-             between messages)"
-        ),
-        Verdict::Ungrounded { tool } => {
-            format!("not sent: it would name {tool}, which this session never used")
-        }
-        Verdict::Repeat => String::from("held back: the same text as the previous message"),
-        Verdict::Outranked { by } => format!("outranked: {by} was shown"),
-        Verdict::Info => String::from("informational, never shown on its own"),
-        Verdict::Quieted => String::from(
-            "quieted in this project: its messages were rarely acted on (learned_backoff)",
-        ),
     }
 }
 

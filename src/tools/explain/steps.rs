@@ -1,8 +1,9 @@
 //! Replayed events explained one by one: per rule, whether its analyzer ran, whether the profile
 //! or the config switched it off, what it found, and what the guidance provider did with it.
 
-use super::{counters_json, guidance_lines, profile_reason, thresholds_of, verdict_text};
+use super::{counters_json, guidance_lines, profile_reason, thresholds_of};
 use crate::runtime::RunStatus;
+use crate::tools::replay::verdict_text;
 use crate::tools::replay::{self, Step};
 use posthook_analyzers::builtin;
 use posthook_analyzers::guidance::Verdict;

@@ -21,7 +21,7 @@ mod text;
 pub(crate) use engine::{replay, transcript_files, Replay, Step};
 pub(crate) use json::to_json;
 pub(crate) use text::safe_text;
-pub(crate) use text::{silence_text, to_text};
+pub(crate) use text::{silence_text, to_text, verdict_text};
 
 use crate::config::Resolved;
 use crate::error::Outcome;
@@ -152,7 +152,7 @@ fn record_replay(r: &Replay, resolved: &Resolved) {
     let Some(dir) = &resolved.config.state_dir else {
         return;
     };
-    let project = crate::config::hook_options_from(resolved).project_dir;
+    let project = crate::hook::options_from(resolved).project_dir;
     let now = std::time::SystemTime::now();
     let mut tally = crate::record::Tally::default();
     for step in &r.steps {

@@ -5,7 +5,7 @@ use super::summary::{mean, micros, pct, summarize, Summary};
 use super::{Replay, Step};
 use crate::output::OutputMode;
 use crate::runtime::Report;
-use posthook_analyzers::guidance::Silence;
+use posthook_analyzers::guidance::{Silence, Verdict, MIN_SPACING};
 use posthook_analyzers::truncate_chars;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -38,10 +38,7 @@ pub(crate) fn silence_text(report: &Report) -> String {
             } else {
                 format!(" on {}", truncate_chars(subject, 60))
             };
-            format!(
-                "{rule}{on}: {}",
-                crate::tools::explain::verdict_text(verdict)
-            )
+            format!("{rule}{on}: {}", verdict_text(verdict))
         }
     }
 }
@@ -274,4 +271,30 @@ fn analyzers_text(s: &Summary, out: &mut String) {
         )),
         micros(s.pipeline_max)
     );
+}
+/// A guidance verdict in words.
+pub(crate) fn verdict_text(v: &Verdict) -> String {
+    match v {
+        Verdict::Shown => String::from("shown"),
+        Verdict::Cooldown { since, needed } => format!(
+            "held back by its cooldown on this subject ({since} of {needed} calls; longer each \
+             time it is ignored)"
+        ),
+        Verdict::Muted { ignored } => {
+            format!("muted for this subject: ignored {ignored} times (a new subject starts fresh)")
+        }
+        Verdict::Spacing { since } => format!(
+            "held back: another message went out {since} call(s) ago (at least {MIN_SPACING} \
+             between messages)"
+        ),
+        Verdict::Ungrounded { tool } => {
+            format!("not sent: it would name {tool}, which this session never used")
+        }
+        Verdict::Repeat => String::from("held back: the same text as the previous message"),
+        Verdict::Outranked { by } => format!("outranked: {by} was shown"),
+        Verdict::Info => String::from("informational, never shown on its own"),
+        Verdict::Quieted => String::from(
+            "quieted in this project: its messages were rarely acted on (learned_backoff)",
+        ),
+    }
 }

@@ -4,7 +4,7 @@
 use super::server::Server;
 use super::CONFIG_TTL;
 use crate::config;
-use crate::error;
+use crate::exit;
 use crate::hook::{self, HookOptions};
 use crate::output::Rendered;
 use crate::runtime::Runtime;
@@ -44,9 +44,9 @@ fn probe_cwd(body: &[u8]) -> Option<String> {
 /// (refused input) a 400 with the same line, which Claude Code treats as a non-blocking error.
 pub(crate) fn http_answer(r: &Rendered) -> (u16, &'static str, Vec<u8>) {
     match r.code {
-        error::OK if r.stdout.is_empty() => (200, "application/json", b"{}".to_vec()),
-        error::OK => (200, "application/json", r.stdout.clone()),
-        error::BLOCKING => {
+        exit::OK if r.stdout.is_empty() => (200, "application/json", b"{}".to_vec()),
+        exit::OK => (200, "application/json", r.stdout.clone()),
+        exit::BLOCKING => {
             let text = String::from_utf8_lossy(&r.stderr);
             let body = serde_json::json!({
                 "decision": "block",
@@ -95,7 +95,7 @@ impl Server {
                 return p;
             }
             _ => {
-                let mut opts = crate::config::hook_options_from(&resolved);
+                let mut opts = crate::hook::options_from(&resolved);
                 opts.project_dir = dir_text(&dir);
                 // Over http there is no exit code: the JSON form says the same (and for a stop,
                 // says it in the field the client shows once).

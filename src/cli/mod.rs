@@ -1,14 +1,16 @@
 //! Command-line arguments, and the dispatcher from them to the commands: each command's result
-//! is printed and turned into an exit code in one place (`crate::error`).
+//! is printed and turned into an exit code in one place ([`error`]).
 
 use crate::config;
-use crate::config::hook_options_from;
-use crate::error::{self, Error, Outcome};
+mod error;
+
+use crate::error::Outcome;
 use crate::hook;
 use crate::tools::{bench, doctor, explain, install, replay, serve, session, stats, statusline};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use error::Error;
 use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
@@ -207,7 +209,7 @@ pub fn main() -> ExitCode {
     // The status line runs after every message of the session: with no arguments it needs no
     // parser either (building it is a third of the command's instructions).
     if args.len() == 2 && args[1] == "statusline" {
-        let resolved = resolve(config::Layer::default());
+        let resolved = hook::resolve_config(config::Layer::default());
         return finish(Ok(statusline::run(
             &statusline::StatuslineArgs::default(),
             &resolved,
@@ -226,7 +228,9 @@ pub fn main() -> ExitCode {
     };
     let Some(cli) = cli else {
         hook::start_deadline_from_env();
-        return hook::run_process(&hook_options_from(&resolve(config::Layer::default())));
+        return hook::run_process(&hook::options_from(&hook::resolve_config(
+            config::Layer::default(),
+        )));
     };
     dispatch(&cli)
 }
@@ -240,12 +244,12 @@ fn dispatch(cli: &Cli) -> ExitCode {
         Some(cmd) => cli.flags.under(cmd.flags()),
         None => cli.flags.clone(),
     };
-    let resolved_cell = std::cell::LazyCell::new(|| resolve(flags.layer()));
+    let resolved_cell = std::cell::LazyCell::new(|| hook::resolve_config(flags.layer()));
     let resolved = || &*resolved_cell;
     let result: Result<Outcome, Error> = match &cli.command {
         None => {
             hook::start_deadline_from_env();
-            return hook::run_process(&hook_options_from(resolved()));
+            return hook::run_process(&hook::options_from(resolved()));
         }
         Some(Command::Floor) => return floor(),
         Some(Command::BenchSpawner) => return bench::serve_spawner(),
@@ -286,7 +290,7 @@ fn config_command(cmd: &ConfigCommand, resolved: &config::Resolved) -> Outcome {
 }
 
 /// Prints a command's result, its text on stdout or its error as one line on stderr, and ends
-/// with the exit code [`crate::error`] chooses for it.
+/// with the exit code [`error`] chooses for it.
 fn finish(result: Result<Outcome, Error>) -> ExitCode {
     match result {
         Ok(outcome) => {
@@ -302,20 +306,10 @@ fn finish(result: Result<Outcome, Error>) -> ExitCode {
     }
 }
 
-/// The effective configuration over `flags`, with logging set up and its problems logged.
-fn resolve(flags: config::Layer) -> config::Resolved {
-    let resolved = config::resolve_current(flags);
-    crate::telemetry::init(&resolved.config.log_level);
-    for p in &resolved.problems {
-        tracing::warn!(problem = %p, "configuration problem; the value falls back to the level below");
-    }
-    resolved
-}
-
 /// The floor the benchmark compares hooks against: read stdin to the end, exit 0.
 fn floor() -> ExitCode {
     let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
-    ExitCode::from(error::OK)
+    ExitCode::from(crate::exit::OK)
 }
 
 #[cfg(test)]
