@@ -10,6 +10,7 @@
 //! noise hits both sides alike) and prints medians, p99 and the ratios.
 //!
 //! Run: `cargo bench --bench hook` (add `-- --quick` for a shorter run).
+#![allow(clippy::too_many_lines)] // a benchmark's summary is one long report
 
 use criterion::{black_box, Criterion};
 use posthook::store::Store;

@@ -462,6 +462,7 @@ mod tests {
     }
 
     /// Every Bash command in the recorded sessions under tests/data.
+    #[allow(clippy::disallowed_methods)] // reads the recorded sessions
     fn recorded_commands() -> Vec<String> {
         fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
             match v {

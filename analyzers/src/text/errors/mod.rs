@@ -272,6 +272,7 @@ mod tests {
     /// README): for every tool, the same failure twice gives one signature, a changed failure
     /// another, and the quoted line is one that states the failure.
     #[test]
+    #[allow(clippy::disallowed_methods)] // reads the failure corpus
     fn the_real_tools_failures_are_told_apart() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/failures");
         let mut tools: Vec<_> = std::fs::read_dir(&root)
