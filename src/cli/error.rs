@@ -11,7 +11,6 @@ use crate::tools::serve::service::ServiceError;
 use crate::tools::serve::ServeError;
 use crate::tools::session::SessionError;
 use crate::tools::stats::StatsError;
-use std::fmt;
 
 /// A finished benchmark: its report is already on stdout, so nothing more to print.
 impl From<Verdict> for Outcome {
@@ -32,24 +31,32 @@ pub(crate) fn usage_exit_code(e: &clap::Error) -> u8 {
 }
 
 /// A command that could not do its job.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
     /// `posthook bench` (`--bench`).
-    Bench(BenchError),
+    #[error(transparent)]
+    Bench(#[from] BenchError),
     /// `posthook session ...`.
-    Session(SessionError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
     /// `posthook replay`.
-    Replay(ReplayError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
     /// `posthook explain`.
-    Explain(ExplainError),
+    #[error(transparent)]
+    Explain(#[from] ExplainError),
     /// `posthook install` / `uninstall`.
-    Install(InstallError),
+    #[error(transparent)]
+    Install(#[from] InstallError),
     /// `posthook serve`.
-    Serve(ServeError),
+    #[error(transparent)]
+    Serve(#[from] ServeError),
     /// `posthook service ...`.
-    Service(ServiceError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     /// `posthook stats`.
-    Stats(StatsError),
+    #[error(transparent)]
+    Stats(#[from] StatsError),
 }
 
 impl Error {
@@ -67,44 +74,6 @@ impl Error {
         }
     }
 }
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Bench(e) => e.fmt(f),
-            Error::Session(e) => e.fmt(f),
-            Error::Replay(e) => e.fmt(f),
-            Error::Explain(e) => e.fmt(f),
-            Error::Install(e) => e.fmt(f),
-            Error::Serve(e) => e.fmt(f),
-            Error::Service(e) => e.fmt(f),
-            Error::Stats(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-macro_rules! from_error {
-    ($($variant:ident($ty:ty)),* $(,)?) => {
-        $(impl From<$ty> for Error {
-            fn from(e: $ty) -> Error {
-                Error::$variant(e)
-            }
-        })*
-    };
-}
-
-from_error!(
-    Bench(BenchError),
-    Session(SessionError),
-    Replay(ReplayError),
-    Explain(ExplainError),
-    Install(InstallError),
-    Serve(ServeError),
-    Service(ServiceError),
-    Stats(StatsError),
-);
 
 /// The exit code for a finished benchmark: the bench decides its verdict (a regression outranks a
 /// missed target); this says what each exits with. A run that could not finish is an [`Error`],

@@ -5,7 +5,7 @@ use crate::error::Outcome;
 use crate::store::{Store, StoreError, StoredSession};
 use posthook_analyzers::visible_controls as shown;
 use posthook_analyzers::History;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// `posthook session ...`.
@@ -44,11 +44,13 @@ impl SessionCommand {
 }
 
 /// Why a stored session could not be shown.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum SessionError {
     /// No state dir is configured (no HOME, no POSTHOOK_STATE_DIR).
+    #[error("no state dir: set POSTHOOK_STATE_DIR or HOME")]
     NoStateDir,
     /// No session with this id is stored.
+    #[error("no stored session '{id}' in {}", dir.display())]
     NotFound {
         /// The id asked for.
         id: String,
@@ -56,22 +58,9 @@ pub(crate) enum SessionError {
         dir: PathBuf,
     },
     /// The session's state file could not be read.
+    #[error(transparent)]
     Unreadable(StoreError),
 }
-
-impl fmt::Display for SessionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SessionError::NoStateDir => f.write_str("no state dir: set POSTHOOK_STATE_DIR or HOME"),
-            SessionError::NotFound { id, dir } => {
-                write!(f, "no stored session '{id}' in {}", dir.display())
-            }
-            SessionError::Unreadable(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for SessionError {}
 
 /// Runs `posthook session show` or `list` in the state dir of `resolved`.
 pub(crate) fn run(cmd: &SessionCommand, resolved: &Resolved) -> Result<Outcome, SessionError> {

@@ -6,7 +6,7 @@ use crate::error::Outcome;
 use crate::record::{self, health, rule, Counts, Fault, Snapshot};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -49,24 +49,15 @@ impl StatsArgs {
 }
 
 /// Why there are no stats to show.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum StatsError {
     /// No state dir is configured.
+    #[error("no state dir: set POSTHOOK_STATE_DIR or HOME")]
     NoStateDir,
     /// The record could not be read.
-    Unreadable(PathBuf, std::io::Error),
+    #[error("reading {path}: {err}", path = .0.display(), err = .1)]
+    Unreadable(PathBuf, #[source] std::io::Error),
 }
-
-impl fmt::Display for StatsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StatsError::NoStateDir => f.write_str("no state dir: set POSTHOOK_STATE_DIR or HOME"),
-            StatsError::Unreadable(p, e) => write!(f, "reading {}: {e}", p.display()),
-        }
-    }
-}
-
-impl std::error::Error for StatsError {}
 
 /// One rule's counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -26,7 +26,6 @@ use posthook_analyzers::builtin;
 use posthook_analyzers::guidance::{cooldown, MUTE_AFTER};
 use posthook_analyzers::{History, Profile, Settings, Severity};
 use serde_json::{json, Value};
-use std::fmt;
 use std::path::PathBuf;
 
 /// `posthook explain` arguments.
@@ -70,29 +69,14 @@ impl ExplainArgs {
 }
 
 /// Why there is nothing to explain.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum ExplainError {
     /// The transcript could not be read.
-    Transcript(std::io::Error),
+    #[error("reading transcript: {0}")]
+    Transcript(#[source] std::io::Error),
     /// The stored session could not be loaded.
-    Session(SessionError),
-}
-
-impl fmt::Display for ExplainError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ExplainError::Transcript(e) => write!(f, "reading transcript: {e}"),
-            ExplainError::Session(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for ExplainError {}
-
-impl From<SessionError> for ExplainError {
-    fn from(e: SessionError) -> ExplainError {
-        ExplainError::Session(e)
-    }
+    #[error(transparent)]
+    Session(#[from] SessionError),
 }
 
 /// Runs `posthook explain` with the effective configuration: a transcript replayed in memory, or

@@ -25,7 +25,6 @@ pub(crate) use text::{silence_text, to_text, verdict_text};
 
 use crate::config::Resolved;
 use crate::error::Outcome;
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -84,11 +83,13 @@ impl ReplayArgs {
 pub(crate) const REPLAY_BUDGET: Duration = Duration::from_secs(60);
 
 /// Why nothing was replayed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum ReplayError {
     /// The path holds no transcript.
+    #[error("no .jsonl files under '{}'", .0.display())]
     NoFiles(PathBuf),
     /// The path, or a directory under it, could not be read.
+    #[error("reading '{}': {source}", path.display())]
     List {
         /// The path given.
         path: PathBuf,
@@ -96,22 +97,9 @@ pub(crate) enum ReplayError {
         source: std::io::Error,
     },
     /// A transcript could not be read (the message names it).
+    #[error(transparent)]
     Read(std::io::Error),
 }
-
-impl fmt::Display for ReplayError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReplayError::NoFiles(path) => write!(f, "no .jsonl files under '{}'", path.display()),
-            ReplayError::List { path, source } => {
-                write!(f, "reading '{}': {source}", path.display())
-            }
-            ReplayError::Read(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for ReplayError {}
 
 /// Runs `posthook replay` with the effective configuration.
 pub(crate) fn run(args: &ReplayArgs, resolved: &Resolved) -> Result<Outcome, ReplayError> {

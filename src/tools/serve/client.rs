@@ -134,20 +134,14 @@ pub(crate) struct Health {
 }
 
 /// Why `/health` gave no answer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub(crate) enum HealthError {
     /// Nothing answers, or not as the server does.
+    #[error("{0}")]
     Down(String),
     /// The process at the address runs as another user: nothing was sent to it.
+    #[error("{0}")]
     NotOurs(String),
-}
-
-impl std::fmt::Display for HealthError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HealthError::Down(s) | HealthError::NotOurs(s) => f.write_str(s),
-        }
-    }
 }
 
 /// Asks the server at `addr` for `/health` a few times (new connection each) with the user's

@@ -51,7 +51,6 @@ pub(crate) use server::Server;
 use crate::config;
 use net::Listener;
 use sessions::Sessions;
-use std::fmt;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -112,14 +111,21 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 }
+
 /// Why the server did not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum ServeError {
     /// `--listen` is not a loopback address and `--allow-non-loopback` was not given.
+    #[error(
+        "refusing to listen on {0}: not a loopback address (the server analyzes whatever \
+         reaches it; pass --allow-non-loopback to do it anyway)"
+    )]
     NotLoopback(SocketAddr),
     /// No `--token-file` and no config dir to put the token in.
+    #[error("no config dir for the token (set HOME or XDG_CONFIG_HOME, or pass --token-file)")]
     NoTokenDir,
     /// The token file could not be read or created.
+    #[error("token file '{}': {source}", path.display())]
     Token {
         /// The token file.
         path: PathBuf,
@@ -127,8 +133,10 @@ pub(crate) enum ServeError {
         source: std::io::Error,
     },
     /// SIGTERM and SIGINT could not be handled.
-    Signals(std::io::Error),
+    #[error("cannot handle signals: {0}")]
+    Signals(#[source] std::io::Error),
     /// The address could not be listened on.
+    #[error("cannot listen on {addr}: {source}")]
     Listen {
         /// The address.
         addr: SocketAddr,
@@ -136,28 +144,6 @@ pub(crate) enum ServeError {
         source: std::io::Error,
     },
 }
-
-impl fmt::Display for ServeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ServeError::NotLoopback(addr) => write!(
-                f,
-                "refusing to listen on {addr}: not a loopback address (the server analyzes whatever \
-                 reaches it; pass --allow-non-loopback to do it anyway)"
-            ),
-            ServeError::NoTokenDir => f.write_str(
-                "no config dir for the token (set HOME or XDG_CONFIG_HOME, or pass --token-file)",
-            ),
-            ServeError::Token { path, source } => {
-                write!(f, "token file '{}': {source}", path.display())
-            }
-            ServeError::Signals(e) => write!(f, "cannot handle signals: {e}"),
-            ServeError::Listen { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
-        }
-    }
-}
-
-impl std::error::Error for ServeError {}
 
 fn init_log(level: &str) {
     if std::env::var_os("POSTHOOK_LOG").is_some_and(|p| !p.is_empty()) {

@@ -3,7 +3,7 @@
 //! side is untested here). Nothing runs as root and nothing outside the user's home is touched.
 
 use crate::error::Outcome;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,13 +85,16 @@ pub(crate) struct StatusArgs {
 
 /// Why the service's definition could not be written or removed. Nothing was written when this
 /// is returned.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum ServiceError {
     /// HOME is not set.
+    #[error("no home directory (HOME is not set)")]
     NoHome,
     /// This binary's path could not be found.
-    Binary(std::io::Error),
+    #[error("locating this binary: {0}")]
+    Binary(#[source] std::io::Error),
     /// The definition could not be written.
+    #[error("writing '{}': {source}", path.display())]
     Write {
         /// The definition's path.
         path: PathBuf,
@@ -100,11 +103,16 @@ pub(crate) enum ServiceError {
     },
     /// A value that would go into the definition has a control character (a newline would add
     /// lines of its own to the unit).
+    #[error(
+        "{what} has a control character (a newline, say), which the service definition cannot \
+         hold safely; nothing was written: fix the value and run it again"
+    )]
     Invalid {
         /// What the value is (a variable's name, or the binary's path).
         what: String,
     },
     /// The definition could not be removed.
+    #[error("removing '{}': {source}", path.display())]
     Remove {
         /// The definition's path.
         path: PathBuf,
@@ -112,28 +120,6 @@ pub(crate) enum ServiceError {
         source: std::io::Error,
     },
 }
-
-impl fmt::Display for ServiceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ServiceError::NoHome => f.write_str("no home directory (HOME is not set)"),
-            ServiceError::Binary(e) => write!(f, "locating this binary: {e}"),
-            ServiceError::Write { path, source } => {
-                write!(f, "writing '{}': {source}", path.display())
-            }
-            ServiceError::Invalid { what } => write!(
-                f,
-                "{what} has a control character (a newline, say), which the service definition \
-                 cannot hold safely; nothing was written: fix the value and run it again"
-            ),
-            ServiceError::Remove { path, source } => {
-                write!(f, "removing '{}': {source}", path.display())
-            }
-        }
-    }
-}
-
-impl std::error::Error for ServiceError {}
 
 /// Runs `posthook service install | uninstall | status`. Install and status are checks: a service
 /// that was not started, or a server that does not answer, is a failed one.
