@@ -72,9 +72,15 @@ def payloads_of(path):
     return out
 
 
+def encode(payload):
+    """A payload as Claude Code (Node's JSON.stringify) writes it: non-ASCII characters as UTF-8,
+    not as \\u escapes; a lone surrogate (a string cut inside an emoji) as its \\u escape."""
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace")
+
+
 def median_by_size(payloads, tool):
     sized = sorted(
-        (len(json.dumps(p)), i) for i, p in enumerate(payloads) if p["tool_name"] == tool
+        (len(encode(p)), i) for i, p in enumerate(payloads) if p["tool_name"] == tool
     )
     return payloads[sized[len(sized) // 2][1]]
 
@@ -159,13 +165,13 @@ def main():
             if not name.startswith("floor"):
                 env = env_for(state)
                 for p in seed[: args.history]:
-                    subprocess.run([str(binary)], input=json.dumps(p).encode(), env=env,
+                    subprocess.run([str(binary)], input=encode(p), env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             snapshots[name] = state
         state = scratch / "state"
         print(f"session: {args.history} events; calls from {MEASURED.name}")
         for case, p in cases:
-            print(f"{case} payload: {len(json.dumps(p)):,} bytes")
+            print(f"{case} payload: {len(encode(p)):,} bytes")
         have_cg = shutil.which("valgrind") is not None
         if not have_cg:
             print("cost: valgrind not found: no instruction counts")
@@ -173,7 +179,7 @@ def main():
         for name, binary in subjects:
             row = [name]
             for case, p in cases:
-                data = json.dumps(p).encode()
+                data = encode(p)
                 restore(snapshots[name], state)
                 n = callgrind(binary, data, env_for(state), scratch) if have_cg else None
                 row.append(f"{n / 1e6:.3f} M" if n else "-")
@@ -187,7 +193,7 @@ def main():
         if args.wall:
             print(f"\nwall, median of {args.wall} interleaved rounds, x dynamic floor:")
             for case, p in cases:
-                data = json.dumps(p).encode()
+                data = encode(p)
                 times = {name: [] for name, _ in subjects}
                 for _ in range(args.wall):
                     for name, binary in subjects:

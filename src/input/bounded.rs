@@ -71,36 +71,125 @@ impl Bounded {
                 let mut entries: Vec<(String, &RawValue)> = Vec::new();
                 let mut de = serde_json::Deserializer::from_str(raw);
                 let _ = serde::Deserializer::deserialize_map(&mut de, Entries(&mut entries));
-                if top {
-                    // Stable: among equals the payload's order is kept.
-                    entries.sort_by_key(|(k, _)| !READ_FIRST.contains(&k.as_str()));
-                }
-                let mut map = serde_json::Map::new();
-                for (k, v) in entries {
-                    if self.nodes >= MAX_INPUT_NODES {
-                        break;
-                    }
-                    let k = cut_to(&k, MAX_KEY_BYTES.min(self.strings)).to_owned();
-                    self.strings -= k.len();
-                    let v = self.build(v.get(), depth + 1, false);
-                    map.insert(k, v);
-                }
-                Value::Object(map)
+                self.object(entries, depth, top)
             }
             Some(b'[') if depth < MAX_INPUT_DEPTH => {
                 let mut items: Vec<&RawValue> = Vec::new();
                 let mut de = serde_json::Deserializer::from_str(raw);
                 let _ = serde::Deserializer::deserialize_seq(&mut de, Items(&mut items));
-                Value::Array(
-                    items
-                        .into_iter()
-                        .map(|v| self.build(v.get(), depth + 1, false))
-                        .collect(),
-                )
+                self.array(items, depth)
             }
             Some(b'{' | b'[') => Value::Null,
             _ => serde_json::from_str::<Value>(raw).unwrap_or(Value::Null),
         }
+    }
+}
+
+impl Bounded {
+    /// An object from its raw entries; at the top, the fields the analyzers read first.
+    fn object(&mut self, mut entries: Vec<(String, &RawValue)>, depth: usize, top: bool) -> Value {
+        if top {
+            // Stable: among equals the payload's order is kept.
+            entries.sort_by_key(|(k, _)| !READ_FIRST.contains(&k.as_str()));
+        }
+        let mut map = serde_json::Map::new();
+        for (k, v) in entries {
+            if self.nodes >= MAX_INPUT_NODES {
+                break;
+            }
+            let k = cut_to(&k, MAX_KEY_BYTES.min(self.strings)).to_owned();
+            self.strings -= k.len();
+            let v = self.build(v.get(), depth + 1, false);
+            map.insert(k, v);
+        }
+        Value::Object(map)
+    }
+
+    /// An array from its raw elements.
+    fn array(&mut self, items: Vec<&RawValue>, depth: usize) -> Value {
+        Value::Array(
+            items
+                .into_iter()
+                .map(|v| self.build(v.get(), depth + 1, false))
+                .collect(),
+        )
+    }
+}
+
+/// A payload's `tool_input` as the payload's own parse leaves it: an object's (or array's) members
+/// raw, found in the same walk that reads the rest of the payload, so building it never walks the
+/// payload's largest field a second time; any other value as it is.
+#[derive(Debug)]
+pub(super) enum RawInput<'de> {
+    /// An object's first [`MAX_INPUT_ITEMS`] entries.
+    Object(Vec<(String, &'de RawValue)>),
+    /// An array's first [`MAX_INPUT_ITEMS`] elements.
+    Array(Vec<&'de RawValue>),
+    /// A string, number, boolean or null.
+    Scalar(Value),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawInput<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RawInput<'a>, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = RawInput<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                Entries(&mut entries).visit_map(map)?;
+                Ok(RawInput::Object(entries))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                Items(&mut items).visit_seq(seq)?;
+                Ok(RawInput::Array(items))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawInput::Scalar(Value::String(
+                    cut_to(v, MAX_INPUT_STRING_BYTES).to_owned(),
+                )))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(RawInput::Scalar(Value::Bool(v)))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(RawInput::Scalar(Value::from(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RawInput::Scalar(Value::from(v)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(RawInput::Scalar(Value::from(v)))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(RawInput::Scalar(Value::Null))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Builds a payload's `tool_input` within the same bounds as [`bounded_value`], from the members
+/// its parse already found.
+pub(super) fn bounded_input(input: Option<RawInput<'_>>) -> Value {
+    let mut b = Bounded {
+        nodes: 1,
+        strings: MAX_INPUT_STRING_BYTES,
+    };
+    match input {
+        None => Value::Null,
+        Some(RawInput::Object(entries)) => b.object(entries, 0, true),
+        Some(RawInput::Array(items)) => b.array(items, 0),
+        Some(RawInput::Scalar(v)) => v,
     }
 }
 

@@ -20,7 +20,6 @@ pub use bounded::{
 };
 pub use error::InputError;
 pub use payload::parse;
-pub(crate) use surrogates::replace_lone_surrogates;
 
 use posthook_analyzers::ToolCall;
 use std::io::Read;
@@ -145,8 +144,7 @@ pub fn read_capped(reader: impl Read, limit: u64) -> Result<Vec<u8>, InputError>
     if buf.len() as u64 > limit {
         return Err(InputError::TooLarge { limit });
     }
-    // In place, so a payload with a cut emoji costs no second copy.
-    replace_lone_surrogates(&mut buf);
+    // Lone surrogates are repaired by `parse`, in the one scan of the payload it makes for them.
     Ok(buf)
 }
 

@@ -3,7 +3,7 @@
 //! [`super::batch`]'s.
 
 use super::batch::parse_batch;
-use super::bounded::parse_tool_input;
+use super::bounded::bounded_input;
 use super::response::{
     command_output, error_text, head_and_tail, summarize_response, ERROR_HEAD_BYTES,
     ERROR_TAIL_BYTES,
@@ -47,7 +47,7 @@ pub fn parse(
         bytes
     };
     let text = object_text(bytes)?;
-    let wire: Wire<'_> =
+    let mut wire: Wire<'_> =
         serde_json::from_str(text).map_err(|e| InputError::Syntax(e.to_string()))?;
 
     let event = event_name(wire.hook_event_name)?;
@@ -68,7 +68,7 @@ pub fn parse(
         .unwrap_or(now_ms);
     let call = match tool_name {
         Some(tool) if is_call_event => {
-            let mut call = finished_call(&wire, tool, &event, ts_ms)?;
+            let mut call = finished_call(&mut wire, tool, &event, ts_ms)?;
             call.cwd = cwd.clone();
             call.project_dir = project_dir.map(str::to_owned);
             call.agent_id = agent_id.clone();
@@ -160,12 +160,12 @@ fn tool_name(raw: Option<&RawValue>) -> Result<Option<String>, InputError> {
 /// The call a `PostToolUse` or `PostToolUseFailure` event reports, stamped `ts_ms`: its input and
 /// how it ended.
 fn finished_call(
-    wire: &Wire<'_>,
+    wire: &mut Wire<'_>,
     tool: String,
     event: &str,
     ts_ms: u64,
 ) -> Result<ToolCall, InputError> {
-    let mut call = ToolCall::new(tool, parse_tool_input(wire.tool_input)?).at(ts_ms);
+    let mut call = ToolCall::new(tool, bounded_input(wire.tool_input.take())).at(ts_ms);
     if event == "PostToolUseFailure" {
         // The client's `error` text: kept for this call's message, never stored.
         let error = wire

@@ -1,7 +1,7 @@
 //! The payload as read: each field kept as raw JSON text, decoded only when and as far as it is
 //! needed.
 
-use super::bounded::MAX_FIELD_BYTES;
+use super::bounded::{RawInput, MAX_FIELD_BYTES};
 use super::unescape::unescape_capped;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -28,7 +28,7 @@ pub(super) struct Wire<'a> {
     #[serde(borrow, default)]
     pub(super) tool_name: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    pub(super) tool_input: Option<&'a RawValue>,
+    pub(super) tool_input: Option<RawInput<'a>>,
     #[serde(borrow, default)]
     pub(super) tool_response: Option<&'a RawValue>,
     #[serde(borrow, default)]
