@@ -32,7 +32,15 @@ fn installed_hook_passes_every_check() {
             "{out}"
         );
     }
-    assert!(out.contains("executable (this binary)"), "{out}");
+    assert!(
+        out.contains("executable (a copy of this build's hook)"),
+        "{out}"
+    );
+    // The tests' build is linked the default way: doctor says so and how to get the fast kind.
+    assert!(
+        out.contains("dynamically linked, non-PIE") && out.contains("cargo build-static"),
+        "{out}"
+    );
     assert!(out.contains("PASS  test event through"), "{out}");
     assert!(out.contains("exit 2, feedback on stderr"), "{out}");
     assert!(
@@ -126,4 +134,23 @@ fn broken_entries_and_config_fail_with_fixes() {
     let out = d.stdout();
     assert!(out.contains("is not valid JSON (line 1"), "{out}");
     assert!(out.contains("state dir"), "{out}");
+}
+
+/// `install --no-copy` registers the build where it is; doctor warns that a build replaces it
+/// under running sessions, and says how to register a stable copy.
+#[test]
+fn a_program_in_a_build_tree_is_a_warning() {
+    let sb = Sandbox::new();
+    sb.home();
+    let d = sb
+        .in_project(&["install", "--no-copy"])
+        .run()
+        .expect_code(0);
+    assert!(!d.stdout().contains("a copy of"), "{}", d.stdout());
+    let out = sb.in_project(&["doctor"]).run().expect_code(0).stdout();
+    assert!(
+        out.contains("WARN") && out.contains("inside a cargo target/ directory"),
+        "{out}"
+    );
+    assert!(out.contains("run `posthook install` again"), "{out}");
 }

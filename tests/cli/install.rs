@@ -1,7 +1,7 @@
 //! `posthook install` / `uninstall` on settings files that already hold other hooks, permissions
 //! and env.
 
-use crate::support::{bin, Sandbox};
+use crate::support::{lean_bin, Sandbox};
 use serde_json::{json, Value};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -115,7 +115,28 @@ fn install_then_uninstall_restores_the_file() {
             d.stdout()
         );
         let installed = read(&path);
-        let exe = fs::canonicalize(bin()).expect("canonical binary");
+        // The program registered is a copy of the lean hook, outside the build tree, where the
+        // next build cannot replace it under a running session.
+        let exe = PathBuf::from(
+            our_group(&installed)["hooks"][0]["command"]
+                .as_str()
+                .expect("str"),
+        );
+        assert!(
+            exe.starts_with(sb.home().join(".local/share/posthook/bin"))
+                && exe.ends_with("posthook-hook"),
+            "{}",
+            exe.display()
+        );
+        assert_eq!(
+            fs::read(&exe).expect("the copy"),
+            fs::read(lean_bin()).expect("the build")
+        );
+        assert!(
+            d.stdout().contains("the program is a copy of"),
+            "{}",
+            d.stdout()
+        );
         for event in ["PostToolUse", "PostToolUseFailure", "PostToolBatch"] {
             assert_eq!(
                 our_group_of(&installed, event),

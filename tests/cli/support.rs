@@ -108,6 +108,7 @@ impl Sandbox {
             .env_remove("POSTHOOK_OUTPUT")
             .env_remove("POSTHOOK_PROFILE")
             .env_remove("CLAUDE_PROJECT_DIR")
+            .env_remove("XDG_DATA_HOME")
             .env("POSTHOOK_STATE_DIR", self.state_dir())
             .env("HOME", self.dir.path().join("home"));
         Run {

@@ -5,6 +5,7 @@
 //! through the installed command exactly as Claude Code would (`sh -c`, JSON on stdin, the entry's
 //! timeout) and checks the answer against the output contract. Every failure comes with its fix.
 
+mod binary;
 mod event;
 mod record;
 mod render;
@@ -94,7 +95,17 @@ pub(crate) fn run(resolved: &Resolved) -> Vec<Check> {
             continue;
         }
         seen.push(f.program());
-        checks.push(command_check(f, &project));
+        let check = command_check(f, &project);
+        let kind = (check.status == Status::Pass)
+            .then(|| {
+                binary::kind_check(&std::path::PathBuf::from(
+                    f.program()
+                        .replace("$CLAUDE_PROJECT_DIR", &project.to_string_lossy()),
+                ))
+            })
+            .flatten();
+        checks.push(check);
+        checks.extend(kind);
     }
     checks.push(state_dir_check(resolved.config.state_dir.as_deref()));
     checks.push(config_check(resolved));

@@ -224,13 +224,24 @@ pub(super) fn command_check(f: &Found, project: &Path) -> Check {
             format!("chmod +x {program}"),
         ),
         Ok(_) => {
-            let same = crate::project::current_binary()
-                .ok()
-                .is_some_and(|me| std::fs::canonicalize(&path).is_ok_and(|p| p == me));
+            let me = crate::project::current_binary().ok();
+            let same = me
+                .as_ref()
+                .is_some_and(|me| std::fs::canonicalize(&path).is_ok_and(|p| p == *me));
+            let copy = me.as_ref().is_some_and(|me| {
+                let hook = crate::tools::install::copy::hook_source(me);
+                std::fs::read(&path).ok() == std::fs::read(hook).ok()
+            });
             if same {
                 pass(format!("command {program}: executable (this binary)"))
+            } else if copy {
+                pass(format!(
+                    "command {program}: executable (a copy of this build's hook)"
+                ))
             } else {
-                pass(format!("command {program}: executable"))
+                pass(format!(
+                    "command {program}: executable (another build: `posthook install` registers this one)"
+                ))
             }
         }
     }

@@ -63,9 +63,15 @@ pub(crate) fn program_of(command: &str) -> String {
 
 /// Whether a hook command runs posthook (its program's file name is `posthook`).
 pub(crate) fn is_posthook_command(command: &str) -> bool {
-    Path::new(&program_of(command))
+    is_posthook_program(Path::new(&program_of(command)))
+}
+
+/// Whether a program is posthook's: its file name is `posthook`, or `posthook-hook` (the lean
+/// hook executable, which `install` registers).
+pub(crate) fn is_posthook_program(program: &Path) -> bool {
+    program
         .file_name()
-        .is_some_and(|n| n == "posthook")
+        .is_some_and(|n| n == "posthook" || n == super::copy::LEAN_NAME)
 }
 
 /// Whether a hook entry runs posthook: a command entry whose program's file name is `posthook`
@@ -85,9 +91,7 @@ fn is_posthook_hook(hook: &Value) -> bool {
         return false;
     };
     if hook.get("args").is_some() {
-        Path::new(command)
-            .file_name()
-            .is_some_and(|n| n == "posthook")
+        is_posthook_program(Path::new(command))
     } else {
         is_posthook_command(command)
     }

@@ -16,6 +16,7 @@
 //! - [`file`](mod@file): reading, backing up, diffing and atomically replacing the settings file;
 //! - this module: the scopes, the errors, the arguments and the two commands.
 
+pub(crate) mod copy;
 mod entries;
 mod file;
 pub(crate) mod git;
@@ -105,6 +106,8 @@ pub(crate) enum InstallErrorKind {
     Io(std::io::Error),
     /// No home directory to find the user settings in.
     NoHome,
+    /// The hook's program could not be copied to its stable place (`path`).
+    Copy(std::io::Error),
 }
 
 impl fmt::Display for InstallError {
@@ -128,6 +131,11 @@ impl fmt::Display for InstallError {
             InstallErrorKind::NoHome => write!(
                 f,
                 "no home directory (HOME is not set) to find '{p}' in; use --scope project"
+            ),
+            InstallErrorKind::Copy(e) => write!(
+                f,
+                "copying the hook's program to '{p}': {e}; nothing was changed (--no-copy \
+                 registers it where it is)"
             ),
         }
     }
@@ -196,6 +204,10 @@ pub(crate) struct InstallArgs {
     /// Print the change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Register the hook's program where it is, instead of a copy in
+    /// $XDG_DATA_HOME/posthook/bin (for packagers who manage the path, e.g. ~/.cargo/bin).
+    #[arg(long)]
+    pub no_copy: bool,
     /// Register `posthook serve` as an http hook instead of the command (see `posthook serve
     /// --help`); replaces posthook's command entries, and `install` without it turns them back.
     #[arg(long)]
@@ -268,7 +280,8 @@ pub(crate) fn run_install(
 ) -> Result<String, InstallError> {
     use std::fmt::Write as _;
     let path = scope_path(args.scope)?;
-    let exe = current_binary().map_err(|e| io_err(Path::new("posthook"), e))?;
+    let running = current_binary().map_err(|e| io_err(Path::new("posthook"), e))?;
+    let (exe, source) = hook_program(&running, args.no_copy || args.http, args.dry_run)?;
     let entry = Entry {
         matchers: matchers_from(&args.matcher),
         command: exe.to_string_lossy().into_owned(),
@@ -304,7 +317,15 @@ pub(crate) fn run_install(
             entry.timeout_s
         );
     }
-    if exe
+    if source != exe {
+        let _ = writeln!(
+            out,
+            "  the program is a copy of {} (rebuilding there does not change it: run install \
+             again to register a new build; older copies are kept, other projects may use them)",
+            source.display()
+        );
+    }
+    if source
         .parent()
         .and_then(Path::file_name)
         .is_some_and(|n| n == "debug")
@@ -334,6 +355,34 @@ pub(crate) fn run_install(
         }
     }
     Ok(out)
+}
+
+/// The program to register and the executable it comes from: a stable copy of the hook (see
+/// [`copy`]), or with `in_place` the running executable itself. A dry run computes the copy's
+/// path without writing it.
+fn hook_program(
+    running: &Path,
+    in_place: bool,
+    dry_run: bool,
+) -> Result<(PathBuf, PathBuf), InstallError> {
+    if in_place {
+        return Ok((running.to_path_buf(), running.to_path_buf()));
+    }
+    let source = copy::hook_source(running);
+    let dir = copy::bin_dir(&|k| std::env::var_os(k)).ok_or_else(|| InstallError {
+        path: PathBuf::from("~/.local/share/posthook/bin"),
+        kind: InstallErrorKind::NoHome,
+    })?;
+    let copied = if dry_run {
+        copy::copy_path(&dir, &source).map(|(p, _)| p)
+    } else {
+        copy::stable_copy(&dir, &source)
+    };
+    let exe = copied.map_err(|e| InstallError {
+        path: dir.clone(),
+        kind: InstallErrorKind::Copy(e),
+    })?;
+    Ok((exe, source))
 }
 
 /// Refuses to register posthook as one kind (command, or http with `http`) in `scope` while
