@@ -347,3 +347,41 @@ fn timeout_is_in_seconds() {
     assert!(d.stderr().contains("60000"), "{}", d.stderr());
     assert!(!sb.project().join(".claude/settings.json").exists());
 }
+
+/// The plugin's hooks (plugin/hooks/hooks.json) are what `install` writes: the same events,
+/// matchers, exec form, arguments and timeouts; only the program differs (posthook-hook from
+/// PATH, where `cargo install posthook` puts it).
+#[test]
+fn the_plugin_registers_what_install_does() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let plugin: Value = serde_json::from_str(
+        &fs::read_to_string(root.join("plugin/hooks/hooks.json")).expect("hooks.json"),
+    )
+    .expect("json");
+    let sb = Sandbox::new();
+    sb.home();
+    sb.in_project(&["install", "--no-copy"])
+        .run()
+        .expect_code(0);
+    let installed = read(&sb.project().join(".claude/settings.json"));
+    let events = installed["hooks"].as_object().expect("hooks");
+    assert_eq!(
+        plugin["hooks"].as_object().expect("plugin hooks").len(),
+        events.len(),
+        "the same events"
+    );
+    for (event, groups) in events {
+        let mut ours = groups[0].clone();
+        let mut theirs = plugin["hooks"][event][0].clone();
+        assert_eq!(theirs["hooks"][0]["command"], "posthook-hook", "{event}");
+        for g in [&mut ours, &mut theirs] {
+            g["hooks"][0]["command"] = Value::Null;
+        }
+        assert_eq!(ours, theirs, "{event}");
+    }
+    let manifest: Value = serde_json::from_str(
+        &fs::read_to_string(root.join("plugin/.claude-plugin/plugin.json")).expect("plugin.json"),
+    )
+    .expect("json");
+    assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
+}

@@ -37,7 +37,9 @@ class Context:
         self.notes = {}
 
     def is_posthook(self, cmd):
-        return str(self.binary) in cmd and not self.is_floor(cmd)
+        # The binary itself, or the copy of its lean hook that `install` registers.
+        ours = str(self.binary) in cmd or "/.local/share/posthook/bin/" in cmd
+        return ours and not self.is_floor(cmd)
 
     def is_floor(self, cmd):
         return str(self.binary) in cmd and cmd.rstrip().endswith("floor")
@@ -48,7 +50,8 @@ class Context:
 
 
 def build():
-    cmd = ["cargo", "build", "--release", "--quiet", "--bin", "posthook"]
+    # Both executables: `install` registers a copy of posthook-hook, built beside posthook.
+    cmd = ["cargo", "build", "--release", "--quiet", "--bins"]
     out = subprocess.run(cmd, cwd=REPO, timeout=1800)
     if out.returncode != 0:
         raise SystemExit(f"e2e: FAILED: `{' '.join(cmd)}` exited {out.returncode}")
@@ -134,6 +137,7 @@ def main():
 
     workdir = Path(tempfile.mkdtemp(prefix="posthook-e2e-"))
     ctx = Context(binary, workdir)
+    ctx.client = client
     chosen = [s for s in scenarios.ALL if not args.only or s.name in args.only]
     runs, skipped, script = {}, [], {"threads": {}}
     for s in chosen:
@@ -154,12 +158,13 @@ def main():
             print(f"e2e: SKIP {', '.join(names)}: {reason}", flush=True)
         for name, run in runs.items():
             s = run.scenario
-            extra = dict(s.env)
-            if args.mute:
-                extra[scenarios.MUTE_ENV] = "1"
             try:
                 run.prepare()
                 s.install(run, ctx)
+                # After install: a scenario may set its environment there.
+                extra = dict(s.env)
+                if args.mute:
+                    extra[scenarios.MUTE_ENV] = "1"
                 run.run_client(client, mock, s.prompt(), extra)
                 if run.returncode == 0:
                     s.check(run, ctx)

@@ -4,6 +4,7 @@ one assistant message with those calls (several = parallel calls), a turn of tex
 
 import json
 import subprocess
+from pathlib import Path
 
 from harness import Feedback, block_text, free_port, split_messages, stop_process, wait_for_port
 
@@ -149,6 +150,35 @@ class Scenario:
 
     def after(self, run, ctx):
         pass
+
+
+class Plugin(Scenario):
+    """posthook as a Claude Code plugin: the repository added as a local marketplace, the plugin
+    installed with the client's own commands, its hooks calling posthook-hook from PATH. The hooks
+    fire: every call is stored, and the dangerous command's message reaches the model."""
+
+    name = "plugin"
+
+    def threads(self, run):
+        return {self.name: [[bash("printf 'E2E-%s\\n' STDOUT-OUT1", "print a line")],
+                            [bash(DANGEROUS, "install the tool")], text("Done.")]}
+
+    def install(self, run, ctx):
+        env = run.client_env("http://127.0.0.1:1", {})
+        repo = str(Path(__file__).resolve().parents[2])
+        for args in (["plugin", "marketplace", "add", repo], ["plugin", "install", "posthook@posthook"]):
+            out = subprocess.run([str(ctx.client), *args], cwd=run.proj, env=env, capture_output=True,
+                                 text=True, timeout=120)
+            if out.returncode != 0:
+                raise RuntimeError(f"claude {' '.join(args)} exited {out.returncode}: {out.stderr[-300:]}")
+        # The plugin runs posthook-hook from PATH, as `cargo install posthook` leaves it.
+        self.env = {"PATH": f"{ctx.binary.parent}:{env['PATH']}"}
+
+    def check(self, run, ctx):
+        run.expect(not (run.proj / ".claude" / "settings.json").exists(), "the plugin needs no settings entry")
+        s = run.session(ctx.binary)
+        run.expect(s.get("events_total", 0) >= 2, f"the plugin's hooks stored {s.get('events_total')} events")
+        expect_one_message(run, self.name, tid(self.name, 1), "exec-safety")
 
 
 class Sequential(Scenario):
@@ -716,7 +746,7 @@ class PreCommitLoop(Scenario):
 
 
 ALL = [
-    Sequential(), Timing(1), Floor(1), Timing(2), Floor(2), Parallel(), Dangerous(), RepeatedFailure(),
+    Plugin(), Sequential(), Timing(1), Floor(1), Timing(2), Floor(2), Parallel(), Dangerous(), RepeatedFailure(),
     Subagent(), OutputJson(), Muted(), ServeCommand(), ServeHttp(), StopCheck(), StopActive(),
     StopCheck(output="json"), StopCheck(http=True), StopSubagent(), RedGreen(), PreCommitLoop(),
 ]
