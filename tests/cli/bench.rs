@@ -562,3 +562,63 @@ fn the_baseline_verdict_survives_load_and_catches_a_slower_hook() {
     assert!(out.contains("regression: claude-edit:"), "{out}");
     assert!(out.contains("REGRESSED"), "{out}");
 }
+
+/// Without a compiler for the minimal floor program, `posthook floor` stands in: a cheaper floor
+/// that flatters every ratio, so the run says so among its failures and exits 4.
+#[test]
+fn a_floor_that_had_to_fall_back_fails_the_run() {
+    let sb = Sandbox::new();
+    let done = sb
+        .cmd(&[
+            "bench",
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+            "--scenario",
+            "simple-read",
+            "--no-load",
+            "--no-instructions",
+            "--target-ms",
+            "60000",
+        ])
+        .env("TMPDIR", sb.dir.path())
+        .env("RUSTC", "/nonexistent/rustc")
+        .run()
+        .expect_code(4);
+    let out = done.stdout();
+    assert!(
+        out.contains("no rustc could build the minimal program"),
+        "{out}"
+    );
+}
+
+/// With posthook registered in the project, the bench measures the registered program (what
+/// Claude Code runs), and says which.
+#[test]
+fn the_bench_measures_the_registered_program() {
+    let sb = Sandbox::new();
+    sb.home();
+    sb.in_project(&["install"]).run().expect_code(0);
+    let out = sb
+        .in_project(&[
+            "bench",
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+            "--scenario",
+            "claude-bash",
+            "--no-load",
+            "--no-instructions",
+            "--target-ms",
+            "60000",
+        ])
+        .env("TMPDIR", sb.dir.path())
+        .run()
+        .stdout();
+    assert!(
+        out.contains("posthook-hook (registered in") && out.contains(".claude/settings.json"),
+        "{out}"
+    );
+}

@@ -50,6 +50,8 @@ pub(crate) struct BenchResults {
 pub(crate) struct RunConfig {
     /// What was measured end to end: `posthook` or the `--command`.
     pub subject: String,
+    /// The program measured as posthook: the registered one, else the running executable.
+    pub hook_program: String,
     /// What the floor is.
     pub floor: String,
     /// Calls recorded in the session state each end-to-end call starts from (the fresh-session

@@ -18,6 +18,11 @@ const MAX_STRING: usize = 512;
 /// The embedded session sequences: one `{"scenario": name, "payload": {...}}` per line.
 const SESSIONS: &str = include_str!("sessions.jsonl");
 
+/// The headline calls, whole (not cut like the sequences): the median Edit and the median Bash
+/// call, by payload size, of a real session; the Edit's response carries the file, as Claude
+/// Code sends it (about 25 KB). Same line format as [`SESSIONS`].
+const HEADLINE: &str = include_str!("headline.jsonl");
+
 /// Where a scenario comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -164,25 +169,16 @@ pub(super) fn sessions() -> Vec<Scenario> {
     out
 }
 
-/// The headline scenarios: the first Edit and the first Bash call of the embedded sessions, as
-/// Claude Code sent them.
+/// The headline scenarios: a real-size Edit and Bash call ([`HEADLINE`]).
 pub(super) fn headline() -> Vec<Scenario> {
-    let all: Vec<Vec<u8>> = sessions().into_iter().flat_map(|s| s.payloads).collect();
-    let first = |tool: &str| {
-        all.iter().find(|p| {
-            crate::input::parse(p, 0, None)
-                .ok()
-                .and_then(|i| i.call)
-                .is_some_and(|c| c.tool == tool)
-        })
-    };
-    [("claude-edit", "Edit"), ("claude-bash", "Bash")]
-        .into_iter()
-        .filter_map(|(name, tool)| {
+    HEADLINE
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| {
             Some(Scenario {
-                name: name.to_string(),
+                name: v["scenario"].as_str()?.to_string(),
                 origin: Origin::Headline,
-                payloads: vec![first(tool)?.clone()],
+                payloads: vec![v.get("payload")?.to_string().into_bytes()],
             })
         })
         .collect()
@@ -313,6 +309,34 @@ const SESSION_SOURCES: &[(&str, &str, usize)] = &[
     ),
 ];
 
+/// The session the headline calls come from.
+#[cfg(test)]
+const HEADLINE_SOURCE: &str = "spotter__4d5611e5-241a-462a-8d15-5122611a9569.jsonl";
+
+/// Builds the text of `headline.jsonl`: the median Edit and Bash payloads of [`HEADLINE_SOURCE`],
+/// by size, whole.
+#[cfg(test)]
+fn render_headline(dir: &Path) -> Result<String, String> {
+    let path = dir.join(HEADLINE_SOURCE);
+    let (events, _) = transcript::events_from_file(&path)
+        .map_err(|e| format!("reading transcript '{}': {e}", path.display()))?;
+    let mut out = String::new();
+    for (name, tool) in [("claude-edit", "Edit"), ("claude-bash", "Bash")] {
+        let mut sized: Vec<&Value> = events
+            .iter()
+            .map(|e| &e.payload)
+            .filter(|p| p["tool_name"] == tool)
+            .collect();
+        sized.sort_by_key(|p| p.to_string().len());
+        let median = sized
+            .get(sized.len() / 2)
+            .ok_or(format!("no {tool} call"))?;
+        out.push_str(&json!({"scenario": name, "payload": median}).to_string());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 /// Builds the text of `sessions.jsonl` from the transcripts in `dir`.
 #[cfg(test)]
 fn render_sessions(dir: &Path) -> Result<String, String> {
@@ -368,29 +392,31 @@ mod tests {
     #[test]
     fn embedded_sessions_match_the_transcripts() {
         let dir = transcripts();
-        if !dir.is_dir() {
-            // A checkout without the shared data: the embedded copy is all there is.
-            return;
-        }
-        let fresh = render_sessions(&dir).expect("renders");
+        assert!(dir.is_dir(), "{} is missing", dir.display());
         // Compared as JSON values: key order depends on serde_json's features, not on the data.
         let parse = |text: &str| -> Vec<Value> {
             text.lines()
                 .map(|l| serde_json::from_str(l).expect("JSON line"))
                 .collect()
         };
-        assert!(
-            parse(&fresh) == parse(SESSIONS),
-            "src/tools/bench/sessions.jsonl is stale: run `cargo test -p posthook --lib regenerate_sessions -- --ignored`"
-        );
+        let stale = "is stale: run `cargo test -p posthook --lib regenerate_sessions -- --ignored`";
+        let fresh = render_sessions(&dir).expect("renders");
+        assert!(parse(&fresh) == parse(SESSIONS), "sessions.jsonl {stale}");
+        let fresh = render_headline(&dir).expect("renders");
+        assert!(parse(&fresh) == parse(HEADLINE), "headline.jsonl {stale}");
+        // Real size: the Edit's payload carries the edited file.
+        let sizes: Vec<usize> = headline().iter().map(|s| s.payloads[0].len()).collect();
+        assert!(sizes.len() == 2 && sizes[0] > 20_000, "{sizes:?}");
     }
 
     #[test]
-    #[ignore = "writes src/tools/bench/sessions.jsonl from tests/data/transcripts"]
+    #[ignore = "writes src/tools/bench/sessions.jsonl and headline.jsonl from tests/data/transcripts"]
     fn regenerate_sessions() {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tools/bench");
         let text = render_sessions(&transcripts()).expect("renders");
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tools/bench/sessions.jsonl");
-        std::fs::write(path, text).expect("writes");
+        std::fs::write(here.join("sessions.jsonl"), text).expect("writes");
+        let text = render_headline(&transcripts()).expect("renders");
+        std::fs::write(here.join("headline.jsonl"), text).expect("writes");
     }
 
     #[test]

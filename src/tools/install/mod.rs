@@ -385,6 +385,24 @@ fn hook_program(
     Ok((exe, source))
 }
 
+/// The program posthook's command entries run, as Claude Code would find it for the current
+/// project (local, then project, then user settings), with the settings file that names it;
+/// `None` when none names an executable file by its absolute path.
+pub(crate) fn registered_program() -> Option<(PathBuf, PathBuf)> {
+    [Scope::Local, Scope::Project, Scope::User]
+        .into_iter()
+        .filter_map(|scope| scope_path(scope).ok())
+        .find_map(|settings| {
+            let doc = read_settings(&settings).ok()??;
+            posthook_commands(&doc)
+                .into_iter()
+                .filter(|f| f.args.is_some())
+                .map(|f| PathBuf::from(f.command))
+                .find(|p| p.is_absolute() && p.is_file())
+                .map(|p| (p, settings))
+        })
+}
+
 /// Refuses to register posthook as one kind (command, or http with `http`) in `scope` while
 /// another scope has it as the other kind: Claude Code would run both, and the hook process and
 /// the server would each write the session over the other's events. (Within one scope, install

@@ -37,8 +37,8 @@ pub(super) fn write_headline(out: &mut impl Write, r: &BenchResults) -> io::Resu
     }
     writeln!(
         out,
-        "\nheadline: `{}` as Claude Code runs it (no arguments, payload on stdin, a {}-event session), against {}; medians of interleaved runs",
-        r.config.subject, r.config.seeded_events, r.config.floor
+        "\nheadline: `{}` as Claude Code runs it (no arguments, payload on stdin, a {}-event session), against {}; medians of interleaved runs\n  posthook is {}",
+        r.config.subject, r.config.seeded_events, r.config.floor, r.config.hook_program
     )?;
     for h in &r.headline {
         writeln!(

@@ -80,6 +80,8 @@ pub(super) struct Setup {
     /// With --vs: the other hook.
     pub(super) vs: Option<Spawner>,
     pub(super) floor: Floor,
+    /// The program measured as posthook, and why that one.
+    pub(super) hook_program: String,
     /// `posthook floor`, measured beside the minimal program (none when it is the floor).
     pub(super) posthook_floor: Option<Spawner>,
     pub(super) instructions: bool,
@@ -112,7 +114,21 @@ pub(super) fn setup(
         ),
         None => None,
     };
-    let posthook = posthook_spawner(&exe, settings);
+    // What users run: the program their settings register, else this executable.
+    let (hook_exe, hook_program) = match crate::tools::install::registered_program() {
+        Some((p, settings)) => {
+            let what = format!("{} (registered in {})", p.display(), settings.display());
+            (p, what)
+        }
+        None => (
+            exe.clone(),
+            format!(
+                "{} (this executable: no posthook entry registered here)",
+                exe.display()
+            ),
+        ),
+    };
+    let posthook = posthook_spawner(&hook_exe, settings);
     let other = args.command.as_deref().map(Spawner::shell);
     let (subject, vs) = match (&other, args.vs) {
         (Some(o), false) => (o.clone(), None),
@@ -129,6 +145,7 @@ pub(super) fn setup(
         .minimal
         .then(|| floor::posthook_floor(&exe, false).spawner);
     Ok(Setup {
+        hook_program,
         environment: Environment::detect(),
         in_process_on: subject_is_posthook && args.mode != Mode::EndToEnd,
         load_on: e2e_on && !args.no_load && args.users > 0 && args.requests > 0,
