@@ -47,10 +47,8 @@ use std::time::Duration;
 pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long a hook waits for another process holding the session's lock: 2 s.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(2);
-/// State files larger than this are set aside unread: 4 MiB. The largest history the caps allow
-/// (17 streams of 64 facts with 512-character paths, 512 file hashes, 256 tool counters) is about
-/// 1 MiB; a real one is a few KiB.
-pub const MAX_STATE_BYTES: u64 = 4 * 1024 * 1024;
+/// State files larger than this are set aside unread (defined with the state file's bytes).
+pub use crate::state_codec::MAX_STATE_BYTES;
 /// Session ids are stored cut to this many characters (the file name is a hash past 64 anyway).
 pub const MAX_SESSION_ID_CHARS: usize = 128;
 /// Per-tool counters kept on load; past it, the least used tools are dropped.

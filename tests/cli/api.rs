@@ -128,36 +128,3 @@ fn every_public_item_is_one_the_readme_documents() {
     assert!(public_names("pub struct Store {\n").contains(&"Store".to_string()));
     assert!(!public_names("pub(crate) fn hidden() {}\n").contains(&"hidden".to_string()));
 }
-
-/// The hook path and what it needs never reach into the tools: only the dispatcher and the exit
-/// codes know them.
-#[test]
-fn the_hook_path_never_uses_the_tools() {
-    let mut files = Vec::new();
-    for m in [
-        "hook",
-        "input",
-        "store",
-        "state_codec",
-        "runtime",
-        "output",
-        "alarm",
-        "config",
-        "project",
-        "telemetry",
-        "transcript",
-    ] {
-        let found = module_files(m);
-        assert!(!found.is_empty(), "no files for module `{m}`");
-        files.extend(found);
-    }
-    let users: Vec<String> = files
-        .iter()
-        .filter(|f| {
-            let text = std::fs::read_to_string(f).expect("source");
-            text.contains("crate::tools") || text.contains("super::tools")
-        })
-        .map(|f| f.display().to_string())
-        .collect();
-    assert!(users.is_empty(), "the hook path uses src/tools: {users:?}");
-}

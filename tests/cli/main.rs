@@ -15,6 +15,7 @@ mod harness;
 mod hook;
 mod hostile;
 mod install;
+mod modules;
 mod notice;
 #[cfg(feature = "otlp")]
 mod otlp;

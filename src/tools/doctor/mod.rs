@@ -7,6 +7,7 @@
 
 mod binary;
 mod event;
+mod http;
 mod record;
 mod render;
 mod settings;
@@ -118,7 +119,7 @@ pub(crate) fn run(resolved: &Resolved) -> Vec<Check> {
         tried.push(f.shown());
         checks.push(event_check(f, &project));
     }
-    checks.extend(crate::tools::serve::settings::doctor_checks(
+    checks.extend(http::doctor_checks(
         &project,
         home.as_deref(),
         !found.is_empty(),

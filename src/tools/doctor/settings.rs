@@ -90,7 +90,7 @@ fn scope_checks(
         )),
         Ok(Some(doc)) => {
             let entries = install::posthook_commands(&doc);
-            let http = crate::tools::serve::settings::posthook_http_hooks(&doc);
+            let http = crate::tools::install::http::posthook_http_hooks(&doc);
             if entries.is_empty() && http.is_empty() {
                 out.push(pass(format!("{label}: no posthook entry")));
             }

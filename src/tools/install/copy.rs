@@ -147,9 +147,9 @@ mod tests {
     fn a_directory_others_can_write_is_refused() {
         use std::os::unix::fs::PermissionsExt;
         let tmp = tempfile::tempdir().expect("tmp");
-        let src = tmp.path().join("posthook");
+        let src = tmp.path().join("posthook-hook");
         fs::write(&src, b"x").expect("write");
-        let dir = tmp.path().join("posthook/bin");
+        let dir = tmp.path().join("data/posthook/bin");
         fs::create_dir_all(&dir).expect("dir");
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).expect("chmod");
         let e = stable_copy(&dir, &src).expect_err("refused");

@@ -77,7 +77,7 @@ pub(crate) fn is_posthook_program(program: &Path) -> bool {
 /// Whether a hook entry runs posthook: a command entry whose program's file name is `posthook`
 /// (in exec form, with `args`, `command` is the program itself, not a shell line).
 fn is_posthook_hook(hook: &Value) -> bool {
-    if crate::tools::serve::settings::is_posthook_http(hook) {
+    if super::http::is_posthook_http(hook) {
         return true;
     }
     if hook

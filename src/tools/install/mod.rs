@@ -20,6 +20,7 @@ pub(crate) mod copy;
 mod entries;
 mod file;
 pub(crate) mod git;
+pub(crate) mod http;
 
 pub(crate) use crate::project::{current_binary, current_project_dir, home_dir};
 pub(crate) use entries::{
@@ -219,7 +220,7 @@ pub(crate) struct InstallArgs {
     /// .claude/settings.local.json [default: env for --scope project, a committed file; header
     /// otherwise].
     #[arg(long, value_enum, value_name = "HOW", requires = "http")]
-    pub token_in: Option<crate::tools::serve::settings::TokenIn>,
+    pub token_in: Option<http::TokenIn>,
     /// With --http: write `"onFailure": "block"`, so that a server that is down, slow or
     /// refusing makes Claude Code report a blocking error on every event instead of going on
     /// without feedback (the cost: while the server is not answering, every tool call of the
@@ -291,7 +292,7 @@ pub(crate) fn run_install(
     };
     refuse_mixed(args.scope, args.http)?;
     if args.http {
-        return crate::tools::serve::settings::run_install_http(args, entry, &path);
+        return http::run_install_http(args, entry, &path);
     }
     let change = apply(
         &path,
@@ -416,7 +417,7 @@ fn refuse_mixed(scope: Scope, http: bool) -> Result<(), InstallError> {
         let mixed = if http {
             !posthook_commands(&doc).is_empty()
         } else {
-            !crate::tools::serve::settings::posthook_http_hooks(&doc).is_empty()
+            !http::posthook_http_hooks(&doc).is_empty()
         };
         if mixed {
             let (have, want) = if http {
@@ -471,16 +472,16 @@ fn remove_token(out: &mut String) -> Result<(), InstallError> {
     for scope in [Scope::Project, Scope::Local] {
         let p = scope_path(scope)?;
         if let Ok(Some(doc)) = read_settings(&p) {
-            if !crate::tools::serve::settings::posthook_http_hooks(&doc).is_empty() {
+            if !http::posthook_http_hooks(&doc).is_empty() {
                 return Ok(());
             }
         }
     }
-    if crate::tools::serve::settings::remove_token_env(&local)? {
+    if http::remove_token_env(&local)? {
         let _ = writeln!(
             out,
             "removed the server's token (${}) from {}",
-            crate::tools::serve::settings::TOKEN_VAR,
+            http::TOKEN_VAR,
             local.display()
         );
     }

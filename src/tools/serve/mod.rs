@@ -31,7 +31,6 @@
 //! arguments, the errors and the command.
 
 mod answer;
-mod checks;
 pub(crate) mod client;
 pub(crate) mod http;
 pub(crate) mod net;
@@ -41,7 +40,6 @@ mod owner;
 mod server;
 pub(crate) mod service;
 pub(crate) mod sessions;
-pub(crate) mod settings;
 pub(crate) mod token;
 mod waiting;
 pub(crate) mod wire;

@@ -54,7 +54,7 @@ pub(crate) fn http_hook(
     allowed.push("CLAUDE_PROJECT_DIR");
     json!({
         "type": "http",
-        "url": format!("http://{listen}{}", super::HOOK_PATH),
+        "url": format!("http://{listen}{}", crate::tools::serve::HOOK_PATH),
         "timeout": timeout_s,
         "headers": {
             "Authorization": auth,
@@ -181,10 +181,11 @@ pub(crate) fn run_install_http(
 ) -> Result<String, InstallError> {
     use std::fmt::Write as _;
     let env = |k: &str| std::env::var_os(k);
-    let token_path = super::token::default_path(&env).ok_or_else(|| InstallError {
-        path: std::path::PathBuf::from("~/.config/posthook/serve.token"),
-        kind: InstallErrorKind::NoHome,
-    })?;
+    let token_path =
+        crate::tools::serve::token::default_path(&env).ok_or_else(|| InstallError {
+            path: std::path::PathBuf::from("~/.config/posthook/serve.token"),
+            kind: InstallErrorKind::NoHome,
+        })?;
     let token_in = args
         .token_in
         .unwrap_or(if args.scope == install::Scope::Project {
@@ -193,8 +194,8 @@ pub(crate) fn run_install_http(
             TokenIn::Header
         });
     let holder = token_holder(args.scope, token_in, path)?;
-    if let Err(super::client::HealthError::NotOurs(e)) =
-        super::client::Client::connect_verified(args.listen)
+    if let Err(crate::tools::serve::client::HealthError::NotOurs(e)) =
+        crate::tools::serve::client::Client::connect_verified(args.listen)
     {
         // Claude Code would send every event and the token to that process: write nothing.
         return Err(InstallError {
@@ -205,10 +206,11 @@ pub(crate) fn run_install_http(
             ))),
         });
     }
-    let token = super::token::load_or_create(&token_path).map_err(|e| InstallError {
-        path: token_path.clone(),
-        kind: InstallErrorKind::Io(e),
-    })?;
+    let token =
+        crate::tools::serve::token::load_or_create(&token_path).map_err(|e| InstallError {
+            path: token_path.clone(),
+            kind: InstallErrorKind::Io(e),
+        })?;
     let mut hook = http_hook(args.listen, &token, token_in, args.timeout);
     if args.on_failure_block {
         hook["onFailure"] = json!("block");
@@ -359,7 +361,7 @@ fn token_lines(
 /// Whether the server answers at `--listen` now, and how to start it when it does not.
 fn server_line(args: &install::InstallArgs, token: &str, out: &mut String) {
     use std::fmt::Write as _;
-    match super::client::health_with(args.listen, token) {
+    match crate::tools::serve::client::health_with(args.listen, token) {
         Ok(h) => {
             let _ = writeln!(
                 out,
@@ -367,7 +369,7 @@ fn server_line(args: &install::InstallArgs, token: &str, out: &mut String) {
                 args.listen, h.median_ms
             );
         }
-        Err(super::client::HealthError::NotOurs(e)) => {
+        Err(crate::tools::serve::client::HealthError::NotOurs(e)) => {
             let _ = writeln!(
                 out,
                 "warning: {e}. Until that process is gone, Claude Code would send it every event \
@@ -388,134 +390,6 @@ fn server_line(args: &install::InstallArgs, token: &str, out: &mut String) {
             );
         }
     }
-}
-
-/// `doctor`'s checks of posthook's http entries: for each server they name, whether it answers
-/// with this user's token, and how long a round trip takes (new connection each, as Claude Code
-/// connects). `commands_too`: posthook's command entries are registered as well.
-pub(crate) fn doctor_checks(
-    project: &Path,
-    home: Option<&Path>,
-    commands_too: bool,
-) -> Vec<crate::tools::doctor::Check> {
-    use crate::tools::doctor::{Check, Status};
-    let mut addrs: Vec<(SocketAddr, String)> = Vec::new();
-    let mut out = Vec::new();
-    let docs: Vec<(install::Scope, std::path::PathBuf, Map<String, Value>)> = install::Scope::ALL
-        .into_iter()
-        .filter_map(|scope| {
-            let path = install::settings_path(scope, project, home)?;
-            let doc = install::read_settings(&path).ok()??;
-            Some((scope, path, doc))
-        })
-        .collect();
-    let urls: Vec<String> = docs
-        .iter()
-        .flat_map(|(_, _, d)| posthook_http_hooks(d).into_iter().map(|(_, u, _)| u))
-        .collect();
-    let managed = install::read_settings(&super::checks::managed_path())
-        .ok()
-        .flatten();
-    let labelled: Vec<(String, Map<String, Value>)> = docs
-        .iter()
-        .map(|(_, p, d)| (p.display().to_string(), d.clone()))
-        .collect();
-    out.extend(super::checks::switch_checks(
-        managed.as_ref(),
-        &labelled,
-        &urls,
-    ));
-    if !urls.is_empty() {
-        let env = |k: &str| std::env::var_os(k);
-        let server_token =
-            super::token::default_path(&env).and_then(|p| super::token::load(&p).ok());
-        out.extend(super::checks::token_checks(
-            project,
-            &docs,
-            server_token.as_deref(),
-        ));
-    }
-    for (_, path, doc) in &docs {
-        for (_, url, _) in posthook_http_hooks(doc) {
-            match addr_of(&url) {
-                Some(a) if !addrs.iter().any(|(x, _)| *x == a) => addrs.push((a, url)),
-                Some(_) => {}
-                None => out.push(Check {
-                    status: Status::Fail,
-                    text: format!(
-                        "http entry in {}: url '{url}' is not http://ADDR:PORT/...",
-                        path.display()
-                    ),
-                    fix: Some(String::from(
-                        "run `posthook install --http --listen 127.0.0.1:PORT` again",
-                    )),
-                }),
-            }
-        }
-    }
-    if addrs.is_empty() {
-        return out;
-    }
-    if commands_too {
-        out.push(Check {
-            status: Status::Fail,
-            text: String::from(
-                "posthook is registered both as a command and as an http hook: each event is \
-                 analyzed twice, Claude may be told twice, and the two write the same session \
-                 files, each over the other's events",
-            ),
-            fix: Some(String::from(
-                "keep one: `posthook uninstall --scope SCOPE` where the other kind is, then \
-                 `posthook install` (command) or `posthook install --http`",
-            )),
-        });
-    }
-    out.extend(server_checks(addrs));
-    out
-}
-
-/// For each server posthook's entries name: whether it answers, as this user, and how fast.
-fn server_checks(addrs: Vec<(SocketAddr, String)>) -> Vec<crate::tools::doctor::Check> {
-    use crate::tools::doctor::{Check, Status};
-    let mut out = Vec::new();
-    for (addr, url) in addrs {
-        out.push(match super::client::health(addr) {
-            Ok(h) => Check {
-                status: Status::Pass,
-                text: format!(
-                    "server {url}: answers, {} session(s) held, round trip {:.2} ms (median of {}, \
-                     new connection each)",
-                    h.sessions, h.median_ms, h.samples
-                ),
-                fix: None,
-            },
-            Err(super::client::HealthError::NotOurs(e)) => Check {
-                status: Status::Fail,
-                text: format!(
-                    "server {url}: {e}. Claude Code would send it every event and the token: \
-                     that user can read them and answer in posthook's name"
-                ),
-                fix: Some(format!(
-                    "find the process (`ss -ltnp 'sport = :{}'`), stop it or pick another port: \
-                     `posthook install --http --listen 127.0.0.1:PORT` and `posthook serve \
-                     --listen 127.0.0.1:PORT`",
-                    addr.port()
-                )),
-            },
-            Err(e) => Check {
-                status: Status::Fail,
-                text: format!(
-                    "server {url}: does not answer ({e}); Claude Code's http hooks fail open, so \
-                     Claude gets no feedback until it does"
-                ),
-                fix: Some(format!(
-                    "start it: `posthook serve --listen {addr}` in a terminal, or `posthook service \
-                     install --listen {addr}` to keep it running"
-                )),
-            },
-        });
-    }
-    out
 }
 
 #[cfg(test)]

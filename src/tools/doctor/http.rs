@@ -3,10 +3,11 @@
 //! switch hooks off (`disableAllHooks` at any level; in managed settings `allowManagedHooksOnly`,
 //! `allowedHttpHookUrls`, `httpHookAllowedEnvVars`).
 
-use super::settings::{is_posthook_http, TOKEN_VAR};
-use crate::tools::doctor::{Check, Status};
+use super::{Check, Status};
+use crate::tools::install::http::{addr_of, is_posthook_http, posthook_http_hooks, TOKEN_VAR};
 use crate::tools::install::{self, Scope};
 use serde_json::{Map, Value};
+use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -211,7 +212,9 @@ fn holder_check(
     reinstall: &str,
 ) -> Check {
     let shown = file.display();
-    if server_token.is_some_and(|t| !super::token::matches(token.as_bytes(), t.as_bytes())) {
+    if server_token
+        .is_some_and(|t| !crate::tools::serve::token::matches(token.as_bytes(), t.as_bytes()))
+    {
         return check(
             Status::Fail,
             format!("token in {shown}: not the server's (every request gets 401)"),
@@ -243,6 +246,118 @@ fn holder_check(
         ),
         None,
     )
+}
+
+/// `doctor`'s checks of posthook's http entries: for each server they name, whether it answers
+/// with this user's token, and how long a round trip takes (new connection each, as Claude Code
+/// connects). `commands_too`: posthook's command entries are registered as well.
+pub(crate) fn doctor_checks(project: &Path, home: Option<&Path>, commands_too: bool) -> Vec<Check> {
+    let mut addrs: Vec<(SocketAddr, String)> = Vec::new();
+    let mut out = Vec::new();
+    let docs: Vec<(install::Scope, std::path::PathBuf, Map<String, Value>)> = install::Scope::ALL
+        .into_iter()
+        .filter_map(|scope| {
+            let path = install::settings_path(scope, project, home)?;
+            let doc = install::read_settings(&path).ok()??;
+            Some((scope, path, doc))
+        })
+        .collect();
+    let urls: Vec<String> = docs
+        .iter()
+        .flat_map(|(_, _, d)| posthook_http_hooks(d).into_iter().map(|(_, u, _)| u))
+        .collect();
+    let managed = install::read_settings(&managed_path()).ok().flatten();
+    let labelled: Vec<(String, Map<String, Value>)> = docs
+        .iter()
+        .map(|(_, p, d)| (p.display().to_string(), d.clone()))
+        .collect();
+    out.extend(switch_checks(managed.as_ref(), &labelled, &urls));
+    if !urls.is_empty() {
+        let env = |k: &str| std::env::var_os(k);
+        let server_token = crate::tools::serve::token::default_path(&env)
+            .and_then(|p| crate::tools::serve::token::load(&p).ok());
+        out.extend(token_checks(project, &docs, server_token.as_deref()));
+    }
+    for (_, path, doc) in &docs {
+        for (_, url, _) in posthook_http_hooks(doc) {
+            match addr_of(&url) {
+                Some(a) if !addrs.iter().any(|(x, _)| *x == a) => addrs.push((a, url)),
+                Some(_) => {}
+                None => out.push(Check {
+                    status: Status::Fail,
+                    text: format!(
+                        "http entry in {}: url '{url}' is not http://ADDR:PORT/...",
+                        path.display()
+                    ),
+                    fix: Some(String::from(
+                        "run `posthook install --http --listen 127.0.0.1:PORT` again",
+                    )),
+                }),
+            }
+        }
+    }
+    if addrs.is_empty() {
+        return out;
+    }
+    if commands_too {
+        out.push(Check {
+            status: Status::Fail,
+            text: String::from(
+                "posthook is registered both as a command and as an http hook: each event is \
+                 analyzed twice, Claude may be told twice, and the two write the same session \
+                 files, each over the other's events",
+            ),
+            fix: Some(String::from(
+                "keep one: `posthook uninstall --scope SCOPE` where the other kind is, then \
+                 `posthook install` (command) or `posthook install --http`",
+            )),
+        });
+    }
+    out.extend(server_checks(addrs));
+    out
+}
+
+/// For each server posthook's entries name: whether it answers, as this user, and how fast.
+fn server_checks(addrs: Vec<(SocketAddr, String)>) -> Vec<Check> {
+    let mut out = Vec::new();
+    for (addr, url) in addrs {
+        out.push(match crate::tools::serve::client::health(addr) {
+            Ok(h) => Check {
+                status: Status::Pass,
+                text: format!(
+                    "server {url}: answers, {} session(s) held, round trip {:.2} ms (median of {}, \
+                     new connection each)",
+                    h.sessions, h.median_ms, h.samples
+                ),
+                fix: None,
+            },
+            Err(crate::tools::serve::client::HealthError::NotOurs(e)) => Check {
+                status: Status::Fail,
+                text: format!(
+                    "server {url}: {e}. Claude Code would send it every event and the token: \
+                     that user can read them and answer in posthook's name"
+                ),
+                fix: Some(format!(
+                    "find the process (`ss -ltnp 'sport = :{}'`), stop it or pick another port: \
+                     `posthook install --http --listen 127.0.0.1:PORT` and `posthook serve \
+                     --listen 127.0.0.1:PORT`",
+                    addr.port()
+                )),
+            },
+            Err(e) => Check {
+                status: Status::Fail,
+                text: format!(
+                    "server {url}: does not answer ({e}); Claude Code's http hooks fail open, so \
+                     Claude gets no feedback until it does"
+                ),
+                fix: Some(format!(
+                    "start it: `posthook serve --listen {addr}` in a terminal, or `posthook service \
+                     install --listen {addr}` to keep it running"
+                )),
+            },
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -284,10 +399,10 @@ mod tests {
     fn tokens_are_found_and_judged() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path();
-        let hook = super::super::settings::http_hook(
+        let hook = crate::tools::install::http::http_hook(
             "127.0.0.1:1".parse().expect("addr"),
             "t0ken-t0ken-t0ken-t0ken-t0ken-t0ken",
-            super::super::settings::TokenIn::Env,
+            crate::tools::install::http::TokenIn::Env,
             5,
         );
         let shared = obj(json!({"hooks": {"PostToolUse": [{"matcher": "*", "hooks": [hook]}]}}));
@@ -318,10 +433,10 @@ mod tests {
         let c = token_checks(p, &docs, Some("another-another-another-another-ano"));
         assert_eq!(c[0].status, Status::Fail, "{:?}", c[0].text);
         // A token written literally into the shared file is a committed one.
-        let literal = super::super::settings::http_hook(
+        let literal = crate::tools::install::http::http_hook(
             "127.0.0.1:1".parse().expect("addr"),
             "t0ken-t0ken-t0ken-t0ken-t0ken-t0ken",
-            super::super::settings::TokenIn::Header,
+            crate::tools::install::http::TokenIn::Header,
             5,
         );
         let shared = obj(json!({"hooks": {"PostToolUse": [{"hooks": [literal]}]}}));
