@@ -41,13 +41,12 @@ pub(super) fn read_state_with(
         Err(e) => return Err(ReadError::Io(e)),
     };
     // A FIFO, a device, a directory, another user's file or a huge file: set aside unread.
-    check_own_file(&file, MAX_STATE_BYTES).map_err(|e| ReadError::Invalid(e.to_string()))?;
-    let stamp = if stamp {
-        Some(Stamp::of(&file.metadata().map_err(ReadError::Io)?))
-    } else {
-        None
-    };
-    let mut bytes = Vec::new();
+    let meta =
+        check_own_file(&file, MAX_STATE_BYTES).map_err(|e| ReadError::Invalid(e.to_string()))?;
+    let stamp = stamp.then(|| Stamp::of(&meta));
+    // Sized from the fstat just made: one read for the whole file (and one that finds its end),
+    // where a growing buffer took a dozen.
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_STATE_BYTES) as usize + 1);
     file.take(MAX_STATE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;

@@ -76,7 +76,7 @@ pub(super) fn current_uid() -> u32 {
 }
 
 /// `Ok` when `file` is a regular file of the current user of at most `max` bytes.
-pub(super) fn check_own_file(file: &File, max: u64) -> io::Result<()> {
+pub(super) fn check_own_file(file: &File, max: u64) -> io::Result<std::fs::Metadata> {
     use std::os::unix::fs::MetadataExt;
     let m = file.metadata()?;
     if !m.file_type().is_file() {
@@ -97,5 +97,5 @@ pub(super) fn check_own_file(file: &File, max: u64) -> io::Result<()> {
             format!("{} bytes, over the {max}-byte cap", m.len()),
         ));
     }
-    Ok(())
+    Ok(m)
 }
