@@ -443,26 +443,34 @@ fn a_transcript_becomes_the_scenario() {
     assert_eq!(s["in_process"]["samples"], 2);
 }
 
+/// `bench` with `first` and two measured calls of one scenario, no load test, no instruction
+/// counts and a target nobody misses: a run of a second or so.
+fn quick_bench<'a>(first: &[&'a str], scenario: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["bench"];
+    args.extend_from_slice(first);
+    args.extend([
+        "--runs",
+        "2",
+        "--warmup",
+        "0",
+        "--scenario",
+        scenario,
+        "--no-load",
+        "--no-instructions",
+        "--target-ms",
+        "60000",
+    ]);
+    args
+}
+
 #[test]
 fn another_hook_that_fails_fails_the_run() {
     let sb = Sandbox::new();
     let done = sb
-        .cmd(&[
-            "bench",
-            "--command",
-            "cat >/dev/null; exit 1",
-            "--vs",
-            "--runs",
-            "2",
-            "--warmup",
-            "0",
-            "--scenario",
+        .cmd(&quick_bench(
+            &["--command", "cat >/dev/null; exit 1", "--vs"],
             "simple-read",
-            "--no-load",
-            "--no-instructions",
-            "--target-ms",
-            "60000",
-        ])
+        ))
         .env("TMPDIR", sb.dir.path())
         .run()
         .expect_code(4);
@@ -569,19 +577,7 @@ fn the_baseline_verdict_survives_load_and_catches_a_slower_hook() {
 fn a_floor_that_had_to_fall_back_fails_the_run() {
     let sb = Sandbox::new();
     let done = sb
-        .cmd(&[
-            "bench",
-            "--runs",
-            "2",
-            "--warmup",
-            "0",
-            "--scenario",
-            "simple-read",
-            "--no-load",
-            "--no-instructions",
-            "--target-ms",
-            "60000",
-        ])
+        .cmd(&quick_bench(&[], "simple-read"))
         .env("TMPDIR", sb.dir.path())
         .env("RUSTC", "/nonexistent/rustc")
         .run()
@@ -601,19 +597,7 @@ fn the_bench_measures_the_registered_program() {
     sb.home();
     sb.in_project(&["install"]).run().expect_code(0);
     let out = sb
-        .in_project(&[
-            "bench",
-            "--runs",
-            "2",
-            "--warmup",
-            "0",
-            "--scenario",
-            "claude-bash",
-            "--no-load",
-            "--no-instructions",
-            "--target-ms",
-            "60000",
-        ])
+        .in_project(&quick_bench(&[], "claude-bash"))
         .env("TMPDIR", sb.dir.path())
         .run()
         .stdout();

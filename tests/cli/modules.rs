@@ -4,22 +4,12 @@
 //! (`tools::install`, `tools::serve`, ...). An edge is a `crate::` or `super::` path in the code
 //! (comments and tests left out) that leads from one module into another.
 
+use crate::api::rust_files;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("dir").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
 }
 
 /// The module path of a file under src/ (`src/tools/serve/http.rs` -> `tools serve http`);
