@@ -152,6 +152,28 @@ fn every_relative_link_of_the_docs_resolves() {
 }
 
 #[test]
+fn the_readme_lists_every_page_of_docs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let start = readme
+        .find("\n## Documentation\n")
+        .expect("README has a Documentation section");
+    let listed = link_targets(&readme[start..]);
+    for page in doc_files()
+        .iter()
+        .filter(|p| p.parent() == Some(&root().join("docs")))
+    {
+        let name = format!(
+            "docs/{}",
+            page.file_name().expect("a name").to_string_lossy()
+        );
+        assert!(
+            listed.contains(&name),
+            "{name} is not listed in the README's Documentation section"
+        );
+    }
+}
+
+#[test]
 fn the_readme_is_a_page_a_user_reads() {
     let len = std::fs::metadata(root().join("README.md"))
         .expect("README.md")
@@ -162,7 +184,8 @@ fn the_readme_is_a_page_a_user_reads() {
 #[test]
 fn the_link_check_catches_a_missing_file_or_heading() {
     let file = root().join("README.md");
-    let text = "[a](docs/rules.md) [b](docs/rules.md#rules) [c](#here)\n\n## Here\n\n\
+    let text =
+        "[a](docs/rules.md) [b](docs/rules.md#rules-what-posthook-says) [c](#here)\n\n## Here\n\n\
                 [d](docs/no-such.md) [e](docs/rules.md#no-such-heading)\n\
                 `[f](not-a-link.md)`\n```\n[g](in-a-fence.md)\n```\n";
     let broken = broken_links(&file, text);
