@@ -1,7 +1,7 @@
 //! Turns a result into what Claude Code reads: an exit code and bytes for stdout and stderr.
 //! The only hook-path module that writes to them.
 //!
-//! The contract (see README "Output contract"):
+//! The contract (see docs/output.md):
 //! - `stderr` (default): blocking feedback goes to stderr with exit 2, which Claude Code shows to
 //!   Claude; non-blocking feedback goes to stdout as JSON `additionalContext` with exit 0, which
 //!   Claude also sees, without the error label; no feedback: silence and exit 0.

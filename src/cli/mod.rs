@@ -152,7 +152,7 @@ impl Command {
     }
 }
 
-/// `posthook --bench ARGS` is `posthook bench ARGS`: the flag form is what the README advertises.
+/// `posthook --bench ARGS` is `posthook bench ARGS`: the flag form is what the README shows.
 fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     let mut v: Vec<OsString> = args.into_iter().collect();
     if let Some(i) = v.iter().position(|a| a == "--bench") {

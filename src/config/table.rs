@@ -2,9 +2,9 @@
 //! whether the files (and the untrusted project file) may set it, and its one-line help.
 //!
 //! Reading every level, resolution, `config show`, `config check`, the flags' `--help` and the
-//! README's table of settings all follow this table. A new setting is an entry here, an [`Id`], a
+//! table of settings in docs/configuration.md all follow this table. A new setting is an entry here, an [`Id`], a
 //! field of [`Layer`] and of [`Config`](super::Config) with their arms in `Layer::get`/`set` and
-//! `Config::set`/`shown`, and a row in the README (a unit test below keeps that row equal).
+//! `Config::set`/`shown`, and a row in docs/configuration.md (a unit test below keeps that row equal).
 //!
 //! [`Layer`]: super::Layer
 
@@ -145,7 +145,7 @@ pub(crate) struct Setting {
     /// What it holds.
     pub kind: Kind,
     /// Its default, as a variable would spell it (for a directory, rules and thresholds, what the
-    /// README and `--help` say).
+    /// docs and `--help` say).
     pub default: &'static str,
     /// The environment variable that sets it.
     pub env: Option<&'static str>,
@@ -445,7 +445,7 @@ pub(crate) fn file_key(key: &str) -> Option<&'static Setting> {
 mod tests {
     use super::*;
 
-    /// The variable as the README names it: `POSTHOOK_DISABLE (comma-separated)`.
+    /// The variable as docs/configuration.md names it: `POSTHOOK_DISABLE (comma-separated)`.
     fn env_doc(s: &Setting) -> Option<String> {
         let env = s.env?;
         Some(match s.env_note {
@@ -454,7 +454,7 @@ mod tests {
         })
     }
 
-    /// The flag as the README names it: `--disable (repeatable)`.
+    /// The flag as docs/configuration.md names it: `--disable (repeatable)`.
     fn flag_doc(s: &Setting) -> Option<String> {
         let flag = s.flag?;
         Some(match s.kind {
@@ -463,20 +463,19 @@ mod tests {
         })
     }
 
-    /// The README's section on the configuration, between its heading and the next one.
-    fn readme_section() -> &'static str {
-        let readme = include_str!("../../README.md");
-        let start = readme
-            .find("\n## Configuration\n")
-            .expect("README has a Configuration section");
-        let rest = &readme[start + 1..];
-        let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-        &rest[..end]
+    /// docs/configuration.md, the page on the configuration: all of it is the settings' story.
+    fn doc_section() -> &'static str {
+        let doc = include_str!("../../docs/configuration.md");
+        assert!(
+            doc.starts_with("# Configuration\n"),
+            "docs/configuration.md is the Configuration page"
+        );
+        doc
     }
 
     #[test]
-    fn the_readme_names_every_setting_as_the_table_does() {
-        let section = readme_section();
+    fn the_configuration_doc_names_every_setting_as_the_table_does() {
+        let section = doc_section();
         let plain = |s: &str| s.replace('`', "");
         let dash = |v: Option<String>| v.unwrap_or_else(|| "—".to_string());
         for s in SETTINGS {
@@ -484,21 +483,25 @@ mod tests {
                 let row = section
                     .lines()
                     .find(|l| l.starts_with(&format!("| `{}` |", s.name)))
-                    .unwrap_or_else(|| panic!("no README row for `{}`", s.name));
+                    .unwrap_or_else(|| panic!("no docs/configuration.md row for `{}`", s.name));
                 let cells: Vec<String> = row.split('|').map(|c| plain(c.trim())).collect();
                 // | key | values | default | env | flag |
                 assert_eq!(cells.len(), 7, "{row}");
-                assert_eq!(cells[3], s.default, "default of {} in the README", s.name);
+                assert_eq!(
+                    cells[3], s.default,
+                    "default of {} in docs/configuration.md",
+                    s.name
+                );
                 assert_eq!(
                     cells[4],
                     dash(env_doc(s)),
-                    "env of {} in the README",
+                    "env of {} in docs/configuration.md",
                     s.name
                 );
                 assert_eq!(
                     cells[5],
                     dash(flag_doc(s)),
-                    "flag of {} in the README",
+                    "flag of {} in docs/configuration.md",
                     s.name
                 );
             } else {
@@ -513,10 +516,10 @@ mod tests {
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" ");
-                assert!(text.contains(&doc), "README lacks \"{doc}\"");
+                assert!(text.contains(&doc), "docs/configuration.md lacks \"{doc}\"");
                 assert!(
                     s.flag.is_none(),
-                    "{} has a flag: give it a README row",
+                    "{} has a flag: give it a docs/configuration.md row",
                     s.name
                 );
             }
@@ -525,7 +528,7 @@ mod tests {
         assert_eq!(
             rows,
             file_keys().len(),
-            "a README row for a setting not in the table"
+            "a docs/configuration.md row for a setting not in the table"
         );
     }
 

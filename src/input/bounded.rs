@@ -16,7 +16,7 @@ pub const MAX_INPUT_ITEMS: usize = 1024;
 /// Values built in all of `tool_input`; past it, values are `null`.
 pub const MAX_INPUT_NODES: usize = 65_536;
 /// String bytes (keys and values) built in all of `tool_input`: 16 MiB, the fields the analyzers
-/// read first. With the 32 MiB input this bounds the hook's peak memory (README "Hardening").
+/// read first. With the 32 MiB input this bounds the hook's peak memory (docs/hardening.md).
 pub const MAX_INPUT_STRING_BYTES: usize = 16 * 1024 * 1024;
 /// The most kept of a payload's own string fields (tool name, session id, cwd, ...).
 pub const MAX_FIELD_BYTES: usize = 4096;

@@ -274,7 +274,7 @@ fn a_one_megabyte_command_is_analyzed_and_not_stored() {
     assert!(total < 16 * 1024, "state stays small: {total} bytes");
 }
 
-/// Bound on the hook's peak RSS for any input, documented in README "Hardening".
+/// Bound on the hook's peak RSS for any input, documented in docs/hardening.md.
 const RSS_BOUND: u64 = 64 * MIB;
 
 #[test]

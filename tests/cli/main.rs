@@ -6,6 +6,7 @@ mod api;
 mod bench;
 mod concurrency;
 mod config;
+mod docs;
 mod doctor;
 mod events;
 mod explain;

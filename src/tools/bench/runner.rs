@@ -17,7 +17,7 @@ use std::time::Instant;
 
 /// How a run ended, once everything was measured and written: what the caller turns into an
 /// exit code (`bench_exit_code` in the dispatcher: 0 for a pass, 3 for a regression, 4 for a missed
-/// target, as the README documents).
+/// target, as docs/benchmark.md documents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
     /// No regression against the baseline, every target met.

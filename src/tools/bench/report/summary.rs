@@ -25,7 +25,7 @@ pub(super) fn write_header(out: &mut impl Write, r: &BenchResults) -> io::Result
     if env.build == "debug" {
         writeln!(
             out,
-            "note: a debug build; measure a release build (`cargo build-static`, see the README) for real figures"
+            "note: a debug build; measure a release build (`cargo build-static`, see docs/install.md) for real figures"
         )?;
     }
     Ok(())
