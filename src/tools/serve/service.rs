@@ -161,16 +161,12 @@ const PASSED_ENV: [&str; 7] = [
     "POSTHOOK_LOG",
 ];
 
+/// `s` in double quotes for a unit file: systemd unescapes backslashes and quotes there, and
+/// `%` starts a specifier. `$` is taken as is: the program's path and Environment= expand no
+/// variable (only ExecStart's arguments would, and ours hold no `$`).
 fn systemd_quote(s: &str) -> String {
-    // Inside double quotes systemd unescapes backslashes and quotes; `%` starts a specifier and
-    // `$` a variable (in ExecStart; `$$` is a literal `$` there and harmless elsewhere).
-    format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('%', "%%")
-            .replace('$', "$$")
-    )
+    let s = s.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{}\"", s.replace('%', "%%"))
 }
 
 /// Refuses the binary's path and the passed variables when one has a control character: no
@@ -493,11 +489,9 @@ mod tests {
         assert!(p.contains("<string>/opt/a&amp;b/posthook</string>"));
         assert!(p.contains("<string>127.0.0.1:47400</string>"));
         assert_eq!(listen_of(&p), Some(addr));
+        // The program's path expands no variable: a doubled `$` would name another file.
         let u = systemd_unit(Path::new("/opt/$HOME/posthook"), addr, &[]);
-        assert!(
-            u.contains("ExecStart=\"/opt/$$HOME/posthook\" serve"),
-            "{u}"
-        );
+        assert!(u.contains("ExecStart=\"/opt/$HOME/posthook\" serve"), "{u}");
     }
 
     #[test]
@@ -510,7 +504,7 @@ mod tests {
         let exec = "\nExecStart=\"/opt/{{LISTEN}}/posthook\" serve --listen [::1]:47400\n";
         assert!(u.starts_with("# Written by") && u.contains(exec), "{u}");
         assert!(
-            u.contains("\nEnvironment=\"POSTHOOK_LOG=$$A/\\\"q\\\"\\\\x\"\n"),
+            u.contains("\nEnvironment=\"POSTHOOK_LOG=$A/\\\"q\\\"\\\\x\"\n"),
             "{u}"
         );
         let bare = systemd_unit(Path::new("/opt/posthook"), addr, &[]);
