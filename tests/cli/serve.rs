@@ -680,6 +680,34 @@ fn service_definitions_are_written_and_removed() {
         .join("Library/LaunchAgents/dev.posthook.serve.plist");
     let p = std::fs::read_to_string(&plist).expect("plist");
     assert!(p.contains("<string>serve</string>") && p.contains("<string>127.0.0.1:47311</string>"));
+    // A property list launchd can read: python3's plistlib parses the whole agent.
+    let script =
+        "import plistlib, sys, json; print(json.dumps(plistlib.load(open(sys.argv[1], 'rb'))))";
+    let parsed = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&plist)
+        .output()
+        .expect("python3");
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let agent: Value = serde_json::from_slice(&parsed.stdout).expect("plistlib's JSON");
+    let args = json!([
+        exe.display().to_string(),
+        "serve",
+        "--listen",
+        "127.0.0.1:47311"
+    ]);
+    assert_eq!(agent["ProgramArguments"], args, "{p}");
+    let state = sb.state_dir().display().to_string();
+    assert_eq!(
+        agent["EnvironmentVariables"]["POSTHOOK_STATE_DIR"],
+        json!(state),
+        "{p}"
+    );
+    assert_eq!(agent["KeepAlive"], json!({"SuccessfulExit": false}), "{p}");
     let status = cmd(
         &sb,
         &[

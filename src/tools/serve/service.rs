@@ -161,16 +161,12 @@ const PASSED_ENV: [&str; 7] = [
     "POSTHOOK_LOG",
 ];
 
-fn systemd_escape(s: &str) -> String {
-    // Inside double quotes systemd unescapes backslashes and quotes; `%` starts a specifier and
-    // `$` a variable (in ExecStart; `$$` is a literal `$` there and harmless elsewhere).
-    format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('%', "%%")
-            .replace('$', "$$")
-    )
+/// `s` in double quotes for a unit file: systemd unescapes backslashes and quotes there, and
+/// `%` starts a specifier. `$` is taken as is: the program's path and Environment= expand no
+/// variable (only ExecStart's arguments would, and ours hold no `$`).
+fn systemd_quote(s: &str) -> String {
+    let s = s.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{}\"", s.replace('%', "%%"))
 }
 
 /// Refuses the binary's path and the passed variables when one has a control character: no
@@ -193,38 +189,39 @@ pub(crate) fn check_values(exe: &Path, env: &[(String, String)]) -> Result<(), S
     Ok(())
 }
 
-/// The systemd user unit for `exe` listening on `listen`.
-pub(crate) fn systemd_unit(exe: &Path, listen: SocketAddr, env: &[(String, String)]) -> String {
-    let mut u = String::new();
-    let _ = writeln!(
-        u,
-        "# Written by `posthook service install`; removed by `posthook service uninstall`."
-    );
-    let _ = writeln!(u, "[Unit]");
-    let _ = writeln!(
-        u,
-        "Description=posthook server: Claude Code http hooks answered in process"
-    );
-    let _ = writeln!(u);
-    let _ = writeln!(u, "[Service]");
-    let _ = writeln!(
-        u,
-        "ExecStart={} serve --listen {listen}",
-        systemd_escape(&exe.to_string_lossy())
-    );
-    for (k, v) in env {
-        let _ = writeln!(u, "Environment={}", systemd_escape(&format!("{k}={v}")));
+/// `template` without its leading comment (up to the first empty line), each `{{NAME}}` replaced
+/// by its value, already escaped for the format; an empty value alone on its line takes the line
+/// with it. One pass: a value is never scanned for names, an unknown name is kept as is.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let body = template.split_once("\n\n").map_or(template, |(_, b)| b);
+    let mut parts = body.split("{{");
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for part in parts {
+        let (name, rest) = part.split_once("}}").unwrap_or(("", part));
+        match values.iter().find(|(k, _)| *k == name) {
+            Some((_, v)) if v.is_empty() && out.ends_with('\n') => {
+                out.push_str(rest.strip_prefix('\n').unwrap_or(rest));
+            }
+            Some((_, v)) => out.extend([*v, rest]),
+            None => out.extend(["{{", part]),
+        }
     }
-    // SIGTERM writes every session before exiting; give it time, then restart on a crash.
-    let _ = writeln!(u, "KillSignal=SIGTERM");
-    let _ = writeln!(u, "TimeoutStopSec=20");
-    let _ = writeln!(u, "Restart=on-failure");
-    let _ = writeln!(u, "RestartSec=1");
-    let _ = writeln!(u, "NoNewPrivileges=yes");
-    let _ = writeln!(u);
-    let _ = writeln!(u, "[Install]");
-    let _ = writeln!(u, "WantedBy=default.target");
-    u
+    out
+}
+
+/// The systemd user unit for `exe` listening on `listen`, from the template beside this file.
+pub(crate) fn systemd_unit(exe: &Path, listen: SocketAddr, env: &[(String, String)]) -> String {
+    let env: Vec<_> = env
+        .iter()
+        .map(|(k, v)| format!("Environment={}", systemd_quote(&format!("{k}={v}"))))
+        .collect();
+    let exe = systemd_quote(&exe.to_string_lossy());
+    let values = [
+        ("EXEC", &*exe),
+        ("LISTEN", &listen.to_string()),
+        ("ENVIRONMENT", &env.join("\n")),
+    ];
+    fill(include_str!("service/posthook.service"), &values)
 }
 
 fn xml(s: &str) -> String {
@@ -234,44 +231,24 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The launchd agent for `exe` listening on `listen` (log in `~/Library/Logs/posthook.log`).
+/// The launchd agent for `exe` listening on `listen`, from the template beside this file.
 pub(crate) fn launchd_plist(
     exe: &Path,
     listen: SocketAddr,
     env: &[(String, String)],
     home: &Path,
 ) -> String {
-    let mut p = String::new();
-    p.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    p.push_str("<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n");
-    p.push_str("<!-- Written by `posthook service install`; removed by `posthook service uninstall`. -->\n");
-    p.push_str("<plist version=\"1.0\">\n<dict>\n");
-    let _ = writeln!(p, "  <key>Label</key><string>{LABEL}</string>");
-    p.push_str("  <key>ProgramArguments</key>\n  <array>\n");
-    for a in [
-        exe.to_string_lossy().into_owned(),
-        "serve".into(),
-        "--listen".into(),
-        listen.to_string(),
-    ] {
-        let _ = writeln!(p, "    <string>{}</string>", xml(&a));
-    }
-    p.push_str("  </array>\n");
-    if !env.is_empty() {
-        p.push_str("  <key>EnvironmentVariables</key>\n  <dict>\n");
-        for (k, v) in env {
-            let _ = writeln!(p, "    <key>{}</key><string>{}</string>", xml(k), xml(v));
-        }
-        p.push_str("  </dict>\n");
-    }
-    p.push_str("  <key>RunAtLoad</key><true/>\n");
-    // Restart after a crash, not after a clean stop.
-    p.push_str("  <key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>\n");
-    let log = xml(&home.join("Library/Logs/posthook.log").to_string_lossy());
-    let _ = writeln!(p, "  <key>StandardErrorPath</key><string>{log}</string>");
-    p.push_str("  <key>ExitTimeOut</key><integer>20</integer>\n");
-    p.push_str("</dict>\n</plist>\n");
-    p
+    let line =
+        |(k, v): &(String, String)| format!("    <key>{}</key><string>{}</string>", xml(k), xml(v));
+    let env: Vec<_> = env.iter().map(line).collect();
+    let (exe, home) = (xml(&exe.to_string_lossy()), xml(&home.to_string_lossy()));
+    let values = [
+        ("EXEC", &*exe),
+        ("LISTEN", &listen.to_string()),
+        ("ENVIRONMENT", &env.join("\n")),
+        ("HOME", &home),
+    ];
+    fill(include_str!("service/dev.posthook.serve.plist"), &values)
 }
 
 fn run_manager(program: &str, args: &[&str]) -> Result<String, String> {
@@ -512,11 +489,40 @@ mod tests {
         assert!(p.contains("<string>/opt/a&amp;b/posthook</string>"));
         assert!(p.contains("<string>127.0.0.1:47400</string>"));
         assert_eq!(listen_of(&p), Some(addr));
+        // The program's path expands no variable: a doubled `$` would name another file.
         let u = systemd_unit(Path::new("/opt/$HOME/posthook"), addr, &[]);
+        assert!(u.contains("ExecStart=\"/opt/$HOME/posthook\" serve"), "{u}");
+    }
+
+    #[test]
+    fn templates_are_filled_whole_and_once() {
+        let addr: SocketAddr = "[::1]:47400".parse().expect("addr");
+        // A path that names a placeholder is written as is, not filled again.
+        let exe = Path::new("/opt/{{LISTEN}}/posthook");
+        let env = vec![("POSTHOOK_LOG".to_string(), "$A/\"q\"\\x".to_string())];
+        let u = systemd_unit(exe, addr, &env);
+        let exec = "\nExecStart=\"/opt/{{LISTEN}}/posthook\" serve --listen [::1]:47400\n";
+        assert!(u.starts_with("# Written by") && u.contains(exec), "{u}");
         assert!(
-            u.contains("ExecStart=\"/opt/$$HOME/posthook\" serve"),
+            u.contains("\nEnvironment=\"POSTHOOK_LOG=$A/\\\"q\\\"\\\\x\"\n"),
             "{u}"
         );
+        let bare = systemd_unit(Path::new("/opt/posthook"), addr, &[]);
+        assert!(
+            bare.contains(":47400\n# SIGTERM") && !bare.contains("{{"),
+            "{bare}"
+        );
+        let p = launchd_plist(exe, addr, &env, Path::new("/Users/a<b"));
+        assert!(
+            p.starts_with("<?xml version=\"1.0\"") && p.matches("{{").count() == 1,
+            "{p}"
+        );
+        assert!(p.contains("<key>POSTHOOK_LOG</key><string>$A/&quot;q&quot;\\x</string>"));
+        assert!(p.contains("<string>/Users/a&lt;b/Library/Logs/posthook.log</string>"));
+        assert!(p.contains(&format!("<key>Label</key><string>{LABEL}</string>")));
+        assert_eq!((listen_of(&u), listen_of(&p)), (Some(addr), Some(addr)));
+        let t = "doc\n\na {{X}} {{Y\n{{X}}\nb\n";
+        assert_eq!(fill(t, &[("X", "")]), "a  {{Y\nb\n");
     }
 
     #[test]
