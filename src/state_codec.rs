@@ -15,7 +15,6 @@
 
 use posthook_analyzers::History;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// The name every state file carries, in either encoding.
 pub const FORMAT_NAME: &str = "posthook-session";
@@ -56,16 +55,20 @@ pub enum Encoding {
 }
 
 /// Why bytes are not a state file this build can read, or a history could not be written.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StateError {
     /// No bytes (or only blanks).
+    #[error("empty state file")]
     Empty,
     /// JSON state that does not parse as a state file (truncated, garbage, wrong shape).
+    #[error(transparent)]
     Json(serde_json::Error),
     /// MessagePack state that does not parse as a state file.
+    #[error(transparent)]
     Binary(rmp_serde::decode::Error),
     /// A state file of another format, or of a version this build does not read.
+    #[error("unsupported state format {format} v{version}")]
     Unsupported {
         /// The `format` it names.
         format: String,
@@ -73,37 +76,11 @@ pub enum StateError {
         version: u32,
     },
     /// More bytes than a state file may have ([`MAX_STATE_BYTES`]).
+    #[error("larger than {MAX_STATE_BYTES} bytes")]
     TooLarge,
     /// The history could not be encoded.
+    #[error(transparent)]
     Encode(rmp_serde::encode::Error),
-}
-
-impl fmt::Display for StateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StateError::Empty => f.write_str("empty state file"),
-            StateError::Json(e) => e.fmt(f),
-            StateError::Binary(e) => e.fmt(f),
-            StateError::Unsupported { format, version } => {
-                write!(f, "unsupported state format {format} v{version}")
-            }
-            StateError::TooLarge => {
-                write!(f, "larger than {} bytes", MAX_STATE_BYTES)
-            }
-            StateError::Encode(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for StateError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            StateError::Json(e) => Some(e),
-            StateError::Binary(e) => Some(e),
-            StateError::Encode(e) => Some(e),
-            StateError::Empty | StateError::Unsupported { .. } | StateError::TooLarge => None,
-        }
-    }
 }
 
 /// The bytes of a state file for `session_id` and `history`.
