@@ -11,8 +11,6 @@ pub(crate) enum Mode {
     InProcess,
     /// Only one process per call.
     EndToEnd,
-    /// `posthook serve` beside the spawned hook and the floor (see `bench::http`).
-    Http,
 }
 
 const AFTER_HELP: &str = "\
