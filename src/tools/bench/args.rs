@@ -106,10 +106,6 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "PERCENT", default_value_t = 25.0)]
     pub alert_threshold: f64,
 
-    /// Do not count instructions per call with callgrind (they take a few seconds).
-    #[arg(long)]
-    pub no_instructions: bool,
-
     /// Append one JSON line per run to FILE (for trends).
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,

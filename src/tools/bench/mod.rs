@@ -19,7 +19,6 @@ mod error;
 mod export;
 mod floor;
 mod grade;
-mod instructions;
 mod load;
 mod measure;
 mod modes;
