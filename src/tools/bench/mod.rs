@@ -27,7 +27,6 @@ mod results;
 mod runner;
 mod scenarios;
 mod seed;
-mod small_spawner;
 mod spawner;
 mod stats;
 mod units;

@@ -49,8 +49,7 @@ pub(super) fn measure(
         * (usize::from(setup.in_process_on) + usize::from(setup.e2e_on) * (2 + vs_n))
         + usize::from(setup.load_on) * 2 * (1 + vs_n);
     let launcher = if setup.e2e_on {
-        let small = crate::tools::bench::small_spawner::build(scratch.path());
-        Launcher::start_small(small.as_deref(), &setup.exe)
+        Launcher::start(&setup.exe)
     } else {
         Launcher::Direct
     };
