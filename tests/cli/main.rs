@@ -25,7 +25,6 @@ mod quality;
 mod replay;
 mod security;
 mod serve;
-mod serve_bench;
 mod serve_install;
 mod serve_overload;
 mod stats;

@@ -11,8 +11,6 @@ pub(crate) enum Mode {
     InProcess,
     /// Only one process per call.
     EndToEnd,
-    /// `posthook serve` beside the spawned hook and the floor (see `bench::http`).
-    Http,
 }
 
 const AFTER_HELP: &str = "\
@@ -107,10 +105,6 @@ pub(crate) struct BenchArgs {
     /// percentage (and beyond both runs' errors) to count.
     #[arg(long, value_name = "PERCENT", default_value_t = 25.0)]
     pub alert_threshold: f64,
-
-    /// Do not count instructions per call with callgrind (they take a few seconds).
-    #[arg(long)]
-    pub no_instructions: bool,
 
     /// Append one JSON line per run to FILE (for trends).
     #[arg(long, value_name = "FILE")]

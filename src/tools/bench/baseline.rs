@@ -3,14 +3,13 @@
 //! Raw times from two runs minutes apart on a shared machine differ by more than any regression
 //! worth catching: every process is slower while others build. So a baseline keeps, per scenario,
 //! the hook's median set against the floor's median *measured in the same run, interleaved with
-//! it*, with that ratio's error, and the instructions per call where callgrind counted them (the
-//! same for the same binary whatever the load). The ratio judged is of CPU time (user + system,
+//! it*, with that ratio's error. The ratio judged is of CPU time (user + system,
 //! from wait4): on a loaded machine wall time is mostly waiting for a core, which a process that
 //! needs five times the floor's CPU waits for about five times as long, so the wall-time ratio
 //! itself moves with the load; the work done does not. The wall-time ratio is kept and shown.
 //! A scenario regressed when its ratio rose by more than the threshold *and* by more than twice
-//! the two runs' errors combined, or when its instructions rose by more than
-//! [`INSTRUCTION_THRESHOLD`].
+//! the two runs' errors combined. Instructions per call (repeatable on a busy machine) are
+//! counted by `benches/cost.py`.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -19,9 +18,6 @@ use std::collections::BTreeMap;
 pub(super) const FORMAT: &str = "posthook-bench-baseline";
 /// The format version written and read: ratios to the floor (version 1 kept raw means).
 pub(super) const VERSION: u32 = 2;
-/// A rise in instructions per call beyond this share is a regression (callgrind's counts move
-/// by well under 1% between runs of the same binary).
-pub(super) const INSTRUCTION_THRESHOLD: f64 = 0.03;
 /// How many combined standard errors a ratio must rise by to count.
 pub(super) const ERROR_MULTIPLE: f64 = 2.0;
 
@@ -39,9 +35,6 @@ pub(crate) struct Entry {
     pub median_s: f64,
     /// Samples behind it.
     pub n: usize,
-    /// Instructions per call, when counted.
-    #[serde(default)]
-    pub instructions: Option<u64>,
 }
 
 /// A saved baseline: per-scenario figures of the measured hook.
@@ -98,7 +91,7 @@ impl Baseline {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Verdict {
-    /// Slower beyond the threshold and the errors, or more instructions.
+    /// Slower beyond the threshold and the errors.
     Regressed,
     /// Faster beyond the threshold and the errors.
     Improved,
@@ -119,15 +112,7 @@ pub(crate) struct Comparison {
     pub change: f64,
     /// The two ratios' errors combined: `sqrt(e1^2 + e2^2)`.
     pub change_error: f64,
-    /// The baseline's instructions per call.
-    pub baseline_instructions: Option<u64>,
-    /// This run's.
-    pub current_instructions: Option<u64>,
     /// The verdict on the ratio.
-    pub time_verdict: Verdict,
-    /// The verdict on instructions (`None` when either side has none).
-    pub instruction_verdict: Option<Verdict>,
-    /// Regressed if either regressed, improved if either improved and neither regressed.
     pub verdict: Verdict,
 }
 
@@ -138,18 +123,6 @@ pub(super) fn ratio_verdict(base: f64, cur: f64, err: f64, threshold: f64) -> Ve
     if beyond_error && cur > base * (1.0 + threshold) {
         Verdict::Regressed
     } else if beyond_error && cur * (1.0 + threshold) < base {
-        Verdict::Improved
-    } else {
-        Verdict::Unchanged
-    }
-}
-
-/// The verdict on instructions per call that went from `base` to `cur`.
-pub(super) fn instruction_verdict(base: u64, cur: u64) -> Verdict {
-    let (b, c) = (base as f64, cur as f64);
-    if c > b * (1.0 + INSTRUCTION_THRESHOLD) {
-        Verdict::Regressed
-    } else if c * (1.0 + INSTRUCTION_THRESHOLD) < b {
         Verdict::Improved
     } else {
         Verdict::Unchanged
@@ -168,29 +141,13 @@ pub(super) fn compare(
         .filter_map(|(name, cur)| {
             let base = baseline.scenarios.get(name)?;
             let change_error = (base.ratio_error.powi(2) + cur.ratio_error.powi(2)).sqrt();
-            let time_verdict = ratio_verdict(base.ratio, cur.ratio, change_error, threshold);
-            let instr = match (base.instructions, cur.instructions) {
-                (Some(b), Some(c)) => Some(instruction_verdict(b, c)),
-                _ => None,
-            };
-            let both = [Some(time_verdict), instr];
-            let verdict = if both.contains(&Some(Verdict::Regressed)) {
-                Verdict::Regressed
-            } else if both.contains(&Some(Verdict::Improved)) {
-                Verdict::Improved
-            } else {
-                Verdict::Unchanged
-            };
+            let verdict = ratio_verdict(base.ratio, cur.ratio, change_error, threshold);
             Some(Comparison {
                 scenario: name.clone(),
                 baseline_ratio: base.ratio,
                 current_ratio: cur.ratio,
                 change: cur.ratio - base.ratio,
                 change_error,
-                baseline_instructions: base.instructions,
-                current_instructions: cur.instructions,
-                time_verdict,
-                instruction_verdict: instr,
                 verdict,
             })
         })
@@ -201,14 +158,13 @@ pub(super) fn compare(
 mod tests {
     use super::*;
 
-    fn entry(ratio: f64, ratio_error: f64, instructions: Option<u64>) -> Entry {
+    fn entry(ratio: f64, ratio_error: f64) -> Entry {
         Entry {
             ratio,
             ratio_error,
             wall_ratio: None,
             median_s: 0.001,
             n: 100,
-            instructions,
         }
     }
 
@@ -224,36 +180,23 @@ mod tests {
     }
 
     #[test]
-    fn instructions_have_their_own_verdict() {
-        assert_eq!(
-            instruction_verdict(1_000_000, 1_029_000),
-            Verdict::Unchanged
-        );
-        assert_eq!(
-            instruction_verdict(1_000_000, 1_031_000),
-            Verdict::Regressed
-        );
-        assert_eq!(instruction_verdict(1_000_000, 960_000), Verdict::Improved);
-    }
-
-    #[test]
     fn compare_by_hand() {
         let base = Baseline::new(
             "posthook",
             BTreeMap::from([
-                ("a".to_string(), entry(1.0, 0.03, None)),
-                ("b".to_string(), entry(1.0, 0.03, Some(500_000))),
-                ("c".to_string(), entry(1.0, 0.03, Some(500_000))),
-                ("gone".to_string(), entry(1.0, 0.0, None)),
+                ("a".to_string(), entry(1.0, 0.03)),
+                ("b".to_string(), entry(1.3, 0.03)),
+                ("c".to_string(), entry(1.0, 0.03)),
+                ("gone".to_string(), entry(1.0, 0.0)),
             ]),
         );
         let current = BTreeMap::from([
-            ("a".to_string(), entry(3.0, 0.04, None)),
-            // The same time, many more instructions: still a regression.
-            ("b".to_string(), entry(1.0, 0.03, Some(600_000))),
-            // Slower under load, with a wide error, and the same instructions.
-            ("c".to_string(), entry(1.4, 0.3, Some(500_100))),
-            ("new".to_string(), entry(1.0, 0.0, None)),
+            ("a".to_string(), entry(3.0, 0.04)),
+            // Faster beyond the threshold and the errors.
+            ("b".to_string(), entry(1.0, 0.03)),
+            // Slower under load, with a wide error.
+            ("c".to_string(), entry(1.4, 0.3)),
+            ("new".to_string(), entry(1.0, 0.0)),
         ]);
         let c = compare(&base, &current, 0.25);
         assert_eq!(c.len(), 3);
@@ -261,18 +204,13 @@ mod tests {
         assert!((c[0].change - 2.0).abs() < 1e-9);
         assert!((c[0].change_error - 0.05).abs() < 1e-9);
         assert_eq!(c[0].verdict, Verdict::Regressed);
-        assert_eq!(c[0].instruction_verdict, None);
-        assert_eq!(c[1].time_verdict, Verdict::Unchanged);
-        assert_eq!(c[1].verdict, Verdict::Regressed);
+        assert_eq!(c[1].verdict, Verdict::Improved);
         assert_eq!(c[2].verdict, Verdict::Unchanged);
     }
 
     #[test]
     fn baseline_round_trip_and_format_check() {
-        let b = Baseline::new(
-            "posthook",
-            BTreeMap::from([("a".into(), entry(1.1, 0.01, Some(3)))]),
-        );
+        let b = Baseline::new("posthook", BTreeMap::from([("a".into(), entry(1.1, 0.01))]));
         let text = serde_json::to_string(&b).expect("serializes");
         assert_eq!(Baseline::parse(&text).expect("parses"), b);
         let err = Baseline::parse(

@@ -51,18 +51,11 @@ pub(crate) enum BenchError {
         /// Why.
         source: io::Error,
     },
-    /// A program cannot be spawned (the http mode's interleaved rounds).
-    Spawn {
-        /// The program.
-        program: PathBuf,
-        /// Why.
-        source: io::Error,
-    },
     /// The concurrent load test cannot be run.
     Load(io::Error),
     /// Results cannot be turned into the bytes of an export or a baseline.
     Serialize(String),
-    /// An export, the baseline to save, or the http mode's JSON cannot be written.
+    /// An export or the baseline to save cannot be written.
     Write {
         /// What the file is (`JSON export`, `baseline`, ...), when the message names it.
         what: Option<&'static str>,
@@ -78,18 +71,6 @@ pub(crate) enum BenchError {
         /// Why.
         source: io::Error,
     },
-    /// The http mode's `posthook serve` cannot be started.
-    ServerStart(io::Error),
-    /// The http mode's server did not say where it listens: its first line of log.
-    ServerSilent(String),
-    /// The http mode's server token cannot be read.
-    ServerToken(io::Error),
-    /// The http mode's server answered with a status other than 200.
-    ServerStatus(u16),
-    /// A connection to the server, a request, or waiting for a spawned program failed.
-    Io(io::Error),
-    /// A thread of the http mode panicked: which kind (`client`, `filler`).
-    Panicked(&'static str),
 }
 
 impl fmt::Display for BenchError {
@@ -109,9 +90,6 @@ impl fmt::Display for BenchError {
             BenchError::Scratch { what, source } => write!(f, "creating {what}: {source}"),
             BenchError::Seed(e) => write!(f, "seeding session state: {e}"),
             BenchError::Run { label, source } => write!(f, "running `{label}`: {source}"),
-            BenchError::Spawn { program, source } => {
-                write!(f, "spawning {}: {source}", program.display())
-            }
             BenchError::Load(e) => write!(f, "running the load test: {e}"),
             BenchError::Serialize(m) => f.write_str(m),
             BenchError::Write { what, path, source } => match what {
@@ -121,12 +99,6 @@ impl fmt::Display for BenchError {
             BenchError::History { path, source } => {
                 write!(f, "appending to history '{}': {source}", path.display())
             }
-            BenchError::ServerStart(e) => write!(f, "starting posthook serve: {e}"),
-            BenchError::ServerSilent(line) => write!(f, "posthook serve did not start: {line}"),
-            BenchError::ServerToken(e) => write!(f, "reading the server's token: {e}"),
-            BenchError::ServerStatus(s) => write!(f, "server answered {s}"),
-            BenchError::Io(e) => write!(f, "{e}"),
-            BenchError::Panicked(what) => write!(f, "{what} panicked"),
         }
     }
 }
@@ -137,13 +109,9 @@ impl std::error::Error for BenchError {
             BenchError::OwnBinary { source, .. }
             | BenchError::Scratch { source, .. }
             | BenchError::Run { source, .. }
-            | BenchError::Spawn { source, .. }
             | BenchError::Write { source, .. }
             | BenchError::History { source, .. } => Some(source),
-            BenchError::Load(e)
-            | BenchError::ServerStart(e)
-            | BenchError::ServerToken(e)
-            | BenchError::Io(e) => Some(e),
+            BenchError::Load(e) => Some(e),
             _ => None,
         }
     }

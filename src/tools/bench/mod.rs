@@ -9,8 +9,8 @@
 //! The tree: `scenarios` (what is sent), `measure` (one child process), `modes` (in-process and
 //! end-to-end runs), `load` (concurrent users), `stats` and `grade` (pure), `baseline`
 //! (regressions), `results` (the data), `report` (the terminal), `export` (JSON, Markdown),
-//! `runner` (ties it together and returns a [`Verdict`]), `error` (what stops a run: [`BenchError`]),
-//! `http` (the http mode).
+//! `runner` (ties it together and returns a [`Verdict`]), `error` (what stops a run: [`BenchError`]).
+//! The load on `posthook serve` is measured by `benches/serve_load.py`.
 
 mod args;
 mod baseline;
@@ -19,8 +19,6 @@ mod error;
 mod export;
 mod floor;
 mod grade;
-mod http;
-mod instructions;
 mod load;
 mod measure;
 mod modes;
@@ -29,13 +27,11 @@ mod results;
 mod runner;
 mod scenarios;
 mod seed;
-mod small_spawner;
 mod spawner;
 mod stats;
 mod units;
 
 pub(crate) use args::BenchArgs;
-pub(crate) use environment::Environment;
 pub(crate) use error::BenchError;
 pub(crate) use runner::{run, Verdict};
 pub(crate) use spawner::serve as serve_spawner;

@@ -19,14 +19,8 @@ pub(crate) struct BenchResults {
     /// The floor: spawning a minimal program that only reads stdin and exits, run right after
     /// every measured call of the hook under test (all scenarios pooled).
     pub floor: Option<ProcessStats>,
-    /// `posthook floor`, run beside the floor (pooled): posthook's binary doing nothing.
-    pub posthook_floor: Option<ProcessStats>,
     /// The headline: the hook as Claude Code runs it, on a seeded session, against the floor.
     pub headline: Vec<Headline>,
-    /// Instructions per call of the floor and of `posthook floor` (callgrind).
-    pub floor_instructions: Option<u64>,
-    /// Instructions per call of `posthook floor`.
-    pub posthook_floor_instructions: Option<u64>,
     /// One entry per scenario.
     pub scenarios: Vec<ScenarioResult>,
     /// The concurrent load tests.
@@ -57,8 +51,6 @@ pub(crate) struct RunConfig {
     /// Calls recorded in the session state each end-to-end call starts from (the fresh-session
     /// figures start from none).
     pub seeded_events: usize,
-    /// How instructions were counted, or why they were not.
-    pub instructions: String,
     /// With `--vs`: the command measured beside posthook.
     pub vs: Option<String>,
     /// Warmup calls per scenario and mode.
@@ -96,8 +88,6 @@ pub(crate) struct ScenarioResult {
     pub end_to_end: Option<ProcessStats>,
     /// The same, each pass starting from no session state.
     pub end_to_end_fresh: Option<ProcessStats>,
-    /// Instructions of the scenario's last call in the seeded session (callgrind).
-    pub instructions: Option<u64>,
     /// With `--vs`: the other hook command, end to end.
     pub vs: Option<VsResult>,
 }
@@ -215,8 +205,6 @@ pub(crate) struct Headline {
     pub ratio_error: f64,
     /// Calls measured.
     pub n: usize,
-    /// Instructions per call, when counted.
-    pub instructions: Option<u64>,
 }
 
 /// One concurrent load test.

@@ -44,9 +44,6 @@ impl Verdict {
 /// Runs the benchmark, prints the report on stdout, writes the outputs asked for and returns the
 /// verdict. The caller prints the error.
 pub(crate) fn run(args: &BenchArgs, settings: &Settings) -> Result<Verdict, BenchError> {
-    if args.mode == super::args::Mode::Http {
-        return super::http::run(args);
-    }
     let results = execute(args, settings)?;
     let mut out = std::io::stdout().lock();
     let _ = report::write(&mut out, &results).and_then(|()| out.flush());

@@ -121,23 +121,13 @@ pub(super) struct Helper {
     stdout: BufReader<ChildStdout>,
     /// The helper's peak RSS seen so far (bytes): the lower bound of every `max_rss` it reports.
     pub max_rss: u64,
-    /// `posthook bench-spawner` (JSON lines) or the small helper built for the run.
-    small: bool,
 }
 
 impl Helper {
     /// Starts `exe bench-spawner`.
     pub(super) fn start(exe: &Path) -> io::Result<Helper> {
-        Helper::spawn(Command::new(exe).arg("bench-spawner"), false)
-    }
-
-    /// Starts the small helper (see [`super::small_spawner`]).
-    pub(super) fn start_small(bin: &Path) -> io::Result<Helper> {
-        Helper::spawn(&mut Command::new(bin), true)
-    }
-
-    fn spawn(cmd: &mut Command, small: bool) -> io::Result<Helper> {
-        let mut child = cmd
+        let mut child = Command::new(exe)
+            .arg("bench-spawner")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -155,7 +145,6 @@ impl Helper {
             stdin,
             stdout: BufReader::new(stdout),
             max_rss: 0,
-            small,
         })
     }
 
@@ -169,33 +158,6 @@ impl Helper {
         let payload_path = scratch.join("payload");
         std::fs::write(&payload_path, payload)?;
         let (program, args, env) = sp.parts();
-        if self.small {
-            let req = super::small_spawner::request(
-                &program,
-                &payload_path,
-                state_dir,
-                scratch,
-                &args,
-                &env,
-            );
-            self.stdin.write_all(&req)?;
-            self.stdin.flush()?;
-            let mut line = String::new();
-            if self.stdout.read_line(&mut line)? == 0 {
-                return Err(io::Error::other("the spawner helper exited"));
-            }
-            let a = super::small_spawner::answer(&line).map_err(io::Error::other)?;
-            self.max_rss = self.max_rss.max(a.own_max_rss);
-            return Ok(RunSample {
-                wall: Duration::from_nanos(a.wall_ns),
-                user: Duration::from_nanos(a.user_ns),
-                system: Duration::from_nanos(a.system_ns),
-                max_rss: a.max_rss,
-                exit: a.exit,
-                stderr_len: a.stderr_len,
-                stdout_len: a.stdout_len,
-            });
-        }
         let req = Request {
             label: sp.label.clone(),
             program,
@@ -247,18 +209,6 @@ pub(super) enum Launcher {
 }
 
 impl Launcher {
-    /// A launcher backed by the small helper at `small` when it starts, else as [`Launcher::start`].
-    pub(super) fn start_small(small: Option<&Path>, exe: &Path) -> Launcher {
-        match small.map(Helper::start_small) {
-            Some(Ok(h)) => Launcher::Helper(Box::new(h)),
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "small spawner helper unavailable");
-                Launcher::start(exe)
-            }
-            None => Launcher::start(exe),
-        }
-    }
-
     /// A helper-backed launcher, or `Direct` when the helper cannot start.
     pub(super) fn start(exe: &Path) -> Launcher {
         match Helper::start(exe) {

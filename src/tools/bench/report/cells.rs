@@ -47,10 +47,6 @@ pub(super) fn ratio(r: Option<f64>, e: Option<f64>) -> String {
     }
 }
 
-pub(super) fn instructions(n: Option<u64>) -> String {
-    n.map_or("-".to_string(), |n| format!("{:.2} M", n as f64 / 1e6))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

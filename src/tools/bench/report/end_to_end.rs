@@ -1,7 +1,7 @@
 //! The process-per-call tables: seeded and fresh latencies, the hook's own resources, the other
 //! hook side by side, the concurrent load.
 
-use super::cells::{instructions, mean_sd, ratio, short, sparkline};
+use super::cells::{mean_sd, ratio, short, sparkline};
 use crate::tools::bench::results::{BenchResults, ProcessStats, ScenarioResult};
 use crate::tools::bench::units::{bytes, duration, percent};
 use std::io::{self, Write};
@@ -58,12 +58,11 @@ fn write_resources(
     };
     writeln!(
         out,
-        "\n  the hook process itself (wait4), per call, seeded; {bound}; instructions: {}",
-        r.config.instructions
+        "\n  the hook process itself (wait4), per call, seeded; {bound}"
     )?;
     writeln!(
         out,
-        "  {:<20} {:>9} {:>7} {:>9} {:>10} {:>8} {:>8} {:>6} {:>6} {:>5} {:>6} {:>3} {:>12}",
+        "  {:<20} {:>9} {:>7} {:>9} {:>10} {:>8} {:>8} {:>6} {:>6} {:>5} {:>6} {:>3}",
         "scenario",
         "CPU",
         "CPU%",
@@ -75,11 +74,10 @@ fn write_resources(
         "<100ms",
         "outl",
         "score",
-        "",
-        "instructions"
+        ""
     )?;
     for (s, p) in e2e {
-        resource_row(out, &s.name, p, s.instructions)?;
+        resource_row(out, &s.name, p)?;
     }
     Ok(())
 }
@@ -119,15 +117,10 @@ fn latency_row(out: &mut impl Write, name: &str, calls: usize, p: &ProcessStats)
     )
 }
 
-fn resource_row(
-    out: &mut impl Write,
-    name: &str,
-    p: &ProcessStats,
-    instr: Option<u64>,
-) -> io::Result<()> {
+fn resource_row(out: &mut impl Write, name: &str, p: &ProcessStats) -> io::Result<()> {
     writeln!(
         out,
-        "  {name:<20} {:>9} {:>6.0}% {:>9} {:>8.0} B {:>8} {:>8} {:>6} {:>6} {:>5} {:>6.1} {:>3} {:>12}",
+        "  {name:<20} {:>9} {:>6.0}% {:>9} {:>8.0} B {:>8} {:>8} {:>6} {:>6} {:>5} {:>6.1} {:>3}",
         duration(p.cpu_time.mean),
         p.cpu_percent,
         bytes(p.max_rss_peak_bytes),
@@ -139,7 +132,6 @@ fn resource_row(
         p.time.outliers,
         p.score,
         p.grade.as_str(),
-        instructions(instr),
     )
 }
 

@@ -1,7 +1,7 @@
 //! The report's short sections: the header, the headline, the floors, the grades, the baseline
 //! comparison, the notes and the verdict.
 
-use super::cells::{instructions, mean_sd, ratio};
+use super::cells::mean_sd;
 use crate::tools::bench::baseline::Verdict as Change;
 use crate::tools::bench::results::{BenchResults, GradeResult};
 use crate::tools::bench::stats;
@@ -43,15 +43,13 @@ pub(super) fn write_headline(out: &mut impl Write, r: &BenchResults) -> io::Resu
     for h in &r.headline {
         writeln!(
             out,
-            "  {:<14} {:.2} ± {:.2}x the floor   median {} vs {}, n={}, instructions {} vs {}",
+            "  {:<14} {:.2} ± {:.2}x the floor   median {} vs {}, n={}",
             h.scenario,
             h.ratio,
             h.ratio_error,
             duration(h.median_s),
             duration(h.floor_median_s),
             h.n,
-            instructions(h.instructions),
-            instructions(r.floor_instructions),
         )?;
     }
     Ok(())
@@ -61,7 +59,7 @@ pub(super) fn write_floors(out: &mut impl Write, r: &BenchResults) -> io::Result
     if let Some(f) = &r.floor {
         writeln!(
             out,
-            "\nfloor ({}; run after every measured call): median {}, {}, p99 {}, n={}, CPU {}, peak RSS {}, instructions {}",
+            "\nfloor ({}; run after every measured call): median {}, {}, p99 {}, n={}, CPU {}, peak RSS {}",
             r.config.floor,
             duration(f.time.median),
             mean_sd(f.time.mean, f.time.stdev),
@@ -69,17 +67,6 @@ pub(super) fn write_floors(out: &mut impl Write, r: &BenchResults) -> io::Result
             f.time.n,
             duration(f.cpu_time.mean),
             bytes(f.max_rss_peak_bytes),
-            instructions(r.floor_instructions),
-        )?;
-    }
-    if let Some(f) = &r.posthook_floor {
-        writeln!(
-            out,
-            "`posthook floor` (posthook's binary doing only that, beside it): median {}, {} the floor, peak RSS {}, instructions {}",
-            duration(f.time.median),
-            ratio(f.median_ratio_to_floor, f.median_ratio_to_floor_error) + "x",
-            bytes(f.max_rss_peak_bytes),
-            instructions(r.posthook_floor_instructions),
         )?;
     }
     Ok(())
@@ -113,9 +100,8 @@ pub(super) fn write_baseline(out: &mut impl Write, r: &BenchResults) -> io::Resu
     };
     writeln!(
         out,
-        "\nagainst the baseline {file}: each run's median CPU time set against its own floor's, interleaved; a regression rises by more than {:.0}% and beyond twice both runs' errors, or by more than {:.0}% in instructions",
+        "\nagainst the baseline {file}: each run's median CPU time set against its own floor's, interleaved; a regression rises by more than {:.0}% and beyond twice both runs' errors",
         r.config.alert_threshold * 100.0,
-        crate::tools::bench::baseline::INSTRUCTION_THRESHOLD * 100.0
     )?;
     if r.baseline.is_empty() {
         writeln!(out, "  no scenario in common with the baseline")?;
@@ -128,14 +114,8 @@ pub(super) fn write_baseline(out: &mut impl Write, r: &BenchResults) -> io::Resu
         };
         writeln!(
             out,
-            "  {:<20} CPU {:>6.2}x -> {:>6.2}x  change {:+.2} ± {:.2}  instructions {} -> {}  {v}",
-            c.scenario,
-            c.baseline_ratio,
-            c.current_ratio,
-            c.change,
-            c.change_error,
-            instructions(c.baseline_instructions),
-            instructions(c.current_instructions),
+            "  {:<20} CPU {:>6.2}x -> {:>6.2}x  change {:+.2} ± {:.2}  {v}",
+            c.scenario, c.baseline_ratio, c.current_ratio, c.change, c.change_error,
         )?;
     }
     Ok(())

@@ -1,5 +1,5 @@
 //! Every measurement of a run, in order: each scenario in process and end to end (seeded, fresh,
-//! the other hook, instructions), the floors' instructions, then the load tests.
+//! the other hook), then the load tests.
 
 use super::setup::Setup;
 use crate::tools::bench::args::BenchArgs;
@@ -10,7 +10,7 @@ use crate::tools::bench::report::Progress;
 use crate::tools::bench::results::{LoadResult, ProcessStats, ScenarioResult, VsResult};
 use crate::tools::bench::scenarios::Scenario;
 use crate::tools::bench::spawner::Launcher;
-use crate::tools::bench::{instructions, load, seed, stats};
+use crate::tools::bench::{load, seed, stats};
 use posthook_analyzers::Settings;
 use std::time::SystemTime;
 
@@ -26,9 +26,6 @@ fn now_ms() -> u64 {
 pub(super) struct Measured {
     pub(super) scenarios: Vec<ScenarioResult>,
     pub(super) floor: Vec<RunSample>,
-    pub(super) posthook_floor: Vec<RunSample>,
-    pub(super) floor_instructions: Option<u64>,
-    pub(super) posthook_floor_instructions: Option<u64>,
     pub(super) load: Vec<LoadResult>,
     pub(super) spawner_max_rss: Option<u64>,
 }
@@ -52,8 +49,7 @@ pub(super) fn measure(
         * (usize::from(setup.in_process_on) + usize::from(setup.e2e_on) * (2 + vs_n))
         + usize::from(setup.load_on) * 2 * (1 + vs_n);
     let launcher = if setup.e2e_on {
-        let small = crate::tools::bench::small_spawner::build(scratch.path());
-        Launcher::start_small(small.as_deref(), &setup.exe)
+        Launcher::start(&setup.exe)
     } else {
         Launcher::Direct
     };
@@ -67,18 +63,12 @@ pub(super) fn measure(
     let mut m = Measured {
         scenarios: Vec::new(),
         floor: Vec::new(),
-        posthook_floor: Vec::new(),
-        floor_instructions: None,
-        posthook_floor_instructions: None,
         load: Vec::new(),
         spawner_max_rss: None,
     };
     for (i, sc) in setup.scenarios.iter().enumerate() {
         let result = run.scenario(i, sc, &mut m)?;
         m.scenarios.push(result);
-    }
-    if setup.instructions {
-        run.floor_instructions(&mut m)?;
     }
     if setup.load_on {
         run.load_tests(args, &mut m)?;
@@ -104,7 +94,6 @@ struct EndToEnd {
     seeded: Option<ProcessStats>,
     fresh: Option<ProcessStats>,
     vs: Option<ProcessStats>,
-    instructions: Option<u64>,
 }
 
 impl Run<'_> {
@@ -132,13 +121,11 @@ impl Run<'_> {
             in_process,
             end_to_end: e2e.seeded,
             end_to_end_fresh: e2e.fresh,
-            instructions: e2e.instructions,
             vs,
         })
     }
 
-    /// One scenario end to end: from a seeded session, from a fresh one, the other hook, and the
-    /// instructions of its last call.
+    /// One scenario end to end: from a seeded session, from a fresh one, and the other hook.
     fn end_to_end(
         &mut self,
         i: usize,
@@ -147,8 +134,6 @@ impl Run<'_> {
     ) -> Result<EndToEnd, BenchError> {
         let setup = self.setup;
         let floor = &setup.floor.spawner;
-        let mut floors: Vec<&Spawner> = vec![floor];
-        floors.extend(setup.posthook_floor.as_ref());
         let ids = seed::session_ids(&sc.payloads);
         let dir = self
             .scratch
@@ -158,16 +143,14 @@ impl Run<'_> {
             seed::store(&dir, &ids, &seed::history(self.settings, now_ms()))
                 .map_err(BenchError::Seed)?;
         }
-        let (seeded, mut f) = self.run(
+        let (seeded, f) = self.run(
             &setup.subject,
-            &floors,
+            &[floor],
             sc,
             &StateStart::Seeded(dir),
             "seeded",
         )?;
-        let mut f = f.drain(..);
-        m.floor.extend(f.next().unwrap_or_default());
-        m.posthook_floor.extend(f.next().unwrap_or_default());
+        m.floor.extend(f.into_iter().flatten());
         let (fresh, f) = self.run(&setup.subject, &[floor], sc, &StateStart::Fresh, "fresh")?;
         m.floor.extend(f.into_iter().flatten());
         let mut out = EndToEnd {
@@ -179,19 +162,6 @@ impl Run<'_> {
             let (theirs, f) = self.run(o, &[floor], sc, &StateStart::Fresh, "")?;
             m.floor.extend(f.into_iter().flatten());
             out.vs = Some(theirs);
-        }
-        if setup.instructions && setup.subject_is_posthook {
-            self.progress.detail("instructions");
-            let dir = self
-                .scratch
-                .fresh_state("callgrind-state")
-                .map_err(state_dir)?;
-            seed::store(&dir, &ids, &seed::history(self.settings, now_ms()))
-                .map_err(BenchError::Seed)?;
-            out.instructions = sc
-                .payloads
-                .last()
-                .and_then(|p| instructions::count(&setup.subject, p, &dir, self.scratch.path()));
         }
         Ok(out)
     }
@@ -228,26 +198,6 @@ impl Run<'_> {
             samples.floors.first().map(Vec::as_slice),
         );
         Ok((stats, samples.floors))
-    }
-
-    /// The instructions of the floors, on the first scenario's first payload.
-    fn floor_instructions(&self, m: &mut Measured) -> Result<(), BenchError> {
-        let setup = self.setup;
-        let scratch = self.scratch;
-        let payload = setup
-            .scenarios
-            .first()
-            .and_then(|s| s.payloads.first())
-            .cloned()
-            .unwrap_or_default();
-        let dir = scratch.fresh_state("callgrind-floor").map_err(state_dir)?;
-        m.floor_instructions =
-            instructions::count(&setup.floor.spawner, &payload, &dir, scratch.path());
-        m.posthook_floor_instructions = setup
-            .posthook_floor
-            .as_ref()
-            .and_then(|f| instructions::count(f, &payload, &dir, scratch.path()));
-        Ok(())
     }
 
     /// The load tests of the hook under test, then of the other hook: separate sessions, then one

@@ -18,8 +18,6 @@ use std::collections::BTreeMap;
 /// comparison and the verdict. Pure: no clock, no I/O.
 pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64) -> BenchResults {
     let floor = (!m.floor.is_empty()).then(|| modes::process_stats("floor", &m.floor, None));
-    let posthook_floor = (!m.posthook_floor.is_empty())
-        .then(|| modes::process_stats("posthook floor", &m.posthook_floor, Some(&m.floor)));
     let headline = headline(&m.scenarios);
 
     let ours: Vec<&ProcessStats> = m
@@ -63,10 +61,7 @@ pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64)
         environment: setup.environment,
         config,
         floor,
-        posthook_floor,
         headline,
-        floor_instructions: m.floor_instructions,
-        posthook_floor_instructions: m.posthook_floor_instructions,
         scenarios: m.scenarios,
         load: m.load,
         grade,
@@ -92,7 +87,6 @@ fn headline(scenarios: &[ScenarioResult]) -> Vec<Headline> {
                 ratio: p.median_ratio_to_floor?,
                 ratio_error: p.median_ratio_to_floor_error?,
                 n: p.time.n,
-                instructions: s.instructions,
             })
         })
         .collect()
@@ -105,15 +99,6 @@ fn run_config(args: &BenchArgs, setup: &Setup, spawner_max_rss: Option<u64>) -> 
         hook_program: setup.hook_program.clone(),
         floor: setup.floor.description.clone(),
         seeded_events: seed::SEED_EVENTS,
-        instructions: if setup.instructions {
-            String::from("valgrind --tool=callgrind, one call per scenario")
-        } else if args.no_instructions {
-            String::from("not counted (--no-instructions)")
-        } else if setup.e2e_on {
-            String::from("not counted (no valgrind here)")
-        } else {
-            String::from("not counted (in-process only)")
-        },
         vs: setup.vs.as_ref().map(|o| o.label.clone()),
         warmup: args.warmup,
         min_runs: args.min_runs,
@@ -169,12 +154,8 @@ fn verdict_of(
             .iter()
             .filter(|c| c.verdict == baseline::Verdict::Regressed)
             .map(|c| {
-                let instr = match (c.baseline_instructions, c.current_instructions) {
-                    (Some(b), Some(n)) => format!(", instructions {b} -> {n}"),
-                    _ => String::new(),
-                };
                 format!(
-                    "{}: CPU {:.2}x -> {:.2}x the floor's (change {:+.2} ± {:.2}){instr}",
+                    "{}: CPU {:.2}x -> {:.2}x the floor's (change {:+.2} ± {:.2})",
                     c.scenario, c.baseline_ratio, c.current_ratio, c.change, c.change_error
                 )
             })
@@ -223,7 +204,7 @@ fn verdict_of(
 }
 
 /// The figures a baseline keeps: each scenario's median CPU time over its interleaved floor's,
-/// seeded session, with its error, the wall-time ratio and instructions.
+/// seeded session, with its error and the wall-time ratio.
 pub(super) fn current_entries(results: &[ScenarioResult]) -> BTreeMap<String, Entry> {
     results
         .iter()
@@ -237,7 +218,6 @@ pub(super) fn current_entries(results: &[ScenarioResult]) -> BTreeMap<String, En
                     wall_ratio: p.median_ratio_to_floor,
                     median_s: p.time.median,
                     n: p.time.n,
-                    instructions: r.instructions,
                 },
             ))
         })

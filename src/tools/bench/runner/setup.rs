@@ -6,7 +6,6 @@ use crate::tools::bench::baseline::Baseline;
 use crate::tools::bench::environment::Environment;
 use crate::tools::bench::error::BenchError;
 use crate::tools::bench::floor::{self, Floor};
-use crate::tools::bench::instructions;
 use crate::tools::bench::measure::{Scratch, Spawner};
 use crate::tools::bench::modes::Plan;
 use crate::tools::bench::scenarios::{self, Scenario};
@@ -82,9 +81,6 @@ pub(super) struct Setup {
     pub(super) floor: Floor,
     /// The program measured as posthook, and why that one.
     pub(super) hook_program: String,
-    /// `posthook floor`, measured beside the minimal program (none when it is the floor).
-    pub(super) posthook_floor: Option<Spawner>,
-    pub(super) instructions: bool,
     pub(super) in_process_on: bool,
     pub(super) e2e_on: bool,
     pub(super) load_on: bool,
@@ -141,16 +137,12 @@ pub(super) fn setup(
     } else {
         floor::posthook_floor(&exe, false)
     };
-    let posthook_floor = floor
-        .minimal
-        .then(|| floor::posthook_floor(&exe, false).spawner);
     Ok(Setup {
         hook_program,
         environment: Environment::detect(),
         in_process_on: subject_is_posthook && args.mode != Mode::EndToEnd,
         load_on: e2e_on && !args.no_load && args.users > 0 && args.requests > 0,
         e2e_on,
-        instructions: e2e_on && !args.no_instructions && instructions::available(),
         plan: Plan {
             warmup: args.warmup,
             min_runs: args.min_runs,
@@ -165,6 +157,5 @@ pub(super) fn setup(
         subject_is_posthook,
         vs,
         floor,
-        posthook_floor,
     })
 }
