@@ -1,16 +1,17 @@
 //! The bytes of a session's state file: what the store writes and what it reads back.
 //!
-//! State is written as MessagePack (version 2): a map `{format, version, session_id, history}`
-//! whose `history` is the [`History`] exactly as its serde derives describe it, field names
-//! included. Being self-describing, it follows the derives by itself: a field added to `History`
-//! (with `#[serde(default)]`) is written and read with no change here, a field removed is skipped,
-//! and `skip_serializing_if` works as in JSON. Loading and saving it costs a fraction of JSON's
-//! (no text to scan for escapes, no numbers to parse from digits), which matters because every hook
-//! call does both.
+//! State is written as [postcard] (version 3): the format name, the version, the session id and
+//! the [`History`], every struct as its fields in declaration order, integers as varints, with no
+//! field names and no type markers. Every hook call loads and saves its session, and this is the
+//! cheapest encoding serde offers for it. The price is that the bytes follow the derives exactly:
+//! a change to a persisted struct (a field added, removed or reordered) changes the format, so it
+//! comes with a new [`BINARY_VERSION`]; a test holds the encoding of a sample history to its
+//! committed bytes and fails until that is done. A file of another version is set aside unread
+//! (the session starts afresh), never misread.
 //!
-//! Files written by older versions are JSON (version 1, `{"format": ...}`); they still load, and
-//! the next save writes them anew in the current format. JSON is told apart by its first
-//! non-blank byte, `{`, which no MessagePack map starts with. People read state through
+//! Files of older versions still load, and are written anew in the current format on the next
+//! save: version 2 (MessagePack with field names, told by its first byte, a map's) and version 1
+//! (JSON, told by its first non-blank byte, `{`). People read state through
 //! `posthook session show`, which prints it as JSON whatever the file holds.
 
 use posthook_analyzers::History;
@@ -18,8 +19,10 @@ use serde::{Deserialize, Serialize};
 
 /// The name every state file carries, in either encoding.
 pub const FORMAT_NAME: &str = "posthook-session";
-/// The version written: MessagePack.
-pub const BINARY_VERSION: u32 = 2;
+/// The version written: postcard.
+pub const BINARY_VERSION: u32 = 3;
+/// MessagePack with field names, still read.
+pub const NAMED_VERSION: u32 = 2;
 /// The version of JSON state files, still read.
 pub const JSON_VERSION: u32 = 1;
 
@@ -36,6 +39,7 @@ struct EnvelopeOut<'a> {
     history: &'a History,
 }
 
+/// What a file of version 1 or 2 holds (self-describing: read by name).
 #[derive(Deserialize)]
 struct EnvelopeIn {
     format: String,
@@ -48,9 +52,11 @@ struct EnvelopeIn {
 /// Which encoding a state file was in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
-    /// MessagePack, version 2: what this build writes.
+    /// postcard, version 3: what this build writes.
     Binary,
-    /// JSON, version 1: read, and rewritten as binary on the next save.
+    /// MessagePack with field names, version 2: read, and rewritten on the next save.
+    Named,
+    /// JSON, version 1: read, and rewritten on the next save.
     Json,
 }
 
@@ -66,7 +72,10 @@ pub enum StateError {
     Json(serde_json::Error),
     /// MessagePack state that does not parse as a state file.
     #[error(transparent)]
-    Binary(rmp_serde::decode::Error),
+    Named(rmp_serde::decode::Error),
+    /// Binary state that does not parse as a state file of its version.
+    #[error("{0}")]
+    Binary(postcard::Error),
     /// A state file of another format, or of a version this build does not read.
     #[error("unsupported state format {format} v{version}")]
     Unsupported {
@@ -79,8 +88,8 @@ pub enum StateError {
     #[error("larger than {MAX_STATE_BYTES} bytes")]
     TooLarge,
     /// The history could not be encoded.
-    #[error(transparent)]
-    Encode(rmp_serde::encode::Error),
+    #[error("{0}")]
+    Encode(postcard::Error),
 }
 
 /// The bytes of a state file for `session_id` and `history`.
@@ -91,10 +100,10 @@ pub fn encode(session_id: &str, history: &History) -> Result<Vec<u8>, StateError
         session_id,
         history,
     };
-    rmp_serde::to_vec_named(&env).map_err(StateError::Encode)
+    postcard::to_stdvec(&env).map_err(StateError::Encode)
 }
 
-/// Reads a state file's bytes (either encoding): the session id, the history and the encoding
+/// Reads a state file's bytes (any encoding): the session id, the history and the encoding
 /// found. `Err` says why the bytes are not a state file this build can read (truncated,
 /// garbage, another format, a future version).
 pub fn decode(bytes: &[u8]) -> Result<(String, History, Encoding), StateError> {
@@ -106,11 +115,13 @@ pub fn decode(bytes: &[u8]) -> Result<(String, History, Encoding), StateError> {
             Encoding::Json,
             JSON_VERSION,
         ),
-        Some(_) => (
-            rmp_serde::from_slice(bytes).map_err(StateError::Binary)?,
-            Encoding::Binary,
-            BINARY_VERSION,
+        // A MessagePack map (fixmap, map16, map32); postcard starts with the name's length, 16.
+        Some(0x80..=0x8f | 0xde | 0xdf) => (
+            rmp_serde::from_slice(bytes).map_err(StateError::Named)?,
+            Encoding::Named,
+            NAMED_VERSION,
         ),
+        Some(_) => return decode_binary(bytes),
     };
     if env.format != FORMAT_NAME || env.version != expected {
         return Err(StateError::Unsupported {
@@ -119,6 +130,21 @@ pub fn decode(bytes: &[u8]) -> Result<(String, History, Encoding), StateError> {
         });
     }
     Ok((env.session_id, env.history, encoding))
+}
+
+/// Reads the name and version first, so that another format or version is named, not misread.
+fn decode_binary(bytes: &[u8]) -> Result<(String, History, Encoding), StateError> {
+    let ((format, version), rest): ((String, u32), _) =
+        postcard::take_from_bytes(bytes).map_err(StateError::Binary)?;
+    if format != FORMAT_NAME || version != BINARY_VERSION {
+        return Err(StateError::Unsupported { format, version });
+    }
+    let ((session_id, history), rest): ((String, History), _) =
+        postcard::take_from_bytes(rest).map_err(StateError::Binary)?;
+    if !rest.is_empty() {
+        return Err(StateError::Binary(postcard::Error::DeserializeBadEncoding));
+    }
+    Ok((session_id, history, Encoding::Binary))
 }
 
 #[cfg(test)]
@@ -135,14 +161,56 @@ mod tests {
         h
     }
 
+    /// A history that fills every persisted struct: streams, failures, reads, pending changes.
+    fn full_history() -> History {
+        let mut h = history();
+        let edit = json!({"file_path": "/p/a.rs", "old_string": "a", "new_string": "b"});
+        h.record(&ToolCall::new("Edit", edit).at(3_000).with_id("toolu_1"));
+        h.record(
+            &ToolCall::new("Read", json!({"file_path": "/p/b.rs"}))
+                .in_agent("ag1")
+                .at(3_500),
+        );
+        for t in [4_000, 4_100] {
+            let test = ToolCall::new("Bash", json!({"command": "cargo test"}));
+            h.record(
+                &test
+                    .at(t)
+                    .failed_with("error[E0425]: cannot find value `x`"),
+            );
+        }
+        h.record(&ToolCall::new("Read", json!({"file_path": "/p/c.rs"})).at(4_200));
+        h
+    }
+
+    /// The current version and the length and FNV-1a hash of its encoding of [`full_history`].
+    /// When a persisted struct changes, this test fails: give the new format a new
+    /// [`BINARY_VERSION`], then put its figures here.
+    const PINNED: (u32, usize, u64) = (3, 600, 0x512b_2f40_b73e_9373);
+
+    #[test]
+    fn the_encoding_is_pinned_to_its_version() {
+        let bytes = encode("s1", &full_history()).expect("encode");
+        let hash = posthook_analyzers::fnv1a64(&bytes);
+        assert_eq!(
+            (BINARY_VERSION, bytes.len(), hash),
+            PINNED,
+            "the state format changed: a new BINARY_VERSION, then its figures in PINNED"
+        );
+        let (_, back, _) = decode(&bytes).expect("decode");
+        assert_eq!(back, full_history());
+        let filled = (back.streams.len(), back.failures.len(), back.reads.len());
+        assert!(filled.0 * filled.1 * filled.2 > 0, "{filled:?}");
+    }
+
     #[test]
     fn what_is_not_a_state_file_says_why() {
         assert!(matches!(decode(b" \n"), Err(StateError::Empty)));
         assert!(matches!(decode(b"{\"format\""), Err(StateError::Json(_))));
-        assert!(matches!(decode(b"\xc1garbage"), Err(StateError::Binary(_))));
-        let future = rmp_serde::to_vec_named(&json!({"format": FORMAT_NAME, "version": 9,
-            "session_id": "s", "history": History::new()}))
-        .expect("encode");
+        assert!(matches!(decode(b"\x84garbage"), Err(StateError::Named(_))));
+        assert!(matches!(decode(b"\x10garbage"), Err(StateError::Binary(_))));
+        let future =
+            postcard::to_stdvec(&(FORMAT_NAME, 9u32, "s", History::new())).expect("encode");
         let e = decode(&future).expect_err("a future version");
         assert_eq!(
             e.to_string(),
@@ -159,17 +227,38 @@ mod tests {
     }
 
     #[test]
-    fn binary_roundtrip_is_exact() {
-        let h = history();
+    fn binary_roundtrip_is_exact_and_names_no_field() {
+        let h = full_history();
         let bytes = encode("s1", &h).expect("encode");
-        assert_ne!(bytes.first(), Some(&b'{'));
         let (id, back, enc) = decode(&bytes).expect("decode");
         assert_eq!((id.as_str(), enc), ("s1", Encoding::Binary));
         assert_eq!(back, h);
+        let named = rmp_serde::to_vec_named(&h).expect("named");
+        let has = |b: &[u8], s: &str| b.windows(s.len()).any(|w| w == s.as_bytes());
+        assert!(has(&named, "events_total") && !has(&bytes, "events_total"));
+        assert!(
+            bytes.len() * 2 < named.len(),
+            "{} vs {}",
+            bytes.len(),
+            named.len()
+        );
+    }
+
+    fn named(version: u32, h: &History) -> Vec<u8> {
+        rmp_serde::to_vec_named(&EnvelopeOut {
+            format: FORMAT_NAME,
+            version,
+            session_id: "s1",
+            history: h,
+        })
+        .expect("encode")
     }
 
     #[test]
-    fn json_state_of_older_versions_still_loads() {
+    fn state_of_the_earlier_versions_still_loads() {
+        let h = full_history();
+        let (id, back, enc) = decode(&named(NAMED_VERSION, &h)).expect("decode");
+        assert_eq!((id.as_str(), enc, &back), ("s1", Encoding::Named, &h));
         let h = history();
         let old = serde_json::to_vec(&json!({
             "format": FORMAT_NAME, "version": 1, "session_id": "s1", "history": h,
@@ -190,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn fields_unknown_to_this_build_are_skipped_and_missing_ones_defaulted() {
+    fn named_fields_unknown_to_this_build_are_skipped_and_missing_ones_defaulted() {
         // A file written by a build whose History had one more field.
         #[derive(Serialize)]
         struct Later<'a> {
@@ -208,7 +297,7 @@ mod tests {
         let h = history();
         let bytes = rmp_serde::to_vec_named(&Envelope {
             format: FORMAT_NAME,
-            version: BINARY_VERSION,
+            version: NAMED_VERSION,
             session_id: "s",
             history: Later {
                 history: &h,
@@ -229,12 +318,14 @@ mod tests {
 
     #[test]
     fn what_is_not_a_state_file_is_refused() {
-        let good = encode("s1", &history()).expect("encode");
-        let future = rmp_serde::to_vec_named(&json!({
-            "format": FORMAT_NAME, "version": 3, "session_id": "s", "history": {},
-        }))
-        .expect("encode");
-        let other = rmp_serde::to_vec_named(&json!({
+        let good = encode("s1", &full_history()).expect("encode");
+        let mut longer = good.clone();
+        longer.push(0);
+        let future = postcard::to_stdvec(&(FORMAT_NAME, BINARY_VERSION + 1, "s", History::new()))
+            .expect("encode");
+        let other =
+            postcard::to_stdvec(&("someone-else", BINARY_VERSION, "s", History::new())).expect("e");
+        let named_other = rmp_serde::to_vec_named(&json!({
             "format": "someone-else", "version": 2, "session_id": "s", "history": {},
         }))
         .expect("encode");
@@ -243,10 +334,17 @@ mod tests {
             ("empty", &b""[..]),
             ("blank", &b"  \n"[..]),
             ("truncated", &good[..good.len() / 2]),
+            ("cut by one byte", &good[..good.len() - 1]),
+            ("a byte more", &longer[..]),
             ("garbage", &[0xc1, 0xff, 0x00][..]),
             ("a JSON array", &b"[1,2,3]"[..]),
             ("future version", &future[..]),
             ("other format", &other[..]),
+            ("other format, named", &named_other[..]),
+            (
+                "named, claiming the binary version",
+                &named(BINARY_VERSION, &History::new())[..],
+            ),
             ("JSON with the binary version", &json_claiming_v2[..]),
         ] {
             assert!(decode(bytes).is_err(), "{what}");

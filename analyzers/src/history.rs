@@ -8,9 +8,9 @@
 //! One job per file: `fact` (the record of one call), `streams` (per-agent streams and turns),
 //! `counters` (session-wide counters: tools, families, checks, events), `failures` (runs of the
 //! same failure), `pending` (code changed since its last check, per scope), `reads` (reads and
-//! re-reads), `limits` (the caps that keep it bounded), `skip`
-//! (which fields a state file leaves out at their default). This file holds [`History`] itself and
-//! its recording.
+//! re-reads), `limits` (the caps that keep it bounded). This file holds [`History`] itself and its
+//! recording. The state file stores every field by position, so a new field goes at the end of its
+//! struct, with a default (see `state_codec` in the posthook crate).
 
 mod counters;
 mod fact;
@@ -18,7 +18,6 @@ mod failures;
 mod limits;
 mod pending;
 mod reads;
-mod skip;
 mod streams;
 
 pub use counters::{Counters, EventCounts, Unchecked};
@@ -50,26 +49,22 @@ pub struct History {
     pub last_ts: u64,
     /// The subagent whose stream is active (`None`: the main thread). `recent` and `stream` are
     /// that stream's; the others are parked in `streams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
     /// The active stream's last [`HISTORY_CAPACITY`] facts, oldest first.
     pub recent: VecDeque<Fact>,
     /// The active stream's counters.
     pub stream: StreamCounters,
     /// The other streams, by agent id (`""`: the main thread), at most [`MAX_STREAMS`] + 1.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub streams: BTreeMap<String, Stream>,
     /// Session-wide counters (shared by all streams).
     pub counters: Counters,
     /// Events recorded, by kind.
     pub events: EventCounts,
     /// Recent failures by subject and signature (session-wide, bounded).
-    #[serde(skip_serializing_if = "VecDeque::is_empty")]
     pub failures: VecDeque<FailureMark>,
     /// Hashes of files read or written in the session (bounded, oldest evicted first).
     pub seen_files: VecDeque<u64>,
     /// Recent reads (session-wide, bounded); a change of the file forgets its reads.
-    #[serde(skip_serializing_if = "VecDeque::is_empty")]
     pub reads: VecDeque<ReadMark>,
     /// The read before the latest call's, when the latest call read the same file and range
     /// again with no change of the file between (set while recording, for `wasted-context`).
@@ -79,7 +74,6 @@ pub struct History {
     pub guidance: GuidanceState,
     /// Shown messages awaiting the judgement of their uptake, oldest first, at most
     /// [`crate::uptake::PENDING_CAPACITY`].
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uptake: Vec<crate::uptake::Pending>,
 }
 

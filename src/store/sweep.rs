@@ -189,12 +189,14 @@ fn has_marker(path: &Path) -> bool {
     if file.take(64).read_to_end(&mut head).is_err() {
         return false;
     }
-    // The two encodings posthook has written start with the format name: JSON (version 1) and
-    // MessagePack (version 2, the current one). A temporary file cut short by a kill holds a
-    // prefix of one of them, or all of it.
+    // The encodings posthook has written start with the format name: JSON (version 1),
+    // MessagePack with field names (version 2) and postcard (version 3, the current one). A
+    // temporary file cut short by a kill holds a prefix of one of them, or all of it.
     let json = format!("{{\"format\":\"{FORMAT_NAME}\"").into_bytes();
+    // A map of four (0x84), the key "format" (fixstr 6), the name (fixstr 16).
+    let named = [&b"\x84\xa6format\xb0"[..], FORMAT_NAME.as_bytes()].concat();
     let binary = binary_marker();
-    [json, binary].iter().any(|marker| {
+    [json, named, binary].iter().any(|marker| {
         if head.len() < marker.len() {
             !head.is_empty() && marker.starts_with(&head)
         } else {
@@ -203,7 +205,7 @@ fn has_marker(path: &Path) -> bool {
     })
 }
 
-/// How a MessagePack state file starts: its envelope map up to the end of the format name.
+/// How a state file this build writes starts: its envelope up to the end of the format name.
 fn binary_marker() -> Vec<u8> {
     let bytes = crate::state_codec::encode("", &History::new()).unwrap_or_default();
     let name = FORMAT_NAME.as_bytes();
@@ -252,5 +254,33 @@ mod tests {
         assert_eq!(store.sweep(later), 2, "the state and its lock");
         assert!(dir.path().join("notes.json").exists());
         assert!(dir.path().join("x.json.tmp.1").exists());
+    }
+
+    #[test]
+    fn temporary_files_of_every_state_version_are_told_by_their_first_bytes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let h = posthook_analyzers::History::new();
+        let named = rmp_serde::to_vec_named(&serde_json::json!({
+            "format": crate::state_codec::FORMAT_NAME, "version": 2, "session_id": "s",
+            "history": h,
+        }))
+        .expect("encode");
+        let json = serde_json::to_vec(&serde_json::json!({
+            "format": crate::state_codec::FORMAT_NAME, "version": 1, "history": h,
+        }))
+        .expect("json");
+        let current = crate::state_codec::encode("s", &h).expect("encode");
+        for (what, bytes, ours) in [
+            ("current", &current[..], true),
+            ("cut short", &current[..5], true),
+            ("named", &named[..], true),
+            ("json", &json[..], true),
+            ("other", &b"\x94\xa3abc"[..], false),
+            ("empty", &b""[..], false),
+        ] {
+            let path = dir.path().join(format!("{what}.json.tmp.1"));
+            fs::write(&path, bytes).expect("write");
+            assert_eq!(super::has_marker(&path), ours, "{what}");
+        }
     }
 }

@@ -2,7 +2,6 @@
 //! covered by a check, the checks seen, and the events recorded by kind.
 
 use super::limits::PER_TOOL_CAPACITY;
-use super::skip::{is_false, is_zero64};
 use super::Pending;
 use super::{Fact, History};
 use crate::settings::{Families, Family};
@@ -24,16 +23,12 @@ pub struct EventCounts {
     /// Calls refused before they ran, learned from batch events.
     pub rejected: u64,
     /// `Stop` events (the main thread about to end its turn).
-    #[serde(skip_serializing_if = "is_zero64")]
     pub stop: u64,
     /// `SubagentStop` events.
-    #[serde(skip_serializing_if = "is_zero64")]
     pub subagent_stop: u64,
     /// `SubagentStart` events.
-    #[serde(skip_serializing_if = "is_zero64")]
     pub subagent_start: u64,
     /// `PostCompact` events (the model's context was compacted).
-    #[serde(skip_serializing_if = "is_zero64")]
     pub post_compact: u64,
 }
 
@@ -56,24 +51,18 @@ pub struct Counters {
     pub families: Families,
     /// The streams (hashes of their agent ids; 0: the main thread) that read hive memory, at most
     /// eight.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub memory_readers: Vec<u64>,
     /// Whether any stream has written to hive memory.
-    #[serde(skip_serializing_if = "is_false")]
     pub memory_written: bool,
     /// Code changed since the last check that covers its language, per language.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unchecked: Vec<Unchecked>,
     /// The last check command head seen per language bit (`mix test`, `npx vitest`): what this
     /// session's own tests are.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub checks: BTreeMap<u16, String>,
     /// The latest call was a successful `git commit`: what it committed is no longer pending.
-    #[serde(skip_serializing_if = "is_false")]
     pub committed: bool,
     /// The whole session's code changed since its last check, and the checks (what the main
     /// thread's stop is judged on; a commit does not clear it).
-    #[serde(skip_serializing_if = "Pending::is_empty")]
     pub pending: Pending,
 }
 

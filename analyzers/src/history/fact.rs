@@ -1,7 +1,6 @@
 //! [`Fact`]: the compact record of one call, all that is persisted about it.
 
 use super::limits::{MAX_CMD_HEAD_CHARS, MAX_PATH_CHARS, MAX_TOOL_CHARS};
-use super::skip::{is_ok, is_zero, is_zero16, is_zero64};
 use crate::text::{
     failed_part, fnv1a64, script_head, script_lookup_tags, script_tags, simple_head, tags,
     truncate_chars,
@@ -17,24 +16,24 @@ pub struct Fact {
     /// Tool category.
     pub cat: Category,
     /// File or search path, when the call had one (cut to 512 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub path: Option<String>,
     /// Bash only: program and subcommand, never the arguments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cmd: Option<String>,
     /// Bash: a stable hash of the whole command, to recognize the same command again; Grep, Glob,
     /// LS: a hash of the whole query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub cmd_hash: Option<u64>,
     /// Bash only: [`crate::tags`] bits.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub tags: u32,
     /// Whether the call succeeded.
     pub ok: bool,
     /// Arrival time, ms since the Unix epoch.
     pub ts: u64,
     /// Milliseconds since the previous call of the session (none for the first).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub gap: Option<u64>,
     /// Size of the tool input's main payload (content, command, ...) in bytes.
     #[serde(default)]
@@ -43,33 +42,33 @@ pub struct Fact {
     #[serde(default)]
     pub out_len: u64,
     /// Task/Agent: 1; MultiEdit: number of edits; TodoWrite: number of todos; else 0.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub count: u32,
     /// How the call ended (`ok` is false for every outcome but `Ok`).
-    #[serde(default, skip_serializing_if = "is_ok")]
+    #[serde(default)]
     pub outcome: Outcome,
     /// The failure's [`crate::error_signature`], when it failed (never the text).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sig: Option<u64>,
     /// A hash of `tool_use_id`, which ties the call to its turn's batch event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub id: Option<u64>,
     /// The turn of its stream the call belongs to (1-based; 0 in state written before turns).
-    #[serde(default, skip_serializing_if = "is_zero64")]
+    #[serde(default)]
     pub turn: u64,
     /// Whether it was made in the same assistant turn as the call before it in its stream, as
     /// batch events tell; `None` where the stream has no batch events yet (then time gaps tell).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub same_turn: Option<bool>,
     /// [`crate::langs`] bits: a file change's language, or the languages a Bash check covers.
-    #[serde(default, skip_serializing_if = "is_zero16")]
+    #[serde(default)]
     pub langs: u16,
     /// Read only: a hash of the `offset`/`limit` it asked for (none: the whole file).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub range: Option<u64>,
     /// A hive memory tool's operation: [`MEM_READ`] (list, search, retrieve) or [`MEM_WRITE`]
     /// (store, set, delete); 0 for every other call.
-    #[serde(default, skip_serializing_if = "is_zero8")]
+    #[serde(default)]
     pub mem: u8,
 }
 
@@ -77,10 +76,6 @@ pub struct Fact {
 pub const MEM_READ: u8 = 1;
 /// [`Fact::mem`]: a write to hive memory.
 pub const MEM_WRITE: u8 = 2;
-
-fn is_zero8(v: &u8) -> bool {
-    *v == 0
-}
 
 /// Task/Agent: 1; MultiEdit: its edits; TodoWrite: its todos; else 0.
 fn item_count(call: &ToolCall) -> u32 {

@@ -1,7 +1,6 @@
 //! Recent failures by subject and signature, for telling the same failure again (loops).
 
 use super::limits::FAILURES_CAPACITY;
-use super::skip::is_false;
 use super::{Fact, History};
 use serde::{Deserialize, Serialize};
 
@@ -18,23 +17,15 @@ pub struct FailureMark {
     /// `events_total` at its latest failure.
     pub at: u64,
     /// Whether a file was changed since this run of failures began.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     pub changed: bool,
     /// The agent (a hash of its id; 0: the main thread) of the latest failure.
-    #[serde(default, skip_serializing_if = "is_zero64")]
+    #[serde(default)]
     pub agent: u64,
     /// How many times in this run the failure came from another agent than the time before: more
     /// than 0 means several agents keep running into it (an instruction they all share).
-    #[serde(default, skip_serializing_if = "is_zero32")]
+    #[serde(default)]
     pub other_agents: u32,
-}
-
-fn is_zero64(v: &u64) -> bool {
-    *v == 0
-}
-
-fn is_zero32(v: &u32) -> bool {
-    *v == 0
 }
 
 impl History {

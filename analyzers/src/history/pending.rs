@@ -5,7 +5,6 @@
 //! Only paths, command heads, hashes and flags are kept: never a check's output.
 
 use super::limits::MAX_CMD_HEAD_CHARS;
-use super::skip::{is_zero16, is_zero64};
 use super::Fact;
 use crate::text::{fnv1a64, truncate_chars};
 use serde::{Deserialize, Serialize};
@@ -44,10 +43,8 @@ pub struct CheckMark {
     /// Whether it passed.
     pub ok: bool,
     /// Its failure's [`crate::error_signature`], when it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sig: Option<u64>,
     /// A hash of its `tool_use_id`, to find what it printed where that is kept (the transcript).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<u64>,
 }
 
@@ -56,16 +53,12 @@ pub struct CheckMark {
 #[serde(default)]
 pub struct Pending {
     /// Code changed since the last check that covers it, per language.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<Changed>,
     /// The latest checks, oldest first; a check is dropped once a later one covers all it covered.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<CheckMark>,
     /// The languages whose code this scope has changed at all.
-    #[serde(skip_serializing_if = "is_zero16")]
     pub touched: u16,
     /// The state the last blocked stop was about (0: none), so the same state never blocks twice.
-    #[serde(skip_serializing_if = "is_zero64")]
     pub blocked: u64,
 }
 

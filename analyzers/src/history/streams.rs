@@ -2,7 +2,6 @@
 //! sequence counters; one is active at a time, the others are parked.
 
 use super::limits::{MAX_AGENT_CHARS, MAX_STREAMS};
-use super::skip::is_false;
 use super::{Fact, History, Pending};
 use crate::text::truncate_chars;
 use crate::Category;
@@ -25,15 +24,12 @@ pub struct StreamCounters {
     /// Turns closed by batch events; the open turn is `turns + 1`.
     pub turns: u64,
     /// Whether this stream has had batch events (then turns come from them, not from time gaps).
-    #[serde(skip_serializing_if = "is_false")]
     pub batched: bool,
     /// Hashes of the tool use ids of the last batch, for calls whose hook finishes after it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub last_batch: Vec<u64>,
     /// Arrival time of the stream's latest call.
     pub last_ts: u64,
     /// This stream's own code changes and checks (what a subagent's stop is judged on).
-    #[serde(skip_serializing_if = "Pending::is_empty")]
     pub pending: Pending,
 }
 
