@@ -11,7 +11,6 @@ use crate::store::{Store, DEFAULT_LOCK_TIMEOUT};
 use posthook_analyzers::{History, ProjectCheck, Settings};
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
@@ -56,8 +55,11 @@ pub(crate) fn start_deadline(deadline: Duration) {
 /// The lean hook executable (`posthook-hook`): the hook call and nothing else. With no arguments
 /// (as Claude Code runs it) no argument parser is built; otherwise the hook-mode flags are parsed
 /// (`--output`, `--profile`, `--disable`, `--budget-ms`, `--state-dir`, `--help`, `--version`).
-/// A subcommand is refused with one line that names the `posthook` executable, exit 1.
-pub fn main() -> ExitCode {
+/// A subcommand is refused with one line that names the `posthook` executable, exit 1. Returns
+/// the exit code. Does what Rust's start-up would for an entry point that skips it (standard
+/// descriptors, `SIGPIPE`): `posthook-hook` enters at the C `main` on Linux.
+pub fn main() -> u8 {
+    crate::start::as_rust_does();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let layer = if args.len() <= 1 {
         crate::config::Layer::default()
@@ -68,7 +70,7 @@ pub fn main() -> ExitCode {
             "posthook-hook: `{word}` is a command of the `posthook` executable (run `posthook \
              {word}`); posthook-hook only answers hook events on stdin"
         );
-        return ExitCode::from(crate::exit::FAILURE);
+        return crate::exit::FAILURE;
     } else {
         match lean_flags(args) {
             Ok(flags) => flags.layer(),
@@ -79,7 +81,7 @@ pub fn main() -> ExitCode {
                 } else {
                     crate::exit::OK
                 };
-                return ExitCode::from(code);
+                return code;
             }
         }
     };
@@ -109,9 +111,15 @@ pub(crate) fn start_deadline_from_env() {
     start_deadline(crate::config::deadline_from_env().unwrap_or(DEFAULT_DEADLINE));
 }
 
+/// Set by [`run_process`]: this process answers one call and exits, so what it loaded need not be
+/// freed before the exit reclaims it (see [`Store::for_last_use`]). [`run`], which embedders and
+/// tests call many times in one process, leaves it unset.
+static ONE_CALL_PROCESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The hook process: answers the event on stdin with `opts`, writes the answer and returns its
 /// exit code. The deadline was started by [`start_deadline_from_env`].
-pub(crate) fn run_process(opts: &HookOptions) -> ExitCode {
+pub(crate) fn run_process(opts: &HookOptions) -> u8 {
+    ONE_CALL_PROCESS.store(true, std::sync::atomic::Ordering::Relaxed);
     // The deadline was armed before logging was set up: hand it the log now, so that a deadline
     // that fires is still logged.
     if tracing::enabled!(tracing::Level::ERROR) {
@@ -129,7 +137,7 @@ pub(crate) fn run_process(opts: &HookOptions) -> ExitCode {
         .unwrap_or_else(|_| crate::record::panicked(opts, started));
     answering();
     output::emit(&rendered);
-    ExitCode::from(rendered.code)
+    rendered.code
 }
 
 /// Marks the answer as being written: from now on the deadline lets the process finish. Holds
@@ -366,7 +374,8 @@ fn analyze(runtime: &Runtime, opts: &HookOptions, event: &HookInput, now: System
     };
     let store = Store::new(dir)
         .with_lock_timeout(opts.lock_timeout)
-        .with_fsync(opts.fsync);
+        .with_fsync(opts.fsync)
+        .for_last_use(ONE_CALL_PROCESS.load(std::sync::atomic::Ordering::Relaxed));
     // Build the analyzers before locking: the lock is then held for the analysis alone.
     if let Some(call) = &event.call {
         runtime.prepare(&call.tool);

@@ -65,6 +65,7 @@ pub mod output;
 pub(crate) mod project;
 pub(crate) mod record;
 pub mod runtime;
+mod start;
 pub mod state_codec;
 pub mod store;
 pub(crate) mod telemetry;

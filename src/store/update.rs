@@ -46,6 +46,9 @@ impl Store {
         // may outlive this one by a moment, and the lock belongs to both.
         let _ = lock.unlock();
         drop(lock);
+        if self.last_use {
+            std::mem::forget(history);
+        }
         Ok(Updated {
             value,
             save_error,

@@ -428,3 +428,29 @@ fn unknown_events_are_ignored_silently() {
         assert_eq!(d.stderr(), "");
     }
 }
+
+/// `posthook-hook` enters at the C `main` on Linux, past Rust's own start-up; what that start-up
+/// did for it still holds. Closed standard streams are reopened on `/dev/null` (no state file the
+/// hook opens becomes its stdout), and a reader gone away does not kill it (`SIGPIPE` ignored):
+/// either way the call is recorded and the state stays readable.
+#[test]
+fn the_lean_hook_survives_closed_and_broken_standard_streams() {
+    use std::io::Write;
+    use std::os::unix::process::ExitStatusExt;
+    let sb = seeded();
+    // A call with an answer to write.
+    let rm = post("s1", "Bash", json!({"command": "rm -rf /"}));
+    let script = format!("exec 1>&- 2>&-; exec '{}'", crate::support::lean_bin());
+    let closed = sb.cmd_of("sh", &["-c", &script]).stdin(&rm).run();
+    assert!(closed.0.status.signal().is_none(), "{:?}", closed.0.status);
+    assert_eq!(events_total(&sb, "s1"), Some(2), "recorded, state readable");
+
+    let mut child = sb.cmd_of(crate::support::lean_bin(), &[]).spawn_piped();
+    drop((child.stdout.take(), child.stderr.take()));
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(rm.as_bytes()).expect("write");
+    drop(stdin);
+    let status = child.wait().expect("wait");
+    assert!(status.signal().is_none(), "not killed by SIGPIPE: {status:?}");
+    assert_eq!(events_total(&sb, "s1"), Some(3), "recorded, state readable");
+}
