@@ -29,7 +29,8 @@ pub(crate) use entries::{
     HOOK_EVENTS,
 };
 pub(crate) use file::{
-    apply, backup, diff, read_settings, refuse_link, write_atomic, Action, Change,
+    apply, backup, diff, load_settings, object_or_append, parse_settings, read_settings,
+    refuse_link, set_prop, write_atomic, Action, Change,
 };
 
 use crate::output::OutputMode;
@@ -152,7 +153,7 @@ pub(crate) fn io_err(path: &Path, e: std::io::Error) -> InstallError {
     }
 }
 
-pub(super) fn shape(path: &Path, at: &str, expected: &'static str) -> InstallError {
+pub(crate) fn shape(path: &Path, at: &str, expected: &'static str) -> InstallError {
     InstallError {
         path: path.to_path_buf(),
         kind: InstallErrorKind::Shape {
