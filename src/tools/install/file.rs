@@ -292,7 +292,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], opts: WriteOpts) -> Result
 }
 
 /// A short line diff of two texts: changed lines with `-`/`+`, two lines of context around them,
-/// `...` where unchanged lines were left out.
+/// `...` where unchanged lines were left out; lines are printed without their line ending.
 pub(crate) fn diff(before: &str, after: &str) -> String {
     use similar::{ChangeTag, TextDiff};
     let d = TextDiff::from_lines(before, after);
@@ -310,7 +310,7 @@ pub(crate) fn diff(before: &str, after: &str) -> String {
                 };
                 out.push(sign);
                 out.push(' ');
-                out.push_str(change.value().trim_end_matches('\n'));
+                out.push_str(change.value().trim_end_matches(['\n', '\r']));
                 out.push('\n');
             }
         }
@@ -365,5 +365,8 @@ mod tests {
         let d = diff("a\nb\nc\nd\ne\nf\ng\n", "a\nb\nc\nX\ne\nf\ng\n");
         assert!(d.contains("- d\n+ X\n"), "{d}");
         assert!(!d.contains("  a\n"), "{d}");
+        // A file with CRLF line endings: no carriage return in the printed lines.
+        let d = diff("a\r\nb\r\n", "a\r\nX\r\n");
+        assert_eq!(d, "  a\n- b\n+ X\n");
     }
 }
