@@ -385,3 +385,162 @@ fn the_plugin_registers_what_install_does() {
     .expect("json");
     assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
 }
+
+/// Settings files written by hand: tabs, CRLF, keys in no particular order, trailing spaces (after
+/// a value, after the last group of a list, after the last event and the last key), other hooks;
+/// one without a final newline and without `hooks`.
+const HAND_WRITTEN: [&str; 2] = [
+    concat!(
+        "{\r\n",
+        "\t\"model\": \"opus\",   \r\n",
+        "\t\"hooks\": {\r\n",
+        "\t\t\"Stop\": [\r\n",
+        "\t\t\t{\"hooks\": [{\"type\": \"command\", \"command\": \"notify-send done\"}]}  \r\n",
+        "\t\t],\r\n",
+        "\t\t\"PreToolUse\": [\r\n",
+        "\t\t\t{\r\n",
+        "\t\t\t\t\"hooks\": [{\"timeout\": 5, \"command\": \"$CLAUDE_PROJECT_DIR/.claude/hooks/guard.sh\", \"type\": \"command\"}],\r\n",
+        "\t\t\t\t\"matcher\": \"Bash\"\r\n",
+        "\t\t\t}\r\n",
+        "\t\t],\r\n",
+        "\t\t\"PostToolUse\": [\r\n",
+        "\t\t\t{\"matcher\": \"Edit|Write\", \"hooks\": [{\"type\": \"command\", \"command\": \"prettier --write\"}]}\r\n",
+        "\t\t]   \r\n",
+        "\t},\r\n",
+        "\t\"permissions\": {\"deny\": [\"Bash(rm:*)\"], \"allow\": [\"Read(*)\"]},\r\n",
+        "\t\"env\": {\t\"RUST_LOG\": \"info\" }\r\n",
+        "}\r\n",
+    ),
+    "{\r\n\t\"env\": {\"A\": \"1\"},\r\n\t\"model\": \"opus\"  \r\n}",
+];
+
+/// Whether `v` is one of posthook's groups: every hook in it runs the registered program.
+fn is_our_group(v: &Value) -> bool {
+    v["hooks"].as_array().is_some_and(|hooks| {
+        !hooks.is_empty()
+            && hooks.iter().all(|h| {
+                h["command"]
+                    .as_str()
+                    .is_some_and(|c| c.ends_with("/posthook-hook"))
+            })
+    })
+}
+
+/// Checks that `after` is `before` with posthook's entries added and nothing else changed: the
+/// lines are walked together; a line of `before` is in `after` as it was, or with a comma after
+/// its value when posthook's lines follow it, and every run of lines only `after` has is
+/// posthook's: one group, or whole event lists of its groups. Returns the number of runs.
+fn only_posthook_added(before: &str, after: &str) -> usize {
+    let old: Vec<&str> = before.split_inclusive('\n').collect();
+    let new: Vec<&str> = after.split_inclusive('\n').collect();
+    let with_comma = |line: &str| {
+        let end = line.trim_end().len();
+        format!("{},{}", &line[..end], &line[end..])
+    };
+    let (mut i, mut runs, mut comma) = (0, 0, false);
+    let mut added = String::new();
+    for line in new {
+        match old.get(i) {
+            Some(&o) if o == line || with_comma(o) == line => {
+                if added.is_empty() {
+                    assert!(!comma, "a comma and nothing after it: {:?}", old[i - 1]);
+                } else {
+                    assert_our_run(&added);
+                    runs += 1;
+                    added.clear();
+                }
+                comma = o != line;
+                i += 1;
+            }
+            _ => added.push_str(line),
+        }
+    }
+    assert!(added.is_empty(), "added at the end: {added:?}");
+    assert_eq!(
+        i,
+        old.len(),
+        "lines of the original missing after {:?}",
+        old.get(i)
+    );
+    runs
+}
+
+/// Whether `v` is posthook's alone: one of its groups, or lists of them, or events or a `hooks`
+/// object holding only those.
+fn all_ours(v: &Value) -> bool {
+    const EVENTS: [&str; 8] = [
+        "hooks",
+        "PostToolUse",
+        "PostToolUseFailure",
+        "PostToolBatch",
+        "Stop",
+        "SubagentStop",
+        "SubagentStart",
+        "PostCompact",
+    ];
+    is_our_group(v)
+        || v.as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(all_ours))
+        || v.as_object().is_some_and(|m| {
+            !m.is_empty()
+                && m.iter()
+                    .all(|(k, v)| EVENTS.contains(&k.as_str()) && all_ours(v))
+        })
+}
+
+/// Asserts that a run of added lines is posthook's alone: a value, or properties (with the comma
+/// that separates them from what follows, if any).
+fn assert_our_run(run: &str) {
+    let text = run.trim_end().trim_end_matches(',');
+    let v: Value = serde_json::from_str(text)
+        .or_else(|_| serde_json::from_str(&format!("{{{text}}}")))
+        .unwrap_or_else(|e| panic!("{e}: {run:?}"));
+    assert!(all_ours(&v), "not posthook's: {run:?}");
+}
+
+#[test]
+fn install_touches_only_its_own_entries_and_uninstall_gives_the_bytes_back() {
+    for (original, runs) in HAND_WRITTEN.into_iter().zip([3, 1]) {
+        let sb = Sandbox::new();
+        let path = sb.project().join(".claude/settings.json");
+        fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        fs::write(&path, original).expect("write");
+        sb.in_project(&["install"]).run().expect_code(0);
+        let installed = fs::read_to_string(&path).expect("read");
+        assert_eq!(
+            only_posthook_added(original, &installed),
+            runs,
+            "{installed}"
+        );
+        let v: Value = serde_json::from_str(&installed).expect("valid json");
+        for event in ["PostToolUse", "PostToolUseFailure", "Stop", "PostCompact"] {
+            assert!(is_our_group(&our_group_of(&v, event)), "{event}");
+        }
+        assert_eq!(
+            installed.matches('\n').count(),
+            installed.matches("\r\n").count(),
+            "CRLF throughout: {installed:?}"
+        );
+        assert!(
+            !installed.lines().any(|l| l.starts_with(' ')),
+            "indented with tabs, as the file is: {installed}"
+        );
+        sb.in_project(&["install"]).run().expect_code(0);
+        assert_eq!(fs::read_to_string(&path).expect("read"), installed);
+
+        sb.in_project(&["uninstall"]).run().expect_code(0);
+        assert_eq!(fs::read_to_string(&path).expect("read"), original);
+    }
+}
+
+#[test]
+fn a_comment_is_refused_as_claude_code_refuses_it() {
+    let sb = Sandbox::new();
+    let path = sb.project().join(".claude/settings.json");
+    fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+    let text = "{\n  // the team's model\n  \"model\": \"opus\"\n}\n";
+    fs::write(&path, text).expect("write");
+    let d = sb.in_project(&["install"]).run().expect_code(1);
+    assert!(d.stderr().contains("line 2"), "{}", d.stderr());
+    assert_eq!(fs::read_to_string(&path).expect("read"), text);
+}

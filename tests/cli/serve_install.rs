@@ -497,3 +497,32 @@ fn the_two_kinds_are_not_registered_at_once() {
         doctor.stdout()
     );
 }
+
+#[test]
+fn the_token_is_one_line_more_in_the_personal_file_and_uninstall_gives_both_files_back() {
+    let sb = Sandbox::new();
+    let dir = sb.project().join(".claude");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let shared = "{\r\n\t\"model\": \"opus\"  \r\n}\r\n";
+    let personal = "{\n\t\"env\": {\n\t\t\"RUST_LOG\": \"info\"  \n\t},\n\t\"permissions\": {\"allow\": []}\n}";
+    std::fs::write(dir.join("settings.json"), shared).expect("write");
+    std::fs::write(dir.join("settings.local.json"), personal).expect("write");
+    sb.in_project(&["install", "--http", "--listen", "127.0.0.1:1"])
+        .run()
+        .expect_code(0);
+    let token = std::fs::read_to_string(sb.home().join(".config/posthook/serve.token"))
+        .expect("token")
+        .trim()
+        .to_string();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("settings.local.json")).expect("read"),
+        personal.replace(
+            "\"info\"  \n",
+            &format!("\"info\",  \n\t\t\"POSTHOOK_SERVE_ID\": \"{token}\"\n")
+        )
+    );
+    sb.in_project(&["uninstall"]).run().expect_code(0);
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("read");
+    assert_eq!(read("settings.json"), shared);
+    assert_eq!(read("settings.local.json"), personal);
+}

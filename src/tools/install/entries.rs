@@ -1,8 +1,10 @@
 //! posthook's entries in a settings document: their shape, and finding, adding, updating and
 //! removing them without touching anything else.
 
+use super::file::{append_elem, append_prop, input, object_or_append, set_prop, value_of};
 use super::{shape, InstallError, DEFAULT_MATCHER};
 use crate::output::OutputMode;
+use jsonc_parser::cst::{CstArray, CstNode, CstObject};
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
@@ -184,132 +186,132 @@ pub(super) fn check_shape(path: &Path, doc: &Map<String, Value>) -> Result<(), I
     Ok(())
 }
 
-fn group_hooks_mut(group: &mut Value) -> Option<&mut Vec<Value>> {
-    group.get_mut("hooks").and_then(Value::as_array_mut)
-}
-
-/// Adds or updates posthook's entry for every event of [`HOOK_EVENTS`] in `doc`. Returns whether
-/// `doc` changed. `doc` must have passed the shape check.
-pub(super) fn install_into(doc: &mut Map<String, Value>, entry: &Entry) -> bool {
-    let before = doc.clone();
-    let hooks = doc
-        .entry("hooks")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let Some(hooks) = hooks.as_object_mut() else {
-        return false;
+/// Adds or updates posthook's entry for every event of [`HOOK_EVENTS`] in the settings tree
+/// `doc`, creating `hooks` and the event lists it lacks. `doc` must have passed the shape check.
+pub(super) fn install_into(doc: &CstObject, entry: &Entry) {
+    let Some(hooks) = object_or_append(doc, "hooks") else {
+        return;
     };
     for event in HOOK_EVENTS {
-        let list = hooks
-            .entry(event)
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if let Some(list) = list.as_array_mut() {
-            install_event(list, event, entry);
+        let list = match hooks.get(event) {
+            Some(prop) => prop.array_value(),
+            None => append_prop(&hooks, event, &json!([])).array_value(),
+        };
+        if let Some(list) = list {
+            install_event(&list, event, entry);
         }
     }
-    *doc != before
+}
+
+/// A group of the tree, its list of hooks, and those of them that are posthook's (`None`: no
+/// hook of posthook's in it).
+fn with_ours(group: &CstNode) -> Option<(CstObject, CstArray, Vec<CstNode>)> {
+    let object = group.as_object()?;
+    let hooks = object.array_value("hooks")?;
+    let ours: Vec<CstNode> = (hooks.elements().into_iter())
+        .filter(|h| is_posthook_hook(&value_of(h)))
+        .collect();
+    (!ours.is_empty()).then_some((object, hooks, ours))
 }
 
 /// Puts posthook's entry into one event's list: updates the first group holding it in place
 /// (keeping its position and any keys the user added), removes duplicates, or appends a group.
-fn install_event(list: &mut Vec<Value>, event: &str, entry: &Entry) {
+/// Nothing that already says what it should is rewritten.
+fn install_event(list: &CstArray, event: &str, entry: &Entry) {
     let matcher = entry.matcher(event);
     let mut placed = false;
-    let mut i = 0;
-    while i < list.len() {
-        let group = &mut list[i];
-        let matcher_same = group.get("matcher").and_then(Value::as_str) == Some(matcher);
-        let Some(group_hooks) = group_hooks_mut(group) else {
-            i += 1;
+    for group in list.elements() {
+        let Some((object, group_hooks, ours)) = with_ours(&group) else {
             continue;
         };
-        if !group_hooks.iter().any(is_posthook_hook) {
-            i += 1;
-            continue;
-        }
-        let only_ours = group_hooks.iter().all(is_posthook_hook);
+        let only_ours = ours.len() == group_hooks.elements().len();
+        let matcher_same = object
+            .get("matcher")
+            .and_then(|p| p.value())
+            .map(|v| value_of(&v))
+            == Some(json!(matcher));
+        let mut ours = ours.into_iter();
         if !placed && (only_ours || matcher_same) {
             // Update in place: keep the group where it is and any extra keys the user added.
-            let mut kept = false;
-            group_hooks.retain_mut(|h| {
-                if !is_posthook_hook(h) {
-                    return true;
-                }
-                if kept {
-                    return false;
-                }
-                kept = true;
-                if let Some(http) = &entry.http {
-                    *h = http.clone();
-                    return true;
-                }
-                if let Some(obj) = h.as_object_mut() {
-                    // An http entry turned back into the command.
-                    for k in ["url", "headers", "allowedEnvVars"] {
-                        obj.remove(k);
-                    }
-                    obj.insert("type".into(), json!("command"));
-                    obj.insert("command".into(), json!(entry.command));
-                    obj.insert("args".into(), json!(entry.args));
-                    obj.insert("timeout".into(), json!(entry.timeout_s));
-                }
-                true
-            });
-            if let Some(g) = group.as_object_mut() {
-                g.insert("matcher".into(), json!(matcher));
+            if let Some(hook) = ours.next() {
+                update_hook(&hook, entry);
             }
+            set_prop(&object, "matcher", &json!(matcher));
             placed = true;
-            i += 1;
-        } else {
-            // A duplicate, or ours inside someone else's group with another matcher: take it out.
-            group_hooks.retain(|h| !is_posthook_hook(h));
-            if group_hooks.is_empty() {
-                list.remove(i);
-            } else {
-                i += 1;
-            }
+        }
+        // A duplicate, or ours inside someone else's group with another matcher: take it out.
+        ours.for_each(CstNode::remove);
+        if group_hooks.elements().is_empty() {
+            group.remove();
         }
     }
     if !placed {
-        list.push(entry.group(event));
+        append_elem(list, &entry.group(event));
     }
 }
 
-/// Removes posthook's hooks from `doc`'s event lists ([`HOOK_EVENTS`]), and the groups, lists and
-/// the hooks object that held nothing else. Returns whether `doc` changed.
-pub(super) fn uninstall_from(doc: &mut Map<String, Value>) -> bool {
-    let Some(hooks) = doc.get_mut("hooks").and_then(Value::as_object_mut) else {
-        return false;
+/// Makes one of posthook's hooks say what `entry` says (replaced only when it differs).
+fn update_hook(hook: &CstNode, entry: &Entry) {
+    let current = value_of(hook);
+    let want = match &entry.http {
+        Some(http) => http.clone(),
+        None => {
+            let mut obj = current.as_object().cloned().unwrap_or_default();
+            // An http entry turned back into the command.
+            for k in ["url", "headers", "allowedEnvVars"] {
+                obj.remove(k);
+            }
+            obj.insert("type".into(), json!("command"));
+            obj.insert("command".into(), json!(entry.command));
+            obj.insert("args".into(), json!(entry.args));
+            obj.insert("timeout".into(), json!(entry.timeout_s));
+            Value::Object(obj)
+        }
+    };
+    if want != current {
+        if let Some(object) = hook.as_object() {
+            object.replace_with(input(&want));
+        }
+    }
+}
+
+/// Removes posthook's hooks from the settings tree's event lists ([`HOOK_EVENTS`]), and the
+/// groups, lists and the `hooks` object that are left empty by it (as they are when `install`
+/// created them: a list or object that was there before keeps whatever else it holds).
+pub(super) fn uninstall_from(doc: &CstObject) {
+    let Some(hooks) = doc.object_value("hooks") else {
+        return;
     };
     let mut removed = false;
     for event in HOOK_EVENTS {
-        let Some(list) = hooks.get_mut(event).and_then(Value::as_array_mut) else {
+        let Some(list) = hooks.array_value(event) else {
             continue;
         };
         let mut here = false;
-        list.retain_mut(|group| {
-            let Some(group_hooks) = group_hooks_mut(group) else {
-                return true;
+        for group in list.elements() {
+            let Some((_, group_hooks, ours)) = with_ours(&group) else {
+                continue;
             };
-            let n = group_hooks.len();
-            group_hooks.retain(|h| !is_posthook_hook(h));
-            if group_hooks.len() == n {
-                return true;
-            }
             here = true;
-            !group_hooks.is_empty()
-        });
-        if here && list.is_empty() {
-            hooks.remove(event);
+            ours.into_iter().for_each(CstNode::remove);
+            if group_hooks.elements().is_empty() {
+                group.remove();
+            }
+        }
+        if let Some(prop) = hooks
+            .get(event)
+            .filter(|_| here && list.elements().is_empty())
+        {
+            prop.remove();
         }
         removed |= here;
     }
-    if !removed {
-        return false;
+    if let Some(prop) = doc
+        .get("hooks")
+        .filter(|_| removed && hooks.properties().is_empty())
+    {
+        prop.remove();
     }
-    if hooks.is_empty() {
-        doc.remove("hooks");
-    }
-    true
 }
 
 /// One posthook hook found in a settings document.
@@ -390,11 +392,22 @@ mod tests {
         Entry::new("/opt/bin/posthook", Vec::new(), "*", 10)
     }
 
-    fn doc(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => unreachable!("test docs are objects"),
-        }
+    /// `v` as a settings file, edited by `f`, read back.
+    fn edited(v: &Value, f: impl FnOnce(&CstObject)) -> Value {
+        let text = serde_json::to_string_pretty(v).expect("json");
+        let tree = super::super::file::parse_settings(Path::new("s.json"), &text)
+            .expect("valid")
+            .tree;
+        f(&tree.object_value_or_set());
+        serde_json::from_str(&tree.to_string()).expect("still valid")
+    }
+
+    fn install(v: &Value, e: &Entry) -> Value {
+        edited(v, |d| install_into(d, e))
+    }
+
+    fn uninstall(v: &Value) -> Value {
+        edited(v, uninstall_from)
     }
 
     #[test]
@@ -432,15 +445,15 @@ mod tests {
 
     #[test]
     fn install_keeps_others_and_is_idempotent() {
-        let mut d = doc(json!({
-            "permissions": {"allow": ["Bash(ls)"]},
-            "hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "fmt"}]}],
-                      "Stop": []}
-        }));
-        assert!(install_into(&mut d, &entry()));
-        let once = d.clone();
-        assert!(!install_into(&mut d, &entry()));
-        assert_eq!(d, once);
+        let d = install(
+            &json!({
+                "permissions": {"allow": ["Bash(ls)"]},
+                "hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "fmt"}]}],
+                          "Stop": []}
+            }),
+            &entry(),
+        );
+        assert_eq!(install(&d, &entry()), d);
         let list = d["hooks"]["PostToolUse"].as_array().expect("list");
         assert_eq!(list.len(), 2);
         assert_eq!(list[1], entry().group("PostToolUse"));
@@ -453,7 +466,7 @@ mod tests {
             assert_eq!(d["hooks"][event], json!([entry().group(event)]), "{event}");
         }
         // Key order is kept: permissions first, then hooks; in hooks, the existing keys first.
-        let keys: Vec<&String> = d.keys().collect();
+        let keys: Vec<&String> = d.as_object().expect("doc").keys().collect();
         assert_eq!(keys, ["permissions", "hooks"]);
         let events: Vec<&String> = d["hooks"].as_object().expect("hooks").keys().collect();
         assert_eq!(
@@ -472,24 +485,41 @@ mod tests {
 
     #[test]
     fn reinstall_updates_in_place() {
-        let mut d = doc(json!({"hooks": {"PostToolUse": [
-            {"matcher": "*", "hooks": [{"type": "command", "command": "/old/posthook", "timeout": 60000}]},
-            {"matcher": "Bash", "hooks": [{"type": "command", "command": "other"}]}
-        ]}}));
-        assert!(install_into(&mut d, &entry()));
+        let d = install(
+            &json!({"hooks": {"PostToolUse": [
+                {"matcher": "*", "hooks": [{"type": "command", "command": "/old/posthook", "timeout": 60000}]},
+                {"matcher": "Bash", "hooks": [{"type": "command", "command": "other"}]}
+            ]}}),
+            &entry(),
+        );
         let list = d["hooks"]["PostToolUse"].as_array().expect("list");
         assert_eq!(list.len(), 2);
         assert_eq!(list[0], entry().group("PostToolUse"));
         // An exec-form entry keeps its form and gets posthook's args.
-        let mut d = doc(json!({"hooks": {"PostToolUse": [
-            {"matcher": "*", "hooks": [{"type": "command", "command": "/old/posthook", "args": ["--output", "json"], "x": 1}]}
-        ]}}));
         let mut e = entry();
         e.args = vec!["--output".into(), "quiet".into()];
-        install_into(&mut d, &e);
+        let d = install(
+            &json!({"hooks": {"PostToolUse": [
+                {"matcher": "*", "hooks": [{"type": "command", "command": "/old/posthook", "args": ["--output", "json"], "x": 1}]}
+            ]}}),
+            &e,
+        );
         assert_eq!(
             d["hooks"]["PostToolUse"][0]["hooks"][0],
             json!({"type": "command", "command": "/opt/bin/posthook", "args": ["--output", "quiet"], "x": 1, "timeout": 10})
+        );
+        // A duplicate, and posthook inside another hook's group with another matcher, go.
+        let d = install(
+            &json!({"hooks": {"PostToolUse": [
+                {"matcher": "*", "hooks": [{"type": "command", "command": "/a/posthook", "args": []}]},
+                {"matcher": "*", "hooks": [{"type": "command", "command": "/b/posthook", "args": []}]},
+                {"matcher": "Bash", "hooks": [{"type": "command", "command": "fmt"}, {"type": "command", "command": "/c/posthook", "args": []}]}
+            ]}}),
+            &entry(),
+        );
+        assert_eq!(
+            d["hooks"]["PostToolUse"],
+            json!([entry().group("PostToolUse"), {"matcher": "Bash", "hooks": [{"type": "command", "command": "fmt"}]}])
         );
     }
 
@@ -508,17 +538,22 @@ mod tests {
 
     #[test]
     fn uninstall_removes_only_what_it_added() {
-        let original = doc(
-            json!({"env": {"A": "1"}, "hooks": {"PreToolUse": [{"matcher": "*", "hooks": []}]}}),
-        );
-        let mut d = original.clone();
-        install_into(&mut d, &entry());
-        assert!(uninstall_from(&mut d));
+        let original =
+            json!({"env": {"A": "1"}, "hooks": {"PreToolUse": [{"matcher": "*", "hooks": []}]}});
+        let installed = install(&original, &entry());
+        assert_ne!(installed, original);
+        let d = uninstall(&installed);
         assert_eq!(d, original);
-        assert!(!uninstall_from(&mut d));
-        let mut empty = Map::new();
-        install_into(&mut empty, &entry());
-        uninstall_from(&mut empty);
-        assert!(empty.is_empty());
+        assert_eq!(uninstall(&d), original);
+        assert_eq!(uninstall(&install(&json!({}), &entry())), json!({}));
+        // Someone else's hook in posthook's group stays, and so does the group.
+        let shared = json!({"hooks": {"Stop": [{"hooks": [
+            {"type": "command", "command": "/a/posthook", "args": []},
+            {"type": "command", "command": "notify-send done"}
+        ]}]}});
+        assert_eq!(
+            uninstall(&shared),
+            json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "notify-send done"}]}]}})
+        );
     }
 }

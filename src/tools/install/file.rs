@@ -1,32 +1,48 @@
-//! The settings file itself: read (with the position of a syntax error), back up, diff, and
-//! replace atomically.
+//! The settings file itself: read (with the position of a syntax error) into a concrete syntax
+//! tree, edited there (every byte outside the nodes changed is kept), backed up, diffed, and
+//! replaced atomically.
 
 use super::entries::{check_shape, install_into, uninstall_from};
 use super::{io_err, shape, Entry, InstallError, InstallErrorKind};
 use crate::tools::atomic::WriteOpts;
+use jsonc_parser::cst::{CstArray, CstInputValue, CstNode, CstObject, CstObjectProp, CstRootNode};
+use jsonc_parser::ParseOptions;
 use serde_json::{Map, Value};
 use std::fs;
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
-/// Parses settings text; empty text is an empty object.
-pub(crate) fn parse_settings(path: &Path, text: &str) -> Result<Map<String, Value>, InstallError> {
-    if text.trim().is_empty() {
-        return Ok(Map::new());
-    }
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(shape(path, "(top level)", "an object")),
-        Err(e) => Err(InstallError {
-            path: path.to_path_buf(),
-            kind: InstallErrorKind::Syntax {
-                line: e.line(),
-                column: e.column(),
-                message: strip_position(&e.to_string()),
-            },
-        }),
-    }
+/// A settings file: its syntax tree, to edit, and the JSON it holds, to read.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// The tree: its `to_string()` is the file's text, byte for byte, until it is edited.
+    pub tree: CstRootNode,
+    /// The document (empty text is an empty object).
+    pub doc: Map<String, Value>,
+}
+
+/// Parses settings text; empty text is an empty object. serde_json judges it, as strictly as
+/// Claude Code, which discards a file with a comment or a trailing comma (the tree's parser lets
+/// comments through when it keeps them as tokens, whatever its options say).
+pub(crate) fn parse_settings(path: &Path, text: &str) -> Result<Settings, InstallError> {
+    let syntax = |line, column, message| InstallError {
+        path: path.to_path_buf(),
+        kind: InstallErrorKind::Syntax {
+            line,
+            column,
+            message,
+        },
+    };
+    let doc = match serde_json::from_str::<Value>(text) {
+        _ if text.trim().is_empty() => Map::new(),
+        Ok(Value::Object(m)) => m,
+        Ok(_) => return Err(shape(path, "(top level)", "an object")),
+        Err(e) => return Err(syntax(e.line(), e.column(), strip_position(&e.to_string()))),
+    };
+    let tree = CstRootNode::parse(text, &ParseOptions::default())
+        .map_err(|e| syntax(e.line_display(), e.column_display(), e.kind().to_string()))?;
+    Ok(Settings { tree, doc })
 }
 
 fn strip_position(msg: &str) -> String {
@@ -41,21 +57,21 @@ fn strip_position(msg: &str) -> String {
 pub(crate) struct Change {
     /// The settings file.
     pub path: PathBuf,
-    /// Whether the file's JSON changed.
+    /// Whether the file's text changed.
     pub changed: bool,
     /// The backup of the old file, when one was written.
     pub backup: Option<PathBuf>,
-    /// The document before, pretty-printed.
+    /// The file's text before.
     pub before: String,
-    /// The document after, pretty-printed (what is written).
+    /// The file's text after (what is written).
     pub after: String,
 }
 
-/// Reads a settings file: `None` when it does not exist.
+/// Reads and parses a settings file: `None` when it does not exist.
 ///
 /// Never blocks: a project's settings file arrives with any `git clone`, and one that is a FIFO
 /// or a device is refused unread (see [`crate::config::read_regular`]).
-pub(crate) fn read_settings(path: &Path) -> Result<Option<Map<String, Value>>, InstallError> {
+pub(crate) fn load_settings(path: &Path) -> Result<Option<Settings>, InstallError> {
     match crate::config::read_regular(path, MAX_SETTINGS_BYTES, false) {
         Ok(Some(text)) => parse_settings(path, &text).map(Some),
         Ok(None) => Ok(None),
@@ -63,14 +79,13 @@ pub(crate) fn read_settings(path: &Path) -> Result<Option<Map<String, Value>>, I
     }
 }
 
+/// The document of a settings file: `None` when it does not exist (see [`load_settings`]).
+pub(crate) fn read_settings(path: &Path) -> Result<Option<Map<String, Value>>, InstallError> {
+    Ok(load_settings(path)?.map(|s| s.doc))
+}
+
 /// Settings files larger than this are refused: 16 MiB (a settings file is a few KiB).
 const MAX_SETTINGS_BYTES: u64 = 16 * 1024 * 1024;
-
-fn pretty(doc: &Map<String, Value>) -> String {
-    let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|_| String::from("{}"));
-    s.push('\n');
-    s
-}
 
 /// The action to apply.
 #[derive(Debug, Clone)]
@@ -99,31 +114,31 @@ pub(crate) fn apply(
         refuse_link(path)?;
         path.to_path_buf()
     };
-    let existing = read_settings(&real)?;
+    let existing = load_settings(&real)?;
     let created = existing.is_none();
-    let mut doc = existing.unwrap_or_default();
-    check_shape(&real, &doc)?;
-    let before = pretty(&doc);
-    let changed = match action {
-        Action::Install(entry) => install_into(&mut doc, entry),
-        Action::Uninstall => uninstall_from(&mut doc),
+    let Settings { tree, doc } = match existing {
+        Some(s) => s,
+        None => parse_settings(&real, "{}\n")?,
     };
-    let mut after = pretty(&doc);
-    if changed && matches!(action, Action::Uninstall) {
-        // Where posthook was not there before its first install, give the user their own bytes
-        // back (formatting, key order, trailing newline) rather than a re-serialization.
-        if let Some(original) = original_before_install(&real, &doc) {
-            after = original;
+    check_shape(&real, &doc)?;
+    let before = tree.to_string();
+    match action {
+        Action::Install(entry) => install_into(&tree.object_value_or_set(), entry),
+        Action::Uninstall => {
+            if let Some(doc) = tree.object_value() {
+                uninstall_from(&doc);
+            }
         }
     }
+    let after = tree.to_string();
     let mut change = Change {
         path: real.clone(),
-        changed,
+        changed: after != before,
         backup: None,
         before,
         after,
     };
-    if dry_run || !changed {
+    if dry_run || !change.changed {
         return Ok(change);
     }
     if let Some(dir) = real.parent() {
@@ -134,6 +149,84 @@ pub(crate) fn apply(
     }
     write_atomic(&real, change.after.as_bytes(), opts)?;
     Ok(change)
+}
+
+/// The JSON of a node of the tree (`Null` for one that holds none).
+pub(crate) fn value_of(node: &CstNode) -> Value {
+    node.to_serde_value().unwrap_or(Value::Null)
+}
+
+/// A JSON value as the tree's input, keys in their order.
+pub(crate) fn input(v: &Value) -> CstInputValue {
+    match v {
+        Value::Null => CstInputValue::Null,
+        Value::Bool(b) => CstInputValue::Bool(*b),
+        Value::Number(n) => CstInputValue::Number(n.to_string()),
+        Value::String(s) => CstInputValue::String(s.clone()),
+        Value::Array(a) => CstInputValue::Array(a.iter().map(input).collect()),
+        Value::Object(m) => {
+            CstInputValue::Object(m.iter().map(|(k, v)| (k.clone(), input(v))).collect())
+        }
+    }
+}
+
+/// Sets `object[name]` to `v`: in place when it is there (only when it differs), else appended.
+pub(crate) fn set_prop(object: &CstObject, name: &str, v: &Value) {
+    match object.get(name) {
+        Some(prop) if prop.value().map(|n| value_of(&n)).as_ref() == Some(v) => {}
+        Some(prop) => prop.set_value(input(v)),
+        None => {
+            append_prop(object, name, v);
+        }
+    }
+}
+
+/// Appends the property `name: v` to `object` (see [`keep_line_end`]).
+pub(crate) fn append_prop(object: &CstObject, name: &str, v: &Value) -> CstObjectProp {
+    let prop = object.append(name, input(v));
+    keep_line_end(&prop.clone().into());
+    prop
+}
+
+/// Appends `v` to `array` (see [`keep_line_end`]).
+pub(crate) fn append_elem(array: &CstArray, v: &Value) {
+    keep_line_end(&array.append(input(v)));
+}
+
+/// The object `object[name]`, appended empty when there is none (`None`: it is something else).
+pub(crate) fn object_or_append(object: &CstObject, name: &str) -> Option<CstObject> {
+    match object.get(name) {
+        Some(prop) => prop.object_value(),
+        None => append_prop(object, name, &Value::Object(Map::new())).object_value(),
+    }
+}
+
+/// Puts back where it was what followed the last element on its line (trailing spaces) before
+/// `node` was appended behind it: the crate writes the comma right after that element and leaves
+/// the rest of its line behind `node`. Then the element's line changes by its comma alone, and
+/// removing `node` again gives back the original bytes.
+fn keep_line_end(node: &CstNode) {
+    let rest: Vec<CstNode> = node
+        .next_siblings()
+        .take_while(CstNode::is_whitespace)
+        .collect();
+    let ends_line = node
+        .next_siblings()
+        .find(|n| !n.is_whitespace())
+        .is_some_and(|n| n.is_newline());
+    let mut before = node.previous_siblings();
+    let (Some(indent), Some(newline)) =
+        (before.next().and_then(|n| n.as_whitespace()), before.next())
+    else {
+        return;
+    };
+    if rest.is_empty() || !ends_line || !newline.is_newline() {
+        return;
+    }
+    let moved: String = rest.iter().map(ToString::to_string).collect();
+    indent.set_value(format!("{moved}{newline}{}", indent.value()));
+    newline.remove();
+    rest.into_iter().for_each(CstNode::remove);
 }
 
 /// Refuses a path that is a symbolic link, or whose directory is one (see
@@ -152,33 +245,6 @@ pub(crate) fn refuse_link(path: &Path) -> Result<(), InstallError> {
         }
     }
     Ok(())
-}
-
-/// The text of the oldest backup posthook made of `path` whose JSON equals `doc`, if any.
-fn original_before_install(path: &Path, doc: &Map<String, Value>) -> Option<String> {
-    let dir = path.parent()?;
-    let name = path.file_name()?.to_string_lossy().into_owned();
-    let prefix = format!("{name}.");
-    let mut backups: Vec<PathBuf> = fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".bak"))
-        })
-        .collect();
-    // Backup names carry a UTC timestamp: sorted by name, the oldest comes first.
-    backups.sort();
-    backups.into_iter().find_map(|b| {
-        let meta = fs::symlink_metadata(&b).ok()?;
-        if !meta.is_file() || meta.len() > 4 * 1024 * 1024 {
-            return None;
-        }
-        let text = fs::read_to_string(&b).ok()?;
-        (parse_settings(&b, &text).ok()? == *doc).then_some(text)
-    })
 }
 
 fn timestamp() -> String {
@@ -226,7 +292,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], opts: WriteOpts) -> Result
 }
 
 /// A short line diff of two texts: changed lines with `-`/`+`, two lines of context around them,
-/// `...` where unchanged lines were left out.
+/// `...` where unchanged lines were left out; lines are printed without their line ending.
 pub(crate) fn diff(before: &str, after: &str) -> String {
     use similar::{ChangeTag, TextDiff};
     let d = TextDiff::from_lines(before, after);
@@ -244,7 +310,7 @@ pub(crate) fn diff(before: &str, after: &str) -> String {
                 };
                 out.push(sign);
                 out.push(' ');
-                out.push_str(change.value().trim_end_matches('\n'));
+                out.push_str(change.value().trim_end_matches(['\n', '\r']));
                 out.push('\n');
             }
         }
@@ -267,9 +333,40 @@ mod tests {
     }
 
     #[test]
+    fn appending_keeps_trailing_spaces_on_their_line_and_removing_gives_the_bytes_back() {
+        let text = "{\r\n\t\"a\": [\r\n\t\t1  \r\n\t]\t\r\n}";
+        let tree = parse_settings(Path::new("s.json"), text)
+            .expect("valid")
+            .tree;
+        let doc = tree.object_value().expect("object");
+        append_elem(
+            &doc.array_value("a").expect("array"),
+            &serde_json::json!({"b": 2}),
+        );
+        append_prop(&doc, "c", &serde_json::json!([3]));
+        let added = tree.to_string();
+        assert!(
+            added.starts_with("{\r\n\t\"a\": [\r\n\t\t1,  \r\n"),
+            "{added:?}"
+        );
+        assert!(added.contains("\t],\t\r\n\t\"c\""), "{added:?}");
+        let tree = parse_settings(Path::new("s.json"), &added)
+            .expect("valid")
+            .tree;
+        let doc = tree.object_value().expect("object");
+        doc.get("c").expect("c").remove();
+        let a = doc.array_value("a").expect("array");
+        a.elements().pop().expect("b").remove();
+        assert_eq!(tree.to_string(), text);
+    }
+
+    #[test]
     fn diff_shows_changed_lines() {
         let d = diff("a\nb\nc\nd\ne\nf\ng\n", "a\nb\nc\nX\ne\nf\ng\n");
         assert!(d.contains("- d\n+ X\n"), "{d}");
         assert!(!d.contains("  a\n"), "{d}");
+        // A file with CRLF line endings: no carriage return in the printed lines.
+        let d = diff("a\r\nb\r\n", "a\r\nX\r\n");
+        assert_eq!(d, "  a\n- b\n+ X\n");
     }
 }

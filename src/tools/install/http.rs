@@ -11,6 +11,7 @@
 //! which Claude Code applies to its own environment at start.
 
 use crate::tools::install::{self, InstallError, InstallErrorKind};
+use jsonc_parser::cst::CstObject;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -105,51 +106,46 @@ pub(crate) fn addr_of(url: &str) -> Option<SocketAddr> {
 /// `.claude/settings.local.json`), keeping everything else; the file is made 0600. Returns whether
 /// it changed.
 pub(crate) fn put_token_env(path: &Path, token: &str) -> Result<bool, InstallError> {
-    edit_env(path, |env| {
-        if env.get(TOKEN_VAR).and_then(Value::as_str) == Some(token) {
-            return false;
-        }
-        env.insert(TOKEN_VAR.to_string(), json!(token));
-        true
-    })
+    edit_env(path, |env| install::set_prop(env, TOKEN_VAR, &json!(token)))
 }
 
 /// Takes `TOKEN_VAR` out of the `env` of the settings file at `path` (and `env` itself when
 /// nothing else is left in it). Returns whether it changed.
 pub(crate) fn remove_token_env(path: &Path) -> Result<bool, InstallError> {
-    if install::read_settings(path)?.is_none() {
+    let doc = install::read_settings(path)?.unwrap_or_default();
+    if doc.get("env").and_then(|env| env.get(TOKEN_VAR)).is_none() {
         return Ok(false);
     }
-    edit_env(path, |env| env.remove(TOKEN_VAR).is_some())
+    edit_env(path, |env| {
+        if let Some(prop) = env.get(TOKEN_VAR) {
+            prop.remove();
+        }
+    })
 }
 
-/// Applies `edit` to the `env` object of the settings file at `path`; writes it (0600, a backup
-/// of the old file first) when `edit` says it changed something.
-fn edit_env(
-    path: &Path,
-    edit: impl FnOnce(&mut Map<String, Value>) -> bool,
-) -> Result<bool, InstallError> {
+/// Applies `edit` to the `env` object of the settings file at `path` (in its syntax tree: the
+/// rest of the file keeps its bytes); writes it (0600, a backup of the old file first) when that
+/// changed the file.
+fn edit_env(path: &Path, edit: impl FnOnce(&CstObject)) -> Result<bool, InstallError> {
     install::refuse_link(path)?;
-    let existing = install::read_settings(path)?;
+    let existing = install::load_settings(path)?;
     let had_file = existing.is_some();
-    let mut doc = existing.unwrap_or_default();
-    let env = doc
-        .entry("env")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let Some(env) = env.as_object_mut() else {
-        return Err(InstallError {
-            path: path.to_path_buf(),
-            kind: InstallErrorKind::Shape {
-                at: String::from("env"),
-                expected: "an object",
-            },
-        });
+    let settings = match existing {
+        Some(s) => s,
+        None => install::parse_settings(path, "{}\n")?,
     };
-    if !edit(env) {
-        return Ok(false);
+    let before = settings.tree.to_string();
+    let doc = settings.tree.object_value_or_set();
+    let Some(env) = install::object_or_append(&doc, "env") else {
+        return Err(install::shape(path, "env", "an object"));
+    };
+    edit(&env);
+    if let Some(prop) = doc.get("env").filter(|_| env.properties().is_empty()) {
+        prop.remove();
     }
-    if env.is_empty() {
-        doc.remove("env");
+    let text = settings.tree.to_string();
+    if text == before {
+        return Ok(false);
     }
     if had_file {
         install::backup(path)?;
@@ -157,8 +153,6 @@ fn edit_env(
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| install::io_err(dir, e))?;
     }
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
     install::write_atomic(
         path,
         text.as_bytes(),

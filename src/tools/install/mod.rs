@@ -3,13 +3,14 @@
 //! The settings file is edited, never replaced: posthook adds one group of its own per event it
 //! handles (`HOOK_EVENTS`: the tool events, Stop, SubagentStop, SubagentStart, PostCompact), in exec form
 //! (`{"matcher": M, "hooks": [{"type": "command", "command": "/abs/posthook", "args": [], "timeout":
-//! S}]}`), and keeps every other key, hook and the order of keys as they were. Installing again
-//! updates those groups in place (a second identical run changes nothing); uninstalling removes
-//! posthook's hooks and the containers that only held them, and where posthook was not in the file
-//! before gives back its original bytes. A file that is not valid JSON is refused with its position
-//! and left untouched. Before any change the old file is copied to a timestamped backup beside it,
-//! and the new file is written to a temporary file and renamed over the old one, so a crash leaves
-//! one or the other, never half of each.
+//! S}]}`), and keeps every other byte as it was: the file is edited as a concrete syntax tree
+//! (indentation, line endings, key order, trailing spaces and other hooks stay; the element
+//! posthook's group follows gains its comma). Installing again updates those groups in place (a
+//! second identical run changes nothing); uninstalling removes posthook's hooks and the lists and
+//! `hooks` object left empty, which gives back the file as it was before the install. A file that
+//! is not valid JSON is refused with its position and left untouched. Before any change the old
+//! file is copied to a timestamped backup beside it, and the new file is written to a temporary
+//! file and renamed over the old one, so a crash leaves one or the other, never half of each.
 //!
 //! - [`entries`]: what posthook's entries look like, and finding, adding and removing them in a
 //!   settings document;
@@ -28,7 +29,8 @@ pub(crate) use entries::{
     HOOK_EVENTS,
 };
 pub(crate) use file::{
-    apply, backup, diff, read_settings, refuse_link, write_atomic, Action, Change,
+    apply, backup, diff, load_settings, object_or_append, parse_settings, read_settings,
+    refuse_link, set_prop, write_atomic, Action, Change,
 };
 
 use crate::output::OutputMode;
@@ -151,7 +153,7 @@ pub(crate) fn io_err(path: &Path, e: std::io::Error) -> InstallError {
     }
 }
 
-pub(super) fn shape(path: &Path, at: &str, expected: &'static str) -> InstallError {
+pub(crate) fn shape(path: &Path, at: &str, expected: &'static str) -> InstallError {
     InstallError {
         path: path.to_path_buf(),
         kind: InstallErrorKind::Shape {
