@@ -1,6 +1,8 @@
 //! Hook-file guard (catalogue §5): hook scripts of the project that manipulate `sys.path`.
 
 use super::outside_project::{is_under, normalize};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::Family;
 use crate::{Analyzer, Context, Finding, Severity};
 
 /// The first `sys.path.insert(`, `.append(` or `.extend(` in `code` (spaces allowed before the
@@ -33,6 +35,25 @@ fn sys_path_change(code: &str) -> Option<&'static str> {
 /// developer's home directory.)
 pub struct HookFileGuard;
 
+const RULE: Rule = Rule {
+    id: "hook-file-guard",
+    kind: Kind::Danger,
+    family: Family::Core,
+    doc: "a hook script of the project (`.claude/hooks/*.py`) changed so that it alters its import path (`sys.path`)",
+};
+
+impl HookFileGuard {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Writes,
+        thresholds: &[],
+        critical: true,
+        make: || Box::new(HookFileGuard),
+    };
+}
+
 fn in_project_hooks(path: &str, root: Option<&str>) -> bool {
     if !path.ends_with(".py") {
         return false;
@@ -52,12 +73,12 @@ fn in_project_hooks(path: &str, root: Option<&str>) -> bool {
 
 impl Analyzer for HookFileGuard {
     fn name(&self) -> &'static str {
-        "hook-file-guard"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        // Which tools: the registry's (every tool that writes a file).
-        if !cx.rule_enabled("hook-file-guard") {
+        // Which tools: its SPEC's (every tool that writes a file).
+        if !cx.rule_enabled(RULE.id) {
             return;
         }
         let Some(path) = cx.call.path() else {
@@ -74,7 +95,7 @@ impl Analyzer for HookFileGuard {
         };
         let name = path.rsplit('/').next().unwrap_or(path);
         out.push(
-            Finding::new("hook-file-guard", Severity::Major, 85)
+            Finding::new(RULE.id, Severity::Major, 85)
                 .headline(format!("hook script {name} modifies sys.path"))
                 .observed(format!(
                     "The new content of {} calls {}...); hooks run with Claude Code's environment, and a changed import path can load the wrong modules.",

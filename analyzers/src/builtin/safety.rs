@@ -1,5 +1,7 @@
 //! Single-call safety checks (catalogue §5).
 
+use super::{Builtin, Kind, Rule, Tools};
+use crate::Family;
 use crate::text::shell::{is_shell, resolve, Connector, Env, Origin, Script, Simple};
 use crate::{Analyzer, Context, Finding, Severity};
 
@@ -8,6 +10,25 @@ use crate::{Analyzer, Context, Finding, Severity};
 /// arguments).
 pub struct ExecSafety {
     _private: (),
+}
+
+const RULE: Rule = Rule {
+    id: "exec-safety",
+    kind: Kind::Danger,
+    family: Family::Core,
+    doc: "a Bash command deletes from `/`, `~` or `$HOME`, pipes a download into a shell (both critical: they block), runs rm as root, `chmod 777`, ...; judged on the programs in command position (`echo rm -rf /` is not a delete, nor is a redirect target)",
+};
+
+impl ExecSafety {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Bash,
+        thresholds: &[],
+        critical: true,
+        make: || Box::new(ExecSafety::new()),
+    };
 }
 
 mod flag {
@@ -250,11 +271,11 @@ impl Default for ExecSafety {
 
 impl Analyzer for ExecSafety {
     fn name(&self) -> &'static str {
-        "exec-safety"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("exec-safety") {
+        if !cx.rule_enabled(RULE.id) {
             return;
         }
         let Some(cmd) = cx.call.command() else {
@@ -270,7 +291,7 @@ impl Analyzer for ExecSafety {
         let script = cx.call.script();
         let flags = cx
             .cache
-            .classify("exec-safety", &key, &|_| ExecSafety::classify(script, home));
+            .classify(RULE.id, &key, &|_| ExecSafety::classify(script, home));
         // Report the most serious match only; CHECKS is ordered from most to least serious.
         if let Some(c) = CHECKS.iter().find(|c| flags & c.flag != 0) {
             let others = (flags & !c.flag).count_ones();
@@ -285,7 +306,7 @@ impl Analyzer for ExecSafety {
                 format!("`{shown}` {}.", c.what)
             };
             out.push(
-                Finding::new("exec-safety", c.severity, c.priority)
+                Finding::new(RULE.id, c.severity, c.priority)
                     .subject(c.headline)
                     .headline(c.headline)
                     .observed(observed)
