@@ -9,7 +9,7 @@
 //! `shared`.
 
 use crate::settings::Family;
-use crate::{Analyzer, Category, Threshold};
+use crate::{Analyzer, Category, Families, Settings, Threshold};
 
 mod shared;
 
@@ -158,8 +158,9 @@ impl Tools {
 
 /// A built-in analyzer, not yet constructed: its one definition, the `SPEC` in its own file.
 ///
-/// The runtime builds an analyzer the first time a call arrives for one of its tools, so a hook
-/// process handling one `Read` never pays for the Bash analyzers' patterns.
+/// The runtime builds an analyzer the first time a call arrives for one of its tools (and one of
+/// its rules is on), so a hook process handling one `Read` never pays for the Bash analyzers'
+/// patterns.
 pub struct Builtin {
     /// The analyzer's name (as in timings).
     pub name: &'static str,
@@ -185,6 +186,14 @@ impl Builtin {
     /// Whether it judges the end of a turn ([`crate::Analyzer::at_stop`]).
     pub fn at_stop(&self) -> bool {
         self.tools == Tools::Stop
+    }
+
+    /// Whether one of its rules may fire in this session (`used`: the hive families it has
+    /// used); the runtime neither builds nor runs it otherwise.
+    pub fn enabled(&self, settings: &Settings, used: Families) -> bool {
+        self.rules
+            .iter()
+            .any(|r| settings.allows(r.id, r.family, used))
     }
 }
 
@@ -320,6 +329,11 @@ pub(crate) mod testkit {
             };
             let mut out = Vec::new();
             a.analyze(&cx, &mut out);
+            // As the runtime does: a disabled rule's findings are dropped.
+            out.retain(|f| {
+                self.settings
+                    .rule_enabled(&f.rule, self.history.counters.families)
+            });
             assert!(out.len() <= 1, "an analyzer yields at most one finding");
             for f in &out {
                 assert!(

@@ -104,7 +104,7 @@ impl Analyzer for CoordinatorBypass {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled(RULE.id) || cx.fact.cat == Category::McpZen {
+        if cx.fact.cat == Category::McpZen {
             return;
         }
         let n = u64::from(cx.history.stream.since_coordinator);

@@ -314,7 +314,7 @@ impl Analyzer for Danger {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if cx.call.command().is_none() || !cx.rule_enabled(RULE.id) {
+        if cx.call.command().is_none() {
             return;
         }
         let root = cx.call.project_root();

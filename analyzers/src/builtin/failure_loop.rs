@@ -77,7 +77,7 @@ impl Analyzer for FailureLoop {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if cx.fact.ok || cx.fact.outcome == Outcome::Interrupted || !cx.rule_enabled(RULE.id) {
+        if cx.fact.ok || cx.fact.outcome == Outcome::Interrupted {
             return;
         }
         let Some(mark) = cx.history.failure_mark(cx.fact) else {

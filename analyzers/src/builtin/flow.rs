@@ -53,7 +53,7 @@ impl Analyzer for FlowCoordination {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled(RULE.id) || cx.fact.cat != Category::McpFlow {
+        if cx.fact.cat != Category::McpFlow {
             return;
         }
         let window = cx.count(&WINDOW) as usize;

@@ -78,9 +78,6 @@ impl Analyzer for HookFileGuard {
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         // Which tools: its SPEC's (every tool that writes a file).
-        if !cx.rule_enabled(RULE.id) {
-            return;
-        }
         let Some(path) = cx.call.path() else {
             return;
         };

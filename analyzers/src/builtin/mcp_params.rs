@@ -96,7 +96,7 @@ impl Analyzer for McpParams {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled(RULE.id) || !checked(&cx.call.tool) {
+        if !checked(&cx.call.tool) {
             return;
         }
         let p = problems(&cx.call.tool, &cx.call.input);

@@ -98,7 +98,6 @@ fn unwritten_memory(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let c = &cx.history.counters;
     if cx.fact.mem != crate::history::MEM_READ
         || c.memory_written
-        || !cx.rule_enabled(UNWRITTEN.id)
     {
         return;
     }
@@ -126,7 +125,7 @@ impl Analyzer for MemoryCoordination {
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         unwritten_memory(cx, out);
-        if !cx.rule_enabled(COORDINATION.id) || cx.fact.is_memory() || is_flow_hook(cx.fact) {
+        if cx.fact.is_memory() || is_flow_hook(cx.fact) {
             return;
         }
         let memory_window = cx.count(&MEMORY_WINDOW) as usize;

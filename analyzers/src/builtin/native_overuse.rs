@@ -50,7 +50,7 @@ impl Analyzer for NativeOveruse {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled(RULE.id) || cx.fact.is_mcp() {
+        if cx.fact.is_mcp() {
             return;
         }
         let c = u64::from(cx.history.stream.native_run);

@@ -87,7 +87,7 @@ impl Analyzer for OutsideProject {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled(RULE.id) || !cx.call.is_write() {
+        if !cx.call.is_write() {
             return;
         }
         let (Some(path), Some(root)) = (cx.call.path(), cx.call.project_root()) else {

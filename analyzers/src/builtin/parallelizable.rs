@@ -88,7 +88,7 @@ impl Analyzer for Parallelizable {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if look(cx.fact).is_none() || !cx.rule_enabled(RULE.id) {
+        if look(cx.fact).is_none() {
             return;
         }
         let gap = cx.count(&super::PARALLEL_GAP_MS);

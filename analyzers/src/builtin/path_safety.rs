@@ -47,9 +47,6 @@ impl Analyzer for PathSafety {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled(RULE.id) {
-            return;
-        }
         let Some(path) = cx.call.path() else {
             return;
         };

@@ -275,9 +275,6 @@ impl Analyzer for ExecSafety {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled(RULE.id) {
-            return;
-        }
         let Some(cmd) = cx.call.command() else {
             return;
         };

@@ -72,7 +72,7 @@ impl Analyzer for ToolMisuse {
         let Some(&(bit, tool, what, job)) = KINDS.iter().find(|k| cx.fact.tags & k.0 != 0) else {
             return;
         };
-        if !cx.history.has_used(tool) || !cx.rule_enabled(RULE.id) {
+        if !cx.history.has_used(tool) {
             return;
         }
         let window = cx.count(&WINDOW).max(1) as usize;

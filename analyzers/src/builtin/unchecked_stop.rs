@@ -57,7 +57,7 @@ impl Analyzer for UncheckedStop {
     fn analyze(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {}
 
     fn at_stop(&self, cx: &StopContext<'_>, out: &mut Vec<Finding>) {
-        if cx.settings.stop == StopMode::Off || !cx.rule_enabled(RULE.id) {
+        if cx.settings.stop == StopMode::Off {
             return;
         }
         let Some(p) = cx.pending() else {

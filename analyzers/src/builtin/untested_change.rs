@@ -43,7 +43,7 @@ impl Analyzer for UntestedChange {
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         // A commit that failed (a hook rejected it) committed nothing.
-        if !cx.fact.is_commit() || !cx.fact.ok || !cx.rule_enabled(RULE.id) {
+        if !cx.fact.is_commit() || !cx.fact.ok {
             return;
         }
         let c = &cx.history.counters;

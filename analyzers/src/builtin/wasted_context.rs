@@ -119,7 +119,7 @@ impl Analyzer for WastedContext {
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let f = cx.fact;
-        if !f.ok || !cx.rule_enabled(RULE.id) {
+        if !f.ok {
             return;
         }
         if is_lookup(f) {

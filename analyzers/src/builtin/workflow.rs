@@ -78,9 +78,6 @@ impl Analyzer for WorkflowPattern {
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled(RULE.id) {
-            return;
-        }
         // Newest first: last[0] is the current call.
         let mut last: Window<'_> = [None; WINDOW];
         for (slot, f) in last.iter_mut().zip(cx.history.recent.iter().rev()) {
