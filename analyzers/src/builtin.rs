@@ -4,14 +4,17 @@
 //! its rules (each with the incident kind it addresses, the family of tools its advice relies on
 //! and its docs), the tools it applies to, its thresholds with their defaults, and whether it is a
 //! critical single-call check. [`registry`] lists them, one line each, in the order they run; the
-//! runtime, `posthook config`, `explain` and the docs all read it. The
+//! runtime, `posthook config`, `explain` and docs/rules.md ([`rules_markdown`]) all read it. The
 //! helpers the rules share (drift priority, the session's own tools to name, same turn) are in
 //! `shared`.
 
 use crate::settings::Family;
 use crate::{Analyzer, Category, Families, Settings, Threshold};
 
+mod docs;
 mod shared;
+
+pub use docs::rules_markdown;
 
 /// Declares the built-in analyzers, each as `module::Type` (the file `builtin/module.rs` holding
 /// `Type` and its `Type::SPEC`), in the order they run.
