@@ -291,7 +291,7 @@ mod tests {
         );
         let f = s.step(&MemoryCoordination, list().in_agent("c"));
         assert_eq!(f.len(), 1, "a third agent polls it");
-        assert_eq!(f[0].rule, "memory-unwritten");
+        assert_eq!(f[0].rule, UNWRITTEN.id);
         assert!(
             f[0].headline.starts_with("3 agents read hive memory"),
             "{}",

@@ -332,7 +332,7 @@ mod tests {
         let f = s.step(&ExecSafety::new(), bash("chmod 777 x"));
         assert_eq!(f[0].observed, "`chmod 777 x` makes files writable by every user; it matched 2 safety checks in all, this is the most serious.");
         assert!(s.step(&ExecSafety::new(), bash("cargo test")).is_empty());
-        s.settings.disabled.insert("exec-safety".into());
+        s.settings.disabled.insert(RULE.id.into());
         assert!(s.step(&ExecSafety::new(), bash("rm -rf /")).is_empty());
     }
 
