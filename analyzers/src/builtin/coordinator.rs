@@ -3,8 +3,7 @@
 
 use super::shared::{coordinator_name, drift_priority};
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{Analyzer, Category, Context, Finding, Severity, Threshold};
+use crate::{Family, Analyzer, Category, Context, Finding, Severity, Threshold};
 
 pub(crate) const FLOW_WINDOW: Threshold = Threshold::new(
     "coordinator-bypass.flow-window",

@@ -2,10 +2,9 @@
 
 use super::outside_project::is_under;
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
 use crate::text::git_args;
 use crate::text::shell::{resolve, Env, Script, Simple};
-use crate::{truncate_chars, Analyzer, Context, Finding, Severity};
+use crate::{Family, truncate_chars, Analyzer, Context, Finding, Severity};
 
 /// Risky actions in a Bash command that already ran (major, 85; never blocking: it ran, and the
 /// message says how to undo it), judged on the programs in command position (never on words of

@@ -1,8 +1,7 @@
 //! Failure loops: the same call failing with the same error, again.
 
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{error_line, truncate_chars, Analyzer, Context, Finding, Outcome, Severity, Threshold};
+use crate::{Family, error_line, truncate_chars, Analyzer, Context, Finding, Outcome, Severity, Threshold};
 
 pub(crate) const REPEATS: Threshold = Threshold::new(
     "failure-loop.repeats",

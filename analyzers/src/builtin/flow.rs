@@ -3,8 +3,7 @@
 
 use super::shared::{coordinator_name, drift_priority};
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{Analyzer, Category, Context, Finding, Severity, Threshold};
+use crate::{Family, Analyzer, Category, Context, Finding, Severity, Threshold};
 use serde_json::Value;
 
 pub(crate) const WINDOW: Threshold = Threshold::new(

@@ -2,8 +2,7 @@
 
 use super::outside_project::{is_under, normalize};
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{Analyzer, Context, Finding, Severity};
+use crate::{Family, Analyzer, Context, Finding, Severity};
 
 /// The first `sys.path.insert(`, `.append(` or `.extend(` in `code` (spaces allowed before the
 /// parenthesis), as the call's name. A scan, not a regex: a hook call that writes a hook script

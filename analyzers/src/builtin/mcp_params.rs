@@ -1,8 +1,7 @@
 //! MCP parameter checks (catalogue §5): calls to hive tools with missing or invalid parameters.
 
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{Analyzer, Category, Context, Finding, Severity};
+use crate::{Family, Analyzer, Category, Context, Finding, Severity};
 use serde_json::Value;
 
 /// Whether `tool` is one this analyzer checks (a cheap test on the name).

@@ -3,9 +3,8 @@
 
 use super::shared::memory_name;
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
 use crate::text::tags;
-use crate::{truncate_chars, Analyzer, Context, Fact, Finding, Severity, Threshold};
+use crate::{Family, truncate_chars, Analyzer, Context, Fact, Finding, Severity, Threshold};
 
 pub(crate) const WINDOW: Threshold = Threshold::new(
     "memory-coordination.window",

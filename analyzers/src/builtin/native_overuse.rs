@@ -3,8 +3,7 @@
 
 use super::shared::{coordinator_name, memory_name};
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{Analyzer, Context, Finding, Severity, Threshold};
+use crate::{Family, Analyzer, Context, Finding, Severity, Threshold};
 
 pub(crate) const MINOR: Threshold = Threshold::new(
     "native-overuse.minor",

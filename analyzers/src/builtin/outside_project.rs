@@ -1,8 +1,7 @@
 //! Outside project (generic drift): files changed outside the project directory.
 
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{Analyzer, Context, Finding, Severity};
+use crate::{Family, Analyzer, Context, Finding, Severity};
 use std::borrow::Cow;
 
 /// Resolves `.` and `..` components of an absolute path lexically (no file system access).

@@ -3,8 +3,7 @@
 
 use super::shared::same_turn;
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{Analyzer, Context, Fact, Finding, Severity, Threshold};
+use crate::{Family, Analyzer, Context, Fact, Finding, Severity, Threshold};
 
 pub(crate) const CALLS: Threshold = Threshold::new(
     "parallelizable.calls",

@@ -2,8 +2,7 @@
 
 use super::outside_project::normalize;
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{Analyzer, Context, Finding, Severity, Threshold};
+use crate::{Family, Analyzer, Context, Finding, Severity, Threshold};
 
 pub(crate) const LARGE_WRITE: Threshold = Threshold::new(
     "path-safety.large-write",

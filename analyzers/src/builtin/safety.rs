@@ -1,9 +1,8 @@
 //! Single-call safety checks (catalogue §5).
 
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
 use crate::text::shell::{is_shell, resolve, Connector, Env, Origin, Script, Simple};
-use crate::{Analyzer, Context, Finding, Severity};
+use crate::{Family, Analyzer, Context, Finding, Severity};
 
 /// Execution safety of Bash commands: destructive, privileged, piped-to-shell, insecure or global
 /// operations, judged on the parsed command (the program in command position and its own

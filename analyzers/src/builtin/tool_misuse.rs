@@ -1,8 +1,7 @@
 //! Tool misuse: Bash doing, again and again, what the session's dedicated tools do.
 
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{tags, Analyzer, Context, Finding, Severity, Threshold};
+use crate::{Family, tags, Analyzer, Context, Finding, Severity, Threshold};
 
 pub(crate) const TIMES: Threshold = Threshold::new(
     "tool-misuse.times",

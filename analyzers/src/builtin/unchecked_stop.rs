@@ -2,8 +2,7 @@
 //! check that covers it, or while that check's last run failed.
 
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{
+use crate::{Family, 
     error_line, fnv1a64, lang_name, langs, truncate_chars, Analyzer, Changed, CheckMark, Context,
     Finding, Severity, StopContext, StopMode,
 };

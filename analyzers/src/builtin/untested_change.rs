@@ -1,8 +1,7 @@
 //! Untested changes: a commit while code changed since the last test or build that covers it.
 
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{lang_name, truncate_chars, Analyzer, Context, Finding, Severity};
+use crate::{Family, lang_name, truncate_chars, Analyzer, Context, Finding, Severity};
 
 /// Untested changes (moderate, 60): a `git commit` that succeeded while a language's code changed
 /// since the last check that covers that language ran. A commit that failed committed nothing, and

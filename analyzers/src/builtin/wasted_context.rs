@@ -1,8 +1,7 @@
 //! Wasted context: output logs read whole, and files read again though nothing changed them.
 
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{truncate_chars, Analyzer, Context, Finding, Severity, Threshold};
+use crate::{Family, truncate_chars, Analyzer, Context, Finding, Severity, Threshold};
 
 pub(crate) const LOG_BYTES: Threshold = Threshold::new(
     "wasted-context.log-bytes",

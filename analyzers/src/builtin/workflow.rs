@@ -3,8 +3,7 @@
 
 use super::shared::{coordinator_name, drift_priority, memory_name, used_tool};
 use super::{Builtin, Kind, Rule, Tools};
-use crate::Family;
-use crate::{Analyzer, Category, Context, Fact, Finding, Severity, Threshold};
+use crate::{Family, Analyzer, Category, Context, Fact, Finding, Severity, Threshold};
 
 pub(crate) const RUN: Threshold = Threshold::new(
     "workflow-pattern.run",
