@@ -52,12 +52,6 @@ impl Context<'_> {
         self.history.recent.iter().rev().skip(1)
     }
 
-    /// Whether `rule` may fire in this session (profile and disabled rules applied).
-    pub fn rule_enabled(&self, rule: &str) -> bool {
-        self.settings
-            .rule_enabled(rule, self.history.counters.families)
-    }
-
     /// A threshold from the settings, `default` when not configured.
     pub fn threshold(&self, key: &str, default: f64) -> f64 {
         self.settings.threshold(key, default)
@@ -115,12 +109,6 @@ impl StopContext<'_> {
     pub fn pending(&self) -> Option<&Pending> {
         self.history.pending_of(self.agent)
     }
-
-    /// Whether `rule` may fire in this session (profile and disabled rules applied).
-    pub fn rule_enabled(&self, rule: &str) -> bool {
-        self.settings
-            .rule_enabled(rule, self.history.counters.families)
-    }
 }
 
 /// One analysis over a call and its session history.
@@ -133,7 +121,9 @@ pub trait Analyzer: Send + Sync {
     fn name(&self) -> &'static str;
 
     /// The rule ids this analyzer can emit (for an analyzer added through the library; the
-    /// built-in ones are described by [`crate::builtin::registry`]).
+    /// built-in ones are described by their `SPEC`s, see [`crate::builtin::registry`]). The
+    /// runtime skips an analyzer whose rules are all disabled (one that declares none always
+    /// runs) and drops the findings of disabled rules: an analyzer never checks.
     fn rules(&self) -> &'static [&'static str] {
         &[]
     }

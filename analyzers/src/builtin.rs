@@ -1,50 +1,49 @@
 //! The built-in analyzers and the registry the runtime builds them from, lazily.
 //!
-//! One analyzer per file, and one definition of each in [`registry`]: its name, its rules (each
-//! with the incident kind it addresses and the family of tools its advice relies on), the tools it
-//! applies to, its thresholds with their defaults, and whether it is a critical single-call check.
-//! The runtime, `posthook config`, `explain` and the docs all read this table. The helpers the
-//! rules share (drift priority, the session's own tools to name, same turn) are in `shared`.
+//! One analyzer per file, and its one definition beside it: a `SPEC` ([`Builtin`]) with its name,
+//! its rules (each with the incident kind it addresses, the family of tools its advice relies on
+//! and its docs), the tools it applies to, its thresholds with their defaults, and whether it is a
+//! critical single-call check. [`registry`] lists them, one line each, in the order they run; the
+//! runtime, `posthook config`, `explain` and docs/rules.md ([`rules_markdown`]) all read it. The
+//! helpers the rules share (drift priority, the session's own tools to name, same turn) are in
+//! `shared`.
 
 use crate::settings::Family;
-use crate::{Analyzer, Category, Threshold};
+use crate::{Analyzer, Category, Families, Settings, Threshold};
 
-mod coordinator;
-mod danger;
-mod failure_loop;
-mod flow;
-mod hook_guard;
-mod mcp_params;
-mod memory;
-mod native_overuse;
-mod outside_project;
-mod parallelizable;
-mod path_safety;
-mod safety;
+mod docs;
 mod shared;
-mod tool_misuse;
-mod unchecked_stop;
-mod untested_change;
-mod wasted_context;
-mod workflow;
 
-pub use coordinator::CoordinatorBypass;
-pub use danger::Danger;
-pub use failure_loop::FailureLoop;
-pub use flow::FlowCoordination;
-pub use hook_guard::HookFileGuard;
-pub use mcp_params::McpParams;
-pub use memory::MemoryCoordination;
-pub use native_overuse::NativeOveruse;
-pub use outside_project::OutsideProject;
-pub use parallelizable::Parallelizable;
-pub use path_safety::PathSafety;
-pub use safety::ExecSafety;
-pub use tool_misuse::ToolMisuse;
-pub use unchecked_stop::UncheckedStop;
-pub use untested_change::UntestedChange;
-pub use wasted_context::WastedContext;
-pub use workflow::WorkflowPattern;
+pub use docs::rules_markdown;
+
+/// Declares the built-in analyzers, each as `module::Type` (the file `builtin/module.rs` holding
+/// `Type` and its `Type::SPEC`), in the order they run.
+macro_rules! analyzers {
+    ($($module:ident::$analyzer:ident),* $(,)?) => {
+        $(mod $module; pub use $module::$analyzer;)*
+        static REGISTRY: &[Builtin] = &[$($analyzer::SPEC),*];
+    };
+}
+
+analyzers! {
+    safety::ExecSafety,
+    danger::Danger,
+    path_safety::PathSafety,
+    hook_guard::HookFileGuard,
+    outside_project::OutsideProject,
+    failure_loop::FailureLoop,
+    untested_change::UntestedChange,
+    unchecked_stop::UncheckedStop,
+    tool_misuse::ToolMisuse,
+    wasted_context::WastedContext,
+    parallelizable::Parallelizable,
+    mcp_params::McpParams,
+    coordinator::CoordinatorBypass,
+    flow::FlowCoordination,
+    native_overuse::NativeOveruse,
+    workflow::WorkflowPattern,
+    memory::MemoryCoordination,
+}
 
 /// The kind of incident a rule addresses (the names of the labelled incidents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,8 +88,8 @@ pub struct Rule {
     pub kind: Kind,
     /// The tools its advice relies on.
     pub family: Family,
-    /// One line: what it says and when.
-    pub summary: &'static str,
+    /// What it says and when, in Markdown: its row of docs/rules.md.
+    pub doc: &'static str,
 }
 
 /// The tools an analyzer applies to: a cheap test on the tool name.
@@ -160,10 +159,11 @@ impl Tools {
     }
 }
 
-/// A built-in analyzer, not yet constructed: its one definition.
+/// A built-in analyzer, not yet constructed: its one definition, the `SPEC` in its own file.
 ///
-/// The runtime builds an analyzer the first time a call arrives for one of its tools, so a hook
-/// process handling one `Read` never pays for the Bash analyzers' patterns.
+/// The runtime builds an analyzer the first time a call arrives for one of its tools (and one of
+/// its rules is on), so a hook process handling one `Read` never pays for the Bash analyzers'
+/// patterns.
 pub struct Builtin {
     /// The analyzer's name (as in timings).
     pub name: &'static str,
@@ -174,7 +174,7 @@ pub struct Builtin {
     /// Every threshold it reads, with its default.
     pub thresholds: &'static [Threshold],
     /// A critical single-call check: it runs whatever the time budget (the budget applies to the
-    /// others).
+    /// others), and a project file cannot disable it.
     pub critical: bool,
     /// Builds it.
     pub make: fn() -> Box<dyn Analyzer>,
@@ -190,14 +190,13 @@ impl Builtin {
     pub fn at_stop(&self) -> bool {
         self.tools == Tools::Stop
     }
-}
 
-const fn rule(id: &'static str, kind: Kind, family: Family, summary: &'static str) -> Rule {
-    Rule {
-        id,
-        kind,
-        family,
-        summary,
+    /// Whether one of its rules may fire in this session (`used`: the hive families it has
+    /// used); the runtime neither builds nor runs it otherwise.
+    pub fn enabled(&self, settings: &Settings, used: Families) -> bool {
+        self.rules
+            .iter()
+            .any(|r| settings.allows(r.id, r.family, used))
     }
 }
 
@@ -206,267 +205,15 @@ pub fn registry() -> &'static [Builtin] {
     REGISTRY
 }
 
-static REGISTRY: &[Builtin] = &[
-        Builtin {
-            name: "exec-safety",
-            rules: &[rule(
-                "exec-safety",
-                Kind::Danger,
-                Family::Core,
-                "a Bash command that deletes from /, pipes a download into a shell, runs rm as root, chmod 777, ...",
-            )],
-            tools: Tools::Bash,
-            thresholds: &[],
-            critical: true,
-            make: || Box::new(ExecSafety::new()),
-        },
-        Builtin {
-            name: "danger",
-            rules: &[rule(
-                "danger",
-                Kind::Danger,
-                Family::Core,
-                "skipped checks (--no-verify), git push --force, git reset --hard, git clean -fd, rm -rf outside the project",
-            )],
-            tools: Tools::Bash,
-            thresholds: &[],
-            critical: true,
-            make: || Box::new(Danger),
-        },
-        Builtin {
-            name: "path-safety",
-            rules: &[rule(
-                "path-safety",
-                Kind::Danger,
-                Family::Core,
-                "a file op on a system path, a secrets file or through `..`; a huge write",
-            )],
-            tools: Tools::Files,
-            thresholds: &[path_safety::LARGE_WRITE],
-            critical: true,
-            make: || Box::new(PathSafety),
-        },
-        Builtin {
-            name: "hook-file-guard",
-            rules: &[rule(
-                "hook-file-guard",
-                Kind::Danger,
-                Family::Core,
-                "a change to a hook script that alters its import path",
-            )],
-            tools: Tools::Writes,
-            thresholds: &[],
-            critical: true,
-            make: || Box::new(HookFileGuard),
-        },
-        Builtin {
-            name: "outside-project",
-            rules: &[rule(
-                "outside-project",
-                Kind::Danger,
-                Family::Core,
-                "a file changed outside the project",
-            )],
-            tools: Tools::Writes,
-            thresholds: &[],
-            critical: false,
-            make: || Box::new(OutsideProject),
-        },
-        Builtin {
-            name: "failure-loop",
-            rules: &[rule(
-                "failure-loop",
-                Kind::Loop,
-                Family::Core,
-                "the same call failing with the same error again; blocks the third time",
-            )],
-            tools: Tools::All,
-            thresholds: &[failure_loop::REPEATS, failure_loop::CONFIRMED],
-            critical: false,
-            make: || Box::new(FailureLoop),
-        },
-        Builtin {
-            name: "untested-change",
-            rules: &[rule(
-                "untested-change",
-                Kind::UntestedChange,
-                Family::Core,
-                "git commit while code changed since the last test or build that covers its language",
-            )],
-            tools: Tools::Bash,
-            thresholds: &[],
-            critical: false,
-            make: || Box::new(UntestedChange),
-        },
-        Builtin {
-            name: "unchecked-stop",
-            rules: &[rule(
-                "unchecked-stop",
-                Kind::UntestedChange,
-                Family::Core,
-                "the end of a turn (or a subagent's) with code changed since the last check that covers it, or that check failing; blocks once per state",
-            )],
-            tools: Tools::Stop,
-            thresholds: &[],
-            critical: false,
-            make: || Box::new(UncheckedStop),
-        },
-        Builtin {
-            name: "tool-misuse",
-            rules: &[rule(
-                "tool-misuse",
-                Kind::ToolMisuse,
-                Family::Core,
-                "Bash find/ls, grep/rg or cat/head/sed -n again and again where the session uses Glob, Grep or Read",
-            )],
-            tools: Tools::Bash,
-            thresholds: &[tool_misuse::TIMES, tool_misuse::WINDOW],
-            critical: false,
-            make: || Box::new(ToolMisuse),
-        },
-        Builtin {
-            name: "wasted-context",
-            rules: &[rule(
-                "wasted-context",
-                Kind::WastedContext,
-                Family::Core,
-                "a whole command log read into context; a lookup that dumped a huge output; a file read again though it did not change",
-            )],
-            tools: Tools::All,
-            thresholds: &[
-                wasted_context::LOG_BYTES,
-                wasted_context::DUMP_BYTES,
-                wasted_context::REREAD_MINUTES,
-            ],
-            critical: false,
-            make: || Box::new(WastedContext),
-        },
-        Builtin {
-            name: "parallelizable",
-            rules: &[rule(
-                "parallelizable",
-                Kind::Parallelizable,
-                Family::Core,
-                "several independent read-only calls made one per turn",
-            )],
-            tools: Tools::BashOrReadOnly,
-            thresholds: &[PARALLEL_GAP_MS, parallelizable::CALLS],
-            critical: false,
-            make: || Box::new(Parallelizable),
-        },
-        Builtin {
-            name: "mcp-params",
-            rules: &[rule(
-                "mcp-params",
-                Kind::Protocol,
-                Family::Core,
-                "a hive MCP call with missing or invalid parameters",
-            )],
-            tools: Tools::CheckedMcp,
-            thresholds: &[],
-            critical: false,
-            make: || Box::new(McpParams),
-        },
-        Builtin {
-            name: "coordinator-bypass",
-            rules: &[rule(
-                "coordinator-bypass",
-                Kind::Protocol,
-                Family::Coordinator,
-                "work done without the coordinator (mcp__zen__*) the session uses",
-            )],
-            tools: Tools::All,
-            thresholds: &[
-                coordinator::FLOW_WINDOW,
-                coordinator::STORAGE_WINDOW,
-                coordinator::NATIVE_RUN,
-                coordinator::NATIVE_RUN_MAJOR,
-                coordinator::COMPLEX_WINDOW,
-                coordinator::COMPLEX_WRITE_CHARS,
-                coordinator::COMPLEX_MULTIEDIT,
-            ],
-            critical: false,
-            make: || Box::new(CoordinatorBypass),
-        },
-        Builtin {
-            name: "flow-coordination",
-            rules: &[rule(
-                "flow-coordination",
-                Kind::Protocol,
-                Family::Flow,
-                "flow workers called before the coordinator planned; a large flat swarm",
-            )],
-            tools: Tools::Flow,
-            thresholds: &[flow::WINDOW, flow::MAJOR_AFTER, flow::MAX_AGENTS],
-            critical: false,
-            make: || Box::new(FlowCoordination),
-        },
-        Builtin {
-            name: "native-overuse",
-            rules: &[rule(
-                "native-overuse",
-                Kind::Protocol,
-                Family::Coordinator,
-                "a long run of native calls in a session that coordinates through mcp__zen__*",
-            )],
-            tools: Tools::Native,
-            thresholds: &[
-                native_overuse::MINOR,
-                native_overuse::MODERATE,
-                native_overuse::MAJOR,
-            ],
-            critical: false,
-            make: || Box::new(NativeOveruse),
-        },
-        Builtin {
-            name: "workflow-pattern",
-            rules: &[rule(
-                "workflow-pattern",
-                Kind::Protocol,
-                Family::Coordinator,
-                "file and shell work routed around the hive the session uses",
-            )],
-            tools: Tools::All,
-            thresholds: &[workflow::RUN, workflow::FILE_OPS, workflow::TASKS],
-            critical: false,
-            make: || Box::new(WorkflowPattern),
-        },
-        Builtin {
-            name: "memory-coordination",
-            rules: &[
-                rule(
-                    "memory-coordination",
-                    Kind::Protocol,
-                    Family::Memory,
-                    "decisions and large changes not recorded in the hive memory the session uses",
-                ),
-                rule(
-                    "memory-unwritten",
-                    Kind::Protocol,
-                    Family::Memory,
-                    "several agents read hive memory that no agent has written",
-                ),
-            ],
-            tools: Tools::All,
-            thresholds: &[
-                memory::WINDOW,
-                memory::DECISIONS,
-                memory::SWITCHES,
-                memory::MEMORY_WINDOW,
-                memory::LARGE_WRITE,
-                memory::READERS,
-            ],
-            critical: false,
-            make: || Box::new(MemoryCoordination),
-        },
-];
+/// Every rule of the built-in analyzers, in registry order (the order is persisted: a rule's
+/// index is its bit in the record's quiet row).
+pub fn rules() -> impl Iterator<Item = &'static Rule> {
+    registry().iter().flat_map(|b| b.rules.iter())
+}
 
 /// The definition of `rule`, if a built-in analyzer emits it.
 pub fn rule_def(rule: &str) -> Option<&'static Rule> {
-    registry()
-        .iter()
-        .flat_map(|b| b.rules.iter())
-        .find(|r| r.id == rule)
+    rules().find(|r| r.id == rule)
 }
 
 /// The family of `rule` (a rule that is not built in, e.g. a library user's, is [`Family::Core`]).
@@ -483,10 +230,7 @@ pub fn analyzer_of(rule: &str) -> Option<&'static Builtin> {
 
 /// Every rule id the built-in analyzers can emit.
 pub fn rule_ids() -> Vec<&'static str> {
-    registry()
-        .iter()
-        .flat_map(|b| b.rules.iter().map(|r| r.id))
-        .collect()
+    rules().map(|r| r.id).collect()
 }
 
 /// Calls whose gap to the previous call is below this were made in the same assistant turn (in
@@ -588,6 +332,11 @@ pub(crate) mod testkit {
             };
             let mut out = Vec::new();
             a.analyze(&cx, &mut out);
+            // As the runtime does: a disabled rule's findings are dropped.
+            out.retain(|f| {
+                self.settings
+                    .rule_enabled(&f.rule, self.history.counters.families)
+            });
             assert!(out.len() <= 1, "an analyzer yields at most one finding");
             for f in &out {
                 assert!(
@@ -631,32 +380,13 @@ mod tests {
     use std::collections::BTreeSet;
 
     #[test]
-    fn rule_ids_are_the_catalogue() {
-        let ids: BTreeSet<&str> = rule_ids().into_iter().collect();
-        let want: BTreeSet<&str> = [
-            "exec-safety",
-            "danger",
-            "path-safety",
-            "hook-file-guard",
-            "outside-project",
-            "failure-loop",
-            "untested-change",
-            "unchecked-stop",
-            "tool-misuse",
-            "wasted-context",
-            "parallelizable",
-            "mcp-params",
-            "coordinator-bypass",
-            "flow-coordination",
-            "native-overuse",
-            "workflow-pattern",
-            "memory-coordination",
-            "memory-unwritten",
-        ]
-        .into_iter()
-        .collect();
-        assert_eq!(ids, want);
-        assert_eq!(rule_ids().len(), want.len(), "each rule has one analyzer");
+    fn each_rule_has_one_analyzer() {
+        let ids = rule_ids();
+        let unique: BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "a rule id twice: {ids:?}");
+        for b in registry() {
+            assert_eq!(analyzer_of(b.rules[0].id).map(|a| a.name), Some(b.name));
+        }
     }
 
     #[test]
@@ -666,17 +396,16 @@ mod tests {
             assert_eq!(a.name(), b.name, "the registry's name is the analyzer's");
             assert!(!b.rules.is_empty(), "{}", b.name);
             for r in b.rules {
-                assert!(!r.summary.is_empty());
+                assert!(
+                    !r.doc.is_empty() && !r.doc.contains(['\n', '|']),
+                    "{}: one row",
+                    r.id
+                );
                 assert_eq!(family_of(r.id), r.family);
             }
         }
-        // Hive rules are the ones whose advice relies on hive tools.
-        assert_eq!(family_of("memory-coordination"), Family::Memory);
-        assert_eq!(family_of("coordinator-bypass"), Family::Coordinator);
-        assert_eq!(family_of("flow-coordination"), Family::Flow);
-        assert_eq!(family_of("untested-change"), Family::Core);
         // The hook-file guard applies to every tool that writes, NotebookEdit included.
-        let guard = analyzer_of("hook-file-guard").expect("built in");
+        let guard = HookFileGuard::SPEC;
         assert!(guard.applies("NotebookEdit") && guard.applies("Write") && !guard.applies("Read"));
     }
 

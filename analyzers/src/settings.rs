@@ -227,10 +227,14 @@ impl Settings {
 
     /// Whether `rule` may fire; `used` are the hive families the session has used.
     pub fn rule_enabled(&self, rule: &str, used: Families) -> bool {
+        self.allows(rule, crate::builtin::family_of(rule), used)
+    }
+
+    /// Whether `rule`, of `family`, may fire; `used` are the hive families the session has used.
+    pub fn allows(&self, rule: &str, family: Family, used: Families) -> bool {
         if self.disabled.contains(rule) {
             return false;
         }
-        let family = crate::builtin::family_of(rule);
         if family == Family::Core {
             return true;
         }

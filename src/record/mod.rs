@@ -304,9 +304,7 @@ pub(crate) const ALL_TIME: u32 = 0;
 
 /// The registry index of a built-in rule, its bit in the quiet row.
 fn rule_bit(rule: &str) -> Option<u32> {
-    posthook_analyzers::builtin::registry()
-        .iter()
-        .flat_map(|b| b.rules.iter())
+    posthook_analyzers::builtin::rules()
         .position(|r| r.id == rule)
         .filter(|&i| i < 32)
         .map(|i| 1u32 << i)
@@ -350,10 +348,7 @@ pub(crate) fn quieted(dir: Option<&Path>, project: Option<&str>) -> BTreeMap<Str
     let Ok(Some(c)) = f.get(project, ALL_TIME, &RowKey::Quiet) else {
         return out;
     };
-    let rules = posthook_analyzers::builtin::registry()
-        .iter()
-        .flat_map(|b| b.rules.iter());
-    for (i, r) in rules.enumerate().take(32) {
+    for (i, r) in posthook_analyzers::builtin::rules().enumerate().take(32) {
         let bit = 1u32 << i;
         if c[1] & bit != 0 {
             out.insert(r.id.to_string(), Quiet::Off);

@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 /// The default time budget for all analyzers of one call: 40 ms.
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(40);
-/// The rule ids of the critical single-call checks (exec-safety, path-safety, hook-file-guard,
-/// danger): they run whatever the time budget, and a project file cannot disable them.
+/// The rule ids of the critical single-call checks (their spec says `critical`): they run
+/// whatever the time budget, and a project file cannot disable them.
 pub(crate) fn critical_rules() -> Vec<&'static str> {
     builtin::registry()
         .iter()
@@ -134,10 +134,7 @@ impl Runtime {
             };
             self.run_analyzers(&cx, start, &mut findings)
         };
-        findings.retain(|f| {
-            self.settings
-                .rule_enabled(&f.rule, history.counters.families)
-        });
+        self.drop_disabled(&mut findings, history);
         let g = Instant::now();
         let mut uptake = history.observe_uptake(&findings, &self.settings);
         let decision = guidance::decide(&findings, call, history, &self.settings);
@@ -164,6 +161,13 @@ impl Runtime {
         }
     }
 
+    /// Drops the findings of rules that may not fire in this session (disabled, or of a hive
+    /// family off in it): an analyzer never checks.
+    fn drop_disabled(&self, findings: &mut Vec<Finding>, history: &History) {
+        let used = history.counters.families;
+        findings.retain(|f| self.settings.rule_enabled(&f.rule, used));
+    }
+
     /// Runs every analyzer that applies to `cx.call`, in order, into `findings`: each timed, its
     /// panic caught (its findings dropped), and skipped once the call's budget counted from `start`
     /// is used up (critical checks excepted). Returns the timing of each.
@@ -177,8 +181,9 @@ impl Runtime {
         // One clock read per analyzer: the end of one run is the start of the next, and the
         // budget check uses the same reading.
         let mut mark = Instant::now();
+        let used = cx.history.counters.families;
         for slot in &self.slots {
-            if !slot.applies(&cx.call.tool) {
+            if !slot.applies(&cx.call.tool) || !slot.enabled(&self.settings, used) {
                 continue;
             }
             let name = slot.name();
@@ -239,9 +244,7 @@ impl Runtime {
         let mut findings = Vec::new();
         let mut looped: Option<&ToolCall> = None;
         if rejected > 0
-            && self
-                .settings
-                .rule_enabled("failure-loop", history.counters.families)
+            && builtin::FailureLoop::SPEC.enabled(&self.settings, history.counters.families)
         {
             let loop_rule = builtin::FailureLoop;
             for call in &batch.rejected {
@@ -326,7 +329,9 @@ impl Runtime {
                 settings: &self.settings,
                 recall: env.recall,
             };
-            for slot in self.slots.iter().filter(|s| s.at_stop()) {
+            let used = history.counters.families;
+            let on = |s: &&Slot| s.at_stop() && s.enabled(&self.settings, used);
+            for slot in self.slots.iter().filter(on) {
                 let mark = Instant::now();
                 let before = findings.len();
                 let ran = catch_unwind(AssertUnwindSafe(|| slot.get().at_stop(&cx, &mut findings)));
@@ -345,6 +350,7 @@ impl Runtime {
                 });
             }
         }
+        self.drop_disabled(&mut findings, history);
         let g = Instant::now();
         let decision = guidance::decide_stop(&findings, agent, hold, history, &self.settings);
         let timings = Timings {
@@ -483,6 +489,58 @@ mod tests {
             std::thread::sleep(self.0);
             out.push(Finding::new("slow-rule", Severity::Minor, 1).headline("slow"));
         }
+    }
+
+    /// Says two rules on every call, and counts its runs.
+    struct Twice(std::sync::atomic::AtomicUsize);
+    impl Analyzer for Twice {
+        fn name(&self) -> &'static str {
+            "twice"
+        }
+        fn rules(&self) -> &'static [&'static str] {
+            &["twice-a", "twice-b"]
+        }
+        fn analyze(&self, _: &Context<'_>, out: &mut Vec<Finding>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            for rule in self.rules() {
+                out.push(Finding::new(*rule, Severity::Minor, 1).headline("x"));
+            }
+        }
+    }
+
+    #[test]
+    fn disabled_rules_are_neither_run_nor_said() {
+        let mut settings = Settings::default();
+        settings
+            .disabled
+            .insert(builtin::ExecSafety::SPEC.name.into());
+        settings.disabled.insert("twice-a".into());
+        let rt = Runtime::builder()
+            .settings(settings.clone())
+            .analyzer(Twice(0.into()))
+            .build();
+        let r = rt.process(
+            &ToolCall::new("Bash", json!({"command": "rm -rf /"})),
+            &mut History::new(),
+        );
+        let ran: Vec<&str> = r.timings.analyzers.iter().map(|t| t.name).collect();
+        assert!(ran.contains(&"danger") && ran.contains(&"twice"), "{ran:?}");
+        // Off: disabled, and a hive rule in `auto` in a session that used no hive tool.
+        for off in ["exec-safety", "coordinator-bypass", "workflow-pattern"] {
+            assert!(!ran.contains(&off), "{off} ran: {ran:?}");
+            assert!(!rt.built_analyzers().contains(&off), "{off} was built");
+        }
+        let said: Vec<&str> = r.findings.iter().map(|f| f.rule.as_ref()).collect();
+        assert_eq!(said, ["twice-b"], "the disabled rule's finding is dropped");
+        settings.disabled.insert("twice-b".into());
+        let twice = Twice(0.into());
+        let rt = Runtime::builder()
+            .settings(settings)
+            .without_builtins()
+            .analyzer(twice)
+            .build();
+        let r = rt.process(&ToolCall::new("Read", json!({})), &mut History::new());
+        assert!(r.timings.analyzers.is_empty(), "all its rules off: not run");
     }
 
     #[test]

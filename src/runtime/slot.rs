@@ -2,7 +2,7 @@
 //! to the builder.
 
 use posthook_analyzers::builtin::Builtin;
-use posthook_analyzers::Analyzer;
+use posthook_analyzers::{Analyzer, Families, Settings};
 use std::sync::OnceLock;
 
 pub(super) enum Slot {
@@ -42,6 +42,18 @@ impl Slot {
         match self {
             Slot::Builtin { spec, .. } => spec.critical,
             Slot::Custom(_) => false,
+        }
+    }
+
+    /// Whether one of its rules may fire (`used`: the session's hive families): a built-in
+    /// one's, from its spec; an added one's, from [`Analyzer::rules`] (none declared: always).
+    pub(super) fn enabled(&self, settings: &Settings, used: Families) -> bool {
+        match self {
+            Slot::Builtin { spec, .. } => spec.enabled(settings, used),
+            Slot::Custom(a) => {
+                let rules = a.rules();
+                rules.is_empty() || rules.iter().any(|r| settings.rule_enabled(r, used))
+            }
         }
     }
 

@@ -222,9 +222,8 @@ pub(crate) const UNQUIET: &str =
 /// The rules quieted in the projects `filter` selects, with their all-time figures.
 fn quieted(snap: &Snapshot, filter: &Filter) -> Vec<Quieted> {
     let mut out = Vec::new();
-    let rules: Vec<&str> = posthook_analyzers::builtin::registry()
-        .iter()
-        .flat_map(|b| b.rules.iter().map(|r| r.id))
+    let rules: Vec<&str> = posthook_analyzers::builtin::rules()
+        .map(|r| r.id)
         .take(32)
         .collect();
     for (project, slower, off) in &snap.quiet {

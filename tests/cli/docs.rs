@@ -217,3 +217,18 @@ fn anchors_are_githubs_slugs() {
     .collect();
     assert_eq!(anchors(text), want);
 }
+
+#[test]
+fn the_rules_page_is_the_registrys() {
+    let path = root().join("docs/rules.md");
+    let want = posthook_analyzers::builtin::rules_markdown();
+    if std::env::var_os("POSTHOOK_BLESS").is_some() {
+        std::fs::write(&path, &want).expect("write docs/rules.md");
+    }
+    let have = std::fs::read_to_string(&path).expect("docs/rules.md");
+    assert!(
+        have == want,
+        "docs/rules.md is not what the analyzers' specs say; regenerate it with \
+         `POSTHOOK_BLESS=1 cargo test --test cli docs`"
+    );
+}

@@ -2,7 +2,8 @@
 //! (`mcp__zen__*`) in a hive session.
 
 use super::shared::{coordinator_name, drift_priority};
-use crate::{Analyzer, Category, Context, Finding, Severity, Threshold};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, Analyzer, Category, Context, Finding, Severity, Threshold};
 
 pub(crate) const FLOW_WINDOW: Threshold = Threshold::new(
     "coordinator-bypass.flow-window",
@@ -46,6 +47,25 @@ pub(crate) const COMPLEX_MULTIEDIT: Threshold = Threshold::new(
 /// complex start with no coordinator in the last 2 (major).
 pub struct CoordinatorBypass;
 
+const RULE: Rule = Rule {
+    id: "coordinator-bypass",
+    kind: Kind::Protocol,
+    family: Family::Coordinator,
+    doc: "work done without the coordinator (`mcp__zen__*`) the session uses",
+};
+
+impl CoordinatorBypass {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::All,
+        thresholds: &[FLOW_WINDOW, STORAGE_WINDOW, NATIVE_RUN, NATIVE_RUN_MAJOR, COMPLEX_WINDOW, COMPLEX_WRITE_CHARS, COMPLEX_MULTIEDIT],
+        critical: false,
+        make: || Box::new(CoordinatorBypass),
+    };
+}
+
 fn complex_start(cx: &Context<'_>) -> Option<&'static str> {
     let call = cx.call;
     match call.tool.as_str() {
@@ -79,11 +99,11 @@ fn complex_start(cx: &Context<'_>) -> Option<&'static str> {
 
 impl Analyzer for CoordinatorBypass {
     fn name(&self) -> &'static str {
-        "coordinator-bypass"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("coordinator-bypass") || cx.fact.cat == Category::McpZen {
+        if cx.fact.cat == Category::McpZen {
             return;
         }
         let n = u64::from(cx.history.stream.since_coordinator);
@@ -147,7 +167,7 @@ impl Analyzer for CoordinatorBypass {
             };
         out.push(
             Finding::new(
-                "coordinator-bypass",
+                RULE.id,
                 severity,
                 drift_priority(severity, n, cx.history),
             )

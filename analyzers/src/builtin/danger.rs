@@ -1,9 +1,10 @@
 //! Risky git and delete commands, named so the agent can undo or avoid them.
 
 use super::outside_project::is_under;
+use super::{Builtin, Kind, Rule, Tools};
 use crate::text::git_args;
 use crate::text::shell::{resolve, Env, Script, Simple};
-use crate::{truncate_chars, Analyzer, Context, Finding, Severity};
+use crate::{Family, truncate_chars, Analyzer, Context, Finding, Severity};
 
 /// Risky actions in a Bash command that already ran (major, 85; never blocking: it ran, and the
 /// message says how to undo it), judged on the programs in command position (never on words of
@@ -14,6 +15,25 @@ use crate::{truncate_chars, Analyzer, Context, Finding, Severity};
 /// the project (resolved: `~`, `$HOME`, `..`, `cd` before it; temporary dirs excepted; `/`, `~`
 /// and `$HOME` themselves are exec-safety's).
 pub struct Danger;
+
+const RULE: Rule = Rule {
+    id: "danger",
+    kind: Kind::Danger,
+    family: Family::Core,
+    doc: "`--no-verify` (or `git commit -n`), `git push --force`/`+refspec`, `git reset --hard`, `git clean -f`, `git checkout -f`/`switch -f`, `git checkout .`/`restore .`, `git branch -D`, `git stash drop`/`clear`, `git worktree remove --force`, `rm -r` (or `find -delete`) of a home path or a path outside the project (`~`, `$HOME`, `..` and `cd` resolved); says how to undo it",
+};
+
+impl Danger {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Bash,
+        thresholds: &[],
+        critical: true,
+        make: || Box::new(Danger),
+    };
+}
 
 struct Hit {
     subject: &'static str,
@@ -289,11 +309,11 @@ fn check_script(s: &Script, root: Option<&str>, home: Option<&str>) -> Option<Hi
 
 impl Analyzer for Danger {
     fn name(&self) -> &'static str {
-        "danger"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if cx.call.command().is_none() || !cx.rule_enabled("danger") {
+        if cx.call.command().is_none() {
             return;
         }
         let root = cx.call.project_root();
@@ -302,7 +322,7 @@ impl Analyzer for Danger {
             return;
         };
         out.push(
-            Finding::new("danger", Severity::Major, 85)
+            Finding::new(RULE.id, Severity::Major, 85)
                 .subject(h.subject)
                 .headline(h.headline)
                 .observed(h.observed)

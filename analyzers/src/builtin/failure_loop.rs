@@ -1,6 +1,7 @@
 //! Failure loops: the same call failing with the same error, again.
 
-use crate::{error_line, truncate_chars, Analyzer, Context, Finding, Outcome, Severity, Threshold};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, error_line, truncate_chars, Analyzer, Context, Finding, Outcome, Severity, Threshold};
 
 pub(crate) const REPEATS: Threshold = Threshold::new(
     "failure-loop.repeats",
@@ -24,6 +25,25 @@ pub(crate) const CONFIRMED: Threshold = Threshold::new(
 /// an error: what the agent keeps running into.
 pub struct FailureLoop;
 
+const RULE: Rule = Rule {
+    id: "failure-loop",
+    kind: Kind::Loop,
+    family: Family::Core,
+    doc: "the same tool and command head (or file) failed with the same error signature as the time before; quotes the error line; the third time it is a confirmed loop and blocks",
+};
+
+impl FailureLoop {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::All,
+        thresholds: &[REPEATS, CONFIRMED],
+        critical: false,
+        make: || Box::new(FailureLoop),
+    };
+}
+
 /// What failed, for messages and the subject: the command head, else the file, else the tool.
 pub(crate) fn what_failed(cx: &Context<'_>) -> String {
     match (&cx.fact.cmd, &cx.fact.path) {
@@ -37,7 +57,7 @@ pub(crate) fn what_failed(cx: &Context<'_>) -> String {
 /// instruction it most likely is (every agent was told to run it). Never blocking: the agent
 /// that sees it did not write the instruction.
 fn shared_instruction(what: &str, streak: u64, quoted: &str) -> Finding {
-    Finding::new("failure-loop", Severity::Moderate, 75)
+    Finding::new(RULE.id, Severity::Moderate, 75)
         .subject(format!("shared:{what}"))
         .headline(format!(
             "{what} failed the same way {streak} times, in more than one agent"
@@ -52,12 +72,11 @@ fn shared_instruction(what: &str, streak: u64, quoted: &str) -> Finding {
 
 impl Analyzer for FailureLoop {
     fn name(&self) -> &'static str {
-        "failure-loop"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if cx.fact.ok || cx.fact.outcome == Outcome::Interrupted || !cx.rule_enabled("failure-loop")
-        {
+        if cx.fact.ok || cx.fact.outcome == Outcome::Interrupted {
             return;
         }
         let Some(mark) = cx.history.failure_mark(cx.fact) else {
@@ -83,7 +102,7 @@ impl Analyzer for FailureLoop {
         }
         let confirmed = streak >= cx.count(&CONFIRMED).max(2);
         let f = Finding::new(
-            "failure-loop",
+            RULE.id,
             if confirmed {
                 Severity::Major
             } else {

@@ -2,7 +2,8 @@
 //! coordinator, and swarms started in the wrong shape.
 
 use super::shared::{coordinator_name, drift_priority};
-use crate::{Analyzer, Category, Context, Finding, Severity, Threshold};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, Analyzer, Category, Context, Finding, Severity, Threshold};
 use serde_json::Value;
 
 pub(crate) const WINDOW: Threshold = Threshold::new(
@@ -26,13 +27,32 @@ pub(crate) const MAX_AGENTS: Threshold = Threshold::new(
 /// more than 5 agents (`wrong_tool_order`, moderate, priority 50).
 pub struct FlowCoordination;
 
+const RULE: Rule = Rule {
+    id: "flow-coordination",
+    kind: Kind::Protocol,
+    family: Family::Flow,
+    doc: "flow workers called before the coordinator planned the step; a large flat swarm",
+};
+
+impl FlowCoordination {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Flow,
+        thresholds: &[WINDOW, MAJOR_AFTER, MAX_AGENTS],
+        critical: false,
+        make: || Box::new(FlowCoordination),
+    };
+}
+
 impl Analyzer for FlowCoordination {
     fn name(&self) -> &'static str {
-        "flow-coordination"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("flow-coordination") || cx.fact.cat != Category::McpFlow {
+        if cx.fact.cat != Category::McpFlow {
             return;
         }
         let window = cx.count(&WINDOW) as usize;
@@ -52,7 +72,7 @@ impl Analyzer for FlowCoordination {
             };
             out.push(
                 Finding::new(
-                    "flow-coordination",
+                    RULE.id,
                     severity,
                     drift_priority(severity, k, cx.history),
                 )
@@ -80,7 +100,7 @@ impl Analyzer for FlowCoordination {
         if let Some(agents) = agents.filter(|&a| a > max) {
             if !matches!(topology, "hierarchical" | "mesh") {
                 out.push(
-                    Finding::new("flow-coordination", Severity::Moderate, 50)
+                    Finding::new(RULE.id, Severity::Moderate, 50)
                         .headline("large swarm without a hierarchical or mesh topology")
                         .observed(format!(
                             "{} asked for {agents} agents with topology '{}'; above {max} agents a flat shape loses track of work.",

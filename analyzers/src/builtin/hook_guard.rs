@@ -1,7 +1,8 @@
 //! Hook-file guard (catalogue §5): hook scripts of the project that manipulate `sys.path`.
 
 use super::outside_project::{is_under, normalize};
-use crate::{Analyzer, Context, Finding, Severity};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, Analyzer, Context, Finding, Severity};
 
 /// The first `sys.path.insert(`, `.append(` or `.extend(` in `code` (spaces allowed before the
 /// parenthesis), as the call's name. A scan, not a regex: a hook call that writes a hook script
@@ -33,6 +34,25 @@ fn sys_path_change(code: &str) -> Option<&'static str> {
 /// developer's home directory.)
 pub struct HookFileGuard;
 
+const RULE: Rule = Rule {
+    id: "hook-file-guard",
+    kind: Kind::Danger,
+    family: Family::Core,
+    doc: "a hook script of the project (`.claude/hooks/*.py`) changed so that it alters its import path (`sys.path`)",
+};
+
+impl HookFileGuard {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Writes,
+        thresholds: &[],
+        critical: true,
+        make: || Box::new(HookFileGuard),
+    };
+}
+
 fn in_project_hooks(path: &str, root: Option<&str>) -> bool {
     if !path.ends_with(".py") {
         return false;
@@ -52,14 +72,11 @@ fn in_project_hooks(path: &str, root: Option<&str>) -> bool {
 
 impl Analyzer for HookFileGuard {
     fn name(&self) -> &'static str {
-        "hook-file-guard"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        // Which tools: the registry's (every tool that writes a file).
-        if !cx.rule_enabled("hook-file-guard") {
-            return;
-        }
+        // Which tools: its SPEC's (every tool that writes a file).
         let Some(path) = cx.call.path() else {
             return;
         };
@@ -74,7 +91,7 @@ impl Analyzer for HookFileGuard {
         };
         let name = path.rsplit('/').next().unwrap_or(path);
         out.push(
-            Finding::new("hook-file-guard", Severity::Major, 85)
+            Finding::new(RULE.id, Severity::Major, 85)
                 .headline(format!("hook script {name} modifies sys.path"))
                 .observed(format!(
                     "The new content of {} calls {}...); hooks run with Claude Code's environment, and a changed import path can load the wrong modules.",

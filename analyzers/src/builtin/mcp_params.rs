@@ -1,6 +1,7 @@
 //! MCP parameter checks (catalogue §5): calls to hive tools with missing or invalid parameters.
 
-use crate::{Analyzer, Category, Context, Finding, Severity};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, Analyzer, Category, Context, Finding, Severity};
 use serde_json::Value;
 
 /// Whether `tool` is one this analyzer checks (a cheap test on the name).
@@ -28,6 +29,25 @@ const TOPOLOGIES: &[&str] = &["hierarchical", "mesh", "ring", "star"];
 /// claude-flow `swarm_init` needs a topology among hierarchical/mesh/ring/star and 1 <= maxAgents
 /// <= 100; `agent_spawn` needs a type.
 pub struct McpParams;
+
+const RULE: Rule = Rule {
+    id: "mcp-params",
+    kind: Kind::Protocol,
+    family: Family::Core,
+    doc: "a hive MCP call (`mcp__zen__thinkdeep`, `mcp__claude-flow__swarm_init` / `agent_spawn`) with missing or invalid parameters",
+};
+
+impl McpParams {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::CheckedMcp,
+        thresholds: &[],
+        critical: false,
+        make: || Box::new(McpParams),
+    };
+}
 
 fn problems(tool: &str, input: &Value) -> Vec<String> {
     let mut p = Vec::new();
@@ -71,11 +91,11 @@ fn problems(tool: &str, input: &Value) -> Vec<String> {
 
 impl Analyzer for McpParams {
     fn name(&self) -> &'static str {
-        "mcp-params"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("mcp-params") || !checked(&cx.call.tool) {
+        if !checked(&cx.call.tool) {
             return;
         }
         let p = problems(&cx.call.tool, &cx.call.input);
@@ -84,7 +104,7 @@ impl Analyzer for McpParams {
         }
         let op = cx.call.tool.rsplit("__").next().unwrap_or(&cx.call.tool);
         out.push(
-            Finding::new("mcp-params", Severity::Moderate, 45)
+            Finding::new(RULE.id, Severity::Moderate, 45)
                 .headline(format!("{op} called with invalid parameters"))
                 .observed(format!("{}: {}.", cx.call.tool, p.join("; ")))
                 .next_step(format!(

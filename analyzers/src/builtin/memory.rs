@@ -2,8 +2,9 @@
 //! hive memory.
 
 use super::shared::memory_name;
+use super::{Builtin, Kind, Rule, Tools};
 use crate::text::tags;
-use crate::{truncate_chars, Analyzer, Context, Fact, Finding, Severity, Threshold};
+use crate::{Family, truncate_chars, Analyzer, Context, Fact, Finding, Severity, Threshold};
 
 pub(crate) const WINDOW: Threshold = Threshold::new(
     "memory-coordination.window",
@@ -39,6 +40,32 @@ pub(crate) const LARGE_WRITE: Threshold = Threshold::new(
 /// call is compared with the one before it.
 pub struct MemoryCoordination;
 
+const COORDINATION: Rule = Rule {
+    id: "memory-coordination",
+    kind: Kind::Protocol,
+    family: Family::Memory,
+    doc: "decisions and large changes not recorded in the hive memory the session uses",
+};
+
+const UNWRITTEN: Rule = Rule {
+    id: "memory-unwritten",
+    kind: Kind::Protocol,
+    family: Family::Memory,
+    doc: "three agents read hive memory that no agent has written: what they poll can only come back empty",
+};
+
+impl MemoryCoordination {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: COORDINATION.id,
+        rules: &[COORDINATION, UNWRITTEN],
+        tools: Tools::All,
+        thresholds: &[WINDOW, DECISIONS, SWITCHES, MEMORY_WINDOW, LARGE_WRITE, READERS],
+        critical: false,
+        make: || Box::new(MemoryCoordination),
+    };
+}
+
 fn decision_point(f: &Fact, large_write: u64) -> bool {
     match f.tool.as_str() {
         "Task" | "Agent" => true,
@@ -70,7 +97,6 @@ fn unwritten_memory(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let c = &cx.history.counters;
     if cx.fact.mem != crate::history::MEM_READ
         || c.memory_written
-        || !cx.rule_enabled("memory-unwritten")
     {
         return;
     }
@@ -79,7 +105,7 @@ fn unwritten_memory(cx: &Context<'_>, out: &mut Vec<Finding>) {
         return;
     }
     out.push(
-        Finding::new("memory-unwritten", Severity::Moderate, 55)
+        Finding::new(UNWRITTEN.id, Severity::Moderate, 55)
             .subject("memory")
             .headline(format!("{readers} agents read hive memory that no agent has written"))
             .observed(format!(
@@ -93,12 +119,12 @@ fn unwritten_memory(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 impl Analyzer for MemoryCoordination {
     fn name(&self) -> &'static str {
-        "memory-coordination"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         unwritten_memory(cx, out);
-        if !cx.rule_enabled("memory-coordination") || cx.fact.is_memory() || is_flow_hook(cx.fact) {
+        if cx.fact.is_memory() || is_flow_hook(cx.fact) {
             return;
         }
         let memory_window = cx.count(&MEMORY_WINDOW) as usize;
@@ -132,7 +158,7 @@ impl Analyzer for MemoryCoordination {
         }
         let n = cx.history.recent.len().min(window);
         out.push(
-            Finding::new("memory-coordination", Severity::Moderate, 50)
+            Finding::new(COORDINATION.id, Severity::Moderate, 50)
                 .headline(if by_decisions {
                     "decisions made without recording them in memory"
                 } else {
@@ -264,7 +290,7 @@ mod tests {
         );
         let f = s.step(&MemoryCoordination, list().in_agent("c"));
         assert_eq!(f.len(), 1, "a third agent polls it");
-        assert_eq!(f[0].rule, "memory-unwritten");
+        assert_eq!(f[0].rule, UNWRITTEN.id);
         assert!(
             f[0].headline.starts_with("3 agents read hive memory"),
             "{}",

@@ -2,7 +2,8 @@
 //! calls in a hive session.
 
 use super::shared::{coordinator_name, memory_name};
-use crate::{Analyzer, Context, Finding, Severity, Threshold};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, Analyzer, Context, Finding, Severity, Threshold};
 
 pub(crate) const MINOR: Threshold = Threshold::new(
     "native-overuse.minor",
@@ -23,13 +24,32 @@ pub(crate) const MAJOR: Threshold = Threshold::new(
 /// Native overuse: `c == 3` minor (priority 20), `c == 5` moderate (40), `c >= 7` major (70).
 pub struct NativeOveruse;
 
+const RULE: Rule = Rule {
+    id: "native-overuse",
+    kind: Kind::Protocol,
+    family: Family::Coordinator,
+    doc: "a long run of native calls in a session that coordinates through `mcp__zen__*`",
+};
+
+impl NativeOveruse {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Native,
+        thresholds: &[MINOR, MODERATE, MAJOR],
+        critical: false,
+        make: || Box::new(NativeOveruse),
+    };
+}
+
 impl Analyzer for NativeOveruse {
     fn name(&self) -> &'static str {
-        "native-overuse"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("native-overuse") || cx.fact.is_mcp() {
+        if cx.fact.is_mcp() {
             return;
         }
         let c = u64::from(cx.history.stream.native_run);
@@ -43,7 +63,7 @@ impl Analyzer for NativeOveruse {
             return;
         };
         out.push(
-            Finding::new("native-overuse", severity, priority)
+            Finding::new(RULE.id, severity, priority)
                 .headline(format!("{c} native tool calls in a row, none through MCP"))
                 .observed(format!(
                     "The last {c} calls were native tools ({}); no MCP tool since.",

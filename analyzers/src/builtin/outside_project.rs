@@ -1,6 +1,7 @@
 //! Outside project (generic drift): files changed outside the project directory.
 
-use crate::{Analyzer, Context, Finding, Severity};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, Analyzer, Context, Finding, Severity};
 use std::borrow::Cow;
 
 /// Resolves `.` and `..` components of an absolute path lexically (no file system access).
@@ -60,13 +61,32 @@ fn expected_elsewhere(path: &str) -> bool {
 /// excepted (moderate, 45).
 pub struct OutsideProject;
 
+const RULE: Rule = Rule {
+    id: "outside-project",
+    kind: Kind::Danger,
+    family: Family::Core,
+    doc: "a file changed outside the project (temporary dirs and `~/.claude` excepted)",
+};
+
+impl OutsideProject {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Writes,
+        thresholds: &[],
+        critical: false,
+        make: || Box::new(OutsideProject),
+    };
+}
+
 impl Analyzer for OutsideProject {
     fn name(&self) -> &'static str {
-        "outside-project"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("outside-project") || !cx.call.is_write() {
+        if !cx.call.is_write() {
             return;
         }
         let (Some(path), Some(root)) = (cx.call.path(), cx.call.project_root()) else {
@@ -81,7 +101,7 @@ impl Analyzer for OutsideProject {
             return;
         }
         out.push(
-            Finding::new("outside-project", Severity::Moderate, 45)
+            Finding::new(RULE.id, Severity::Moderate, 45)
                 .subject(crate::truncate_chars(&path, 200).into_owned())
                 .headline("file changed outside the project")
                 .observed(format!(

@@ -2,7 +2,8 @@
 //! turn of parallel calls.
 
 use super::shared::same_turn;
-use crate::{Analyzer, Context, Fact, Finding, Severity, Threshold};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, Analyzer, Context, Fact, Finding, Severity, Threshold};
 
 pub(crate) const CALLS: Threshold = Threshold::new(
     "parallelizable.calls",
@@ -20,6 +21,25 @@ pub(crate) const CALLS: Threshold = Threshold::new(
 /// events when the client sends them, else from time gaps ([`super::PARALLEL_GAP_MS`]). Said once
 /// per run.
 pub struct Parallelizable;
+
+const RULE: Rule = Rule {
+    id: "parallelizable",
+    kind: Kind::Parallelizable,
+    family: Family::Core,
+    doc: "three independent read-only calls in a row (Reads of different files, searches, `bash -n`-style syntax checks), each alone in its turn; a call that narrows down on the same file, reads what the previous search's directory holds, or searches right after a Read depends on the one before it",
+};
+
+impl Parallelizable {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::BashOrReadOnly,
+        thresholds: &[super::PARALLEL_GAP_MS, CALLS],
+        critical: false,
+        make: || Box::new(Parallelizable),
+    };
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Look {
@@ -63,11 +83,11 @@ fn depends(newer: &Fact, older: &Fact, kn: Look, ko: Look) -> bool {
 
 impl Analyzer for Parallelizable {
     fn name(&self) -> &'static str {
-        "parallelizable"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if look(cx.fact).is_none() || !cx.rule_enabled("parallelizable") {
+        if look(cx.fact).is_none() {
             return;
         }
         let gap = cx.count(&super::PARALLEL_GAP_MS);
@@ -106,7 +126,7 @@ impl Analyzer for Parallelizable {
         run.reverse();
         let names: Vec<String> = run.iter().map(|(f, _)| describe(f)).collect();
         out.push(
-            Finding::new("parallelizable", Severity::Minor, 30)
+            Finding::new(RULE.id, Severity::Minor, 30)
                 .subject("lookups")
                 .headline(format!("{need} independent lookups made one per turn"))
                 .observed(format!(

@@ -1,7 +1,8 @@
 //! File path safety (catalogue §5): traversal, writes to system directories, huge writes.
 
 use super::outside_project::normalize;
-use crate::{Analyzer, Context, Finding, Severity, Threshold};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, Analyzer, Context, Finding, Severity, Threshold};
 
 pub(crate) const LARGE_WRITE: Threshold = Threshold::new(
     "path-safety.large-write",
@@ -16,19 +17,35 @@ const SYSTEM_DIRS: &[&str] = &["/etc", "/root", "/proc", "/sys"];
 /// than 100,000 bytes (moderate, 35).
 pub struct PathSafety;
 
+const RULE: Rule = Rule {
+    id: "path-safety",
+    kind: Kind::Danger,
+    family: Family::Core,
+    doc: "a file op on a system path (`/etc`, `/root`, `/proc`, `/sys`) or through `..`; a very large Write",
+};
+
+impl PathSafety {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Files,
+        thresholds: &[LARGE_WRITE],
+        critical: true,
+        make: || Box::new(PathSafety),
+    };
+}
+
 fn has_traversal(path: &str) -> bool {
     path.split(['/', '\\']).any(|c| c == "..")
 }
 
 impl Analyzer for PathSafety {
     fn name(&self) -> &'static str {
-        "path-safety"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("path-safety") {
-            return;
-        }
         let Some(path) = cx.call.path() else {
             return;
         };
@@ -39,7 +56,7 @@ impl Analyzer for PathSafety {
                 .iter()
                 .any(|d| super::outside_project::is_under(&normalize(path), d))
         {
-            Finding::new("path-safety", Severity::Major, 80)
+            Finding::new(RULE.id, Severity::Major, 80)
                 .headline("write to a system directory")
                 .observed(format!("{} changed {short}.", cx.call.tool))
                 .next_step("undo this change unless the user asked for it; keep changes inside the project")
@@ -49,14 +66,14 @@ impl Analyzer for PathSafety {
             } else {
                 (Severity::Moderate, 30)
             };
-            Finding::new("path-safety", sev, prio)
+            Finding::new(RULE.id, sev, prio)
                 .headline("path climbs out with ..")
                 .observed(format!("{} used the path {short}.", cx.call.tool))
                 .next_step(
                     "use the absolute path of the file inside the project instead of a ../ path",
                 )
         } else if cx.call.tool == "Write" && cx.fact.in_len > cx.count(&LARGE_WRITE) {
-            Finding::new("path-safety", Severity::Moderate, 35)
+            Finding::new(RULE.id, Severity::Moderate, 35)
                 .headline("very large file written in one call")
                 .observed(format!(
                     "Write put {} bytes into {short} (warning above {}).",

@@ -1,13 +1,33 @@
 //! Single-call safety checks (catalogue §5).
 
+use super::{Builtin, Kind, Rule, Tools};
 use crate::text::shell::{is_shell, resolve, Connector, Env, Origin, Script, Simple};
-use crate::{Analyzer, Context, Finding, Severity};
+use crate::{Family, Analyzer, Context, Finding, Severity};
 
 /// Execution safety of Bash commands: destructive, privileged, piped-to-shell, insecure or global
 /// operations, judged on the parsed command (the program in command position and its own
 /// arguments).
 pub struct ExecSafety {
     _private: (),
+}
+
+const RULE: Rule = Rule {
+    id: "exec-safety",
+    kind: Kind::Danger,
+    family: Family::Core,
+    doc: "a Bash command deletes from `/`, `~` or `$HOME`, pipes a download into a shell (both critical: they block), runs rm as root, `chmod 777`, ...; judged on the programs in command position (`echo rm -rf /` is not a delete, nor is a redirect target)",
+};
+
+impl ExecSafety {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Bash,
+        thresholds: &[],
+        critical: true,
+        make: || Box::new(ExecSafety::new()),
+    };
 }
 
 mod flag {
@@ -250,13 +270,10 @@ impl Default for ExecSafety {
 
 impl Analyzer for ExecSafety {
     fn name(&self) -> &'static str {
-        "exec-safety"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("exec-safety") {
-            return;
-        }
         let Some(cmd) = cx.call.command() else {
             return;
         };
@@ -270,7 +287,7 @@ impl Analyzer for ExecSafety {
         let script = cx.call.script();
         let flags = cx
             .cache
-            .classify("exec-safety", &key, &|_| ExecSafety::classify(script, home));
+            .classify(RULE.id, &key, &|_| ExecSafety::classify(script, home));
         // Report the most serious match only; CHECKS is ordered from most to least serious.
         if let Some(c) = CHECKS.iter().find(|c| flags & c.flag != 0) {
             let others = (flags & !c.flag).count_ones();
@@ -285,7 +302,7 @@ impl Analyzer for ExecSafety {
                 format!("`{shown}` {}.", c.what)
             };
             out.push(
-                Finding::new("exec-safety", c.severity, c.priority)
+                Finding::new(RULE.id, c.severity, c.priority)
                     .subject(c.headline)
                     .headline(c.headline)
                     .observed(observed)
@@ -314,7 +331,7 @@ mod tests {
         let f = s.step(&ExecSafety::new(), bash("chmod 777 x"));
         assert_eq!(f[0].observed, "`chmod 777 x` makes files writable by every user; it matched 2 safety checks in all, this is the most serious.");
         assert!(s.step(&ExecSafety::new(), bash("cargo test")).is_empty());
-        s.settings.disabled.insert("exec-safety".into());
+        s.settings.disabled.insert(RULE.id.into());
         assert!(s.step(&ExecSafety::new(), bash("rm -rf /")).is_empty());
     }
 

@@ -1,6 +1,7 @@
 //! Tool misuse: Bash doing, again and again, what the session's dedicated tools do.
 
-use crate::{tags, Analyzer, Context, Finding, Severity, Threshold};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, tags, Analyzer, Context, Finding, Severity, Threshold};
 
 pub(crate) const TIMES: Threshold = Threshold::new(
     "tool-misuse.times",
@@ -20,6 +21,25 @@ pub(crate) const WINDOW: Threshold = Threshold::new(
 /// ([`crate::lookup_tags`]). A session that never used the dedicated tool (Claude Code 2.1.332 has
 /// no Glob or Grep) is never told to use it.
 pub struct ToolMisuse;
+
+const RULE: Rule = Rule {
+    id: "tool-misuse",
+    kind: Kind::ToolMisuse,
+    family: Family::Core,
+    doc: "3 of the last 4 calls were plain Bash `find`/`ls`, `grep`/`rg` or `cat`/`head`/`sed -n` (nothing that needs a shell) and the session uses Glob, Grep or Read",
+};
+
+impl ToolMisuse {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Bash,
+        thresholds: &[TIMES, WINDOW],
+        critical: false,
+        make: || Box::new(ToolMisuse),
+    };
+}
 
 const KINDS: &[(u32, &str, &str, &str)] = &[
     (
@@ -44,14 +64,14 @@ const KINDS: &[(u32, &str, &str, &str)] = &[
 
 impl Analyzer for ToolMisuse {
     fn name(&self) -> &'static str {
-        "tool-misuse"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(&(bit, tool, what, job)) = KINDS.iter().find(|k| cx.fact.tags & k.0 != 0) else {
             return;
         };
-        if !cx.history.has_used(tool) || !cx.rule_enabled("tool-misuse") {
+        if !cx.history.has_used(tool) {
             return;
         }
         let window = cx.count(&WINDOW).max(1) as usize;
@@ -67,7 +87,7 @@ impl Analyzer for ToolMisuse {
             return;
         }
         out.push(
-            Finding::new("tool-misuse", Severity::Minor, 40)
+            Finding::new(RULE.id, Severity::Minor, 40)
                 .subject(tool)
                 .headline(format!("Bash {what} where {tool} does it"))
                 .observed(format!(

@@ -1,7 +1,8 @@
 //! Unchecked stop: the end of a turn (`Stop`, `SubagentStop`) while code changed since the last
 //! check that covers it, or while that check's last run failed.
 
-use crate::{
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, 
     error_line, fnv1a64, lang_name, langs, truncate_chars, Analyzer, Changed, CheckMark, Context,
     Finding, Severity, StopContext, StopMode,
 };
@@ -20,8 +21,24 @@ use std::fmt::Write as _;
 /// get an informational finding instead (for `explain`): there is nothing to ask for.
 pub struct UncheckedStop;
 
-/// The rule id.
-pub const RULE: &str = "unchecked-stop";
+const RULE: Rule = Rule {
+    id: "unchecked-stop",
+    kind: Kind::UntestedChange,
+    family: Family::Core,
+    doc: "the end of a turn (`Stop`; a subagent's `SubagentStop`, judged on its own calls) while code changed since the last check that covers it, or while that check's last run failed; names the files, the check to run (the session's own, else the project's: `cargo test` where a `Cargo.toml` is) and the last run's error line; blocks the stop once per state (`stop_check: advice` tells the user instead, `off` says nothing), never while `stop_hook_active`, never for docs or config, never when no check is known",
+};
+
+impl UncheckedStop {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Stop,
+        thresholds: &[],
+        critical: false,
+        make: || Box::new(UncheckedStop),
+    };
+}
 
 /// What one language stands at.
 enum Item<'a> {
@@ -33,13 +50,13 @@ enum Item<'a> {
 
 impl Analyzer for UncheckedStop {
     fn name(&self) -> &'static str {
-        RULE
+        Self::SPEC.name
     }
 
     fn analyze(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {}
 
     fn at_stop(&self, cx: &StopContext<'_>, out: &mut Vec<Finding>) {
-        if cx.settings.stop == StopMode::Off || !cx.rule_enabled(RULE) {
+        if cx.settings.stop == StopMode::Off {
             return;
         }
         let Some(p) = cx.pending() else {
@@ -101,7 +118,7 @@ fn no_check(unknown: &[Item<'_>]) -> Option<Finding> {
         return None;
     }
     Some(
-        Finding::new(RULE, Severity::None, 0)
+        Finding::new(RULE.id, Severity::None, 0)
             .headline("no check to ask for")
             .observed(format!(
                 "{} code changed, but this session ran no check that covers it and the project \
@@ -232,7 +249,7 @@ fn finding(cx: &StopContext<'_>, items: &[Item<'_>]) -> Finding {
     } else {
         "turn"
     };
-    Finding::new(RULE, Severity::Moderate, 60)
+    Finding::new(RULE.id, Severity::Moderate, 60)
         .subject(format!("{who}:{:016x}", fnv1a64(&state)))
         .headline(headline)
         .observed(observed)

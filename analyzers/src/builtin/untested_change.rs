@@ -1,6 +1,7 @@
 //! Untested changes: a commit while code changed since the last test or build that covers it.
 
-use crate::{lang_name, truncate_chars, Analyzer, Context, Finding, Severity};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, lang_name, truncate_chars, Analyzer, Context, Finding, Severity};
 
 /// Untested changes (moderate, 60): a `git commit` that succeeded while a language's code changed
 /// since the last check that covers that language ran. A commit that failed committed nothing, and
@@ -11,18 +12,37 @@ use crate::{lang_name, truncate_chars, Analyzer, Context, Finding, Severity};
 /// it committed is no longer pending.
 pub struct UntestedChange;
 
+const RULE: Rule = Rule {
+    id: "untested-change",
+    kind: Kind::UntestedChange,
+    family: Family::Core,
+    doc: "a `git commit` that succeeded while code of a language changed since the last test or build that covers that language (`mix test` covers Elixir, not the JavaScript beside it); a commit a hook rejected committed nothing, and one whose own hooks ran that language's tests was checked; names this session's own check when it ran one",
+};
+
+impl UntestedChange {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::Bash,
+        thresholds: &[],
+        critical: false,
+        make: || Box::new(UntestedChange),
+    };
+}
+
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
 impl Analyzer for UntestedChange {
     fn name(&self) -> &'static str {
-        "untested-change"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         // A commit that failed (a hook rejected it) committed nothing.
-        if !cx.fact.is_commit() || !cx.fact.ok || !cx.rule_enabled("untested-change") {
+        if !cx.fact.is_commit() || !cx.fact.ok {
             return;
         }
         let c = &cx.history.counters;
@@ -84,7 +104,7 @@ impl Analyzer for UntestedChange {
             ),
         };
         out.push(
-            Finding::new("untested-change", Severity::Moderate, 60)
+            Finding::new(RULE.id, Severity::Moderate, 60)
                 .subject(format!("lang:{}", u.lang))
                 .headline(format!("committing {} untested", file_name(&u.path)))
                 .observed(observed)

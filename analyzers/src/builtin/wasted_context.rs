@@ -1,6 +1,7 @@
 //! Wasted context: output logs read whole, and files read again though nothing changed them.
 
-use crate::{truncate_chars, Analyzer, Context, Finding, Severity, Threshold};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, truncate_chars, Analyzer, Context, Finding, Severity, Threshold};
 
 pub(crate) const LOG_BYTES: Threshold = Threshold::new(
     "wasted-context.log-bytes",
@@ -29,6 +30,25 @@ const REREAD_MIN_BYTES: u64 = 2048;
 /// shell command, no plan mode and no long pause in between (40; files under 2 KiB are never worth
 /// it).
 pub struct WastedContext;
+
+const RULE: Rule = Rule {
+    id: "wasted-context",
+    kind: Kind::WastedContext,
+    family: Family::Core,
+    doc: "a whole command-output log (16 KiB and more) read into context; a search or lookup that put 16 KiB or more of output into context; a Bash search or print of a file the agent read whole and nothing changed since; the same part of a file read again by the same agent within 20 minutes with nothing changing it (plan mode and a pause of 5 minutes start over)",
+};
+
+impl WastedContext {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::All,
+        thresholds: &[LOG_BYTES, DUMP_BYTES, REREAD_MINUTES],
+        critical: false,
+        make: || Box::new(WastedContext),
+    };
+}
 
 fn is_log(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -60,7 +80,7 @@ fn looked_again(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let name = path.rsplit('/').next().unwrap_or(path);
     let head = f.cmd.as_deref().unwrap_or("a lookup");
     out.push(
-        Finding::new("wasted-context", Severity::Minor, 40)
+        Finding::new(RULE.id, Severity::Minor, 40)
             .subject(path)
             .headline(format!("`{head}` into {name}, which is already in context"))
             .observed(format!(
@@ -81,7 +101,7 @@ fn dumped(cx: &Context<'_>, out: &mut Vec<Finding>) {
         None => f.tool.clone(),
     };
     out.push(
-        Finding::new("wasted-context", Severity::Minor, 45)
+        Finding::new(RULE.id, Severity::Minor, 45)
             .subject(format!("dump:{what}"))
             .headline(format!("{what} put {kb} KB of output into context"))
             .observed(format!(
@@ -93,12 +113,12 @@ fn dumped(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 impl Analyzer for WastedContext {
     fn name(&self) -> &'static str {
-        "wasted-context"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let f = cx.fact;
-        if !f.ok || !cx.rule_enabled("wasted-context") {
+        if !f.ok {
             return;
         }
         if is_lookup(f) {
@@ -119,7 +139,7 @@ impl Analyzer for WastedContext {
         let kb = f.out_len.div_ceil(1024);
         if f.range.is_none() && is_log(path) && f.out_len >= cx.count(&LOG_BYTES).max(1) {
             out.push(
-                Finding::new("wasted-context", Severity::Minor, 45)
+                Finding::new(RULE.id, Severity::Minor, 45)
                     .subject(path)
                     .headline(format!("a whole {kb} KB output log read into context"))
                     .observed(format!("Read returned all of {shown} ({kb} KB), a command's output log."))
@@ -137,7 +157,7 @@ impl Analyzer for WastedContext {
             return;
         }
         out.push(
-            Finding::new("wasted-context", Severity::Minor, 40)
+            Finding::new(RULE.id, Severity::Minor, 40)
                 .subject(path)
                 .headline(format!("{} read again, unchanged", path.rsplit('/').next().unwrap_or(path)))
                 .observed(format!(

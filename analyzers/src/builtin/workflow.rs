@@ -2,7 +2,8 @@
 //! the hive instead of through it.
 
 use super::shared::{coordinator_name, drift_priority, memory_name, used_tool};
-use crate::{Analyzer, Category, Context, Fact, Finding, Severity, Threshold};
+use super::{Builtin, Kind, Rule, Tools};
+use crate::{Family, Analyzer, Category, Context, Fact, Finding, Severity, Threshold};
 
 pub(crate) const RUN: Threshold = Threshold::new(
     "workflow-pattern.run",
@@ -32,6 +33,25 @@ const WINDOW: usize = 6;
 /// allowed the separator, so it could not match; here the run is counted directly.
 pub struct WorkflowPattern;
 
+const RULE: Rule = Rule {
+    id: "workflow-pattern",
+    kind: Kind::Protocol,
+    family: Family::Coordinator,
+    doc: "file and shell work routed around the hive the session uses",
+};
+
+impl WorkflowPattern {
+    /// Its one definition (see [`Builtin`]).
+    pub const SPEC: Builtin = Builtin {
+        name: RULE.id,
+        rules: &[RULE],
+        tools: Tools::All,
+        thresholds: &[RUN, FILE_OPS, TASKS],
+        critical: false,
+        make: || Box::new(WorkflowPattern),
+    };
+}
+
 fn plain_native(f: &Fact) -> bool {
     matches!(f.tool.as_str(), "Write" | "Edit" | "Read" | "Bash")
 }
@@ -53,13 +73,10 @@ fn is_storage_worker(f: &Fact) -> bool {
 
 impl Analyzer for WorkflowPattern {
     fn name(&self) -> &'static str {
-        "workflow-pattern"
+        Self::SPEC.name
     }
 
     fn analyze(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if !cx.rule_enabled("workflow-pattern") {
-            return;
-        }
         // Newest first: last[0] is the current call.
         let mut last: Window<'_> = [None; WINDOW];
         for (slot, f) in last.iter_mut().zip(cx.history.recent.iter().rev()) {
@@ -87,7 +104,7 @@ fn no_coordination(cx: &Context<'_>, last: &Window<'_>) -> Option<Finding> {
     let sev = Severity::Moderate;
     Some(
         Finding::new(
-            "workflow-pattern",
+            RULE.id,
             sev,
             drift_priority(sev, run, cx.history),
         )
@@ -118,7 +135,7 @@ fn alternating_storage(cx: &Context<'_>, last: &Window<'_>) -> Option<Finding> {
     }
     let sev = Severity::Minor;
     Some(
-        Finding::new("workflow-pattern", sev, drift_priority(sev, 4, cx.history))
+        Finding::new(RULE.id, sev, drift_priority(sev, 4, cx.history))
             .headline("storage worker and direct edits alternate")
             .observed("The last 4 calls alternated storage-worker calls and Write/Edit on files.")
             .next_step("do the file changes through one channel: either the storage worker or Write/Edit, batched"),
@@ -132,7 +149,7 @@ fn task_chain(cx: &Context<'_>, last: &Window<'_>) -> Option<Finding> {
     }
     let sev = Severity::Moderate;
     Some(
-        Finding::new("workflow-pattern", sev, drift_priority(sev, 3, cx.history))
+        Finding::new(RULE.id, sev, drift_priority(sev, 3, cx.history))
             .headline("three sub-tasks in a row without shared memory")
             .observed(format!(
                 "The last 3 calls each started a {}; none stored context in hive memory.",
@@ -157,7 +174,7 @@ fn fragmented_files(cx: &Context<'_>, last: &Window<'_>) -> Option<Finding> {
         return None;
     }
     Some(
-        Finding::new("workflow-pattern", Severity::Minor, 25)
+        Finding::new(RULE.id, Severity::Minor, 25)
             .headline("fragmented file work")
             .observed(format!(
                 "{file_ops} of the last 4 calls were single file operations."
@@ -174,7 +191,7 @@ fn tasks_without_memory(cx: &Context<'_>, last: &Window<'_>) -> Option<Finding> 
         return None;
     }
     Some(
-        Finding::new("workflow-pattern", Severity::Moderate, 45)
+        Finding::new(RULE.id, Severity::Moderate, 45)
             .headline("sub-tasks started without hive memory")
             .observed(format!(
                 "{tasks} of the last 5 calls started a sub-task and none used a memory tool."
