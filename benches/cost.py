@@ -11,6 +11,11 @@ floor), it counts instructions per call with callgrind (repeatable on a busy mac
 dynamic floor.
 
     python3 benches/cost.py target/release/posthook [more binaries...] [--wall 300] [--strace]
+        [--serve target/release/posthook]
+
+With --serve, `BIN serve` runs beside them and the wall rounds also time one request to it per
+call (a new connection each, as Claude Code's http hooks make them; the same seeded session),
+as a ratio to the same dynamic floor.
 
 Needs valgrind for instruction counts (skipped with a line when missing) and rustc for the floor.
 """
@@ -141,6 +146,7 @@ def main():
     ap.add_argument("--wall", type=int, default=0, help="interleaved wall-time rounds (0: none)")
     ap.add_argument("--write-mb", type=float, default=0, help="also a Write of this many MB")
     ap.add_argument("--strace", action="store_true", help="also count syscalls with strace -c")
+    ap.add_argument("--serve", type=Path, help="also time requests to `SERVE serve` (with --wall)")
     args = ap.parse_args()
 
     payloads = payloads_of(MEASURED)
@@ -190,6 +196,9 @@ def main():
         print("\ninstructions per call (callgrind):")
         for row in rows:
             print("  " + " | ".join([row[0].ljust(44)] + row[1:]))
+        served = start_serve(args.serve, scratch, seed[: args.history]) if args.serve else None
+        if served:
+            subjects.append(("serve (new connection per request)", None))
         if args.wall:
             print(f"\nwall, median of {args.wall} interleaved rounds, x dynamic floor:")
             for case, p in cases:
@@ -197,6 +206,11 @@ def main():
                 times = {name: [] for name, _ in subjects}
                 for _ in range(args.wall):
                     for name, binary in subjects:
+                        if binary is None:
+                            t = time.perf_counter()
+                            post(served, data)
+                            times[name].append(time.perf_counter() - t)
+                            continue
                         restore(snapshots[name], state)
                         env = env_for(state)
                         t = time.perf_counter()
@@ -209,7 +223,40 @@ def main():
                     m = statistics.median(times[name])
                     print(f"    {name.ljust(44)} {m * 1e6:8.0f} us  {m / base:5.2f}x")
     finally:
+        if served:
+            served[0].terminate()
+            served[0].wait()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def start_serve(binary, scratch, seed):
+    """Starts `binary serve` on a free port; sends it the seed events. (proc, host, port, token)."""
+    import serve_load
+
+    home = scratch / "serve"
+    home.mkdir()
+    served = serve_load.start(str(binary), home)
+    for p in seed:
+        post(served, encode(p))
+    return served
+
+
+def post(served, body):
+    """One hook request on a new connection, as bytes on a plain socket (http.client's own
+    overhead would be most of what is timed); fails loudly unless answered 200."""
+    import socket
+
+    _, host, port, token = served
+    head = (f"POST /hook HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n").encode()
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall(head + body)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    if not reply.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200")):
+        sys.exit(f"cost: serve answered {reply[:40]!r}")
 
 
 if __name__ == "__main__":
