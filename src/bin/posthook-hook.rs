@@ -16,7 +16,11 @@ pub extern "C" fn main(
     _argc: std::ffi::c_int,
     _argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
-    std::ffi::c_int::from(posthook::hook::main())
+    let code = posthook::hook::main();
+    // As Rust's exit path would: whatever stdout still buffers is written (the answer was
+    // flushed already; `--help` and `--version` print through the same stdout).
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    std::ffi::c_int::from(code)
 }
 
 #[cfg(not(target_os = "linux"))]
