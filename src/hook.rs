@@ -86,7 +86,7 @@ pub fn main() -> u8 {
         }
     };
     start_deadline_from_env();
-    run_process(&options_from(&resolve_config(layer)))
+    run_process(&process_options(&resolve_config(layer)))
 }
 
 /// The lean executable's command line: the hook-mode flags alone.
@@ -127,7 +127,6 @@ pub(crate) fn run_process(opts: &HookOptions) -> u8 {
             crate::alarm::report_to(log);
         }
     }
-    crate::record::count_deadline_hits(opts.state_dir.as_deref());
     // Fail-open: a panic anywhere in the hook path is logged and the session goes on (exit 0).
     std::panic::set_hook(Box::new(|info| {
         tracing::error!(panic = %info, "posthook panicked; exiting 0");
@@ -160,6 +159,14 @@ fn test_delay() {
             }
         }
     }
+}
+
+/// Options for this hook process: the record is opened for the whole call first (for the deadline
+/// counter, and shared by every later use: the learned back-off read by [`options_from`], the
+/// call's counts), then the options.
+pub(crate) fn process_options(resolved: &crate::config::Resolved) -> HookOptions {
+    crate::record::count_deadline_hits(resolved.config.state_dir.as_deref());
+    options_from(resolved)
 }
 
 /// Hook options from a resolved configuration.

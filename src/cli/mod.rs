@@ -228,7 +228,7 @@ pub fn main() -> ExitCode {
     };
     let Some(cli) = cli else {
         hook::start_deadline_from_env();
-        return ExitCode::from(hook::run_process(&hook::options_from(
+        return ExitCode::from(hook::run_process(&hook::process_options(
             &hook::resolve_config(config::Layer::default()),
         )));
     };
@@ -249,7 +249,7 @@ fn dispatch(cli: &Cli) -> ExitCode {
     let result: Result<Outcome, Error> = match &cli.command {
         None => {
             hook::start_deadline_from_env();
-            return ExitCode::from(hook::run_process(&hook::options_from(resolved())));
+            return ExitCode::from(hook::run_process(&hook::process_options(resolved())));
         }
         Some(Command::Floor) => return floor(),
         Some(Command::BenchSpawner) => return bench::serve_spawner(),

@@ -52,8 +52,14 @@ pub(super) const ROW_QUIET: u8 = 3;
 /// The record file, opened (created when asked) without following a symlink, a regular file of
 /// the current user only.
 pub(super) struct RecordFile {
-    pub(super) file: File,
+    pub(super) file: std::sync::Arc<File>,
 }
+
+/// The record a hook process opened for the whole call (see [`RecordFile::keep_open`]): its path
+/// and its handle, which every later use in the process shares instead of opening and checking
+/// the file again.
+static KEPT: std::sync::OnceLock<(std::path::PathBuf, std::sync::Arc<File>)> =
+    std::sync::OnceLock::new();
 
 /// One bucket's bytes.
 type Bucket = [u8; (BUCKET * SLOT_BYTES) as usize];
@@ -70,6 +76,9 @@ impl Drop for Locked<'_> {
 impl RecordFile {
     pub(super) fn open(path: &Path, create: bool) -> io::Result<RecordFile> {
         use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        if let Some((_, file)) = KEPT.get().filter(|(p, _)| p == path) {
+            return Ok(RecordFile { file: file.clone() });
+        }
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(create)
@@ -84,7 +93,23 @@ impl RecordFile {
                 "not a regular file of the current user",
             ));
         }
-        Ok(RecordFile { file })
+        Ok(RecordFile {
+            file: std::sync::Arc::new(file),
+        })
+    }
+
+    /// Opens (creating) the record at `path` for the rest of the process: a hook process, which
+    /// answers one call, reads and writes the record through this one handle (one open and one
+    /// check of the file instead of three). Returns the handle.
+    pub(super) fn keep_open(path: &Path) -> io::Result<RecordFile> {
+        let f = RecordFile::open(path, true)?;
+        let _ = KEPT.set((path.to_path_buf(), f.file.clone()));
+        Ok(f)
+    }
+
+    /// Whether this process keeps the record at `path` open (its directory was checked then).
+    pub(super) fn is_kept(path: &Path) -> bool {
+        KEPT.get().is_some_and(|(p, _)| p == path)
     }
 
     pub(super) fn lock(&self, exclusive: bool) -> io::Result<Locked<'_>> {

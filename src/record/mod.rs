@@ -373,14 +373,17 @@ impl Tally {
     /// trusted (as the store's); a failure is logged.
     pub(crate) fn write_logged(&self, dir: &Path) -> Option<Fault> {
         use std::os::unix::fs::DirBuilderExt;
-        if !dir.exists() {
-            let _ = std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir);
-        }
-        if crate::store::Store::new(dir).check_trusted().is_err() {
-            return None;
+        // A record kept open for the call was created in a trusted dir when it was opened.
+        if !RecordFile::is_kept(&dir.join(FILE_NAME)) {
+            if !dir.exists() {
+                let _ = std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir);
+            }
+            if crate::store::Store::new(dir).check_trusted().is_err() {
+                return None;
+            }
         }
         self.write(dir)
             .map_err(|e| tracing::warn!(error = %e, "record not written"))
@@ -430,19 +433,21 @@ pub(crate) fn answered(
     )
 }
 
-/// Opens the record in `dir` (when the dir exists and is trusted) for the deadline timer, which
-/// counts a hit there if it ends the process ([`crate::alarm::count_to`]).
+/// Opens the record in `dir` (when the dir exists and is trusted) for the rest of the hook process:
+/// for the deadline timer, which counts a hit there if it ends the process
+/// ([`crate::alarm::count_to`]), and for the call's own reading and writing of the record.
 pub(crate) fn count_deadline_hits(dir: Option<&Path>) {
-    use std::os::fd::IntoRawFd;
+    use std::os::fd::AsRawFd;
     let Some(dir) = dir.filter(|d| d.is_dir()) else {
         return;
     };
     if crate::store::Store::new(dir).check_trusted().is_err() {
         return;
     }
-    if let Ok(f) = RecordFile::open(&dir.join(FILE_NAME), true) {
+    if let Ok(f) = RecordFile::keep_open(&dir.join(FILE_NAME)) {
+        // The handle is kept for the process (see `keep_open`): the descriptor stays valid.
         crate::alarm::count_to(crate::alarm::Counter {
-            fd: f.file.into_raw_fd(),
+            fd: f.file.as_raw_fd(),
             magic: *file::MAGIC,
             at: file::AT_DEADLINE as i64,
         });
