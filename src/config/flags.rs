@@ -7,8 +7,7 @@
 //! nothing there. Flags before the subcommand still apply to it, under the subcommand's own
 //! ([`HookFlags::under`]); one the subcommand does not act on is refused there (`cli::parse`).
 
-use super::layer::Layer;
-use super::table;
+use super::table::{Id, Layer};
 use crate::output::OutputMode;
 use posthook_analyzers::{Profile, Settings};
 use std::path::PathBuf;
@@ -16,24 +15,24 @@ use std::path::PathBuf;
 /// `--output`: how feedback is delivered.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct OutputFlag {
-    #[arg(long, value_enum, help = table::OUTPUT.flag_help())]
+    #[arg(long, value_enum, help = Id::Output.setting().flag_help())]
     pub output: Option<OutputMode>,
 }
 
 /// `--profile` and `--disable`: which rules run.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct RuleFlags {
-    #[arg(long, value_parser = parse_profile, help = table::PROFILE.flag_help())]
+    #[arg(long, value_parser = parse_profile, help = Id::Profile.setting().flag_help())]
     pub profile: Option<Profile>,
 
-    #[arg(long = "disable", value_name = "RULE", help = table::DISABLED_RULES.flag_help())]
+    #[arg(long = "disable", value_name = "RULE", help = Id::DisabledRules.setting().flag_help())]
     pub disabled: Vec<String>,
 }
 
 /// `--state-dir`: where session history is stored.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct StateDirFlag {
-    #[arg(long, value_name = "DIR", help = table::STATE_DIR.flag_help())]
+    #[arg(long, value_name = "DIR", help = Id::StateDir.setting().flag_help())]
     pub state_dir: Option<PathBuf>,
 }
 
@@ -48,7 +47,7 @@ pub(crate) struct HookFlags {
     pub rules: RuleFlags,
 
     // The analyzers' time budget, in ms.
-    #[arg(long, value_name = "MS", help = table::BUDGET_MS.flag_help())]
+    #[arg(long, value_name = "MS", help = Id::BudgetMs.setting().flag_help())]
     pub budget_ms: Option<u64>,
 
     #[command(flatten)]
@@ -86,7 +85,7 @@ impl HookFlags {
         Layer {
             profile: self.rules.profile,
             output: self.out.output,
-            disabled: self.rules.disabled.clone(),
+            disabled_rules: self.rules.disabled.clone(),
             budget_ms: self.budget_ms,
             state_dir: self.state.state_dir.clone(),
             ..Layer::default()
@@ -140,7 +139,7 @@ mod tests {
             .get_arguments()
             .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
             .collect();
-        let mut table: Vec<String> = table::SETTINGS
+        let mut table: Vec<String> = super::super::table::SETTINGS
             .iter()
             .filter_map(|s| s.flag.map(String::from))
             .collect();
