@@ -451,6 +451,9 @@ fn the_lean_hook_survives_closed_and_broken_standard_streams() {
     stdin.write_all(rm.as_bytes()).expect("write");
     drop(stdin);
     let status = child.wait().expect("wait");
-    assert!(status.signal().is_none(), "not killed by SIGPIPE: {status:?}");
+    assert!(
+        status.signal().is_none(),
+        "not killed by SIGPIPE: {status:?}"
+    );
     assert_eq!(events_total(&sb, "s1"), Some(3), "recorded, state readable");
 }
