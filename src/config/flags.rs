@@ -129,22 +129,50 @@ impl From<StateDirFlag> for HookFlags {
 
 #[cfg(test)]
 mod tests {
+    use super::super::table::{Kind, SETTINGS};
     use super::*;
-    use clap::Args as _;
+    use clap::{Args as _, FromArgMatches as _};
 
     #[test]
-    fn every_flag_of_the_table_is_a_flag_here() {
+    fn every_flag_of_the_table_is_a_flag_here_with_its_help_and_its_value_carried() {
         let cmd = HookFlags::augment_args(clap::Command::new("t"));
         let mut longs: Vec<String> = cmd
             .get_arguments()
             .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
             .collect();
-        let mut table: Vec<String> = super::super::table::SETTINGS
+        let mut table: Vec<String> = SETTINGS
             .iter()
             .filter_map(|s| s.flag.map(String::from))
             .collect();
         longs.sort();
         table.sort();
         assert_eq!(longs, table);
+        for s in SETTINGS {
+            let Some(flag) = s.flag else { continue };
+            let arg = cmd
+                .get_arguments()
+                .find(|a| a.get_long() == flag.strip_prefix("--"));
+            let help = arg.and_then(|a| a.get_help()).map(ToString::to_string);
+            assert_eq!(help, Some(s.flag_help()), "{flag}");
+            let value = match s.kind {
+                Kind::Dir => "/some/dir",
+                Kind::Rules => "native-overuse",
+                _ => s.default,
+            };
+            let m = cmd.clone().try_get_matches_from(["t", flag, value]);
+            let f = HookFlags::from_arg_matches(&m.expect(flag)).expect(flag);
+            let layer = f.layer();
+            let carried = match s.kind {
+                Kind::Rules => layer.disabled_rules == [value],
+                _ => layer.get(s.id).is_some(),
+            };
+            assert!(carried, "{flag} is not carried into the level: {layer:?}");
+            assert_eq!(
+                HookFlags::default().under(f.clone()).layer(),
+                layer,
+                "{flag}"
+            );
+            assert_eq!(f.under(HookFlags::default()).layer(), layer, "{flag}");
+        }
     }
 }
