@@ -116,13 +116,15 @@ macro_rules! scalar {
 scalar!(Profile => Profile, OutputMode => Output, StopMode => Stop, u64 => Ms, PathBuf => Dir,
     bool => Switch, String => Text);
 
-/// A field of [`Layer`](super::Layer): a single value the level may set, or the rules and
-/// thresholds, which are merged (read apart), not replaced.
+/// A field of [`Layer`](super::Layer): a single value the level may set, or (by default) the
+/// rules and thresholds, which are merged (read apart), not replaced.
 pub(crate) trait Slot {
-    /// What this level sets (`None` for the rules and the thresholds).
-    fn get(&self) -> Option<Value>;
+    /// What this level sets.
+    fn get(&self) -> Option<Value> {
+        None
+    }
     /// Sets (or with `None` clears) the value.
-    fn set(&mut self, v: Option<Value>);
+    fn set(&mut self, _: Option<Value>) {}
 }
 
 impl<T: Scalar> Slot for Option<T> {
@@ -134,19 +136,8 @@ impl<T: Scalar> Slot for Option<T> {
     }
 }
 
-impl Slot for Vec<String> {
-    fn get(&self) -> Option<Value> {
-        None
-    }
-    fn set(&mut self, _: Option<Value>) {}
-}
-
-impl Slot for BTreeMap<String, f64> {
-    fn get(&self) -> Option<Value> {
-        None
-    }
-    fn set(&mut self, _: Option<Value>) {}
-}
+impl Slot for Vec<String> {}
+impl Slot for BTreeMap<String, f64> {}
 
 /// A field of [`Config`](super::Config): set from a [`Value`], shown by `config show`, written
 /// by `config show --json`.
