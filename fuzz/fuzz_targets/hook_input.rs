@@ -146,7 +146,7 @@ fn config_file(data: &[u8]) {
             assert!(layer.state_dir.is_none());
             assert!(layer.log_level.is_none());
             assert_ne!(layer.output, Some(output::OutputMode::Quiet));
-            assert!(!layer.disabled.iter().any(|r| safety.contains(&r.as_str())));
+            assert!(!layer.disabled_rules.iter().any(|r| safety.contains(&r.as_str())));
         }
     }
 }

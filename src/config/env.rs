@@ -2,8 +2,8 @@
 //! as the table of settings says, and the flags' values, checked by the same rules.
 
 use super::known_rules;
-use super::layer::{Layer, Problem, Value};
-use super::table::{Kind, Setting, SETTINGS};
+use super::layer::{Problem, Value};
+use super::table::{Kind, Layer, Setting, SETTINGS};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
@@ -61,7 +61,7 @@ pub(super) fn env_layer(
             continue;
         };
         match s.kind {
-            Kind::Rules => layer.disabled = env_rules(name, &raw, problems),
+            Kind::Rules => layer.disabled_rules = env_rules(name, &raw, problems),
             _ => match parse_text(&s.kind, &raw) {
                 Ok(v) => layer.set(s.id, Some(v)),
                 Err(expected) => {

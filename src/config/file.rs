@@ -1,9 +1,9 @@
 //! The config files: found, read without ever blocking, and validated key by key against the
 //! table of settings, the project file under its stricter rules.
 
-use super::layer::{self as setting, Layer, Problem};
+use super::layer::{self as setting, Problem};
 use super::resolve::{FileInfo, FileStatus};
-use super::table::{self, Kind, Trust, LOG_LEVELS};
+use super::table::{self, Kind, Layer, Trust, LOG_LEVELS};
 use super::{known_rules, known_thresholds, safety_rules, MAX_CONFIG_BYTES};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -78,7 +78,7 @@ impl Checker<'_> {
             match s.kind {
                 Kind::Rules => {
                     let advisory_only = matches!(s.project, Trust::AdvisoryRules);
-                    layer.disabled = self.rules(key, v, advisory_only);
+                    layer.disabled_rules = self.rules(key, v, advisory_only);
                 }
                 Kind::Thresholds => layer.thresholds = self.thresholds(key, v),
                 _ => {
@@ -378,7 +378,11 @@ mod tests {
         assert!(has("colour: unknown key"), "{shown:#?}");
         assert!(has("budget_ms: expected a whole number"), "{shown:#?}");
         assert_eq!(problems.len(), 6, "{shown:#?}");
-        assert_eq!(layer.disabled, ["exec-safety"], "valid values are kept");
+        assert_eq!(
+            layer.disabled_rules,
+            ["exec-safety"],
+            "valid values are kept"
+        );
         assert_eq!(layer.profile, None);
     }
 
@@ -395,13 +399,13 @@ mod tests {
         assert_eq!(layer.state_dir, None);
         assert_eq!(layer.output, None);
         assert_eq!(
-            layer.disabled,
+            layer.disabled_rules,
             ["native-overuse"],
             "advisory rules may be disabled"
         );
         assert_eq!(layer.profile, Some(Profile::Hive));
         let (user, problems) = parse_layer_as("u.json", text, None, false);
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(user.disabled, ["exec-safety", "native-overuse"]);
+        assert_eq!(user.disabled_rules, ["exec-safety", "native-overuse"]);
     }
 }

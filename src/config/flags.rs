@@ -7,8 +7,7 @@
 //! nothing there. Flags before the subcommand still apply to it, under the subcommand's own
 //! ([`HookFlags::under`]); one the subcommand does not act on is refused there (`cli::parse`).
 
-use super::layer::Layer;
-use super::table;
+use super::table::{Id, Layer};
 use crate::output::OutputMode;
 use posthook_analyzers::{Profile, Settings};
 use std::path::PathBuf;
@@ -16,24 +15,24 @@ use std::path::PathBuf;
 /// `--output`: how feedback is delivered.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct OutputFlag {
-    #[arg(long, value_enum, help = table::OUTPUT.flag_help())]
+    #[arg(long, value_enum, help = Id::Output.setting().flag_help())]
     pub output: Option<OutputMode>,
 }
 
 /// `--profile` and `--disable`: which rules run.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct RuleFlags {
-    #[arg(long, value_parser = parse_profile, help = table::PROFILE.flag_help())]
+    #[arg(long, value_parser = parse_profile, help = Id::Profile.setting().flag_help())]
     pub profile: Option<Profile>,
 
-    #[arg(long = "disable", value_name = "RULE", help = table::DISABLED_RULES.flag_help())]
+    #[arg(long = "disable", value_name = "RULE", help = Id::DisabledRules.setting().flag_help())]
     pub disabled: Vec<String>,
 }
 
 /// `--state-dir`: where session history is stored.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct StateDirFlag {
-    #[arg(long, value_name = "DIR", help = table::STATE_DIR.flag_help())]
+    #[arg(long, value_name = "DIR", help = Id::StateDir.setting().flag_help())]
     pub state_dir: Option<PathBuf>,
 }
 
@@ -48,7 +47,7 @@ pub(crate) struct HookFlags {
     pub rules: RuleFlags,
 
     // The analyzers' time budget, in ms.
-    #[arg(long, value_name = "MS", help = table::BUDGET_MS.flag_help())]
+    #[arg(long, value_name = "MS", help = Id::BudgetMs.setting().flag_help())]
     pub budget_ms: Option<u64>,
 
     #[command(flatten)]
@@ -86,7 +85,7 @@ impl HookFlags {
         Layer {
             profile: self.rules.profile,
             output: self.out.output,
-            disabled: self.rules.disabled.clone(),
+            disabled_rules: self.rules.disabled.clone(),
             budget_ms: self.budget_ms,
             state_dir: self.state.state_dir.clone(),
             ..Layer::default()
@@ -130,22 +129,50 @@ impl From<StateDirFlag> for HookFlags {
 
 #[cfg(test)]
 mod tests {
+    use super::super::table::{Kind, SETTINGS};
     use super::*;
-    use clap::Args as _;
+    use clap::{Args as _, FromArgMatches as _};
 
     #[test]
-    fn every_flag_of_the_table_is_a_flag_here() {
+    fn every_flag_of_the_table_is_a_flag_here_with_its_help_and_its_value_carried() {
         let cmd = HookFlags::augment_args(clap::Command::new("t"));
         let mut longs: Vec<String> = cmd
             .get_arguments()
             .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
             .collect();
-        let mut table: Vec<String> = table::SETTINGS
+        let mut table: Vec<String> = SETTINGS
             .iter()
             .filter_map(|s| s.flag.map(String::from))
             .collect();
         longs.sort();
         table.sort();
         assert_eq!(longs, table);
+        for s in SETTINGS {
+            let Some(flag) = s.flag else { continue };
+            let arg = cmd
+                .get_arguments()
+                .find(|a| a.get_long() == flag.strip_prefix("--"));
+            let help = arg.and_then(|a| a.get_help()).map(ToString::to_string);
+            assert_eq!(help, Some(s.flag_help()), "{flag}");
+            let value = match s.kind {
+                Kind::Dir => "/some/dir",
+                Kind::Rules => "native-overuse",
+                _ => s.default,
+            };
+            let m = cmd.clone().try_get_matches_from(["t", flag, value]);
+            let f = HookFlags::from_arg_matches(&m.expect(flag)).expect(flag);
+            let layer = f.layer();
+            let carried = match s.kind {
+                Kind::Rules => layer.disabled_rules == [value],
+                _ => layer.get(s.id).is_some(),
+            };
+            assert!(carried, "{flag} is not carried into the level: {layer:?}");
+            assert_eq!(
+                HookFlags::default().under(f.clone()).layer(),
+                layer,
+                "{flag}"
+            );
+            assert_eq!(f.under(HookFlags::default()).layer(), layer, "{flag}");
+        }
     }
 }

@@ -1,11 +1,10 @@
-//! A level of values (a file, the environment or the flags), where a value came from, and what
-//! was wrong with one.
+//! Where a value came from, what was wrong with one, and how a value moves in and out of the
+//! fields of a level ([`Layer`](super::Layer)) and of the effective [`Config`](super::Config).
 
-use super::table::Id;
 use crate::output::OutputMode;
-use posthook_analyzers::Profile;
-use serde::Serialize;
-use std::collections::BTreeMap;
+use posthook_analyzers::{Profile, StopMode};
+use serde::{Serialize, Serializer};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -71,37 +70,6 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Values set by one level (a file, the environment or the flags).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Layer {
-    /// Rule profile.
-    pub profile: Option<Profile>,
-    /// Output mode.
-    pub output: Option<OutputMode>,
-    /// Rules to disable (added to the other levels').
-    pub disabled: Vec<String>,
-    /// Threshold overrides.
-    pub thresholds: BTreeMap<String, f64>,
-    /// Time budget in ms.
-    pub budget_ms: Option<u64>,
-    /// State dir.
-    pub state_dir: Option<PathBuf>,
-    /// Log level.
-    pub log_level: Option<String>,
-    /// The original's escalation of ignored advice to blocking.
-    pub escalate: Option<bool>,
-    /// What the end of a turn with unchecked changes gets: `block`, `advice` or `off`.
-    pub stop_check: Option<String>,
-    /// Bound on a whole hook call, in ms (environment only).
-    pub deadline_ms: Option<u64>,
-    /// Longest wait for a session lock, in ms (environment only).
-    pub lock_timeout_ms: Option<u64>,
-    /// Whether state is fsynced (environment only).
-    pub fsync: Option<bool>,
-    /// Whether rarely heeded rules are quieted per project.
-    pub learned_backoff: Option<bool>,
-}
-
 /// One setting's value as a level gives it, already validated.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
@@ -109,6 +77,8 @@ pub(crate) enum Value {
     Profile(Profile),
     /// An output mode.
     Output(OutputMode),
+    /// What the end of a turn with unchecked changes gets.
+    Stop(StopMode),
     /// A number of milliseconds.
     Ms(u64),
     /// A directory.
@@ -119,85 +89,128 @@ pub(crate) enum Value {
     Text(String),
 }
 
-impl Value {
-    fn profile(self) -> Option<Profile> {
-        match self {
-            Value::Profile(p) => Some(p),
-            _ => None,
-        }
-    }
+/// A type a single-valued setting holds: the [`Value`] that carries it.
+pub(crate) trait Scalar: Sized + Clone {
+    /// This as a value.
+    fn into_value(self) -> Value;
+    /// The value's `Self` (`None`: a value of another type).
+    fn from_value(v: Value) -> Option<Self>;
+}
 
-    fn output(self) -> Option<OutputMode> {
-        match self {
-            Value::Output(o) => Some(o),
-            _ => None,
+macro_rules! scalar {
+    ($($t:ty => $variant:ident),* $(,)?) => {$(
+        impl Scalar for $t {
+            fn into_value(self) -> Value {
+                Value::$variant(self)
+            }
+            fn from_value(v: Value) -> Option<Self> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
         }
-    }
+    )*};
+}
 
-    fn ms(self) -> Option<u64> {
-        match self {
-            Value::Ms(n) => Some(n),
-            _ => None,
-        }
-    }
+scalar!(Profile => Profile, OutputMode => Output, StopMode => Stop, u64 => Ms, PathBuf => Dir,
+    bool => Switch, String => Text);
 
-    fn dir(self) -> Option<PathBuf> {
-        match self {
-            Value::Dir(p) => Some(p),
-            _ => None,
-        }
+/// A field of [`Layer`](super::Layer): a single value the level may set, or (by default) the
+/// rules and thresholds, which are merged (read apart), not replaced.
+pub(crate) trait Slot {
+    /// What this level sets.
+    fn get(&self) -> Option<Value> {
+        None
     }
+    /// Sets (or with `None` clears) the value.
+    fn set(&mut self, _: Option<Value>) {}
+}
 
-    fn switch(self) -> Option<bool> {
-        match self {
-            Value::Switch(b) => Some(b),
-            _ => None,
-        }
+impl<T: Scalar> Slot for Option<T> {
+    fn get(&self) -> Option<Value> {
+        self.clone().map(T::into_value)
     }
-
-    fn text(self) -> Option<String> {
-        match self {
-            Value::Text(s) => Some(s),
-            _ => None,
-        }
+    fn set(&mut self, v: Option<Value>) {
+        *self = v.and_then(T::from_value);
     }
 }
 
-impl Layer {
-    /// The value this level sets for a single-valued setting (`None` for the rules and the
-    /// thresholds, which are merged, not replaced).
-    pub(crate) fn get(&self, id: Id) -> Option<Value> {
-        match id {
-            Id::Profile => self.profile.map(Value::Profile),
-            Id::Output => self.output.map(Value::Output),
-            Id::BudgetMs => self.budget_ms.map(Value::Ms),
-            Id::StateDir => self.state_dir.clone().map(Value::Dir),
-            Id::LogLevel => self.log_level.clone().map(Value::Text),
-            Id::DeadlineMs => self.deadline_ms.map(Value::Ms),
-            Id::LockTimeoutMs => self.lock_timeout_ms.map(Value::Ms),
-            Id::Escalate => self.escalate.map(Value::Switch),
-            Id::StopCheck => self.stop_check.clone().map(Value::Text),
-            Id::Fsync => self.fsync.map(Value::Switch),
-            Id::LearnedBackoff => self.learned_backoff.map(Value::Switch),
-            Id::DisabledRules | Id::Thresholds => None,
+impl Slot for Vec<String> {}
+impl Slot for BTreeMap<String, f64> {}
+
+/// A field of [`Config`](super::Config): set from a [`Value`], shown by `config show`, written
+/// by `config show --json`.
+pub(crate) trait Field {
+    /// Takes the value (nothing for the rules and the thresholds, merged apart).
+    fn set(&mut self, v: Value);
+    /// As `config show` prints it (empty for the rules and the thresholds, listed apart).
+    fn shown(&self) -> String;
+    /// As `config show --json` writes it.
+    fn json<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+}
+
+macro_rules! field {
+    ($($t:ty: |$x:ident| $shown:expr, $json:ident;)*) => {$(
+        impl Field for $t {
+            fn set(&mut self, v: Value) {
+                if let Some(x) = <$t>::from_value(v) {
+                    *self = x;
+                }
+            }
+            fn shown(&self) -> String {
+                let $x = self;
+                $shown
+            }
+            fn json<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                field!(@json $json, self, s)
+            }
+        }
+    )*};
+    (@json as_str, $v:expr, $s:expr) => { $s.serialize_str($v.as_str()) };
+    (@json serde, $v:expr, $s:expr) => { Serialize::serialize($v, $s) };
+}
+
+field! {
+    Profile: |p| p.as_str().into(), as_str;
+    OutputMode: |o| o.as_str().into(), as_str;
+    StopMode: |m| m.as_str().into(), as_str;
+    u64: |n| n.to_string(), serde;
+    bool: |b| b.to_string(), serde;
+    String: |t| t.clone(), serde;
+}
+
+/// The state dir: `None` when there is no HOME and nothing configured.
+impl Field for Option<PathBuf> {
+    fn set(&mut self, v: Value) {
+        if let Some(p) = PathBuf::from_value(v) {
+            *self = Some(p);
         }
     }
-
-    /// Sets (or with `None` clears) a single-valued setting.
-    pub(crate) fn set(&mut self, id: Id, v: Option<Value>) {
-        match id {
-            Id::Profile => self.profile = v.and_then(Value::profile),
-            Id::Output => self.output = v.and_then(Value::output),
-            Id::BudgetMs => self.budget_ms = v.and_then(Value::ms),
-            Id::StateDir => self.state_dir = v.and_then(Value::dir),
-            Id::LogLevel => self.log_level = v.and_then(Value::text),
-            Id::DeadlineMs => self.deadline_ms = v.and_then(Value::ms),
-            Id::LockTimeoutMs => self.lock_timeout_ms = v.and_then(Value::ms),
-            Id::Escalate => self.escalate = v.and_then(Value::switch),
-            Id::StopCheck => self.stop_check = v.and_then(Value::text),
-            Id::Fsync => self.fsync = v.and_then(Value::switch),
-            Id::LearnedBackoff => self.learned_backoff = v.and_then(Value::switch),
-            Id::DisabledRules | Id::Thresholds => {}
-        }
+    fn shown(&self) -> String {
+        self.as_ref().map_or_else(
+            || "(none: history not kept)".into(),
+            |p| p.display().to_string(),
+        )
+    }
+    fn json<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.serialize(s)
     }
 }
+
+/// The disabled rules and the thresholds: merged level by level, listed apart by `config show`.
+macro_rules! merged {
+    ($($t:ty),*) => {$(
+        impl Field for $t {
+            fn set(&mut self, _: Value) {}
+            fn shown(&self) -> String {
+                String::new()
+            }
+            fn json<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.serialize(s)
+            }
+        }
+    )*};
+}
+
+merged!(BTreeSet<String>, BTreeMap<String, f64>);

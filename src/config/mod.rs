@@ -11,11 +11,12 @@
 //! ignored as a whole, so in hook mode a broken config never breaks the session; hook mode logs the
 //! problems. Cost: at most two small files read (each capped at [`MAX_CONFIG_BYTES`]).
 //!
-//! Every setting is one entry of the table in `table.rs` (name, kind, default, variable, flag, file
-//! key, what the project file may do with it, help line); the other files follow it: `layer.rs` (a
-//! level of values), `file.rs` (the config files), `env.rs` (the environment, and the flags'
-//! values checked alike), `flags.rs` (the command-line flags), `resolve.rs` (the levels merged),
-//! `show.rs` (`config show` and `config check`).
+//! Every setting is one entry of the `settings!` table in `table.rs` (name, types, kind, default,
+//! variable, flag, file key, what the project file may do with it, help line), which makes its
+//! `Id` and its fields of [`Layer`] and [`Config`]; the other files follow it: `layer.rs` (a
+//! value's way in and out of those fields), `file.rs` (the config files), `env.rs` (the
+//! environment, and the flags' values checked alike), `flags.rs` (the command-line flags),
+//! `resolve.rs` (the levels merged), `show.rs` (`config show` and `config check`).
 
 mod env;
 mod file;
@@ -29,10 +30,12 @@ pub(crate) use env::parse_ms;
 pub use file::parse_layer_as;
 pub(crate) use file::{read_regular, user_config_path};
 pub(crate) use flags::{HookFlags, OutputFlag, RuleFlags, StateDirFlag};
-pub use layer::{Layer, Problem, Source};
-pub use resolve::{resolve, Config, FileInfo, FileStatus, Resolved};
+pub use layer::{Problem, Source};
+pub use resolve::{resolve, FileInfo, FileStatus, Resolved};
 pub(crate) use show::{check_text, fmt_num, show_text};
-pub use table::{BUDGET_RANGE, DEADLINE_RANGE, LOCK_TIMEOUT_RANGE};
+pub use table::{
+    settings_markdown, Config, Layer, BUDGET_RANGE, DEADLINE_RANGE, LOCK_TIMEOUT_RANGE,
+};
 
 use crate::project::current_project_dir;
 use posthook_analyzers::builtin;
@@ -65,7 +68,7 @@ pub(crate) fn known_rules() -> Vec<&'static str> {
 /// The hook's deadline as the environment sets it, validated: read before any file is touched, so
 /// that the deadline bounds the reading of the config files and the log.
 pub fn deadline_from_env() -> Option<std::time::Duration> {
-    let v = std::env::var(table::DEADLINE_MS.env?).ok()?;
+    let v = std::env::var(table::Id::DeadlineMs.setting().env?).ok()?;
     parse_ms(&v, &DEADLINE_RANGE).map(std::time::Duration::from_millis)
 }
 

@@ -1,65 +1,16 @@
 //! Resolution: every level read, lowest first, each value overriding the one below, the disabled
 //! rules added up and the thresholds merged key by key; every value remembers where it came from.
 
-use super::env::{check_flags, env_layer, parse_text};
+use super::env::{check_flags, env_layer};
 use super::file::{load_file, user_config_path};
-use super::layer::{Layer, Problem, Source, Value};
-use super::table::{Id, Kind, Setting, SETTINGS};
+use super::layer::{Problem, Source};
+use super::table::{Config, Id, Layer, Setting, SETTINGS};
 use super::{Inputs, PROJECT_FILE};
-use crate::output::OutputMode;
 use crate::store::default_state_dir;
-use posthook_analyzers::{Profile, Settings, StopMode};
+use posthook_analyzers::Settings;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-/// The effective configuration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Config {
-    /// Rule profile.
-    #[serde(serialize_with = "ser_profile")]
-    pub profile: Profile,
-    /// Output mode.
-    #[serde(serialize_with = "ser_output")]
-    pub output: OutputMode,
-    /// Disabled rules.
-    pub disabled_rules: BTreeSet<String>,
-    /// Threshold overrides (only those set somewhere).
-    pub thresholds: BTreeMap<String, f64>,
-    /// Time budget in ms.
-    pub budget_ms: u64,
-    /// State dir (`None`: no HOME and nothing configured; history is not kept).
-    pub state_dir: Option<PathBuf>,
-    /// Log level (the log file is `POSTHOOK_LOG`).
-    pub log_level: String,
-    /// Bound on a whole hook call, in ms (`POSTHOOK_DEADLINE_MS`).
-    pub deadline_ms: u64,
-    /// Longest wait for a session lock, in ms (`POSTHOOK_LOCK_TIMEOUT_MS`).
-    pub lock_timeout_ms: u64,
-    /// The original's escalation: ignored advice gets firmer and, the fifth time, blocks. Off:
-    /// ignored advice backs off and is muted for its subject.
-    pub escalate: bool,
-    /// What the end of a turn with unchecked changes gets (`unchecked-stop`): block it once,
-    /// advice for the user, or nothing.
-    #[serde(serialize_with = "ser_stop")]
-    pub stop_check: StopMode,
-    /// Whether each save of a session's state is fsynced (`POSTHOOK_FSYNC`).
-    pub fsync: bool,
-    /// Whether rules whose messages are rarely acted on in a project are quieted there.
-    pub learned_backoff: bool,
-}
-
-fn ser_profile<S: serde::Serializer>(p: &Profile, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(p.as_str())
-}
-
-fn ser_stop<S: serde::Serializer>(m: &StopMode, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(m.as_str())
-}
-
-fn ser_output<S: serde::Serializer>(o: &OutputMode, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(o.as_str())
-}
 
 impl Config {
     /// The analysis settings of this config.
@@ -71,76 +22,6 @@ impl Config {
             escalate: self.escalate,
             stop: self.stop_check,
             quieted: Default::default(),
-        }
-    }
-
-    /// Every setting at the table's default (no state dir: the caller finds the default one).
-    fn defaults() -> Config {
-        let mut c = Config {
-            profile: Profile::default(),
-            output: OutputMode::default(),
-            disabled_rules: BTreeSet::new(),
-            thresholds: BTreeMap::new(),
-            budget_ms: 0,
-            state_dir: None,
-            log_level: String::new(),
-            deadline_ms: 0,
-            lock_timeout_ms: 0,
-            escalate: false,
-            stop_check: StopMode::default(),
-            fsync: false,
-            learned_backoff: true,
-        };
-        for s in SETTINGS.iter().filter(|s| s.kind.is_single()) {
-            if matches!(s.kind, Kind::Dir) {
-                continue;
-            }
-            // A unit test of the table keeps every default valid.
-            if let Ok(v) = parse_text(&s.kind, s.default.as_ref()) {
-                c.set(s.id, v);
-            }
-        }
-        c
-    }
-
-    /// Sets a single-valued setting.
-    fn set(&mut self, id: Id, v: Value) {
-        match (id, v) {
-            (Id::Profile, Value::Profile(p)) => self.profile = p,
-            (Id::Output, Value::Output(o)) => self.output = o,
-            (Id::BudgetMs, Value::Ms(n)) => self.budget_ms = n,
-            (Id::StateDir, Value::Dir(p)) => self.state_dir = Some(p),
-            (Id::LogLevel, Value::Text(s)) => self.log_level = s,
-            (Id::DeadlineMs, Value::Ms(n)) => self.deadline_ms = n,
-            (Id::LockTimeoutMs, Value::Ms(n)) => self.lock_timeout_ms = n,
-            (Id::Escalate, Value::Switch(b)) => self.escalate = b,
-            (Id::StopCheck, Value::Text(s)) => {
-                self.stop_check = StopMode::parse(&s).unwrap_or_default();
-            }
-            (Id::Fsync, Value::Switch(b)) => self.fsync = b,
-            (Id::LearnedBackoff, Value::Switch(b)) => self.learned_backoff = b,
-            _ => {}
-        }
-    }
-
-    /// A single-valued setting as `config show` prints it.
-    pub(crate) fn shown(&self, id: Id) -> String {
-        match id {
-            Id::Profile => self.profile.as_str().into(),
-            Id::Output => self.output.as_str().into(),
-            Id::BudgetMs => self.budget_ms.to_string(),
-            Id::StateDir => self.state_dir.as_ref().map_or_else(
-                || "(none: history not kept)".into(),
-                |p| p.display().to_string(),
-            ),
-            Id::LogLevel => self.log_level.clone(),
-            Id::DeadlineMs => self.deadline_ms.to_string(),
-            Id::LockTimeoutMs => self.lock_timeout_ms.to_string(),
-            Id::Escalate => self.escalate.to_string(),
-            Id::StopCheck => self.stop_check.as_str().into(),
-            Id::Fsync => self.fsync.to_string(),
-            Id::LearnedBackoff => self.learned_backoff.to_string(),
-            Id::DisabledRules | Id::Thresholds => String::new(),
         }
     }
 }
@@ -243,17 +124,17 @@ fn merge(layers: &[(Source, Layer)]) -> (Config, BTreeMap<String, Source>) {
                 sources.insert(s.name.to_string(), specific(source, s));
             }
         }
-        for r in &l.disabled {
+        for r in &l.disabled_rules {
             config.disabled_rules.insert(r.clone());
             sources
                 .entry(format!("disabled_rules.{r}"))
-                .or_insert_with(|| specific(source, &super::table::DISABLED_RULES));
+                .or_insert_with(|| specific(source, Id::DisabledRules.setting()));
         }
         for (k, v) in &l.thresholds {
             config.thresholds.insert(k.clone(), *v);
             sources.insert(
                 format!("thresholds.{k}"),
-                specific(source, &super::table::THRESHOLDS),
+                specific(source, Id::Thresholds.setting()),
             );
         }
     }
@@ -273,6 +154,8 @@ fn specific(source: &Source, s: &Setting) -> Source {
 mod tests {
     use super::*;
     use crate::config::PROJECT_FILE;
+    use crate::output::OutputMode;
+    use posthook_analyzers::Profile;
     use std::ffi::OsString;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {

@@ -1,17 +1,20 @@
-//! The settings: one entry per setting with its name, kind, default, environment variable, flag,
-//! whether the files (and the untrusted project file) may set it, and its one-line help.
+//! The settings: one entry per setting, from which follow its [`Id`], its field in a [`Layer`]
+//! and in the effective [`Config`], and its row in [`SETTINGS`] (name, kind, default, environment
+//! variable, flag, whether the files and the untrusted project file may set it, help line).
 //!
 //! Reading every level, resolution, `config show`, `config check`, the flags' `--help` and the
-//! table of settings in docs/configuration.md all follow this table. A new setting is an entry here, an [`Id`], a
-//! field of [`Layer`] and of [`Config`](super::Config) with their arms in `Layer::get`/`set` and
-//! `Config::set`/`shown`, and a row in docs/configuration.md (a unit test below keeps that row equal).
-//!
-//! [`Layer`]: super::Layer
+//! table of settings in docs/configuration.md ([`settings_markdown`]) all follow this table. A new
+//! setting is an entry of `settings!` below, and the code that uses its value; a flag also takes
+//! a field in `flags.rs` (a unit test there keeps the flags and the table equal).
 
-use super::layer::Value;
+use super::env::parse_text;
+use super::layer::{Field, Slot, Value};
 use crate::output::OutputMode;
 use posthook_analyzers::{Profile, StopMode};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::RangeInclusive;
+use std::path::PathBuf;
 
 /// The budget range, in ms, whichever level sets it.
 pub const BUDGET_RANGE: RangeInclusive<u64> = 1..=10_000;
@@ -22,36 +25,235 @@ pub const LOCK_TIMEOUT_RANGE: RangeInclusive<u64> = 0..=60_000;
 /// The log levels a file may set (the environment may set any tracing filter directive).
 pub(crate) const LOG_LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
 
-/// Which setting an entry is: the key of its slot in [`Layer`](super::Layer) and
-/// [`Config`](super::Config).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Id {
-    /// `profile`.
-    Profile,
-    /// `output`.
-    Output,
-    /// `disabled_rules`.
-    DisabledRules,
-    /// `thresholds`.
-    Thresholds,
-    /// `budget_ms`.
-    BudgetMs,
-    /// `state_dir`.
-    StateDir,
-    /// `log_level`.
-    LogLevel,
-    /// `deadline_ms`.
-    DeadlineMs,
-    /// `lock_timeout_ms`.
-    LockTimeoutMs,
-    /// `escalate`.
-    Escalate,
-    /// `stop_check`.
-    StopCheck,
-    /// `fsync`.
-    Fsync,
-    /// `learned_backoff`.
-    LearnedBackoff,
+/// From one entry per setting (`Id field: type in a Layer => type in the Config { Setting's
+/// fields }`, its doc comment on all three): the [`Id`] enum, the [`SETTINGS`] table, the
+/// [`Layer`] and [`Config`] structs and their `get`/`set`/`shown` matches. Plain fields and
+/// matches: resolution costs what hand-written code would.
+macro_rules! settings {
+    ($(
+        $(#[$doc:meta])*
+        $id:ident $field:ident: $layer:ty => $config:ty {
+            kind: $kind:expr, default: $default:expr, help: $help:expr, $($key:ident: $value:expr,)*
+        }
+    )*) => {
+        /// Which setting an entry is: its place in [`SETTINGS`] and the key of its fields.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum Id {
+            $($(#[$doc])* $id,)*
+        }
+
+        /// Every setting, in the order `config show` lists them (the single-valued ones first)
+        /// and the files' keys are named.
+        pub(crate) static SETTINGS: &[Setting] = &[$(Setting {
+            id: Id::$id,
+            name: stringify!($field),
+            kind: $kind,
+            default: $default,
+            help: $help,
+            $($key: $value,)*
+            ..Setting::BASE
+        },)*];
+
+        /// Values set by one level (a file, the environment or the flags).
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct Layer {
+            $($(#[$doc])* pub $field: $layer,)*
+        }
+
+        impl Layer {
+            /// The value this level sets for a single-valued setting (`None` for the rules and
+            /// the thresholds, which are merged, not replaced).
+            pub(crate) fn get(&self, id: Id) -> Option<Value> {
+                match id {
+                    $(Id::$id => Slot::get(&self.$field),)*
+                }
+            }
+
+            /// Sets (or with `None` clears) a single-valued setting.
+            pub(crate) fn set(&mut self, id: Id, v: Option<Value>) {
+                match id {
+                    $(Id::$id => Slot::set(&mut self.$field, v),)*
+                }
+            }
+        }
+
+        /// The effective configuration.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        pub struct Config {
+            $($(#[$doc])* #[serde(serialize_with = "Field::json")] pub $field: $config,)*
+        }
+
+        impl Config {
+            /// Every setting at the table's default (no state dir: the caller finds the default
+            /// one).
+            pub(super) fn defaults() -> Config {
+                let mut c = Config { $($field: Default::default(),)* };
+                for s in SETTINGS {
+                    if let Some(v) = s.default_value() {
+                        c.set(s.id, v);
+                    }
+                }
+                c
+            }
+
+            /// Sets a single-valued setting.
+            pub(super) fn set(&mut self, id: Id, v: Value) {
+                match id {
+                    $(Id::$id => Field::set(&mut self.$field, v),)*
+                }
+            }
+
+            /// A single-valued setting as `config show` prints it.
+            pub(crate) fn shown(&self, id: Id) -> String {
+                match id {
+                    $(Id::$id => Field::shown(&self.$field),)*
+                }
+            }
+        }
+    };
+}
+
+const REFUSED_PATH_OR_LOG: &str = "refused in a project file (a cloned repository must not choose \
+     where posthook writes or logs): set it in the user file, the environment or a flag";
+
+settings! {
+    /// Rule profile.
+    Profile profile: Option<Profile> => Profile {
+        kind: Kind::Choice {
+            words: &["auto", "default", "hive"],
+            parse: |s| Profile::parse(s).map(Value::Profile),
+        },
+        default: "auto",
+        help: "Rule profile: auto (hive rules once zen/claude-flow tools are used), default, hive",
+        env: Some("POSTHOOK_PROFILE"),
+        flag: Some("--profile"),
+    }
+    /// Output mode: how feedback is delivered in hook mode.
+    Output output: Option<OutputMode> => OutputMode {
+        kind: Kind::Choice {
+            words: &["stderr", "json", "quiet"],
+            parse: |s| OutputMode::parse(s).map(Value::Output),
+        },
+        default: "stderr",
+        help: "How to deliver feedback in hook mode",
+        env: Some("POSTHOOK_OUTPUT"),
+        flag: Some("--output"),
+        project: Trust::NotTo(
+            "quiet",
+            "\"quiet\" is refused in a project file (it would silence every check): set it in \
+             the user file, the environment or a flag",
+        ),
+        doc: " (see the [output contract](output.md))",
+    }
+    /// Disabled rules (each level's added to the others').
+    DisabledRules disabled_rules: Vec<String> => BTreeSet<String> {
+        kind: Kind::Rules,
+        default: "none",
+        help: "Disable a rule by id (repeatable), e.g. --disable native-overuse",
+        env: Some("POSTHOOK_DISABLE"),
+        flag: Some("--disable"),
+        project: Trust::AdvisoryRules,
+        doc: " (the `[rule-id]` of a message)",
+    }
+    /// Threshold overrides (only those set somewhere), merged key by key.
+    Thresholds thresholds: BTreeMap<String, f64> => BTreeMap<String, f64> {
+        kind: Kind::Thresholds,
+        default: "per rule",
+        help: "Threshold overrides by key (keys and defaults: `posthook config show`)",
+        doc: "; keys and defaults: `posthook config show`",
+    }
+    /// Time budget for all analyzers of one call, in ms.
+    BudgetMs budget_ms: Option<u64> => u64 {
+        kind: Kind::Ms(BUDGET_RANGE),
+        default: "40",
+        help: "Time budget for all analyzers of one call, in milliseconds",
+        env: Some("POSTHOOK_BUDGET_MS"),
+        flag: Some("--budget-ms"),
+        doc: ": time budget for all analyzers of one call",
+    }
+    /// State dir (in the [`Config`], `None`: no HOME and nothing configured; history is not
+    /// kept).
+    StateDir state_dir: Option<PathBuf> => Option<PathBuf> {
+        kind: Kind::Dir,
+        default: "`$XDG_STATE_HOME/posthook` or `~/.local/state/posthook`",
+        help: "Where session history is stored",
+        env: Some("POSTHOOK_STATE_DIR"),
+        flag: Some("--state-dir"),
+        project: Trust::Never(REFUSED_PATH_OR_LOG),
+    }
+    /// Log level (the log file is `POSTHOOK_LOG`).
+    LogLevel log_level: Option<String> => String {
+        kind: Kind::LogLevel,
+        default: "info",
+        help: "Log level (logs go to the file named by POSTHOOK_LOG)",
+        env: Some("POSTHOOK_LOG_LEVEL"),
+        project: Trust::Never(REFUSED_PATH_OR_LOG),
+        doc: " (logs go to the file named by `POSTHOOK_LOG`)",
+    }
+    /// Bound on a whole hook call, in ms (environment only).
+    DeadlineMs deadline_ms: Option<u64> => u64 {
+        kind: Kind::Ms(DEADLINE_RANGE),
+        default: "5000",
+        help: "Bound on a whole hook call, in milliseconds",
+        env: Some("POSTHOOK_DEADLINE_MS"),
+        in_files: false,
+    }
+    /// Longest wait for a session lock, in ms (environment only).
+    LockTimeoutMs lock_timeout_ms: Option<u64> => u64 {
+        kind: Kind::Ms(LOCK_TIMEOUT_RANGE),
+        default: "2000",
+        help: "Longest wait for a session lock, in milliseconds",
+        env: Some("POSTHOOK_LOCK_TIMEOUT_MS"),
+        in_files: false,
+    }
+    /// The original's escalation: ignored advice gets firmer and, the fifth time, blocks. Off:
+    /// ignored advice backs off and is muted for its subject.
+    Escalate escalate: Option<bool> => bool {
+        kind: Kind::Switch,
+        default: "false",
+        help: "The original's escalation of ignored advice to blocking",
+        env: Some("POSTHOOK_ESCALATE"),
+        doc: ": the original's escalation of ignored advice to blocking (see [Rules](rules.md))",
+    }
+    /// What the end of a turn with unchecked changes gets (`unchecked-stop`): block it once,
+    /// advice for the user, or nothing.
+    StopCheck stop_check: Option<StopMode> => StopMode {
+        kind: Kind::Choice {
+            words: &["block", "advice", "off"],
+            parse: |s| StopMode::parse(s).map(Value::Stop),
+        },
+        default: "block",
+        help: "The end of a turn with code changed since its last check: block it once (the \
+               model goes on), advice (a message for the user only) or off",
+        env: Some("POSTHOOK_STOP_CHECK"),
+        doc: ": what the end of a turn with unchecked code gets (`unchecked-stop`)",
+    }
+    /// Whether each save of a session's state is fsynced (environment only).
+    Fsync fsync: Option<bool> => bool {
+        kind: Kind::Switch,
+        default: "false",
+        help: "Whether each save of a session's state is fsynced (about 1 ms per call)",
+        env: Some("POSTHOOK_FSYNC"),
+        in_files: false,
+        doc: ": see [Session history](hardening.md#session-history)",
+    }
+    /// Whether rules whose messages are rarely acted on in a project are quieted there.
+    LearnedBackoff learned_backoff: Option<bool> => bool {
+        kind: Kind::Switch,
+        default: "true",
+        help: "Quiet a rule in a project whose messages the agent rarely acts on (uptake under \
+               20% over 6 shown: longer cooldowns; over 12: off); never a critical rule",
+        env: Some("POSTHOOK_LEARNED_BACKOFF"),
+        doc: ": quiet, per project, a rule whose messages the agent rarely acts on (see \
+              [Stats, uptake and the status line](stats.md))",
+    }
+}
+
+impl Id {
+    /// This setting's entry of the table.
+    pub(crate) fn setting(self) -> &'static Setting {
+        &SETTINGS[self as usize]
+    }
 }
 
 /// What a setting holds, which decides how each level spells it and how it is validated.
@@ -105,6 +307,32 @@ impl Kind {
         }
     }
 
+    /// How a variable is spelled, when the kind does not say.
+    pub(crate) fn env_note(&self) -> Option<&'static str> {
+        match self {
+            Kind::Switch => Some("1/0"),
+            Kind::Rules => Some("comma-separated"),
+            _ => None,
+        }
+    }
+
+    /// The values as docs/configuration.md names them.
+    pub(crate) fn doc_values(&self) -> String {
+        let code = |words: &[&str]| {
+            let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+            quoted.join(", ")
+        };
+        match self {
+            Kind::Choice { words, .. } => code(words),
+            Kind::Ms(r) => format!("{}–{}", r.start(), r.end()),
+            Kind::Dir => "absolute path or `~/…`".into(),
+            Kind::Switch => code(&["true", "false"]),
+            Kind::LogLevel => code(LOG_LEVELS),
+            Kind::Rules => "rule ids".into(),
+            Kind::Thresholds => "`{\"rule.key\": number}`".into(),
+        }
+    }
+
     /// What a variable or a flag was expected to hold, for a problem's message.
     pub(crate) fn expected_in_text(&self) -> String {
         match self {
@@ -145,253 +373,38 @@ pub(crate) struct Setting {
     /// What it holds.
     pub kind: Kind,
     /// Its default, as a variable would spell it (for a directory, rules and thresholds, what the
-    /// docs and `--help` say).
+    /// docs say).
     pub default: &'static str,
+    /// One line for `--help`.
+    pub help: &'static str,
     /// The environment variable that sets it.
     pub env: Option<&'static str>,
-    /// How the variable is spelled, when the kind does not say (`comma-separated`).
-    pub env_note: Option<&'static str>,
     /// The command-line flag that sets it.
     pub flag: Option<&'static str>,
     /// Whether the config files may set it (under [`name`](Self::name)).
     pub in_files: bool,
     /// What the project file may do with it (for a setting the files may set).
     pub project: Trust,
-    /// One line for `--help`.
-    pub help: &'static str,
+    /// What docs/configuration.md says after the values the kind names (a purpose, a link).
+    pub doc: &'static str,
 }
-
-fn profile(s: &str) -> Option<Value> {
-    Profile::parse(s).map(Value::Profile)
-}
-
-fn output(s: &str) -> Option<Value> {
-    OutputMode::parse(s).map(Value::Output)
-}
-
-const REFUSED_PATH_OR_LOG: &str = "refused in a project file (a cloned repository must not choose \
-     where posthook writes or logs): set it in the user file, the environment or a flag";
-
-/// `profile`.
-pub(crate) const PROFILE: Setting = Setting {
-    id: Id::Profile,
-    name: "profile",
-    kind: Kind::Choice {
-        words: &["auto", "default", "hive"],
-        parse: profile,
-    },
-    default: "auto",
-    env: Some("POSTHOOK_PROFILE"),
-    env_note: None,
-    flag: Some("--profile"),
-    in_files: true,
-    project: Trust::Any,
-    help: "Rule profile: auto (hive rules once zen/claude-flow tools are used), default, hive",
-};
-
-/// `output`.
-pub(crate) const OUTPUT: Setting = Setting {
-    id: Id::Output,
-    name: "output",
-    kind: Kind::Choice {
-        words: &["stderr", "json", "quiet"],
-        parse: output,
-    },
-    default: "stderr",
-    env: Some("POSTHOOK_OUTPUT"),
-    env_note: None,
-    flag: Some("--output"),
-    in_files: true,
-    project: Trust::NotTo(
-        "quiet",
-        "\"quiet\" is refused in a project file (it would silence every check): set it in the \
-         user file, the environment or a flag",
-    ),
-    help: "How to deliver feedback in hook mode",
-};
-
-/// `disabled_rules`.
-pub(crate) const DISABLED_RULES: Setting = Setting {
-    id: Id::DisabledRules,
-    name: "disabled_rules",
-    kind: Kind::Rules,
-    default: "none",
-    env: Some("POSTHOOK_DISABLE"),
-    env_note: Some("comma-separated"),
-    flag: Some("--disable"),
-    in_files: true,
-    project: Trust::AdvisoryRules,
-    help: "Disable a rule by id (repeatable), e.g. --disable native-overuse",
-};
-
-/// `thresholds`.
-pub(crate) const THRESHOLDS: Setting = Setting {
-    id: Id::Thresholds,
-    name: "thresholds",
-    kind: Kind::Thresholds,
-    default: "per rule",
-    env: None,
-    env_note: None,
-    flag: None,
-    in_files: true,
-    project: Trust::Any,
-    help: "Threshold overrides by key (keys and defaults: `posthook config show`)",
-};
-
-/// `budget_ms`.
-pub(crate) const BUDGET_MS: Setting = Setting {
-    id: Id::BudgetMs,
-    name: "budget_ms",
-    kind: Kind::Ms(BUDGET_RANGE),
-    default: "40",
-    env: Some("POSTHOOK_BUDGET_MS"),
-    env_note: None,
-    flag: Some("--budget-ms"),
-    in_files: true,
-    project: Trust::Any,
-    help: "Time budget for all analyzers of one call, in milliseconds",
-};
-
-/// `state_dir`.
-pub(crate) const STATE_DIR: Setting = Setting {
-    id: Id::StateDir,
-    name: "state_dir",
-    kind: Kind::Dir,
-    default: "$XDG_STATE_HOME/posthook or ~/.local/state/posthook",
-    env: Some("POSTHOOK_STATE_DIR"),
-    env_note: None,
-    flag: Some("--state-dir"),
-    in_files: true,
-    project: Trust::Never(REFUSED_PATH_OR_LOG),
-    help: "Where session history is stored",
-};
-
-/// `log_level`.
-pub(crate) const LOG_LEVEL: Setting = Setting {
-    id: Id::LogLevel,
-    name: "log_level",
-    kind: Kind::LogLevel,
-    default: "info",
-    env: Some("POSTHOOK_LOG_LEVEL"),
-    env_note: None,
-    flag: None,
-    in_files: true,
-    project: Trust::Never(REFUSED_PATH_OR_LOG),
-    help: "Log level (logs go to the file named by POSTHOOK_LOG)",
-};
-
-/// `deadline_ms`.
-pub(crate) const DEADLINE_MS: Setting = Setting {
-    id: Id::DeadlineMs,
-    name: "deadline_ms",
-    kind: Kind::Ms(DEADLINE_RANGE),
-    default: "5000",
-    env: Some("POSTHOOK_DEADLINE_MS"),
-    env_note: None,
-    flag: None,
-    in_files: false,
-    project: Trust::Any,
-    help: "Bound on a whole hook call, in milliseconds",
-};
-
-/// `lock_timeout_ms`.
-pub(crate) const LOCK_TIMEOUT_MS: Setting = Setting {
-    id: Id::LockTimeoutMs,
-    name: "lock_timeout_ms",
-    kind: Kind::Ms(LOCK_TIMEOUT_RANGE),
-    default: "2000",
-    env: Some("POSTHOOK_LOCK_TIMEOUT_MS"),
-    env_note: None,
-    flag: None,
-    in_files: false,
-    project: Trust::Any,
-    help: "Longest wait for a session lock, in milliseconds",
-};
-
-/// `escalate`.
-pub(crate) const ESCALATE: Setting = Setting {
-    id: Id::Escalate,
-    name: "escalate",
-    kind: Kind::Switch,
-    default: "false",
-    env: Some("POSTHOOK_ESCALATE"),
-    env_note: Some("1/0"),
-    flag: None,
-    in_files: true,
-    project: Trust::Any,
-    help: "The original's escalation of ignored advice to blocking",
-};
-
-fn stop_check(s: &str) -> Option<Value> {
-    StopMode::parse(s).map(|m| Value::Text(m.as_str().to_string()))
-}
-
-/// `stop_check`.
-pub(crate) const STOP_CHECK: Setting = Setting {
-    id: Id::StopCheck,
-    name: "stop_check",
-    kind: Kind::Choice {
-        words: &["block", "advice", "off"],
-        parse: stop_check,
-    },
-    default: "block",
-    env: Some("POSTHOOK_STOP_CHECK"),
-    env_note: None,
-    flag: None,
-    in_files: true,
-    project: Trust::Any,
-    help:
-        "The end of a turn with code changed since its last check: block it once (the model goes \
-           on), advice (a message for the user only) or off",
-};
-
-/// `fsync`.
-pub(crate) const FSYNC: Setting = Setting {
-    id: Id::Fsync,
-    name: "fsync",
-    kind: Kind::Switch,
-    default: "false",
-    env: Some("POSTHOOK_FSYNC"),
-    env_note: Some("1/0"),
-    flag: None,
-    in_files: false,
-    project: Trust::Any,
-    help: "Whether each save of a session's state is fsynced (about 1 ms per call)",
-};
-
-/// `learned_backoff`.
-pub(crate) const LEARNED_BACKOFF: Setting = Setting {
-    id: Id::LearnedBackoff,
-    name: "learned_backoff",
-    kind: Kind::Switch,
-    default: "true",
-    env: Some("POSTHOOK_LEARNED_BACKOFF"),
-    env_note: Some("1/0"),
-    flag: None,
-    in_files: true,
-    project: Trust::Any,
-    help: "Quiet a rule in a project whose messages the agent rarely acts on (uptake under 20% over 6 shown: longer cooldowns; over 12: off); never a critical rule",
-};
-
-/// Every setting, in the order `config show` lists them (the single-valued ones first) and the
-/// files' keys are named.
-pub(crate) const SETTINGS: &[&Setting] = &[
-    &PROFILE,
-    &OUTPUT,
-    &DISABLED_RULES,
-    &THRESHOLDS,
-    &BUDGET_MS,
-    &STATE_DIR,
-    &LOG_LEVEL,
-    &DEADLINE_MS,
-    &LOCK_TIMEOUT_MS,
-    &ESCALATE,
-    &STOP_CHECK,
-    &FSYNC,
-    &LEARNED_BACKOFF,
-];
 
 impl Setting {
+    /// What an entry of `settings!` leaves out: no variable, no flag, set by any file, nothing
+    /// more to say in the docs. (The fields every entry gives are placeholders here.)
+    const BASE: Setting = Setting {
+        id: Id::Profile,
+        name: "",
+        kind: Kind::Switch,
+        default: "",
+        help: "",
+        env: None,
+        flag: None,
+        in_files: true,
+        project: Trust::Any,
+        doc: "",
+    };
+
     /// The flag's help: the one line, its default, its variable and its file key.
     pub(crate) fn flag_help(&self) -> String {
         let mut help = self.help.to_string();
@@ -400,7 +413,7 @@ impl Setting {
         }
         let mut sources = Vec::new();
         if let Some(env) = self.env {
-            sources.push(match self.env_note {
+            sources.push(match self.kind.env_note() {
                 Some(note) => format!("env: {env}, {note}"),
                 None => format!("env: {env}"),
             });
@@ -412,6 +425,15 @@ impl Setting {
             help.push_str(&format!(" [{}]", sources.join("; ")));
         }
         help
+    }
+
+    /// The default as a value (`None` for a directory, which the caller finds, and for the rules
+    /// and the thresholds).
+    pub(crate) fn default_value(&self) -> Option<Value> {
+        if matches!(self.kind, Kind::Dir) || !self.kind.is_single() {
+            return None;
+        }
+        parse_text(&self.kind, self.default.as_ref()).ok()
     }
 
     /// Whether the project file may give this value (`Err`: why not, as the problem's message).
@@ -435,127 +457,156 @@ pub(crate) fn file_keys() -> Vec<&'static str> {
 
 /// The setting the files call `key`.
 pub(crate) fn file_key(key: &str) -> Option<&'static Setting> {
-    SETTINGS
-        .iter()
-        .copied()
-        .find(|s| s.in_files && s.name == key)
+    SETTINGS.iter().find(|s| s.in_files && s.name == key)
+}
+
+/// The table of settings of docs/configuration.md: a row per key of the files, then the variables
+/// no file sets.
+pub fn settings_markdown() -> String {
+    let code = |t: &str| format!("`{t}`");
+    let mut out = String::from("| key | values | default | env | flag |\n|---|---|---|---|---|\n");
+    let mut env_only = Vec::new();
+    for s in SETTINGS {
+        let env = s.env.map(|env| match (&s.kind, s.kind.env_note()) {
+            (Kind::Switch, _) => format!("`{env}` (`1`/`0`)"),
+            (_, Some(note)) => format!("`{env}` ({note})"),
+            (_, None) => code(env),
+        });
+        let default = match s.kind {
+            Kind::Choice { .. } | Kind::Switch | Kind::LogLevel => code(s.default),
+            _ => s.default.to_string(),
+        };
+        if !s.in_files {
+            let spelled = match &s.kind {
+                Kind::Switch => "`1`/`0`".to_string(),
+                kind => kind.doc_values(),
+            };
+            let env = code(s.env.unwrap_or_default());
+            env_only.push(format!("{env} ({spelled}, default {default}{})", s.doc));
+            continue;
+        }
+        let flag = s.flag.map(|flag| match s.kind {
+            Kind::Rules => format!("`{flag}` (repeatable)"),
+            _ => code(flag),
+        });
+        let dash = |cell: Option<String>| cell.unwrap_or_else(|| "—".into());
+        out.push_str(&format!(
+            "| `{}` | {}{} | {default} | {} | {} |\n",
+            s.name,
+            s.kind.doc_values(),
+            s.doc,
+            dash(env),
+            dash(flag)
+        ));
+    }
+    if let Some((last, rest)) = env_only.split_last() {
+        let list = if rest.is_empty() {
+            last.clone()
+        } else {
+            format!("{} and {last}", rest.join(", "))
+        };
+        out.push_str(&format!("\nEnvironment only: {list}.\n"));
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The variable as docs/configuration.md names it: `POSTHOOK_DISABLE (comma-separated)`.
-    fn env_doc(s: &Setting) -> Option<String> {
-        let env = s.env?;
-        Some(match s.env_note {
-            Some(note) => format!("{env} ({note})"),
-            None => env.to_string(),
-        })
-    }
-
-    /// The flag as docs/configuration.md names it: `--disable (repeatable)`.
-    fn flag_doc(s: &Setting) -> Option<String> {
-        let flag = s.flag?;
-        Some(match s.kind {
-            Kind::Rules => format!("{flag} (repeatable)"),
-            _ => flag.to_string(),
-        })
-    }
-
-    /// docs/configuration.md, the page on the configuration: all of it is the settings' story.
-    fn doc_section() -> &'static str {
-        let doc = include_str!("../../docs/configuration.md");
-        assert!(
-            doc.starts_with("# Configuration\n"),
-            "docs/configuration.md is the Configuration page"
-        );
-        doc
-    }
-
-    #[test]
-    fn the_configuration_doc_names_every_setting_as_the_table_does() {
-        let section = doc_section();
-        let plain = |s: &str| s.replace('`', "");
-        let dash = |v: Option<String>| v.unwrap_or_else(|| "—".to_string());
-        for s in SETTINGS {
-            if s.in_files {
-                let row = section
-                    .lines()
-                    .find(|l| l.starts_with(&format!("| `{}` |", s.name)))
-                    .unwrap_or_else(|| panic!("no docs/configuration.md row for `{}`", s.name));
-                let cells: Vec<String> = row.split('|').map(|c| plain(c.trim())).collect();
-                // | key | values | default | env | flag |
-                assert_eq!(cells.len(), 7, "{row}");
-                assert_eq!(
-                    cells[3], s.default,
-                    "default of {} in docs/configuration.md",
-                    s.name
-                );
-                assert_eq!(
-                    cells[4],
-                    dash(env_doc(s)),
-                    "env of {} in docs/configuration.md",
-                    s.name
-                );
-                assert_eq!(
-                    cells[5],
-                    dash(flag_doc(s)),
-                    "flag of {} in docs/configuration.md",
-                    s.name
-                );
-            } else {
-                // Environment only: named in the text with its range or spelling and default.
-                let env = s.env.expect("a setting no file sets has a variable");
-                let how = match &s.kind {
-                    Kind::Ms(r) => format!("{}-{}", r.start(), r.end()),
-                    _ => s.env_note.unwrap_or_default().to_string(),
-                };
-                let doc = format!("{env} ({how}, default {}", s.default);
-                let text = plain(section)
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                assert!(text.contains(&doc), "docs/configuration.md lacks \"{doc}\"");
-                assert!(
-                    s.flag.is_none(),
-                    "{} has a flag: give it a docs/configuration.md row",
-                    s.name
-                );
-            }
-        }
-        let rows = section.lines().filter(|l| l.starts_with("| `")).count();
-        assert_eq!(
-            rows,
-            file_keys().len(),
-            "a docs/configuration.md row for a setting not in the table"
-        );
-    }
-
     #[test]
     fn defaults_are_valid_values_and_agree_with_the_constants() {
         for s in SETTINGS.iter().filter(|s| s.kind.is_single()) {
-            if matches!(s.kind, Kind::Dir) {
-                continue;
-            }
-            assert!(
-                super::super::env::parse_text(&s.kind, s.default.as_ref()).is_ok(),
+            assert_eq!(
+                s.default_value().is_some(),
+                !matches!(s.kind, Kind::Dir),
                 "default of {}",
                 s.name
             );
         }
+        let default = |id: Id| id.setting().default;
         let ms = |d: std::time::Duration| d.as_millis().to_string();
-        assert_eq!(DEADLINE_MS.default, ms(crate::hook::DEFAULT_DEADLINE));
+        assert_eq!(default(Id::DeadlineMs), ms(crate::hook::DEFAULT_DEADLINE));
         assert_eq!(
-            LOCK_TIMEOUT_MS.default,
+            default(Id::LockTimeoutMs),
             ms(crate::store::DEFAULT_LOCK_TIMEOUT)
         );
         assert_eq!(
-            BUDGET_MS.default,
+            default(Id::BudgetMs),
             super::super::DEFAULT_BUDGET_MS.to_string()
         );
-        assert_eq!(BUDGET_MS.default, ms(crate::runtime::DEFAULT_BUDGET));
-        assert_eq!(PROFILE.default, Profile::default().as_str());
-        assert_eq!(OUTPUT.default, OutputMode::default().as_str());
+        assert_eq!(default(Id::BudgetMs), ms(crate::runtime::DEFAULT_BUDGET));
+        assert_eq!(default(Id::Profile), Profile::default().as_str());
+        assert_eq!(default(Id::Output), OutputMode::default().as_str());
+        assert_eq!(default(Id::StopCheck), StopMode::default().as_str());
+    }
+
+    #[test]
+    fn each_entry_is_its_ids_and_its_fields_hold_what_its_kind_parses() {
+        for (i, s) in SETTINGS.iter().enumerate() {
+            assert_eq!(s.id as usize, i, "{}", s.name);
+            assert!(std::ptr::eq(s.id.setting(), s), "{}", s.name);
+            assert!(s.in_files || s.env.is_some(), "{}: nothing sets it", s.name);
+            if !s.kind.is_single() {
+                continue;
+            }
+            // A valid value other than the default, so that a field that ignores it shows.
+            let raw: String = match &s.kind {
+                Kind::Choice { words, .. } => words
+                    .iter()
+                    .find(|w| **w != s.default)
+                    .expect(s.name)
+                    .to_string(),
+                Kind::Ms(r) if r.start().to_string() == s.default => r.end().to_string(),
+                Kind::Ms(r) => r.start().to_string(),
+                Kind::Switch => (s.default != "true").to_string(),
+                Kind::LogLevel => "trace".into(),
+                _ => "/some/dir".into(),
+            };
+            let v = parse_text(&s.kind, raw.as_ref()).expect(s.name);
+            let mut layer = Layer::default();
+            layer.set(s.id, Some(v.clone()));
+            assert_eq!(layer.get(s.id), Some(v.clone()), "{}: Layer", s.name);
+            layer.set(s.id, None);
+            assert_eq!(layer, Layer::default(), "{}: cleared", s.name);
+            let mut config = Config::defaults();
+            assert_ne!(config.shown(s.id), raw, "{}: default", s.name);
+            config.set(s.id, v);
+            assert_eq!(config.shown(s.id), raw, "{}: Config", s.name);
+        }
+    }
+
+    #[test]
+    fn the_docs_table_names_each_setting_as_the_table_does() {
+        let md = settings_markdown();
+        let row = |name: &str| {
+            md.lines()
+                .find(|l| l.starts_with(&format!("| `{name}` |")))
+                .unwrap_or_else(|| panic!("no row for {name}:\n{md}"))
+                .to_string()
+        };
+        assert_eq!(
+            row("budget_ms"),
+            "| `budget_ms` | 1–10000: time budget for all analyzers of one call | 40 | \
+             `POSTHOOK_BUDGET_MS` | `--budget-ms` |"
+        );
+        assert_eq!(
+            row("disabled_rules"),
+            "| `disabled_rules` | rule ids (the `[rule-id]` of a message) | none | \
+             `POSTHOOK_DISABLE` (comma-separated) | `--disable` (repeatable) |"
+        );
+        assert!(row("escalate").contains("| `false` | `POSTHOOK_ESCALATE` (`1`/`0`) | — |"));
+        assert_eq!(
+            md.lines().filter(|l| l.starts_with("| `")).count(),
+            file_keys().len()
+        );
+        assert!(
+            md.contains("`POSTHOOK_DEADLINE_MS` (50–600000, default 5000), "),
+            "{md}"
+        );
+        assert!(
+            md.contains(" and `POSTHOOK_FSYNC` (`1`/`0`, default `false`: see "),
+            "{md}"
+        );
     }
 }

@@ -232,3 +232,37 @@ fn the_rules_page_is_the_registrys() {
          `POSTHOOK_BLESS=1 cargo test --test cli docs`"
     );
 }
+
+/// `text` with what lies between the lines `begin` and `end` made `generated`.
+fn with_generated(text: &str, begin: &str, end: &str, generated: &str) -> String {
+    let start = text.find(begin).map(|i| i + begin.len());
+    let start = start.unwrap_or_else(|| panic!("no line `{begin}`"));
+    let stop = start
+        + text[start..]
+            .find(end)
+            .unwrap_or_else(|| panic!("no line `{end}`"));
+    format!("{}{generated}{}", &text[..start], &text[stop..])
+}
+
+#[test]
+fn the_settings_table_is_the_configs() {
+    let path = root().join("docs/configuration.md");
+    let spliced = |text: &str| {
+        with_generated(
+            text,
+            "table.rs: `POSTHOOK_BLESS=1 cargo test --test cli docs` -->\n",
+            "<!-- end of the settings -->",
+            &posthook::config::settings_markdown(),
+        )
+    };
+    if std::env::var_os("POSTHOOK_BLESS").is_some() {
+        let have = std::fs::read_to_string(&path).expect("docs/configuration.md");
+        std::fs::write(&path, spliced(&have)).expect("write docs/configuration.md");
+    }
+    let have = std::fs::read_to_string(&path).expect("docs/configuration.md");
+    assert!(
+        have == spliced(&have),
+        "docs/configuration.md's settings are not what src/config/table.rs says; regenerate them \
+         with `POSTHOOK_BLESS=1 cargo test --test cli docs`"
+    );
+}
