@@ -307,6 +307,11 @@ const SESSION_SOURCES: &[(&str, &str, usize)] = &[
         "spotter__258c7280-ae70-4798-800f-63464d01a85d.jsonl",
         40,
     ),
+    (
+        "session-agent",
+        "spotter__8463c716__agent-a7be2f0.jsonl",
+        40,
+    ),
 ];
 
 /// The session the headline calls come from.
