@@ -16,6 +16,7 @@ pub(crate) enum Mode {
 const AFTER_HELP: &str = "\
 Examples:
   posthook --bench                                  built-in scenarios, both modes, load test
+  posthook --bench --full                           the same, with every table
   posthook --bench --export-json out.json --export-markdown out.md
   posthook bench --command 'python3 hook.py' --vs   another hook beside posthook, with the ratio
   posthook bench --transcript ~/.claude/projects/p/session.jsonl
@@ -106,19 +107,20 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "PERCENT", default_value_t = 25.0)]
     pub alert_threshold: f64,
 
-    /// Append one JSON line per run to FILE (for trends).
+    /// Append the JSON export, on one line, to FILE (for trends).
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
 
-    /// Write every figure as JSON.
+    /// Write every table as JSON.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
 
-    /// Write a Markdown summary.
+    /// Write every table as Markdown.
     #[arg(long, value_name = "FILE")]
     pub export_markdown: Option<PathBuf>,
 
-    /// No progress indicator (it only shows on a terminal anyway).
+    /// Print every table (the default prints what posthook tells Claude on real sessions, the
+    /// hook call against the floor and the verdict).
     #[arg(long)]
-    pub no_progress: bool,
+    pub full: bool,
 }

@@ -94,12 +94,9 @@ pub(super) fn run(
         users,
         requests_per_user: requests,
         sent,
-        succeeded,
         success_rate,
-        wall_s: wall,
         throughput_per_s: if wall > 0.0 { sent as f64 / wall } else { 0.0 },
         latency,
-        recorded,
         lost_events,
         passed: passes(latency.mean, success_rate) && lost_events.unwrap_or(0) == 0,
     })

@@ -155,16 +155,6 @@ impl RunSample {
     pub(crate) fn cpu(&self) -> Duration {
         self.user + self.system
     }
-
-    /// CPU time as a share of wall time, in percent.
-    pub(crate) fn cpu_percent(&self) -> f64 {
-        let wall = self.wall.as_secs_f64();
-        if wall > 0.0 {
-            100.0 * self.cpu().as_secs_f64() / wall
-        } else {
-            0.0
-        }
-    }
 }
 
 /// A scratch directory for one benchmark, removed on drop.
@@ -233,7 +223,6 @@ mod tests {
         assert!(!s(Some(0), 0, 0).feedback());
         assert!(!s(Some(1), 30, 0).feedback() && !s(Some(1), 30, 0).success());
         assert!(!s(None, 0, 0).success());
-        assert!((s(Some(0), 0, 0).cpu_percent() - 50.0).abs() < 1e-9);
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! The two measuring modes: in-process (the Runtime alone) and end-to-end (one process per call,
 //! as Claude Code runs a hook), and how many runs each makes.
 
-use super::grade::{self, Grade};
 use super::measure::{RunSample, Scratch, Spawner};
-use super::report::Progress;
+use super::progress::Progress;
 use super::results::{AnalyzerShare, InProcess, ProcessStats};
 use super::scenarios::Scenario;
 use super::spawner::Launcher;
@@ -144,7 +143,10 @@ pub(super) fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InP
         in_process_pass(&rt, sc, Some(&mut acc));
     }
     let after = rt.cache_stats();
-    let (hits, misses) = (after.hits - before.hits, after.misses - before.misses);
+    let (hits, lookups) = (
+        after.hits - before.hits,
+        after.hits + after.misses - before.hits - before.misses,
+    );
     let n = acc.times.len();
     let per_call = |d: Duration| {
         if n == 0 {
@@ -154,7 +156,6 @@ pub(super) fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InP
         }
     };
     InProcess {
-        samples: n,
         time: Summary::of(&acc.times),
         first_call_s,
         record_mean_s: per_call(acc.record),
@@ -173,9 +174,7 @@ pub(super) fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InP
                 findings: a.findings,
             })
             .collect(),
-        cache_hits: hits,
-        cache_misses: misses,
-        cache_hit_rate: (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64),
+        cache_hit_rate: (lookups > 0).then(|| hits as f64 / lookups as f64),
         feedback_rate: if n == 0 {
             0.0
         } else {
@@ -278,76 +277,28 @@ pub(super) fn end_to_end(
     Ok(out)
 }
 
-/// CPU times (user + system) of the successful calls.
-pub(super) fn ok_cpu_times(samples: &[RunSample]) -> Vec<f64> {
-    samples
-        .iter()
-        .filter(|s| s.success())
-        .map(|s| s.cpu().as_secs_f64())
-        .collect()
-}
-
-/// Wall times of the successful calls.
-pub(super) fn ok_times(samples: &[RunSample]) -> Vec<f64> {
-    samples
-        .iter()
-        .filter(|s| s.success())
-        .map(|s| s.wall.as_secs_f64())
-        .collect()
-}
-
-/// Summarizes end-to-end samples, with the ratio to the floor when there is one.
-pub(super) fn process_stats(
-    subject: &str,
-    samples: &[RunSample],
-    floor: Option<&[RunSample]>,
-) -> ProcessStats {
+/// Summarizes end-to-end samples, with the ratios to the floor when there is one.
+pub(super) fn process_stats(samples: &[RunSample], floor: Option<&[RunSample]>) -> ProcessStats {
     let ok: Vec<&RunSample> = samples.iter().filter(|s| s.success()).collect();
-    let times: Vec<f64> = ok.iter().map(|s| s.wall.as_secs_f64()).collect();
-    let time = Summary::of(&times);
-    let cpu: Vec<f64> = ok.iter().map(|s| s.cpu().as_secs_f64()).collect();
+    let wall = |v: &[&RunSample]| -> Vec<f64> { v.iter().map(|s| s.wall.as_secs_f64()).collect() };
+    let cpu = |v: &[&RunSample]| -> Vec<f64> { v.iter().map(|s| s.cpu().as_secs_f64()).collect() };
+    let floor_ok: Option<Vec<&RunSample>> =
+        floor.map(|f| f.iter().filter(|s| s.success()).collect());
+    let times = wall(&ok);
     let n = samples.len().max(1) as f64;
-    let floor_times = floor.map(ok_times);
-    let floor_summary = floor_times.as_deref().map(Summary::of);
-    let ratio = floor_summary
-        .as_ref()
-        .and_then(|f| stats::ratio(time.mean, time.stdev, f.mean, f.stdev));
-    let median_ratio = floor_times
-        .as_deref()
-        .and_then(|f| stats::median_ratio(&times, f));
-    let floor_cpu = floor.map(ok_cpu_times);
-    let cpu_ratio = floor_cpu
-        .as_deref()
-        .and_then(|f| stats::median_ratio(&ok_cpu_times(samples), f));
-    let success_rate = ok.len() as f64 / n;
-    let feedback_rate = samples.iter().filter(|s| s.feedback()).count() as f64 / n;
-    let score = grade::scenario_score(
-        time.mean * 1e3,
-        success_rate,
-        time.consistency,
-        feedback_rate,
-    );
     ProcessStats {
-        subject: subject.to_string(),
         samples: samples.len(),
-        time,
-        ratio_to_floor: ratio.map(|r| r.0),
-        ratio_to_floor_error: ratio.map(|r| r.1),
-        median_ratio_to_floor: median_ratio.map(|r| r.0),
-        median_ratio_to_floor_error: median_ratio.map(|r| r.1),
-        cpu_ratio_to_floor: cpu_ratio.map(|r| r.0),
-        cpu_ratio_to_floor_error: cpu_ratio.map(|r| r.1),
-        cpu_time: Summary::of(&cpu),
-        cpu_percent: stats::mean(&ok.iter().map(|s| s.cpu_percent()).collect::<Vec<_>>()),
-        max_rss_mean_bytes: stats::mean(&ok.iter().map(|s| s.max_rss as f64).collect::<Vec<_>>()),
+        time: Summary::of(&times),
+        median_ratio_to_floor: floor_ok
+            .as_deref()
+            .and_then(|f| stats::median_ratio(&times, &wall(f))),
+        cpu_ratio_to_floor: floor_ok
+            .as_deref()
+            .and_then(|f| stats::median_ratio(&cpu(&ok), &cpu(f))),
+        cpu_median_s: stats::median(&cpu(&ok)),
         max_rss_peak_bytes: samples.iter().map(|s| s.max_rss).max().unwrap_or(0),
-        stderr_mean_bytes: samples.iter().map(|s| s.stderr_len as f64).sum::<f64>() / n,
-        success_rate,
-        feedback_rate,
-        target_50ms_share: stats::share_below(&times, 0.050),
-        target_100ms_share: stats::share_below(&times, 0.100),
-        score,
-        grade: Grade::of(score),
+        success_rate: ok.len() as f64 / n,
+        feedback_rate: samples.iter().filter(|s| s.feedback()).count() as f64 / n,
         times_s: times,
     }
 }
@@ -400,13 +351,11 @@ mod tests {
             exact: None,
         };
         let r = in_process(&sc, &Settings::default(), &plan);
-        assert_eq!(r.samples, 4);
+        assert_eq!(r.time.n, 4);
         let names: Vec<&str> = r.analyzers.iter().map(|a| a.name.as_str()).collect();
         assert!(names.contains(&"exec-safety"), "{names:?}");
         assert!(r.analyzers.iter().all(|a| a.calls == 4));
         // The same command every time: after the warmup every lookup is a hit.
-        assert_eq!(r.cache_misses, 0);
-        assert!(r.cache_hits > 0);
         assert_eq!(r.cache_hit_rate, Some(1.0));
         assert_eq!(r.feedback_rate, 1.0);
     }

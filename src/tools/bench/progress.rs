@@ -11,12 +11,11 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
-    /// A progress indicator for `total` steps; silent unless stderr is a terminal and `enabled`.
-    pub(crate) fn new(total: usize, enabled: bool) -> Progress {
+    /// A progress indicator for `total` steps; silent unless stderr is a terminal.
+    pub(crate) fn new(total: usize) -> Progress {
         let err = io::stderr();
-        let on = enabled && err.is_terminal();
         Progress {
-            out: on.then_some(err),
+            out: err.is_terminal().then_some(err),
             total,
             step: 0,
             label: String::new(),

@@ -45,16 +45,21 @@ impl Verdict {
 /// verdict. The caller prints the error.
 pub(crate) fn run(args: &BenchArgs, settings: &Settings) -> Result<Verdict, BenchError> {
     let results = execute(args, settings)?;
+    let text = if args.full {
+        report::full(&results)
+    } else {
+        report::short(&results)
+    };
     let mut out = std::io::stdout().lock();
-    let _ = report::write(&mut out, &results).and_then(|()| out.flush());
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     outputs::write_outputs(args, &results)?;
-    Ok(Verdict::of(&results.verdict))
+    Ok(Verdict::of(&results.failures))
 }
 
 fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, BenchError> {
     let started = Instant::now();
     let scratch = Scratch::new("run").map_err(|source| BenchError::Scratch {
-        what: String::from("scratch dir"),
+        what: "scratch dir",
         source,
     })?;
     let setup = setup::setup(args, settings, &scratch)?;

@@ -5,12 +5,13 @@ use super::setup::Setup;
 use crate::tools::bench::args::BenchArgs;
 use crate::tools::bench::error::BenchError;
 use crate::tools::bench::measure::{RunSample, Scratch, Spawner};
+use crate::tools::bench::messages::{self, Messages};
 use crate::tools::bench::modes::{self, StateStart};
-use crate::tools::bench::report::Progress;
-use crate::tools::bench::results::{LoadResult, ProcessStats, ScenarioResult, VsResult};
-use crate::tools::bench::scenarios::Scenario;
+use crate::tools::bench::progress::Progress;
+use crate::tools::bench::results::{LoadResult, ProcessStats, ScenarioResult};
+use crate::tools::bench::scenarios::{self, Origin, Scenario};
 use crate::tools::bench::spawner::Launcher;
-use crate::tools::bench::{load, seed, stats};
+use crate::tools::bench::{load, seed};
 use posthook_analyzers::Settings;
 use std::time::SystemTime;
 
@@ -28,11 +29,12 @@ pub(super) struct Measured {
     pub(super) floor: Vec<RunSample>,
     pub(super) load: Vec<LoadResult>,
     pub(super) spawner_max_rss: Option<u64>,
+    pub(super) messages: Option<Messages>,
 }
 
 fn state_dir(source: std::io::Error) -> BenchError {
     BenchError::Scratch {
-        what: String::from("a state dir"),
+        what: "a state dir",
         source,
     }
 }
@@ -58,13 +60,25 @@ pub(super) fn measure(
         settings,
         scratch,
         launcher,
-        progress: Progress::new(steps, !args.no_progress),
+        progress: Progress::new(steps),
     };
+    // What posthook says: on the user's own calls when given, else on the embedded sessions.
+    let messages = setup.subject_is_posthook.then(|| {
+        let mut calls: Vec<Scenario> = (setup.scenarios.iter())
+            .filter(|s| s.origin == Origin::User)
+            .cloned()
+            .collect();
+        if calls.is_empty() {
+            calls = scenarios::sessions();
+        }
+        messages::replay(&calls, settings)
+    });
     let mut m = Measured {
         scenarios: Vec::new(),
         floor: Vec::new(),
         load: Vec::new(),
         spawner_max_rss: None,
+        messages,
     };
     for (i, sc) in setup.scenarios.iter().enumerate() {
         let result = run.scenario(i, sc, &mut m)?;
@@ -113,7 +127,6 @@ impl Run<'_> {
         } else {
             EndToEnd::default()
         };
-        let vs = e2e.vs.map(|theirs| vs_result(theirs, e2e.seeded.as_ref()));
         Ok(ScenarioResult {
             name: sc.name.clone(),
             origin: sc.origin,
@@ -121,7 +134,7 @@ impl Run<'_> {
             in_process,
             end_to_end: e2e.seeded,
             end_to_end_fresh: e2e.fresh,
-            vs,
+            vs: e2e.vs,
         })
     }
 
@@ -192,11 +205,7 @@ impl Run<'_> {
             label: sp.label.clone(),
             source,
         })?;
-        let stats = modes::process_stats(
-            &sp.label,
-            &samples.hook,
-            samples.floors.first().map(Vec::as_slice),
-        );
+        let stats = modes::process_stats(&samples.hook, samples.floors.first().map(Vec::as_slice));
         Ok((stats, samples.floors))
     }
 
@@ -240,22 +249,5 @@ impl Run<'_> {
             }
         }
         Ok(())
-    }
-}
-
-/// The other hook's figures set against ours.
-fn vs_result(theirs: ProcessStats, ours: Option<&ProcessStats>) -> VsResult {
-    let ratio = ours.and_then(|ours| {
-        stats::ratio(
-            theirs.time.mean,
-            theirs.time.stdev,
-            ours.time.mean,
-            ours.time.stdev,
-        )
-    });
-    VsResult {
-        end_to_end: theirs,
-        ratio_to_posthook: ratio.map(|r| r.0),
-        ratio_to_posthook_error: ratio.map(|r| r.1),
     }
 }

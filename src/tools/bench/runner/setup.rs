@@ -93,10 +93,7 @@ pub(super) fn setup(
     scratch: &Scratch,
 ) -> Result<Setup, BenchError> {
     check(args)?;
-    let exe = std::env::current_exe().map_err(|source| BenchError::OwnBinary {
-        doing: "finding own executable",
-        source,
-    })?;
+    let exe = std::env::current_exe().map_err(BenchError::OwnBinary)?;
     let scenarios = scenarios_for(args)?;
     let baseline = match &args.baseline {
         Some(p) => Some(

@@ -1,0 +1,268 @@
+//! The one shape every section of the report takes: a table (a title, columns, rows of cells with
+//! their units), and one renderer per output: the terminal, Markdown and JSON.
+
+use super::units::{bytes, duration, percent};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+/// What a number measures, and so how it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Unit {
+    /// Seconds, written in the unit that keeps 3-4 digits (`1.93 ms`).
+    Seconds,
+    /// Bytes (`7.9 MiB`).
+    Bytes,
+    /// A share 0..=1 (`97.5%`).
+    Share,
+    /// A plain count or rate.
+    Count,
+    /// A ratio (`1.41x`).
+    Ratio,
+}
+
+/// One cell: a number with its unit (and its standard error, when it has one), a text, or
+/// nothing (`null` in JSON, `-` elsewhere).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Cell {
+    /// A figure.
+    Value {
+        value: f64,
+        unit: Unit,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<f64>,
+    },
+    /// A name or a label.
+    Text(String),
+    /// Not measured.
+    Empty,
+}
+
+impl Cell {
+    /// A figure without an error.
+    pub(crate) fn of(value: f64, unit: Unit) -> Cell {
+        Cell::Value {
+            value,
+            unit,
+            error: None,
+        }
+    }
+
+    /// A figure with its standard error.
+    pub(crate) fn pm(value: f64, error: f64, unit: Unit) -> Cell {
+        Cell::Value {
+            value,
+            unit,
+            error: Some(error),
+        }
+    }
+
+    /// A ratio with its error, or nothing.
+    pub(crate) fn ratio(r: Option<(f64, f64)>) -> Cell {
+        r.map_or(Cell::Empty, |(r, e)| Cell::pm(r, e, Unit::Ratio))
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let one = |v: f64, unit: Unit| match unit {
+            Unit::Seconds => duration(v),
+            Unit::Bytes => bytes(v.max(0.0) as u64),
+            Unit::Share => percent(v),
+            Unit::Count if v.fract() == 0.0 => format!("{v:.0}"),
+            Unit::Count => format!("{v:.1}"),
+            Unit::Ratio => format!("{v:.2}"),
+        };
+        match self {
+            Cell::Value { value, unit, error } => {
+                f.write_str(&one(*value, *unit))?;
+                if let Some(e) = error {
+                    write!(f, " ± {}", one(*e, *unit))?;
+                }
+                if *unit == Unit::Ratio {
+                    f.write_str("x")?;
+                }
+                Ok(())
+            }
+            Cell::Text(s) => f.write_str(s),
+            Cell::Empty => f.write_str("-"),
+        }
+    }
+}
+
+/// One section of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Table {
+    /// What the table shows, with what a reader needs to read it.
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// An empty table.
+    pub(crate) fn new(title: impl Into<String>, columns: &[&str]) -> Table {
+        Table {
+            title: title.into(),
+            columns: columns.iter().map(|c| (*c).to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row.
+    pub(crate) fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+
+    /// Whether column `i` holds figures (else names and labels).
+    fn figures(&self, i: usize) -> bool {
+        (self.rows.iter()).any(|r| matches!(r.get(i), Some(Cell::Value { .. })))
+    }
+
+    /// For the terminal: the title, then the columns aligned under a two-space indent (names and
+    /// labels to the left, figures to the right).
+    pub(crate) fn terminal(&self) -> String {
+        let texts: Vec<Vec<String>> = std::iter::once(self.columns.clone())
+            .chain(
+                self.rows
+                    .iter()
+                    .map(|r| r.iter().map(ToString::to_string).collect()),
+            )
+            .collect();
+        let mut widths = vec![0; self.columns.len()];
+        for row in &texts {
+            for (w, t) in widths.iter_mut().zip(row) {
+                *w = (*w).max(t.chars().count());
+            }
+        }
+        let mut out = format!("{}\n", self.title);
+        for row in &texts {
+            let mut line = String::new();
+            for (i, (t, w)) in row.iter().zip(&widths).enumerate() {
+                let pad = " ".repeat(w - t.chars().count());
+                if self.figures(i) {
+                    let _ = write!(line, "  {pad}{t}");
+                } else {
+                    let _ = write!(line, "  {t}{pad}");
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// As a Markdown section: a heading and a table, figures right-aligned.
+    pub(crate) fn markdown(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|");
+        let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+        let mut out = format!("## {}\n\n", cell(&self.title));
+        out.push_str(&line(self.columns.iter().map(|c| cell(c)).collect()));
+        out.push_str(&line(
+            (0..self.columns.len())
+                .map(|i| String::from(if self.figures(i) { "--:" } else { "---" }))
+                .collect(),
+        ));
+        for r in &self.rows {
+            out.push_str(&line(r.iter().map(|c| cell(&c.to_string())).collect()));
+        }
+        out.push('\n');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cell of the row whose first cell is `key`, in column `column`.
+    fn get<'a>(t: &'a Table, key: &str, column: &str) -> Option<&'a Cell> {
+        let c = t.columns.iter().position(|x| x == column)?;
+        let row = (t.rows.iter()).find(|r| r.first().is_some_and(|k| k.to_string() == key))?;
+        row.get(c)
+    }
+
+    fn small() -> Table {
+        let mut t = Table::new(
+            "end to end | seeded",
+            &["scenario", "median", "x floor", "n", "tool"],
+        );
+        t.row(vec![
+            "claude-edit".into(),
+            Cell::of(1.49e-3, Unit::Seconds),
+            Cell::pm(1.41, 0.01, Unit::Ratio),
+            Cell::of(200.0, Unit::Count),
+            "Edit".into(),
+        ]);
+        t.row(vec![
+            "a|b".into(),
+            Cell::of(0.25, Unit::Seconds),
+            Cell::Empty,
+            Cell::of(3.0, Unit::Count),
+            "Bash".into(),
+        ]);
+        t
+    }
+
+    #[test]
+    fn the_terminal_aligns_names_left_and_figures_right() {
+        let text = small().terminal();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "end to end | seeded");
+        assert_eq!(
+            &lines[1..],
+            [
+                "  scenario      median       x floor    n  tool",
+                "  claude-edit  1.49 ms  1.41 ± 0.01x  200  Edit",
+                "  a|b           250 ms             -    3  Bash",
+            ]
+        );
+    }
+
+    #[test]
+    fn markdown_is_a_table_with_escaped_pipes() {
+        let md = small().markdown();
+        let lines: Vec<&str> = md.lines().collect();
+        assert_eq!(lines[0], "## end to end \\| seeded");
+        assert_eq!(lines[2], "| scenario | median | x floor | n | tool |");
+        assert_eq!(lines[3], "| --- | --: | --: | --: | --- |");
+        assert_eq!(
+            lines[4],
+            "| claude-edit | 1.49 ms | 1.41 ± 0.01x | 200 | Edit |"
+        );
+        assert_eq!(lines[5], "| a\\|b | 250 ms | - | 3 | Bash |");
+        assert!(md.ends_with("|\n\n"), "{md}");
+    }
+
+    #[test]
+    fn json_round_trips_with_values_units_and_gaps() {
+        let t = small();
+        let text = serde_json::to_string(&t).expect("serializes");
+        let back: Table = serde_json::from_str(&text).expect("parses");
+        assert_eq!(back, t);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(v["rows"][0][1]["unit"], "seconds");
+        assert_eq!(v["rows"][0][2]["error"], 0.01);
+        assert!(v["rows"][0][1].get("error").is_none());
+        assert!(v["rows"][1][2].is_null());
+        assert_eq!(
+            get(&t, "claude-edit", "n"),
+            Some(&Cell::of(200.0, Unit::Count))
+        );
+        assert_eq!(get(&back, "a|b", "x floor"), Some(&Cell::Empty));
+        assert_eq!(get(&t, "nope", "n"), None);
+    }
+}
