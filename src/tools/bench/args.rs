@@ -32,21 +32,10 @@ pub(crate) struct BenchArgs {
     /// The rules the in-process measurements run.
     #[command(flatten)]
     pub rules: crate::config::RuleFlags,
-    /// Exactly N measured calls per scenario and mode (overrides --min-runs/--max-runs/--min-time).
+    /// Exactly N measured calls per scenario and mode (default: as many as fill half a second,
+    /// from 10 to 200).
     #[arg(long, value_name = "N")]
     pub runs: Option<usize>,
-
-    /// Fewest measured calls per scenario and mode.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub min_runs: usize,
-
-    /// Most measured calls per scenario and mode.
-    #[arg(long, value_name = "N", default_value_t = 200)]
-    pub max_runs: usize,
-
-    /// Keep measuring a scenario for at least this long (seconds), within the run bounds.
-    #[arg(long, value_name = "SECS", default_value_t = 0.5)]
-    pub min_time: f64,
 
     /// Calls run before measuring each scenario and mode (not counted).
     #[arg(long, value_name = "N", default_value_t = 3)]

@@ -18,7 +18,7 @@ use wait4::Wait4;
 const INLINE_STDIN: usize = 60 * 1024;
 
 /// What to run for each call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Spawner {
     /// Shown in reports: `posthook`, `floor`, or the hook command.
     pub label: String,
@@ -52,16 +52,6 @@ impl Spawner {
     pub(crate) fn env(mut self, k: &str, v: impl Into<OsString>) -> Spawner {
         self.env.push((k.into(), v.into()));
         self
-    }
-
-    /// Program, arguments and extra environment, as strings (for the spawner helper).
-    pub(crate) fn parts(&self) -> (String, Vec<String>, Vec<(String, String)>) {
-        let s = |o: &OsString| o.to_string_lossy().into_owned();
-        (
-            s(&self.program),
-            self.args.iter().map(s).collect(),
-            self.env.iter().map(|(k, v)| (s(k), s(v))).collect(),
-        )
     }
 
     /// Runs once with `payload` on stdin and `state_dir` as `POSTHOOK_STATE_DIR`; the child's
@@ -118,7 +108,7 @@ impl Spawner {
 }
 
 /// One run of a hook process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RunSample {
     /// Wall time from spawn to reaped.
     pub wall: Duration,

@@ -25,7 +25,7 @@ pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64)
         .unwrap_or_default();
     let target_s = args.target_ms / 1e3;
     let mut failures = failures_of(&m.scenarios, &m.load, &comparisons, target_s);
-    if setup.e2e_on && !setup.floor.minimal {
+    if setup.floor.as_ref().is_some_and(|f| !f.minimal) {
         // The ratios are then against posthook's own `floor`, a cheaper process than the minimal
         // program (about 15% on this project's machines): they look better than they are.
         failures.missed_targets.push(String::from(
@@ -38,7 +38,7 @@ pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64)
         config: RunConfig {
             subject: setup.subject.label.clone(),
             hook_program: setup.hook_program,
-            floor: setup.floor.description,
+            floor: setup.floor.map(|f| f.description).unwrap_or_default(),
             vs: setup.vs.as_ref().map(|o| o.label.clone()),
             target_s,
             spawner_max_rss_bytes: m.spawner_max_rss,
