@@ -42,9 +42,7 @@ impl Spawner {
     pub(crate) fn shell(command: &str) -> Spawner {
         Spawner {
             label: command.to_string(),
-            program: "sh".into(),
-            args: vec!["-c".into(), command.into()],
-            env: Vec::new(),
+            ..Spawner::new("", "sh", &["-c", command])
         }
     }
 
@@ -93,36 +91,29 @@ impl Spawner {
             })?
         };
         let wall = start.elapsed();
-        let stderr_len = std::fs::metadata(&err_path).map_or(0, |m| m.len());
-        let stdout_len = std::fs::metadata(&out_path).map_or(0, |m| m.len());
+        let len = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         Ok(RunSample {
             wall,
             user: used.rusage.utime,
             system: used.rusage.stime,
             max_rss: used.rusage.maxrss,
             exit: used.status.code(),
-            stderr_len,
-            stdout_len,
+            stderr_len: len(&err_path),
+            stdout_len: len(&out_path),
         })
     }
 }
 
-/// One run of a hook process.
+/// One run of a hook process: wall time from spawn to reaped, the child's own CPU times and peak
+/// RSS (bytes), its exit code (`None` when killed by a signal), the bytes it wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RunSample {
-    /// Wall time from spawn to reaped.
     pub wall: Duration,
-    /// The child's user CPU time.
     pub user: Duration,
-    /// The child's system CPU time.
     pub system: Duration,
-    /// The child's peak resident set size in bytes.
     pub max_rss: u64,
-    /// Exit code (`None` when killed by a signal).
     pub exit: Option<i32>,
-    /// Bytes written to stderr.
     pub stderr_len: u64,
-    /// Bytes written to stdout.
     pub stdout_len: u64,
 }
 
@@ -172,11 +163,9 @@ impl Scratch {
     pub(super) fn fresh_state(&self, name: &str) -> io::Result<PathBuf> {
         let p = self.root.join(name);
         match std::fs::remove_dir_all(&p) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(p),
         }
-        Ok(p)
     }
 
     /// A sub-directory that exists.

@@ -1,68 +1,33 @@
-//! Statistics over latency samples: pure functions of plain numbers, no clocks, no I/O.
+//! Statistics over latency samples (seconds, as in hyperfine): pure functions of plain numbers.
 //!
-//! Samples are seconds as `f64` (as in hyperfine). Percentiles use the nearest-rank method, the
-//! standard deviation is the sample one (n - 1), and ratios of medians carry a robust error (from
-//! the median absolute deviation), so a few slow runs on a busy machine do not widen them.
+//! Percentiles use the nearest-rank method, and ratios of medians carry a robust error (from the
+//! median absolute deviation), so a few slow runs on a busy machine do not widen them.
 
-/// The summary of a set of samples.
+/// The summary of a set of samples; all zero for none. The median of an even count is the mean
+/// of the two middle samples.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(crate) struct Summary {
-    /// Number of samples.
     pub n: usize,
-    /// Arithmetic mean.
     pub mean: f64,
-    /// Sample standard deviation (0 for fewer than two samples).
-    pub stdev: f64,
-    /// Median (mean of the two middle samples for an even count).
     pub median: f64,
-    /// 95th percentile, nearest rank.
     pub p95: f64,
-    /// 99th percentile, nearest rank.
     pub p99: f64,
-    /// Smallest sample.
-    pub min: f64,
-    /// Largest sample.
     pub max: f64,
 }
 
 impl Summary {
-    /// Summarizes `xs`; all fields are zero for an empty slice.
     pub(crate) fn of(xs: &[f64]) -> Summary {
-        if xs.is_empty() {
-            return Summary::default();
-        }
         let mut sorted = xs.to_vec();
         sorted.sort_by(f64::total_cmp);
         Summary {
             n: xs.len(),
-            mean: mean(xs),
-            stdev: stdev(xs),
+            mean: xs.iter().sum::<f64>() / xs.len().max(1) as f64,
             median: median_sorted(&sorted),
             p95: percentile_sorted(&sorted, 95.0),
             p99: percentile_sorted(&sorted, 99.0),
-            min: sorted[0],
-            max: sorted[sorted.len() - 1],
+            max: sorted.last().copied().unwrap_or(0.0),
         }
     }
-}
-
-/// Arithmetic mean; 0 for an empty slice.
-pub(super) fn mean(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        0.0
-    } else {
-        xs.iter().sum::<f64>() / xs.len() as f64
-    }
-}
-
-/// Sample standard deviation (divides by n - 1); 0 for fewer than two samples.
-pub(super) fn stdev(xs: &[f64]) -> f64 {
-    if xs.len() < 2 {
-        return 0.0;
-    }
-    let m = mean(xs);
-    let ss: f64 = xs.iter().map(|x| (x - m) * (x - m)).sum();
-    (ss / (xs.len() - 1) as f64).sqrt()
 }
 
 fn median_sorted(sorted: &[f64]) -> f64 {
@@ -84,30 +49,17 @@ pub(super) fn median(xs: &[f64]) -> f64 {
 /// The `p`th percentile (0 < p <= 100) of sorted samples by nearest rank: the smallest sample
 /// with at least p% of the samples at or below it, i.e. the one at rank `ceil(p / 100 * n)`.
 pub(super) fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let n = sorted.len();
     // The epsilon keeps 95% of 20 samples at rank 19 despite binary rounding of 0.95 * 20.
-    let rank = ((p / 100.0) * n as f64 - 1e-9).ceil().max(1.0) as usize;
-    sorted[rank.min(n) - 1]
-}
-
-/// `a / b` with its standard error propagated from the two standard deviations (first order, as
-/// hyperfine's relative speed): `r * sqrt((sa / a)^2 + (sb / b)^2)`. `None` when `a` or `b` is
-/// not positive.
-pub(super) fn ratio(a: f64, sa: f64, b: f64, sb: f64) -> Option<(f64, f64)> {
-    if a <= 0.0 || b <= 0.0 {
-        return None;
-    }
-    let r = a / b;
-    Some((r, r * ((sa / a).powi(2) + (sb / b).powi(2)).sqrt()))
+    let rank = ((p / 100.0) * sorted.len() as f64 - 1e-9).ceil().max(1.0) as usize;
+    sorted
+        .get(rank.min(sorted.len()).wrapping_sub(1))
+        .copied()
+        .unwrap_or(0.0)
 }
 
 /// The standard error of the median, estimated robustly: `1.2533 * 1.4826 * MAD / sqrt(n)` (the
 /// median's asymptotic error for a normal sample, with the spread taken from the median absolute
-/// deviation, so that a few slow runs on a busy machine do not inflate it). 0 for fewer than two
-/// samples.
+/// deviation). 0 for fewer than two samples.
 pub(super) fn median_error(xs: &[f64]) -> f64 {
     if xs.len() < 2 {
         return 0.0;
@@ -117,23 +69,30 @@ pub(super) fn median_error(xs: &[f64]) -> f64 {
     1.2533 * 1.4826 * mad / (xs.len() as f64).sqrt()
 }
 
-/// The ratio of two samples' medians, `median(a) / median(b)`, with its standard error
-/// propagated from [`median_error`] of each. `None` when either median is not positive.
+/// `median(a) / median(b)` with its standard error, propagated to first order from
+/// [`median_error`] of each: `r * sqrt((ea / a)^2 + (eb / b)^2)`. `None` when either median is
+/// not positive.
 pub(super) fn median_ratio(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
-    ratio(median(a), median_error(a), median(b), median_error(b))
+    let (ma, mb) = (median(a), median(b));
+    if ma <= 0.0 || mb <= 0.0 {
+        return None;
+    }
+    let r = ma / mb;
+    let e = r * ((median_error(a) / ma).powi(2) + (median_error(b) / mb).powi(2)).sqrt();
+    Some((r, e))
 }
 
 /// How many runs to make, as hyperfine: enough to fill `min_time` given how long one run took,
 /// and never fewer than `min_runs` or more than `max_runs`.
 pub(super) fn plan_runs(one_run: f64, min_time: f64, min_runs: usize, max_runs: usize) -> usize {
     let max_runs = max_runs.max(min_runs).max(1);
-    let wanted = if one_run > 0.0 {
-        (min_time / one_run).ceil()
-    } else {
-        max_runs as f64
-    };
     // `as usize` saturates for huge or infinite values.
-    (wanted as usize).clamp(min_runs.max(1), max_runs)
+    let wanted = if one_run > 0.0 {
+        (min_time / one_run).ceil() as usize
+    } else {
+        max_runs
+    };
+    wanted.clamp(min_runs.max(1), max_runs)
 }
 
 #[cfg(test)]
@@ -142,17 +101,6 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
-    }
-
-    #[test]
-    fn mean_and_sample_stdev() {
-        // mean 5; squared deviations 9+1+1+1+0+0+4+16 = 32; 32 / 7 = 4.571428..; sqrt = 2.138089..
-        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
-        assert!(close(mean(&xs), 5.0));
-        assert!(close(stdev(&xs), (32.0f64 / 7.0).sqrt()));
-        assert!(close(stdev(&xs), 2.138_089_935_299_395));
-        assert_eq!(stdev(&[3.0]), 0.0);
-        assert_eq!(mean(&[]), 0.0);
     }
 
     #[test]
@@ -189,17 +137,12 @@ mod tests {
         // 95% of 8 = 7.6 -> rank 8.
         assert_eq!(s.p95, 9.0);
         assert_eq!(s.p99, 9.0);
-        assert_eq!((s.min, s.max), (2.0, 9.0));
+        assert_eq!(s.max, 9.0);
         assert_eq!(Summary::of(&[]), Summary::default());
     }
 
     #[test]
-    fn shares_ratios_and_plans() {
-        // 2/1 with 10% and 20% relative errors: 2 * sqrt(0.01 + 0.04).
-        let (r, e) = ratio(2.0, 0.2, 1.0, 0.2).expect("positive");
-        assert!(close(r, 2.0));
-        assert!(close(e, 2.0 * 0.05f64.sqrt()));
-        assert_eq!(ratio(1.0, 0.0, 0.0, 0.0), None);
+    fn plans() {
         // 3 s of runs at 0.1 s each = 30 runs, within 10..=100.
         assert_eq!(plan_runs(0.1, 3.0, 10, 100), 30);
         assert_eq!(plan_runs(1.0, 3.0, 10, 100), 10);
@@ -220,5 +163,14 @@ mod tests {
         // The floor's MAD is 0: the error is the hook's alone, relative.
         assert!(close(re, 2.0 * e / 3.0));
         assert!(median_ratio(&xs, &[]).is_none());
+        // Both spread: the relative errors add in quadrature.
+        let b = [1.0, 1.5, 2.0];
+        let (r, re) = median_ratio(&xs, &b).expect("ratio");
+        let eb = 1.2533 * 1.4826 * 0.5 / 3f64.sqrt();
+        assert!(close(r, 2.0));
+        assert!(close(
+            re,
+            2.0 * ((e / 3.0).powi(2) + (eb / 1.5).powi(2)).sqrt()
+        ));
     }
 }

@@ -6,25 +6,22 @@ use super::setup::Setup;
 use crate::tools::bench::args::BenchArgs;
 use crate::tools::bench::baseline::{self, Entry};
 use crate::tools::bench::modes;
-use crate::tools::bench::results::{
-    BenchResults, Failures, LoadResult, ProcessStats, RunConfig, ScenarioResult,
-};
+use crate::tools::bench::results::{BenchResults, Failures, ProcessStats, RunConfig};
+use crate::tools::bench::results::{LoadResult, ScenarioResult};
 use crate::tools::bench::units::{duration, percent};
 use std::collections::BTreeMap;
 
 /// Turns the measurements into the results.
 pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64) -> BenchResults {
-    let floor = (!m.floor.is_empty()).then(|| modes::process_stats(&m.floor, None));
-    let comparisons = setup
-        .baseline
-        .as_ref()
-        .map(|b| {
-            let threshold = args.alert_threshold / 100.0;
-            baseline::compare(b, &current_entries(&m.scenarios), threshold)
-        })
+    let threshold = args.alert_threshold / 100.0;
+    let comparisons = (setup.baseline.as_ref())
+        .map(|b| baseline::compare(b, &current_entries(&m.scenarios), threshold))
         .unwrap_or_default();
     let target_s = args.target_ms / 1e3;
-    let mut failures = failures_of(&m.scenarios, &m.load, &comparisons, target_s);
+    let mut failures = Failures {
+        regressions: regressions(&comparisons),
+        missed_targets: missed_targets(&m.scenarios, &m.load, target_s),
+    };
     if setup.floor.as_ref().is_some_and(|f| !f.minimal) {
         // The ratios are then against posthook's own `floor`, a cheaper process than the minimal
         // program (about 15% on this project's machines): they look better than they are.
@@ -43,7 +40,7 @@ pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64)
             target_s,
             spawner_max_rss_bytes: m.spawner_max_rss,
         },
-        floor,
+        floor: (!m.floor.is_empty()).then(|| modes::process_stats(&m.floor, None)),
         scenarios: m.scenarios,
         load: m.load,
         baseline: comparisons,
@@ -54,66 +51,50 @@ pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64)
     }
 }
 
-fn failed_calls(p: &ProcessStats) -> Option<String> {
-    (p.success_rate < 1.0).then(|| {
-        let failed = p.samples - (p.success_rate * p.samples as f64).round() as usize;
-        format!(
-            "{failed} of {} calls failed (exit other than 0 or 2)",
-            p.samples
-        )
-    })
+fn regressions(comparisons: &[baseline::Comparison]) -> Vec<String> {
+    (comparisons.iter())
+        .filter(|c| c.verdict == baseline::Verdict::Regressed)
+        .map(|c| {
+            format!(
+                "{}: CPU {:.2}x -> {:.2}x the floor's (change {:+.2} ± {:.2})",
+                c.scenario, c.baseline_ratio, c.current_ratio, c.change, c.change_error
+            )
+        })
+        .collect()
 }
 
-/// What made the run fail: regressions, failed calls (of either hook), p95s over the target,
-/// failed load tests of the hook under test (the first hook measured under load).
-fn failures_of(
-    scenarios: &[ScenarioResult],
-    load: &[LoadResult],
-    comparisons: &[baseline::Comparison],
-    target_s: f64,
-) -> Failures {
-    let mut f = Failures {
-        regressions: comparisons
-            .iter()
-            .filter(|c| c.verdict == baseline::Verdict::Regressed)
-            .map(|c| {
-                format!(
-                    "{}: CPU {:.2}x -> {:.2}x the floor's (change {:+.2} ± {:.2})",
-                    c.scenario, c.baseline_ratio, c.current_ratio, c.change, c.change_error
-                )
-            })
-            .collect(),
-        missed_targets: Vec::new(),
-    };
+fn failed_calls(p: &ProcessStats) -> Option<String> {
+    let failed = p.samples - (p.success_rate * p.samples as f64).round() as usize;
+    let n = p.samples;
+    (failed > 0).then(|| format!("{failed} of {n} calls failed (exit other than 0 or 2)"))
+}
+
+/// Failed calls (of either hook), p95s over the target, failed load tests of the hook under test
+/// (the first one loaded).
+fn missed_targets(scenarios: &[ScenarioResult], load: &[LoadResult], target_s: f64) -> Vec<String> {
+    let mut out = Vec::new();
     for r in scenarios {
         let runs = [
-            ("", r.end_to_end.as_ref()),
-            (" (fresh session)", r.end_to_end_fresh.as_ref()),
+            ("", &r.end_to_end),
+            (" (fresh session)", &r.end_to_end_fresh),
         ];
         for (what, p) in runs {
             let Some(p) = p else { continue };
-            f.missed_targets
-                .extend(failed_calls(p).map(|e| format!("{}{what}: {e}", r.name)));
+            out.extend(failed_calls(p).map(|e| format!("{}{what}: {e}", r.name)));
             if p.time.n > 0 && p.time.p95 >= target_s {
-                f.missed_targets.push(format!(
-                    "{}{what}: p95 {} is not under {}",
-                    r.name,
-                    duration(p.time.p95),
-                    duration(target_s)
-                ));
+                let (p95, target) = (duration(p.time.p95), duration(target_s));
+                out.push(format!("{}{what}: p95 {p95} is not under {target}", r.name));
             }
         }
-        if let Some(e) = r.vs.as_ref().and_then(failed_calls) {
-            f.missed_targets
-                .push(format!("{}: the other hook: {e}", r.name));
-        }
+        let other = r.vs.as_ref().and_then(failed_calls);
+        out.extend(other.map(|e| format!("{}: the other hook: {e}", r.name)));
     }
-    let subject = load.first().map(|l| l.subject.as_str());
+    let subject = load.first().map(|l| &l.subject);
     for l in load
         .iter()
-        .filter(|l| !l.passed && Some(l.subject.as_str()) == subject)
+        .filter(|l| !l.passed && Some(&l.subject) == subject)
     {
-        f.missed_targets.push(format!(
+        out.push(format!(
             "load test {}: mean {}, success {}, lost events {}",
             l.mode,
             duration(l.latency.mean),
@@ -121,27 +102,24 @@ fn failures_of(
             l.lost_events.map_or("-".to_string(), |v| v.to_string())
         ));
     }
-    f
+    out
 }
 
 /// The figures a baseline keeps: each scenario's median CPU time over its interleaved floor's,
 /// seeded session, with its error and the wall-time ratio.
 pub(super) fn current_entries(results: &[ScenarioResult]) -> BTreeMap<String, Entry> {
-    results
-        .iter()
+    (results.iter())
         .filter_map(|r| {
             let p = r.end_to_end.as_ref()?;
             let (ratio, ratio_error) = p.cpu_ratio_to_floor?;
-            Some((
-                r.name.clone(),
-                Entry {
-                    ratio,
-                    ratio_error,
-                    wall_ratio: p.median_ratio_to_floor.map(|r| r.0),
-                    median_s: p.time.median,
-                    n: p.time.n,
-                },
-            ))
+            let entry = Entry {
+                ratio,
+                ratio_error,
+                wall_ratio: p.median_ratio_to_floor.map(|r| r.0),
+                median_s: p.time.median,
+                n: p.time.n,
+            };
+            Some((r.name.clone(), entry))
         })
         .collect()
 }

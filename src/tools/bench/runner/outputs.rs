@@ -1,5 +1,5 @@
 //! The files a run was asked to write: the exports (the report's tables as JSON or Markdown), the
-//! baseline to save, the `--history` line.
+//! baseline to save, the `--history` line (the JSON export on one line).
 
 use super::judge::current_entries;
 use crate::tools::bench::args::BenchArgs;
@@ -8,22 +8,12 @@ use crate::tools::bench::error::BenchError;
 use crate::tools::bench::report;
 use crate::tools::bench::results::BenchResults;
 use crate::tools::bench::table::Table;
-use serde_json::json;
 use std::io::Write;
-use std::path::Path;
 use std::time::SystemTime;
 
-fn write_file(path: &Path, bytes: &[u8], what: &'static str) -> Result<(), BenchError> {
-    std::fs::write(path, bytes).map_err(|source| BenchError::Write {
-        what,
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
 /// The report as one JSON document: every table, what failed, the time.
-pub(crate) fn document(r: &BenchResults) -> serde_json::Value {
-    json!({
+fn document(r: &BenchResults) -> serde_json::Value {
+    serde_json::json!({
         "time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         "tables": report::tables(r),
         "regressions": r.failures.regressions,
@@ -42,34 +32,46 @@ fn markdown(r: &BenchResults) -> String {
 }
 
 pub(super) fn write_outputs(args: &BenchArgs, r: &BenchResults) -> Result<(), BenchError> {
+    let pretty = |v: serde_json::Value| serde_json::to_vec_pretty(&v);
+    let mut files: Vec<(&std::path::Path, Vec<u8>, &'static str, bool)> = Vec::new();
     let ser = |e: serde_json::Error| BenchError::Serialize(e.to_string());
     if let Some(p) = &args.export_json {
-        let mut text = serde_json::to_vec_pretty(&document(r)).map_err(ser)?;
-        text.push(b'\n');
-        write_file(p, &text, "JSON export")?;
+        files.push((p, pretty(document(r)).map_err(ser)?, "JSON export", false));
     }
     if let Some(p) = &args.export_markdown {
-        write_file(p, markdown(r).as_bytes(), "Markdown export")?;
+        files.push((p, markdown(r).into_bytes(), "Markdown export", false));
     }
     if let Some(p) = &args.save_baseline {
         let b = Baseline::new(&r.config.subject, current_entries(&r.scenarios));
-        let mut text = serde_json::to_vec_pretty(&b).map_err(ser)?;
-        text.push(b'\n');
-        write_file(p, &text, "baseline")?;
+        files.push((
+            p,
+            serde_json::to_vec_pretty(&b).map_err(ser)?,
+            "baseline",
+            false,
+        ));
     }
     if let Some(p) = &args.history {
-        let mut line = serde_json::to_vec(&document(r)).map_err(ser)?;
-        line.push(b'\n');
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .and_then(|mut f| f.write_all(&line))
-            .map_err(|source| BenchError::Write {
-                what: "history",
-                path: p.clone(),
+        files.push((
+            p,
+            serde_json::to_vec(&document(r)).map_err(ser)?,
+            "history",
+            true,
+        ));
+    }
+    for (path, mut bytes, what, append) in files {
+        bytes.push(b'\n');
+        let mut open = std::fs::OpenOptions::new();
+        match append {
+            true => open.create(true).append(true),
+            false => open.create(true).write(true).truncate(true),
+        };
+        (open.open(path).and_then(|mut f| f.write_all(&bytes))).map_err(|source| {
+            BenchError::Write {
+                what,
+                path: path.to_path_buf(),
                 source,
-            })?;
+            }
+        })?;
     }
     Ok(())
 }
