@@ -206,7 +206,6 @@ fn self_benchmark_exports_every_figure() {
     only_latency_misses(done.code(), &out);
     for part in [
         "what posthook tells Claude",
-        "headline: real Edit and Bash calls",
         "floor: run after every measured call",
         "end to end, seeded",
         "end to end, fresh",
@@ -269,9 +268,6 @@ fn self_benchmark_exports_every_figure() {
         "{stages:?}"
     );
     assert!(num(table(&v, "floor"), keys(table(&v, "floor"))[0], "median") > 0.0);
-    let headline = table(&v, "headline");
-    assert_eq!(keys(headline), ["claude-edit", "claude-bash"]);
-    assert!(num(headline, "claude-edit", "x floor") > 0.0);
     // The regex scenarios take the safety check's regexes: the flagged one gets feedback (the
     // first time in the seeded session; the guidance's cooldown may hold back a repeat).
     assert!(num(seeded, "bash-regex-flagged", "feedback") > 0.0);
@@ -551,7 +547,6 @@ fn full_prints_every_table() {
     for part in [
         "what posthook tells Claude",
         "[tool-misuse]",
-        "headline: real Edit and Bash calls",
         "end to end, seeded",
         "end to end, fresh",
         "where the in-process time goes",

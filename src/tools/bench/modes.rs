@@ -3,15 +3,16 @@
 //! makes.
 
 use super::measure::{RunSample, Scratch, Spawner};
-use super::results::{AnalyzerShare, InProcess, ProcessStats};
+use super::results::{InProcess, ProcessStats, Stage};
 use super::scenarios::Scenario;
+use super::seed;
 use super::spawner::Launcher;
 use super::stats::{self, Summary};
 use crate::runtime::Runtime;
 use posthook_analyzers::{History, Settings};
 use std::io;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// Fewest measured calls per scenario and mode, unless `--runs` says otherwise.
 const MIN_RUNS: usize = 10;
@@ -46,21 +47,32 @@ impl Plan {
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// What the measured in-process calls add up to.
 #[derive(Default)]
 struct Tally {
     times: Vec<f64>,
-    record: Duration,
-    guidance: Duration,
     feedback: usize,
-    /// Per analyzer: name, total time, calls, findings.
-    analyzers: Vec<(&'static str, Duration, usize, usize)>,
+    stages: Vec<Stage>,
+}
+
+impl Tally {
+    /// One call of the stage `name`, which took `time` (and found `findings`, for an analyzer).
+    fn add(&mut self, name: &str, time: Duration, findings: Option<usize>) {
+        let i = (self.stages.iter().position(|s| s.name == name)).unwrap_or_else(|| {
+            let (calls, total_s, findings) = (0, 0.0, findings.map(|_| 0));
+            let name = name.to_string();
+            self.stages.push(Stage {
+                name,
+                calls,
+                total_s,
+                findings,
+            });
+            self.stages.len() - 1
+        });
+        let s = &mut self.stages[i];
+        (s.calls, s.total_s) = (s.calls + 1, s.total_s + time.as_secs_f64());
+        s.findings = s.findings.zip(findings).map(|(a, b)| a + b);
+    }
 }
 
 /// One pass over the scenario on a fresh history, counted into `tally` when given; its time.
@@ -69,11 +81,10 @@ fn in_process_pass(rt: &Runtime, sc: &Scenario, mut tally: Option<&mut Tally>) -
     let start = Instant::now();
     for p in &sc.payloads {
         let t = Instant::now();
-        let report = match crate::input::parse(p, now_ms(), None) {
-            Ok(input) if input.is_post_tool_use() => input
-                .call
-                .as_ref()
-                .map(|call| rt.process(call, &mut history)),
+        let report = match crate::input::parse(p, seed::now_ms(), None) {
+            Ok(input) if input.is_post_tool_use() => {
+                (input.call.as_ref()).map(|call| rt.process(call, &mut history))
+            }
             _ => None,
         };
         let elapsed = t.elapsed();
@@ -81,20 +92,12 @@ fn in_process_pass(rt: &Runtime, sc: &Scenario, mut tally: Option<&mut Tally>) -
             continue;
         };
         acc.times.push(elapsed.as_secs_f64());
-        acc.record += r.timings.record;
-        acc.guidance += r.timings.guidance;
         acc.feedback += usize::from(r.feedback.is_some());
+        acc.add("record", r.timings.record, None);
         for t in &r.timings.analyzers {
-            let i = match acc.analyzers.iter().position(|a| a.0 == t.name) {
-                Some(i) => i,
-                None => {
-                    acc.analyzers.push((t.name, Duration::ZERO, 0, 0));
-                    acc.analyzers.len() - 1
-                }
-            };
-            let a = &mut acc.analyzers[i];
-            (a.1, a.2, a.3) = (a.1 + t.elapsed, a.2 + 1, a.3 + t.findings);
+            acc.add(t.name, t.elapsed, Some(t.findings));
         }
+        acc.add("guidance", r.timings.guidance, None);
     }
     start.elapsed().as_secs_f64()
 }
@@ -125,21 +128,11 @@ pub(super) fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InP
     let after = rt.cache_stats();
     let hits = after.hits - before.hits;
     let lookups = hits + after.misses - before.misses;
-    let per = |d: Duration, n: usize| d.as_secs_f64() / n.max(1) as f64;
     let n = acc.times.len();
     InProcess {
         time: Summary::of(&acc.times),
         first_call_s,
-        record_mean_s: per(acc.record, n),
-        guidance_mean_s: per(acc.guidance, n),
-        analyzers: (acc.analyzers.iter())
-            .map(|&(name, total, calls, findings)| AnalyzerShare {
-                name: name.to_string(),
-                calls,
-                mean_s: per(total, calls),
-                findings,
-            })
-            .collect(),
+        stages: acc.stages,
         cache_hit_rate: (lookups > 0).then(|| hits as f64 / lookups as f64),
         feedback_rate: acc.feedback as f64 / n.max(1) as f64,
     }
@@ -283,9 +276,10 @@ mod tests {
         };
         let r = in_process(&sc, &Settings::default(), &plan);
         assert_eq!(r.time.n, 4);
-        let names: Vec<&str> = r.analyzers.iter().map(|a| a.name.as_str()).collect();
+        let names: Vec<&str> = r.stages.iter().map(|a| a.name.as_str()).collect();
         assert!(names.contains(&"exec-safety"), "{names:?}");
-        assert!(r.analyzers.iter().all(|a| a.calls == 4));
+        assert_eq!((names[0], names[names.len() - 1]), ("record", "guidance"));
+        assert!(r.stages.iter().all(|a| a.calls == 4 && a.total_s > 0.0));
         // The same command every time: after the warmup every lookup is a hit.
         assert_eq!(r.cache_hit_rate, Some(1.0));
         assert_eq!(r.feedback_rate, 1.0);

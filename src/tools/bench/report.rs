@@ -8,7 +8,6 @@ use super::seed::SEED_EVENTS;
 use super::stats;
 use super::table::{Cell, Table, Unit};
 use super::units::{bytes, duration};
-use std::fmt::Write as _;
 
 /// The goal of a hook call: its median at most this many times the floor's.
 const GOAL: f64 = 1.5;
@@ -29,6 +28,14 @@ fn share(v: f64) -> Cell {
 
 fn cut(s: &str, n: usize) -> String {
     posthook_analyzers::truncate_chars(s, n).into_owned()
+}
+
+/// What the floor is.
+fn floor_name(r: &BenchResults) -> &str {
+    r.setup
+        .floor
+        .as_ref()
+        .map_or("", |f| f.description.as_str())
 }
 
 /// A column: its name, and its cell in a row.
@@ -55,13 +62,12 @@ pub(super) fn tables(r: &BenchResults) -> Vec<Table> {
     let seeded = format!(
         "end to end, seeded: one `{}` process per call (no arguments), starting from a \
          {SEED_EVENTS}-event session; wall time spawn to exit, CPU and peak RSS its own (wait4)",
-        r.config.subject
+        r.setup.subject.label
     );
     let fresh = "end to end, fresh: the same, each pass starting from no session state";
     let mut v = vec![
         machine(r),
         messages(r, usize::MAX),
-        headline(r),
         floor(r),
         end_to_end(r, seeded, |s| s.end_to_end.as_ref()),
         end_to_end(r, fresh.into(), |s| s.end_to_end_fresh.as_ref()),
@@ -76,8 +82,8 @@ pub(super) fn tables(r: &BenchResults) -> Vec<Table> {
 }
 
 fn machine(r: &BenchResults) -> Table {
-    let (e, c) = (&r.environment, &r.config);
-    let spawner = c.spawner_max_rss_bytes.map_or_else(
+    let (e, c) = (&r.setup.environment, &r.setup);
+    let spawner = r.spawner_max_rss.map_or_else(
         || String::from("none: spawned directly, peak RSS includes the benchmark's own"),
         |b| {
             format!(
@@ -88,7 +94,7 @@ fn machine(r: &BenchResults) -> Table {
     );
     let rows = [
         ("hook", c.hook_program.clone()),
-        ("floor", c.floor.clone()),
+        ("floor", floor_name(r).to_string()),
         (
             "posthook",
             format!("{} ({} build)", e.posthook_version, e.build),
@@ -126,23 +132,6 @@ fn messages(r: &BenchResults, max: usize) -> Table {
     t
 }
 
-fn headline(r: &BenchResults) -> Table {
-    let cols: [Col<&ProcessStats>; 4] = [
-        ("median", |p| secs(p.time.median)),
-        ("floor median", |p| {
-            (p.median_ratio_to_floor).map_or(Cell::Empty, |(x, _)| secs(p.time.median / x))
-        }),
-        ("x floor", |p| Cell::ratio(p.median_ratio_to_floor)),
-        ("n", |p| count(p.time.n)),
-    ];
-    let rows = (r.scenarios.iter().filter(|s| s.origin == Origin::Headline))
-        .filter_map(|s| Some((s.name.as_str(), s.end_to_end.as_ref()?)))
-        .collect();
-    let title = "headline: real Edit and Bash calls as Claude Code sends them, against the floor \
-                 (medians of interleaved runs)";
-    table(title, "scenario", &cols, rows)
-}
-
 fn floor(r: &BenchResults) -> Table {
     let cols: [Col<&ProcessStats>; 5] = [
         ("n", |f| count(f.time.n)),
@@ -153,9 +142,7 @@ fn floor(r: &BenchResults) -> Table {
             Cell::of(f.max_rss_peak_bytes as f64, Unit::Bytes)
         }),
     ];
-    let rows = (r.floor.iter())
-        .map(|f| (r.config.floor.as_str(), f))
-        .collect();
+    let rows = (r.floor.iter()).map(|f| (floor_name(r), f)).collect();
     let title = "floor: run after every measured call, fed the same payload";
     table(title, "floor", &cols, rows)
 }
@@ -203,7 +190,7 @@ fn vs(r: &BenchResults) -> Table {
     let rows = (r.scenarios.iter())
         .filter_map(|s| Some((s.name.as_str(), (s.end_to_end.as_ref()?, s.vs.as_ref()?))))
         .collect();
-    let other = r.config.vs.as_deref().unwrap_or("");
+    let other = r.setup.vs.as_ref().map_or("", |o| o.label.as_str());
     let title = format!("side by side: `{other}` vs posthook (ratio: its median over posthook's)");
     table(title, "scenario", &cols, rows)
 }
@@ -226,44 +213,38 @@ fn in_process(r: &BenchResults) -> Table {
     table(title, "scenario", &cols, rows)
 }
 
-/// Per stage over every scenario, weighted by calls: record, each analyzer, guidance.
+/// A stage's calls, total time and findings.
+type StageSum = (usize, f64, Option<usize>);
+
+/// Per stage over every scenario: record, each analyzer, guidance.
 fn stages(r: &BenchResults) -> Table {
-    let ip: Vec<&InProcess> = r
+    let mut rows: Vec<(&str, StageSum)> = Vec::new();
+    for st in r
         .scenarios
         .iter()
         .filter_map(|s| s.in_process.as_ref())
-        .collect();
-    let n: usize = ip.iter().map(|p| p.time.n).sum();
-    let mean = |f: fn(&InProcess) -> f64| {
-        ip.iter().map(|p| f(p) * p.time.n as f64).sum::<f64>() / n.max(1) as f64
-    };
-    let mut rows = vec![("record", (n, mean(|p| p.record_mean_s), None))];
-    for a in ip.iter().flat_map(|p| &p.analyzers) {
-        let calls = a.calls as f64;
-        match rows.iter_mut().find(|r| r.0 == a.name) {
-            Some((_, (c, m, f))) => {
-                *m = (*m * *c as f64 + a.mean_s * calls) / (*c as f64 + calls).max(1.0);
-                *c += a.calls;
-                *f = f.map(|f| f + a.findings);
+        .flat_map(|p| &p.stages)
+    {
+        match rows.iter_mut().find(|r| r.0 == st.name) {
+            Some((_, (calls, total, findings))) => {
+                (*calls, *total) = (*calls + st.calls, *total + st.total_s);
+                *findings = findings.zip(st.findings).map(|(a, b)| a + b);
             }
-            None => rows.push((&a.name, (a.calls, a.mean_s, Some(a.findings)))),
+            None => rows.push((&st.name, (st.calls, st.total_s, st.findings))),
         }
     }
-    rows.push(("guidance", (n, mean(|p| p.guidance_mean_s), None)));
-    let cols: [Col<(usize, f64, Option<usize>)>; 3] = [
+    // Guidance runs last in every call.
+    if let Some(i) = rows.iter().position(|r| r.0 == "guidance") {
+        let g = rows.remove(i);
+        rows.push(g);
+    }
+    let cols: [Col<StageSum>; 3] = [
         ("calls", |r| count(r.0)),
-        ("mean/call", |r| secs(r.1)),
+        ("mean/call", |r| secs(r.1 / r.0.max(1) as f64)),
         ("findings", |r| r.2.map_or(Cell::Empty, count)),
     ];
-    if ip.is_empty() {
-        rows.clear();
-    }
-    table(
-        "where the in-process time goes (all scenarios, warm)",
-        "stage",
-        &cols,
-        rows,
-    )
+    let title = "where the in-process time goes (all scenarios, warm)";
+    table(title, "stage", &cols, rows)
 }
 
 fn load(r: &BenchResults) -> Table {
@@ -315,27 +296,22 @@ fn baseline(r: &BenchResults) -> Table {
 /// The lines that end every report: what failed, then the result.
 pub(super) fn result(r: &BenchResults) -> String {
     let f = &r.failures;
-    let compared = match (r.baseline_given, f.regressions.is_empty()) {
+    let compared = match (r.setup.baseline.is_some(), f.regressions.is_empty()) {
         (false, _) => "no baseline given, so nothing was compared",
         (true, true) => "no regression against the baseline",
         (true, false) => "slower than the baseline",
     };
-    let mut out = String::new();
-    for s in &f.regressions {
-        let _ = writeln!(out, "regression: {s}");
-    }
-    for s in &f.missed_targets {
-        let _ = writeln!(out, "missed target: {s}");
-    }
-    let target = duration(r.config.target_s);
-    let _ = match f.ok() {
-        true => writeln!(
-            out,
-            "result: ok (every p95 under {target}, no failed call, {compared})"
-        ),
-        false => writeln!(out, "result: FAILED ({compared})"),
+    let regressions = f.regressions.iter().map(|s| format!("regression: {s}\n"));
+    let missed = f
+        .missed_targets
+        .iter()
+        .map(|s| format!("missed target: {s}\n"));
+    let target = duration(r.setup.target_s);
+    let result = match f.ok() {
+        true => format!("result: ok (every p95 under {target}, no failed call, {compared})\n"),
+        false => format!("result: FAILED ({compared})\n"),
     };
-    out
+    regressions.chain(missed).chain([result]).collect()
 }
 
 /// The full report for the terminal: every table, then the result.
@@ -350,41 +326,33 @@ pub(super) fn full(r: &BenchResults) -> String {
 pub(super) fn short(r: &BenchResults) -> String {
     let mut out = String::new();
     if let Some(m) = &r.messages {
-        let n = m.messages.len();
-        let (sessions, calls) = (m.sessions, m.calls);
-        let _ = writeln!(
-            out,
-            "posthook on {sessions} real session(s), {calls} calls: {n} message(s) to Claude"
+        let (n, sessions, calls) = (m.messages.len(), m.sessions, m.calls);
+        out += &format!("posthook on {sessions} real session(s), {calls} calls: ");
+        out += &format!("{n} message(s) to Claude\n");
+        out.extend(
+            messages(r, SHORT_MESSAGES)
+                .terminal()
+                .lines()
+                .skip(1)
+                .map(|l| l.to_owned() + "\n"),
         );
-        let list = messages(r, SHORT_MESSAGES).terminal();
-        out.extend(list.lines().skip(1).map(|l| format!("{l}\n")));
-        if n > SHORT_MESSAGES {
-            let _ = writeln!(
-                out,
-                "  … and {} more (--full lists them all)",
-                n - SHORT_MESSAGES
-            );
+        if let Some(more) = n.checked_sub(SHORT_MESSAGES).filter(|&x| x > 0) {
+            out += &format!("  … and {more} more (--full lists them all)\n");
         }
         let (median, p99) = (duration(m.cost.median), duration(m.cost.p99));
-        let what = "parse, record, analyzers, guidance";
-        let _ = writeln!(
-            out,
-            "  per call in process ({what}): median {median}, p99 {p99}\n"
-        );
+        out += "  per call in process (parse, record, analyzers, guidance): ";
+        out += &format!("median {median}, p99 {p99}\n\n");
     }
-    let _ = writeln!(
-        out,
-        "the hook as Claude Code runs it: {}",
-        r.config.hook_program
+    out += &format!(
+        "the hook as Claude Code runs it: {}\n",
+        r.setup.hook_program
     );
-    out.push_str(&verdict(r));
-    out.push_str(&result(r));
-    let _ = writeln!(
-        out,
-        "took {:.1} s; every table: posthook --bench --full",
+    out += &verdict(r);
+    out += &result(r);
+    out + &format!(
+        "took {:.1} s; every table: posthook --bench --full\n",
         r.elapsed_s
-    );
-    out
+    )
 }
 
 /// The hook call against the floor (the headline calls when they ran, else every scenario's
@@ -395,10 +363,7 @@ fn verdict(r: &BenchResults) -> String {
         .filter(|s| !headline || s.origin == Origin::Headline)
         .filter_map(|s| Some((s.name.as_str(), s.end_to_end.as_ref()?)))
         .collect();
-    let hook: Vec<f64> = measured
-        .iter()
-        .flat_map(|(_, p)| p.times_s.clone())
-        .collect();
+    let hook: Vec<f64> = measured.iter().flat_map(|m| m.1.times_s.clone()).collect();
     let Some((floor, (ratio, error))) =
         (r.floor.as_ref()).and_then(|f| Some((f, stats::median_ratio(&hook, &f.times_s)?)))
     else {
@@ -407,23 +372,23 @@ fn verdict(r: &BenchResults) -> String {
     let each: Vec<String> = (measured.iter())
         .map(|(n, p)| format!("{n} {}", Cell::ratio(p.median_ratio_to_floor)))
         .collect();
-    let debug = match r.environment.build {
-        "debug" => " (a debug build: measure a release build for real figures)",
-        _ => "",
-    };
-    let verdict = match ratio <= GOAL {
-        true => format!(
-            "within {GOAL}x the floor, the goal: a call costs little more than the process \
-             Claude Code starts anyway"
+    let (median, floor_median) = (duration(stats::median(&hook)), duration(floor.time.median));
+    let mut out = format!("  hook call: median {median} = {ratio:.2} ± {error:.2}x the cost of ");
+    out += &format!(
+        "starting a bare process (floor: {}, median {floor_median})\n",
+        floor_name(r)
+    );
+    out += &format!("  per scenario: {}\nverdict: ", each.join(", "));
+    out += &match (ratio <= GOAL, r.setup.environment.build) {
+        (true, _) => format!(
+            "within {GOAL}x the floor, the goal: a call costs little more than \
+                              the process Claude Code starts anyway\n"
         ),
-        false => format!("over the goal of {GOAL}x the floor{debug}"),
+        (false, "debug") => format!(
+            "over the goal of {GOAL}x the floor (a debug build: measure \
+                                     a release build for real figures)\n"
+        ),
+        (false, _) => format!("over the goal of {GOAL}x the floor\n"),
     };
-    format!(
-        "  hook call: median {} = {ratio:.2} ± {error:.2}x the cost of starting a bare process \
-         (floor: {}, median {})\n  per scenario: {}\nverdict: {verdict}\n",
-        duration(stats::median(&hook)),
-        r.config.floor,
-        duration(floor.time.median),
-        each.join(", ")
-    )
+    out
 }

@@ -2,43 +2,27 @@
 //! shares 0..=1; a ratio comes with its standard error.
 
 use super::baseline::Comparison;
-use super::environment::Environment;
 use super::messages::Messages;
+use super::runner::Setup;
 use super::scenarios::Origin;
 use super::stats::Summary;
 
-/// A whole benchmark run.
+/// A whole benchmark run: what it was set up with, what it measured, what failed.
 pub(crate) struct BenchResults {
-    pub environment: Environment,
-    pub config: RunConfig,
+    pub setup: Setup,
     /// The floor, run after every measured call (all scenarios pooled).
     pub floor: Option<ProcessStats>,
     pub scenarios: Vec<ScenarioResult>,
     pub load: Vec<LoadResult>,
-    /// With `--baseline`: the comparison per scenario.
-    pub baseline: Vec<Comparison>,
-    pub baseline_given: bool,
     /// What posthook says on real sessions (when posthook is measured).
     pub messages: Option<Messages>,
-    pub failures: Failures,
-    pub elapsed_s: f64,
-}
-
-/// The settings a run used.
-pub(crate) struct RunConfig {
-    /// What was measured end to end: `posthook` or the `--command`.
-    pub subject: String,
-    /// The program measured as posthook (the registered one, else this executable), and why.
-    pub hook_program: String,
-    /// What the floor is.
-    pub floor: String,
-    /// With `--vs`: the command measured beside posthook.
-    pub vs: Option<String>,
-    /// The target for every p95.
-    pub target_s: f64,
     /// Peak RSS of the helper that spawned the measured processes: Linux counts a child's peak
     /// RSS from its spawner's, so no peak RSS figure can be lower.
-    pub spawner_max_rss_bytes: Option<u64>,
+    pub spawner_max_rss: Option<u64>,
+    /// With `--baseline`: the comparison per scenario.
+    pub baseline: Vec<Comparison>,
+    pub failures: Failures,
+    pub elapsed_s: f64,
 }
 
 /// One scenario's figures in every mode that ran.
@@ -57,24 +41,23 @@ pub(crate) struct ScenarioResult {
 }
 
 /// The pipeline alone, warm (analyzers built, pattern cache filled): per call, parse + record +
-/// analyzers + guidance; the first call on a fresh Runtime; the mean time of the stages.
+/// analyzers + guidance; the first call on a fresh Runtime; the stages, in run order.
 pub(crate) struct InProcess {
     pub time: Summary,
     pub first_call_s: f64,
-    pub record_mean_s: f64,
-    pub guidance_mean_s: f64,
-    pub analyzers: Vec<AnalyzerShare>,
+    pub stages: Vec<Stage>,
     /// Pattern-cache lookups answered from the cache; `None` when nothing was looked up.
     pub cache_hit_rate: Option<f64>,
     pub feedback_rate: f64,
 }
 
-/// One analyzer: the calls it ran on, its mean time on them, its findings.
-pub(crate) struct AnalyzerShare {
+/// One stage (`record`, an analyzer, `guidance`): the calls it ran on, its total time on them,
+/// an analyzer's findings.
+pub(crate) struct Stage {
     pub name: String,
     pub calls: usize,
-    pub mean_s: f64,
-    pub findings: usize,
+    pub total_s: f64,
+    pub findings: Option<usize>,
 }
 
 /// End-to-end figures of one process per call.

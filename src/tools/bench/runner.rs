@@ -6,6 +6,8 @@ mod judge;
 mod outputs;
 mod setup;
 
+pub(crate) use setup::Setup;
+
 use super::args::BenchArgs;
 use super::error::BenchError;
 use super::measure::Scratch;
@@ -40,13 +42,11 @@ impl Verdict {
 /// verdict. The caller prints the error.
 pub(crate) fn run(args: &BenchArgs, settings: &Settings) -> Result<Verdict, BenchError> {
     let started = Instant::now();
-    let scratch = Scratch::new("run").map_err(|source| BenchError::Scratch {
-        what: "scratch dir",
-        source,
-    })?;
+    let scratch = Scratch::new("run").map_err(BenchError::io("creating scratch dir"))?;
     let setup = setup::setup(args, settings, &scratch)?;
-    let measured = collect::measure(&setup, args, settings, &scratch)?;
-    let results = judge::judge(args, setup, measured, started.elapsed().as_secs_f64());
+    let mut results = collect::measure(setup, args, settings, &scratch)?;
+    judge::judge(args, &mut results);
+    results.elapsed_s = started.elapsed().as_secs_f64();
     let text = match args.full {
         true => report::full(&results),
         false => report::short(&results),

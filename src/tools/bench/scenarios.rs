@@ -89,62 +89,57 @@ pub(crate) fn builtin() -> Vec<Scenario> {
     v
 }
 
+/// A scenario of the user's, named after its file.
+fn user(path: &Path, payloads: Vec<Vec<u8>>) -> Scenario {
+    let name = path
+        .file_stem()
+        .map_or("user".into(), |s| s.to_string_lossy().into_owned());
+    Scenario {
+        name,
+        origin: Origin::User,
+        payloads,
+    }
+}
+
 /// A scenario from a file of payloads, one JSON object per line (blank lines and lines starting
-/// with `#` skipped). Every line must be a JSON object.
+/// with `#` skipped).
 pub(super) fn from_payloads_file(path: &Path) -> Result<Scenario, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("reading payloads '{}': {e}", path.display()))?;
+    let at = path.display();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("reading payloads '{at}': {e}"))?;
     let mut payloads = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
+    for (i, line) in text.lines().map(str::trim).enumerate() {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        match serde_json::from_str::<Value>(line) {
-            Ok(v) if v.is_object() => payloads.push(v.to_string().into_bytes()),
-            Ok(_) => {
-                return Err(format!(
-                    "payloads '{}' line {}: not a JSON object",
-                    path.display(),
-                    i + 1
-                ))
-            }
-            Err(e) => return Err(format!("payloads '{}' line {}: {e}", path.display(), i + 1)),
+        let bad = |e: &dyn std::fmt::Display| format!("payloads '{at}' line {}: {e}", i + 1);
+        let v: Value = serde_json::from_str(line).map_err(|e| bad(&e))?;
+        if !v.is_object() {
+            return Err(bad(&"not a JSON object"));
         }
+        payloads.push(v.to_string().into_bytes());
     }
     if payloads.is_empty() {
-        return Err(format!("payloads '{}': no payload found", path.display()));
+        return Err(format!("payloads '{at}': no payload found"));
     }
-    Ok(Scenario {
-        name: file_label(path),
-        origin: Origin::User,
-        payloads,
-    })
+    Ok(user(path, payloads))
 }
 
 /// A scenario from a Claude Code transcript: every tool call it holds, as the hook received it.
 pub(super) fn from_transcript(path: &Path) -> Result<Scenario, String> {
+    let at = path.display();
     let (events, _) = transcript::events_from_file(path)
-        .map_err(|e| format!("reading transcript '{}': {e}", path.display()))?;
+        .map_err(|e| format!("reading transcript '{at}': {e}"))?;
     if events.is_empty() {
         return Err(format!(
-            "transcript '{}': no tool call with a result found",
-            path.display()
+            "transcript '{at}': no tool call with a result found"
         ));
     }
-    Ok(Scenario {
-        name: file_label(path),
-        origin: Origin::User,
-        payloads: events
-            .iter()
-            .map(|e| e.payload.to_string().into_bytes())
-            .collect(),
-    })
-}
-
-fn file_label(path: &Path) -> String {
-    path.file_stem()
-        .map_or_else(|| "user".to_string(), |s| s.to_string_lossy().into_owned())
+    let payloads = events
+        .iter()
+        .map(|e| e.payload.to_string().into_bytes())
+        .collect();
+    Ok(user(path, payloads))
 }
 
 /// Cuts every string longer than [`MAX_STRING`] characters, recursively.

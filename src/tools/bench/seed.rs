@@ -36,6 +36,12 @@ pub(super) fn history(settings: &Settings, end_ms: u64) -> History {
     h
 }
 
+/// Now, in ms since the epoch.
+pub(super) fn now_ms() -> u64 {
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
+    now.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// The session ids the payloads name, each once.
 pub(super) fn session_ids(payloads: &[Vec<u8>]) -> Vec<String> {
     let ids: BTreeSet<String> = payloads

@@ -1,61 +1,46 @@
 //! The one shape every section of the report takes: a table (a title, columns, rows of cells with
-//! their units), and one renderer per output: the terminal, Markdown and JSON.
+//! their units), and one renderer per output: the terminal, Markdown and JSON (serde).
 
 use super::units::{bytes, duration, percent};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
-/// What a number measures, and so how it is written.
+/// What a number measures, and so how it is written: seconds in the unit that keeps 3-4 digits
+/// (`1.93 ms`), bytes (`7.9 MiB`), a share 0..=1 (`97.5%`), a count, a ratio (`1.41x`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Unit {
-    /// Seconds, written in the unit that keeps 3-4 digits (`1.93 ms`).
     Seconds,
-    /// Bytes (`7.9 MiB`).
     Bytes,
-    /// A share 0..=1 (`97.5%`).
     Share,
-    /// A plain count or rate.
     Count,
-    /// A ratio (`1.41x`).
     Ratio,
 }
 
-/// One cell: a number with its unit (and its standard error, when it has one), a text, or
-/// nothing (`null` in JSON, `-` elsewhere).
+/// One cell: a figure with its unit (and its standard error, when it has one), a name or label,
+/// or nothing (`null` in JSON, `-` elsewhere).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum Cell {
-    /// A figure.
     Value {
         value: f64,
         unit: Unit,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<f64>,
     },
-    /// A name or a label.
     Text(String),
-    /// Not measured.
     Empty,
 }
 
 impl Cell {
-    /// A figure without an error.
     pub(crate) fn of(value: f64, unit: Unit) -> Cell {
-        Cell::Value {
-            value,
-            unit,
-            error: None,
-        }
+        let error = None;
+        Cell::Value { value, unit, error }
     }
 
-    /// A figure with its standard error.
     pub(crate) fn pm(value: f64, error: f64, unit: Unit) -> Cell {
-        Cell::Value {
-            value,
-            unit,
-            error: Some(error),
-        }
+        let error = Some(error);
+        Cell::Value { value, unit, error }
     }
 
     /// A ratio with its error, or nothing.
@@ -64,15 +49,9 @@ impl Cell {
     }
 }
 
-impl From<&str> for Cell {
-    fn from(s: &str) -> Cell {
-        Cell::Text(s.to_string())
-    }
-}
-
-impl From<String> for Cell {
-    fn from(s: String) -> Cell {
-        Cell::Text(s)
+impl<T: Into<String>> From<T> for Cell {
+    fn from(s: T) -> Cell {
+        Cell::Text(s.into())
     }
 }
 
@@ -88,14 +67,11 @@ impl std::fmt::Display for Cell {
         };
         match self {
             Cell::Value { value, unit, error } => {
-                f.write_str(&one(*value, *unit))?;
-                if let Some(e) = error {
-                    write!(f, " ± {}", one(*e, *unit))?;
-                }
-                if *unit == Unit::Ratio {
-                    f.write_str("x")?;
-                }
-                Ok(())
+                let e = error
+                    .map(|e| format!(" ± {}", one(e, *unit)))
+                    .unwrap_or_default();
+                let x = if *unit == Unit::Ratio { "x" } else { "" };
+                write!(f, "{}{e}{x}", one(*value, *unit))
             }
             Cell::Text(s) => f.write_str(s),
             Cell::Empty => f.write_str("-"),
@@ -103,26 +79,24 @@ impl std::fmt::Display for Cell {
     }
 }
 
-/// One section of the report.
+/// One section of the report; its title says what a reader needs to read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Table {
-    /// What the table shows, with what a reader needs to read it.
     pub title: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
 
 impl Table {
-    /// An empty table.
     pub(crate) fn new(title: impl Into<String>, columns: &[&str]) -> Table {
+        let columns = columns.iter().map(|c| (*c).to_string()).collect();
         Table {
             title: title.into(),
-            columns: columns.iter().map(|c| (*c).to_string()).collect(),
+            columns,
             rows: Vec::new(),
         }
     }
 
-    /// Adds a row.
     pub(crate) fn row(&mut self, cells: Vec<Cell>) {
         self.rows.push(cells);
     }
@@ -135,32 +109,31 @@ impl Table {
     /// For the terminal: the title, then the columns aligned under a two-space indent (names and
     /// labels to the left, figures to the right).
     pub(crate) fn terminal(&self) -> String {
-        let texts: Vec<Vec<String>> = std::iter::once(self.columns.clone())
-            .chain(
-                self.rows
-                    .iter()
-                    .map(|r| r.iter().map(ToString::to_string).collect()),
-            )
+        let cells = self
+            .rows
+            .iter()
+            .map(|r| r.iter().map(ToString::to_string).collect());
+        let texts: Vec<Vec<String>> = std::iter::once(self.columns.clone()).chain(cells).collect();
+        let width = |i: usize| {
+            texts
+                .iter()
+                .filter_map(move |r| r.get(i))
+                .map(|t| t.chars().count())
+        };
+        let widths: Vec<usize> = (0..self.columns.len())
+            .map(|i| width(i).max().unwrap_or(0))
             .collect();
-        let mut widths = vec![0; self.columns.len()];
-        for row in &texts {
-            for (w, t) in widths.iter_mut().zip(row) {
-                *w = (*w).max(t.chars().count());
-            }
-        }
         let mut out = format!("{}\n", self.title);
         for row in &texts {
             let mut line = String::new();
             for (i, (t, w)) in row.iter().zip(&widths).enumerate() {
                 let pad = " ".repeat(w - t.chars().count());
-                if self.figures(i) {
-                    let _ = write!(line, "  {pad}{t}");
-                } else {
-                    let _ = write!(line, "  {t}{pad}");
-                }
+                let _ = match self.figures(i) {
+                    true => write!(line, "  {pad}{t}"),
+                    false => write!(line, "  {t}{pad}"),
+                };
             }
-            out.push_str(line.trim_end());
-            out.push('\n');
+            let _ = writeln!(out, "{}", line.trim_end());
         }
         out
     }
@@ -169,13 +142,10 @@ impl Table {
     pub(crate) fn markdown(&self) -> String {
         let cell = |s: &str| s.replace('|', "\\|");
         let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+        let align = (0..self.columns.len()).map(|i| if self.figures(i) { "--:" } else { "---" });
         let mut out = format!("## {}\n\n", cell(&self.title));
         out.push_str(&line(self.columns.iter().map(|c| cell(c)).collect()));
-        out.push_str(&line(
-            (0..self.columns.len())
-                .map(|i| String::from(if self.figures(i) { "--:" } else { "---" }))
-                .collect(),
-        ));
+        out.push_str(&line(align.map(String::from).collect()));
         for r in &self.rows {
             out.push_str(&line(r.iter().map(|c| cell(&c.to_string())).collect()));
         }

@@ -4,44 +4,32 @@
 use super::setup::Setup;
 use crate::tools::bench::args::BenchArgs;
 use crate::tools::bench::error::BenchError;
-use crate::tools::bench::measure::{RunSample, Scratch, Spawner};
-use crate::tools::bench::messages::{self, Messages};
+use crate::tools::bench::measure::{Scratch, Spawner};
+use crate::tools::bench::messages;
 use crate::tools::bench::modes::{self, EndToEnd};
 use crate::tools::bench::progress::Progress;
-use crate::tools::bench::results::{LoadResult, ScenarioResult};
+use crate::tools::bench::results::{BenchResults, Failures, LoadResult, ScenarioResult};
 use crate::tools::bench::scenarios::{self, Origin, Scenario};
 use crate::tools::bench::spawner::Launcher;
 use crate::tools::bench::{load, seed};
 use posthook_analyzers::Settings;
 use std::path::Path;
-use std::time::SystemTime;
 
-/// Everything measured, before it is judged.
-pub(super) struct Measured {
-    pub(super) scenarios: Vec<ScenarioResult>,
-    pub(super) floor: Vec<RunSample>,
-    pub(super) load: Vec<LoadResult>,
-    pub(super) spawner_max_rss: Option<u64>,
-    pub(super) messages: Option<Messages>,
-}
-
-/// Runs every measurement the setup asks for, in order.
+/// Runs every measurement the setup asks for, in order; the results, not judged yet.
 pub(super) fn measure(
-    setup: &Setup,
+    setup: Setup,
     args: &BenchArgs,
     settings: &Settings,
     scratch: &Scratch,
-) -> Result<Measured, BenchError> {
+) -> Result<BenchResults, BenchError> {
     let vs_n = usize::from(setup.vs.is_some());
     let per_scenario = usize::from(setup.in_process_on) + usize::from(setup.e2e_on) * (2 + vs_n);
     let loads = usize::from(setup.load_on) * 2 * (1 + vs_n);
     let mut progress = Progress::new(setup.scenarios.len() * per_scenario + loads);
     let mut e2e = match &setup.floor {
         Some(floor) => Some(EndToEnd {
-            launcher: Launcher::start(&setup.exe).map_err(|source| BenchError::Run {
-                label: String::from("posthook bench-spawner"),
-                source,
-            })?,
+            launcher: Launcher::start(&setup.exe)
+                .map_err(BenchError::io("starting `posthook bench-spawner`"))?,
             floor: &floor.spawner,
             plan: setup.plan,
             scratch,
@@ -51,14 +39,12 @@ pub(super) fn measure(
     };
     // What posthook says: on the user's own calls when given, else on the embedded sessions.
     let messages = setup.subject_is_posthook.then(|| {
-        let mut calls: Vec<Scenario> = (setup.scenarios.iter())
-            .filter(|s| s.origin == Origin::User)
-            .cloned()
-            .collect();
-        if calls.is_empty() {
-            calls = scenarios::sessions();
+        let own = setup.scenarios.iter().filter(|s| s.origin == Origin::User);
+        let calls: Vec<Scenario> = own.cloned().collect();
+        match calls.is_empty() {
+            true => messages::replay(&scenarios::sessions(), settings),
+            false => messages::replay(&calls, settings),
         }
-        messages::replay(&calls, settings)
     });
     let mut results = Vec::new();
     for (i, sc) in setup.scenarios.iter().enumerate() {
@@ -76,21 +62,27 @@ pub(super) fn measure(
             vs: None,
         };
         if let Some(e) = e2e.as_mut() {
-            end_to_end(e, (setup, settings), (i, sc), &mut r, &mut progress)?;
+            end_to_end(e, (&setup, settings), (i, sc), &mut r, &mut progress)?;
         }
         results.push(r);
     }
     let load = match setup.load_on {
-        true => load_tests(setup, args, scratch, &mut progress)?,
+        true => load_tests(&setup, args, scratch, &mut progress)?,
         false => Vec::new(),
     };
     progress.finish();
-    Ok(Measured {
+    let spawner_max_rss = e2e.as_ref().map(|e| e.launcher.max_rss);
+    let floor = e2e.map(|e| e.floor_samples).filter(|f| !f.is_empty());
+    Ok(BenchResults {
+        setup,
+        floor: floor.map(|f| modes::process_stats(&f, None)),
         scenarios: results,
-        spawner_max_rss: e2e.as_ref().map(|e| e.launcher.max_rss),
-        floor: e2e.map(|e| e.floor_samples).unwrap_or_default(),
         load,
         messages,
+        spawner_max_rss,
+        baseline: Vec::new(),
+        failures: Failures::default(),
+        elapsed_s: 0.0,
     })
 }
 
@@ -105,24 +97,17 @@ fn end_to_end(
     let dir = e
         .scratch
         .dir(&format!("seeded-{i}"))
-        .map_err(|source| BenchError::Scratch {
-            what: "a state dir",
-            source,
-        })?;
+        .map_err(BenchError::io("creating a state dir"))?;
     if setup.subject_is_posthook {
         // Seeded sessions end now, so that the hook sees the same gap since their last call in
         // every run (rules that look at time gaps take the same path).
-        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
-        let now_ms = now.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         let ids = seed::session_ids(&sc.payloads);
-        seed::store(&dir, &ids, &seed::history(settings, now_ms)).map_err(BenchError::Seed)?;
+        let history = seed::history(settings, seed::now_ms());
+        seed::store(&dir, &ids, &history).map_err(BenchError::Input)?;
     }
     let mut run = |sp: &Spawner, state: Option<&Path>, what: &str| {
         progress.step(&format!("end-to-end {} {} {what}", sp.label, sc.name));
-        (e.measure(sp, sc, state)).map_err(|source| BenchError::Run {
-            label: sp.label.clone(),
-            source,
-        })
+        (e.measure(sp, sc, state)).map_err(BenchError::io(format!("running `{}`", sp.label)))
     };
     r.end_to_end = Some(run(&setup.subject, Some(&dir), "seeded")?);
     r.end_to_end_fresh = Some(run(&setup.subject, None, "fresh")?);
@@ -161,7 +146,8 @@ fn load_tests(
                 count_store: is_posthook,
             };
             out.push(
-                load::run(&setup.exe, sp, &payloads, shape, scratch).map_err(BenchError::Load)?,
+                load::run(&setup.exe, sp, &payloads, shape, scratch)
+                    .map_err(BenchError::io("running the load test"))?,
             );
         }
     }

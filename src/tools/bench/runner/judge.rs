@@ -1,53 +1,31 @@
-//! From the measurements to the results: the pooled floor, the baseline comparison and what made
-//! the run fail. Pure: no clock, no I/O.
+//! The verdict on the results: the baseline comparison and what made the run fail. Pure: no
+//! clock, no I/O.
 
-use super::collect::Measured;
-use super::setup::Setup;
 use crate::tools::bench::args::BenchArgs;
 use crate::tools::bench::baseline::{self, Entry};
-use crate::tools::bench::modes;
-use crate::tools::bench::results::{BenchResults, Failures, ProcessStats, RunConfig};
+use crate::tools::bench::results::{BenchResults, Failures, ProcessStats};
 use crate::tools::bench::results::{LoadResult, ScenarioResult};
 use crate::tools::bench::units::{duration, percent};
 use std::collections::BTreeMap;
 
-/// Turns the measurements into the results.
-pub(super) fn judge(args: &BenchArgs, setup: Setup, m: Measured, elapsed_s: f64) -> BenchResults {
+/// Judges the results: the baseline comparison, and what made the run fail.
+pub(super) fn judge(args: &BenchArgs, r: &mut BenchResults) {
     let threshold = args.alert_threshold / 100.0;
-    let comparisons = (setup.baseline.as_ref())
-        .map(|b| baseline::compare(b, &current_entries(&m.scenarios), threshold))
+    let current = current_entries(&r.scenarios);
+    r.baseline = (r.setup.baseline.as_ref())
+        .map(|b| baseline::compare(b, &current, threshold))
         .unwrap_or_default();
-    let target_s = args.target_ms / 1e3;
-    let mut failures = Failures {
-        regressions: regressions(&comparisons),
-        missed_targets: missed_targets(&m.scenarios, &m.load, target_s),
+    r.failures = Failures {
+        regressions: regressions(&r.baseline),
+        missed_targets: missed_targets(&r.scenarios, &r.load, r.setup.target_s),
     };
-    if setup.floor.as_ref().is_some_and(|f| !f.minimal) {
+    if r.setup.floor.as_ref().is_some_and(|f| !f.minimal) {
         // The ratios are then against posthook's own `floor`, a cheaper process than the minimal
         // program (about 15% on this project's machines): they look better than they are.
-        failures.missed_targets.push(String::from(
+        r.failures.missed_targets.push(String::from(
             "the floor: no rustc could build the minimal program, so `posthook floor` stood in \
              and every ratio is against a cheaper floor; install rustc or set RUSTC",
         ));
-    }
-    BenchResults {
-        environment: setup.environment,
-        config: RunConfig {
-            subject: setup.subject.label.clone(),
-            hook_program: setup.hook_program,
-            floor: setup.floor.map(|f| f.description).unwrap_or_default(),
-            vs: setup.vs.as_ref().map(|o| o.label.clone()),
-            target_s,
-            spawner_max_rss_bytes: m.spawner_max_rss,
-        },
-        floor: (!m.floor.is_empty()).then(|| modes::process_stats(&m.floor, None)),
-        scenarios: m.scenarios,
-        load: m.load,
-        baseline: comparisons,
-        baseline_given: setup.baseline.is_some(),
-        messages: m.messages,
-        failures,
-        elapsed_s,
     }
 }
 

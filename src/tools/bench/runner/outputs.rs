@@ -34,7 +34,7 @@ fn markdown(r: &BenchResults) -> String {
 pub(super) fn write_outputs(args: &BenchArgs, r: &BenchResults) -> Result<(), BenchError> {
     let pretty = |v: serde_json::Value| serde_json::to_vec_pretty(&v);
     let mut files: Vec<(&std::path::Path, Vec<u8>, &'static str, bool)> = Vec::new();
-    let ser = |e: serde_json::Error| BenchError::Serialize(e.to_string());
+    let ser = |e: serde_json::Error| BenchError::Input(e.to_string());
     if let Some(p) = &args.export_json {
         files.push((p, pretty(document(r)).map_err(ser)?, "JSON export", false));
     }
@@ -42,7 +42,7 @@ pub(super) fn write_outputs(args: &BenchArgs, r: &BenchResults) -> Result<(), Be
         files.push((p, markdown(r).into_bytes(), "Markdown export", false));
     }
     if let Some(p) = &args.save_baseline {
-        let b = Baseline::new(&r.config.subject, current_entries(&r.scenarios));
+        let b = Baseline::new(&r.setup.subject.label, current_entries(&r.scenarios));
         files.push((
             p,
             serde_json::to_vec_pretty(&b).map_err(ser)?,
@@ -65,13 +65,8 @@ pub(super) fn write_outputs(args: &BenchArgs, r: &BenchResults) -> Result<(), Be
             true => open.create(true).append(true),
             false => open.create(true).write(true).truncate(true),
         };
-        (open.open(path).and_then(|mut f| f.write_all(&bytes))).map_err(|source| {
-            BenchError::Write {
-                what,
-                path: path.to_path_buf(),
-                source,
-            }
-        })?;
+        let doing = format!("writing {what} '{}'", path.display());
+        (open.open(path).and_then(|mut f| f.write_all(&bytes))).map_err(BenchError::io(doing))?;
     }
     Ok(())
 }

@@ -13,24 +13,26 @@ use posthook_analyzers::Settings;
 use std::path::PathBuf;
 
 /// What a run measures with, set up once.
-pub(super) struct Setup {
-    pub(super) environment: Environment,
-    pub(super) exe: PathBuf,
-    pub(super) scenarios: Vec<Scenario>,
-    pub(super) baseline: Option<Baseline>,
+pub(crate) struct Setup {
+    pub(crate) environment: Environment,
+    pub(crate) exe: PathBuf,
+    pub(crate) scenarios: Vec<Scenario>,
+    pub(crate) baseline: Option<Baseline>,
     /// The hook under test: posthook, or the command when it is measured alone.
-    pub(super) subject: Spawner,
-    pub(super) subject_is_posthook: bool,
+    pub(crate) subject: Spawner,
+    pub(crate) subject_is_posthook: bool,
     /// With --vs: the other hook.
-    pub(super) vs: Option<Spawner>,
+    pub(crate) vs: Option<Spawner>,
     /// The floor, when anything runs end to end.
-    pub(super) floor: Option<Floor>,
+    pub(crate) floor: Option<Floor>,
     /// The program measured as posthook, and why that one.
-    pub(super) hook_program: String,
-    pub(super) in_process_on: bool,
-    pub(super) e2e_on: bool,
-    pub(super) load_on: bool,
-    pub(super) plan: Plan,
+    pub(crate) hook_program: String,
+    pub(crate) in_process_on: bool,
+    pub(crate) e2e_on: bool,
+    pub(crate) load_on: bool,
+    pub(crate) plan: Plan,
+    /// The target for every p95.
+    pub(crate) target_s: f64,
 }
 
 fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, BenchError> {
@@ -40,7 +42,7 @@ fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, BenchError> {
     ];
     let mut v: Vec<Scenario> = (own.into_iter().flatten())
         .collect::<Result<_, _>>()
-        .map_err(BenchError::Scenarios)?;
+        .map_err(BenchError::Input)?;
     if v.is_empty() {
         v = scenarios::builtin();
     }
@@ -57,25 +59,19 @@ fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, BenchError> {
 }
 
 fn check(args: &BenchArgs) -> Result<(), BenchError> {
-    let bad = [
-        (
-            !(args.alert_threshold.is_finite() && args.alert_threshold >= 0.0),
-            "--alert-threshold must be a percentage, 0 or more",
-        ),
-        (
-            !(args.target_ms.is_finite() && args.target_ms > 0.0),
-            "--target-ms must be above 0",
-        ),
-        (args.runs == Some(0), "--runs must be at least 1"),
-        (
-            args.command.as_deref().is_some_and(|c| c.trim().is_empty()),
-            "--command is empty",
-        ),
-    ];
-    match bad.into_iter().find(|(b, _)| *b) {
-        Some((_, why)) => Err(BenchError::BadArgument(why)),
-        None => Ok(()),
-    }
+    let threshold = args.alert_threshold;
+    let why = if !(threshold.is_finite() && threshold >= 0.0) {
+        "--alert-threshold must be a percentage, 0 or more"
+    } else if !(args.target_ms.is_finite() && args.target_ms > 0.0) {
+        "--target-ms must be above 0"
+    } else if args.runs == Some(0) {
+        "--runs must be at least 1"
+    } else if args.command.as_deref().is_some_and(|c| c.trim().is_empty()) {
+        "--command is empty"
+    } else {
+        return Ok(());
+    };
+    Err(BenchError::Input(why.to_string()))
 }
 
 pub(super) fn setup(
@@ -84,15 +80,14 @@ pub(super) fn setup(
     scratch: &Scratch,
 ) -> Result<Setup, BenchError> {
     check(args)?;
-    let exe = std::env::current_exe().map_err(BenchError::OwnBinary)?;
+    let exe = std::env::current_exe().map_err(BenchError::io("finding own executable"))?;
     let scenarios = scenarios_for(args)?;
     let baseline = match &args.baseline {
         Some(p) => Some(
             (std::fs::read_to_string(p).map_err(|e| e.to_string()))
                 .and_then(|t| Baseline::parse(&t))
-                .map_err(|reason| BenchError::Baseline {
-                    path: p.clone(),
-                    reason,
+                .map_err(|e| {
+                    BenchError::Input(format!("reading baseline '{}': {e}", p.display()))
                 })?,
         ),
         None => None,
@@ -138,5 +133,6 @@ pub(super) fn setup(
             warmup: args.warmup,
             exact: args.runs,
         },
+        target_s: args.target_ms / 1e3,
     })
 }
