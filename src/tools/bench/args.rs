@@ -36,78 +36,60 @@ pub(crate) struct BenchArgs {
     /// from 10 to 200).
     #[arg(long, value_name = "N")]
     pub runs: Option<usize>,
-
     /// Calls run before measuring each scenario and mode (not counted).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub warmup: usize,
-
     /// Which modes to run.
     #[arg(long, value_enum, default_value_t = Mode::Both)]
     pub mode: Mode,
-
     /// Only scenarios whose name contains NAME (repeatable).
     #[arg(long = "scenario", value_name = "NAME")]
     pub scenarios: Vec<String>,
-
     /// Your own payloads, one JSON object per line, sent in order to one session (replaces the
     /// built-in scenarios).
     #[arg(long, value_name = "FILE.jsonl")]
     pub payloads: Option<PathBuf>,
-
     /// A Claude Code transcript: its tool calls rebuilt as hook payloads (replaces the built-in
     /// scenarios).
     #[arg(long, value_name = "FILE")]
     pub transcript: Option<PathBuf>,
-
     /// Measure another hook command (run with `sh -c`, as Claude Code does) instead of posthook.
     #[arg(long, value_name = "CMD")]
     pub command: Option<String>,
-
     /// With --command: measure posthook too, side by side, with the ratio.
     #[arg(long, requires = "command")]
     pub vs: bool,
-
     /// Parallel users in the load test (0 skips it).
     #[arg(long, value_name = "U", default_value_t = 5)]
     pub users: usize,
-
     /// Requests per user in the load test.
     #[arg(long, value_name = "R", default_value_t = 10)]
     pub requests: usize,
-
     /// Skip the concurrent load test.
     #[arg(long)]
     pub no_load: bool,
-
     /// Every scenario's end-to-end p95 must be under this (milliseconds).
     #[arg(long, value_name = "MS", default_value_t = 100.0)]
     pub target_ms: f64,
-
     /// Save this run's per-scenario means as a baseline.
     #[arg(long, value_name = "FILE")]
     pub save_baseline: Option<PathBuf>,
-
     /// Compare with a saved baseline; exit 3 when a scenario is slower by more than the threshold.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-
     /// Regression alert threshold: a scenario's ratio to the floor must rise by more than this
     /// percentage (and beyond both runs' errors) to count.
     #[arg(long, value_name = "PERCENT", default_value_t = 25.0)]
     pub alert_threshold: f64,
-
     /// Append the JSON export, on one line, to FILE (for trends).
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
-
     /// Write every table as JSON.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
-
     /// Write every table as Markdown.
     #[arg(long, value_name = "FILE")]
     pub export_markdown: Option<PathBuf>,
-
     /// Print every table (the default prints what posthook tells Claude on real sessions, the
     /// hook call against the floor and the verdict).
     #[arg(long)]

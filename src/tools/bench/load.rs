@@ -2,8 +2,8 @@
 //!
 //! In `separate_sessions` mode each user is its own session; in `same_session` mode all users
 //! write to one session, which is what parallel tool calls of one Claude Code session do, and
-//! where a hook that does not lock its state loses events. Lost events are counted from the
-//! session store afterwards: sent minus recorded.
+//! where a hook that does not lock its state loses events. Lost events are counted from
+//! posthook's session store afterwards: sent minus recorded.
 
 use super::measure::{RunSample, Scratch, Spawner};
 use super::results::LoadResult;
@@ -30,55 +30,53 @@ fn with_session(template: &[u8], session: &str) -> Vec<u8> {
     }
 }
 
-/// The shape of one load test.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct LoadShape {
-    /// Parallel users.
-    pub users: usize,
-    /// Requests per user.
-    pub requests: usize,
-    /// All users in one session.
-    pub same_session: bool,
-    /// Read posthook's session store afterwards to count lost events (posthook only).
-    pub count_store: bool,
-}
-
-/// The session of user `u`: one shared by all in `same_session` mode, else its own.
-fn session_of(same_session: bool, u: usize) -> String {
-    if same_session {
-        "load-shared".to_string()
-    } else {
-        format!("load-user-{u}")
-    }
-}
-
-/// Runs one load test; `payloads` are cycled through, each user starting at its own offset.
+/// Runs one load test of `users` × `requests` of `spawner` (spawned by helpers of `exe`; posthook's
+/// store is read to count lost events); `payloads` are cycled through, each user starting at its
+/// own offset, with one thread and one spawner helper each.
 pub(super) fn run(
-    exe: &Path,
-    spawner: &Spawner,
+    (exe, spawner, posthook): (&Path, &Spawner, bool),
     payloads: &[Vec<u8>],
-    shape: LoadShape,
+    (users, requests, same_session): (usize, usize, bool),
     scratch: &Scratch,
 ) -> io::Result<LoadResult> {
-    let mode = if shape.same_session {
+    let mode = if same_session {
         "same_session"
     } else {
         "separate_sessions"
     };
     let state = scratch.fresh_state(&format!("load-{mode}"))?;
+    let session = |u: usize| match same_session {
+        true => "load-shared".to_string(),
+        false => format!("load-user-{u}"),
+    };
+    let user = |u: usize| -> io::Result<Vec<RunSample>> {
+        let out_dir = scratch.dir(&format!("load-out-{u}"))?;
+        let mut launcher = Launcher::start(exe)?;
+        let sent = (0..requests).filter_map(|r| payloads.get((u + r) % payloads.len().max(1)));
+        let run =
+            |p: &Vec<u8>| launcher.run(spawner, &with_session(p, &session(u)), &state, &out_dir);
+        sent.map(run).collect()
+    };
     let start = Instant::now();
-    let samples = run_users(exe, spawner, payloads, &shape, (&state, scratch))?;
+    let results: Vec<io::Result<Vec<RunSample>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..users).map(|u| scope.spawn(move || user(u))).collect();
+        let panicked = || Err(io::Error::other("a load-test thread panicked"));
+        (handles.into_iter())
+            .map(|h| h.join().unwrap_or_else(|_| panicked()))
+            .collect()
+    });
     let wall = start.elapsed().as_secs_f64();
+    let samples: Vec<RunSample> = results
+        .into_iter()
+        .collect::<io::Result<Vec<_>>>()?
+        .concat();
     let sent = samples.len();
     let ok: Vec<f64> = (samples.iter().filter(|s| s.success()))
         .map(|s| s.wall.as_secs_f64())
         .collect();
-    let latency = Summary::of(&ok);
-    let success_rate = ok.len() as f64 / sent.max(1) as f64;
-    let lost_events = shape.count_store.then(|| {
-        let mut sessions: Vec<String> = (0..shape.users)
-            .map(|u| session_of(shape.same_session, u))
-            .collect();
+    let (latency, success_rate) = (Summary::of(&ok), ok.len() as f64 / sent.max(1) as f64);
+    let lost_events = posthook.then(|| {
+        let mut sessions: Vec<String> = (0..users).map(session).collect();
         sessions.dedup();
         let store = Store::new(&state);
         let recorded: u64 = (sessions.iter())
@@ -90,8 +88,8 @@ pub(super) fn run(
     Ok(LoadResult {
         mode,
         subject: spawner.label.clone(),
-        users: shape.users,
-        requests_per_user: shape.requests,
+        users,
+        requests_per_user: requests,
         sent,
         success_rate,
         throughput_per_s: if wall > 0.0 { sent as f64 / wall } else { 0.0 },
@@ -99,46 +97,6 @@ pub(super) fn run(
         lost_events,
         passed: passes(latency.mean, success_rate) && lost_events.unwrap_or(0) == 0,
     })
-}
-
-/// The users in parallel, one thread and one spawner helper each, every request a process with
-/// its state in `state`; all their samples.
-fn run_users(
-    exe: &Path,
-    spawner: &Spawner,
-    payloads: &[Vec<u8>],
-    shape: &LoadShape,
-    (state, scratch): (&Path, &Scratch),
-) -> io::Result<Vec<RunSample>> {
-    let user = |u: usize| -> io::Result<Vec<RunSample>> {
-        let out_dir = scratch.dir(&format!("load-out-{u}"))?;
-        let session = session_of(shape.same_session, u);
-        let mut launcher = Launcher::start(exe)?;
-        let mut samples = Vec::with_capacity(shape.requests);
-        for r in 0..shape.requests {
-            let Some(t) = payloads.get((u + r) % payloads.len().max(1)) else {
-                break;
-            };
-            let payload = with_session(t, &session);
-            samples.push(launcher.run(spawner, &payload, state, &out_dir)?);
-        }
-        Ok(samples)
-    };
-    let results: Vec<io::Result<Vec<RunSample>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..shape.users)
-            .map(|u| scope.spawn(move || user(u)))
-            .collect();
-        let panicked = || Err(io::Error::other("a load-test thread panicked"));
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| panicked()))
-            .collect()
-    });
-    let mut samples = Vec::new();
-    for r in results {
-        samples.extend(r?);
-    }
-    Ok(samples)
 }
 
 #[cfg(test)]

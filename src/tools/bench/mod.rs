@@ -31,7 +31,6 @@ mod seed;
 mod spawner;
 mod stats;
 mod table;
-mod units;
 
 pub(crate) use args::BenchArgs;
 pub(crate) use error::BenchError;

@@ -41,9 +41,22 @@ impl Plan {
         }
     }
 
-    /// Warmup passes.
-    pub(super) fn warmup_passes(&self, calls: usize) -> usize {
-        self.warmup.div_ceil(calls.max(1))
+    /// Runs the passes over a scenario of `calls` calls: the warmup (`pass(false)`, not counted),
+    /// then measured ones (`pass(true)`, each returning its time) until the plan is met.
+    pub(super) fn run<E>(
+        &self,
+        calls: usize,
+        mut pass: impl FnMut(bool) -> Result<f64, E>,
+    ) -> Result<(), E> {
+        let mut time = 0.0;
+        for _ in 0..self.warmup.div_ceil(calls.max(1)) {
+            time = pass(false)?;
+        }
+        let first = pass(true)?;
+        for _ in 1..self.passes(calls, if time > 0.0 { time } else { first }) {
+            pass(true)?;
+        }
+        Ok(())
     }
 }
 
@@ -111,30 +124,20 @@ pub(super) fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InP
         ..sc.clone()
     };
     let first_call_s = in_process_pass(&rt, &cold, None);
-    let mut pass_time = 0.0;
-    for _ in 0..plan.warmup_passes(sc.payloads.len()) {
-        pass_time = in_process_pass(&rt, sc, None);
-    }
-    let before = rt.cache_stats();
-    let mut acc = Tally::default();
-    let first = in_process_pass(&rt, sc, Some(&mut acc));
-    let passes = plan.passes(
-        sc.payloads.len(),
-        if pass_time > 0.0 { pass_time } else { first },
-    );
-    for _ in 1..passes {
-        in_process_pass(&rt, sc, Some(&mut acc));
-    }
-    let after = rt.cache_stats();
+    let (mut acc, mut before) = (Tally::default(), None);
+    let _ = plan.run(sc.payloads.len(), |measured| {
+        before = before.or(measured.then(|| rt.cache_stats()));
+        Ok::<_, ()>(in_process_pass(&rt, sc, measured.then_some(&mut acc)))
+    });
+    let (after, before) = (rt.cache_stats(), before.unwrap_or_default());
     let hits = after.hits - before.hits;
     let lookups = hits + after.misses - before.misses;
-    let n = acc.times.len();
     InProcess {
         time: Summary::of(&acc.times),
         first_call_s,
         stages: acc.stages,
         cache_hit_rate: (lookups > 0).then(|| hits as f64 / lookups as f64),
-        feedback_rate: acc.feedback as f64 / n.max(1) as f64,
+        feedback_rate: acc.feedback as f64 / acc.times.len().max(1) as f64,
     }
 }
 
@@ -159,15 +162,11 @@ impl EndToEnd<'_> {
         state: Option<&Path>,
     ) -> io::Result<ProcessStats> {
         let (mut hook, mut floor) = (Vec::new(), Vec::new());
-        let mut pass_time = 0.0;
-        for _ in 0..self.plan.warmup_passes(sc.payloads.len()) {
-            pass_time = self.pass(sp, sc, state, (&mut Vec::new(), &mut Vec::new()))?;
-        }
-        let first = self.pass(sp, sc, state, (&mut hook, &mut floor))?;
-        let pass_time = if pass_time > 0.0 { pass_time } else { first };
-        for _ in 1..self.plan.passes(sc.payloads.len(), pass_time) {
-            self.pass(sp, sc, state, (&mut hook, &mut floor))?;
-        }
+        let plan = self.plan;
+        plan.run(sc.payloads.len(), |measured| match measured {
+            true => self.pass(sp, sc, state, (&mut hook, &mut floor)),
+            false => self.pass(sp, sc, state, (&mut Vec::new(), &mut Vec::new())),
+        })?;
         let stats = process_stats(&hook, Some(&floor));
         self.floor_samples.extend(floor);
         Ok(stats)
@@ -249,16 +248,29 @@ mod tests {
         assert_eq!(plan.passes(40, 0.2), 3);
         assert_eq!(plan.passes(40, 5.0), 1);
         assert_eq!(plan.passes(40, 0.0001), 5);
-        assert_eq!(plan.warmup_passes(1), 3);
-        assert_eq!(plan.warmup_passes(40), 1);
         let exact = Plan {
             exact: Some(5),
             ..plan
         };
         assert_eq!(exact.passes(1, 0.001), 5);
         assert_eq!(exact.passes(6, 0.001), 1);
-        let none = Plan { warmup: 0, ..plan };
-        assert_eq!(none.warmup_passes(1), 0);
+        // The warmup covers its calls in whole passes; its time, not the first measured pass's,
+        // plans the rest: 1 warmup pass (3 calls of 40), then 3 measured (0.5 s / 0.2 s).
+        let mut seen = Vec::new();
+        let mut pass = |m: bool| {
+            seen.push(m);
+            Ok::<_, ()>(if m { 5.0 } else { 0.2 })
+        };
+        plan.run(40, &mut pass).expect("runs");
+        exact.run(1, &mut pass).expect("runs");
+        let none = Plan { warmup: 0, ..exact };
+        none.run(1, &mut pass).expect("runs");
+        let expected: Vec<bool> = [false, true, true, true]
+            .into_iter()
+            .chain([false; 3])
+            .chain([true; 10])
+            .collect();
+        assert_eq!(seen, expected);
     }
 
     #[test]

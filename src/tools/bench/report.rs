@@ -6,8 +6,8 @@ use super::results::{BenchResults, InProcess, LoadResult, ProcessStats, Scenario
 use super::scenarios::Origin;
 use super::seed::SEED_EVENTS;
 use super::stats;
+use super::table::{bytes, duration};
 use super::table::{Cell, Table, Unit};
-use super::units::{bytes, duration};
 
 /// The goal of a hook call: its median at most this many times the floor's.
 const GOAL: f64 = 1.5;
@@ -61,16 +61,16 @@ fn table<T>(title: impl Into<String>, key: &str, cols: &[Col<T>], rows: Vec<(&st
 pub(super) fn tables(r: &BenchResults) -> Vec<Table> {
     let seeded = format!(
         "end to end, seeded: one `{}` process per call (no arguments), starting from a \
-         {SEED_EVENTS}-event session; wall time spawn to exit, CPU and peak RSS its own (wait4)",
+         {SEED_EVENTS}-event session; wall time spawn to exit, CPU and peak RSS its own (wait4); \
+         last, the floor, run after every measured call",
         r.setup.subject.label
     );
     let fresh = "end to end, fresh: the same, each pass starting from no session state";
     let mut v = vec![
         machine(r),
         messages(r, usize::MAX),
-        floor(r),
-        end_to_end(r, seeded, |s| s.end_to_end.as_ref()),
-        end_to_end(r, fresh.into(), |s| s.end_to_end_fresh.as_ref()),
+        end_to_end(r, seeded, |s| s.end_to_end.as_ref(), r.floor.as_ref()),
+        end_to_end(r, fresh.into(), |s| s.end_to_end_fresh.as_ref(), None),
         vs(r),
         in_process(r),
         stages(r),
@@ -83,15 +83,12 @@ pub(super) fn tables(r: &BenchResults) -> Vec<Table> {
 
 fn machine(r: &BenchResults) -> Table {
     let (e, c) = (&r.setup.environment, &r.setup);
-    let spawner = r.spawner_max_rss.map_or_else(
-        || String::from("none: spawned directly, peak RSS includes the benchmark's own"),
-        |b| {
-            format!(
-                "{}, the lowest peak RSS Linux can report for a child",
-                bytes(b)
-            )
-        },
-    );
+    let spawner = (r.spawner_max_rss.iter()).map(|&b| {
+        (
+            "spawner peak RSS",
+            format!("{}, the least Linux reports for a child", bytes(b)),
+        )
+    });
     let rows = [
         ("hook", c.hook_program.clone()),
         ("floor", floor_name(r).to_string()),
@@ -103,11 +100,10 @@ fn machine(r: &BenchResults) -> Table {
         ("memory", bytes(e.memory_bytes)),
         ("os", e.os.clone()),
         ("load average", format!("{:.2}", e.load_average)),
-        ("spawner peak RSS", spawner),
         ("took", duration(r.elapsed_s)),
     ];
     let mut t = Table::new("posthook bench", &["what", "value"]);
-    for (k, v) in rows {
+    for (k, v) in rows.into_iter().chain(spawner) {
         t.row(vec![k.into(), v.into()]);
     }
     t
@@ -132,30 +128,17 @@ fn messages(r: &BenchResults, max: usize) -> Table {
     t
 }
 
-fn floor(r: &BenchResults) -> Table {
-    let cols: [Col<&ProcessStats>; 5] = [
-        ("n", |f| count(f.time.n)),
-        ("median", |f| secs(f.time.median)),
-        ("p99", |f| secs(f.time.p99)),
-        ("CPU", |f| secs(f.cpu_median_s)),
-        ("peak RSS", |f| {
-            Cell::of(f.max_rss_peak_bytes as f64, Unit::Bytes)
-        }),
-    ];
-    let rows = (r.floor.iter()).map(|f| (floor_name(r), f)).collect();
-    let title = "floor: run after every measured call, fed the same payload";
-    table(title, "floor", &cols, rows)
-}
-
-type Measured<'a> = (&'a ScenarioResult, &'a ProcessStats);
+/// A row of an end-to-end table: the scenario's calls per pass (none for the floor), its figures.
+type Measured<'a> = (Option<usize>, &'a ProcessStats);
 
 fn end_to_end(
     r: &BenchResults,
     title: String,
     pick: fn(&ScenarioResult) -> Option<&ProcessStats>,
+    floor: Option<&ProcessStats>,
 ) -> Table {
     let cols: [Col<Measured>; 12] = [
-        ("calls", |(s, _)| count(s.calls)),
+        ("calls", |(c, _)| c.map_or(Cell::Empty, count)),
         ("n", |(_, p)| count(p.time.n)),
         ("median", |(_, p)| secs(p.time.median)),
         ("p95", |(_, p)| secs(p.time.p95)),
@@ -170,9 +153,14 @@ fn end_to_end(
         ("feedback", |(_, p)| share(p.feedback_rate)),
         ("success", |(_, p)| share(p.success_rate)),
     ];
-    let rows = (r.scenarios.iter())
-        .filter_map(|s| Some((s.name.as_str(), (s, pick(s)?))))
+    let mut rows: Vec<(&str, Measured)> = (r.scenarios.iter())
+        .filter_map(|s| Some((s.name.as_str(), (Some(s.calls), pick(s)?))))
         .collect();
+    rows.extend(
+        floor
+            .filter(|_| !rows.is_empty())
+            .map(|f| ("floor", (None, f))),
+    );
     table(title, "scenario", &cols, rows)
 }
 

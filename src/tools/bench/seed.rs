@@ -42,24 +42,16 @@ pub(super) fn now_ms() -> u64 {
     now.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// The session ids the payloads name, each once.
-pub(super) fn session_ids(payloads: &[Vec<u8>]) -> Vec<String> {
-    let ids: BTreeSet<String> = payloads
-        .iter()
+/// Stores `history` in the state dir `dir` under every session id the `payloads` name.
+pub(super) fn store(dir: &Path, payloads: &[Vec<u8>], history: &History) -> Result<(), String> {
+    let store = Store::new(dir);
+    let ids: BTreeSet<String> = (payloads.iter())
         .filter_map(|p| crate::input::parse(p, 0, None).ok())
         .map(|i| i.session_id)
         .collect();
-    ids.into_iter().collect()
-}
-
-/// Stores `history` under every id in `ids` in the state dir `dir` (created when missing).
-pub(super) fn store(dir: &Path, ids: &[String], history: &History) -> Result<(), String> {
-    let store = Store::new(dir);
     for id in ids {
-        let u = store
-            .update(id, SystemTime::now(), |h| *h = history.clone())
-            .map_err(|e| format!("seeding session state: {e}"))?;
-        if let Some(e) = u.save_error {
+        let u = store.update(&id, SystemTime::now(), |h| *h = history.clone());
+        if let Some(e) = u.map_err(|e| e.to_string())?.save_error {
             return Err(format!("seeding session state: {e}"));
         }
     }
@@ -81,12 +73,10 @@ mod tests {
             br#"{"session_id":"b","hook_event_name":"PostToolUse","tool_name":"Read","tool_input":{}}"#.to_vec(),
             br#"{"session_id":"a","hook_event_name":"PostToolUse","tool_name":"Read","tool_input":{}}"#.to_vec(),
         ];
-        let ids = session_ids(&payloads);
-        assert_eq!(ids, ["a", "b"]);
-        store(dir.path(), &ids, &h).expect("stored");
-        for id in ids {
+        store(dir.path(), &payloads, &h).expect("stored");
+        for id in ["a", "b"] {
             let s = Store::new(dir.path())
-                .load(&id)
+                .load(id)
                 .expect("load")
                 .expect("stored");
             assert_eq!(s.history, h);

@@ -101,9 +101,8 @@ fn end_to_end(
     if setup.subject_is_posthook {
         // Seeded sessions end now, so that the hook sees the same gap since their last call in
         // every run (rules that look at time gaps take the same path).
-        let ids = seed::session_ids(&sc.payloads);
         let history = seed::history(settings, seed::now_ms());
-        seed::store(&dir, &ids, &history).map_err(BenchError::Input)?;
+        seed::store(&dir, &sc.payloads, &history).map_err(BenchError::Input)?;
     }
     let mut run = |sp: &Spawner, state: Option<&Path>, what: &str| {
         progress.step(&format!("end-to-end {} {} {what}", sp.label, sc.name));
@@ -131,24 +130,13 @@ fn load_tests(
     let hooks = std::iter::once((&setup.subject, setup.subject_is_posthook))
         .chain(setup.vs.as_ref().map(|o| (o, false)));
     let mut out = Vec::new();
-    for (sp, is_posthook) in hooks {
-        for same_session in [false, true] {
-            let mode = if same_session {
-                "same session"
-            } else {
-                "separate sessions"
-            };
-            progress.step(&format!("load {} {mode}", sp.label));
-            let shape = load::LoadShape {
-                users: args.users,
-                requests: args.requests,
-                same_session,
-                count_store: is_posthook,
-            };
-            out.push(
-                load::run(&setup.exe, sp, &payloads, shape, scratch)
-                    .map_err(BenchError::io("running the load test"))?,
-            );
+    for (spawner, posthook) in hooks {
+        let loader = (&*setup.exe, spawner, posthook);
+        for (same, mode) in [(false, "separate sessions"), (true, "same session")] {
+            progress.step(&format!("load {} {mode}", spawner.label));
+            let shape = (args.users, args.requests, same);
+            let r = load::run(loader, &payloads, shape, scratch);
+            out.push(r.map_err(BenchError::io("running the load test"))?);
         }
     }
     Ok(out)

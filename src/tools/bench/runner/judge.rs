@@ -5,7 +5,7 @@ use crate::tools::bench::args::BenchArgs;
 use crate::tools::bench::baseline::{self, Entry};
 use crate::tools::bench::results::{BenchResults, Failures, ProcessStats};
 use crate::tools::bench::results::{LoadResult, ScenarioResult};
-use crate::tools::bench::units::{duration, percent};
+use crate::tools::bench::table::{duration, percent};
 use std::collections::BTreeMap;
 
 /// Judges the results: the baseline comparison, and what made the run fail.
