@@ -2,17 +2,6 @@
 
 use std::path::PathBuf;
 
-/// Which measuring modes run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Mode {
-    /// In-process and end-to-end.
-    Both,
-    /// Only the Runtime in this process.
-    InProcess,
-    /// Only one process per call.
-    EndToEnd,
-}
-
 const AFTER_HELP: &str = "\
 Examples:
   posthook --bench                                  built-in scenarios, both modes, load test
@@ -39,9 +28,6 @@ pub(crate) struct BenchArgs {
     /// Calls run before measuring each scenario and mode (not counted).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub warmup: usize,
-    /// Which modes to run.
-    #[arg(long, value_enum, default_value_t = Mode::Both)]
-    pub mode: Mode,
     /// Only scenarios whose name contains NAME (repeatable).
     #[arg(long = "scenario", value_name = "NAME")]
     pub scenarios: Vec<String>,

@@ -29,8 +29,8 @@ pub(super) struct Floor {
 /// `exe`) when no compiler is there or it fails.
 pub(super) fn build(scratch: &Scratch, exe: &Path) -> Floor {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let src = scratch.path().join("floor-min.rs");
-    let bin = scratch.path().join("floor-min");
+    let src = scratch.root.join("floor-min.rs");
+    let bin = scratch.root.join("floor-min");
     let built = std::fs::write(&src, SOURCE).is_ok()
         && (Command::new(&rustc).arg("-O").arg("-o").arg(&bin).arg(&src))
             .stdin(Stdio::null())
@@ -73,7 +73,7 @@ mod tests {
         let state = scratch.fresh_state("state").expect("state");
         let r = floor
             .spawner
-            .run(&vec![b'x'; 100_000], &state, scratch.path())
+            .run(&vec![b'x'; 100_000], &state, &scratch.root)
             .expect("runs");
         assert_eq!(r.exit, Some(0));
         assert_eq!((r.stdout_len, r.stderr_len), (0, 0));

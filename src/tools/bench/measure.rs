@@ -138,25 +138,19 @@ impl RunSample {
     }
 }
 
-/// A scratch directory for one benchmark, removed on drop.
+/// A scratch directory for one benchmark (`$TMPDIR/posthook-bench-<pid>-<tag>`), removed on drop.
 #[derive(Debug)]
 pub(super) struct Scratch {
-    root: PathBuf,
+    pub root: PathBuf,
 }
 
 impl Scratch {
-    /// Creates `$TMPDIR/posthook-bench-<pid>-<tag>`.
     pub(super) fn new(tag: &str) -> io::Result<Scratch> {
         let root =
             std::env::temp_dir().join(format!("posthook-bench-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root)?;
         Ok(Scratch { root })
-    }
-
-    /// The directory.
-    pub(super) fn path(&self) -> &Path {
-        &self.root
     }
 
     /// A fresh, empty state dir under the scratch dir, named `name`.
@@ -212,7 +206,7 @@ mod tests {
         let sp = Spawner::shell(
             "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; cat >/dev/null; printf abc >&2; exit 2",
         );
-        let r = sp.run(b"{}", &state, scratch.path()).expect("runs");
+        let r = sp.run(b"{}", &state, &scratch.root).expect("runs");
         assert_eq!(r.exit, Some(2));
         assert_eq!(r.stderr_len, 3);
         assert!(r.feedback());

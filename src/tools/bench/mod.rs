@@ -15,7 +15,6 @@
 
 mod args;
 mod baseline;
-mod environment;
 mod error;
 mod floor;
 mod load;

@@ -186,7 +186,7 @@ impl EndToEnd<'_> {
             None => self.scratch.fresh_state("state")?,
         };
         let floor_state = self.scratch.fresh_state("floor-state")?;
-        let dir = self.scratch.path();
+        let dir = &self.scratch.root;
         let mut time = 0.0;
         for p in &sc.payloads {
             // Alternate which runs first, so that neither always follows the other (and inherits

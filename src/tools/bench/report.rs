@@ -6,8 +6,7 @@ use super::results::{BenchResults, InProcess, LoadResult, ProcessStats, Scenario
 use super::scenarios::Origin;
 use super::seed::SEED_EVENTS;
 use super::stats;
-use super::table::{bytes, duration};
-use super::table::{Cell, Table, Unit};
+use super::table::{bytes, duration, Cell, Table, Unit};
 
 /// The goal of a hook call: its median at most this many times the floor's.
 const GOAL: f64 = 1.5;
@@ -32,10 +31,7 @@ fn cut(s: &str, n: usize) -> String {
 
 /// What the floor is.
 fn floor_name(r: &BenchResults) -> &str {
-    r.setup
-        .floor
-        .as_ref()
-        .map_or("", |f| f.description.as_str())
+    &r.setup.floor.description
 }
 
 /// A column: its name, and its cell in a row.
@@ -83,12 +79,10 @@ pub(super) fn tables(r: &BenchResults) -> Vec<Table> {
 
 fn machine(r: &BenchResults) -> Table {
     let (e, c) = (&r.setup.environment, &r.setup);
-    let spawner = (r.spawner_max_rss.iter()).map(|&b| {
-        (
-            "spawner peak RSS",
-            format!("{}, the least Linux reports for a child", bytes(b)),
-        )
-    });
+    let spawner = format!(
+        "{}, the least Linux reports for a child",
+        bytes(r.spawner_max_rss)
+    );
     let rows = [
         ("hook", c.hook_program.clone()),
         ("floor", floor_name(r).to_string()),
@@ -100,10 +94,11 @@ fn machine(r: &BenchResults) -> Table {
         ("memory", bytes(e.memory_bytes)),
         ("os", e.os.clone()),
         ("load average", format!("{:.2}", e.load_average)),
+        ("spawner peak RSS", spawner),
         ("took", duration(r.elapsed_s)),
     ];
     let mut t = Table::new("posthook bench", &["what", "value"]);
-    for (k, v) in rows.into_iter().chain(spawner) {
+    for (k, v) in rows {
         t.row(vec![k.into(), v.into()]);
     }
     t

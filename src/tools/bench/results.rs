@@ -18,25 +18,24 @@ pub(crate) struct BenchResults {
     pub messages: Option<Messages>,
     /// Peak RSS of the helper that spawned the measured processes: Linux counts a child's peak
     /// RSS from its spawner's, so no peak RSS figure can be lower.
-    pub spawner_max_rss: Option<u64>,
+    pub spawner_max_rss: u64,
     /// With `--baseline`: the comparison per scenario.
     pub baseline: Vec<Comparison>,
     pub failures: Failures,
     pub elapsed_s: f64,
 }
 
-/// One scenario's figures in every mode that ran.
+/// One scenario's figures in every mode that ran: in process; one process per call as Claude
+/// Code runs the hook, in a seeded session, then each pass from no session state; with `--vs`,
+/// the other hook command.
 pub(crate) struct ScenarioResult {
     pub name: String,
     pub origin: Origin,
     /// Calls per pass (one session, in order).
     pub calls: usize,
     pub in_process: Option<InProcess>,
-    /// One process per call, as Claude Code runs the hook, in a seeded session.
     pub end_to_end: Option<ProcessStats>,
-    /// The same, each pass starting from no session state.
     pub end_to_end_fresh: Option<ProcessStats>,
-    /// With `--vs`: the other hook command, end to end.
     pub vs: Option<ProcessStats>,
 }
 
@@ -79,9 +78,10 @@ pub(crate) struct ProcessStats {
     pub feedback_rate: f64,
 }
 
-/// One concurrent load test.
+/// One concurrent load test, `separate_sessions` (each user its own) or `same_session`; lost
+/// events (posthook only) are the sent ones its session store did not record; `passed`: mean
+/// under 200 ms, success above 80%, no event lost.
 pub(crate) struct LoadResult {
-    /// `separate_sessions` (each user its own) or `same_session` (all users in one).
     pub mode: &'static str,
     pub subject: String,
     pub users: usize,
@@ -90,9 +90,7 @@ pub(crate) struct LoadResult {
     pub success_rate: f64,
     pub throughput_per_s: f64,
     pub latency: Summary,
-    /// Sent minus the events the session store recorded (posthook only).
     pub lost_events: Option<u64>,
-    /// Mean under 200 ms, success above 80%, and no event lost.
     pub passed: bool,
 }
 

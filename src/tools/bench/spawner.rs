@@ -54,9 +54,8 @@ pub(crate) fn serve() -> std::process::ExitCode {
             sample: handle(&line),
             spawner_max_rss: own_max_rss(),
         };
-        let mut bytes = serde_json::to_vec(&resp).unwrap_or_default();
-        bytes.push(b'\n');
-        if out.write_all(&bytes).and_then(|()| out.flush()).is_err() {
+        let line = serde_json::to_string(&resp).unwrap_or_default();
+        if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
             break;
         }
     }
@@ -107,10 +106,8 @@ impl Launcher {
             scratch: scratch.to_path_buf(),
         };
         std::fs::write(&req.payload, payload)?;
-        let mut line = serde_json::to_vec(&req).map_err(io::Error::other)?;
-        line.push(b'\n');
-        self.stdin.write_all(&line)?;
-        self.stdin.flush()?;
+        let line = serde_json::to_string(&req).map_err(io::Error::other)?;
+        writeln!(self.stdin, "{line}").and_then(|()| self.stdin.flush())?;
         let mut answer = String::new();
         if self.stdout.read_line(&mut answer)? == 0 {
             return Err(io::Error::other("the spawner helper exited"));

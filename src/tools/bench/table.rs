@@ -184,16 +184,15 @@ fn sig(v: f64) -> String {
 
 /// A size in bytes: `512 B`, `3.4 KiB`, `7.9 MiB`, `1.2 GiB`.
 pub(crate) fn bytes(n: u64) -> String {
-    const K: f64 = 1024.0;
-    let f = n as f64;
-    if f < K {
-        format!("{n} B")
-    } else if f < K * K {
-        format!("{:.1} KiB", f / K)
-    } else if f < K * K * K {
-        format!("{:.1} MiB", f / (K * K))
-    } else {
-        format!("{:.1} GiB", f / (K * K * K))
+    let (mut v, mut unit) = (n as f64, "B");
+    for u in ["KiB", "MiB", "GiB"] {
+        if v >= 1024.0 {
+            (v, unit) = (v / 1024.0, u);
+        }
+    }
+    match unit {
+        "B" => format!("{n} B"),
+        _ => format!("{v:.1} {unit}"),
     }
 }
 

@@ -23,19 +23,16 @@ pub(super) fn measure(
     scratch: &Scratch,
 ) -> Result<BenchResults, BenchError> {
     let vs_n = usize::from(setup.vs.is_some());
-    let per_scenario = usize::from(setup.in_process_on) + usize::from(setup.e2e_on) * (2 + vs_n);
+    let per_scenario = usize::from(setup.subject_is_posthook) + 2 + vs_n;
     let loads = usize::from(setup.load_on) * 2 * (1 + vs_n);
     let mut progress = Progress::new(setup.scenarios.len() * per_scenario + loads);
-    let mut e2e = match &setup.floor {
-        Some(floor) => Some(EndToEnd {
-            launcher: Launcher::start(&setup.exe)
-                .map_err(BenchError::io("starting `posthook bench-spawner`"))?,
-            floor: &floor.spawner,
-            plan: setup.plan,
-            scratch,
-            floor_samples: Vec::new(),
-        }),
-        None => None,
+    let mut e2e = EndToEnd {
+        launcher: Launcher::start(&setup.exe)
+            .map_err(BenchError::io("starting `posthook bench-spawner`"))?,
+        floor: &setup.floor.spawner,
+        plan: setup.plan,
+        scratch,
+        floor_samples: Vec::new(),
     };
     // What posthook says: on the user's own calls when given, else on the embedded sessions.
     let messages = setup.subject_is_posthook.then(|| {
@@ -48,7 +45,8 @@ pub(super) fn measure(
     });
     let mut results = Vec::new();
     for (i, sc) in setup.scenarios.iter().enumerate() {
-        let in_process = setup.in_process_on.then(|| {
+        // In process: posthook's Runtime, so only when posthook is measured.
+        let in_process = setup.subject_is_posthook.then(|| {
             progress.step(&format!("in-process {}", sc.name));
             modes::in_process(sc, settings, &setup.plan)
         });
@@ -61,9 +59,7 @@ pub(super) fn measure(
             end_to_end_fresh: None,
             vs: None,
         };
-        if let Some(e) = e2e.as_mut() {
-            end_to_end(e, (&setup, settings), (i, sc), &mut r, &mut progress)?;
-        }
+        end_to_end(&mut e2e, (&setup, settings), (i, sc), &mut r, &mut progress)?;
         results.push(r);
     }
     let load = match setup.load_on {
@@ -71,8 +67,8 @@ pub(super) fn measure(
         false => Vec::new(),
     };
     progress.finish();
-    let spawner_max_rss = e2e.as_ref().map(|e| e.launcher.max_rss);
-    let floor = e2e.map(|e| e.floor_samples).filter(|f| !f.is_empty());
+    let spawner_max_rss = e2e.launcher.max_rss;
+    let floor = Some(e2e.floor_samples).filter(|f| !f.is_empty());
     Ok(BenchResults {
         setup,
         floor: floor.map(|f| modes::process_stats(&f, None)),

@@ -19,7 +19,7 @@ pub(super) fn judge(args: &BenchArgs, r: &mut BenchResults) {
         regressions: regressions(&r.baseline),
         missed_targets: missed_targets(&r.scenarios, &r.load, r.setup.target_s),
     };
-    if r.setup.floor.as_ref().is_some_and(|f| !f.minimal) {
+    if !r.setup.floor.minimal {
         // The ratios are then against posthook's own `floor`, a cheaper process than the minimal
         // program (about 15% on this project's machines): they look better than they are.
         r.failures.missed_targets.push(String::from(

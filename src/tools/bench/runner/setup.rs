@@ -1,9 +1,8 @@
 //! From the flags to a [`Setup`]: the flags checked, the scenarios chosen, the baseline read,
 //! the hooks and the floor to spawn.
 
-use crate::tools::bench::args::{BenchArgs, Mode};
+use crate::tools::bench::args::BenchArgs;
 use crate::tools::bench::baseline::Baseline;
-use crate::tools::bench::environment::Environment;
 use crate::tools::bench::error::BenchError;
 use crate::tools::bench::floor::{self, Floor};
 use crate::tools::bench::measure::{Scratch, Spawner};
@@ -11,6 +10,7 @@ use crate::tools::bench::modes::Plan;
 use crate::tools::bench::scenarios::{self, Scenario};
 use posthook_analyzers::Settings;
 use std::path::PathBuf;
+use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
 
 /// What a run measures with, set up once.
 pub(crate) struct Setup {
@@ -23,16 +23,56 @@ pub(crate) struct Setup {
     pub(crate) subject_is_posthook: bool,
     /// With --vs: the other hook.
     pub(crate) vs: Option<Spawner>,
-    /// The floor, when anything runs end to end.
-    pub(crate) floor: Option<Floor>,
+    pub(crate) floor: Floor,
     /// The program measured as posthook, and why that one.
     pub(crate) hook_program: String,
-    pub(crate) in_process_on: bool,
-    pub(crate) e2e_on: bool,
     pub(crate) load_on: bool,
     pub(crate) plan: Plan,
     /// The target for every p95.
     pub(crate) target_s: f64,
+}
+
+/// Where and with what the benchmark ran.
+pub(crate) struct Environment {
+    /// CPU model (brand string).
+    pub cpu: String,
+    /// Logical cores.
+    pub cores: usize,
+    pub memory_bytes: u64,
+    /// OS name and version.
+    pub os: String,
+    pub posthook_version: &'static str,
+    /// `release` or `debug`: debug figures are not representative.
+    pub build: &'static str,
+    /// 1-minute load average when the run started (others' work skews figures).
+    pub load_average: f64,
+}
+
+impl Environment {
+    /// Reads the current machine's description.
+    pub(crate) fn detect() -> Environment {
+        let sys = System::new_with_specifics(
+            RefreshKind::nothing()
+                .with_cpu(CpuRefreshKind::nothing())
+                .with_memory(MemoryRefreshKind::nothing().with_ram()),
+        );
+        let cpu = (sys.cpus().first())
+            .map(|c| c.brand().trim().to_string())
+            .filter(|s| !s.is_empty());
+        Environment {
+            cpu: cpu.unwrap_or_else(|| "unknown".to_string()),
+            cores: sys.cpus().len(),
+            memory_bytes: sys.total_memory(),
+            os: System::long_os_version().unwrap_or_else(|| std::env::consts::OS.to_string()),
+            posthook_version: env!("CARGO_PKG_VERSION"),
+            build: if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            },
+            load_average: System::load_average().one,
+        }
+    }
 }
 
 fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, BenchError> {
@@ -115,10 +155,9 @@ pub(super) fn setup(
         Some(o) if !args.vs => (o, None),
         o => (posthook, o),
     };
-    let e2e_on = args.mode != Mode::InProcess;
     Ok(Setup {
         environment: Environment::detect(),
-        floor: e2e_on.then(|| floor::build(scratch, &exe)),
+        floor: floor::build(scratch, &exe),
         exe,
         scenarios,
         baseline,
@@ -126,9 +165,7 @@ pub(super) fn setup(
         subject_is_posthook,
         vs,
         hook_program,
-        in_process_on: subject_is_posthook && args.mode != Mode::EndToEnd,
-        load_on: e2e_on && !args.no_load && args.users > 0 && args.requests > 0,
-        e2e_on,
+        load_on: !args.no_load && args.users > 0 && args.requests > 0,
         plan: Plan {
             warmup: args.warmup,
             exact: args.runs,
