@@ -66,8 +66,7 @@ pub(super) fn run(
             .collect()
     });
     let wall = start.elapsed().as_secs_f64();
-    let samples: Vec<RunSample> = results
-        .into_iter()
+    let samples: Vec<RunSample> = (results.into_iter())
         .collect::<io::Result<Vec<_>>>()?
         .concat();
     let sent = samples.len();

@@ -35,10 +35,9 @@ impl Plan {
     /// Counts are in calls, so a 40-call sequence needs fewer passes than a single call.
     pub(super) fn passes(&self, calls: usize, pass_time: f64) -> usize {
         let per = |n: usize| n.div_ceil(calls.max(1)).max(1);
-        match self.exact {
-            Some(n) => per(n),
-            None => stats::plan_runs(pass_time, MIN_TIME, per(MIN_RUNS), per(MAX_RUNS)),
-        }
+        // As hyperfine: enough to fill the time, within the bounds (`as` saturates).
+        let wanted = (MIN_TIME / pass_time).ceil() as usize;
+        (self.exact).map_or(wanted.clamp(per(MIN_RUNS), per(MAX_RUNS)), per)
     }
 
     /// Runs the passes over a scenario of `calls` calls: the warmup (`pass(false)`, not counted),
@@ -206,27 +205,24 @@ impl EndToEnd<'_> {
     }
 }
 
-/// Summarizes end-to-end samples, with the ratios to the floor when there is one.
+/// Summarizes end-to-end samples (times over the successful calls), with the ratios to the
+/// floor's when there is one.
 pub(super) fn process_stats(samples: &[RunSample], floor: Option<&[RunSample]>) -> ProcessStats {
-    let ok: Vec<&RunSample> = samples.iter().filter(|s| s.success()).collect();
-    let wall = |v: &[&RunSample]| -> Vec<f64> { v.iter().map(|s| s.wall.as_secs_f64()).collect() };
-    let cpu = |v: &[&RunSample]| -> Vec<f64> { v.iter().map(|s| s.cpu().as_secs_f64()).collect() };
-    let floor_ok: Option<Vec<&RunSample>> =
-        floor.map(|f| f.iter().filter(|s| s.success()).collect());
-    let times = wall(&ok);
+    type Of = fn(&RunSample) -> f64;
+    let ok =
+        |v: &[RunSample], f: Of| -> Vec<f64> { v.iter().filter(|s| s.success()).map(f).collect() };
+    let (wall, cpu): (Of, Of) = (|s| s.wall.as_secs_f64(), |s| s.cpu().as_secs_f64());
+    let ratio = |f: Of| floor.and_then(|fl| stats::median_ratio(&ok(samples, f), &ok(fl, f)));
+    let times = ok(samples, wall);
     let n = samples.len().max(1) as f64;
     ProcessStats {
         samples: samples.len(),
         time: Summary::of(&times),
-        median_ratio_to_floor: floor_ok
-            .as_deref()
-            .and_then(|f| stats::median_ratio(&times, &wall(f))),
-        cpu_ratio_to_floor: floor_ok
-            .as_deref()
-            .and_then(|f| stats::median_ratio(&cpu(&ok), &cpu(f))),
-        cpu_median_s: stats::median(&cpu(&ok)),
+        median_ratio_to_floor: ratio(wall),
+        cpu_ratio_to_floor: ratio(cpu),
+        cpu_median_s: stats::median(&ok(samples, cpu)),
         max_rss_peak_bytes: samples.iter().map(|s| s.max_rss).max().unwrap_or(0),
-        success_rate: ok.len() as f64 / n,
+        success_rate: times.len() as f64 / n,
         feedback_rate: samples.iter().filter(|s| s.feedback()).count() as f64 / n,
         times_s: times,
     }
@@ -248,6 +244,8 @@ mod tests {
         assert_eq!(plan.passes(40, 0.2), 3);
         assert_eq!(plan.passes(40, 5.0), 1);
         assert_eq!(plan.passes(40, 0.0001), 5);
+        // No time measured: as many as allowed.
+        assert_eq!(plan.passes(1, 0.0), 200);
         let exact = Plan {
             exact: Some(5),
             ..plan

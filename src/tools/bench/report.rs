@@ -39,16 +39,13 @@ type Col<T> = (&'static str, fn(&T) -> Cell);
 
 /// A table of `rows`, each named in its first column (`key`), then one cell per column of `cols`.
 fn table<T>(title: impl Into<String>, key: &str, cols: &[Col<T>], rows: Vec<(&str, T)>) -> Table {
-    let names: Vec<&str> = std::iter::once(key)
+    let names: Vec<&str> = (std::iter::once(key))
         .chain(cols.iter().map(|c| c.0))
         .collect();
     let mut t = Table::new(title, &names);
     for (name, row) in rows {
-        t.row(
-            std::iter::once(name.into())
-                .chain(cols.iter().map(|c| (c.1)(&row)))
-                .collect(),
-        );
+        let cells = cols.iter().map(|c| (c.1)(&row));
+        t.row(std::iter::once(name.into()).chain(cells).collect());
     }
     t
 }
@@ -202,12 +199,8 @@ type StageSum = (usize, f64, Option<usize>);
 /// Per stage over every scenario: record, each analyzer, guidance.
 fn stages(r: &BenchResults) -> Table {
     let mut rows: Vec<(&str, StageSum)> = Vec::new();
-    for st in r
-        .scenarios
-        .iter()
-        .filter_map(|s| s.in_process.as_ref())
-        .flat_map(|p| &p.stages)
-    {
+    let all = (r.scenarios.iter()).filter_map(|s| s.in_process.as_ref());
+    for st in all.flat_map(|p| &p.stages) {
         match rows.iter_mut().find(|r| r.0 == st.name) {
             Some((_, (calls, total, findings))) => {
                 (*calls, *total) = (*calls + st.calls, *total + st.total_s);
@@ -267,9 +260,7 @@ fn baseline(r: &BenchResults) -> Table {
             Change::Unchanged => "unchanged".into(),
         }),
     ];
-    let rows = r
-        .baseline
-        .iter()
+    let rows = (r.baseline.iter())
         .map(|c| (c.scenario.as_str(), c))
         .collect();
     let title = "against the baseline: median CPU time over the floor's, then and now";
@@ -285,10 +276,7 @@ pub(super) fn result(r: &BenchResults) -> String {
         (true, false) => "slower than the baseline",
     };
     let regressions = f.regressions.iter().map(|s| format!("regression: {s}\n"));
-    let missed = f
-        .missed_targets
-        .iter()
-        .map(|s| format!("missed target: {s}\n"));
+    let missed = (f.missed_targets.iter()).map(|s| format!("missed target: {s}\n"));
     let target = duration(r.setup.target_s);
     let result = match f.ok() {
         true => format!("result: ok (every p95 under {target}, no failed call, {compared})\n"),

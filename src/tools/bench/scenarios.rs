@@ -135,10 +135,8 @@ pub(super) fn from_transcript(path: &Path) -> Result<Scenario, String> {
             "transcript '{at}': no tool call with a result found"
         ));
     }
-    let payloads = events
-        .iter()
-        .map(|e| e.payload.to_string().into_bytes())
-        .collect();
+    let payloads = (events.iter()).map(|e| e.payload.to_string().into_bytes());
+    let payloads = payloads.collect();
     Ok(user(path, payloads))
 }
 

@@ -18,8 +18,7 @@ pub(super) const SEED_EVENTS: usize = 200;
 
 /// The history after [`SEED_EVENTS`] calls of the embedded sessions, ending `end_ms`.
 pub(super) fn history(settings: &Settings, end_ms: u64) -> History {
-    let payloads: Vec<Vec<u8>> = scenarios::sessions()
-        .into_iter()
+    let payloads: Vec<Vec<u8>> = (scenarios::sessions().into_iter())
         .flat_map(|s| s.payloads)
         .collect();
     let rt = Runtime::builder().settings(settings.clone()).build();

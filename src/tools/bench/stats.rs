@@ -82,19 +82,6 @@ pub(super) fn median_ratio(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
     Some((r, e))
 }
 
-/// How many runs to make, as hyperfine: enough to fill `min_time` given how long one run took,
-/// and never fewer than `min_runs` or more than `max_runs`.
-pub(super) fn plan_runs(one_run: f64, min_time: f64, min_runs: usize, max_runs: usize) -> usize {
-    let max_runs = max_runs.max(min_runs).max(1);
-    // `as usize` saturates for huge or infinite values.
-    let wanted = if one_run > 0.0 {
-        (min_time / one_run).ceil() as usize
-    } else {
-        max_runs
-    };
-    wanted.clamp(min_runs.max(1), max_runs)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,16 +126,6 @@ mod tests {
         assert_eq!(s.p99, 9.0);
         assert_eq!(s.max, 9.0);
         assert_eq!(Summary::of(&[]), Summary::default());
-    }
-
-    #[test]
-    fn plans() {
-        // 3 s of runs at 0.1 s each = 30 runs, within 10..=100.
-        assert_eq!(plan_runs(0.1, 3.0, 10, 100), 30);
-        assert_eq!(plan_runs(1.0, 3.0, 10, 100), 10);
-        assert_eq!(plan_runs(0.0001, 3.0, 10, 100), 100);
-        assert_eq!(plan_runs(0.0, 3.0, 10, 100), 100);
-        assert_eq!(plan_runs(0.1, 3.0, 5, 2), 5);
     }
 
     #[test]

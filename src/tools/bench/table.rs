@@ -109,14 +109,10 @@ impl Table {
     /// For the terminal: the title, then the columns aligned under a two-space indent (names and
     /// labels to the left, figures to the right).
     pub(crate) fn terminal(&self) -> String {
-        let cells = self
-            .rows
-            .iter()
-            .map(|r| r.iter().map(ToString::to_string).collect());
+        let cells = (self.rows.iter()).map(|r| r.iter().map(ToString::to_string).collect());
         let texts: Vec<Vec<String>> = std::iter::once(self.columns.clone()).chain(cells).collect();
         let width = |i: usize| {
-            texts
-                .iter()
+            (texts.iter())
                 .filter_map(move |r| r.get(i))
                 .map(|t| t.chars().count())
         };

@@ -90,10 +90,8 @@ fn end_to_end(
     r: &mut ScenarioResult,
     progress: &mut Progress,
 ) -> Result<(), BenchError> {
-    let dir = e
-        .scratch
-        .dir(&format!("seeded-{i}"))
-        .map_err(BenchError::io("creating a state dir"))?;
+    let dir =
+        (e.scratch.dir(&format!("seeded-{i}"))).map_err(BenchError::io("making a state dir"))?;
     if setup.subject_is_posthook {
         // Seeded sessions end now, so that the hook sees the same gap since their last call in
         // every run (rules that look at time gaps take the same path).

@@ -68,10 +68,7 @@ fn missed_targets(scenarios: &[ScenarioResult], load: &[LoadResult], target_s: f
         out.extend(other.map(|e| format!("{}: the other hook: {e}", r.name)));
     }
     let subject = load.first().map(|l| &l.subject);
-    for l in load
-        .iter()
-        .filter(|l| !l.passed && Some(&l.subject) == subject)
-    {
+    for l in (load.iter()).filter(|l| !l.passed && Some(&l.subject) == subject) {
         out.push(format!(
             "load test {}: mean {}, success {}, lost events {}",
             l.mode,

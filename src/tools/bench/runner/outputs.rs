@@ -24,8 +24,7 @@ fn document(r: &BenchResults) -> serde_json::Value {
 
 fn markdown(r: &BenchResults) -> String {
     let tables: Vec<String> = report::tables(r).iter().map(Table::markdown).collect();
-    let result: Vec<String> = report::result(r)
-        .lines()
+    let result: Vec<String> = (report::result(r).lines())
         .map(|l| format!("- {l}\n"))
         .collect();
     format!("# posthook bench\n\n{}{}", tables.concat(), result.concat())

@@ -32,19 +32,16 @@ pub(crate) struct Setup {
     pub(crate) target_s: f64,
 }
 
-/// Where and with what the benchmark ran.
+/// Where the benchmark ran: the CPU model and logical cores, memory, OS, posthook's version and
+/// build (`debug` figures are not representative), the 1-minute load average at the start
+/// (others' work skews figures).
 pub(crate) struct Environment {
-    /// CPU model (brand string).
     pub cpu: String,
-    /// Logical cores.
     pub cores: usize,
     pub memory_bytes: u64,
-    /// OS name and version.
     pub os: String,
     pub posthook_version: &'static str,
-    /// `release` or `debug`: debug figures are not representative.
     pub build: &'static str,
-    /// 1-minute load average when the run started (others' work skews figures).
     pub load_average: f64,
 }
 
