@@ -225,6 +225,7 @@ pub(super) fn process_stats(samples: &[RunSample], floor: Option<&[RunSample]>) 
         success_rate: times.len() as f64 / n,
         feedback_rate: samples.iter().filter(|s| s.feedback()).count() as f64 / n,
         times_s: times,
+        floor_times_s: floor.map(|f| ok(f, wall)).unwrap_or_default(),
     }
 }
 

@@ -300,13 +300,8 @@ pub(super) fn short(r: &BenchResults) -> String {
         let (n, sessions, calls) = (m.messages.len(), m.sessions, m.calls);
         out += &format!("posthook on {sessions} real session(s), {calls} calls: ");
         out += &format!("{n} message(s) to Claude\n");
-        out.extend(
-            messages(r, SHORT_MESSAGES)
-                .terminal()
-                .lines()
-                .skip(1)
-                .map(|l| l.to_owned() + "\n"),
-        );
+        let list = messages(r, SHORT_MESSAGES).terminal();
+        out.extend(list.lines().skip(1).map(|l| l.to_owned() + "\n"));
         if let Some(more) = n.checked_sub(SHORT_MESSAGES).filter(|&x| x > 0) {
             out += &format!("  … and {more} more (--full lists them all)\n");
         }
@@ -334,30 +329,29 @@ fn verdict(r: &BenchResults) -> String {
         .filter(|s| !headline || s.origin == Origin::Headline)
         .filter_map(|s| Some((s.name.as_str(), s.end_to_end.as_ref()?)))
         .collect();
-    let hook: Vec<f64> = measured.iter().flat_map(|m| m.1.times_s.clone()).collect();
-    let Some((floor, (ratio, error))) =
-        (r.floor.as_ref()).and_then(|f| Some((f, stats::median_ratio(&hook, &f.times_s)?)))
-    else {
+    let pool =
+        |f: fn(&ProcessStats) -> &Vec<f64>| measured.iter().flat_map(move |m| f(m.1).clone());
+    let hook: Vec<f64> = pool(|p| &p.times_s).collect();
+    let floor: Vec<f64> = pool(|p| &p.floor_times_s).collect();
+    let Some((ratio, error)) = stats::median_ratio(&hook, &floor) else {
         return String::from("  (nothing measured end to end)\n");
     };
-    let each: Vec<String> = (measured.iter())
-        .map(|(n, p)| format!("{n} {}", Cell::ratio(p.median_ratio_to_floor)))
-        .collect();
-    let (median, floor_median) = (duration(stats::median(&hook)), duration(floor.time.median));
+    let each = measured
+        .iter()
+        .map(|(n, p)| format!("{n} {}", Cell::ratio(p.median_ratio_to_floor)));
+    let [median, floor_median] = [&hook, &floor].map(|x| duration(stats::median(x)));
     let mut out = format!("  hook call: median {median} = {ratio:.2} ± {error:.2}x the cost of ");
-    out += &format!(
-        "starting a bare process (floor: {}, median {floor_median})\n",
-        floor_name(r)
-    );
-    out += &format!("  per scenario: {}\nverdict: ", each.join(", "));
+    out += &format!("starting a bare process (floor: {}, ", floor_name(r));
+    out += &format!("median {floor_median})\n  per scenario: ");
+    out += &format!("{}\nverdict: ", each.collect::<Vec<_>>().join(", "));
     out += &match (ratio <= GOAL, r.setup.environment.build) {
         (true, _) => format!(
             "within {GOAL}x the floor, the goal: a call costs little more than \
                               the process Claude Code starts anyway\n"
         ),
         (false, "debug") => format!(
-            "over the goal of {GOAL}x the floor (a debug build: measure \
-                                     a release build for real figures)\n"
+            "over the goal of {GOAL}x the floor (a debug build: measure a \
+                                     release build for real figures)\n"
         ),
         (false, _) => format!("over the goal of {GOAL}x the floor\n"),
     };

@@ -62,9 +62,11 @@ pub(crate) struct Stage {
 /// End-to-end figures of one process per call.
 pub(crate) struct ProcessStats {
     pub samples: usize,
-    /// Wall time per call (spawn to reaped), over successful calls; and each of them, in order.
+    /// Wall time per call (spawn to reaped), over successful calls; each of them, in order; the
+    /// floor's interleaved with them.
     pub time: Summary,
     pub times_s: Vec<f64>,
+    pub floor_times_s: Vec<f64>,
     /// The median over the floor's median, from interleaved runs.
     pub median_ratio_to_floor: Option<(f64, f64)>,
     /// The median CPU time (user + system) over the floor's: the work done, which a loaded machine

@@ -111,14 +111,13 @@ impl Table {
     pub(crate) fn terminal(&self) -> String {
         let cells = (self.rows.iter()).map(|r| r.iter().map(ToString::to_string).collect());
         let texts: Vec<Vec<String>> = std::iter::once(self.columns.clone()).chain(cells).collect();
-        let width = |i: usize| {
-            (texts.iter())
-                .filter_map(move |r| r.get(i))
-                .map(|t| t.chars().count())
-        };
-        let widths: Vec<usize> = (0..self.columns.len())
-            .map(|i| width(i).max().unwrap_or(0))
-            .collect();
+        let mut widths = vec![0; self.columns.len()];
+        for row in &texts {
+            widths
+                .iter_mut()
+                .zip(row)
+                .for_each(|(w, t)| *w = (*w).max(t.chars().count()));
+        }
         let mut out = format!("{}\n", self.title);
         for row in &texts {
             let mut line = String::new();
