@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Examples:
-  posthook --bench                                  built-in scenarios, both modes, load test
+  posthook --bench                                  what posthook says, what a call costs, verdict
   posthook --bench --full                           the same, with every table
   posthook --bench --export-json out.json --export-markdown out.md
   posthook bench --command 'python3 hook.py' --vs   another hook beside posthook, with the ratio
@@ -12,7 +12,8 @@ Examples:
   posthook bench --save-baseline base.json          later: --baseline base.json (exit 3 on a regression)
 
 Exit codes: 0 ok; 1 bad arguments or I/O error; 3 a scenario regressed against --baseline;
-4 a target was missed (a p95 at or above --target-ms, a failed call, a failed load test).";
+4 a target was missed (a p95 at or above --target-ms, a failed call, a failed load test, a floor
+that fell back to `posthook floor`).";
 
 /// Options of `posthook bench` / `posthook --bench`.
 #[derive(Debug, Clone, clap::Args)]
@@ -57,7 +58,7 @@ pub(crate) struct BenchArgs {
     /// Every scenario's end-to-end p95 must be under this (milliseconds).
     #[arg(long, value_name = "MS", default_value_t = 100.0)]
     pub target_ms: f64,
-    /// Save this run's per-scenario means as a baseline.
+    /// Save this run's per-scenario CPU times over the floor's as a baseline.
     #[arg(long, value_name = "FILE")]
     pub save_baseline: Option<PathBuf>,
     /// Compare with a saved baseline; exit 3 when a scenario is slower by more than the threshold.
