@@ -581,6 +581,21 @@ fn another_hook_that_fails_fails_the_run() {
         out.contains("missed target: simple-read: the other hook: 2 of 2 calls failed"),
         "{out}"
     );
+    // Measured alone, the other hook is what the default names, and posthook says nothing.
+    let alone = sb
+        .cmd(&quick_bench(
+            &["--command", "cat >/dev/null"],
+            "simple-read",
+        ))
+        .env("TMPDIR", sb.dir.path())
+        .run()
+        .expect_code(0)
+        .stdout();
+    assert!(
+        alone.contains("the hook as Claude Code runs it: `cat >/dev/null` (under sh -c)"),
+        "{alone}"
+    );
+    assert!(!alone.contains("message(s) to Claude"), "{alone}");
 }
 
 /// Two busy loops, one per core, for as long as the value lives.

@@ -301,7 +301,8 @@ pub(super) fn short(r: &BenchResults) -> String {
         out += &format!("posthook on {sessions} real session(s), {calls} calls: ");
         out += &format!("{n} message(s) to Claude\n");
         let list = messages(r, SHORT_MESSAGES).terminal();
-        out.extend(list.lines().skip(1).map(|l| l.to_owned() + "\n"));
+        let rows = list.lines().skip(1).filter(|_| n > 0);
+        out.extend(rows.map(|l| l.to_owned() + "\n"));
         if let Some(more) = n.checked_sub(SHORT_MESSAGES).filter(|&x| x > 0) {
             out += &format!("  … and {more} more (--full lists them all)\n");
         }
@@ -309,16 +310,13 @@ pub(super) fn short(r: &BenchResults) -> String {
         out += "  per call in process (parse, record, analyzers, guidance): ";
         out += &format!("median {median}, p99 {p99}\n\n");
     }
+    let (hook, took) = (&r.setup.hook_program, r.elapsed_s);
     out += &format!(
-        "the hook as Claude Code runs it: {}\n",
-        r.setup.hook_program
+        "the hook as Claude Code runs it: {hook}\n{}{}",
+        verdict(r),
+        result(r)
     );
-    out += &verdict(r);
-    out += &result(r);
-    out + &format!(
-        "took {:.1} s; every table: posthook --bench --full\n",
-        r.elapsed_s
-    )
+    out + &format!("took {took:.1} s; every table: posthook --bench --full\n")
 }
 
 /// The hook call against the floor (the headline calls when they ran, else every scenario's

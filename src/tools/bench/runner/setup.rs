@@ -24,7 +24,7 @@ pub(crate) struct Setup {
     /// With --vs: the other hook.
     pub(crate) vs: Option<Spawner>,
     pub(crate) floor: Floor,
-    /// The program measured as posthook, and why that one.
+    /// The program measured as posthook, and why that one (or the command measured alone).
     pub(crate) hook_program: String,
     pub(crate) load_on: bool,
     pub(crate) plan: Plan,
@@ -151,6 +151,10 @@ pub(super) fn setup(
     let (subject, vs) = match other {
         Some(o) if !args.vs => (o, None),
         o => (posthook, o),
+    };
+    let hook_program = match subject_is_posthook {
+        true => hook_program,
+        false => format!("`{}` (under sh -c)", subject.label),
     };
     Ok(Setup {
         environment: Environment::detect(),
