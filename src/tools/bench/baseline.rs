@@ -1,65 +1,44 @@
 //! Regression detection that survives a noisy machine.
 //!
 //! Raw times from two runs minutes apart on a shared machine differ by more than any regression
-//! worth catching: every process is slower while others build. So a baseline keeps, per scenario,
-//! the hook's median set against the floor's median *measured in the same run, interleaved with
-//! it*, with that ratio's error. The ratio judged is of CPU time (user + system,
-//! from wait4): on a loaded machine wall time is mostly waiting for a core, which a process that
-//! needs five times the floor's CPU waits for about five times as long, so the wall-time ratio
-//! itself moves with the load; the work done does not. The wall-time ratio is kept and shown.
-//! A scenario regressed when its ratio rose by more than the threshold *and* by more than twice
-//! the two runs' errors combined. Instructions per call (repeatable on a busy machine) are
-//! counted by `benches/cost.py`.
+//! worth catching. So a baseline keeps, per scenario, the hook's median CPU time (from wait4) over
+//! the floor's, *measured in the same run, interleaved with it*, with that ratio's error: on a
+//! loaded machine wall time is mostly waiting for a core, the work done is not. A scenario
+//! regressed when its ratio rose by more than the threshold *and* by more than twice the two
+//! runs' errors combined.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The format name written into baseline files.
-pub(super) const FORMAT: &str = "posthook-bench-baseline";
-/// The format version written and read: ratios to the floor (version 1 kept raw means).
-pub(super) const VERSION: u32 = 2;
+const FORMAT: &str = "posthook-bench-baseline";
+/// Version 2 keeps ratios to the floor (version 1 kept raw means).
+const VERSION: u32 = 2;
 /// How many combined standard errors a ratio must rise by to count.
-pub(super) const ERROR_MULTIPLE: f64 = 2.0;
+const ERROR_MULTIPLE: f64 = 2.0;
 
-/// One scenario's figures in a baseline.
+/// One scenario in a baseline: the CPU ratio and its error, then for the reader the wall-time
+/// ratio, the hook's median and the samples behind them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Entry {
-    /// The hook's median CPU time over the floor's, interleaved.
     pub ratio: f64,
-    /// Its standard error.
     pub ratio_error: f64,
-    /// The same for wall time, for the reader.
     #[serde(default)]
     pub wall_ratio: Option<f64>,
-    /// The hook's median (s), for the reader.
     pub median_s: f64,
-    /// Samples behind it.
     pub n: usize,
 }
 
-/// A saved baseline: per-scenario figures of the measured hook.
+/// A saved baseline of the measured hook (`subject`), by scenario name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Baseline {
-    /// Always [`FORMAT`].
     pub format: String,
-    /// Always [`VERSION`].
     pub version: u32,
-    /// The posthook version that wrote it.
     pub posthook_version: String,
-    /// What was measured (`posthook` or the `--command`).
     pub subject: String,
-    /// By scenario name.
     pub scenarios: BTreeMap<String, Entry>,
 }
 
-#[derive(Deserialize)]
-struct Header {
-    format: String,
-    version: u32,
-}
-
 impl Baseline {
-    /// A baseline of `scenarios` for `subject`.
     pub(crate) fn new(subject: &str, scenarios: BTreeMap<String, Entry>) -> Baseline {
         Baseline {
             format: FORMAT.to_string(),
@@ -72,53 +51,43 @@ impl Baseline {
 
     /// Parses a baseline file's text.
     pub(crate) fn parse(text: &str) -> Result<Baseline, String> {
-        let h: Header = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if h.format != FORMAT {
-            return Err(format!("not a {FORMAT} file (format '{}')", h.format));
+        let h: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if h["format"] != FORMAT {
+            return Err(format!("not a {FORMAT} file (format {})", h["format"]));
         }
-        if h.version != VERSION {
+        if h["version"] != VERSION {
             return Err(format!(
                 "a version {} baseline (raw times, which cannot be compared across runs on a busy \
                  machine); save a new one with --save-baseline",
-                h.version
+                h["version"]
             ));
         }
         serde_json::from_str(text).map_err(|e| e.to_string())
     }
 }
 
-/// How a scenario compares with its baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// How a scenario compares with its baseline, beyond the threshold and the errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    /// Slower beyond the threshold and the errors.
     Regressed,
-    /// Faster beyond the threshold and the errors.
     Improved,
-    /// Neither.
     Unchanged,
 }
 
-/// One scenario's comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One scenario's comparison: the two ratios, the change and its error (both runs' combined).
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Comparison {
-    /// Scenario name.
     pub scenario: String,
-    /// The baseline's ratio to its floor.
     pub baseline_ratio: f64,
-    /// This run's ratio to its floor.
     pub current_ratio: f64,
-    /// current - baseline.
     pub change: f64,
-    /// The two ratios' errors combined: `sqrt(e1^2 + e2^2)`.
     pub change_error: f64,
-    /// The verdict on the ratio.
     pub verdict: Verdict,
 }
 
 /// The verdict on a ratio that went from `base` to `cur`: beyond `threshold` (0.25 = 25%) and
 /// beyond [`ERROR_MULTIPLE`] times the combined error `err`.
-pub(super) fn ratio_verdict(base: f64, cur: f64, err: f64, threshold: f64) -> Verdict {
+fn ratio_verdict(base: f64, cur: f64, err: f64, threshold: f64) -> Verdict {
     let beyond_error = (cur - base).abs() > ERROR_MULTIPLE * err;
     if beyond_error && cur > base * (1.0 + threshold) {
         Verdict::Regressed
@@ -136,19 +105,17 @@ pub(super) fn compare(
     current: &BTreeMap<String, Entry>,
     threshold: f64,
 ) -> Vec<Comparison> {
-    current
-        .iter()
+    (current.iter())
         .filter_map(|(name, cur)| {
             let base = baseline.scenarios.get(name)?;
             let change_error = (base.ratio_error.powi(2) + cur.ratio_error.powi(2)).sqrt();
-            let verdict = ratio_verdict(base.ratio, cur.ratio, change_error, threshold);
             Some(Comparison {
                 scenario: name.clone(),
                 baseline_ratio: base.ratio,
                 current_ratio: cur.ratio,
                 change: cur.ratio - base.ratio,
                 change_error,
-                verdict,
+                verdict: ratio_verdict(base.ratio, cur.ratio, change_error, threshold),
             })
         })
         .collect()

@@ -18,7 +18,7 @@ use wait4::Wait4;
 const INLINE_STDIN: usize = 60 * 1024;
 
 /// What to run for each call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Spawner {
     /// Shown in reports: `posthook`, `floor`, or the hook command.
     pub label: String,
@@ -42,9 +42,7 @@ impl Spawner {
     pub(crate) fn shell(command: &str) -> Spawner {
         Spawner {
             label: command.to_string(),
-            program: "sh".into(),
-            args: vec!["-c".into(), command.into()],
-            env: Vec::new(),
+            ..Spawner::new("", "sh", &["-c", command])
         }
     }
 
@@ -52,16 +50,6 @@ impl Spawner {
     pub(crate) fn env(mut self, k: &str, v: impl Into<OsString>) -> Spawner {
         self.env.push((k.into(), v.into()));
         self
-    }
-
-    /// Program, arguments and extra environment, as strings (for the spawner helper).
-    pub(crate) fn parts(&self) -> (String, Vec<String>, Vec<(String, String)>) {
-        let s = |o: &OsString| o.to_string_lossy().into_owned();
-        (
-            s(&self.program),
-            self.args.iter().map(s).collect(),
-            self.env.iter().map(|(k, v)| (s(k), s(v))).collect(),
-        )
     }
 
     /// Runs once with `payload` on stdin and `state_dir` as `POSTHOOK_STATE_DIR`; the child's
@@ -103,36 +91,29 @@ impl Spawner {
             })?
         };
         let wall = start.elapsed();
-        let stderr_len = std::fs::metadata(&err_path).map_or(0, |m| m.len());
-        let stdout_len = std::fs::metadata(&out_path).map_or(0, |m| m.len());
+        let len = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
         Ok(RunSample {
             wall,
             user: used.rusage.utime,
             system: used.rusage.stime,
             max_rss: used.rusage.maxrss,
             exit: used.status.code(),
-            stderr_len,
-            stdout_len,
+            stderr_len: len(&err_path),
+            stdout_len: len(&out_path),
         })
     }
 }
 
-/// One run of a hook process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One run of a hook process: wall time from spawn to reaped, the child's own CPU times and peak
+/// RSS (bytes), its exit code (`None` when killed by a signal), the bytes it wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RunSample {
-    /// Wall time from spawn to reaped.
     pub wall: Duration,
-    /// The child's user CPU time.
     pub user: Duration,
-    /// The child's system CPU time.
     pub system: Duration,
-    /// The child's peak resident set size in bytes.
     pub max_rss: u64,
-    /// Exit code (`None` when killed by a signal).
     pub exit: Option<i32>,
-    /// Bytes written to stderr.
     pub stderr_len: u64,
-    /// Bytes written to stdout.
     pub stdout_len: u64,
 }
 
@@ -155,26 +136,15 @@ impl RunSample {
     pub(crate) fn cpu(&self) -> Duration {
         self.user + self.system
     }
-
-    /// CPU time as a share of wall time, in percent.
-    pub(crate) fn cpu_percent(&self) -> f64 {
-        let wall = self.wall.as_secs_f64();
-        if wall > 0.0 {
-            100.0 * self.cpu().as_secs_f64() / wall
-        } else {
-            0.0
-        }
-    }
 }
 
-/// A scratch directory for one benchmark, removed on drop.
+/// A scratch directory for one benchmark (`$TMPDIR/posthook-bench-<pid>-<tag>`), removed on drop.
 #[derive(Debug)]
 pub(super) struct Scratch {
-    root: PathBuf,
+    pub root: PathBuf,
 }
 
 impl Scratch {
-    /// Creates `$TMPDIR/posthook-bench-<pid>-<tag>`.
     pub(super) fn new(tag: &str) -> io::Result<Scratch> {
         let root =
             std::env::temp_dir().join(format!("posthook-bench-{}-{tag}", std::process::id()));
@@ -183,20 +153,13 @@ impl Scratch {
         Ok(Scratch { root })
     }
 
-    /// The directory.
-    pub(super) fn path(&self) -> &Path {
-        &self.root
-    }
-
     /// A fresh, empty state dir under the scratch dir, named `name`.
     pub(super) fn fresh_state(&self, name: &str) -> io::Result<PathBuf> {
         let p = self.root.join(name);
         match std::fs::remove_dir_all(&p) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(p),
         }
-        Ok(p)
     }
 
     /// A sub-directory that exists.
@@ -233,7 +196,6 @@ mod tests {
         assert!(!s(Some(0), 0, 0).feedback());
         assert!(!s(Some(1), 30, 0).feedback() && !s(Some(1), 30, 0).success());
         assert!(!s(None, 0, 0).success());
-        assert!((s(Some(0), 0, 0).cpu_percent() - 50.0).abs() < 1e-9);
     }
 
     #[test]
@@ -244,7 +206,7 @@ mod tests {
         let sp = Spawner::shell(
             "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; cat >/dev/null; printf abc >&2; exit 2",
         );
-        let r = sp.run(b"{}", &state, scratch.path()).expect("runs");
+        let r = sp.run(b"{}", &state, &scratch.root).expect("runs");
         assert_eq!(r.exit, Some(2));
         assert_eq!(r.stderr_len, 3);
         assert!(r.feedback());

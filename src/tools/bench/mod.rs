@@ -7,21 +7,21 @@
 //! against the floor: the same spawn of a process that only reads stdin and exits.
 //!
 //! The tree: `scenarios` (what is sent), `measure` (one child process), `modes` (in-process and
-//! end-to-end runs), `load` (concurrent users), `stats` and `grade` (pure), `baseline`
-//! (regressions), `results` (the data), `report` (the terminal), `export` (JSON, Markdown),
+//! end-to-end runs), `messages` (what posthook tells Claude on real sessions), `load` (concurrent
+//! users), `stats` (pure), `baseline` (regressions), `results` (the data), `table` (the one shape
+//! of every section, and its renderers), `report` (the sections, the short default),
 //! `runner` (ties it together and returns a [`Verdict`]), `error` (what stops a run: [`BenchError`]).
 //! The load on `posthook serve` is measured by `benches/serve_load.py`.
 
 mod args;
 mod baseline;
-mod environment;
 mod error;
-mod export;
 mod floor;
-mod grade;
 mod load;
 mod measure;
+mod messages;
 mod modes;
+mod progress;
 mod report;
 mod results;
 mod runner;
@@ -29,7 +29,7 @@ mod scenarios;
 mod seed;
 mod spawner;
 mod stats;
-mod units;
+mod table;
 
 pub(crate) use args::BenchArgs;
 pub(crate) use error::BenchError;

@@ -1,31 +1,32 @@
 //! The two measuring modes: in-process (the Runtime alone) and end-to-end (one process per call,
-//! as Claude Code runs a hook), and how many runs each makes.
+//! as Claude Code runs a hook, each call paired with a run of the floor), and how many runs each
+//! makes.
 
-use super::grade::{self, Grade};
 use super::measure::{RunSample, Scratch, Spawner};
-use super::report::Progress;
-use super::results::{AnalyzerShare, InProcess, ProcessStats};
+use super::results::{InProcess, ProcessStats, Stage};
 use super::scenarios::Scenario;
+use super::seed;
 use super::spawner::Launcher;
 use super::stats::{self, Summary};
 use crate::runtime::Runtime;
 use posthook_analyzers::{History, Settings};
 use std::io;
-use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Fewest measured calls per scenario and mode, unless `--runs` says otherwise.
+const MIN_RUNS: usize = 10;
+/// Most measured calls per scenario and mode.
+const MAX_RUNS: usize = 200;
+/// Measure a scenario at least this long (s), within those bounds.
+const MIN_TIME: f64 = 0.5;
 
 /// How many runs to make.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Plan {
     /// Calls run and thrown away before measuring.
     pub warmup: usize,
-    /// Fewest measured calls.
-    pub min_runs: usize,
-    /// Most measured calls (unless `min_runs` is higher).
-    pub max_runs: usize,
-    /// Measure at least this long, within those bounds (s).
-    pub min_time: f64,
-    /// Exactly this many measured calls, overriding the rest.
+    /// Exactly this many measured calls (`--runs`), else as many as fill [`MIN_TIME`].
     pub exact: Option<usize>,
 }
 
@@ -33,85 +34,82 @@ impl Plan {
     /// Passes over a scenario of `calls` calls, given that one pass took `pass_time` seconds.
     /// Counts are in calls, so a 40-call sequence needs fewer passes than a single call.
     pub(super) fn passes(&self, calls: usize, pass_time: f64) -> usize {
-        let calls = calls.max(1);
-        let per = |n: usize| n.div_ceil(calls).max(1);
-        if let Some(n) = self.exact {
-            return per(n);
-        }
-        stats::plan_runs(
-            pass_time,
-            self.min_time,
-            per(self.min_runs),
-            per(self.max_runs),
-        )
+        let per = |n: usize| n.div_ceil(calls.max(1)).max(1);
+        // As hyperfine: enough to fill the time, within the bounds (`as` saturates).
+        let wanted = (MIN_TIME / pass_time).ceil() as usize;
+        (self.exact).map_or(wanted.clamp(per(MIN_RUNS), per(MAX_RUNS)), per)
     }
 
-    /// Warmup passes.
-    pub(super) fn warmup_passes(&self, calls: usize) -> usize {
-        if self.warmup == 0 {
-            0
-        } else {
-            self.warmup.div_ceil(calls.max(1))
+    /// Runs the passes over a scenario of `calls` calls: the warmup (`pass(false)`, not counted),
+    /// then measured ones (`pass(true)`, each returning its time) until the plan is met.
+    pub(super) fn run<E>(
+        &self,
+        calls: usize,
+        mut pass: impl FnMut(bool) -> Result<f64, E>,
+    ) -> Result<(), E> {
+        let mut time = 0.0;
+        for _ in 0..self.warmup.div_ceil(calls.max(1)) {
+            time = pass(false)?;
         }
+        let first = pass(true)?;
+        for _ in 1..self.passes(calls, if time > 0.0 { time } else { first }) {
+            pass(true)?;
+        }
+        Ok(())
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
+/// What the measured in-process calls add up to.
 #[derive(Default)]
-struct AnalyzerAcc {
-    total: Duration,
-    calls: usize,
-    findings: usize,
-}
-
-#[derive(Default)]
-struct InProcessAcc {
+struct Tally {
     times: Vec<f64>,
-    record: Duration,
-    guidance: Duration,
     feedback: usize,
-    analyzers: Vec<(&'static str, AnalyzerAcc)>,
+    stages: Vec<Stage>,
 }
 
-/// One pass over the scenario on a fresh history; returns the pass's time.
-fn in_process_pass(rt: &Runtime, sc: &Scenario, acc: Option<&mut InProcessAcc>) -> f64 {
-    let mut acc = acc;
+impl Tally {
+    /// One call of the stage `name`, which took `time` (and found `findings`, for an analyzer).
+    fn add(&mut self, name: &str, time: Duration, findings: Option<usize>) {
+        let i = (self.stages.iter().position(|s| s.name == name)).unwrap_or_else(|| {
+            let (calls, total_s, findings) = (0, 0.0, findings.map(|_| 0));
+            let name = name.to_string();
+            self.stages.push(Stage {
+                name,
+                calls,
+                total_s,
+                findings,
+            });
+            self.stages.len() - 1
+        });
+        let s = &mut self.stages[i];
+        (s.calls, s.total_s) = (s.calls + 1, s.total_s + time.as_secs_f64());
+        s.findings = s.findings.zip(findings).map(|(a, b)| a + b);
+    }
+}
+
+/// One pass over the scenario on a fresh history, counted into `tally` when given; its time.
+fn in_process_pass(rt: &Runtime, sc: &Scenario, mut tally: Option<&mut Tally>) -> f64 {
     let mut history = History::new();
     let start = Instant::now();
     for p in &sc.payloads {
         let t = Instant::now();
-        let report = match crate::input::parse(p, now_ms(), None) {
-            Ok(input) if input.is_post_tool_use() => input
-                .call
-                .as_ref()
-                .map(|call| rt.process(call, &mut history)),
+        let report = match crate::input::parse(p, seed::now_ms(), None) {
+            Ok(input) if input.is_post_tool_use() => {
+                (input.call.as_ref()).map(|call| rt.process(call, &mut history))
+            }
             _ => None,
         };
         let elapsed = t.elapsed();
-        if let (Some(acc), Some(r)) = (acc.as_deref_mut(), report) {
-            acc.times.push(elapsed.as_secs_f64());
-            acc.record += r.timings.record;
-            acc.guidance += r.timings.guidance;
-            acc.feedback += usize::from(r.feedback.is_some());
-            for t in &r.timings.analyzers {
-                let i = match acc.analyzers.iter().position(|(n, _)| *n == t.name) {
-                    Some(i) => i,
-                    None => {
-                        acc.analyzers.push((t.name, AnalyzerAcc::default()));
-                        acc.analyzers.len() - 1
-                    }
-                };
-                let a = &mut acc.analyzers[i].1;
-                a.total += t.elapsed;
-                a.calls += 1;
-                a.findings += t.findings;
-            }
+        let (Some(acc), Some(r)) = (tally.as_deref_mut(), report) else {
+            continue;
+        };
+        acc.times.push(elapsed.as_secs_f64());
+        acc.feedback += usize::from(r.feedback.is_some());
+        acc.add("record", r.timings.record, None);
+        for t in &r.timings.analyzers {
+            acc.add(t.name, t.elapsed, Some(t.findings));
         }
+        acc.add("guidance", r.timings.guidance, None);
     }
     start.elapsed().as_secs_f64()
 }
@@ -120,235 +118,114 @@ fn in_process_pass(rt: &Runtime, sc: &Scenario, acc: Option<&mut InProcessAcc>) 
 /// fresh history per pass, with the analyzers built and the pattern cache warm after the warmup.
 pub(super) fn in_process(sc: &Scenario, settings: &Settings, plan: &Plan) -> InProcess {
     let rt = Runtime::builder().settings(settings.clone()).build();
-    let first = Instant::now();
-    if let Some(p) = sc.payloads.first() {
-        if let Ok(input) = crate::input::parse(p, now_ms(), None) {
-            if let Some(call) = input.call.as_ref() {
-                rt.process(call, &mut History::new());
-            }
-        }
-    }
-    let first_call_s = first.elapsed().as_secs_f64();
-    let mut pass_time = 0.0;
-    for _ in 0..plan.warmup_passes(sc.payloads.len()) {
-        pass_time = in_process_pass(&rt, sc, None);
-    }
-    let before = rt.cache_stats();
-    let mut acc = InProcessAcc::default();
-    let first_measured = in_process_pass(&rt, sc, Some(&mut acc));
-    if pass_time == 0.0 {
-        pass_time = first_measured;
-    }
-    let passes = plan.passes(sc.payloads.len(), pass_time);
-    for _ in 1..passes {
-        in_process_pass(&rt, sc, Some(&mut acc));
-    }
-    let after = rt.cache_stats();
-    let (hits, misses) = (after.hits - before.hits, after.misses - before.misses);
-    let n = acc.times.len();
-    let per_call = |d: Duration| {
-        if n == 0 {
-            0.0
-        } else {
-            d.as_secs_f64() / n as f64
-        }
+    let cold = Scenario {
+        payloads: sc.payloads.iter().take(1).cloned().collect(),
+        ..sc.clone()
     };
+    let first_call_s = in_process_pass(&rt, &cold, None);
+    let (mut acc, mut before) = (Tally::default(), None);
+    let _ = plan.run(sc.payloads.len(), |measured| {
+        before = before.or(measured.then(|| rt.cache_stats()));
+        Ok::<_, ()>(in_process_pass(&rt, sc, measured.then_some(&mut acc)))
+    });
+    let (after, before) = (rt.cache_stats(), before.unwrap_or_default());
+    let hits = after.hits - before.hits;
+    let lookups = hits + after.misses - before.misses;
     InProcess {
-        samples: n,
         time: Summary::of(&acc.times),
         first_call_s,
-        record_mean_s: per_call(acc.record),
-        guidance_mean_s: per_call(acc.guidance),
-        analyzers: acc
-            .analyzers
-            .iter()
-            .map(|(name, a)| AnalyzerShare {
-                name: (*name).to_string(),
-                calls: a.calls,
-                mean_s: if a.calls == 0 {
-                    0.0
-                } else {
-                    a.total.as_secs_f64() / a.calls as f64
-                },
-                findings: a.findings,
-            })
-            .collect(),
-        cache_hits: hits,
-        cache_misses: misses,
-        cache_hit_rate: (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64),
-        feedback_rate: if n == 0 {
-            0.0
-        } else {
-            acc.feedback as f64 / n as f64
-        },
+        stages: acc.stages,
+        cache_hit_rate: (lookups > 0).then(|| hits as f64 / lookups as f64),
+        feedback_rate: acc.feedback as f64 / acc.times.len().max(1) as f64,
     }
 }
 
-/// Where each end-to-end pass starts.
-#[derive(Debug, Clone)]
-pub(super) enum StateStart {
-    /// A fresh, empty state dir per pass: a new session.
-    Fresh,
-    /// This state dir, seeded beforehand and kept across passes: a session well under way (the
-    /// history is bounded, so its size stays the same as calls are added).
-    Seeded(PathBuf),
+/// What end-to-end measurements share: the helper that spawns the processes, the floor run after
+/// every call, the plan, the scratch dir; and every floor sample taken.
+pub(super) struct EndToEnd<'a> {
+    pub launcher: Launcher,
+    pub floor: &'a Spawner,
+    pub plan: Plan,
+    pub scratch: &'a Scratch,
+    pub floor_samples: Vec<RunSample>,
 }
 
-/// One pass end to end: one process per call, in order. Each call is paired with one run of each
-/// floor, fed the same payload, so that all see the same machine load.
-fn end_to_end_pass(
-    launcher: &mut Launcher,
-    spawner: &Spawner,
-    floors: &[&Spawner],
-    sc: &Scenario,
-    start: &StateStart,
-    scratch: &Scratch,
-    out: &mut EndToEndSamples,
-) -> io::Result<f64> {
-    let state = match start {
-        StateStart::Fresh => scratch.fresh_state("state")?,
-        StateStart::Seeded(dir) => dir.clone(),
-    };
-    let floor_state = scratch.fresh_state("floor-state")?;
-    out.floors.resize_with(floors.len(), Vec::new);
-    let mut hook_time = 0.0;
-    for p in &sc.payloads {
-        // Alternate which runs first, so that neither always follows the other (and inherits
-        // what it left in the caches, or the scheduler's state).
-        let floors_first = out.hook.len() % 2 == 1;
-        let run_floors = |launcher: &mut Launcher, out: &mut EndToEndSamples| {
-            for (f, samples) in floors.iter().zip(out.floors.iter_mut()) {
-                samples.push(launcher.run(f, p, &floor_state, scratch.path())?);
-            }
-            Ok::<_, io::Error>(())
+impl EndToEnd<'_> {
+    /// Measures `sc` with one `sp` process per call, starting from the state dir `state` kept
+    /// across passes (a seeded session), or from none each pass: its figures against the floor
+    /// interleaved with it.
+    pub(super) fn measure(
+        &mut self,
+        sp: &Spawner,
+        sc: &Scenario,
+        state: Option<&Path>,
+    ) -> io::Result<ProcessStats> {
+        let (mut hook, mut floor) = (Vec::new(), Vec::new());
+        let plan = self.plan;
+        plan.run(sc.payloads.len(), |measured| match measured {
+            true => self.pass(sp, sc, state, (&mut hook, &mut floor)),
+            false => self.pass(sp, sc, state, (&mut Vec::new(), &mut Vec::new())),
+        })?;
+        let stats = process_stats(&hook, Some(&floor));
+        self.floor_samples.extend(floor);
+        Ok(stats)
+    }
+
+    /// One pass: one process per call, in order, each paired with a run of the floor fed the same
+    /// payload, so that both see the same machine load; the hook's time.
+    fn pass(
+        &mut self,
+        sp: &Spawner,
+        sc: &Scenario,
+        state: Option<&Path>,
+        (hook, floor): (&mut Vec<RunSample>, &mut Vec<RunSample>),
+    ) -> io::Result<f64> {
+        let state = match state {
+            Some(dir) => dir.to_path_buf(),
+            None => self.scratch.fresh_state("state")?,
         };
-        if floors_first {
-            run_floors(launcher, out)?;
+        let floor_state = self.scratch.fresh_state("floor-state")?;
+        let dir = &self.scratch.root;
+        let mut time = 0.0;
+        for p in &sc.payloads {
+            // Alternate which runs first, so that neither always follows the other (and inherits
+            // what it left in the caches, or the scheduler's state).
+            let floor_first = hook.len() % 2 == 1;
+            if floor_first {
+                floor.push(self.launcher.run(self.floor, p, &floor_state, dir)?);
+            }
+            let s = self.launcher.run(sp, p, &state, dir)?;
+            time += s.wall.as_secs_f64();
+            hook.push(s);
+            if !floor_first {
+                floor.push(self.launcher.run(self.floor, p, &floor_state, dir)?);
+            }
         }
-        let s = launcher.run(spawner, p, &state, scratch.path())?;
-        hook_time += s.wall.as_secs_f64();
-        out.hook.push(s);
-        if !floors_first {
-            run_floors(launcher, out)?;
-        }
+        Ok(time)
     }
-    Ok(hook_time)
 }
 
-/// End-to-end samples of a scenario, and of the floors interleaved with them.
-#[derive(Debug, Default)]
-pub(super) struct EndToEndSamples {
-    /// The hook's calls.
-    pub hook: Vec<RunSample>,
-    /// Per floor, its calls, one after each hook call.
-    pub floors: Vec<Vec<RunSample>>,
-}
-
-/// Measures a scenario end to end: every call spawns `spawner`, starting from `start`, and, after
-/// each call, each of `floors`.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the measuring context: launcher, subject, floors, scenario, state, plan, scratch, progress"
-)]
-pub(super) fn end_to_end(
-    launcher: &mut Launcher,
-    spawner: &Spawner,
-    floors: &[&Spawner],
-    sc: &Scenario,
-    start: &StateStart,
-    plan: &Plan,
-    scratch: &Scratch,
-    progress: &mut Progress,
-) -> io::Result<EndToEndSamples> {
-    let mut warm = EndToEndSamples::default();
-    let mut pass_time = 0.0;
-    for _ in 0..plan.warmup_passes(sc.payloads.len()) {
-        pass_time = end_to_end_pass(launcher, spawner, floors, sc, start, scratch, &mut warm)?;
-    }
-    let mut out = EndToEndSamples::default();
-    let first = end_to_end_pass(launcher, spawner, floors, sc, start, scratch, &mut out)?;
-    if pass_time == 0.0 {
-        pass_time = first;
-    }
-    let passes = plan.passes(sc.payloads.len(), pass_time);
-    for i in 1..passes {
-        progress.detail(&format!("{}/{passes}", i + 1));
-        end_to_end_pass(launcher, spawner, floors, sc, start, scratch, &mut out)?;
-    }
-    Ok(out)
-}
-
-/// CPU times (user + system) of the successful calls.
-pub(super) fn ok_cpu_times(samples: &[RunSample]) -> Vec<f64> {
-    samples
-        .iter()
-        .filter(|s| s.success())
-        .map(|s| s.cpu().as_secs_f64())
-        .collect()
-}
-
-/// Wall times of the successful calls.
-pub(super) fn ok_times(samples: &[RunSample]) -> Vec<f64> {
-    samples
-        .iter()
-        .filter(|s| s.success())
-        .map(|s| s.wall.as_secs_f64())
-        .collect()
-}
-
-/// Summarizes end-to-end samples, with the ratio to the floor when there is one.
-pub(super) fn process_stats(
-    subject: &str,
-    samples: &[RunSample],
-    floor: Option<&[RunSample]>,
-) -> ProcessStats {
-    let ok: Vec<&RunSample> = samples.iter().filter(|s| s.success()).collect();
-    let times: Vec<f64> = ok.iter().map(|s| s.wall.as_secs_f64()).collect();
-    let time = Summary::of(&times);
-    let cpu: Vec<f64> = ok.iter().map(|s| s.cpu().as_secs_f64()).collect();
+/// Summarizes end-to-end samples (times over the successful calls), with the ratios to the
+/// floor's when there is one.
+pub(super) fn process_stats(samples: &[RunSample], floor: Option<&[RunSample]>) -> ProcessStats {
+    type Of = fn(&RunSample) -> f64;
+    let ok =
+        |v: &[RunSample], f: Of| -> Vec<f64> { v.iter().filter(|s| s.success()).map(f).collect() };
+    let (wall, cpu): (Of, Of) = (|s| s.wall.as_secs_f64(), |s| s.cpu().as_secs_f64());
+    let ratio = |f: Of| floor.and_then(|fl| stats::median_ratio(&ok(samples, f), &ok(fl, f)));
+    let times = ok(samples, wall);
     let n = samples.len().max(1) as f64;
-    let floor_times = floor.map(ok_times);
-    let floor_summary = floor_times.as_deref().map(Summary::of);
-    let ratio = floor_summary
-        .as_ref()
-        .and_then(|f| stats::ratio(time.mean, time.stdev, f.mean, f.stdev));
-    let median_ratio = floor_times
-        .as_deref()
-        .and_then(|f| stats::median_ratio(&times, f));
-    let floor_cpu = floor.map(ok_cpu_times);
-    let cpu_ratio = floor_cpu
-        .as_deref()
-        .and_then(|f| stats::median_ratio(&ok_cpu_times(samples), f));
-    let success_rate = ok.len() as f64 / n;
-    let feedback_rate = samples.iter().filter(|s| s.feedback()).count() as f64 / n;
-    let score = grade::scenario_score(
-        time.mean * 1e3,
-        success_rate,
-        time.consistency,
-        feedback_rate,
-    );
     ProcessStats {
-        subject: subject.to_string(),
         samples: samples.len(),
-        time,
-        ratio_to_floor: ratio.map(|r| r.0),
-        ratio_to_floor_error: ratio.map(|r| r.1),
-        median_ratio_to_floor: median_ratio.map(|r| r.0),
-        median_ratio_to_floor_error: median_ratio.map(|r| r.1),
-        cpu_ratio_to_floor: cpu_ratio.map(|r| r.0),
-        cpu_ratio_to_floor_error: cpu_ratio.map(|r| r.1),
-        cpu_time: Summary::of(&cpu),
-        cpu_percent: stats::mean(&ok.iter().map(|s| s.cpu_percent()).collect::<Vec<_>>()),
-        max_rss_mean_bytes: stats::mean(&ok.iter().map(|s| s.max_rss as f64).collect::<Vec<_>>()),
+        time: Summary::of(&times),
+        median_ratio_to_floor: ratio(wall),
+        cpu_ratio_to_floor: ratio(cpu),
+        cpu_median_s: stats::median(&ok(samples, cpu)),
         max_rss_peak_bytes: samples.iter().map(|s| s.max_rss).max().unwrap_or(0),
-        stderr_mean_bytes: samples.iter().map(|s| s.stderr_len as f64).sum::<f64>() / n,
-        success_rate,
-        feedback_rate,
-        target_50ms_share: stats::share_below(&times, 0.050),
-        target_100ms_share: stats::share_below(&times, 0.100),
-        score,
-        grade: Grade::of(score),
+        success_rate: times.len() as f64 / n,
+        feedback_rate: samples.iter().filter(|s| s.feedback()).count() as f64 / n,
         times_s: times,
+        floor_times_s: floor.map(|f| ok(f, wall)).unwrap_or_default(),
     }
 }
 
@@ -360,27 +237,39 @@ mod tests {
     fn plans_count_calls_not_passes() {
         let plan = Plan {
             warmup: 3,
-            min_runs: 10,
-            max_runs: 100,
-            min_time: 1.0,
             exact: None,
         };
-        // One call of 1 ms: 1000 wanted, capped at 100.
-        assert_eq!(plan.passes(1, 0.001), 100);
-        // 40 calls per pass: at least 1 pass (10 calls), at most 3 passes (120 >= 100 calls).
-        assert_eq!(plan.passes(40, 0.5), 2);
+        // One call of 1 ms: 500 wanted for half a second, capped at 200.
+        assert_eq!(plan.passes(1, 0.001), 200);
+        // 40 calls per pass: at least 1 pass (10 calls), at most 5 passes (200 calls).
+        assert_eq!(plan.passes(40, 0.2), 3);
         assert_eq!(plan.passes(40, 5.0), 1);
-        assert_eq!(plan.passes(40, 0.0001), 3);
-        assert_eq!(plan.warmup_passes(1), 3);
-        assert_eq!(plan.warmup_passes(40), 1);
+        assert_eq!(plan.passes(40, 0.0001), 5);
+        // No time measured: as many as allowed.
+        assert_eq!(plan.passes(1, 0.0), 200);
         let exact = Plan {
             exact: Some(5),
             ..plan
         };
         assert_eq!(exact.passes(1, 0.001), 5);
         assert_eq!(exact.passes(6, 0.001), 1);
-        let none = Plan { warmup: 0, ..plan };
-        assert_eq!(none.warmup_passes(1), 0);
+        // The warmup covers its calls in whole passes; its time, not the first measured pass's,
+        // plans the rest: 1 warmup pass (3 calls of 40), then 3 measured (0.5 s / 0.2 s).
+        let mut seen = Vec::new();
+        let mut pass = |m: bool| {
+            seen.push(m);
+            Ok::<_, ()>(if m { 5.0 } else { 0.2 })
+        };
+        plan.run(40, &mut pass).expect("runs");
+        exact.run(1, &mut pass).expect("runs");
+        let none = Plan { warmup: 0, ..exact };
+        none.run(1, &mut pass).expect("runs");
+        let expected: Vec<bool> = [false, true, true, true]
+            .into_iter()
+            .chain([false; 3])
+            .chain([true; 10])
+            .collect();
+        assert_eq!(seen, expected);
     }
 
     #[test]
@@ -394,19 +283,15 @@ mod tests {
         };
         let plan = Plan {
             warmup: 1,
-            min_runs: 4,
-            max_runs: 4,
-            min_time: 0.0,
-            exact: None,
+            exact: Some(4),
         };
         let r = in_process(&sc, &Settings::default(), &plan);
-        assert_eq!(r.samples, 4);
-        let names: Vec<&str> = r.analyzers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(r.time.n, 4);
+        let names: Vec<&str> = r.stages.iter().map(|a| a.name.as_str()).collect();
         assert!(names.contains(&"exec-safety"), "{names:?}");
-        assert!(r.analyzers.iter().all(|a| a.calls == 4));
+        assert_eq!((names[0], names[names.len() - 1]), ("record", "guidance"));
+        assert!(r.stages.iter().all(|a| a.calls == 4 && a.total_s > 0.0));
         // The same command every time: after the warmup every lookup is a hit.
-        assert_eq!(r.cache_misses, 0);
-        assert!(r.cache_hits > 0);
         assert_eq!(r.cache_hit_rate, Some(1.0));
         assert_eq!(r.feedback_rate, 1.0);
     }

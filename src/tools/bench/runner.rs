@@ -1,42 +1,39 @@
-//! `posthook bench`: runs the scenarios in the modes asked for, then the load test, grades,
-//! compares with a baseline, reports, exports, and returns the verdict.
+//! `posthook bench`: sets up, measures, judges, reports, writes the outputs asked for, and
+//! returns the verdict.
 
 mod collect;
 mod judge;
 mod outputs;
 mod setup;
 
+pub(crate) use setup::Setup;
+
 use super::args::BenchArgs;
 use super::error::BenchError;
 use super::measure::Scratch;
 use super::report;
-use super::results::{BenchResults, Failures};
+use super::results::Failures;
 use posthook_analyzers::Settings;
 use std::io::Write;
 use std::time::Instant;
 
-/// How a run ended, once everything was measured and written: what the caller turns into an
-/// exit code (`bench_exit_code` in the dispatcher: 0 for a pass, 3 for a regression, 4 for a missed
-/// target, as docs/benchmark.md documents).
+/// How a run ended: what the caller turns into an exit code (`bench_exit_code` in the dispatcher:
+/// 0 for a pass, 3 for a regression, 4 for a missed target, as docs/benchmark.md documents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    /// No regression against the baseline, every target met.
     Pass,
     /// A scenario regressed against the baseline (this outranks a missed target).
     Regression,
-    /// A target was missed: a p95 over the target, a failed call, a failed load test.
+    /// A p95 over the target, a failed call, a failed load test, a floor that fell back.
     MissedTarget,
 }
 
 impl Verdict {
-    /// The verdict on what made a run fail, if anything did.
-    fn of(failures: &Failures) -> Verdict {
-        if !failures.regressions.is_empty() {
-            Verdict::Regression
-        } else if !failures.missed_targets.is_empty() {
-            Verdict::MissedTarget
-        } else {
-            Verdict::Pass
+    fn of(f: &Failures) -> Verdict {
+        match (f.regressions.is_empty(), f.missed_targets.is_empty()) {
+            (false, _) => Verdict::Regression,
+            (true, false) => Verdict::MissedTarget,
+            (true, true) => Verdict::Pass,
         }
     }
 }
@@ -44,27 +41,20 @@ impl Verdict {
 /// Runs the benchmark, prints the report on stdout, writes the outputs asked for and returns the
 /// verdict. The caller prints the error.
 pub(crate) fn run(args: &BenchArgs, settings: &Settings) -> Result<Verdict, BenchError> {
-    let results = execute(args, settings)?;
-    let mut out = std::io::stdout().lock();
-    let _ = report::write(&mut out, &results).and_then(|()| out.flush());
-    outputs::write_outputs(args, &results)?;
-    Ok(Verdict::of(&results.verdict))
-}
-
-fn execute(args: &BenchArgs, settings: &Settings) -> Result<BenchResults, BenchError> {
     let started = Instant::now();
-    let scratch = Scratch::new("run").map_err(|source| BenchError::Scratch {
-        what: String::from("scratch dir"),
-        source,
-    })?;
+    let scratch = Scratch::new("run").map_err(BenchError::io("creating scratch dir"))?;
     let setup = setup::setup(args, settings, &scratch)?;
-    let measured = collect::measure(&setup, args, settings, &scratch)?;
-    Ok(judge::judge(
-        args,
-        setup,
-        measured,
-        started.elapsed().as_secs_f64(),
-    ))
+    let mut results = collect::measure(setup, args, settings, &scratch)?;
+    judge::judge(args, &mut results);
+    results.elapsed_s = started.elapsed().as_secs_f64();
+    let text = match args.full {
+        true => report::full(&results),
+        false => report::short(&results),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    outputs::write_outputs(args, &results)?;
+    Ok(Verdict::of(&results.failures))
 }
 
 #[cfg(test)]

@@ -18,8 +18,7 @@ pub(super) const SEED_EVENTS: usize = 200;
 
 /// The history after [`SEED_EVENTS`] calls of the embedded sessions, ending `end_ms`.
 pub(super) fn history(settings: &Settings, end_ms: u64) -> History {
-    let payloads: Vec<Vec<u8>> = scenarios::sessions()
-        .into_iter()
+    let payloads: Vec<Vec<u8>> = (scenarios::sessions().into_iter())
         .flat_map(|s| s.payloads)
         .collect();
     let rt = Runtime::builder().settings(settings.clone()).build();
@@ -36,24 +35,22 @@ pub(super) fn history(settings: &Settings, end_ms: u64) -> History {
     h
 }
 
-/// The session ids the payloads name, each once.
-pub(super) fn session_ids(payloads: &[Vec<u8>]) -> Vec<String> {
-    let ids: BTreeSet<String> = payloads
-        .iter()
+/// Now, in ms since the epoch.
+pub(super) fn now_ms() -> u64 {
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
+    now.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Stores `history` in the state dir `dir` under every session id the `payloads` name.
+pub(super) fn store(dir: &Path, payloads: &[Vec<u8>], history: &History) -> Result<(), String> {
+    let store = Store::new(dir);
+    let ids: BTreeSet<String> = (payloads.iter())
         .filter_map(|p| crate::input::parse(p, 0, None).ok())
         .map(|i| i.session_id)
         .collect();
-    ids.into_iter().collect()
-}
-
-/// Stores `history` under every id in `ids` in the state dir `dir` (created when missing).
-pub(super) fn store(dir: &Path, ids: &[String], history: &History) -> Result<(), String> {
-    let store = Store::new(dir);
     for id in ids {
-        let u = store
-            .update(id, SystemTime::now(), |h| *h = history.clone())
-            .map_err(|e| format!("seeding session state: {e}"))?;
-        if let Some(e) = u.save_error {
+        let u = store.update(&id, SystemTime::now(), |h| *h = history.clone());
+        if let Some(e) = u.map_err(|e| e.to_string())?.save_error {
             return Err(format!("seeding session state: {e}"));
         }
     }
@@ -75,12 +72,10 @@ mod tests {
             br#"{"session_id":"b","hook_event_name":"PostToolUse","tool_name":"Read","tool_input":{}}"#.to_vec(),
             br#"{"session_id":"a","hook_event_name":"PostToolUse","tool_name":"Read","tool_input":{}}"#.to_vec(),
         ];
-        let ids = session_ids(&payloads);
-        assert_eq!(ids, ["a", "b"]);
-        store(dir.path(), &ids, &h).expect("stored");
-        for id in ids {
+        store(dir.path(), &payloads, &h).expect("stored");
+        for id in ["a", "b"] {
             let s = Store::new(dir.path())
-                .load(&id)
+                .load(id)
                 .expect("load")
                 .expect("stored");
             assert_eq!(s.history, h);

@@ -1,83 +1,33 @@
-//! Statistics over latency samples: pure functions of plain numbers, no clocks, no I/O.
+//! Statistics over latency samples (seconds, as in hyperfine): pure functions of plain numbers.
 //!
-//! Samples are seconds as `f64` (as in hyperfine). Percentiles use the nearest-rank method, the
-//! standard deviation is the sample one (n - 1), and outliers are found with the modified z-score
-//! (median and median absolute deviation), so one slow run does not hide itself by inflating the
-//! spread it is judged against.
+//! Percentiles use the nearest-rank method, and ratios of medians carry a robust error (from the
+//! median absolute deviation), so a few slow runs on a busy machine do not widen them.
 
-use serde::Serialize;
-
-/// A modified z-score above this marks an outlier: ten standard deviations, with 1.4826 turning the
-/// median absolute deviation into an estimate of the standard deviation (hyperfine's threshold).
-pub(super) const OUTLIER_THRESHOLD: f64 = 1.4826 * 10.0;
-
-/// The summary of a set of samples.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+/// The summary of a set of samples; all zero for none. The median of an even count is the mean
+/// of the two middle samples.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(crate) struct Summary {
-    /// Number of samples.
     pub n: usize,
-    /// Arithmetic mean.
     pub mean: f64,
-    /// Sample standard deviation (0 for fewer than two samples).
-    pub stdev: f64,
-    /// Median (mean of the two middle samples for an even count).
     pub median: f64,
-    /// 95th percentile, nearest rank.
     pub p95: f64,
-    /// 99th percentile, nearest rank.
     pub p99: f64,
-    /// Smallest sample.
-    pub min: f64,
-    /// Largest sample.
     pub max: f64,
-    /// `clamp(1 - stdev / mean, 0, 1)`: 1 when every run takes the same time.
-    pub consistency: f64,
-    /// Samples whose modified z-score exceeds [`OUTLIER_THRESHOLD`].
-    pub outliers: usize,
 }
 
 impl Summary {
-    /// Summarizes `xs`; all fields are zero for an empty slice.
     pub(crate) fn of(xs: &[f64]) -> Summary {
-        if xs.is_empty() {
-            return Summary::default();
-        }
         let mut sorted = xs.to_vec();
         sorted.sort_by(f64::total_cmp);
-        let mean = mean(xs);
-        let stdev = stdev(xs);
         Summary {
             n: xs.len(),
-            mean,
-            stdev,
+            mean: xs.iter().sum::<f64>() / xs.len().max(1) as f64,
             median: median_sorted(&sorted),
             p95: percentile_sorted(&sorted, 95.0),
             p99: percentile_sorted(&sorted, 99.0),
-            min: sorted[0],
-            max: sorted[sorted.len() - 1],
-            consistency: consistency(mean, stdev),
-            outliers: count_outliers(xs),
+            max: sorted.last().copied().unwrap_or(0.0),
         }
     }
-}
-
-/// Arithmetic mean; 0 for an empty slice.
-pub(super) fn mean(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        0.0
-    } else {
-        xs.iter().sum::<f64>() / xs.len() as f64
-    }
-}
-
-/// Sample standard deviation (divides by n - 1); 0 for fewer than two samples.
-pub(super) fn stdev(xs: &[f64]) -> f64 {
-    if xs.len() < 2 {
-        return 0.0;
-    }
-    let m = mean(xs);
-    let ss: f64 = xs.iter().map(|x| (x - m) * (x - m)).sum();
-    (ss / (xs.len() - 1) as f64).sqrt()
 }
 
 fn median_sorted(sorted: &[f64]) -> f64 {
@@ -99,78 +49,17 @@ pub(super) fn median(xs: &[f64]) -> f64 {
 /// The `p`th percentile (0 < p <= 100) of sorted samples by nearest rank: the smallest sample
 /// with at least p% of the samples at or below it, i.e. the one at rank `ceil(p / 100 * n)`.
 pub(super) fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let n = sorted.len();
     // The epsilon keeps 95% of 20 samples at rank 19 despite binary rounding of 0.95 * 20.
-    let rank = ((p / 100.0) * n as f64 - 1e-9).ceil().max(1.0) as usize;
-    sorted[rank.min(n) - 1]
-}
-
-/// `clamp(1 - stdev / mean, 0, 1)`, the original suite's consistency; 0 when the mean is not
-/// positive.
-pub(super) fn consistency(mean: f64, stdev: f64) -> f64 {
-    if mean <= 0.0 {
-        0.0
-    } else {
-        (1.0 - stdev / mean).clamp(0.0, 1.0)
-    }
-}
-
-/// Modified z-scores: `(x - median) / MAD`, MAD being the median absolute deviation from the
-/// median. When the MAD is zero (most samples equal), samples equal to the median score 0 and any
-/// other sample scores infinity, so it counts as an outlier.
-pub(super) fn modified_zscores(xs: &[f64]) -> Vec<f64> {
-    let m = median(xs);
-    let deviations: Vec<f64> = xs.iter().map(|x| (x - m).abs()).collect();
-    let mad = median(&deviations);
-    xs.iter()
-        .map(|&x| {
-            let d = x - m;
-            if mad > 0.0 {
-                d / mad
-            } else if d == 0.0 {
-                0.0
-            } else {
-                d.signum() * f64::INFINITY
-            }
-        })
-        .collect()
-}
-
-/// Samples whose modified z-score exceeds [`OUTLIER_THRESHOLD`] in absolute value.
-pub(super) fn count_outliers(xs: &[f64]) -> usize {
-    modified_zscores(xs)
-        .iter()
-        .filter(|z| z.abs() > OUTLIER_THRESHOLD)
-        .count()
-}
-
-/// Share (0..=1) of samples strictly below `limit`; 0 for an empty slice.
-pub(super) fn share_below(xs: &[f64], limit: f64) -> f64 {
-    if xs.is_empty() {
-        0.0
-    } else {
-        xs.iter().filter(|&&x| x < limit).count() as f64 / xs.len() as f64
-    }
-}
-
-/// `a / b` with its standard error propagated from the two standard deviations (first order, as
-/// hyperfine's relative speed): `r * sqrt((sa / a)^2 + (sb / b)^2)`. `None` when `a` or `b` is
-/// not positive.
-pub(super) fn ratio(a: f64, sa: f64, b: f64, sb: f64) -> Option<(f64, f64)> {
-    if a <= 0.0 || b <= 0.0 {
-        return None;
-    }
-    let r = a / b;
-    Some((r, r * ((sa / a).powi(2) + (sb / b).powi(2)).sqrt()))
+    let rank = ((p / 100.0) * sorted.len() as f64 - 1e-9).ceil().max(1.0) as usize;
+    sorted
+        .get(rank.min(sorted.len()).wrapping_sub(1))
+        .copied()
+        .unwrap_or(0.0)
 }
 
 /// The standard error of the median, estimated robustly: `1.2533 * 1.4826 * MAD / sqrt(n)` (the
 /// median's asymptotic error for a normal sample, with the spread taken from the median absolute
-/// deviation, so that a few slow runs on a busy machine do not inflate it). 0 for fewer than two
-/// samples.
+/// deviation). 0 for fewer than two samples.
 pub(super) fn median_error(xs: &[f64]) -> f64 {
     if xs.len() < 2 {
         return 0.0;
@@ -180,42 +69,17 @@ pub(super) fn median_error(xs: &[f64]) -> f64 {
     1.2533 * 1.4826 * mad / (xs.len() as f64).sqrt()
 }
 
-/// The ratio of two samples' medians, `median(a) / median(b)`, with its standard error
-/// propagated from [`median_error`] of each. `None` when either median is not positive.
+/// `median(a) / median(b)` with its standard error, propagated to first order from
+/// [`median_error`] of each: `r * sqrt((ea / a)^2 + (eb / b)^2)`. `None` when either median is
+/// not positive.
 pub(super) fn median_ratio(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
-    ratio(median(a), median_error(a), median(b), median_error(b))
-}
-
-/// How many runs to make, as hyperfine: enough to fill `min_time` given how long one run took,
-/// and never fewer than `min_runs` or more than `max_runs`.
-pub(super) fn plan_runs(one_run: f64, min_time: f64, min_runs: usize, max_runs: usize) -> usize {
-    let max_runs = max_runs.max(min_runs).max(1);
-    let wanted = if one_run > 0.0 {
-        (min_time / one_run).ceil()
-    } else {
-        max_runs as f64
-    };
-    // `as usize` saturates for huge or infinite values.
-    (wanted as usize).clamp(min_runs.max(1), max_runs)
-}
-
-/// Counts of `xs` in `bins` equal-width bins from `lo` to `hi`; samples outside fall in the first
-/// or last bin.
-pub(super) fn histogram(xs: &[f64], bins: usize, lo: f64, hi: f64) -> Vec<usize> {
-    let mut out = vec![0; bins];
-    if bins == 0 {
-        return out;
+    let (ma, mb) = (median(a), median(b));
+    if ma <= 0.0 || mb <= 0.0 {
+        return None;
     }
-    let width = (hi - lo) / bins as f64;
-    for &x in xs {
-        let i = if width > 0.0 {
-            ((x - lo) / width).floor().max(0.0) as usize
-        } else {
-            0
-        };
-        out[i.min(bins - 1)] += 1;
-    }
-    out
+    let r = ma / mb;
+    let e = r * ((median_error(a) / ma).powi(2) + (median_error(b) / mb).powi(2)).sqrt();
+    Some((r, e))
 }
 
 #[cfg(test)]
@@ -224,17 +88,6 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
-    }
-
-    #[test]
-    fn mean_and_sample_stdev() {
-        // mean 5; squared deviations 9+1+1+1+0+0+4+16 = 32; 32 / 7 = 4.571428..; sqrt = 2.138089..
-        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
-        assert!(close(mean(&xs), 5.0));
-        assert!(close(stdev(&xs), (32.0f64 / 7.0).sqrt()));
-        assert!(close(stdev(&xs), 2.138_089_935_299_395));
-        assert_eq!(stdev(&[3.0]), 0.0);
-        assert_eq!(mean(&[]), 0.0);
     }
 
     #[test]
@@ -262,28 +115,6 @@ mod tests {
     }
 
     #[test]
-    fn consistency_is_clamped() {
-        assert!(close(consistency(10.0, 2.0), 0.8));
-        assert_eq!(consistency(10.0, 30.0), 0.0);
-        assert_eq!(consistency(0.0, 1.0), 0.0);
-        assert_eq!(consistency(5.0, 0.0), 1.0);
-    }
-
-    #[test]
-    fn modified_zscores_by_hand() {
-        // median 3; |deviations| 2,1,0,1,97 -> MAD 1; scores -2,-1,0,1,97.
-        let xs = [1.0, 2.0, 3.0, 4.0, 100.0];
-        assert_eq!(modified_zscores(&xs), vec![-2.0, -1.0, 0.0, 1.0, 97.0]);
-        assert_eq!(count_outliers(&xs), 1);
-        // 14.8 is under the threshold (14.826), 15 is over it.
-        assert_eq!(count_outliers(&[1.0, 2.0, 3.0, 4.0, 17.8]), 0);
-        assert_eq!(count_outliers(&[1.0, 2.0, 3.0, 4.0, 18.0]), 1);
-        // MAD 0: everything off the median is an outlier.
-        assert_eq!(count_outliers(&[5.0, 5.0, 5.0, 6.0]), 1);
-        assert_eq!(count_outliers(&[]), 0);
-    }
-
-    #[test]
     fn summary_of_known_samples() {
         let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
         let s = Summary::of(&xs);
@@ -293,27 +124,8 @@ mod tests {
         // 95% of 8 = 7.6 -> rank 8.
         assert_eq!(s.p95, 9.0);
         assert_eq!(s.p99, 9.0);
-        assert_eq!((s.min, s.max), (2.0, 9.0));
-        assert!(close(s.consistency, 1.0 - (32.0f64 / 7.0).sqrt() / 5.0));
-        assert_eq!(s.outliers, 0);
+        assert_eq!(s.max, 9.0);
         assert_eq!(Summary::of(&[]), Summary::default());
-    }
-
-    #[test]
-    fn shares_ratios_and_plans() {
-        assert!(close(share_below(&[0.01, 0.04, 0.06, 0.2], 0.05), 0.5));
-        assert_eq!(share_below(&[], 1.0), 0.0);
-        // 2/1 with 10% and 20% relative errors: 2 * sqrt(0.01 + 0.04).
-        let (r, e) = ratio(2.0, 0.2, 1.0, 0.2).expect("positive");
-        assert!(close(r, 2.0));
-        assert!(close(e, 2.0 * 0.05f64.sqrt()));
-        assert_eq!(ratio(1.0, 0.0, 0.0, 0.0), None);
-        // 3 s of runs at 0.1 s each = 30 runs, within 10..=100.
-        assert_eq!(plan_runs(0.1, 3.0, 10, 100), 30);
-        assert_eq!(plan_runs(1.0, 3.0, 10, 100), 10);
-        assert_eq!(plan_runs(0.0001, 3.0, 10, 100), 100);
-        assert_eq!(plan_runs(0.0, 3.0, 10, 100), 100);
-        assert_eq!(plan_runs(0.1, 3.0, 5, 2), 5);
     }
 
     #[test]
@@ -328,13 +140,14 @@ mod tests {
         // The floor's MAD is 0: the error is the hook's alone, relative.
         assert!(close(re, 2.0 * e / 3.0));
         assert!(median_ratio(&xs, &[]).is_none());
-    }
-
-    #[test]
-    fn histogram_bins() {
-        let xs = [0.0, 0.1, 0.5, 0.99, 1.0, 2.0, -1.0];
-        // width 0.25: [0,.25) gets 0, 0.1 and -1 (clamped); [.5,.75) gets 0.5; last bin .99, 1, 2.
-        assert_eq!(histogram(&xs, 4, 0.0, 1.0), vec![3, 0, 1, 3]);
-        assert_eq!(histogram(&[1.0, 1.0], 3, 1.0, 1.0), vec![2, 0, 0]);
+        // Both spread: the relative errors add in quadrature.
+        let b = [1.0, 1.5, 2.0];
+        let (r, re) = median_ratio(&xs, &b).expect("ratio");
+        let eb = 1.2533 * 1.4826 * 0.5 / 3f64.sqrt();
+        assert!(close(r, 2.0));
+        assert!(close(
+            re,
+            2.0 * ((e / 3.0).powi(2) + (eb / 1.5).powi(2)).sqrt()
+        ));
     }
 }

@@ -103,7 +103,7 @@ pub(crate) fn transcript_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn detail(call: &ToolCall) -> String {
+pub(crate) fn detail(call: &ToolCall) -> String {
     let d = call
         .command()
         .or_else(|| call.path())

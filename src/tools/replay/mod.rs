@@ -18,7 +18,7 @@ mod json;
 mod summary;
 mod text;
 
-pub(crate) use engine::{replay, transcript_files, Replay, Step};
+pub(crate) use engine::{detail, replay, transcript_files, Replay, Step};
 pub(crate) use json::to_json;
 pub(crate) use text::safe_text;
 pub(crate) use text::{silence_text, to_text, verdict_text};

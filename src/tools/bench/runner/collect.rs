@@ -1,261 +1,137 @@
-//! Every measurement of a run, in order: each scenario in process and end to end (seeded, fresh,
-//! the other hook), then the load tests.
+//! Every measurement of a run, in order: what posthook says on real sessions, each scenario in
+//! process and end to end (seeded, fresh, the other hook), then the load tests.
 
 use super::setup::Setup;
 use crate::tools::bench::args::BenchArgs;
 use crate::tools::bench::error::BenchError;
-use crate::tools::bench::measure::{RunSample, Scratch, Spawner};
-use crate::tools::bench::modes::{self, StateStart};
-use crate::tools::bench::report::Progress;
-use crate::tools::bench::results::{LoadResult, ProcessStats, ScenarioResult, VsResult};
-use crate::tools::bench::scenarios::Scenario;
+use crate::tools::bench::measure::{Scratch, Spawner};
+use crate::tools::bench::messages;
+use crate::tools::bench::modes::{self, EndToEnd};
+use crate::tools::bench::progress::Progress;
+use crate::tools::bench::results::{BenchResults, Failures, LoadResult, ScenarioResult};
+use crate::tools::bench::scenarios::{self, Origin, Scenario};
 use crate::tools::bench::spawner::Launcher;
-use crate::tools::bench::{load, seed, stats};
+use crate::tools::bench::{load, seed};
 use posthook_analyzers::Settings;
-use std::time::SystemTime;
+use std::path::Path;
 
-/// Now, in ms since the epoch: seeded sessions end now, so that the hook sees the same gap since
-/// their last call in every run (rules that look at time gaps take the same path).
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// Everything measured, before it is judged.
-pub(super) struct Measured {
-    pub(super) scenarios: Vec<ScenarioResult>,
-    pub(super) floor: Vec<RunSample>,
-    pub(super) load: Vec<LoadResult>,
-    pub(super) spawner_max_rss: Option<u64>,
-}
-
-fn state_dir(source: std::io::Error) -> BenchError {
-    BenchError::Scratch {
-        what: String::from("a state dir"),
-        source,
-    }
-}
-
-/// Runs every measurement the setup asks for, in order.
+/// Runs every measurement the setup asks for, in order; the results, not judged yet.
 pub(super) fn measure(
-    setup: &Setup,
+    setup: Setup,
     args: &BenchArgs,
     settings: &Settings,
     scratch: &Scratch,
-) -> Result<Measured, BenchError> {
+) -> Result<BenchResults, BenchError> {
     let vs_n = usize::from(setup.vs.is_some());
-    let steps = setup.scenarios.len()
-        * (usize::from(setup.in_process_on) + usize::from(setup.e2e_on) * (2 + vs_n))
-        + usize::from(setup.load_on) * 2 * (1 + vs_n);
-    let launcher = if setup.e2e_on {
-        Launcher::start(&setup.exe)
-    } else {
-        Launcher::Direct
-    };
-    let mut run = Run {
-        setup,
-        settings,
+    let per_scenario = usize::from(setup.subject_is_posthook) + 2 + vs_n;
+    let loads = usize::from(setup.load_on) * 2 * (1 + vs_n);
+    let mut progress = Progress::new(setup.scenarios.len() * per_scenario + loads);
+    let mut e2e = EndToEnd {
+        launcher: Launcher::start(&setup.exe)
+            .map_err(BenchError::io("starting `posthook bench-spawner`"))?,
+        floor: &setup.floor.spawner,
+        plan: setup.plan,
         scratch,
-        launcher,
-        progress: Progress::new(steps, !args.no_progress),
+        floor_samples: Vec::new(),
     };
-    let mut m = Measured {
-        scenarios: Vec::new(),
-        floor: Vec::new(),
-        load: Vec::new(),
-        spawner_max_rss: None,
-    };
+    // What posthook says: on the user's own calls when given, else on the embedded sessions.
+    let messages = setup.subject_is_posthook.then(|| {
+        let own = setup.scenarios.iter().filter(|s| s.origin == Origin::User);
+        let calls: Vec<Scenario> = own.cloned().collect();
+        match calls.is_empty() {
+            true => messages::replay(&scenarios::sessions(), settings),
+            false => messages::replay(&calls, settings),
+        }
+    });
+    let mut results = Vec::new();
     for (i, sc) in setup.scenarios.iter().enumerate() {
-        let result = run.scenario(i, sc, &mut m)?;
-        m.scenarios.push(result);
-    }
-    if setup.load_on {
-        run.load_tests(args, &mut m)?;
-    }
-    run.progress.finish();
-    m.spawner_max_rss = run.launcher.spawner_max_rss();
-    Ok(m)
-}
-
-/// What the measurements of one run share: the setup, the helper that spawns the hooks, the
-/// progress line.
-struct Run<'a> {
-    setup: &'a Setup,
-    settings: &'a Settings,
-    scratch: &'a Scratch,
-    launcher: Launcher,
-    progress: Progress,
-}
-
-/// One scenario's end-to-end figures, before the other hook's is set against ours.
-#[derive(Default)]
-struct EndToEnd {
-    seeded: Option<ProcessStats>,
-    fresh: Option<ProcessStats>,
-    vs: Option<ProcessStats>,
-}
-
-impl Run<'_> {
-    /// One scenario in process and end to end; the floors' samples go to `m`.
-    fn scenario(
-        &mut self,
-        i: usize,
-        sc: &Scenario,
-        m: &mut Measured,
-    ) -> Result<ScenarioResult, BenchError> {
-        let in_process = self.setup.in_process_on.then(|| {
-            self.progress.step(&format!("in-process {}", sc.name));
-            modes::in_process(sc, self.settings, &self.setup.plan)
+        // In process: posthook's Runtime, so only when posthook is measured.
+        let in_process = setup.subject_is_posthook.then(|| {
+            progress.step(&format!("in-process {}", sc.name));
+            modes::in_process(sc, settings, &setup.plan)
         });
-        let e2e = if self.setup.e2e_on {
-            self.end_to_end(i, sc, m)?
-        } else {
-            EndToEnd::default()
-        };
-        let vs = e2e.vs.map(|theirs| vs_result(theirs, e2e.seeded.as_ref()));
-        Ok(ScenarioResult {
+        let mut r = ScenarioResult {
             name: sc.name.clone(),
             origin: sc.origin,
             calls: sc.payloads.len(),
             in_process,
-            end_to_end: e2e.seeded,
-            end_to_end_fresh: e2e.fresh,
-            vs,
-        })
-    }
-
-    /// One scenario end to end: from a seeded session, from a fresh one, and the other hook.
-    fn end_to_end(
-        &mut self,
-        i: usize,
-        sc: &Scenario,
-        m: &mut Measured,
-    ) -> Result<EndToEnd, BenchError> {
-        let setup = self.setup;
-        let floor = &setup.floor.spawner;
-        let ids = seed::session_ids(&sc.payloads);
-        let dir = self
-            .scratch
-            .dir(&format!("seeded-{i}"))
-            .map_err(state_dir)?;
-        if setup.subject_is_posthook {
-            seed::store(&dir, &ids, &seed::history(self.settings, now_ms()))
-                .map_err(BenchError::Seed)?;
-        }
-        let (seeded, f) = self.run(
-            &setup.subject,
-            &[floor],
-            sc,
-            &StateStart::Seeded(dir),
-            "seeded",
-        )?;
-        m.floor.extend(f.into_iter().flatten());
-        let (fresh, f) = self.run(&setup.subject, &[floor], sc, &StateStart::Fresh, "fresh")?;
-        m.floor.extend(f.into_iter().flatten());
-        let mut out = EndToEnd {
-            seeded: Some(seeded),
-            fresh: Some(fresh),
-            ..EndToEnd::default()
+            end_to_end: None,
+            end_to_end_fresh: None,
+            vs: None,
         };
-        if let Some(o) = &setup.vs {
-            let (theirs, f) = self.run(o, &[floor], sc, &StateStart::Fresh, "")?;
-            m.floor.extend(f.into_iter().flatten());
-            out.vs = Some(theirs);
-        }
-        Ok(out)
+        end_to_end(&mut e2e, (&setup, settings), (i, sc), &mut r, &mut progress)?;
+        results.push(r);
     }
-
-    /// One end-to-end measurement of `sp` on `sc`, each call followed by `floors`: its figures and
-    /// the floors' samples.
-    fn run(
-        &mut self,
-        sp: &Spawner,
-        floors: &[&Spawner],
-        sc: &Scenario,
-        start: &StateStart,
-        what: &str,
-    ) -> Result<(ProcessStats, Vec<Vec<RunSample>>), BenchError> {
-        self.progress
-            .step(&format!("end-to-end {} {} {what}", sp.label, sc.name));
-        let samples = modes::end_to_end(
-            &mut self.launcher,
-            sp,
-            floors,
-            sc,
-            start,
-            &self.setup.plan,
-            self.scratch,
-            &mut self.progress,
-        )
-        .map_err(|source| BenchError::Run {
-            label: sp.label.clone(),
-            source,
-        })?;
-        let stats = modes::process_stats(
-            &sp.label,
-            &samples.hook,
-            samples.floors.first().map(Vec::as_slice),
-        );
-        Ok((stats, samples.floors))
-    }
-
-    /// The load tests of the hook under test, then of the other hook: separate sessions, then one
-    /// shared session.
-    fn load_tests(&mut self, args: &BenchArgs, m: &mut Measured) -> Result<(), BenchError> {
-        let setup = self.setup;
-        let payloads: Vec<Vec<u8>> = setup
-            .scenarios
-            .iter()
-            .flat_map(|s| s.payloads.iter().cloned())
-            .collect();
-        for (sp, is_posthook) in std::iter::once((&setup.subject, setup.subject_is_posthook))
-            .chain(setup.vs.as_ref().map(|o| (o, false)))
-        {
-            for same in [false, true] {
-                self.progress.step(&format!(
-                    "load {} {}",
-                    sp.label,
-                    if same {
-                        "same session"
-                    } else {
-                        "separate sessions"
-                    }
-                ));
-                m.load.push(
-                    load::run(
-                        &setup.exe,
-                        sp,
-                        &payloads,
-                        load::LoadShape {
-                            users: args.users,
-                            requests: args.requests,
-                            same_session: same,
-                            count_store: is_posthook,
-                        },
-                        self.scratch,
-                    )
-                    .map_err(BenchError::Load)?,
-                );
-            }
-        }
-        Ok(())
-    }
+    let load = match setup.load_on {
+        true => load_tests(&setup, args, scratch, &mut progress)?,
+        false => Vec::new(),
+    };
+    progress.finish();
+    let spawner_max_rss = e2e.launcher.max_rss;
+    let floor = Some(e2e.floor_samples).filter(|f| !f.is_empty());
+    Ok(BenchResults {
+        setup,
+        floor: floor.map(|f| modes::process_stats(&f, None)),
+        scenarios: results,
+        load,
+        messages,
+        spawner_max_rss,
+        baseline: Vec::new(),
+        failures: Failures::default(),
+        elapsed_s: 0.0,
+    })
 }
 
-/// The other hook's figures set against ours.
-fn vs_result(theirs: ProcessStats, ours: Option<&ProcessStats>) -> VsResult {
-    let ratio = ours.and_then(|ours| {
-        stats::ratio(
-            theirs.time.mean,
-            theirs.time.stdev,
-            ours.time.mean,
-            ours.time.stdev,
-        )
-    });
-    VsResult {
-        end_to_end: theirs,
-        ratio_to_posthook: ratio.map(|r| r.0),
-        ratio_to_posthook_error: ratio.map(|r| r.1),
+/// One scenario end to end: from a seeded session, from a fresh one, and the other hook.
+fn end_to_end(
+    e: &mut EndToEnd<'_>,
+    (setup, settings): (&Setup, &Settings),
+    (i, sc): (usize, &Scenario),
+    r: &mut ScenarioResult,
+    progress: &mut Progress,
+) -> Result<(), BenchError> {
+    let dir =
+        (e.scratch.dir(&format!("seeded-{i}"))).map_err(BenchError::io("making a state dir"))?;
+    if setup.subject_is_posthook {
+        // Seeded sessions end now, so that the hook sees the same gap since their last call in
+        // every run (rules that look at time gaps take the same path).
+        let history = seed::history(settings, seed::now_ms());
+        seed::store(&dir, &sc.payloads, &history).map_err(BenchError::Input)?;
     }
+    let mut run = |sp: &Spawner, state: Option<&Path>, what: &str| {
+        progress.step(&format!("end-to-end {} {} {what}", sp.label, sc.name));
+        (e.measure(sp, sc, state)).map_err(BenchError::io(format!("running `{}`", sp.label)))
+    };
+    r.end_to_end = Some(run(&setup.subject, Some(&dir), "seeded")?);
+    r.end_to_end_fresh = Some(run(&setup.subject, None, "fresh")?);
+    if let Some(o) = &setup.vs {
+        r.vs = Some(run(o, None, "")?);
+    }
+    Ok(())
+}
+
+/// The load tests of the hook under test, then of the other hook: separate sessions, then one
+/// shared session.
+fn load_tests(
+    setup: &Setup,
+    args: &BenchArgs,
+    scratch: &Scratch,
+    progress: &mut Progress,
+) -> Result<Vec<LoadResult>, BenchError> {
+    let payloads: Vec<Vec<u8>> = (setup.scenarios.iter())
+        .flat_map(|s| s.payloads.iter().cloned())
+        .collect();
+    let hooks = std::iter::once((&setup.subject, setup.subject_is_posthook))
+        .chain(setup.vs.as_ref().map(|o| (o, false)));
+    let mut out = Vec::new();
+    for (spawner, posthook) in hooks {
+        let loader = (&*setup.exe, spawner, posthook);
+        for (same, mode) in [(false, "separate sessions"), (true, "same session")] {
+            progress.step(&format!("load {} {mode}", spawner.label));
+            let shape = (args.users, args.requests, same);
+            let r = load::run(loader, &payloads, shape, scratch);
+            out.push(r.map_err(BenchError::io("running the load test"))?);
+        }
+    }
+    Ok(out)
 }

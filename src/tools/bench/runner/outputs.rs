@@ -1,88 +1,71 @@
-//! The files a run was asked to write: the exports, the baseline to save, the `--history` line.
+//! The files a run was asked to write: the exports (the report's tables as JSON or Markdown), the
+//! baseline to save, the `--history` line (the JSON export on one line).
 
 use super::judge::current_entries;
 use crate::tools::bench::args::BenchArgs;
 use crate::tools::bench::baseline::Baseline;
 use crate::tools::bench::error::BenchError;
-use crate::tools::bench::export::{Exporter, JsonExporter, MarkdownExporter};
+use crate::tools::bench::report;
 use crate::tools::bench::results::BenchResults;
-use serde_json::json;
+use crate::tools::bench::table::Table;
 use std::io::Write;
-use std::path::Path;
 use std::time::SystemTime;
 
-fn write_file(path: &Path, bytes: &[u8], what: &'static str) -> Result<(), BenchError> {
-    std::fs::write(path, bytes).map_err(|source| BenchError::Write {
-        what: Some(what),
-        path: path.to_path_buf(),
-        source,
+/// The report as one JSON document: every table, what failed, the time.
+fn document(r: &BenchResults) -> serde_json::Value {
+    serde_json::json!({
+        "time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        "tables": report::tables(r),
+        "regressions": r.failures.regressions,
+        "missed_targets": r.failures.missed_targets,
+        "ok": r.failures.ok(),
     })
+}
+
+fn markdown(r: &BenchResults) -> String {
+    let tables: Vec<String> = report::tables(r).iter().map(Table::markdown).collect();
+    let result: Vec<String> = (report::result(r).lines())
+        .map(|l| format!("- {l}\n"))
+        .collect();
+    format!("# posthook bench\n\n{}{}", tables.concat(), result.concat())
 }
 
 pub(super) fn write_outputs(args: &BenchArgs, r: &BenchResults) -> Result<(), BenchError> {
-    let ser = |e: &dyn Exporter| {
-        e.serialize(r)
-            .map_err(|e| BenchError::Serialize(e.to_string()))
-    };
+    let pretty = |v: serde_json::Value| serde_json::to_vec_pretty(&v);
+    let mut files: Vec<(&std::path::Path, Vec<u8>, &'static str, bool)> = Vec::new();
+    let ser = |e: serde_json::Error| BenchError::Input(e.to_string());
     if let Some(p) = &args.export_json {
-        write_file(p, &ser(&JsonExporter)?, "JSON export")?;
+        files.push((p, pretty(document(r)).map_err(ser)?, "JSON export", false));
     }
     if let Some(p) = &args.export_markdown {
-        write_file(p, &ser(&MarkdownExporter)?, "Markdown export")?;
+        files.push((p, markdown(r).into_bytes(), "Markdown export", false));
     }
     if let Some(p) = &args.save_baseline {
-        let b = Baseline::new(&r.config.subject, current_entries(&r.scenarios));
-        let mut text =
-            serde_json::to_vec_pretty(&b).map_err(|e| BenchError::Serialize(e.to_string()))?;
-        text.push(b'\n');
-        write_file(p, &text, "baseline")?;
+        let b = Baseline::new(&r.setup.subject.label, current_entries(&r.scenarios));
+        files.push((
+            p,
+            serde_json::to_vec_pretty(&b).map_err(ser)?,
+            "baseline",
+            false,
+        ));
     }
     if let Some(p) = &args.history {
-        let mut line = serde_json::to_vec(&history_line(r))
-            .map_err(|e| BenchError::Serialize(e.to_string()))?;
-        line.push(b'\n');
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .and_then(|mut f| f.write_all(&line))
-            .map_err(|source| BenchError::History {
-                path: p.clone(),
-                source,
-            })?;
+        files.push((
+            p,
+            serde_json::to_vec(&document(r)).map_err(ser)?,
+            "history",
+            true,
+        ));
+    }
+    for (path, mut bytes, what, append) in files {
+        bytes.push(b'\n');
+        let mut open = std::fs::OpenOptions::new();
+        match append {
+            true => open.create(true).append(true),
+            false => open.create(true).write(true).truncate(true),
+        };
+        let doing = format!("writing {what} '{}'", path.display());
+        (open.open(path).and_then(|mut f| f.write_all(&bytes))).map_err(BenchError::io(doing))?;
     }
     Ok(())
-}
-
-/// One line of `--history`: enough to plot trends without the full export.
-fn history_line(r: &BenchResults) -> serde_json::Value {
-    let scenarios: serde_json::Map<String, serde_json::Value> = r
-        .scenarios
-        .iter()
-        .map(|s| {
-            let e2e = s.end_to_end.as_ref().map(|p| {
-                json!({
-                    "mean_s": p.time.mean, "stdev_s": p.time.stdev, "median_s": p.time.median,
-                    "p95_s": p.time.p95, "ratio_to_floor": p.ratio_to_floor,
-                })
-            });
-            let ip = s.in_process.as_ref().map(
-                |p| json!({"mean_s": p.time.mean, "median_s": p.time.median, "p99_s": p.time.p99}),
-            );
-            (s.name.clone(), json!({"end_to_end": e2e, "in_process": ip}))
-        })
-        .collect();
-    json!({
-        "time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        "posthook_version": r.environment.posthook_version,
-        "subject": r.config.subject,
-        "cpu": r.environment.cpu,
-        "cores": r.environment.cores,
-        "build": r.environment.build,
-        "floor_mean_s": r.floor.as_ref().map(|f| f.time.mean),
-        "grade": r.grade.as_ref().map(|g| g.grade.as_str()),
-        "score": r.grade.as_ref().map(|g| g.score),
-        "ok": r.verdict.ok(),
-        "scenarios": scenarios,
-    })
 }

@@ -1,25 +1,85 @@
 //! From the flags to a [`Setup`]: the flags checked, the scenarios chosen, the baseline read,
 //! the hooks and the floor to spawn.
 
-use crate::tools::bench::args::{BenchArgs, Mode};
+use crate::tools::bench::args::BenchArgs;
 use crate::tools::bench::baseline::Baseline;
-use crate::tools::bench::environment::Environment;
 use crate::tools::bench::error::BenchError;
 use crate::tools::bench::floor::{self, Floor};
 use crate::tools::bench::measure::{Scratch, Spawner};
 use crate::tools::bench::modes::Plan;
 use crate::tools::bench::scenarios::{self, Scenario};
 use posthook_analyzers::Settings;
-use std::path::Path;
+use std::path::PathBuf;
+use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
+
+/// What a run measures with, set up once.
+pub(crate) struct Setup {
+    pub(crate) environment: Environment,
+    pub(crate) exe: PathBuf,
+    pub(crate) scenarios: Vec<Scenario>,
+    pub(crate) baseline: Option<Baseline>,
+    /// The hook under test: posthook, or the command when it is measured alone.
+    pub(crate) subject: Spawner,
+    pub(crate) subject_is_posthook: bool,
+    /// With --vs: the other hook.
+    pub(crate) vs: Option<Spawner>,
+    pub(crate) floor: Floor,
+    /// The program measured as posthook, and why that one (or the command measured alone).
+    pub(crate) hook_program: String,
+    pub(crate) load_on: bool,
+    pub(crate) plan: Plan,
+    /// The target for every p95.
+    pub(crate) target_s: f64,
+}
+
+/// Where the benchmark ran: the CPU model and logical cores, memory, OS, posthook's version and
+/// build (`debug` figures are not representative), the 1-minute load average at the start
+/// (others' work skews figures).
+pub(crate) struct Environment {
+    pub cpu: String,
+    pub cores: usize,
+    pub memory_bytes: u64,
+    pub os: String,
+    pub posthook_version: &'static str,
+    pub build: &'static str,
+    pub load_average: f64,
+}
+
+impl Environment {
+    /// Reads the current machine's description.
+    pub(crate) fn detect() -> Environment {
+        let sys = System::new_with_specifics(
+            RefreshKind::nothing()
+                .with_cpu(CpuRefreshKind::nothing())
+                .with_memory(MemoryRefreshKind::nothing().with_ram()),
+        );
+        let cpu = (sys.cpus().first())
+            .map(|c| c.brand().trim().to_string())
+            .filter(|s| !s.is_empty());
+        Environment {
+            cpu: cpu.unwrap_or_else(|| "unknown".to_string()),
+            cores: sys.cpus().len(),
+            memory_bytes: sys.total_memory(),
+            os: System::long_os_version().unwrap_or_else(|| std::env::consts::OS.to_string()),
+            posthook_version: env!("CARGO_PKG_VERSION"),
+            build: if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            },
+            load_average: System::load_average().one,
+        }
+    }
+}
 
 fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, BenchError> {
-    let mut v = Vec::new();
-    if let Some(p) = &args.payloads {
-        v.push(scenarios::from_payloads_file(p).map_err(BenchError::Scenarios)?);
-    }
-    if let Some(p) = &args.transcript {
-        v.push(scenarios::from_transcript(p).map_err(BenchError::Scenarios)?);
-    }
+    let own = [
+        args.payloads.as_deref().map(scenarios::from_payloads_file),
+        args.transcript.as_deref().map(scenarios::from_transcript),
+    ];
+    let mut v: Vec<Scenario> = (own.into_iter().flatten())
+        .collect::<Result<_, _>>()
+        .map_err(BenchError::Input)?;
     if v.is_empty() {
         v = scenarios::builtin();
     }
@@ -35,56 +95,20 @@ fn scenarios_for(args: &BenchArgs) -> Result<Vec<Scenario>, BenchError> {
     Ok(v)
 }
 
-/// The hook as Claude Code runs it: no arguments, the payload on stdin. The profile and the
-/// disabled rules reach it through the environment, as a user's own settings would.
-fn posthook_spawner(exe: &Path, settings: &Settings) -> Spawner {
-    let disabled: Vec<&str> = settings.disabled.iter().map(String::as_str).collect();
-    Spawner::new("posthook", exe, &[])
-        .env("POSTHOOK_PROFILE", settings.profile.as_str())
-        .env("POSTHOOK_DISABLE", disabled.join(","))
-}
-
 fn check(args: &BenchArgs) -> Result<(), BenchError> {
-    if !(args.min_time.is_finite() && args.min_time >= 0.0) {
-        return Err(BenchError::BadArgument(
-            "--min-time must be a number of seconds, 0 or more",
-        ));
-    }
-    if !(args.alert_threshold.is_finite() && args.alert_threshold >= 0.0) {
-        return Err(BenchError::BadArgument(
-            "--alert-threshold must be a percentage, 0 or more",
-        ));
-    }
-    if !(args.target_ms.is_finite() && args.target_ms > 0.0) {
-        return Err(BenchError::BadArgument("--target-ms must be above 0"));
-    }
-    if args.runs == Some(0) {
-        return Err(BenchError::BadArgument("--runs must be at least 1"));
-    }
-    if args.command.as_deref().is_some_and(|c| c.trim().is_empty()) {
-        return Err(BenchError::BadArgument("--command is empty"));
-    }
-    Ok(())
-}
-
-/// What a run measures with, set up once.
-pub(super) struct Setup {
-    pub(super) environment: Environment,
-    pub(super) exe: std::path::PathBuf,
-    pub(super) scenarios: Vec<Scenario>,
-    pub(super) baseline: Option<Baseline>,
-    /// The hook under test: posthook, or the command when it is measured alone.
-    pub(super) subject: Spawner,
-    pub(super) subject_is_posthook: bool,
-    /// With --vs: the other hook.
-    pub(super) vs: Option<Spawner>,
-    pub(super) floor: Floor,
-    /// The program measured as posthook, and why that one.
-    pub(super) hook_program: String,
-    pub(super) in_process_on: bool,
-    pub(super) e2e_on: bool,
-    pub(super) load_on: bool,
-    pub(super) plan: Plan,
+    let threshold = args.alert_threshold;
+    let why = if !(threshold.is_finite() && threshold >= 0.0) {
+        "--alert-threshold must be a percentage, 0 or more"
+    } else if !(args.target_ms.is_finite() && args.target_ms > 0.0) {
+        "--target-ms must be above 0"
+    } else if args.runs == Some(0) {
+        "--runs must be at least 1"
+    } else if args.command.as_deref().is_some_and(|c| c.trim().is_empty()) {
+        "--command is empty"
+    } else {
+        return Ok(());
+    };
+    Err(BenchError::Input(why.to_string()))
 }
 
 pub(super) fn setup(
@@ -93,19 +117,14 @@ pub(super) fn setup(
     scratch: &Scratch,
 ) -> Result<Setup, BenchError> {
     check(args)?;
-    let exe = std::env::current_exe().map_err(|source| BenchError::OwnBinary {
-        doing: "finding own executable",
-        source,
-    })?;
+    let exe = std::env::current_exe().map_err(BenchError::io("finding own executable"))?;
     let scenarios = scenarios_for(args)?;
     let baseline = match &args.baseline {
         Some(p) => Some(
-            std::fs::read_to_string(p)
-                .map_err(|e| e.to_string())
+            (std::fs::read_to_string(p).map_err(|e| e.to_string()))
                 .and_then(|t| Baseline::parse(&t))
-                .map_err(|reason| BenchError::Baseline {
-                    path: p.clone(),
-                    reason,
+                .map_err(|e| {
+                    BenchError::Input(format!("reading baseline '{}': {e}", p.display()))
                 })?,
         ),
         None => None,
@@ -116,46 +135,42 @@ pub(super) fn setup(
             let what = format!("{} (registered in {})", p.display(), settings.display());
             (p, what)
         }
-        None => (
-            exe.clone(),
-            format!(
-                "{} (this executable: no posthook entry registered here)",
-                exe.display()
-            ),
-        ),
+        None => {
+            let why = "this executable: no posthook entry registered here";
+            (exe.clone(), format!("{} ({why})", exe.display()))
+        }
     };
-    let posthook = posthook_spawner(&hook_exe, settings);
+    // As Claude Code runs it: no arguments, the payload on stdin. The profile and the disabled
+    // rules reach it through the environment, as a user's own settings would.
+    let disabled: Vec<&str> = settings.disabled.iter().map(String::as_str).collect();
+    let posthook = Spawner::new("posthook", &hook_exe, &[])
+        .env("POSTHOOK_PROFILE", settings.profile.as_str())
+        .env("POSTHOOK_DISABLE", disabled.join(","));
     let other = args.command.as_deref().map(Spawner::shell);
-    let (subject, vs) = match (&other, args.vs) {
-        (Some(o), false) => (o.clone(), None),
-        (o, _) => (posthook.clone(), o.clone()),
+    let subject_is_posthook = other.is_none() || args.vs;
+    let (subject, vs) = match other {
+        Some(o) if !args.vs => (o, None),
+        o => (posthook, o),
     };
-    let subject_is_posthook = args.command.is_none() || args.vs;
-    let e2e_on = args.mode != Mode::InProcess;
-    let floor = if e2e_on {
-        floor::build(scratch, &exe)
-    } else {
-        floor::posthook_floor(&exe, false)
+    let hook_program = match subject_is_posthook {
+        true => hook_program,
+        false => format!("`{}` (under sh -c)", subject.label),
     };
     Ok(Setup {
-        hook_program,
         environment: Environment::detect(),
-        in_process_on: subject_is_posthook && args.mode != Mode::EndToEnd,
-        load_on: e2e_on && !args.no_load && args.users > 0 && args.requests > 0,
-        e2e_on,
-        plan: Plan {
-            warmup: args.warmup,
-            min_runs: args.min_runs,
-            max_runs: args.max_runs,
-            min_time: args.min_time,
-            exact: args.runs,
-        },
+        floor: floor::build(scratch, &exe),
         exe,
         scenarios,
         baseline,
         subject,
         subject_is_posthook,
         vs,
-        floor,
+        hook_program,
+        load_on: !args.no_load && args.users > 0 && args.requests > 0,
+        plan: Plan {
+            warmup: args.warmup,
+            exact: args.runs,
+        },
+        target_s: args.target_ms / 1e3,
     })
 }
