@@ -186,11 +186,13 @@ fn real_sessions_stderr_mode() {
 }
 
 #[test]
+#[ignore = "slow (every real session through the debug binary, ~11 s); .ci/run runs it"]
 fn real_sessions_json_mode() {
     replay("json");
 }
 
 #[test]
+#[ignore = "slow (every real session through the debug binary, ~11 s); .ci/run runs it"]
 fn real_sessions_quiet_mode() {
     replay("quiet");
 }

@@ -539,6 +539,7 @@ fn shaped(
 }
 
 #[test]
+#[ignore = "slow (seven inputs of 16 to 32 MiB through the debug binary, ~13 s); .ci/run runs it"]
 fn the_worst_tool_input_shapes_stay_under_64_mib() {
     /// What, tool, then `tool_input` as its start, a repeated item and its end.
     type Shape = (
