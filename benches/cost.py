@@ -15,7 +15,8 @@ dynamic floor.
 
 With --serve, `BIN serve` runs beside them and the wall rounds also time one request to it per
 call (a new connection each, as Claude Code's http hooks make them; the same seeded session),
-as a ratio to the same dynamic floor.
+as a ratio to the same dynamic floor. The request is timed by a native client
+(benches/serve_client.c, built with cc), from before its connect to the answer's last byte.
 
 Needs valgrind for instruction counts (skipped with a line when missing) and rustc for the floor.
 """
@@ -197,15 +198,21 @@ def main():
         for row in rows:
             print("  " + " | ".join([row[0].ljust(44)] + row[1:]))
         served = start_serve(args.serve, scratch, seed[: args.history]) if args.serve else None
+        client = build_client(scratch) if served else None
         if served:
-            subjects.append(("serve (new connection per request)", None))
+            how = "native client" if client else "Python client"
+            subjects.append((f"serve (new connection per request, {how})", None))
         if args.wall:
             print(f"\nwall, median of {args.wall} interleaved rounds, x dynamic floor:")
             for case, p in cases:
                 data = encode(p)
                 times = {name: [] for name, _ in subjects}
+                native = client and start_client(client, served, scratch, data)
                 for _ in range(args.wall):
                     for name, binary in subjects:
+                        if binary is None and native:
+                            times[name].append(request(native))
+                            continue
                         if binary is None:
                             t = time.perf_counter()
                             post(served, data)
@@ -217,6 +224,9 @@ def main():
                         subprocess.run([str(binary)], input=data, env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                         times[name].append(time.perf_counter() - t)
+                if native:
+                    native.stdin.close()
+                    native.wait()
                 base = statistics.median(times["floor (dynamic)"])
                 print(f"  {case}:")
                 for name, _ in subjects:
@@ -239,6 +249,36 @@ def start_serve(binary, scratch, seed):
     for p in seed:
         post(served, encode(p))
     return served
+
+
+def build_client(scratch):
+    """benches/serve_client.c compiled with cc (None when cc is missing or fails: the requests
+    are then timed from Python, whose own socket calls are part of the figure)."""
+    out = scratch / "serve_client"
+    cc = shutil.which("cc")
+    if cc and subprocess.run([cc, "-O2", "-o", str(out), str(ROOT / "benches/serve_client.c")]).returncode == 0:
+        return out
+    print("cost: cc not found or failed: serve requests are timed from Python")
+    return None
+
+
+def start_client(client, served, scratch, body):
+    """The native client for one payload, waiting for a line per request."""
+    _, host, port, token = served
+    body_file = scratch / "serve-body.json"
+    body_file.write_bytes(body)
+    return subprocess.Popen([str(client), host, str(port), token, str(body_file)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def request(native):
+    """One request by the native client: its own measurement, in seconds."""
+    native.stdin.write("\n")
+    native.stdin.flush()
+    line = native.stdout.readline()
+    if not line:
+        sys.exit(f"cost: the serve client failed (exit {native.wait()})")
+    return int(line) / 1e9
 
 
 def post(served, body):
