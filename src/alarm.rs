@@ -15,7 +15,7 @@
 //! bytes are a leaked, never-freed buffer published before the code that marks them ready.
 //!
 //! Where there is no such timer (not Unix), [`arm`] reports `false` and the caller falls back.
-//! With `start`, this is one of the two modules with `unsafe` code: installing a signal handler and setting the timer
+//! With `start` (and one socket option in `serve`), this is where the code is `unsafe`: installing a signal handler and setting the timer
 //! are foreign calls into libc with no safe wrapper in the crates this project uses.
 
 #![expect(

@@ -30,6 +30,37 @@ fn tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
     )?)
 }
 
+/// Linux: a connection is reported to `accept` once its first bytes have arrived (waiting up to a
+/// second for them), so a client that connects and sends its request at once, as Claude Code
+/// does, goes straight to a worker instead of through a round of the waiting room. Elsewhere, or
+/// when refused, connections are accepted as they come.
+#[cfg_attr(
+    target_os = "linux",
+    expect(unsafe_code, reason = "TCP_DEFER_ACCEPT has no safe wrapper in rustix")
+)]
+fn defer_accept(fd: &OwnedFd) {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fd::AsRawFd;
+        let secs: libc::c_int = 1;
+        // SAFETY: a valid socket and a pointer to a c_int of the size given.
+        let rc = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_DEFER_ACCEPT,
+                std::ptr::from_ref(&secs).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            tracing::debug!(error = %io::Error::last_os_error(), "no TCP_DEFER_ACCEPT");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = fd;
+}
+
 /// A listening socket.
 pub(crate) struct Listener {
     fd: OwnedFd,
@@ -42,6 +73,7 @@ impl Listener {
         sockopt::set_socket_reuseaddr(&fd, true)?;
         rnet::bind(&fd, &addr)?;
         rnet::listen(&fd, 1024)?;
+        defer_accept(&fd);
         Ok(Listener { fd })
     }
 
@@ -71,6 +103,24 @@ impl Listener {
                 Err(rustix::io::Errno::AGAIN) => return Ok(None),
                 Err(e) => return Err(e.into()),
             }
+        }
+    }
+
+    /// The next connection, waiting up to `timeout` for one (on a listener made non-blocking);
+    /// `None` when none came.
+    pub(crate) fn accept_within(
+        &self,
+        timeout: Duration,
+    ) -> io::Result<Option<(Stream, Option<std::net::IpAddr>)>> {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        let ts = Timespec {
+            tv_sec: timeout.as_secs() as _,
+            tv_nsec: timeout.subsec_nanos() as _,
+        };
+        let mut fds = [PollFd::new(&self.fd, PollFlags::IN)];
+        match poll(&mut fds, Some(&ts)) {
+            Ok(_) | Err(rustix::io::Errno::INTR) => self.accept_ready(),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -105,6 +155,17 @@ impl AsFd for Stream {
 }
 
 impl Stream {
+    /// Whether bytes (or the peer's close) are waiting to be read, without reading them.
+    pub(crate) fn has_bytes(&self) -> bool {
+        let mut b = [0u8; 1];
+        rnet::recv(
+            &self.fd,
+            &mut b,
+            rnet::RecvFlags::PEEK | rnet::RecvFlags::DONTWAIT,
+        )
+        .is_ok()
+    }
+
     /// Connects to `addr` (blocking; on loopback a refused connection fails at once).
     pub(crate) fn connect(addr: SocketAddr) -> io::Result<Stream> {
         let fd = tcp_socket(&addr)?;

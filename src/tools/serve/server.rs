@@ -1,18 +1,19 @@
-//! The server's shared state and its threads: one poller that accepts connections and watches
-//! them until they have bytes ([`super::waiting`]), a pool of workers that serve ready
-//! connections one request at a time, grown when all are busy; the routes; the shutdown.
+//! The server's shared state and its threads: a pool of workers that take turns accepting
+//! connections and serve ready ones one request at a time, grown when all are busy; one poller
+//! that watches the connections without a request yet until they have bytes
+//! ([`super::waiting`]); the routes; the shutdown.
 
 use super::answer::Project;
 use super::http::{Conn, ReadError, Request, HEAD_TIMEOUT};
 use super::net::Listener;
 use super::sessions::Sessions;
-use super::waiting::{Waiting, LISTENER_KEY};
+use super::waiting::{Waiting, Work};
 use super::{token, HOOK_PATH, KEEP_ALIVE, MIN_IDLE, PROJECTS};
 use crate::config;
 use lru::LruCache;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How often the poller looks at the stop flag and the waits that are over.
@@ -29,6 +30,8 @@ pub(crate) struct Server {
     stopping: AtomicBool,
     max_body: u64,
     waiting: Waiting,
+    /// Where new connections come from (set by [`Server::start`]).
+    listener: OnceLock<Listener>,
     /// Threads running: the poller and the workers.
     live: AtomicUsize,
     pub(super) max_threads: usize,
@@ -56,6 +59,7 @@ impl Server {
             stopping: AtomicBool::new(false),
             max_body: crate::input::DEFAULT_MAX_INPUT,
             waiting: Waiting::new()?,
+            listener: OnceLock::new(),
             live: AtomicUsize::new(0),
             max_threads: 256,
             done: (Mutex::new(()), Condvar::new()),
@@ -164,7 +168,14 @@ impl Server {
         let retire = |waited: Duration| {
             waited >= WORKER_IDLE && self.waiting.idle_workers.load(Ordering::Acquire) >= MIN_IDLE
         };
-        while let Some(conn) = self.waiting.take(&|| self.stopping(), &retire) {
+        while let Some(work) = self.waiting.take(&|| self.stopping(), &retire) {
+            let conn = match work {
+                Work::Serve(conn) => conn,
+                Work::Accept => match self.accept_one() {
+                    Some(conn) => conn,
+                    None => continue,
+                },
+            };
             match self.serve_ready(conn) {
                 Some(conn) if !self.stopping() => self.waiting.park(conn, KEEP_ALIVE),
                 _ => self.waiting.release(),
@@ -191,20 +202,14 @@ impl Server {
         }
     }
 
-    /// The thread that accepts connections and watches them until they have bytes to read.
-    fn poller(self: Arc<Self>, listener: Listener) {
+    /// The thread that watches the connections without a request until they have bytes to read.
+    fn poller(self: Arc<Self>) {
         let mut events = Vec::with_capacity(256);
         let mut swept = Instant::now();
         while !self.stopping() {
             for key in self.waiting.wait(POLL, &mut events) {
-                if key == LISTENER_KEY {
-                    self.accept_all(&listener);
-                } else {
-                    self.waiting.make_ready(key);
-                    if self.waiting.idle_workers.load(Ordering::Acquire) == 0 {
-                        self.spawn_worker();
-                    }
-                }
+                self.waiting.make_ready(key);
+                self.worker_for_ready();
             }
             if swept.elapsed() >= POLL {
                 self.waiting.sweep();
@@ -217,30 +222,46 @@ impl Server {
         self.done.1.notify_all();
     }
 
-    fn accept_all(&self, listener: &Listener) {
-        loop {
-            match listener.accept_ready() {
-                Ok(Some((stream, peer))) => {
-                    let _ = self.waiting.admit(Conn::from_peer(stream, peer), peer);
-                }
-                Ok(None) => return,
-                Err(e) => {
-                    // Out of descriptors, say: the connection waits in the backlog.
-                    tracing::warn!(error = %e, "accept failed");
-                    return;
-                }
+    /// A connection was queued: a new worker when none waits for it.
+    fn worker_for_ready(self: &Arc<Self>) {
+        if self.waiting.idle_workers.load(Ordering::Acquire) == 0 {
+            self.spawn_worker();
+        }
+    }
+
+    /// The accept turn: waits up to [`POLL`] for a new connection, hands the turn on, and
+    /// returns the connection when its request has arrived (else it is parked or refused).
+    fn accept_one(self: &Arc<Self>) -> Option<Conn> {
+        let listener = self.listener.get()?;
+        let accepted = listener.accept_within(POLL);
+        self.waiting.end_turn();
+        match accepted {
+            Ok(Some((stream, peer))) => {
+                // No worker left to take the turn: another one.
+                self.worker_for_ready();
+                self.waiting.admit(Conn::from_peer(stream, peer), peer)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                // Out of descriptors, say: the connection waits in the backlog meanwhile.
+                tracing::warn!(error = %e, "accept failed");
+                std::thread::sleep(Duration::from_millis(10));
+                None
             }
         }
     }
 
     /// Serves `listener` until [`Server::shutdown`]: the poller thread and [`MIN_IDLE`] workers.
     pub(crate) fn start(self: &Arc<Self>, listener: Listener) -> std::io::Result<()> {
-        self.waiting.watch_listener(&listener)?;
+        listener.set_nonblocking()?;
+        if self.listener.set(listener).is_err() {
+            return Err(std::io::Error::other("the server is already started"));
+        }
         self.live.fetch_add(1, Ordering::AcqRel);
         let me = Arc::clone(self);
         let spawned = std::thread::Builder::new()
-            .name(String::from("posthook-accept"))
-            .spawn(move || me.poller(listener));
+            .name(String::from("posthook-poll"))
+            .spawn(move || me.poller());
         if let Err(e) = spawned {
             self.live.fetch_sub(1, Ordering::AcqRel);
             return Err(e);

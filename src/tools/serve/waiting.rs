@@ -3,6 +3,12 @@
 //! that becomes readable goes to the queue the workers take from; a worker that has answered puts
 //! a kept-alive connection back.
 //!
+//! New connections are accepted by the workers themselves, one at a time: the worker holding the
+//! accept turn waits on the listener, hands the turn on as soon as it has a connection, and
+//! serves that connection itself when its request has already arrived. A request then costs one
+//! thread wake-up (the kernel's, of the accepting worker) instead of three (the watcher's on the
+//! connection, again on its bytes, then a worker's).
+//!
 //! Bounds on what a peer that opens connections and sends nothing can hold:
 //! - a new connection must send its first byte within [`FIRST_BYTE`], a kept-alive one its next
 //!   request within [`super::KEEP_ALIVE`]; past that it is closed;
@@ -28,8 +34,14 @@ pub(crate) const FIRST_BYTE: Duration = Duration::from_secs(2);
 pub(crate) const MAX_CONNS: usize = 512;
 /// Waiting connections at most per peer address.
 pub(crate) const MAX_PER_PEER: usize = 384;
-/// The epoll key of the listener (connections are keyed by a sequence number, oldest lowest).
-pub(crate) const LISTENER_KEY: u64 = u64::MAX;
+
+/// What a worker is to do next.
+pub(crate) enum Work {
+    /// Serve this ready connection.
+    Serve(Conn),
+    /// Take the accept turn: wait for a new connection.
+    Accept,
+}
 
 struct Parked {
     conn: Conn,
@@ -41,7 +53,8 @@ struct Parked {
 pub(crate) struct Waiting {
     epoll: rustix::fd::OwnedFd,
     parked: Mutex<(u64, BTreeMap<u64, Parked>)>,
-    queue: Mutex<VecDeque<Conn>>,
+    /// The ready connections, and whether a worker holds the accept turn.
+    queue: Mutex<(VecDeque<Conn>, bool)>,
     ready: Condvar,
     /// Connections queued or with a worker.
     held: AtomicUsize,
@@ -61,23 +74,12 @@ impl Waiting {
         Ok(Waiting {
             epoll: epoll::create(epoll::CreateFlags::CLOEXEC)?,
             parked: Mutex::new((0, BTreeMap::new())),
-            queue: Mutex::new(VecDeque::new()),
+            queue: Mutex::new((VecDeque::new(), false)),
             ready: Condvar::new(),
             held: AtomicUsize::new(0),
             idle_workers: AtomicUsize::new(0),
             evicted: AtomicUsize::new(0),
         })
-    }
-
-    /// Watches `listener` for new connections (key [`LISTENER_KEY`]).
-    pub(crate) fn watch_listener(&self, listener: &super::net::Listener) -> std::io::Result<()> {
-        listener.set_nonblocking()?;
-        Ok(epoll::add(
-            &self.epoll,
-            listener,
-            epoll::EventData::new_u64(LISTENER_KEY),
-            epoll::EventFlags::IN,
-        )?)
     }
 
     /// Open connections: waiting, queued and being served.
@@ -99,19 +101,26 @@ impl Waiting {
         true
     }
 
-    /// Admits a new connection, making room as the module's doc says; `false`: refused.
-    pub(crate) fn admit(&self, conn: Conn, peer: Option<IpAddr>) -> bool {
+    /// Admits a new connection, making room as the module's doc says: returned to be served at
+    /// once when its request has already arrived (it then counts as held), else parked; `None`
+    /// when refused or parked.
+    pub(crate) fn admit(&self, conn: Conn, peer: Option<IpAddr>) -> Option<Conn> {
         let mut g = lock(&self.parked);
         if g.1.len() + self.held.load(Ordering::Acquire) >= MAX_CONNS
             && !self.evict_oldest(&mut g.1, None)
         {
             self.evicted.fetch_add(1, Ordering::Relaxed);
-            return false;
+            return None;
+        }
+        if conn.stream().has_bytes() {
+            self.held.fetch_add(1, Ordering::AcqRel);
+            return Some(conn);
         }
         if peer.is_some() && g.1.values().filter(|p| p.peer == peer).count() >= MAX_PER_PEER {
             self.evict_oldest(&mut g.1, peer);
         }
-        self.insert(&mut g, conn, peer, FIRST_BYTE)
+        self.insert(&mut g, conn, peer, FIRST_BYTE);
+        None
     }
 
     /// Puts back a connection a worker has answered on, to wait up to `idle` for its next
@@ -182,7 +191,14 @@ impl Waiting {
         };
         let _ = epoll::delete(&self.epoll, p.conn.stream());
         self.held.fetch_add(1, Ordering::AcqRel);
-        lock(&self.queue).push_back(p.conn);
+        lock(&self.queue).0.push_back(p.conn);
+        self.ready.notify_one();
+    }
+
+    /// The worker that held the accept turn gives it back (it has a connection, or its wait is
+    /// over): another waiting worker takes it.
+    pub(crate) fn end_turn(&self) {
+        lock(&self.queue).1 = false;
         self.ready.notify_one();
     }
 
@@ -202,21 +218,30 @@ impl Waiting {
         }
     }
 
-    /// The next ready connection, waiting for one; `None` once `stop` says so, or when `retire`
-    /// says this worker has waited long enough to go.
+    /// The next ready connection, or the accept turn when no worker holds it, waiting for
+    /// either; `None` once `stop` says so, or when `retire` says this worker has waited long
+    /// enough to go.
     pub(crate) fn take(
         &self,
         stop: &dyn Fn() -> bool,
         retire: &dyn Fn(Duration) -> bool,
-    ) -> Option<Conn> {
+    ) -> Option<Work> {
         let since = Instant::now();
         let mut q = lock(&self.queue);
         loop {
             if stop() {
                 return None;
             }
-            if let Some(c) = q.pop_front() {
-                return Some(c);
+            if let Some(c) = q.0.pop_front() {
+                if !q.1 {
+                    // The turn is free: it goes to another worker, not to the next timeout.
+                    self.ready.notify_one();
+                }
+                return Some(Work::Serve(c));
+            }
+            if !q.1 {
+                q.1 = true;
+                return Some(Work::Accept);
             }
             if retire(since.elapsed()) {
                 return None;
@@ -237,7 +262,7 @@ impl Waiting {
         for (_, p) in std::mem::take(&mut g.1) {
             let _ = epoll::delete(&self.epoll, p.conn.stream());
         }
-        let queued: Vec<Conn> = lock(&self.queue).drain(..).collect();
+        let queued: Vec<Conn> = lock(&self.queue).0.drain(..).collect();
         self.held.fetch_sub(queued.len(), Ordering::AcqRel);
     }
 }
