@@ -180,10 +180,12 @@ pub(crate) fn report_to(file: std::fs::File) {
 
 #[cfg(unix)]
 fn set_timer(after: Duration) -> bool {
+    // The field types by inference: `libc::time_t` and `suseconds_t` are deprecated on musl (their
+    // width changes with musl 1.2), and a deadline is seconds, far below either's limit.
     let value = libc::timeval {
-        tv_sec: libc::time_t::try_from(after.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_sec: after.as_secs().min(i32::MAX as u64).try_into().unwrap_or(0),
         // Below 1,000,000: fits every platform's suseconds_t (i64 on Linux, i32 on macOS).
-        tv_usec: after.subsec_micros() as libc::suseconds_t,
+        tv_usec: after.subsec_micros() as _,
     };
     let zero = libc::timeval {
         tv_sec: 0,

@@ -9,6 +9,7 @@
 mod batch;
 mod bounded;
 mod error;
+mod find;
 mod payload;
 mod response;
 mod surrogates;

@@ -18,13 +18,15 @@ pub(crate) fn replace_lone_surrogates(bytes: &mut [u8]) -> usize {
 }
 
 /// Where the next lone surrogate escape at or after `from` starts (its backslash). The payload is
-/// searched for `\\u` with memchr's vectorized search, so text without such escapes (nearly every
+/// searched for `\\u` with a vectorized search ([`super::find`]), so text without such escapes (nearly every
 /// payload: the client writes non-ASCII characters as they are) costs a fraction of an instruction
 /// per byte. A candidate is an escape only when an even number of backslashes precede it
 /// (`\\\\ud83d` is an escaped backslash, then text).
 fn next_lone_surrogate(bytes: &[u8], from: usize) -> Option<usize> {
     let mut skip_to = from;
-    for at in memchr::memmem::find_iter(bytes.get(from..)?, b"\\u").map(|i| i + from) {
+    let mut next = from;
+    while let Some(at) = super::find::pair(b"\\u", bytes.get(next..)?).map(|i| i + next) {
+        next = at + 2;
         // Only `\\uD800`-`\\uDFFF` can be a surrogate: most `\\u` escapes are let go on one byte.
         if at < skip_to || !matches!(bytes.get(at + 2), Some(b'd' | b'D')) || escaped(bytes, at) {
             continue;

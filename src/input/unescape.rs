@@ -35,7 +35,7 @@ pub(super) fn unescape_capped(raw: &str, cap: usize) -> String {
         true
     };
     while i < bytes.len() {
-        let Some(off) = memchr::memchr(b'\\', &bytes[i..]) else {
+        let Some(off) = super::find::byte(b'\\', &bytes[i..]) else {
             let rest = &inner[i..];
             out.push_str(cut_to(rest, cap - out.len()));
             break;
