@@ -57,10 +57,11 @@ pub(crate) fn start_deadline(deadline: Duration) {
 /// (`--output`, `--profile`, `--disable`, `--budget-ms`, `--state-dir`, `--help`, `--version`).
 /// A subcommand is refused with one line that names the `posthook` executable, exit 1. Returns
 /// the exit code. Does what Rust's start-up would for an entry point that skips it (standard
-/// descriptors, `SIGPIPE`): `posthook-hook` enters at the C `main` on Linux.
-pub fn main() -> u8 {
+/// descriptors, `SIGPIPE`): `posthook-hook` enters at the C `main` on Linux, and passes the
+/// arguments the C runtime gave it (`std::env::args` is empty there with musl, whose C runtime,
+/// unlike glibc's, does not hand them to Rust's initializers).
+pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
     crate::start::as_rust_does();
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let layer = if args.len() <= 1 {
         crate::config::Layer::default()
     } else if let Some(word) = args[1].to_str().filter(|a| !a.starts_with('-')) {

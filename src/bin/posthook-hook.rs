@@ -7,16 +7,33 @@
 
 #![cfg_attr(target_os = "linux", no_main)]
 
-/// The process's entry point, called by the C runtime with the arguments (which `std::env` reads
-/// on its own).
+/// The process's entry point, called by the C runtime with the arguments. They are read here:
+/// `std::env::args` has them only where the C runtime also hands them to Rust's initializers
+/// (glibc), not with musl.
+///
+/// # Safety
+///
+/// Called by the C runtime alone: `argv` holds `argc` pointers to NUL-terminated strings.
 #[cfg(target_os = "linux")]
-#[expect(unsafe_code, reason = "`no_mangle`: the symbol the C runtime calls")]
+#[expect(
+    unsafe_code,
+    reason = "`no_mangle`: the symbol the C runtime calls; `argv`: the C runtime's array"
+)]
 #[unsafe(no_mangle)]
-pub extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
+pub unsafe extern "C" fn main(
+    argc: std::ffi::c_int,
+    argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
-    let code = posthook::hook::main();
+    use std::os::unix::ffi::OsStrExt;
+    let args = (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            // SAFETY: the C runtime passes `argc` pointers to NUL-terminated strings that live
+            // as long as the process.
+            let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
+        })
+        .collect();
+    let code = posthook::hook::main(args);
     // As Rust's exit path would: whatever stdout still buffers is written (the answer was
     // flushed already; `--help` and `--version` print through the same stdout).
     let _ = std::io::Write::flush(&mut std::io::stdout());
@@ -25,5 +42,5 @@ pub extern "C" fn main(
 
 #[cfg(not(target_os = "linux"))]
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(posthook::hook::main())
+    std::process::ExitCode::from(posthook::hook::main(std::env::args_os().collect()))
 }
