@@ -103,7 +103,17 @@ def build_floor(scratch):
          "-o", sta, src],
         check=True,
     )
-    return [("floor (dynamic)", dyn), ("floor (static)", sta)]
+    floors = [("floor (dynamic)", dyn), ("floor (static)", sta)]
+    # With musl's C runtime too, where that target is installed (`cargo build-musl`'s kind).
+    musl = scratch / "floor-static-musl"
+    built = subprocess.run(
+        ["rustc", "-O", "--target", "x86_64-unknown-linux-musl", "-C", "relocation-model=static",
+         "-o", musl, src],
+        stderr=subprocess.DEVNULL,
+    )
+    if built.returncode == 0:
+        floors.append(("floor (static, musl)", musl))
+    return floors
 
 
 def env_for(state):
