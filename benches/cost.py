@@ -7,8 +7,8 @@ session of `--history` events in a scratch state directory, and before every mea
 restores that directory, so each call loads and saves a session of the same size. Then, for each
 binary given (and a minimal `rustc -O` program that only reads stdin, dynamic and static, as the
 floor), it counts instructions per call with callgrind (repeatable on a busy machine) and, with
---wall N, times N interleaved rounds of every binary and reports each median as a ratio to the
-dynamic floor.
+--wall N, times N interleaved rounds of every binary, each round in a shuffled order, and reports
+each median as a ratio to the dynamic floor.
 
     python3 benches/cost.py target/release/posthook [more binaries...] [--wall 300] [--strace]
         [--serve target/release/posthook]
@@ -24,6 +24,7 @@ Needs valgrind for instruction counts (skipped with a line when missing) and rus
 import argparse
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -218,8 +219,12 @@ def main():
                 data = encode(p)
                 times = {name: [] for name, _ in subjects}
                 native = client and start_client(client, served, scratch, data)
+                # Each round in its own order (seeded: the same orders every run): what runs
+                # just before a call changes its time (a process that just exited is still being
+                # torn down), and a fixed order would give that to the same subject every round.
+                order = random.Random(args.wall)
                 for _ in range(args.wall):
-                    for name, binary in subjects:
+                    for name, binary in order.sample(subjects, len(subjects)):
                         if binary is None and native:
                             times[name].append(request(native))
                             continue
