@@ -280,6 +280,18 @@ pub fn answer(
     now: SystemTime,
     analyze: impl FnOnce(&HookInput, SystemTime) -> Report,
 ) -> Rendered {
+    answer_recorded(opts, bytes, now, analyze, None)
+}
+
+/// [`answer`], with the record written behind into `pending` (`posthook serve`) instead of at
+/// once (`None`).
+pub(crate) fn answer_recorded(
+    opts: &HookOptions,
+    bytes: Vec<u8>,
+    now: SystemTime,
+    analyze: impl FnOnce(&HookInput, SystemTime) -> Report,
+    pending: Option<&crate::record::Pending>,
+) -> Rendered {
     let started = std::time::Instant::now();
     crate::record::take_fault();
     let mut event = match input::parse(&bytes, now_ms(now), opts.project_dir.as_deref()) {
@@ -294,7 +306,10 @@ pub fn answer(
     }
     let report = analyze(&event, now);
     let tell = output::can_tell(&report, opts.output).then_some(event.session_id.as_str());
-    let fault = crate::record::answered(opts, now, started, Some(&report), tell);
+    let fault = match pending {
+        Some(p) => crate::record::answered_behind(opts, now, started, Some(&report), tell, p),
+        None => crate::record::answered(opts, now, started, Some(&report), tell),
+    };
     log_report(&report);
     if std::env::var_os(MUTE_ENV).is_some() {
         return Rendered::default();

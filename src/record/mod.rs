@@ -433,6 +433,62 @@ pub(crate) fn answered(
     )
 }
 
+/// [`answered`] for a long-lived process that writes the record behind: a call is added to
+/// `pending`, which the caller's flusher writes ([`Pending::flush`]); a call with a fault is
+/// written at once, since whether to tell of the fault depends on what the record says.
+pub(crate) fn answered_behind(
+    opts: &crate::hook::HookOptions,
+    now: SystemTime,
+    started: std::time::Instant,
+    report: Option<&Report>,
+    session: Option<&str>,
+    pending: &Pending,
+) -> Option<Fault> {
+    let fault = take_fault();
+    let call = Call {
+        project: opts.project_dir.as_deref(),
+        now,
+        elapsed: started.elapsed(),
+        report,
+        fault,
+        session,
+    };
+    let dir = opts.state_dir.as_deref()?;
+    if fault.is_some() {
+        return note(Some(dir), &call);
+    }
+    pending.add(dir, &call);
+    None
+}
+
+/// Calls answered but not written to the record yet, by state dir.
+#[derive(Debug, Default)]
+pub(crate) struct Pending(std::sync::Mutex<BTreeMap<std::path::PathBuf, Tally>>);
+
+impl Pending {
+    fn add(&self, dir: &Path, call: &Call<'_>) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(dir.to_path_buf())
+            .or_default()
+            .add(call);
+    }
+
+    /// Writes what is pending (a record that cannot be written is logged).
+    pub(crate) fn flush(&self) {
+        let taken = std::mem::take(
+            &mut *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for (dir, tally) in taken {
+            let _ = tally.write_logged(&dir);
+        }
+    }
+}
+
 /// Opens the record in `dir` (when the dir exists and is trusted) for the rest of the hook process:
 /// for the deadline timer, which counts a hit there if it ends the process
 /// ([`crate::alarm::count_to`]), and for the call's own reading and writing of the record.
@@ -593,6 +649,50 @@ mod tests {
         for p in newest_projects {
             assert!(s.projects.iter().any(|(_, q)| *q == p), "{p} is named");
         }
+    }
+
+    #[test]
+    fn written_behind_calls_reach_the_record_at_the_flush_and_a_fault_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = crate::hook::HookOptions {
+            state_dir: Some(dir.path().to_path_buf()),
+            project_dir: Some(String::from("/p")),
+            ..Default::default()
+        };
+        let r = report("tool-misuse", Verdict::Shown, None);
+        let pending = Pending::default();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(20_000 * 86_400);
+        for _ in 0..3 {
+            let started = std::time::Instant::now();
+            assert_eq!(
+                answered_behind(&opts, now, started, Some(&r), None, &pending),
+                None
+            );
+        }
+        assert!(
+            read(dir.path()).expect("read").is_none(),
+            "nothing written before the flush"
+        );
+        pending.flush();
+        let s = read(dir.path()).expect("read").expect("a record");
+        let calls = |s: &Snapshot| {
+            s.rows
+                .iter()
+                .find(|r| r.rule.is_none() && r.day != ALL_TIME)
+                .map(|h| h.counts[health::CALLS])
+        };
+        assert_eq!(calls(&s), Some(3));
+        // A call with a fault is written at once: telling of it depends on the record.
+        FAULT.with(|f| f.set(Some(Fault::Save)));
+        let started = std::time::Instant::now();
+        let _ = answered_behind(&opts, now, started, Some(&r), Some("s1"), &pending);
+        let s = read(dir.path()).expect("read").expect("a record");
+        assert_eq!(calls(&s), Some(4));
+        pending.flush();
+        assert_eq!(
+            calls(&read(dir.path()).expect("read").expect("a record")),
+            Some(4)
+        );
     }
 
     #[test]

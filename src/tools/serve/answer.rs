@@ -168,30 +168,39 @@ impl Server {
             },
         };
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            hook::answer(&project.opts, body, now, |event, now| {
-                let runtime = &project.runtime;
-                let facts = hook::StopFacts::find(project.opts.project_dir.as_deref(), event);
-                let run = |h: &mut History| {
-                    facts.with_env(|env| {
-                        runtime
-                            .process_event_with(event, h, env)
-                            .unwrap_or_else(|| unreachable!("only recorded events are answered"))
-                    })
-                };
-                // Build the analyzers before the session's lock, as the hook does.
-                if let Some(call) = &event.call {
-                    runtime.prepare(&call.tool);
-                }
-                let report = match &project.store {
-                    Some(store) => self.sessions.update(store, &event.session_id, now, run),
-                    None => {
-                        tracing::warn!("no state dir: history not kept");
-                        run(&mut History::new())
+            let record = self.sessions.record();
+            hook::answer_recorded(
+                &project.opts,
+                body,
+                now,
+                |event, now| {
+                    let runtime = &project.runtime;
+                    let facts = hook::StopFacts::find(project.opts.project_dir.as_deref(), event);
+                    let run = |h: &mut History| {
+                        facts.with_env(|env| {
+                            runtime
+                                .process_event_with(event, h, env)
+                                .unwrap_or_else(|| {
+                                    unreachable!("only recorded events are answered")
+                                })
+                        })
+                    };
+                    // Build the analyzers before the session's lock, as the hook does.
+                    if let Some(call) = &event.call {
+                        runtime.prepare(&call.tool);
                     }
-                };
-                export_event(export, event, &report);
-                report
-            })
+                    let report = match &project.store {
+                        Some(store) => self.sessions.update(store, &event.session_id, now, run),
+                        None => {
+                            tracing::warn!("no state dir: history not kept");
+                            run(&mut History::new())
+                        }
+                    };
+                    export_event(export, event, &report);
+                    report
+                },
+                record,
+            )
         }))
         .unwrap_or_else(|_| {
             tracing::error!("a request panicked; answered with no feedback");

@@ -9,14 +9,15 @@
 //! - The answer: the hook's stdout JSON; `{}` where the hook prints nothing; a blocking message
 //!   (the hook's exit 2) as `{"decision":"block","reason":...}`; input the hook refuses (its exit
 //!   1) as a 400 with the same line (Claude Code shows a non-blocking error, as for exit 1).
-//! - A crash of the server loses at most the events answered in the last flush interval
-//!   (`--flush-ms`, default 100; 0 saves each event before answering). SIGTERM and SIGINT stop
+//! - A crash of the server loses at most the events answered in the last flush interval, and
+//!   their counts in the record (`--flush-ms`, default 100; 0 saves each event before answering). SIGTERM and SIGINT stop
 //!   accepting, let running requests finish, and write every session before exiting.
-//! - Threads: one poller accepts connections and watches them with epoll until they have bytes
-//!   to read ([`waiting`]: a silent connection holds no thread, and is closed after 2 s, or 5 s
+//! - Threads: a pool of workers (already running when a request arrives, grown when all are busy,
+//!   up to `--max-threads`) takes turns accepting, and the worker that accepts a connection whose
+//!   request has arrived serves it; one poller watches the connections without bytes yet with
+//!   epoll ([`waiting`]: a silent connection holds no thread, and is closed after 2 s, or 5 s
 //!   between kept-alive requests; at most 512 open, the longest-waiting closed first to make
-//!   room); a pool of workers serves the ready ones (already running when a request arrives),
-//!   grown when all are busy, up to `--max-threads`.
+//!   room) and hands them to the workers once they have bytes to read.
 //!
 //! Why a small std server and not a framework: the protocol needed is one POST endpoint on
 //! loopback, for one trusted client, with no TLS. hyper would bring an async runtime (tokio, and
@@ -92,8 +93,8 @@ pub(crate) struct ServeArgs {
     /// use it).
     #[arg(long)]
     pub allow_non_loopback: bool,
-    /// Write sessions with new events within this many milliseconds (what a crash of the server
-    /// can lose); 0 saves every event before answering it.
+    /// Write sessions with new events, and the record's counts of them, within this many
+    /// milliseconds (what a crash of the server can lose); 0 saves every event before answering it.
     #[arg(long, default_value_t = sessions::DEFAULT_FLUSH_INTERVAL.as_millis() as u64, value_name = "MS")]
     pub flush_ms: u64,
     /// Sessions held in memory; the least recently used beyond this are dropped (they are on

@@ -72,6 +72,8 @@ pub(crate) struct Sessions {
     /// Wakes the flusher early (shutdown).
     wake: Condvar,
     stopping: AtomicBool,
+    /// The record's tallies of answered events, written with the sessions.
+    record: crate::record::Pending,
     saves: AtomicU64,
     loads: AtomicU64,
     evictions: AtomicU64,
@@ -87,6 +89,7 @@ impl Sessions {
             flush_interval,
             wake: Condvar::new(),
             stopping: AtomicBool::new(false),
+            record: crate::record::Pending::default(),
             saves: AtomicU64::new(0),
             loads: AtomicU64::new(0),
             evictions: AtomicU64::new(0),
@@ -97,6 +100,12 @@ impl Sessions {
     /// The bound on unsaved events.
     pub(crate) fn flush_interval(&self) -> Duration {
         self.flush_interval
+    }
+
+    /// Where an answered event's record is kept until the flusher writes it; `None` when the
+    /// sessions are written through (a zero flush interval), and so is the record.
+    pub(crate) fn record(&self) -> Option<&crate::record::Pending> {
+        (!self.flush_interval.is_zero()).then_some(&self.record)
     }
 
     /// The counters.
@@ -267,6 +276,7 @@ impl Sessions {
     /// Writes every session with unsaved events; returns how many were written. Waits for each
     /// session's running request, so an event answered before this call is on disk after it.
     pub(crate) fn flush_all(&self) -> usize {
+        self.record.flush();
         let mut n = 0;
         for slot in self.dirty_slots() {
             let mut e = lock(&slot.entry);
