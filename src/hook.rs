@@ -306,10 +306,7 @@ pub(crate) fn answer_recorded(
     }
     let report = analyze(&event, now);
     let tell = output::can_tell(&report, opts.output).then_some(event.session_id.as_str());
-    let fault = match pending {
-        Some(p) => crate::record::answered_behind(opts, now, started, Some(&report), tell, p),
-        None => crate::record::answered(opts, now, started, Some(&report), tell),
-    };
+    let fault = crate::record::answered(opts, now, started, Some(&report), tell, pending);
     log_report(&report);
     if std::env::var_os(MUTE_ENV).is_some() {
         return Rendered::default();

@@ -412,37 +412,17 @@ pub(crate) fn store_fault(e: &crate::store::StoreError) {
 /// Records one answered call of the hook or of `serve` (`report`: `None` when the pipeline did not
 /// run), with the fault noted meanwhile on this thread, if any. `started`: when posthook began on it.
 /// Returns the fault to tell the user of: the first of `session` (`None`: never told).
+///
+/// With `pending` (a long-lived process that writes the record behind), the call is added there
+/// for the caller's flusher to write ([`Pending::flush`]); a call with a fault is written at once
+/// all the same, since whether to tell of the fault depends on what the record says.
 pub(crate) fn answered(
     opts: &crate::hook::HookOptions,
     now: SystemTime,
     started: std::time::Instant,
     report: Option<&Report>,
     session: Option<&str>,
-) -> Option<Fault> {
-    let fault = take_fault();
-    note(
-        opts.state_dir.as_deref(),
-        &Call {
-            project: opts.project_dir.as_deref(),
-            now,
-            elapsed: started.elapsed(),
-            report,
-            fault,
-            session,
-        },
-    )
-}
-
-/// [`answered`] for a long-lived process that writes the record behind: a call is added to
-/// `pending`, which the caller's flusher writes ([`Pending::flush`]); a call with a fault is
-/// written at once, since whether to tell of the fault depends on what the record says.
-pub(crate) fn answered_behind(
-    opts: &crate::hook::HookOptions,
-    now: SystemTime,
-    started: std::time::Instant,
-    report: Option<&Report>,
-    session: Option<&str>,
-    pending: &Pending,
+    pending: Option<&Pending>,
 ) -> Option<Fault> {
     let fault = take_fault();
     let call = Call {
@@ -453,12 +433,13 @@ pub(crate) fn answered_behind(
         fault,
         session,
     };
-    let dir = opts.state_dir.as_deref()?;
-    if fault.is_some() {
-        return note(Some(dir), &call);
+    match (pending, opts.state_dir.as_deref()) {
+        (Some(p), Some(dir)) if fault.is_none() => {
+            p.add(dir, &call);
+            None
+        }
+        (_, dir) => note(dir, &call),
     }
-    pending.add(dir, &call);
-    None
 }
 
 /// Calls answered but not written to the record yet, by state dir.
@@ -517,7 +498,7 @@ pub(crate) fn panicked(
 ) -> crate::output::Rendered {
     take_fault();
     fault(Fault::Panic);
-    answered(opts, SystemTime::now(), started, None, None);
+    answered(opts, SystemTime::now(), started, None, None, None);
     crate::output::Rendered::default()
 }
 
@@ -665,7 +646,7 @@ mod tests {
         for _ in 0..3 {
             let started = std::time::Instant::now();
             assert_eq!(
-                answered_behind(&opts, now, started, Some(&r), None, &pending),
+                answered(&opts, now, started, Some(&r), None, Some(&pending)),
                 None
             );
         }
@@ -685,7 +666,7 @@ mod tests {
         // A call with a fault is written at once: telling of it depends on the record.
         FAULT.with(|f| f.set(Some(Fault::Save)));
         let started = std::time::Instant::now();
-        let _ = answered_behind(&opts, now, started, Some(&r), Some("s1"), &pending);
+        let _ = answered(&opts, now, started, Some(&r), Some("s1"), Some(&pending));
         let s = read(dir.path()).expect("read").expect("a record");
         assert_eq!(calls(&s), Some(4));
         pending.flush();
