@@ -113,10 +113,7 @@ impl Listener {
         timeout: Duration,
     ) -> io::Result<Option<(Stream, Option<std::net::IpAddr>)>> {
         use rustix::event::{poll, PollFd, PollFlags, Timespec};
-        let ts = Timespec {
-            tv_sec: timeout.as_secs() as _,
-            tv_nsec: timeout.subsec_nanos() as _,
-        };
+        let ts = Timespec::try_from(timeout).unwrap_or_default();
         let mut fds = [PollFd::new(&self.fd, PollFlags::IN)];
         match poll(&mut fds, Some(&ts)) {
             Ok(_) | Err(rustix::io::Errno::INTR) => self.accept_ready(),

@@ -172,10 +172,7 @@ impl Waiting {
     /// Waits up to `timeout` for events: returns the keys that are ready.
     pub(crate) fn wait(&self, timeout: Duration, events: &mut Vec<epoll::Event>) -> Vec<u64> {
         events.clear();
-        let ts = rustix::event::Timespec {
-            tv_sec: timeout.as_secs() as _,
-            tv_nsec: timeout.subsec_nanos() as _,
-        };
+        let ts = rustix::event::Timespec::try_from(timeout).unwrap_or_default();
         let _ = epoll::wait(
             &self.epoll,
             rustix::buffer::spare_capacity(events),
