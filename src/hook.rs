@@ -294,12 +294,11 @@ pub(crate) fn answer_recorded(
 ) -> Rendered {
     let started = std::time::Instant::now();
     crate::record::take_fault();
-    let mut event = match input::parse(&bytes, now_ms(now), opts.project_dir.as_deref()) {
+    let mut event = match input::parse_owned(bytes, now_ms(now), opts.project_dir.as_deref()) {
         Ok(ev) => ev,
         Err(e) => return output::render_input_error(&e),
     };
     event.set_home(opts.home.as_deref());
-    drop(bytes);
     if !event.is_recorded() {
         tracing::debug!(event = %event.event, "not an event posthook records: ignored");
         return Rendered::default();

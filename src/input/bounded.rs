@@ -1,7 +1,7 @@
 //! The bounded builder: `tool_input` as a `serde_json::Value` within fixed limits of depth, items,
 //! values and string bytes.
 
-use super::unescape::{cut_to, unescape_capped};
+use super::unescape::{cut_to, decode_in_place, unescape_capped};
 use super::InputError;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -45,6 +45,8 @@ pub(crate) fn bounded_value(raw: &RawValue) -> Value {
     let mut b = Bounded {
         nodes: 0,
         strings: MAX_INPUT_STRING_BYTES,
+        may_defer: false,
+        deferred: None,
     };
     b.build(raw.get(), 0, true)
 }
@@ -52,6 +54,39 @@ pub(crate) fn bounded_value(raw: &RawValue) -> Value {
 struct Bounded {
     nodes: usize,
     strings: usize,
+    /// Whether a large top-level string may be left to [`decode_in_place`].
+    may_defer: bool,
+    deferred: Option<Deferred>,
+}
+
+/// A top-level string of `tool_input` at least this long (raw) is decoded in the payload's own
+/// buffer when the parse owns it: below it, a copy costs less than moving the string to the
+/// buffer's front.
+const DEFER_MIN_BYTES: usize = 256 * 1024;
+
+/// The one large string of `tool_input` left undecoded by the parse, to be decoded in place in the
+/// payload's buffer once nothing borrows it ([`super::payload::parse_owned`]). Its place in the
+/// object holds `null` until then.
+#[derive(Debug)]
+pub(super) struct Deferred {
+    /// Its key in `tool_input`.
+    pub(super) key: String,
+    /// Where its raw text (quotes included) starts in memory, and its length.
+    pub(super) addr: usize,
+    pub(super) len: usize,
+    /// The most bytes it may decode to: its share of [`MAX_INPUT_STRING_BYTES`], taken when it was
+    /// met, as large as its raw text (decoding never lengthens it).
+    pub(super) cap: usize,
+}
+
+impl Deferred {
+    /// Decodes the string in `buf`, the buffer the payload was parsed from, into a `String` made
+    /// of that buffer. `None` when its text is not in `buf`.
+    pub(super) fn decode(&self, buf: Vec<u8>) -> Option<String> {
+        let start = self.addr.checked_sub(buf.as_ptr() as usize)?;
+        let end = start.checked_add(self.len).filter(|&e| e <= buf.len())?;
+        Some(decode_in_place(buf, start, end, self.cap))
+    }
 }
 
 impl Bounded {
@@ -99,10 +134,35 @@ impl Bounded {
             }
             let k = cut_to(&k, MAX_KEY_BYTES.min(self.strings)).to_owned();
             self.strings -= k.len();
-            let v = self.build(v.get(), depth + 1, false);
+            let v = if top && self.defers(&k, v.get()) {
+                let raw = v.get();
+                let cap = (raw.len() - 2).min(self.strings);
+                self.strings -= cap;
+                self.nodes += 1;
+                self.deferred = Some(Deferred {
+                    key: k.clone(),
+                    addr: raw.as_ptr() as usize,
+                    len: raw.len(),
+                    cap,
+                });
+                Value::Null
+            } else {
+                self.build(v.get(), depth + 1, false)
+            };
             map.insert(k, v);
         }
         Value::Object(map)
+    }
+
+    /// Whether the raw value is the string left to [`decode_in_place`]: the first large one, but
+    /// never a Bash `command`, which the parse itself reads (is it a commit?).
+    fn defers(&self, key: &str, raw: &str) -> bool {
+        self.may_defer
+            && key != "command"
+            && self.deferred.is_none()
+            && raw.len() >= DEFER_MIN_BYTES
+            && raw.starts_with('"')
+            && self.nodes < MAX_INPUT_NODES
     }
 
     /// An array from its raw elements.
@@ -179,18 +239,25 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawInput<'a> {
 }
 
 /// Builds a payload's `tool_input` within the same bounds as [`bounded_value`], from the members
-/// its parse already found.
-pub(super) fn bounded_input(input: Option<RawInput<'_>>) -> Value {
+/// its parse already found. With `may_defer`, its first large top-level string is left to be
+/// decoded in the payload's buffer: the [`Deferred`] returned says where it is.
+pub(super) fn bounded_input(
+    input: Option<RawInput<'_>>,
+    may_defer: bool,
+) -> (Value, Option<Deferred>) {
     let mut b = Bounded {
         nodes: 1,
         strings: MAX_INPUT_STRING_BYTES,
+        may_defer,
+        deferred: None,
     };
-    match input {
+    let value = match input {
         None => Value::Null,
         Some(RawInput::Object(entries)) => b.object(entries, 0, true),
         Some(RawInput::Array(items)) => b.array(items, 0),
         Some(RawInput::Scalar(v)) => v,
-    }
+    };
+    (value, b.deferred)
 }
 
 /// The first [`MAX_INPUT_ITEMS`] entries of a JSON object, raw; the rest skipped unbuilt.

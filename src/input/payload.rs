@@ -3,7 +3,7 @@
 //! [`super::batch`]'s.
 
 use super::batch::parse_batch;
-use super::bounded::bounded_input;
+use super::bounded::{bounded_input, Deferred};
 use super::response::{
     command_output, error_text, head_and_tail, summarize_response, ERROR_HEAD_BYTES,
     ERROR_TAIL_BYTES,
@@ -13,6 +13,7 @@ use super::wire::{capped_string, opt_string, raw_bool, running_tasks, Wire};
 use super::{HookInput, InputError, StopInput};
 use posthook_analyzers::{Outcome, ToolCall, COMMIT_OUTPUT_BYTES};
 use serde_json::value::RawValue;
+use serde_json::Value;
 
 fn kind_of(text: &str) -> &'static str {
     match text.trim_start().as_bytes().first() {
@@ -46,6 +47,36 @@ pub fn parse(
     } else {
         bytes
     };
+    parse_repaired(bytes, now_ms, project_dir, false).map(|(input, _)| input)
+}
+
+/// [`parse`], taking the payload's buffer: lone surrogates are repaired in it, and the largest
+/// string of `tool_input` (a Write's `content` of megabytes) is decoded in place in it and becomes
+/// that string, so no second buffer of its size is made. The hook and `posthook serve` parse this
+/// way; the result is the same as [`parse`]'s.
+pub fn parse_owned(
+    mut bytes: Vec<u8>,
+    now_ms: u64,
+    project_dir: Option<&str>,
+) -> Result<HookInput, InputError> {
+    replace_lone_surrogates(&mut bytes);
+    let (mut input, deferred) = parse_repaired(&bytes, now_ms, project_dir, true)?;
+    if let (Some(d), Some(call)) = (deferred, input.call.as_mut()) {
+        if let (Value::Object(map), Some(text)) = (&mut call.input, d.decode(bytes)) {
+            map.insert(d.key, Value::String(text));
+        }
+    }
+    Ok(input)
+}
+
+/// The parse of a payload without lone surrogates; with `may_defer`, the largest string of
+/// `tool_input` is left undecoded (`null`) and the [`Deferred`] returned says where it is.
+fn parse_repaired(
+    bytes: &[u8],
+    now_ms: u64,
+    project_dir: Option<&str>,
+    may_defer: bool,
+) -> Result<(HookInput, Option<Deferred>), InputError> {
     let text = object_text(bytes)?;
     let mut wire: Wire<'_> =
         serde_json::from_str(text).map_err(|e| InputError::Syntax(e.to_string()))?;
@@ -66,9 +97,11 @@ pub fn parse(
         .timestamp_ms
         .and_then(|r| r.get().parse::<u64>().ok())
         .unwrap_or(now_ms);
+    let mut deferred = None;
     let call = match tool_name {
         Some(tool) if is_call_event => {
-            let mut call = finished_call(&mut wire, tool, &event, ts_ms)?;
+            let (mut call, d) = finished_call(&mut wire, tool, &event, ts_ms, may_defer)?;
+            deferred = d;
             call.cwd = cwd.clone();
             call.project_dir = project_dir.map(str::to_owned);
             call.agent_id = agent_id.clone();
@@ -97,7 +130,7 @@ pub fn parse(
             .filter(|p| event == "SubagentStop" && !p.is_empty())
             .or_else(|| transcript_path.clone()),
     });
-    Ok(HookInput {
+    let input = HookInput {
         session_id: opt_string(wire.session_id).unwrap_or_default(),
         event,
         cwd,
@@ -107,7 +140,8 @@ pub fn parse(
         call,
         batch,
         stop,
-    })
+    };
+    Ok((input, deferred))
 }
 
 /// The payload as text, when it is UTF-8 and its top level is an object; else why not.
@@ -158,14 +192,16 @@ fn tool_name(raw: Option<&RawValue>) -> Result<Option<String>, InputError> {
 }
 
 /// The call a `PostToolUse` or `PostToolUseFailure` event reports, stamped `ts_ms`: its input and
-/// how it ended.
+/// how it ended; with `may_defer`, where its input's largest string is left undecoded.
 fn finished_call(
     wire: &mut Wire<'_>,
     tool: String,
     event: &str,
     ts_ms: u64,
-) -> Result<ToolCall, InputError> {
-    let mut call = ToolCall::new(tool, bounded_input(wire.tool_input.take())).at(ts_ms);
+    may_defer: bool,
+) -> Result<(ToolCall, Option<Deferred>), InputError> {
+    let (input, deferred) = bounded_input(wire.tool_input.take(), may_defer);
+    let mut call = ToolCall::new(tool, input).at(ts_ms);
     if event == "PostToolUseFailure" {
         // The client's `error` text: kept for this call's message, never stored.
         let error = wire
@@ -197,7 +233,7 @@ fn finished_call(
                 .and_then(|r| command_output(r, COMMIT_OUTPUT_BYTES));
         }
     }
-    Ok(call)
+    Ok((call, deferred))
 }
 
 #[cfg(test)]
@@ -349,5 +385,73 @@ mod tests {
         let h = p(r#"{"hook_event_name":"SessionStart","session_id":"s","source":"startup"}"#)
             .expect("ok");
         assert!(!h.is_post_tool_use() && !h.is_recorded());
+    }
+
+    /// A payload whose `tool_input` holds `content` (and `also`), as JSON text.
+    fn write_payload(content: &str, also: &str) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "session_id": "s", "hook_event_name": "PostToolUse", "tool_name": "Write",
+            "tool_input": {"file_path": "/p/a.txt", "content": content, "also": also},
+            "tool_response": {"type": "create"},
+        }))
+        .expect("serializes")
+    }
+
+    #[test]
+    fn large_strings_decoded_in_place_are_the_strings_the_payload_holds() {
+        let line = "plain \"quoted\" \\ tab\t é 😀 \u{1} end\n";
+        let big = line.repeat(300 * 1024 / line.len() + 1);
+        for (content, also) in [
+            (big.as_str(), "small"),
+            (big.as_str(), big.as_str()),
+            ("small", big.as_str()),
+            (&big[..big.len() / 2], ""),
+        ] {
+            let bytes = write_payload(content, also);
+            let want: Value = serde_json::from_slice(&bytes).expect("json");
+            let owned = parse_owned(bytes.clone(), 1, None).expect("parses");
+            assert_eq!(
+                owned.call.as_ref().map(|c| &c.input),
+                Some(&want["tool_input"])
+            );
+            assert_eq!(Ok(owned), parse(&bytes, 1, None));
+        }
+        // Escaped the other way (\u escapes, a surrogate pair, a lone surrogate), unescaped.
+        let escaped = r#"a\u00e9\ud83d\ude00\ud800z\n"#.repeat(20_000);
+        let text = format!(
+            r#"{{"hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{{"content":"{escaped}"}}}}"#
+        );
+        let owned = parse_owned(text.clone().into_bytes(), 1, None).expect("parses");
+        let content = owned.call.as_ref().and_then(|c| c.str_field("content"));
+        assert_eq!(content, Some("aé😀\u{fffd}z\n".repeat(20_000).as_str()));
+        assert_eq!(Ok(owned), parse(text.as_bytes(), 1, None));
+        let plain = "x".repeat(400 * 1024);
+        let text = format!(
+            r#"{{"hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{{"content":"{plain}"}}}}"#
+        );
+        let owned = parse_owned(text.into_bytes(), 1, None).expect("parses");
+        assert_eq!(
+            owned
+                .call
+                .and_then(|c| c.str_field("content").map(str::len)),
+            Some(plain.len())
+        );
+    }
+
+    #[test]
+    fn a_large_commands_commit_output_is_still_read() {
+        let command = format!("git commit -m x # {}", "y".repeat(300 * 1024));
+        let bytes = serde_json::to_vec(&serde_json::json!({
+            "hook_event_name": "PostToolUse", "tool_name": "Bash",
+            "tool_input": {"command": command},
+            "tool_response": {"stdout": "running tests: 3 passed", "stderr": ""},
+        }))
+        .expect("serializes");
+        let call = parse_owned(bytes, 1, None)
+            .expect("parses")
+            .call
+            .expect("call");
+        assert_eq!(call.command(), Some(command.as_str()));
+        assert!(call.output.is_some_and(|o| o.contains("3 passed")));
     }
 }

@@ -255,7 +255,7 @@ fn run_step(step: &mut Step, ev: &LiveEvent, st: State<'_>, keep: bool) {
     } = st;
     let bytes = serde_json::to_vec(&ev.payload).unwrap_or_default();
     let cwd = ev.payload.get("cwd").and_then(Value::as_str);
-    match input::parse(&bytes, step.ts_ms, project_dir) {
+    match input::parse_owned(bytes, step.ts_ms, project_dir) {
         Ok(mut hook_input) => {
             hook_input.set_home(cwd.and_then(home_of).as_deref());
             let history = histories.entry(hook_input.session_id.clone()).or_default();
