@@ -11,7 +11,7 @@ use serde_json::Value;
 /// The text of a refusal, when `raw` (a batch entry's `tool_response`) is one: a string, or a
 /// list of text blocks, that starts with `<tool_use_error>`.
 fn refusal_text(raw: &RawValue) -> Option<String> {
-    let text = match bounded_value(raw) {
+    let text = match bounded_value(raw.get()) {
         Value::String(s) => s,
         Value::Array(blocks) => blocks
             .iter()

@@ -41,14 +41,14 @@ const READ_FIRST: &[&str] = &[
 /// Builds `tool_input` as a `serde_json::Value` within fixed bounds (depth, items, values, string
 /// bytes). A 32 MB array of zeros becomes 1,024 numbers, not 16 million; strings are decoded from
 /// the raw text directly, so no scratch copy of a large string is made either.
-pub(crate) fn bounded_value(raw: &RawValue) -> Value {
+pub(crate) fn bounded_value(raw: &str) -> Value {
     let mut b = Bounded {
         nodes: 0,
         strings: MAX_INPUT_STRING_BYTES,
         may_defer: false,
         deferred: None,
     };
-    b.build(raw.get(), 0, true)
+    b.build(raw, 0, true)
 }
 
 struct Bounded {
@@ -325,7 +325,7 @@ impl<'de> Deserialize<'de> for Key {
 /// Built within fixed bounds ([`bounded_value`]): what the analyzers read, never a tree as large as
 /// the payload.
 pub(super) fn parse_tool_input(raw: Option<&RawValue>) -> Result<Value, InputError> {
-    Ok(raw.map_or(Value::Null, bounded_value))
+    Ok(raw.map_or(Value::Null, |r| bounded_value(r.get())))
 }
 
 #[cfg(test)]
@@ -337,12 +337,12 @@ mod tests {
         let zeros = format!("[{}0]", "0,".repeat(100_000));
         let raw: Box<RawValue> = serde_json::from_str(&zeros).expect("json");
         assert_eq!(
-            bounded_value(&raw).as_array().map(Vec::len),
+            bounded_value(raw.get()).as_array().map(Vec::len),
             Some(MAX_INPUT_ITEMS)
         );
         let deep = format!("{}1{}", "[".repeat(50), "]".repeat(50));
         let raw: Box<RawValue> = serde_json::from_str(&deep).expect("json");
-        let mut v = bounded_value(&raw);
+        let mut v = bounded_value(raw.get());
         let mut depth = 0;
         while let Value::Array(mut a) = v {
             depth += 1;
@@ -353,7 +353,7 @@ mod tests {
             r#"{"big":"\u00e9\n\"q\"\ud83d\ude00","command":"ls","edits":[{"new_string":"a"}]}"#,
         )
         .expect("json");
-        let v = bounded_value(&raw);
+        let v = bounded_value(raw.get());
         assert_eq!(v["big"], "\u{e9}\n\"q\"\u{1f600}");
         assert_eq!(v["edits"][0]["new_string"], "a");
         assert_eq!(

@@ -10,6 +10,7 @@ mod batch;
 mod bounded;
 mod error;
 mod find;
+mod members;
 mod payload;
 mod response;
 mod surrogates;

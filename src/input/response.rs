@@ -1,32 +1,61 @@
 //! What a `tool_response` says: its size, and the error when it reports one, found without
 //! building it.
 
-use super::bounded::bounded_value;
+use super::bounded::{bounded_value, MAX_FIELD_BYTES};
+use super::members::members;
 use super::unescape::unescape_capped;
-use super::wire::{opt_string, raw_bool};
 use posthook_analyzers::truncate_chars;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-/// The few fields of an object-shaped `tool_response` that say whether the call failed. Every
-/// other field is skipped by the parser without being built. Each is kept raw and read on its own,
-/// so one field of an unexpected type (`"status": 500`) does not hide the others.
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// The few members of an object-shaped `tool_response` that say whether the call failed, as JSON
+/// text; the walk ([`members`]) passes over every other member without decoding it. Each is read
+/// on its own, so one member of an unexpected type (`"status": 500`) does not hide the others.
+#[derive(Default)]
 struct ResponseProbe<'a> {
-    #[serde(borrow)]
-    success: Option<&'a RawValue>,
-    #[serde(borrow)]
-    error: Option<&'a RawValue>,
-    #[serde(borrow)]
-    is_error: Option<&'a RawValue>,
-    #[serde(borrow, rename = "isError")]
-    is_error_camel: Option<&'a RawValue>,
-    #[serde(borrow)]
-    status: Option<&'a RawValue>,
-    #[serde(borrow)]
-    stdout: Option<&'a RawValue>,
+    success: Option<&'a str>,
+    error: Option<&'a str>,
+    is_error: Option<&'a str>,
+    is_error_camel: Option<&'a str>,
+    status: Option<&'a str>,
+    stdout: Option<&'a str>,
+}
+
+impl<'a> ResponseProbe<'a> {
+    /// The probe of `text`, a valid JSON object; of a key given twice, the first.
+    fn of(text: &'a str) -> ResponseProbe<'a> {
+        let mut p = ResponseProbe::default();
+        for (key, value) in members(text) {
+            let decoded;
+            let key = if key.contains('\\') {
+                decoded = unescape_capped(key, 16);
+                decoded.as_str()
+            } else {
+                &key[1..key.len() - 1]
+            };
+            let slot = match key {
+                "success" => &mut p.success,
+                "error" => &mut p.error,
+                "is_error" => &mut p.is_error,
+                "isError" => &mut p.is_error_camel,
+                "status" => &mut p.status,
+                "stdout" => &mut p.stdout,
+                _ => continue,
+            };
+            slot.get_or_insert(value);
+        }
+        p
+    }
+}
+
+/// A JSON boolean's text as a bool; `None` for any other value.
+fn text_bool(text: Option<&str>) -> Option<bool> {
+    match text {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    }
 }
 
 /// Whether a command's first line of output is its own report of an error: a command that
@@ -152,33 +181,28 @@ pub(crate) fn summarize_response(raw: &RawValue) -> ResponseSummary {
             }
         }
         Some(b'{') => {
-            if let Ok(p) = serde_json::from_str::<ResponseProbe<'_>>(text) {
-                let error_text = p
-                    .error
-                    .and_then(|e| match Ok::<Value, ()>(bounded_value(e)) {
-                        Ok(Value::String(s)) if !s.trim().is_empty() => Some(s),
-                        Ok(Value::Null) | Ok(Value::Bool(false)) => None,
-                        Ok(Value::String(_)) => None,
-                        Ok(other) => {
-                            Some(truncate_chars(&other.to_string(), ERROR_CHARS).into_owned())
-                        }
-                        Err(()) => None,
-                    });
-                let status = opt_string(p.status);
-                let flagged = raw_bool(p.success) == Some(false)
-                    || raw_bool(p.is_error) == Some(true)
-                    || raw_bool(p.is_error_camel) == Some(true)
-                    || matches!(status.as_deref(), Some("error" | "failed" | "failure"));
-                if flagged || error_text.is_some() {
-                    let msg =
-                        error_text.unwrap_or_else(|| String::from("the tool reported a failure"));
-                    out.error = Some(truncate_chars(&msg, ERROR_CHARS).into_owned());
-                } else if let Some(raw) = p.stdout.filter(|r| r.get().starts_with('"')) {
-                    let head = unescape_capped(raw.get(), ERROR_CHARS);
-                    let first = head.lines().map(str::trim).find(|l| !l.is_empty());
-                    if first.is_some_and(reports_an_error) {
-                        out.error = Some(head);
-                    }
+            let p = ResponseProbe::of(text);
+            let error_text = p.error.and_then(|e| match bounded_value(e) {
+                Value::String(s) if !s.trim().is_empty() => Some(s),
+                Value::Null | Value::Bool(false) | Value::String(_) => None,
+                other => Some(truncate_chars(&other.to_string(), ERROR_CHARS).into_owned()),
+            });
+            let status = p
+                .status
+                .filter(|s| s.starts_with('"'))
+                .map(|s| unescape_capped(s, MAX_FIELD_BYTES));
+            let flagged = text_bool(p.success) == Some(false)
+                || text_bool(p.is_error) == Some(true)
+                || text_bool(p.is_error_camel) == Some(true)
+                || matches!(status.as_deref(), Some("error" | "failed" | "failure"));
+            if flagged || error_text.is_some() {
+                let msg = error_text.unwrap_or_else(|| String::from("the tool reported a failure"));
+                out.error = Some(truncate_chars(&msg, ERROR_CHARS).into_owned());
+            } else if let Some(raw) = p.stdout.filter(|r| r.starts_with('"')) {
+                let head = unescape_capped(raw, ERROR_CHARS);
+                let first = head.lines().map(str::trim).find(|l| !l.is_empty());
+                if first.is_some_and(reports_an_error) {
+                    out.error = Some(head);
                 }
             }
         }

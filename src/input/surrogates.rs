@@ -46,8 +46,9 @@ fn next_lone_surrogate(bytes: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// Whether the backslash at `at` is itself escaped: an odd number of backslashes right before it.
-fn escaped(bytes: &[u8], at: usize) -> bool {
+/// Whether the byte at `at` (a backslash or a quote) is escaped: an odd number of backslashes
+/// right before it.
+pub(super) fn escaped(bytes: &[u8], at: usize) -> bool {
     bytes[..at]
         .iter()
         .rev()
