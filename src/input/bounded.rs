@@ -147,6 +147,10 @@ impl Bounded {
                 });
                 Value::Null
             } else {
+                // A key given again replaces the string left undecoded, as it replaces any value.
+                if top && self.deferred.as_ref().is_some_and(|d| d.key == k) {
+                    self.deferred = None;
+                }
                 self.build(v.get(), depth + 1, false)
             };
             map.insert(k, v);

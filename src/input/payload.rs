@@ -436,6 +436,16 @@ mod tests {
                 .and_then(|c| c.str_field("content").map(str::len)),
             Some(plain.len())
         );
+        // A key given twice: the last value, as serde_json keeps it.
+        let text = format!(
+            r#"{{"hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{{"content":"{plain}","content":"last"}}}}"#
+        );
+        let owned = parse_owned(text.clone().into_bytes(), 1, None).expect("parses");
+        assert_eq!(
+            owned.call.as_ref().and_then(|c| c.str_field("content")),
+            Some("last")
+        );
+        assert_eq!(Ok(owned), parse(text.as_bytes(), 1, None));
     }
 
     #[test]
