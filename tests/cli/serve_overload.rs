@@ -53,6 +53,33 @@ fn idle_connections_do_not_delay_a_real_request() {
 }
 
 #[test]
+fn a_request_is_served_while_others_are_half_sent() {
+    let sb = Sandbox::new();
+    let server = Server::start(&sb, &[], &[]);
+    assert_eq!(timed_event(&server, "warm").0, 200);
+    // Each of these is accepted (its first bytes are there) and holds a worker reading the
+    // rest, which never comes: the accept turn must pass to another worker meanwhile.
+    let mut half = Vec::new();
+    for _ in 0..3 {
+        let mut s = TcpStream::connect(server.addr).expect("connect");
+        s.write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\n")
+            .expect("write");
+        half.push(s);
+        std::thread::sleep(Duration::from_millis(50));
+        let (status, took) = timed_event(&server, "real");
+        assert_eq!(status, 200);
+        assert!(
+            took < Duration::from_secs(1),
+            "a request took {took:?} beside {} half-sent ones",
+            half.len()
+        );
+    }
+    drop(half);
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log}");
+}
+
+#[test]
 fn a_wrapping_chunk_size_is_refused_and_memory_stays_bounded() {
     let sb = Sandbox::new();
     let server = Server::start(&sb, &[], &[]);

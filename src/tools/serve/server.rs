@@ -7,7 +7,7 @@ use super::answer::Project;
 use super::http::{Conn, ReadError, Request, HEAD_TIMEOUT};
 use super::net::Listener;
 use super::sessions::Sessions;
-use super::waiting::{Waiting, Work};
+use super::waiting::{Waiting, Work, LISTENER};
 use super::{token, HOOK_PATH, KEEP_ALIVE, MIN_IDLE, PROJECTS};
 use crate::config;
 use lru::LruCache;
@@ -208,7 +208,11 @@ impl Server {
         let mut swept = Instant::now();
         while !self.stopping() {
             for key in self.waiting.wait(POLL, &mut events) {
-                self.waiting.make_ready(key);
+                if key == LISTENER {
+                    self.waiting.listener_ready();
+                } else {
+                    self.waiting.make_ready(key);
+                }
                 self.worker_for_ready();
             }
             if swept.elapsed() >= POLL {
@@ -234,7 +238,7 @@ impl Server {
     fn accept_one(self: &Arc<Self>) -> Option<Conn> {
         let listener = self.listener.get()?;
         let accepted = listener.accept_within(POLL);
-        self.waiting.end_turn();
+        self.waiting.end_turn(matches!(accepted, Ok(Some(_))));
         match accepted {
             Ok(Some((stream, peer))) => {
                 // No worker left to take the turn: another one.
@@ -254,6 +258,7 @@ impl Server {
     /// Serves `listener` until [`Server::shutdown`]: the poller thread and [`MIN_IDLE`] workers.
     pub(crate) fn start(self: &Arc<Self>, listener: Listener) -> std::io::Result<()> {
         listener.set_nonblocking()?;
+        self.waiting.watch_listener(&listener)?;
         if self.listener.set(listener).is_err() {
             return Err(std::io::Error::other("the server is already started"));
         }

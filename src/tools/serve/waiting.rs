@@ -4,10 +4,13 @@
 //! a kept-alive connection back.
 //!
 //! New connections are accepted by the workers themselves, one at a time: the worker holding the
-//! accept turn waits on the listener, hands the turn on as soon as it has a connection, and
-//! serves that connection itself when its request has already arrived. A request then costs one
-//! thread wake-up (the kernel's, of the accepting worker) instead of three (the watcher's on the
-//! connection, again on its bytes, then a worker's).
+//! accept turn waits on the listener, gives the turn up as soon as it has a connection, and
+//! serves that connection itself when its request has already arrived. While no worker holds the
+//! turn, the watcher watches the listener, and a connection arriving then wakes a waiting worker
+//! to take it; a worker that takes the turn stops that watch. A request then costs one thread
+//! wake-up (the kernel's, of the accepting worker) instead of three (the watcher's on the
+//! connection, again on its bytes, then a worker's), and a second one only when another request
+//! arrives while the first is being served.
 //!
 //! Bounds on what a peer that opens connections and sends nothing can hold:
 //! - a new connection must send its first byte within [`FIRST_BYTE`], a kept-alive one its next
@@ -22,6 +25,7 @@
 
 use super::http::Conn;
 use rustix::event::epoll;
+use rustix::fd::AsFd;
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -34,6 +38,9 @@ pub(crate) const FIRST_BYTE: Duration = Duration::from_secs(2);
 pub(crate) const MAX_CONNS: usize = 512;
 /// Waiting connections at most per peer address.
 pub(crate) const MAX_PER_PEER: usize = 384;
+
+/// The key under which [`Waiting::wait`] reports the listener.
+pub(crate) const LISTENER: u64 = u64::MAX;
 
 /// What a worker is to do next.
 pub(crate) enum Work {
@@ -60,6 +67,8 @@ pub(crate) struct Waiting {
     held: AtomicUsize,
     /// Workers waiting for the queue.
     pub(crate) idle_workers: AtomicUsize,
+    /// The listener, watched while no worker holds the accept turn.
+    listener: Mutex<Option<rustix::fd::OwnedFd>>,
     /// Connections closed to make room, and refused.
     pub(crate) evicted: AtomicUsize,
 }
@@ -78,6 +87,7 @@ impl Waiting {
             ready: Condvar::new(),
             held: AtomicUsize::new(0),
             idle_workers: AtomicUsize::new(0),
+            listener: Mutex::new(None),
             evicted: AtomicUsize::new(0),
         })
     }
@@ -192,10 +202,47 @@ impl Waiting {
         self.ready.notify_one();
     }
 
-    /// The worker that held the accept turn gives it back (it has a connection, or its wait is
-    /// over): another waiting worker takes it.
-    pub(crate) fn end_turn(&self) {
+    /// Watches `listener` while no worker holds the accept turn ([`Waiting::end_turn`]); its
+    /// readiness comes out of [`Waiting::wait`] as [`LISTENER`].
+    pub(crate) fn watch_listener(&self, listener: &impl AsFd) -> std::io::Result<()> {
+        // Its own descriptor of the listening socket: epoll names a watch by descriptor.
+        let fd = listener.as_fd().try_clone_to_owned()?;
+        epoll::add(
+            &self.epoll,
+            &fd,
+            epoll::EventData::new_u64(LISTENER),
+            epoll::EventFlags::ONESHOT,
+        )?;
+        *lock(&self.listener) = Some(fd);
+        Ok(())
+    }
+
+    /// Sets the watch on the listener: `on` while no worker holds the accept turn.
+    fn watch(&self, on: bool) {
+        if let Some(fd) = lock(&self.listener).as_ref() {
+            let flags = if on {
+                epoll::EventFlags::IN | epoll::EventFlags::ONESHOT
+            } else {
+                epoll::EventFlags::ONESHOT
+            };
+            let _ = epoll::modify(&self.epoll, fd, epoll::EventData::new_u64(LISTENER), flags);
+        }
+    }
+
+    /// The worker that held the accept turn gives it up. With a connection to serve, it leaves
+    /// the turn to whoever a new connection wakes (the watcher watches the listener meanwhile);
+    /// after a wait with none, it takes the turn again itself, or another waiting worker does.
+    pub(crate) fn end_turn(&self, serving: bool) {
         lock(&self.queue).1 = false;
+        if serving {
+            self.watch(true);
+        } else {
+            self.ready.notify_one();
+        }
+    }
+
+    /// A connection waits on the listener while no worker holds the turn: a worker to take it.
+    pub(crate) fn listener_ready(&self) {
         self.ready.notify_one();
     }
 
@@ -238,6 +285,8 @@ impl Waiting {
             }
             if !q.1 {
                 q.1 = true;
+                drop(q);
+                self.watch(false);
                 return Some(Work::Accept);
             }
             if retire(since.elapsed()) {
@@ -254,6 +303,7 @@ impl Waiting {
 
     /// Wakes every worker (the server is stopping) and closes every waiting connection.
     pub(crate) fn close_all(&self) {
+        lock(&self.listener).take();
         self.ready.notify_all();
         let mut g = lock(&self.parked);
         for (_, p) in std::mem::take(&mut g.1) {
@@ -261,5 +311,53 @@ impl Waiting {
         }
         let queued: Vec<Conn> = lock(&self.queue).0.drain(..).collect();
         self.held.fetch_sub(queued.len(), Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::serve::net::Listener;
+    use std::io::Write;
+
+    fn has_listener(w: &Waiting, within: Duration) -> bool {
+        let mut events = Vec::with_capacity(8);
+        w.wait(within, &mut events).contains(&LISTENER)
+    }
+
+    #[test]
+    fn the_listener_is_watched_exactly_while_no_worker_holds_the_turn() {
+        let w = Waiting::new().expect("epoll");
+        let l = Listener::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+        l.set_nonblocking().expect("nonblocking");
+        w.watch_listener(&l).expect("watch");
+        let addr = l.local_addr().expect("addr");
+        let connect = || {
+            let mut s = std::net::TcpStream::connect(addr).expect("connect");
+            s.write_all(b"GET / HTTP/1.1\r\n").expect("write");
+            s
+        };
+        let (never, wait) = (|| false, |_: Duration| false);
+        assert!(matches!(w.take(&never, &wait), Some(Work::Accept)));
+        // The turn is held: a connection is the holder's, not the watcher's.
+        let _a = connect();
+        assert!(!has_listener(&w, Duration::from_millis(200)));
+        // Given up to serve one: the next connection wakes the watcher.
+        w.end_turn(true);
+        assert!(has_listener(&w, Duration::from_secs(5)));
+        // Taken again: not watched any more, whether or not a connection came meanwhile.
+        assert!(matches!(w.take(&never, &wait), Some(Work::Accept)));
+        let _b = connect();
+        assert!(!has_listener(&w, Duration::from_millis(200)));
+        w.end_turn(true);
+        assert!(has_listener(&w, Duration::from_secs(5)));
+        assert!(matches!(w.take(&never, &wait), Some(Work::Accept)));
+        w.end_turn(true);
+        assert!(matches!(w.take(&never, &wait), Some(Work::Accept)));
+        let _c = connect();
+        assert!(!has_listener(&w, Duration::from_millis(200)));
+        // Given up after a wait with none: the holder or another worker takes it again.
+        w.end_turn(false);
+        assert!(!has_listener(&w, Duration::from_millis(200)));
     }
 }
