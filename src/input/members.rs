@@ -23,6 +23,19 @@ pub(super) fn members(text: &str) -> Members<'_> {
     Members { text, at: 0 }
 }
 
+/// The top-level string member `key` of a payload, decoded (cut to
+/// [`super::MAX_FIELD_BYTES`]), found before the payload is parsed: what `posthook serve` needs
+/// to pick the project a payload belongs to. `None` when the payload is no UTF-8 object text or
+/// has no such string (a payload that is not valid JSON may give any answer here; its parse then
+/// refuses it).
+pub(crate) fn top_level_string(payload: &[u8], key: &str) -> Option<String> {
+    let text = std::str::from_utf8(payload).ok()?.trim_start();
+    let (_, value) = members(text).find(|(k, _)| k.get(1..k.len() - 1) == Some(key))?;
+    value
+        .starts_with('"')
+        .then(|| super::unescape::unescape_capped(value, super::MAX_FIELD_BYTES))
+}
+
 impl<'a> Iterator for Members<'a> {
     type Item = (&'a str, &'a str);
 
@@ -143,6 +156,20 @@ mod tests {
             "{\n\t\"a\"\r\n:\n[\n1\n,\n2\n]\n,\n\"b\"\n:\n{\"c\":[{\"d\":\"[{\"}]}\n}",
         ] {
             assert_eq!(walked(text), by_serde(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_top_level_string_is_found_and_decoded_and_nothing_deeper() {
+        let p = br#" {"tool_input":{"cwd":"/inner"},"cwd":"/p/\u00e9 \"q\"","n":1}"#;
+        assert_eq!(top_level_string(p, "cwd").as_deref(), Some("/p/é \"q\""));
+        assert_eq!(
+            top_level_string(br#"{"tool_input":{"cwd":"/inner"}}"#, "cwd"),
+            None
+        );
+        assert_eq!(top_level_string(br#"{"cwd":7}"#, "cwd"), None);
+        for bad in [&b"\xff{"[..], b"", b"[1]", b"{\"cwd\"", b"{\"cwd\":\"x"] {
+            assert_eq!(top_level_string(bad, "cwd"), None);
         }
     }
 

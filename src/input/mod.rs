@@ -21,6 +21,7 @@ pub use bounded::{
     MAX_FIELD_BYTES, MAX_INPUT_DEPTH, MAX_INPUT_ITEMS, MAX_INPUT_NODES, MAX_INPUT_STRING_BYTES,
 };
 pub use error::InputError;
+pub(crate) use members::top_level_string;
 pub use payload::{parse, parse_owned};
 
 use posthook_analyzers::ToolCall;

@@ -10,8 +10,6 @@ use crate::output::Rendered;
 use crate::runtime::Runtime;
 use crate::store::Store;
 use posthook_analyzers::History;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
@@ -26,19 +24,11 @@ pub(super) struct Project {
     /// When the configuration was last read.
     checked: Mutex<Instant>,
 }
-#[derive(Deserialize)]
-struct Probe<'a> {
-    #[serde(borrow, default)]
-    cwd: Option<&'a RawValue>,
+/// The payload's `cwd`, read without parsing the payload.
+fn probe_cwd(body: &[u8]) -> Option<String> {
+    crate::input::top_level_string(body, "cwd").filter(|s| !s.is_empty())
 }
 
-/// The payload's `cwd`, read without building anything else.
-fn probe_cwd(body: &[u8]) -> Option<String> {
-    let p: Probe<'_> = serde_json::from_slice(body).ok()?;
-    serde_json::from_str::<String>(p.cwd?.get())
-        .ok()
-        .filter(|s| !s.is_empty())
-}
 /// Maps the hook's answer to HTTP: what Claude Code reads from a 2xx body is what it reads from
 /// the hook's stdout; exit 2 (blocking feedback on stderr) becomes its JSON equivalent; exit 1
 /// (refused input) a 400 with the same line, which Claude Code treats as a non-blocking error.
