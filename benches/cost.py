@@ -14,7 +14,8 @@ binary, each round in a shuffled order, and reports each median as a ratio to th
         [--serve target/release/posthook]
 
 With --serve, `BIN serve` runs beside them and the wall rounds also time one request to it per
-call (a new connection each, as Claude Code's http hooks make them; the same seeded session),
+call (a new connection each, as Claude Code's http hooks make them, with the project header
+`install --http` configures; the same seeded session),
 as a ratio to the same dynamic floor. The request is timed by a native client
 (benches/serve_client.c, built with cc), from before its connect to the answer's last byte.
 
@@ -294,7 +295,7 @@ def start_client(client, served, scratch, body):
     _, host, port, token = served
     body_file = scratch / "serve-body.json"
     body_file.write_bytes(body)
-    return subprocess.Popen([str(client), host, str(port), token, str(body_file)],
+    return subprocess.Popen([str(client), host, str(port), token, str(body_file), project_of(body)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
@@ -308,6 +309,12 @@ def request(native):
     return int(line) / 1e9
 
 
+def project_of(body):
+    """The header `install --http` has the client fill with CLAUDE_PROJECT_DIR: here the
+    payload's cwd."""
+    return json.loads(body).get("cwd") or "/"
+
+
 def post(served, body):
     """One hook request on a new connection, as bytes on a plain socket (http.client's own
     overhead would be most of what is timed); fails loudly unless answered 200."""
@@ -315,6 +322,7 @@ def post(served, body):
 
     _, host, port, token = served
     head = (f"POST /hook HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            f"X-Posthook-Project-Dir: {project_of(body)}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             "Connection: close\r\n\r\n").encode()
     with socket.create_connection((host, port), timeout=30) as sock:

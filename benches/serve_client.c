@@ -1,11 +1,12 @@
 /* A native client for timing `posthook serve` (see cost.py --serve): the time of one hook request
  * on a new connection, as Claude Code's http hook pays it, without an interpreter's own cost.
  *
- *   serve_client HOST PORT TOKEN BODY_FILE
+ *   serve_client HOST PORT TOKEN BODY_FILE [PROJECT_DIR]
  *
  * For each line on stdin it connects, sends BODY_FILE as `POST /hook`, reads the whole answer,
  * closes, and prints the nanoseconds from before connect to after the last byte; it exits 1 on
- * anything but a 200 answer. Build: cc -O2 -o serve_client serve_client.c */
+ * anything but a 200 answer. PROJECT_DIR goes in the header `install --http` has the client send
+ * (X-Posthook-Project-Dir). Build: cc -O2 -o serve_client serve_client.c */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,8 +23,8 @@ static void die(const char *what) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: serve_client HOST PORT TOKEN BODY_FILE\n");
+  if (argc != 5 && argc != 6) {
+    fprintf(stderr, "usage: serve_client HOST PORT TOKEN BODY_FILE [PROJECT_DIR]\n");
     return 2;
   }
   FILE *f = fopen(argv[4], "rb");
@@ -32,11 +33,13 @@ int main(int argc, char **argv) {
   size_t n = fread(body, 1, sizeof body, f);
   fclose(f);
   static char req[(64 << 20) + 1024];
+  char project[600] = "";
+  if (argc == 6) snprintf(project, sizeof project, "X-Posthook-Project-Dir: %s\r\n", argv[5]);
   int head = snprintf(req, 1024,
-                      "POST /hook HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+                      "POST /hook HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n%s"
                       "Content-Type: application/json\r\nContent-Length: %zu\r\n"
                       "Connection: close\r\n\r\n",
-                      argv[1], argv[3], n);
+                      argv[1], argv[3], project, n);
   memcpy(req + head, body, n);
   size_t len = (size_t)head + n;
   struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
