@@ -50,10 +50,11 @@ pub fn parse(
     parse_repaired(bytes, now_ms, project_dir, false).map(|(input, _)| input)
 }
 
-/// [`parse`], taking the payload's buffer: lone surrogates are repaired in it, and the largest
-/// string of `tool_input` (a Write's `content` of megabytes) is decoded in place in it and becomes
-/// that string, so no second buffer of its size is made. The hook and `posthook serve` parse this
-/// way; the result is the same as [`parse`]'s.
+/// [`parse`], taking the payload's buffer: lone surrogates are repaired in it, and a large string
+/// of `tool_input` (the first top-level one of 256 KiB or more, a Bash command aside: a Write's
+/// `content` of megabytes) is decoded in place in it and becomes that string, so no second buffer
+/// of its size is made. The hook and `posthook serve` parse this way; the result is the same as
+/// [`parse`]'s.
 pub fn parse_owned(
     mut bytes: Vec<u8>,
     now_ms: u64,
@@ -69,7 +70,7 @@ pub fn parse_owned(
     Ok(input)
 }
 
-/// The parse of a payload without lone surrogates; with `may_defer`, the largest string of
+/// The parse of a payload without lone surrogates; with `may_defer`, a large string of
 /// `tool_input` is left undecoded (`null`) and the [`Deferred`] returned says where it is.
 fn parse_repaired(
     bytes: &[u8],
@@ -192,7 +193,7 @@ fn tool_name(raw: Option<&RawValue>) -> Result<Option<String>, InputError> {
 }
 
 /// The call a `PostToolUse` or `PostToolUseFailure` event reports, stamped `ts_ms`: its input and
-/// how it ended; with `may_defer`, where its input's largest string is left undecoded.
+/// how it ended; with `may_defer`, where a large string of its input is left undecoded.
 fn finished_call(
     wire: &mut Wire<'_>,
     tool: String,

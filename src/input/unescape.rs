@@ -2,7 +2,7 @@
 //!
 //! One decoder ([`decode`]) serves both ways of decoding: into a copy of the raw text
 //! ([`unescape_capped`]), and in place in the payload's own buffer ([`decode_in_place`]), which is
-//! how the largest string of a payload's `tool_input` becomes a `String` without a second buffer
+//! how a large string of a payload's `tool_input` becomes a `String` without a second buffer
 //! of its size.
 
 use super::surrogates::{hex4, low_surrogate_after};
