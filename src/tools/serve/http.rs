@@ -9,7 +9,8 @@
 
 use super::net::Stream;
 use super::wire::{parse_head, Chunked, WireError};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 /// The most a request head may take: 64 KiB.
@@ -96,18 +97,22 @@ impl Conn {
         }
     }
 
+    /// Reads what the connection has into the buffer's spare room: no scratch chunk to zero and
+    /// copy from.
+    fn read_more(&mut self) -> io::Result<usize> {
+        self.buf.reserve(16 * 1024);
+        let spare = rustix::buffer::spare_capacity(&mut self.buf);
+        Ok(rustix::io::read(self.stream.as_fd(), spare)?)
+    }
+
     fn fill(&mut self, deadline: Instant) -> Result<usize, ReadError> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(ReadError::Bad(408, "request timeout"));
         }
         let _ = self.stream.set_read_timeout(Some(left));
-        let mut chunk = [0u8; 16 * 1024];
-        match self.stream.read(&mut chunk) {
-            Ok(n) => {
-                self.buf.extend_from_slice(&chunk[..n]);
-                Ok(n)
-            }
+        match self.read_more() {
+            Ok(n) => Ok(n),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -128,7 +133,6 @@ impl Conn {
             return true;
         }
         let until = Instant::now() + idle;
-        let mut chunk = [0u8; 16 * 1024];
         loop {
             if stopping() {
                 return false;
@@ -138,12 +142,9 @@ impl Conn {
                 return false;
             }
             let _ = self.stream.set_read_timeout(Some(left.min(IDLE_POLL)));
-            match self.stream.read(&mut chunk) {
+            match self.read_more() {
                 Ok(0) => return false,
-                Ok(n) => {
-                    self.buf.extend_from_slice(&chunk[..n]);
-                    return true;
-                }
+                Ok(_) => return true,
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -216,6 +217,10 @@ impl Conn {
 
     fn read_exact_body(&mut self, len: u64, deadline: Instant) -> Result<Vec<u8>, ReadError> {
         let len = usize::try_from(len).map_err(|_| ReadError::TooLarge)?;
+        // The room of a body of up to 1 MiB at once: no copy as the buffer grows. (Not more: the
+        // length is the peer's claim until the bytes come.)
+        self.buf
+            .reserve(len.saturating_sub(self.buf.len()).min(1 << 20));
         while self.buf.len() < len {
             if self.fill(deadline)? == 0 {
                 return Err(ReadError::Bad(400, "connection closed mid-body"));
