@@ -13,7 +13,7 @@ use crate::config;
 use lru::LruCache;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often the poller looks at the stop flag and the waits that are over.
@@ -31,7 +31,6 @@ pub(crate) struct Server {
     max_body: u64,
     waiting: Waiting,
     /// Where new connections come from (set by [`Server::start`]).
-    listener: OnceLock<Listener>,
     /// Threads running: the poller and the workers.
     live: AtomicUsize,
     pub(super) max_threads: usize,
@@ -59,7 +58,6 @@ impl Server {
             stopping: AtomicBool::new(false),
             max_body: crate::input::DEFAULT_MAX_INPUT,
             waiting: Waiting::new()?,
-            listener: OnceLock::new(),
             live: AtomicUsize::new(0),
             max_threads: 256,
             done: (Mutex::new(()), Condvar::new()),
@@ -236,7 +234,7 @@ impl Server {
     /// The accept turn: waits up to [`POLL`] for a new connection, hands the turn on, and
     /// returns the connection when its request has arrived (else it is parked or refused).
     fn accept_one(self: &Arc<Self>) -> Option<Conn> {
-        let listener = self.listener.get()?;
+        let listener = self.waiting.listener()?;
         let accepted = listener.accept_within(POLL);
         self.waiting.end_turn(matches!(accepted, Ok(Some(_))));
         match accepted {
@@ -258,8 +256,7 @@ impl Server {
     /// Serves `listener` until [`Server::shutdown`]: the poller thread and [`MIN_IDLE`] workers.
     pub(crate) fn start(self: &Arc<Self>, listener: Listener) -> std::io::Result<()> {
         listener.set_nonblocking()?;
-        self.waiting.watch_listener(&listener)?;
-        if self.listener.set(listener).is_err() {
+        if !self.waiting.set_listener(listener)? {
             return Err(std::io::Error::other("the server is already started"));
         }
         self.live.fetch_add(1, Ordering::AcqRel);

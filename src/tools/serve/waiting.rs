@@ -24,12 +24,12 @@
 //! request at once (as Claude Code does) is served.
 
 use super::http::Conn;
+use super::net::Listener;
 use rustix::event::epoll;
-use rustix::fd::AsFd;
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long a new connection may stay silent.
@@ -67,8 +67,8 @@ pub(crate) struct Waiting {
     held: AtomicUsize,
     /// Workers waiting for the queue.
     pub(crate) idle_workers: AtomicUsize,
-    /// The listener, watched while no worker holds the accept turn.
-    listener: Mutex<Option<rustix::fd::OwnedFd>>,
+    /// The server's listener, watched while no worker holds the accept turn.
+    listener: OnceLock<Listener>,
     /// Connections closed to make room, and refused.
     pub(crate) evicted: AtomicUsize,
 }
@@ -87,7 +87,7 @@ impl Waiting {
             ready: Condvar::new(),
             held: AtomicUsize::new(0),
             idle_workers: AtomicUsize::new(0),
-            listener: Mutex::new(None),
+            listener: OnceLock::new(),
             evicted: AtomicUsize::new(0),
         })
     }
@@ -202,24 +202,30 @@ impl Waiting {
         self.ready.notify_one();
     }
 
-    /// Watches `listener` while no worker holds the accept turn ([`Waiting::end_turn`]); its
-    /// readiness comes out of [`Waiting::wait`] as [`LISTENER`].
-    pub(crate) fn watch_listener(&self, listener: &impl AsFd) -> std::io::Result<()> {
-        // Its own descriptor of the listening socket: epoll names a watch by descriptor.
-        let fd = listener.as_fd().try_clone_to_owned()?;
+    /// Takes the server's listener (once; `false` when it already has one). The accept turn
+    /// waits on it, and the watcher watches it while no worker holds the turn
+    /// ([`Waiting::end_turn`]): its readiness comes out of [`Waiting::wait`] as [`LISTENER`].
+    pub(crate) fn set_listener(&self, listener: Listener) -> std::io::Result<bool> {
+        if self.listener.get().is_some() {
+            return Ok(false);
+        }
         epoll::add(
             &self.epoll,
-            &fd,
+            &listener,
             epoll::EventData::new_u64(LISTENER),
             epoll::EventFlags::ONESHOT,
         )?;
-        *lock(&self.listener) = Some(fd);
-        Ok(())
+        Ok(self.listener.set(listener).is_ok())
+    }
+
+    /// The listener, once set.
+    pub(crate) fn listener(&self) -> Option<&Listener> {
+        self.listener.get()
     }
 
     /// Sets the watch on the listener: `on` while no worker holds the accept turn.
     fn watch(&self, on: bool) {
-        if let Some(fd) = lock(&self.listener).as_ref() {
+        if let Some(fd) = self.listener.get() {
             let flags = if on {
                 epoll::EventFlags::IN | epoll::EventFlags::ONESHOT
             } else {
@@ -303,7 +309,6 @@ impl Waiting {
 
     /// Wakes every worker (the server is stopping) and closes every waiting connection.
     pub(crate) fn close_all(&self) {
-        lock(&self.listener).take();
         self.ready.notify_all();
         let mut g = lock(&self.parked);
         for (_, p) in std::mem::take(&mut g.1) {
@@ -317,7 +322,6 @@ impl Waiting {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::serve::net::Listener;
     use std::io::Write;
 
     fn has_listener(w: &Waiting, within: Duration) -> bool {
@@ -330,8 +334,8 @@ mod tests {
         let w = Waiting::new().expect("epoll");
         let l = Listener::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
         l.set_nonblocking().expect("nonblocking");
-        w.watch_listener(&l).expect("watch");
         let addr = l.local_addr().expect("addr");
+        assert!(w.set_listener(l).expect("watch"));
         let connect = || {
             let mut s = std::net::TcpStream::connect(addr).expect("connect");
             s.write_all(b"GET / HTTP/1.1\r\n").expect("write");
