@@ -31,9 +31,7 @@ pub(super) fn members(text: &str) -> Members<'_> {
 pub(crate) fn top_level_string(payload: &[u8], key: &str) -> Option<String> {
     let text = std::str::from_utf8(payload).ok()?.trim_start();
     let (_, value) = members(text).find(|(k, _)| k.get(1..k.len() - 1) == Some(key))?;
-    value
-        .starts_with('"')
-        .then(|| super::unescape::unescape_capped(value, super::MAX_FIELD_BYTES))
+    super::wire::capped_text(value)
 }
 
 impl<'a> Iterator for Members<'a> {

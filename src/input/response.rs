@@ -1,9 +1,10 @@
 //! What a `tool_response` says: its size, and the error when it reports one, found without
 //! building it.
 
-use super::bounded::{bounded_value, MAX_FIELD_BYTES};
+use super::bounded::bounded_value;
 use super::members::members;
 use super::unescape::unescape_capped;
+use super::wire::{capped_text, text_bool};
 use posthook_analyzers::truncate_chars;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -46,15 +47,6 @@ impl<'a> ResponseProbe<'a> {
             slot.get_or_insert(value);
         }
         p
-    }
-}
-
-/// A JSON boolean's text as a bool; `None` for any other value.
-fn text_bool(text: Option<&str>) -> Option<bool> {
-    match text {
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        _ => None,
     }
 }
 
@@ -187,10 +179,7 @@ pub(crate) fn summarize_response(raw: &RawValue) -> ResponseSummary {
                 Value::Null | Value::Bool(false) | Value::String(_) => None,
                 other => Some(truncate_chars(&other.to_string(), ERROR_CHARS).into_owned()),
             });
-            let status = p
-                .status
-                .filter(|s| s.starts_with('"'))
-                .map(|s| unescape_capped(s, MAX_FIELD_BYTES));
+            let status = p.status.and_then(capped_text);
             let flagged = text_bool(p.success) == Some(false)
                 || text_bool(p.is_error) == Some(true)
                 || text_bool(p.is_error_camel) == Some(true)

@@ -8,9 +8,22 @@ use serde_json::value::RawValue;
 
 /// A string field of the payload, cut to [`MAX_FIELD_BYTES`]; `None` when not a string.
 pub(super) fn capped_string(raw: &RawValue) -> Option<String> {
-    raw.get()
-        .starts_with('"')
-        .then(|| unescape_capped(raw.get(), MAX_FIELD_BYTES))
+    capped_text(raw.get())
+}
+
+/// [`capped_string`] of a value's JSON text.
+pub(super) fn capped_text(text: &str) -> Option<String> {
+    text.starts_with('"')
+        .then(|| unescape_capped(text, MAX_FIELD_BYTES))
+}
+
+/// A JSON boolean's text as a bool; `None` for any other value.
+pub(super) fn text_bool(text: Option<&str>) -> Option<bool> {
+    match text {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -85,7 +98,7 @@ pub(super) struct BatchCallWire<'a> {
 }
 
 pub(super) fn raw_bool(raw: Option<&RawValue>) -> Option<bool> {
-    raw.and_then(|r| serde_json::from_str::<bool>(r.get()).ok())
+    text_bool(raw.map(RawValue::get))
 }
 
 pub(super) fn opt_string(raw: Option<&RawValue>) -> Option<String> {
