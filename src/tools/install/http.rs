@@ -189,7 +189,7 @@ pub(crate) fn run_install_http(
         });
     let holder = token_holder(args.scope, token_in, path)?;
     if let Err(crate::tools::serve::client::HealthError::NotOurs(e)) =
-        crate::tools::serve::client::Client::connect_verified(args.listen)
+        crate::tools::serve::client::verify_owner(args.listen)
     {
         // Claude Code would send every event and the token to that process: write nothing.
         return Err(InstallError {

@@ -122,18 +122,6 @@ impl Server {
         project
     }
 
-    /// Answers one hook request: `(status, content type, body)`.
-    pub(crate) fn answer_request(&self, req: super::http::Request) -> (u16, &'static str, Vec<u8>) {
-        #[cfg(feature = "otlp")]
-        let export = self
-            .otlp
-            .as_ref()
-            .map(|x| (x, req.traceparent.as_deref(), SystemTime::now()));
-        #[cfg(not(feature = "otlp"))]
-        let export: Option<(&(), Option<&str>, SystemTime)> = None;
-        self.answer_event(req.body, req.project_dir, export)
-    }
-
     /// Answers one hook payload: `(status, content type, body)`; with an exporter, exports what
     /// the event's report holds.
     pub(crate) fn answer_event(

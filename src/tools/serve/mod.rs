@@ -12,29 +12,18 @@
 //! - A crash of the server loses at most the events answered in the last flush interval, and
 //!   their counts in the record (`--flush-ms`, default 100; 0 saves each event before answering). SIGTERM and SIGINT stop
 //!   accepting, let running requests finish, and write every session before exiting.
-//! - Threads: a pool of workers (already running when a request arrives, grown when all are busy,
-//!   up to `--max-threads`) takes turns accepting, and the worker that accepts a connection whose
-//!   request has arrived serves it; one poller watches the connections without bytes yet with
-//!   epoll ([`waiting`]: a silent connection holds no thread, and is closed after 2 s, or 5 s
-//!   between kept-alive requests; at most 512 open, the longest-waiting closed first to make
-//!   room) and hands them to the workers once they have bytes to read.
+//! - The wire is hyper's HTTP/1.1 on a tokio runtime, with bounds on what a peer controls: the
+//!   head's size and the time it may take, the body's size and time, and the connections open
+//!   ([`conns`]: at most 512, the longest idle closed first to make room).
 //!
-//! Why a small std server and not a framework: the protocol needed is one POST endpoint on
-//! loopback, for one trusted client, with no TLS. hyper would bring an async runtime (tokio, and
-//! the libc symbols it imports) into the binary whose no-argument call is the hook itself, where
-//! every imported symbol costs each hook call at load time; the head is parsed by `httparse`,
-//! connections wait in epoll through rustix's direct system calls (no import), the rest is a
-//! page of blocking I/O.
-//!
-//! The tree: `server` (the shared state, the worker threads, the routes, the shutdown), `answer`
-//! (one event: its project's configuration, the hook's answer, as HTTP), `http` and `net` (the
-//! wire), `sessions`, `token`, `settings` (`install --http`), `service`, `client`; this module: the
-//! arguments, the errors and the command.
+//! The tree: `server` (the shared state, the connections' tasks, the routes, the shutdown),
+//! `conns` (the open connections and their bounds), `answer` (one event: its project's
+//! configuration, the hook's answer, as HTTP), `sessions`, `token`, `owner`, `service`, `client`;
+//! this module: the arguments, the errors and the command.
 
 mod answer;
 pub(crate) mod client;
-pub(crate) mod http;
-pub(crate) mod net;
+mod conns;
 #[cfg(feature = "otlp")]
 mod otlp;
 mod owner;
@@ -42,13 +31,10 @@ mod server;
 pub(crate) mod service;
 pub(crate) mod sessions;
 pub(crate) mod token;
-mod waiting;
-pub(crate) mod wire;
 
 pub(crate) use server::Server;
 
 use crate::config;
-use net::Listener;
 use sessions::Sessions;
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -62,10 +48,6 @@ use std::time::Duration;
 pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:47311";
 /// The path Claude Code posts events to (`/hook/<anything>` is accepted as well).
 pub(crate) const HOOK_PATH: &str = "/hook";
-/// How long a kept-alive connection may wait for its next request.
-pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(5);
-/// Workers kept waiting for connections.
-const MIN_IDLE: usize = 8;
 /// How often a project's configuration is read again.
 const CONFIG_TTL: Duration = Duration::from_secs(1);
 /// How often the main thread looks for SIGTERM/SIGINT.
@@ -101,8 +83,8 @@ pub(crate) struct ServeArgs {
     /// disk) [default: 2048].
     #[arg(long, default_value_t = sessions::DEFAULT_CAPACITY, value_name = "N")]
     pub max_sessions: usize,
-    /// Most worker threads (one per request being served; connections waiting for a request
-    /// hold none).
+    /// Most threads answering hook requests at once (connections waiting for a request hold
+    /// none).
     #[arg(long, default_value_t = 256, value_name = "N")]
     pub max_threads: usize,
     /// The token file [default: $XDG_CONFIG_HOME/posthook/serve.token or
@@ -172,18 +154,19 @@ pub(crate) fn run(args: &ServeArgs, flags: config::Layer) -> Result<(), ServeErr
     }
     let (token_path, token) = load_token(args)?;
     let signals = Signals::register()?;
-    let listener = Listener::bind(args.listen).map_err(|source| ServeError::Listen {
-        addr: args.listen,
-        source,
-    })?;
+    let listener =
+        std::net::TcpListener::bind(args.listen).map_err(|source| ServeError::Listen {
+            addr: args.listen,
+            source,
+        })?;
     let addr = listener.local_addr().unwrap_or(args.listen);
     let sessions = Sessions::new(args.max_sessions, Duration::from_millis(args.flush_ms));
     let listen_err = |source| ServeError::Listen {
         addr: args.listen,
         source,
     };
-    let mut server = Server::new(token, flags, sessions).map_err(listen_err)?;
-    server.max_threads = args.max_threads.max(MIN_IDLE);
+    let mut server = Server::new(token, flags, sessions);
+    server.max_threads = args.max_threads.max(1);
     let server = Arc::new(server);
     let sweep_dir = base.config.state_dir.clone();
     let flusher = {

@@ -1,305 +1,315 @@
-//! The server's shared state and its threads: a pool of workers that take turns accepting
-//! connections and serve ready ones one request at a time, grown when all are busy; one poller
-//! that watches the connections without a request yet until they have bytes
-//! ([`super::waiting`]); the routes; the shutdown.
+//! The server's shared state and how it serves: hyper's HTTP/1.1 on a tokio runtime, one task a
+//! connection, bounded as [`super::conns`] says; the routes; the shutdown.
+//!
+//! hyper reads each request head within [`HEAD_TIMEOUT`] (counted from the connection's start or
+//! its last answer, so it also closes a silent connection), caps the head at [`MAX_HEAD`] bytes
+//! and [`MAX_HEADERS`] headers, decodes chunked bodies and answers `Expect: 100-continue` only
+//! once the body is read, which is after the token was checked. A hook request runs on the
+//! runtime's thread with `block_in_place`, so a slow save does not hold up other connections.
 
-use super::answer::Project;
-use super::http::{Conn, ReadError, Request, HEAD_TIMEOUT};
-use super::net::Listener;
-use super::sessions::Sessions;
-use super::waiting::{Waiting, Work, LISTENER};
-use super::{token, HOOK_PATH, KEEP_ALIVE, MIN_IDLE, PROJECTS};
+use super::conns::Conns;
+use super::{token, HOOK_PATH, PROJECTS};
 use crate::config;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use lru::LruCache;
+use std::convert::Infallible;
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
 
-/// How often the poller looks at the stop flag and the waits that are over.
-const POLL: Duration = Duration::from_millis(100);
-/// How long a worker beyond the [`MIN_IDLE`] kept waiting stays without work.
-const WORKER_IDLE: Duration = Duration::from_secs(30);
+/// How long a request head may take to arrive, from the connection's start or its last answer:
+/// a connection that sends nothing, or dribbles a head byte by byte, is closed after this.
+pub(crate) const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request's body may take once its head has arrived.
+pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The bound on a request head: one still incomplete when hyper's read buffer holds this much is
+/// refused (431).
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
+/// The most headers a request may have.
+pub(crate) const MAX_HEADERS: usize = 64;
 
 /// The server's shared state.
 pub(crate) struct Server {
     token: String,
     pub(super) flags: config::Layer,
-    pub(super) sessions: Sessions,
-    pub(super) projects: Mutex<LruCache<String, Arc<Project>>>,
-    stopping: AtomicBool,
+    pub(super) sessions: super::Sessions,
+    pub(super) projects: Mutex<LruCache<String, Arc<super::answer::Project>>>,
     max_body: u64,
-    waiting: Waiting,
-    /// Where new connections come from (set by [`Server::start`]).
-    /// Threads running: the poller and the workers.
-    live: AtomicUsize,
+    conns: Conns,
     pub(super) max_threads: usize,
-    done: (Mutex<()>, Condvar),
+    /// Set once by [`Server::start`]: the runtime, the stop signal, the accepting task.
+    running: Mutex<Option<Running>>,
     /// The OTLP exporter, when an endpoint is configured.
     #[cfg(feature = "otlp")]
     pub(super) otlp: Option<super::otlp::Exporter>,
 }
 
+struct Running {
+    runtime: tokio::runtime::Runtime,
+    stop: watch::Sender<bool>,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+type Answer = Response<Full<Bytes>>;
+
+fn answer(status: u16, content_type: &'static str, body: Vec<u8>, close: bool) -> Answer {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if status == 401 {
+        r.headers_mut()
+            .insert("www-authenticate", HeaderValue::from_static("Bearer"));
+    }
+    if close {
+        r.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    r
+}
+
+fn text(status: u16, line: &str) -> Answer {
+    answer(status, "text/plain", format!("{line}\n").into_bytes(), true)
+}
+
+fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
 impl Server {
     /// A server answering with `token`, the configuration `flags` over each project's files,
     /// and `sessions`.
-    pub(crate) fn new(
-        token: String,
-        flags: config::Layer,
-        sessions: Sessions,
-    ) -> std::io::Result<Server> {
-        Ok(Server {
+    pub(crate) fn new(token: String, flags: config::Layer, sessions: super::Sessions) -> Server {
+        Server {
             token,
             flags,
             sessions,
             projects: Mutex::new(LruCache::new(
                 NonZeroUsize::new(PROJECTS).unwrap_or(NonZeroUsize::MIN),
             )),
-            stopping: AtomicBool::new(false),
             max_body: crate::input::DEFAULT_MAX_INPUT,
-            waiting: Waiting::new()?,
-            live: AtomicUsize::new(0),
+            conns: Conns::default(),
             max_threads: 256,
-            done: (Mutex::new(()), Condvar::new()),
+            running: Mutex::new(None),
             #[cfg(feature = "otlp")]
             otlp: super::otlp::Exporter::from_env(),
-        })
+        }
     }
 
     /// The sessions.
-    pub(crate) fn sessions(&self) -> &Sessions {
+    pub(crate) fn sessions(&self) -> &super::Sessions {
         &self.sessions
     }
 
-    fn authorized(&self, value: Option<&[u8]>) -> bool {
-        let Some(v) = value else { return false };
-        let Some(given) = v.strip_prefix(b"Bearer ") else {
+    fn authorized(&self, req: &Request<Incoming>) -> bool {
+        let Some(given) = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        else {
             return false;
         };
         token::matches(given.trim_ascii(), self.token.as_bytes())
     }
 
-    fn route(&self, req: Request) -> (u16, &'static str, Vec<u8>) {
-        let is_hook = req.path == HOOK_PATH || req.path.starts_with("/hook/");
-        match (req.method.as_str(), is_hook, req.path.as_str()) {
-            ("POST", true, _) => self.answer_request(req),
-            ("GET", _, "/health") => {
-                let st = self.sessions.stats();
-                let body = serde_json::json!({
-                    "status": "ok",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "sessions": st.held,
-                    "saves": st.saves,
-                    "loads": st.loads,
-                    "evictions": st.evictions,
-                    "connections": self.waiting.open(),
-                    "connections_closed_for_room": self.waiting.evicted.load(Ordering::Relaxed),
-                    "flush_ms": self.sessions.flush_interval().as_millis() as u64,
-                });
-                (200, "application/json", body.to_string().into_bytes())
-            }
-            (_, true, _) | (_, _, "/health") => {
-                (405, "text/plain", b"method not allowed\n".to_vec())
-            }
-            _ => (404, "text/plain", b"not found\n".to_vec()),
+    fn health(&self) -> Answer {
+        let st = self.sessions.stats();
+        let body = serde_json::json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "sessions": st.held,
+            "saves": st.saves,
+            "loads": st.loads,
+            "evictions": st.evictions,
+            "connections": self.conns.open(),
+            "connections_closed_for_room": self.conns.evicted.load(Ordering::Relaxed),
+            "flush_ms": self.sessions.flush_interval().as_millis() as u64,
+        });
+        answer(
+            200,
+            "application/json",
+            body.to_string().into_bytes(),
+            false,
+        )
+    }
+
+    /// One request: the token first (no body is read without it), then the route.
+    async fn route(self: Arc<Self>, req: Request<Incoming>) -> Answer {
+        if !self.authorized(&req) {
+            return text(401, "missing or wrong token");
+        }
+        let path = req.uri().path();
+        let is_hook = path == HOOK_PATH || path.starts_with("/hook/");
+        match (req.method(), is_hook, path) {
+            (&Method::POST, true, _) => self.hook_request(req).await,
+            (&Method::GET, _, "/health") => self.health(),
+            (_, true, _) | (_, _, "/health") => text(405, "method not allowed"),
+            _ => text(404, "not found"),
         }
     }
 
-    fn stopping(&self) -> bool {
-        self.stopping.load(Ordering::Acquire)
-    }
-
-    /// Serves the requests that have arrived on `conn`: the one that made it ready, and any
-    /// pipelined behind it. Returns the connection when it is to be kept for its next request.
-    pub(crate) fn serve_ready(&self, mut conn: Conn) -> Option<Conn> {
-        loop {
-            let req = conn.read_request(
-                HEAD_TIMEOUT,
-                &|| self.stopping(),
-                &|a| self.authorized(a),
-                self.max_body,
-            );
-            let req = match req {
-                Ok(r) => r,
-                Err(e) => {
-                    self.refuse(&mut conn, e);
-                    return None;
-                }
+    /// A hook event: its body, read within the cap and [`BODY_TIMEOUT`], answered as the hook
+    /// would answer it.
+    async fn hook_request(self: Arc<Self>, req: Request<Incoming>) -> Answer {
+        let too_large = || {
+            let e = crate::input::InputError::TooLarge {
+                limit: self.max_body,
             };
-            let keep = req.keep_alive;
-            let (status, ctype, body) = self.route(req);
-            let close = !keep || self.stopping();
-            if conn.respond(status, ctype, &body, close).is_err() || close {
-                return None;
-            }
-            if !conn.has_buffered() {
-                conn.shrink();
-                return Some(conn);
-            }
-        }
-    }
-
-    /// Answers a request that could not be read, where there is anything to answer.
-    fn refuse(&self, conn: &mut Conn, e: ReadError) {
-        match e {
-            ReadError::Closed => {}
-            ReadError::Io(e) => tracing::debug!(error = %e, "connection failed"),
-            ReadError::Unauthorized => {
-                let _ = conn.respond(401, "text/plain", b"missing or wrong token\n", true);
-            }
-            ReadError::TooLarge => {
-                let e = crate::input::InputError::TooLarge {
-                    limit: self.max_body,
-                };
-                let line = format!("posthook: invalid hook input: {e}\n");
-                let _ = conn.respond(413, "text/plain", line.as_bytes(), true);
-            }
-            ReadError::Bad(status, why) => {
-                let _ = conn.respond(status, "text/plain", format!("{why}\n").as_bytes(), true);
-            }
-        }
-    }
-
-    /// A worker: takes ready connections and serves them; goes when the server stops, or when
-    /// it has waited [`WORKER_IDLE`] with more than [`MIN_IDLE`] others waiting too.
-    fn worker(self: Arc<Self>) {
-        let retire = |waited: Duration| {
-            waited >= WORKER_IDLE && self.waiting.idle_workers.load(Ordering::Acquire) >= MIN_IDLE
+            text(413, &format!("posthook: invalid hook input: {e}"))
         };
-        while let Some(work) = self.waiting.take(&|| self.stopping(), &retire) {
-            let conn = match work {
-                Work::Serve(conn) => conn,
-                Work::Accept => match self.accept_one() {
-                    Some(conn) => conn,
-                    None => continue,
-                },
-            };
-            match self.serve_ready(conn) {
-                Some(conn) if !self.stopping() => self.waiting.park(conn, KEEP_ALIVE),
-                _ => self.waiting.release(),
-            }
+        let declared = header(&req, CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.max_body) {
+            return too_large();
         }
-        self.live.fetch_sub(1, Ordering::AcqRel);
-        let _g = self.done.0.lock();
-        self.done.1.notify_all();
+        let project_dir = header(&req, "x-posthook-project-dir").map(String::from);
+        #[cfg(feature = "otlp")]
+        let traceparent = header(&req, "traceparent").map(String::from);
+        let cap = usize::try_from(self.max_body).unwrap_or(usize::MAX);
+        let read = Limited::new(req.into_body(), cap).collect();
+        let body = match tokio::time::timeout(BODY_TIMEOUT, read).await {
+            Err(_) => return text(408, "request timeout"),
+            Ok(Err(e)) if e.is::<LengthLimitError>() => return too_large(),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "request body not read");
+                return text(400, "bad request body");
+            }
+            Ok(Ok(b)) => b.to_bytes().to_vec(),
+        };
+        let (status, ctype, out) = tokio::task::block_in_place(|| {
+            #[cfg(feature = "otlp")]
+            let export = self
+                .otlp
+                .as_ref()
+                .map(|x| (x, traceparent.as_deref(), std::time::SystemTime::now()));
+            #[cfg(not(feature = "otlp"))]
+            let export = None;
+            self.answer_event(body, project_dir, export)
+        });
+        answer(status, ctype, out, false)
     }
 
-    fn spawn_worker(self: &Arc<Self>) {
-        // `live` counts the poller too.
-        if self.live.fetch_add(1, Ordering::AcqRel) > self.max_threads {
-            self.live.fetch_sub(1, Ordering::AcqRel);
+    /// Serves one accepted connection until it closes, is closed to make room, or the server
+    /// stops.
+    fn serve_conn(
+        self: &Arc<Self>,
+        stream: tokio::net::TcpStream,
+        peer: std::net::IpAddr,
+        graceful: &GracefulShutdown,
+    ) {
+        let Some((key, closed)) = self.conns.admit(peer) else {
             return;
-        }
+        };
+        let _ = stream.set_nodelay(true);
         let me = Arc::clone(self);
-        let spawned = std::thread::Builder::new()
-            .name(String::from("posthook-http"))
-            .spawn(move || me.worker());
-        if let Err(e) = spawned {
-            self.live.fetch_sub(1, Ordering::AcqRel);
-            tracing::warn!(error = %e, "no new worker thread");
-        }
+        let service = hyper::service::service_fn(move |req| {
+            let me = Arc::clone(&me);
+            async move {
+                me.conns.set_busy(key, true);
+                let a = Arc::clone(&me).route(req).await;
+                me.conns.set_busy(key, false);
+                Ok::<_, Infallible>(a)
+            }
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEAD_TIMEOUT)
+            .max_buf_size(MAX_HEAD)
+            .max_headers(MAX_HEADERS)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::select! {
+                r = conn => if let Err(e) = r {
+                    tracing::debug!(error = %e, "connection ended");
+                },
+                // Closed to make room: dropping the connection closes it.
+                _ = closed => {}
+            }
+            me.conns.remove(key);
+        });
     }
 
-    /// The thread that watches the connections without a request until they have bytes to read.
-    fn poller(self: Arc<Self>) {
-        let mut events = Vec::with_capacity(256);
-        let mut swept = Instant::now();
-        while !self.stopping() {
-            for key in self.waiting.wait(POLL, &mut events) {
-                if key == LISTENER {
-                    self.waiting.listener_ready();
-                } else {
-                    self.waiting.make_ready(key);
-                }
-                self.worker_for_ready();
-            }
-            if swept.elapsed() >= POLL {
-                self.waiting.sweep();
-                swept = Instant::now();
-            }
-        }
-        self.waiting.close_all();
-        self.live.fetch_sub(1, Ordering::AcqRel);
-        let _g = self.done.0.lock();
-        self.done.1.notify_all();
-    }
-
-    /// A connection was queued: a new worker when none waits for it.
-    fn worker_for_ready(self: &Arc<Self>) {
-        if self.waiting.idle_workers.load(Ordering::Acquire) == 0 {
-            self.spawn_worker();
-        }
-    }
-
-    /// The accept turn: waits up to [`POLL`] for a new connection, hands the turn on, and
-    /// returns the connection when its request has arrived (else it is parked or refused).
-    fn accept_one(self: &Arc<Self>) -> Option<Conn> {
-        let listener = self.waiting.listener()?;
-        let accepted = listener.accept_within(POLL);
-        self.waiting.end_turn(matches!(accepted, Ok(Some(_))));
-        match accepted {
-            Ok(Some((stream, peer))) => {
-                // No worker left to take the turn: another one.
-                self.worker_for_ready();
-                self.waiting.admit(Conn::from_peer(stream, peer), peer)
-            }
-            Ok(None) => None,
-            Err(e) => {
-                // Out of descriptors, say: the connection waits in the backlog meanwhile.
-                tracing::warn!(error = %e, "accept failed");
-                std::thread::sleep(Duration::from_millis(10));
-                None
+    /// Accepts until told to stop, then lets running requests finish.
+    async fn accept(
+        self: Arc<Self>,
+        listener: tokio::net::TcpListener,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let graceful = GracefulShutdown::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => self.serve_conn(stream, peer.ip(), &graceful),
+                    Err(e) => {
+                        // Out of descriptors, say: the connection waits in the backlog meanwhile.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                },
+                _ = stop.changed() => break,
             }
         }
+        drop(listener);
+        graceful.shutdown().await;
     }
 
-    /// Serves `listener` until [`Server::shutdown`]: the poller thread and [`MIN_IDLE`] workers.
-    pub(crate) fn start(self: &Arc<Self>, listener: Listener) -> std::io::Result<()> {
-        listener.set_nonblocking()?;
-        if !self.waiting.set_listener(listener)? {
+    /// Serves `listener` until [`Server::shutdown`].
+    pub(crate) fn start(self: &Arc<Self>, listener: std::net::TcpListener) -> std::io::Result<()> {
+        let mut running = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if running.is_some() {
             return Err(std::io::Error::other("the server is already started"));
         }
-        self.live.fetch_add(1, Ordering::AcqRel);
-        let me = Arc::clone(self);
-        let spawned = std::thread::Builder::new()
-            .name(String::from("posthook-poll"))
-            .spawn(move || me.poller());
-        if let Err(e) = spawned {
-            self.live.fetch_sub(1, Ordering::AcqRel);
-            return Err(e);
-        }
-        for _ in 0..MIN_IDLE {
-            self.spawn_worker();
-        }
+        listener.set_nonblocking(true)?;
+        let cores = std::thread::available_parallelism().map_or(2, NonZeroUsize::get);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(cores.min(self.max_threads).max(1))
+            .max_blocking_threads(self.max_threads.max(1))
+            .thread_name("posthook-http")
+            .enable_all()
+            .build()?;
+        let listener = {
+            let _in = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let (stop, stopped) = watch::channel(false);
+        let accepting = runtime.spawn(Arc::clone(self).accept(listener, stopped));
+        *running = Some(Running {
+            runtime,
+            stop,
+            accepting,
+        });
         Ok(())
     }
 
-    /// Stops accepting, closes the connections waiting for a request, lets running requests
-    /// finish (each is bounded by the request timeout), waits for the threads up to `grace`,
-    /// then writes every session. Returns the number of sessions written and whether every
-    /// thread had finished.
+    /// Stops accepting, closes idle connections, lets running requests finish, waits up to
+    /// `grace`, then writes every session. Returns the number of sessions written and whether
+    /// every request had finished.
     pub(crate) fn shutdown(&self, grace: Duration) -> (usize, bool) {
-        self.stopping.store(true, Ordering::Release);
-        self.waiting.close_all();
-        let until = Instant::now() + grace;
-        let mut g = self
-            .done
-            .0
+        let running = self
+            .running
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        while self.live.load(Ordering::Acquire) > 0 {
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            g = self
-                .done
-                .1
-                .wait_timeout(g, left.min(Duration::from_millis(50)))
-                .map_or_else(|p| p.into_inner().0, |(g, _)| g);
-        }
-        drop(g);
-        let finished = self.live.load(Ordering::Acquire) == 0;
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let finished = running.is_none_or(|r| {
+            let _ = r.stop.send(true);
+            let done = r
+                .runtime
+                .block_on(async { tokio::time::timeout(grace, r.accepting).await })
+                .is_ok();
+            r.runtime.shutdown_timeout(Duration::from_millis(100));
+            done
+        });
         self.sessions.stop();
         #[cfg(feature = "otlp")]
         if let Some(x) = &self.otlp {
