@@ -13,7 +13,7 @@ binary, each round in a shuffled order, and reports each median as a ratio to th
     python3 benches/cost.py target/release/posthook [more binaries...] [--wall 300] [--strace]
         [--serve target/release/posthook]
 
-With --serve, `BIN serve` runs beside them and the wall rounds also time one request to it per
+With --serve (given once per server to compare), `BIN serve` runs beside them and the wall rounds also time one request to it per
 call (a new connection each, as Claude Code's http hooks make them, with the project header
 `install --http` configures; the same seeded session),
 as a ratio to the same dynamic floor. The request is timed by a native client
@@ -159,7 +159,9 @@ def main():
     ap.add_argument("--wall", type=int, default=0, help="interleaved wall-time rounds (0: none)")
     ap.add_argument("--write-mb", type=float, default=0, help="also a Write of this many MB")
     ap.add_argument("--strace", action="store_true", help="also count syscalls with strace -c")
-    ap.add_argument("--serve", type=Path, help="also time requests to `SERVE serve` (with --wall)")
+    ap.add_argument("--serve", type=Path, action="append", default=[],
+                    help="also time requests to `SERVE serve` (with --wall; may be given again, "
+                    "to compare servers in the same rounds)")
     args = ap.parse_args()
 
     payloads = payloads_of(MEASURED)
@@ -172,6 +174,7 @@ def main():
             tool_input={"file_path": "/p/big.txt", "content": body},
             tool_response={"type": "create", "filePath": "/p/big.txt"})))
     scratch = Path(tempfile.mkdtemp(prefix="posthook-cost-"))
+    servers = {}
     try:
         floors = build_floor(scratch)
         programs = floors + [(str(b), b) for b in args.binaries]
@@ -210,29 +213,31 @@ def main():
         print("\ninstructions per call (callgrind):")
         for row in rows:
             print("  " + " | ".join([row[0].ljust(44)] + row[1:]))
-        served = start_serve(args.serve, scratch, seed[: args.history]) if args.serve else None
-        client = build_client(scratch) if served else None
-        if served:
-            how = "native client" if client else "Python client"
-            subjects.append((f"serve (new connection per request, {how})", None))
+        servers = {}
+        for i, b in enumerate(args.serve):
+            servers[f"serve {b} (new connection per request)"] = start_serve(b, scratch / f"serve-{i}",
+                                                                              seed[: args.history])
+        client = build_client(scratch) if servers else None
+        subjects += [(name, None) for name in servers]
         if args.wall:
             print(f"\nwall, median of {args.wall} interleaved rounds, x dynamic floor:")
             for case, p in cases:
                 data = encode(p)
                 times = {name: [] for name, _ in subjects}
-                native = client and start_client(client, served, scratch, data)
+                native = {name: client and start_client(client, sv, scratch, data)
+                          for name, sv in servers.items()}
                 # Each round in its own order (seeded: the same orders every run): what runs
                 # just before a call changes its time (a process that just exited is still being
                 # torn down), and a fixed order would give that to the same subject every round.
                 order = random.Random(args.wall)
                 for _ in range(args.wall):
                     for name, binary in order.sample(subjects, len(subjects)):
-                        if binary is None and native:
-                            times[name].append(request(native))
+                        if binary is None and native[name]:
+                            times[name].append(request(native[name]))
                             continue
                         if binary is None:
                             t = time.perf_counter()
-                            post(served, data)
+                            post(servers[name], data)
                             times[name].append(time.perf_counter() - t)
                             continue
                         restore(snapshots[name], state)
@@ -241,18 +246,19 @@ def main():
                         subprocess.run([str(binary)], input=data, env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                         times[name].append(time.perf_counter() - t)
-                if native:
-                    native.stdin.close()
-                    native.wait()
+                for c in native.values():
+                    if c:
+                        c.stdin.close()
+                        c.wait()
                 base = statistics.median(times["floor (dynamic)"])
                 print(f"  {case}:")
                 for name, _ in subjects:
                     m = statistics.median(times[name])
                     print(f"    {name.ljust(44)} {m * 1e6:8.0f} us  {m / base:5.2f}x")
     finally:
-        if served:
-            served[0].terminate()
-            served[0].wait()
+        for sv in servers.values():
+            sv[0].terminate()
+            sv[0].wait()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -271,7 +277,7 @@ def start_serve(binary, scratch, seed):
     """Starts `binary serve` on a free port; sends it the seed events. (proc, host, port, token)."""
     import serve_load
 
-    home = scratch / "serve"
+    home = scratch
     home.mkdir()
     served = serve_load.start(str(binary), home)
     for p in seed:
@@ -293,7 +299,7 @@ def build_client(scratch):
 def start_client(client, served, scratch, body):
     """The native client for one payload, waiting for a line per request."""
     _, host, port, token = served
-    body_file = scratch / "serve-body.json"
+    body_file = scratch / f"serve-body-{port}.json"
     body_file.write_bytes(body)
     return subprocess.Popen([str(client), host, str(port), token, str(body_file), project_of(body)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

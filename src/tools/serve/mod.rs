@@ -83,8 +83,8 @@ pub(crate) struct ServeArgs {
     /// disk) [default: 2048].
     #[arg(long, default_value_t = sessions::DEFAULT_CAPACITY, value_name = "N")]
     pub max_sessions: usize,
-    /// Most threads answering hook requests at once (connections waiting for a request hold
-    /// none).
+    /// Most threads answering requests (one per core up to this; connections waiting for a
+    /// request hold none).
     #[arg(long, default_value_t = 256, value_name = "N")]
     pub max_threads: usize,
     /// The token file [default: $XDG_CONFIG_HOME/posthook/serve.token or
