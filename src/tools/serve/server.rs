@@ -4,7 +4,7 @@
 //! hyper reads each request head within [`HEAD_TIMEOUT`] (counted from the connection's start or
 //! its last answer, so it also closes a silent connection), caps the head at [`MAX_HEAD`] bytes
 //! and [`MAX_HEADERS`] headers, decodes chunked bodies and answers `Expect: 100-continue` only
-//! once the body is read, which is after the token was checked. The runtime has a thread per
+//! when the body is first read, which is after the token was checked. The runtime has a thread per
 //! core (at most `--max-threads`), and a hook request is answered on the thread that read it.
 
 use super::conns::Conns;
