@@ -238,3 +238,37 @@ fn a_silent_or_dribbling_connection_is_closed_after_the_head_timeout() {
     let (code, log) = server.stop();
     assert_eq!(code, 0, "{log}");
 }
+
+#[test]
+fn expect_continue_is_answered_only_with_the_token() {
+    let sb = Sandbox::new();
+    let server = Server::start(&sb, &[], &[]);
+    let body = post("continue", "Bash", json!({"command": "ls"}));
+    let head = |auth: &str| {
+        format!(
+            "POST /hook HTTP/1.1\r\n{auth}Expect: 100-continue\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+    };
+    // With the token: 100 Continue first, then the answer once the body is sent.
+    let mut s = TcpStream::connect(server.addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let auth = format!("Authorization: Bearer {}\r\n", server.token);
+    s.write_all(head(&auth).as_bytes()).expect("head");
+    let mut buf = [0u8; 256];
+    let n = s.read(&mut buf).expect("interim answer");
+    let interim = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(interim.starts_with("HTTP/1.1 100 Continue"), "{interim}");
+    s.write_all(body.as_bytes()).expect("body");
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(rest.contains("HTTP/1.1 200"), "{rest}");
+    // Without it: 401 at once, and no invitation to send the body.
+    let refused = raw_exchange(&server, head("").as_bytes());
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    assert!(!refused.contains("100 Continue"), "{refused}");
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log}");
+}
