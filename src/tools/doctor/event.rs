@@ -26,18 +26,15 @@ fn payload(project: &Path) -> String {
 
 /// The entry's command as Claude Code runs it: the program itself in exec form, else `sh -c`.
 fn command(f: &Found, project: &Path) -> Command {
-    match &f.args {
+    match &f.entry.args {
         Some(args) => {
-            let mut c = Command::new(
-                f.command
-                    .replace("$CLAUDE_PROJECT_DIR", &project.to_string_lossy()),
-            );
+            let mut c = Command::new(f.program(project));
             c.args(args);
             c
         }
         None => {
             let mut c = Command::new("sh");
-            c.arg("-c").arg(&f.command);
+            c.arg("-c").arg(&f.entry.command);
             c
         }
     }
@@ -87,7 +84,7 @@ pub(super) fn event_check(f: &Found, project: &Path) -> Check {
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(payload.as_bytes());
     }
-    let limit = Duration::from_secs_f64(f.timeout_s.unwrap_or(600.0).clamp(1.0, 60.0));
+    let limit = Duration::from_secs_f64(f.entry.timeout.unwrap_or(600.0).clamp(1.0, 60.0));
     let status = wait(&mut child, start, limit);
     let elapsed = start.elapsed();
     let out = child.wait_with_output().ok();

@@ -3,17 +3,13 @@
 //! switch hooks off (`disableAllHooks` at any level; in managed settings `allowManagedHooksOnly`,
 //! `allowedHttpHookUrls`, `httpHookAllowedEnvVars`).
 
-use super::{Check, Status};
+use super::{fail, pass, warn, Check};
 use crate::tools::install::http::{addr_of, is_posthook_http, posthook_http_hooks, TOKEN_VAR};
 use crate::tools::install::{self, Scope};
 use serde_json::{Map, Value};
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-
-fn check(status: Status, text: String, fix: Option<String>) -> Check {
-    Check { status, text, fix }
-}
 
 /// Where Claude Code reads managed settings on this platform.
 pub(crate) fn managed_path() -> PathBuf {
@@ -25,15 +21,10 @@ pub(crate) fn managed_path() -> PathBuf {
 }
 
 /// posthook's http hooks in a document (the hook objects themselves).
-fn http_hooks(doc: &Map<String, Value>) -> Vec<&Value> {
-    install::HOOK_EVENTS
-        .iter()
-        .filter_map(|e| doc.get("hooks")?.get(*e)?.as_array())
-        .flatten()
-        .filter_map(|g| g.get("hooks")?.as_array())
-        .flatten()
+fn http_hooks(doc: &Map<String, Value>) -> impl Iterator<Item = &Value> {
+    install::hooks_of(doc)
+        .map(|(_, _, h)| h)
         .filter(|h| is_posthook_http(h))
-        .collect()
 }
 
 /// `*` matches any run of characters; everything else itself.
@@ -72,28 +63,25 @@ pub(crate) fn switch_checks(
         .chain(docs.iter().map(|(l, d)| (l.clone(), d)));
     for (label, doc) in all {
         if doc.get("disableAllHooks").and_then(Value::as_bool) == Some(true) {
-            out.push(check(
-                Status::Fail,
+            out.push(fail(
                 format!("{label}: \"disableAllHooks\": true; Claude Code runs no hook, posthook's included"),
-                Some(format!("remove the key from {label} (managed settings: ask whoever manages them)")),
+                format!("remove the key from {label} (managed settings: ask whoever manages them)"),
             ));
         }
     }
     let Some(m) = managed else { return out };
     let ask = format!("ask whoever manages {managed_label}");
     if m.get("allowManagedHooksOnly").and_then(Value::as_bool) == Some(true) {
-        out.push(check(
-            Status::Fail,
+        out.push(fail(
             format!("{managed_label}: \"allowManagedHooksOnly\": true; hooks in user, project and local settings (posthook's) are not run"),
-            Some(format!("{ask} to add posthook's entries there")),
+            format!("{ask} to add posthook's entries there"),
         ));
     }
     if let Some(allowed) = strings(m.get("allowedHttpHookUrls")) {
         for url in urls.iter().filter(|u| !allowed.iter().any(|p| glob(p, u))) {
-            out.push(check(
-                Status::Fail,
+            out.push(fail(
                 format!("{managed_label}: \"allowedHttpHookUrls\" does not allow {url}; Claude Code will not call posthook's server"),
-                Some(format!("{ask} to allow \"{url}\"")),
+                format!("{ask} to allow \"{url}\""),
             ));
         }
     }
@@ -109,16 +97,14 @@ pub(crate) fn switch_checks(
             ),
         ] {
             if !urls.is_empty() && !allowed.iter().any(|a| a == var) {
-                let status = if var == TOKEN_VAR {
-                    Status::Fail
+                let text =
+                    format!("{managed_label}: \"httpHookAllowedEnvVars\" leaves out {var}; {why}");
+                let fix = format!("{ask} to add {var}, or `posthook install --http --token-in header --scope local`");
+                out.push(if var == TOKEN_VAR {
+                    fail(text, fix)
                 } else {
-                    Status::Warn
-                };
-                out.push(check(
-                    status,
-                    format!("{managed_label}: \"httpHookAllowedEnvVars\" leaves out {var}; {why}"),
-                    Some(format!("{ask} to add {var}, or `posthook install --http --token-in header --scope local`")),
-                ));
+                    warn(text, fix)
+                });
             }
         }
     }
@@ -172,18 +158,16 @@ pub(crate) fn token_checks(
 ) -> Vec<Check> {
     let mut out = Vec::new();
     let mut seen: Vec<PathBuf> = Vec::new();
-    let reinstall = String::from(
-        "run `posthook install --http` again: it puts the token in a private, git-ignored file",
-    );
+    let reinstall =
+        "run `posthook install --http` again: it puts the token in a private, git-ignored file";
     for (scope, _, doc) in docs {
         for hook in http_hooks(doc) {
             let (file, token) = match token_source(*scope, hook, docs) {
                 Ok(x) => x,
                 Err(why) => {
-                    out.push(check(
-                        Status::Fail,
+                    out.push(fail(
                         format!("http entry ({}): {why}", scope.as_str()),
-                        Some(reinstall.clone()),
+                        reinstall,
                     ));
                     continue;
                 }
@@ -197,7 +181,7 @@ pub(crate) fn token_checks(
                 &file,
                 &token,
                 server_token,
-                &reinstall,
+                reinstall,
             ));
         }
     }
@@ -215,10 +199,9 @@ fn holder_check(
     if server_token
         .is_some_and(|t| !crate::tools::serve::token::matches(token.as_bytes(), t.as_bytes()))
     {
-        return check(
-            Status::Fail,
+        return fail(
             format!("token in {shown}: not the server's (every request gets 401)"),
-            Some(reinstall.to_string()),
+            reinstall,
         );
     }
     let in_project = file.starts_with(project);
@@ -228,24 +211,19 @@ fn holder_check(
         .to_string_lossy()
         .into_owned();
     if in_project && (rel == ".claude/settings.json" || install::git::tracked(project, &rel)) {
-        return check(Status::Fail, format!("token in {shown}: git commits this file, and the token with it"), Some(format!("{reinstall}; then `git rm --cached {rel}` if it is tracked, and consider the token leaked: delete the token file and restart the server for a new one")));
+        return fail(format!("token in {shown}: git commits this file, and the token with it"), format!("{reinstall}; then `git rm --cached {rel}` if it is tracked, and consider the token leaked: delete the token file and restart the server for a new one"));
     }
     let mode = std::fs::metadata(file).map_or(0, |m| m.permissions().mode() & 0o777);
     if mode & 0o077 != 0 {
-        return check(
-            Status::Warn,
+        return warn(
             format!("token in {shown}: readable by others (mode {mode:o})"),
-            Some(format!("chmod 600 {shown}")),
+            format!("chmod 600 {shown}"),
         );
     }
-    check(
-        Status::Pass,
-        format!(
-            "token in {shown}: the server's, private (mode {mode:o}){}",
-            if in_project { ", not committed" } else { "" }
-        ),
-        None,
-    )
+    pass(format!(
+        "token in {shown}: the server's, private (mode {mode:o}){}",
+        if in_project { ", not committed" } else { "" }
+    ))
 }
 
 /// `doctor`'s checks of posthook's http entries: for each server they name, whether it answers
@@ -283,16 +261,13 @@ pub(crate) fn doctor_checks(project: &Path, home: Option<&Path>, commands_too: b
             match addr_of(&url) {
                 Some(a) if !addrs.iter().any(|(x, _)| *x == a) => addrs.push((a, url)),
                 Some(_) => {}
-                None => out.push(Check {
-                    status: Status::Fail,
-                    text: format!(
+                None => out.push(fail(
+                    format!(
                         "http entry in {}: url '{url}' is not http://ADDR:PORT/...",
                         path.display()
                     ),
-                    fix: Some(String::from(
-                        "run `posthook install --http --listen 127.0.0.1:PORT` again",
-                    )),
-                }),
+                    "run `posthook install --http --listen 127.0.0.1:PORT` again",
+                )),
             }
         }
     }
@@ -300,18 +275,15 @@ pub(crate) fn doctor_checks(project: &Path, home: Option<&Path>, commands_too: b
         return out;
     }
     if commands_too {
-        out.push(Check {
-            status: Status::Fail,
-            text: String::from(
+        out.push(fail(
+            String::from(
                 "posthook is registered both as a command and as an http hook: each event is \
                  analyzed twice, Claude may be told twice, and the two write the same session \
                  files, each over the other's events",
             ),
-            fix: Some(String::from(
-                "keep one: `posthook uninstall --scope SCOPE` where the other kind is, then \
-                 `posthook install` (command) or `posthook install --http`",
-            )),
-        });
+            "keep one: `posthook uninstall --scope SCOPE` where the other kind is, then \
+             `posthook install` (command) or `posthook install --http`",
+        ));
     }
     out.extend(server_checks(addrs));
     out
@@ -322,39 +294,33 @@ fn server_checks(addrs: Vec<(SocketAddr, String)>) -> Vec<Check> {
     let mut out = Vec::new();
     for (addr, url) in addrs {
         out.push(match crate::tools::serve::client::health(addr) {
-            Ok(h) => Check {
-                status: Status::Pass,
-                text: format!(
-                    "server {url}: answers, {} session(s) held, round trip {:.2} ms (median of {}, \
-                     new connection each)",
-                    h.sessions, h.median_ms, h.samples
-                ),
-                fix: None,
-            },
-            Err(crate::tools::serve::client::HealthError::NotOurs(e)) => Check {
-                status: Status::Fail,
-                text: format!(
+            Ok(h) => pass(format!(
+                "server {url}: answers, {} session(s) held, round trip {:.2} ms (median of {}, \
+                 new connection each)",
+                h.sessions, h.median_ms, h.samples
+            )),
+            Err(crate::tools::serve::client::HealthError::NotOurs(e)) => fail(
+                format!(
                     "server {url}: {e}. Claude Code would send it every event and the token: \
                      that user can read them and answer in posthook's name"
                 ),
-                fix: Some(format!(
+                format!(
                     "find the process (`ss -ltnp 'sport = :{}'`), stop it or pick another port: \
                      `posthook install --http --listen 127.0.0.1:PORT` and `posthook serve \
                      --listen 127.0.0.1:PORT`",
                     addr.port()
-                )),
-            },
-            Err(e) => Check {
-                status: Status::Fail,
-                text: format!(
+                ),
+            ),
+            Err(e) => fail(
+                format!(
                     "server {url}: does not answer ({e}); Claude Code's http hooks fail open, so \
                      Claude gets no feedback until it does"
                 ),
-                fix: Some(format!(
+                format!(
                     "start it: `posthook serve --listen {addr}` in a terminal, or `posthook service \
                      install --listen {addr}` to keep it running"
-                )),
-            },
+                ),
+            ),
         });
     }
     out
@@ -362,6 +328,7 @@ fn server_checks(addrs: Vec<(SocketAddr, String)>) -> Vec<Check> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Status;
     use super::*;
     use serde_json::json;
 

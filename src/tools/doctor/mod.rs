@@ -19,6 +19,7 @@ use crate::config::Resolved;
 use event::event_check;
 use settings::{command_check, settings_checks};
 use state::{config_check, state_dir_check};
+use std::path::Path;
 
 /// `posthook doctor` arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -92,19 +93,15 @@ pub(crate) fn run(resolved: &Resolved) -> Vec<Check> {
     let found: Vec<_> = all.iter().filter(|f| !f.http).cloned().collect();
     let mut seen = Vec::new();
     for f in &found {
-        if seen.contains(&f.program()) {
+        let program = f.program(&project);
+        if seen.contains(&program) {
             continue;
         }
-        seen.push(f.program());
         let check = command_check(f, &project);
         let kind = (check.status == Status::Pass)
-            .then(|| {
-                binary::kind_check(&std::path::PathBuf::from(
-                    f.program()
-                        .replace("$CLAUDE_PROJECT_DIR", &project.to_string_lossy()),
-                ))
-            })
+            .then(|| binary::kind_check(Path::new(&program)))
             .flatten();
+        seen.push(program);
         checks.push(check);
         checks.extend(kind);
     }

@@ -3,7 +3,7 @@
 
 use super::{fail, pass, warn, Check};
 use crate::config;
-use crate::tools::install::{self, program_of, Scope};
+use crate::tools::install::{self, program_of, FoundEntry, Scope};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -11,31 +11,27 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub(super) struct Found {
     pub(super) scope: Scope,
-    pub(super) event: &'static str,
-    pub(super) command: String,
-    /// Exec-form arguments (`None`: a shell command line).
-    pub(super) args: Option<Vec<String>>,
-    pub(super) timeout_s: Option<f64>,
-    /// An http entry for `posthook serve` (`command` is its URL).
+    pub(super) entry: FoundEntry,
+    /// An http entry for `posthook serve` (`entry.command` is its URL).
     pub(super) http: bool,
 }
 
 impl Found {
     /// The command as a person would type it.
     pub(super) fn shown(&self) -> String {
-        match &self.args {
-            Some(a) if a.is_empty() => self.command.clone(),
-            Some(a) => format!("{} {}", self.command, a.join(" ")),
-            None => self.command.clone(),
+        match &self.entry.args {
+            Some(a) if !a.is_empty() => format!("{} {}", self.entry.command, a.join(" ")),
+            _ => self.entry.command.clone(),
         }
     }
 
-    /// The program it runs.
-    pub(super) fn program(&self) -> String {
-        match self.args {
-            Some(_) => self.command.clone(),
-            None => program_of(&self.command),
-        }
+    /// The program it runs, with `$CLAUDE_PROJECT_DIR` as Claude Code sets it for `project`.
+    pub(super) fn program(&self, project: &Path) -> String {
+        let program = match self.entry.args {
+            Some(_) => self.entry.command.clone(),
+            None => program_of(&self.entry.command),
+        };
+        program.replace("$CLAUDE_PROJECT_DIR", &project.to_string_lossy())
     }
 }
 
@@ -102,12 +98,16 @@ fn scope_checks(
                 out.push(pass(format!(
                     "{label}: posthook registered for {event} as an http hook, POST {url}, {t}"
                 )));
-                found.push(Found {
-                    scope,
+                let entry = FoundEntry {
                     event,
                     command: url,
                     args: None,
-                    timeout_s,
+                    matcher: None,
+                    timeout: timeout_s,
+                };
+                found.push(Found {
+                    scope,
+                    entry,
                     http: true,
                 });
             }
@@ -115,10 +115,7 @@ fn scope_checks(
                 out.push(entry_check(&label, scope, &entry));
                 found.push(Found {
                     scope,
-                    event: entry.event,
-                    command: entry.command,
-                    args: entry.args,
-                    timeout_s: entry.timeout,
+                    entry,
                     http: false,
                 });
             }
@@ -127,8 +124,8 @@ fn scope_checks(
 }
 
 /// One posthook entry: its event, matcher, timeout and form.
-fn entry_check(label: &str, scope: Scope, entry: &install::FoundEntry) -> Check {
-    let install::FoundEntry {
+fn entry_check(label: &str, scope: Scope, entry: &FoundEntry) -> Check {
+    let FoundEntry {
         event,
         args,
         matcher,
@@ -166,7 +163,7 @@ fn entry_check(label: &str, scope: Scope, entry: &install::FoundEntry) -> Check 
 /// Each hook event: posthook registered for it, once.
 fn coverage_checks(found: &[Found], out: &mut Vec<Check>) {
     for event in install::HOOK_EVENTS {
-        let here: Vec<&Found> = found.iter().filter(|f| f.event == event).collect();
+        let here: Vec<&Found> = found.iter().filter(|f| f.entry.event == event).collect();
         if here.is_empty() {
             let text = format!(
                 "posthook is not registered for {event}: {}",
@@ -200,9 +197,7 @@ fn coverage_checks(found: &[Found], out: &mut Vec<Check>) {
 }
 
 pub(super) fn command_check(f: &Found, project: &Path) -> Check {
-    let program = f
-        .program()
-        .replace("$CLAUDE_PROJECT_DIR", &project.to_string_lossy());
+    let program = f.program(project);
     let path = PathBuf::from(&program);
     let reinstall = format!(
         "build posthook (`cargo build --release`) and run `target/release/posthook install --scope {}`",

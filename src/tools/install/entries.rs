@@ -329,42 +329,48 @@ pub(crate) struct FoundEntry {
     pub timeout: Option<f64>,
 }
 
-/// posthook's hook commands found in a settings document's groups of [`HOOK_EVENTS`].
-pub(crate) fn posthook_commands(doc: &Map<String, Value>) -> Vec<FoundEntry> {
-    let mut out = Vec::new();
-    for event in HOOK_EVENTS {
-        let groups = doc
-            .get("hooks")
-            .and_then(|h| h.get(event))
-            .and_then(Value::as_array);
-        for g in groups.into_iter().flatten() {
-            let matcher = g.get("matcher").and_then(Value::as_str).map(str::to_owned);
-            for h in g
-                .get("hooks")
-                .and_then(Value::as_array)
+/// Every hook in a settings document's groups of [`HOOK_EVENTS`], with its event and its group:
+/// `hooks.<event>[].hooks[]`, events in [`HOOK_EVENTS`] order, then groups, then hooks, in the
+/// document's order. What is not a list where a list belongs holds no hook.
+pub(crate) fn hooks_of(
+    doc: &Map<String, Value>,
+) -> impl Iterator<Item = (&'static str, &Value, &Value)> {
+    let lists = doc.get("hooks");
+    HOOK_EVENTS.into_iter().flat_map(move |event| {
+        let groups = lists.and_then(|h| h.get(event)).and_then(Value::as_array);
+        groups.into_iter().flatten().flat_map(move |group| {
+            let hooks = group.get("hooks").and_then(Value::as_array);
+            hooks
                 .into_iter()
                 .flatten()
-                .filter(|h| is_posthook_hook(h))
-            {
-                let Some(c) = h.get("command").and_then(Value::as_str) else {
-                    continue;
-                };
-                out.push(FoundEntry {
-                    event,
-                    command: c.to_string(),
-                    args: h.get("args").and_then(Value::as_array).map(|a| {
-                        a.iter()
-                            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
-                            .collect()
-                    }),
-                    matcher: matcher.clone(),
-                    timeout: h.get("timeout").and_then(Value::as_f64),
-                });
-            }
-        }
-    }
-    out
+                .map(move |hook| (event, group, hook))
+        })
+    })
 }
+
+/// posthook's hook commands found in a settings document's groups of [`HOOK_EVENTS`].
+pub(crate) fn posthook_commands(doc: &Map<String, Value>) -> Vec<FoundEntry> {
+    hooks_of(doc)
+        .filter(|(_, _, h)| is_posthook_hook(h))
+        .filter_map(|(event, group, h)| {
+            Some(FoundEntry {
+                event,
+                command: h.get("command")?.as_str()?.to_string(),
+                args: h.get("args").and_then(Value::as_array).map(|a| {
+                    a.iter()
+                        .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                        .collect()
+                }),
+                matcher: group
+                    .get("matcher")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                timeout: h.get("timeout").and_then(Value::as_f64),
+            })
+        })
+        .collect()
+}
+
 /// The matcher of each event from `--matcher` values: `M` for every event, `EVENT=M` for one;
 /// later values win. Unset events get `*`.
 pub(crate) fn matchers_from(values: &[String]) -> [String; HOOK_EVENTS.len()] {

@@ -3,7 +3,7 @@
 //! replaced atomically.
 
 use super::entries::{check_shape, install_into, uninstall_from};
-use super::{io_err, shape, Entry, InstallError, InstallErrorKind};
+use super::{io_err, shape, Entry, InstallError};
 use crate::tools::atomic::WriteOpts;
 use jsonc_parser::cst::{CstArray, CstInputValue, CstNode, CstObject, CstObjectProp, CstRootNode};
 use jsonc_parser::ParseOptions;
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// A settings file: its syntax tree, to edit, and the JSON it holds, to read.
 #[derive(Debug)]
-pub(crate) struct Settings {
+pub(super) struct Settings {
     /// The tree: its `to_string()` is the file's text, byte for byte, until it is edited.
     pub tree: CstRootNode,
     /// The document (empty text is an empty object).
@@ -25,14 +25,12 @@ pub(crate) struct Settings {
 /// Parses settings text; empty text is an empty object. serde_json judges it, as strictly as
 /// Claude Code, which discards a file with a comment or a trailing comma (the tree's parser lets
 /// comments through when it keeps them as tokens, whatever its options say).
-pub(crate) fn parse_settings(path: &Path, text: &str) -> Result<Settings, InstallError> {
-    let syntax = |line, column, message| InstallError {
+pub(super) fn parse_settings(path: &Path, text: &str) -> Result<Settings, InstallError> {
+    let syntax = |line, column, message| InstallError::Syntax {
         path: path.to_path_buf(),
-        kind: InstallErrorKind::Syntax {
-            line,
-            column,
-            message,
-        },
+        line,
+        column,
+        message,
     };
     let doc = match serde_json::from_str::<Value>(text) {
         _ if text.trim().is_empty() => Map::new(),
@@ -71,7 +69,7 @@ pub(crate) struct Change {
 ///
 /// Never blocks: a project's settings file arrives with any `git clone`, and one that is a FIFO
 /// or a device is refused unread (see [`crate::config::read_regular`]).
-pub(crate) fn load_settings(path: &Path) -> Result<Option<Settings>, InstallError> {
+fn load_settings(path: &Path) -> Result<Option<Settings>, InstallError> {
     match crate::config::read_regular(path, MAX_SETTINGS_BYTES, false) {
         Ok(Some(text)) => parse_settings(path, &text).map(Some),
         Ok(None) => Ok(None),
@@ -104,6 +102,30 @@ pub(crate) fn apply(
     dry_run: bool,
     opts: WriteOpts,
 ) -> Result<Change, InstallError> {
+    edit_settings(path, dry_run, opts, |real, tree, doc| {
+        check_shape(real, doc)?;
+        match action {
+            Action::Install(entry) => install_into(&tree.object_value_or_set(), entry),
+            Action::Uninstall => {
+                if let Some(doc) = tree.object_value() {
+                    uninstall_from(&doc);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Edits the settings file at `path` (a missing one is `{}`): `edit` gets the path it reads and
+/// writes, the file's tree to change and its document; when the text changed, the old file is
+/// backed up and the new one written as `opts` says. With `dry_run`, or when `edit` fails,
+/// nothing is written.
+pub(crate) fn edit_settings(
+    path: &Path,
+    dry_run: bool,
+    opts: WriteOpts,
+    edit: impl FnOnce(&Path, &CstRootNode, &Map<String, Value>) -> Result<(), InstallError>,
+) -> Result<Change, InstallError> {
     // At user scope, edit the file a symlink points to (dotfile managers link
     // ~/.claude/settings.json), so the rename does not replace the link with a plain file. In a
     // project, a link is refused before anything is read or written: a cloned repository chooses
@@ -120,16 +142,8 @@ pub(crate) fn apply(
         Some(s) => s,
         None => parse_settings(&real, "{}\n")?,
     };
-    check_shape(&real, &doc)?;
     let before = tree.to_string();
-    match action {
-        Action::Install(entry) => install_into(&tree.object_value_or_set(), entry),
-        Action::Uninstall => {
-            if let Some(doc) = tree.object_value() {
-                uninstall_from(&doc);
-            }
-        }
-    }
+    edit(&real, &tree, &doc)?;
     let after = tree.to_string();
     let mut change = Change {
         path: real.clone(),
@@ -231,7 +245,7 @@ fn keep_line_end(node: &CstNode) {
 
 /// Refuses a path that is a symbolic link, or whose directory is one (see
 /// [`crate::tools::atomic`]).
-pub(crate) fn refuse_link(path: &Path) -> Result<(), InstallError> {
+fn refuse_link(path: &Path) -> Result<(), InstallError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     for p in [dir, path] {
         if fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -254,7 +268,7 @@ fn timestamp() -> String {
 
 /// Copies `path` to `<path>.<UTC timestamp>.bak` (a new name, never overwriting an older backup,
 /// never through a link: `O_EXCL`), mode 0600 (the file may hold the server's token).
-pub(crate) fn backup(path: &Path) -> Result<PathBuf, InstallError> {
+fn backup(path: &Path) -> Result<PathBuf, InstallError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -287,7 +301,7 @@ pub(crate) fn backup(path: &Path) -> Result<PathBuf, InstallError> {
 
 /// Replaces `path` with `bytes` atomically, never through a planted link (see
 /// [`crate::tools::atomic`]).
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], opts: WriteOpts) -> Result<(), InstallError> {
+fn write_atomic(path: &Path, bytes: &[u8], opts: WriteOpts) -> Result<(), InstallError> {
     crate::tools::atomic::write_atomic(path, bytes, opts).map_err(|e| io_err(path, e))
 }
 

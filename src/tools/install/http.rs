@@ -10,7 +10,7 @@
 //! the variable's value put in the project's personal `.claude/settings.local.json` under `env`,
 //! which Claude Code applies to its own environment at start.
 
-use crate::tools::install::{self, InstallError, InstallErrorKind};
+use crate::tools::install::{self, io_err, InstallError};
 use jsonc_parser::cst::CstObject;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
@@ -69,30 +69,14 @@ pub(crate) fn http_hook(
 pub(crate) fn posthook_http_hooks(
     doc: &Map<String, Value>,
 ) -> Vec<(&'static str, String, Option<f64>)> {
-    let mut out = Vec::new();
-    for event in install::HOOK_EVENTS {
-        let groups = doc
-            .get("hooks")
-            .and_then(|h| h.get(event))
-            .and_then(Value::as_array);
-        for g in groups.into_iter().flatten() {
-            for h in g
-                .get("hooks")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter(|h| is_posthook_http(h))
-            {
-                let url = h.get("url").and_then(Value::as_str).unwrap_or_default();
-                out.push((
-                    event,
-                    url.to_string(),
-                    h.get("timeout").and_then(Value::as_f64),
-                ));
-            }
-        }
-    }
-    out
+    install::hooks_of(doc)
+        .filter(|(_, _, h)| is_posthook_http(h))
+        .map(|(event, _, h)| {
+            let url = h.get("url").and_then(Value::as_str).unwrap_or_default();
+            let timeout = h.get("timeout").and_then(Value::as_f64);
+            (event, url.to_string(), timeout)
+        })
+        .collect()
 }
 
 /// The address of an `http://ADDR/...` URL.
@@ -127,38 +111,19 @@ pub(crate) fn remove_token_env(path: &Path) -> Result<bool, InstallError> {
 /// rest of the file keeps its bytes); writes it (0600, a backup of the old file first) when that
 /// changed the file.
 fn edit_env(path: &Path, edit: impl FnOnce(&CstObject)) -> Result<bool, InstallError> {
-    install::refuse_link(path)?;
-    let existing = install::load_settings(path)?;
-    let had_file = existing.is_some();
-    let settings = match existing {
-        Some(s) => s,
-        None => install::parse_settings(path, "{}\n")?,
-    };
-    let before = settings.tree.to_string();
-    let doc = settings.tree.object_value_or_set();
-    let Some(env) = install::object_or_append(&doc, "env") else {
-        return Err(install::shape(path, "env", "an object"));
-    };
-    edit(&env);
-    if let Some(prop) = doc.get("env").filter(|_| env.properties().is_empty()) {
-        prop.remove();
-    }
-    let text = settings.tree.to_string();
-    if text == before {
-        return Ok(false);
-    }
-    if had_file {
-        install::backup(path)?;
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| install::io_err(dir, e))?;
-    }
-    install::write_atomic(
-        path,
-        text.as_bytes(),
-        install::Scope::Local.write_opts(true),
-    )?;
-    Ok(true)
+    let opts = install::Scope::Local.write_opts(true);
+    let change = install::edit_settings(path, false, opts, |path, tree, _| {
+        let doc = tree.object_value_or_set();
+        let Some(env) = install::object_or_append(&doc, "env") else {
+            return Err(install::shape(path, "env", "an object"));
+        };
+        edit(&env);
+        if let Some(prop) = doc.get("env").filter(|_| env.properties().is_empty()) {
+            prop.remove();
+        }
+        Ok(())
+    })?;
+    Ok(change.changed)
 }
 
 /// `posthook install --http`: posthook's entries for the three events as http hooks for the
@@ -176,9 +141,8 @@ pub(crate) fn run_install_http(
     use std::fmt::Write as _;
     let env = |k: &str| std::env::var_os(k);
     let token_path =
-        crate::tools::serve::token::default_path(&env).ok_or_else(|| InstallError {
+        crate::tools::serve::token::default_path(&env).ok_or_else(|| InstallError::NoHome {
             path: std::path::PathBuf::from("~/.config/posthook/serve.token"),
-            kind: InstallErrorKind::NoHome,
         })?;
     let token_in = args
         .token_in
@@ -192,19 +156,16 @@ pub(crate) fn run_install_http(
         crate::tools::serve::client::verify_owner(args.listen)
     {
         // Claude Code would send every event and the token to that process: write nothing.
-        return Err(InstallError {
-            path: path.to_path_buf(),
-            kind: InstallErrorKind::Io(std::io::Error::other(format!(
+        return Err(io_err(
+            path,
+            std::io::Error::other(format!(
                 "not registering http://{}: {e}; pick another port with --listen",
                 args.listen
-            ))),
-        });
+            )),
+        ));
     }
-    let token =
-        crate::tools::serve::token::load_or_create(&token_path).map_err(|e| InstallError {
-            path: token_path.clone(),
-            kind: InstallErrorKind::Io(e),
-        })?;
+    let token = crate::tools::serve::token::load_or_create(&token_path)
+        .map_err(|e| io_err(&token_path, e))?;
     let mut hook = http_hook(args.listen, &token, token_in, args.timeout);
     if args.on_failure_block {
         hook["onFailure"] = json!("block");
@@ -249,20 +210,14 @@ fn token_holder(
     token_in: TokenIn,
     path: &Path,
 ) -> Result<Option<std::path::PathBuf>, InstallError> {
-    let refused = |file: &Path, why: String| InstallError {
-        path: file.to_path_buf(),
-        kind: InstallErrorKind::Io(std::io::Error::other(why)),
-    };
+    let refused = |file: &Path, why: &str| io_err(file, std::io::Error::other(why));
     let file = match (scope, token_in) {
         (install::Scope::User, TokenIn::Header) => return Ok(None),
         (install::Scope::Project, TokenIn::Header) => {
             return Err(refused(
                 path,
-                String::from(
-                    "is shared with the team (committed): --token-in header would put the \
-                     server's token in it; use --token-in env (the default here) or --scope \
-                     local",
-                ),
+                "is shared with the team (committed): --token-in header would put the \
+                 server's token in it; use --token-in env (the default here) or --scope local",
             ))
         }
         (_, TokenIn::Env) => install::scope_path(install::Scope::Local)?,
@@ -273,10 +228,8 @@ fn token_holder(
     if install::git::tracked(&project, &rel.to_string_lossy()) {
         return Err(refused(
             &file,
-            String::from(
-                "is tracked by git: the server's token written there would be committed; \
-                 `git rm --cached` it first, or install with --scope user",
-            ),
+            "is tracked by git: the server's token written there would be committed; \
+             `git rm --cached` it first, or install with --scope user",
         ));
     }
     Ok(Some(file))

@@ -25,16 +25,15 @@ pub(crate) mod http;
 
 pub(crate) use crate::project::{current_binary, current_project_dir, home_dir};
 pub(crate) use entries::{
-    hook_args, matchers_from, missing_event_cost, posthook_commands, program_of, Entry, FoundEntry,
-    HOOK_EVENTS,
+    hook_args, hooks_of, matchers_from, missing_event_cost, posthook_commands, program_of, Entry,
+    FoundEntry, HOOK_EVENTS,
 };
 pub(crate) use file::{
-    apply, backup, diff, load_settings, object_or_append, parse_settings, read_settings,
-    refuse_link, set_prop, write_atomic, Action, Change,
+    apply, diff, edit_settings, object_or_append, read_settings, set_prop, Action, Change,
 };
 
 use crate::output::OutputMode;
-use std::fmt;
+use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
 /// The default hook timeout written into the settings, in seconds.
@@ -78,19 +77,17 @@ impl Scope {
 }
 
 /// What went wrong while editing a settings file. Nothing was written when this is returned.
-#[derive(Debug)]
-pub(crate) struct InstallError {
-    /// The file involved.
-    pub path: PathBuf,
-    /// What happened.
-    pub kind: InstallErrorKind,
-}
-
-/// The kinds of [`InstallError`].
-#[derive(Debug)]
-pub(crate) enum InstallErrorKind {
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InstallError {
     /// The file is not valid JSON.
+    #[error(
+        "settings file '{}' is not valid JSON (line {line}, column {column}): {message}; \
+         nothing was changed",
+        path.display()
+    )]
     Syntax {
+        /// The file.
+        path: PathBuf,
         /// 1-based line.
         line: usize,
         /// 1-based column.
@@ -99,69 +96,61 @@ pub(crate) enum InstallErrorKind {
         message: String,
     },
     /// Valid JSON of the wrong shape (`at` is a JSON path such as `hooks.PostToolUse`).
+    #[error("settings file '{}': `{at}` should be {expected}; nothing was changed", path.display())]
     Shape {
+        /// The file.
+        path: PathBuf,
         /// Where.
         at: String,
         /// What was expected there.
         expected: &'static str,
     },
-    /// Reading, backing up or writing failed.
-    Io(std::io::Error),
-    /// No home directory to find the user settings in.
-    NoHome,
+    /// Reading, backing up or writing `path` failed, or it was refused.
+    #[error("settings file '{}': {source}", path.display())]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// What happened.
+        source: std::io::Error,
+    },
+    /// No home directory to find `path` (a file under it) in.
+    #[error(
+        "no home directory (HOME is not set) to find '{}' in; use --scope project",
+        path.display()
+    )]
+    NoHome {
+        /// The file, as it would be named under the home directory.
+        path: PathBuf,
+    },
     /// The hook's program could not be copied to its stable place (`path`).
-    Copy(std::io::Error),
+    #[error(
+        "copying the hook's program to '{}': {source}; nothing was changed (--no-copy \
+         registers it where it is)",
+        path.display()
+    )]
+    Copy {
+        /// The directory it was being copied to.
+        path: PathBuf,
+        /// What happened.
+        source: std::io::Error,
+    },
 }
-
-impl fmt::Display for InstallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = self.path.display();
-        match &self.kind {
-            InstallErrorKind::Syntax {
-                line,
-                column,
-                message,
-            } => write!(
-                f,
-                "settings file '{p}' is not valid JSON (line {line}, column {column}): {message}; \
-                 nothing was changed"
-            ),
-            InstallErrorKind::Shape { at, expected } => write!(
-                f,
-                "settings file '{p}': `{at}` should be {expected}; nothing was changed"
-            ),
-            InstallErrorKind::Io(e) => write!(f, "settings file '{p}': {e}"),
-            InstallErrorKind::NoHome => write!(
-                f,
-                "no home directory (HOME is not set) to find '{p}' in; use --scope project"
-            ),
-            InstallErrorKind::Copy(e) => write!(
-                f,
-                "copying the hook's program to '{p}': {e}; nothing was changed (--no-copy \
-                 registers it where it is)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for InstallError {}
 
 pub(crate) fn io_err(path: &Path, e: std::io::Error) -> InstallError {
-    InstallError {
+    InstallError::Io {
         path: path.to_path_buf(),
-        kind: InstallErrorKind::Io(e),
+        source: e,
     }
 }
 
 pub(crate) fn shape(path: &Path, at: &str, expected: &'static str) -> InstallError {
-    InstallError {
+    InstallError::Shape {
         path: path.to_path_buf(),
-        kind: InstallErrorKind::Shape {
-            at: at.to_string(),
-            expected,
-        },
+        at: at.to_string(),
+        expected,
     }
 }
+
 /// The settings file of `scope`.
 pub(crate) fn settings_path(scope: Scope, project: &Path, home: Option<&Path>) -> Option<PathBuf> {
     match scope {
@@ -252,10 +241,25 @@ pub(crate) struct UninstallArgs {
 pub(crate) fn scope_path(scope: Scope) -> Result<PathBuf, InstallError> {
     let project = current_project_dir();
     let home = home_dir();
-    settings_path(scope, &project, home.as_deref()).ok_or_else(|| InstallError {
+    settings_path(scope, &project, home.as_deref()).ok_or_else(|| InstallError::NoHome {
         path: PathBuf::from("~/.claude/settings.json"),
-        kind: InstallErrorKind::NoHome,
     })
+}
+
+/// The settings files of `scopes` that exist and parse, in that order, with their documents.
+fn settings_of(
+    scopes: impl IntoIterator<Item = Scope>,
+) -> impl Iterator<Item = (Scope, PathBuf, Map<String, Value>)> {
+    scopes.into_iter().filter_map(|scope| {
+        let path = scope_path(scope).ok()?;
+        let doc = read_settings(&path).ok()??;
+        Some((scope, path, doc))
+    })
+}
+
+/// Every scope but `scope`.
+fn others(scope: Scope) -> impl Iterator<Item = Scope> {
+    Scope::ALL.into_iter().filter(move |s| *s != scope)
 }
 
 pub(crate) fn report(change: &Change, dry_run: bool, done: &str, same: &str, out: &mut String) {
@@ -339,22 +343,16 @@ pub(crate) fn run_install(
              `cargo build --release` and `target/release/posthook install`"
         );
     }
-    for other in Scope::ALL.into_iter().filter(|s| *s != args.scope) {
-        let Ok(p) = scope_path(other) else { continue };
-        if p == change.path {
-            continue;
-        }
-        if let Ok(Some(doc)) = read_settings(&p) {
-            if !posthook_commands(&doc).is_empty() {
-                let _ = writeln!(
-                    out,
-                    "note: posthook is also registered in {} ({} scope): Claude Code merges the \
-                     levels and would run it twice; remove one with `posthook uninstall --scope {}`",
-                    p.display(),
-                    other.as_str(),
-                    other.as_str()
-                );
-            }
+    for (other, p, doc) in settings_of(others(args.scope)) {
+        if p != change.path && !posthook_commands(&doc).is_empty() {
+            let _ = writeln!(
+                out,
+                "note: posthook is also registered in {} ({} scope): Claude Code merges the \
+                 levels and would run it twice; remove one with `posthook uninstall --scope {}`",
+                p.display(),
+                other.as_str(),
+                other.as_str()
+            );
         }
     }
     Ok(out)
@@ -372,19 +370,15 @@ fn hook_program(
         return Ok((running.to_path_buf(), running.to_path_buf()));
     }
     let source = copy::hook_source(running);
-    let dir = copy::bin_dir(&|k| std::env::var_os(k)).ok_or_else(|| InstallError {
+    let dir = copy::bin_dir(&|k| std::env::var_os(k)).ok_or_else(|| InstallError::NoHome {
         path: PathBuf::from("~/.local/share/posthook/bin"),
-        kind: InstallErrorKind::NoHome,
     })?;
     let copied = if dry_run {
         copy::copy_path(&dir, &source).map(|(p, _)| p)
     } else {
         copy::stable_copy(&dir, &source)
     };
-    let exe = copied.map_err(|e| InstallError {
-        path: dir.clone(),
-        kind: InstallErrorKind::Copy(e),
-    })?;
+    let exe = copied.map_err(|source| InstallError::Copy { path: dir, source })?;
     Ok((exe, source))
 }
 
@@ -392,18 +386,14 @@ fn hook_program(
 /// project (local, then project, then user settings), with the settings file that names it;
 /// `None` when none names an executable file by its absolute path.
 pub(crate) fn registered_program() -> Option<(PathBuf, PathBuf)> {
-    [Scope::Local, Scope::Project, Scope::User]
-        .into_iter()
-        .filter_map(|scope| scope_path(scope).ok())
-        .find_map(|settings| {
-            let doc = read_settings(&settings).ok()??;
-            posthook_commands(&doc)
-                .into_iter()
-                .filter(|f| f.args.is_some())
-                .map(|f| PathBuf::from(f.command))
-                .find(|p| p.is_absolute() && p.is_file())
-                .map(|p| (p, settings))
-        })
+    settings_of([Scope::Local, Scope::Project, Scope::User]).find_map(|(_, settings, doc)| {
+        posthook_commands(&doc)
+            .into_iter()
+            .filter(|f| f.args.is_some())
+            .map(|f| PathBuf::from(f.command))
+            .find(|p| p.is_absolute() && p.is_file())
+            .map(|p| (p, settings))
+    })
 }
 
 /// Refuses to register posthook as one kind (command, or http with `http`) in `scope` while
@@ -411,11 +401,7 @@ pub(crate) fn registered_program() -> Option<(PathBuf, PathBuf)> {
 /// the server would each write the session over the other's events. (Within one scope, install
 /// replaces the other kind.)
 fn refuse_mixed(scope: Scope, http: bool) -> Result<(), InstallError> {
-    for other in Scope::ALL.into_iter().filter(|s| *s != scope) {
-        let Ok(p) = scope_path(other) else { continue };
-        let Ok(Some(doc)) = read_settings(&p) else {
-            continue;
-        };
+    for (other, p, doc) in settings_of(others(scope)) {
         let mixed = if http {
             !posthook_commands(&doc).is_empty()
         } else {
@@ -471,13 +457,10 @@ pub(crate) fn run_uninstall(args: &UninstallArgs) -> Result<String, InstallError
 fn remove_token(out: &mut String) -> Result<(), InstallError> {
     use std::fmt::Write as _;
     let local = scope_path(Scope::Local)?;
-    for scope in [Scope::Project, Scope::Local] {
-        let p = scope_path(scope)?;
-        if let Ok(Some(doc)) = read_settings(&p) {
-            if !http::posthook_http_hooks(&doc).is_empty() {
-                return Ok(());
-            }
-        }
+    let in_use = settings_of([Scope::Project, Scope::Local])
+        .any(|(_, _, doc)| !http::posthook_http_hooks(&doc).is_empty());
+    if in_use {
+        return Ok(());
     }
     if http::remove_token_env(&local)? {
         let _ = writeln!(
