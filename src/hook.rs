@@ -324,6 +324,7 @@ pub(crate) const MUTE_ENV: &str = "POSTHOOK_TEST_MUTE";
 /// What the end of a turn is judged with besides the history, found by the shell: the project
 /// root and its own checks, and the transcript that still holds the calls' outputs. Found before
 /// the session's lock is taken; the transcript is read only if a message quotes a failed check.
+#[derive(Default)]
 pub(crate) struct StopFacts {
     root: Option<String>,
     checks: Vec<ProjectCheck>,
@@ -335,11 +336,7 @@ impl StopFacts {
     /// `project_dir` (`CLAUDE_PROJECT_DIR`), else the git root above the payload's `cwd`.
     pub(crate) fn find(project_dir: Option<&str>, event: &HookInput) -> StopFacts {
         let Some(stop) = &event.stop else {
-            return StopFacts {
-                root: None,
-                checks: Vec::new(),
-                transcript: None,
-            };
+            return StopFacts::default();
         };
         let dir = match (project_dir, event.cwd.as_deref()) {
             (Some(d), _) if !d.is_empty() => Some(PathBuf::from(d)),

@@ -59,11 +59,37 @@ struct PendingUse {
     input: Value,
 }
 
+/// Field `k` of a JSON object, `null` when it is missing.
+fn field(v: &Value, k: &str) -> Value {
+    v.get(k).cloned().unwrap_or(Value::Null)
+}
+
+/// When a line was written, ms since the Unix epoch (its `timestamp`).
+fn line_ts(v: &Value) -> Option<u64> {
+    v.get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(parse_timestamp)
+}
+
+/// The API message id of an `assistant` line (one id = one turn), or one of its own when it has
+/// none.
+fn message_id(v: &Value, line_no: usize) -> String {
+    v.get("message")
+        .and_then(|m| m.get("id"))
+        .and_then(Value::as_str)
+        .map_or_else(|| format!("line-{line_no}"), str::to_owned)
+}
+
 fn content_blocks(line: &Value) -> &[Value] {
     line.get("message")
         .and_then(|m| m.get("content"))
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
+}
+
+/// Whether a content block is of type `ty`.
+fn is_block(b: &Value, ty: &str) -> bool {
+    b.get("type").and_then(Value::as_str) == Some(ty)
 }
 
 /// The JSON objects of a transcript's lines, counting lines and unreadable ones in `stats`.
@@ -83,16 +109,102 @@ fn objects(text: &str, stats: &mut TranscriptStats) -> Vec<Value> {
         .collect()
 }
 
-/// The `tool_use` blocks of an `assistant` line: id, name and input.
-fn tool_uses(line: &Value) -> impl Iterator<Item = (&str, &str, Value)> {
+/// The `tool_use` blocks of an `assistant` line: id, and the call's name and input.
+fn tool_uses(line: &Value) -> impl Iterator<Item = (&str, PendingUse)> {
     content_blocks(line).iter().filter_map(|b| {
-        if b.get("type").and_then(Value::as_str) != Some("tool_use") {
+        if !is_block(b, "tool_use") {
             return None;
         }
         let id = b.get("id").and_then(Value::as_str)?;
         let name = b.get("name").and_then(Value::as_str)?;
-        Some((id, name, b.get("input").cloned().unwrap_or(Value::Null)))
+        let input = field(b, "input");
+        Some((
+            id,
+            PendingUse {
+                name: name.to_string(),
+                input,
+            },
+        ))
     })
+}
+
+/// A `tool_result` block joined with its pending call.
+struct Joined<'a, T> {
+    /// The tool use id.
+    id: &'a str,
+    /// The `tool_result` block.
+    block: &'a Value,
+    /// What was pending for the id.
+    used: T,
+    /// The structured `tool_response`: the line's `toolUseResult` when the line holds one result,
+    /// else the block's own content.
+    response: Value,
+}
+
+/// The `tool_result` blocks of `user` line `v` whose call is in `pending` (taken out of it), in
+/// order, counted in `stats.joined`.
+fn join_results<'a, T: 'a>(
+    v: &'a Value,
+    pending: &'a mut HashMap<String, T>,
+    stats: &'a mut TranscriptStats,
+) -> impl Iterator<Item = Joined<'a, T>> + 'a {
+    let results: Vec<&Value> = content_blocks(v)
+        .iter()
+        .filter(|b| is_block(b, "tool_result"))
+        .collect();
+    let single = results.len() == 1;
+    results.into_iter().filter_map(move |block| {
+        let id = block.get("tool_use_id").and_then(Value::as_str)?;
+        let used = pending.remove(id)?;
+        stats.joined += 1;
+        let response = match v.get("toolUseResult") {
+            Some(r) if single => r.clone(),
+            _ => field(block, "content"),
+        };
+        Some(Joined {
+            id,
+            block,
+            used,
+            response,
+        })
+    })
+}
+
+/// The fields every rebuilt payload starts with: the session, the directory, the event and the
+/// subagent it came from.
+fn event_payload(
+    kind: LiveKind,
+    session: Value,
+    cwd: Value,
+    agent: Option<&str>,
+) -> Map<String, Value> {
+    let mut payload = Map::new();
+    payload.insert("session_id".into(), session);
+    payload.insert("transcript_path".into(), Value::Null);
+    payload.insert("cwd".into(), cwd);
+    payload.insert("hook_event_name".into(), json!(kind.event_name()));
+    if let Some(a) = agent {
+        payload.insert("agent_id".into(), json!(a));
+    }
+    payload
+}
+
+/// A call's event (`PostToolUse` or `PostToolUseFailure`) at `user` line `v`, without its
+/// outcome (`tool_response`, or `error`).
+fn call_payload(
+    kind: LiveKind,
+    v: &Value,
+    agent: Option<&str>,
+    id: &str,
+    name: &str,
+    input: Value,
+) -> Map<String, Value> {
+    let mut payload = event_payload(kind, field(v, "sessionId"), field(v, "cwd"), agent);
+    payload.insert("permission_mode".into(), json!("default"));
+    payload.insert("tool_name".into(), json!(name));
+    payload.insert("tool_input".into(), input);
+    payload.insert("tool_use_id".into(), json!(id));
+    payload
 }
 
 /// Rebuilds the events of a transcript given as text.
@@ -103,53 +215,20 @@ pub fn events_from_str(text: &str) -> (Vec<ReplayEvent>, TranscriptStats) {
     for v in objects(text, &mut stats) {
         match v.get("type").and_then(Value::as_str) {
             Some("assistant") => {
-                for (id, name, input) in tool_uses(&v) {
+                for (id, call) in tool_uses(&v) {
                     stats.tool_uses += 1;
-                    pending.insert(
-                        id.to_string(),
-                        PendingUse {
-                            name: name.to_string(),
-                            input,
-                        },
-                    );
+                    pending.insert(id.to_string(), call);
                 }
             }
             Some("user") => {
-                let results: Vec<&Value> = content_blocks(&v)
-                    .iter()
-                    .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
-                    .collect();
-                for &b in &results {
-                    let Some(id) = b.get("tool_use_id").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    let Some(used) = pending.remove(id) else {
-                        continue;
-                    };
-                    stats.joined += 1;
-                    // The structured result sits beside the block when the line holds one result;
-                    // otherwise fall back to the block's own content.
-                    let response = match v.get("toolUseResult") {
-                        Some(r) if results.len() == 1 => r.clone(),
-                        _ => b.get("content").cloned().unwrap_or(Value::Null),
-                    };
-                    let mut payload = Map::new();
-                    let s = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
-                    payload.insert("session_id".into(), s("sessionId"));
-                    payload.insert("transcript_path".into(), Value::Null);
-                    payload.insert("cwd".into(), s("cwd"));
-                    payload.insert("permission_mode".into(), json!("default"));
-                    payload.insert("hook_event_name".into(), json!("PostToolUse"));
-                    payload.insert("tool_name".into(), json!(used.name));
-                    payload.insert("tool_input".into(), used.input);
-                    payload.insert("tool_response".into(), response);
-                    payload.insert("tool_use_id".into(), json!(id));
+                let ts_ms = line_ts(&v);
+                for j in join_results(&v, &mut pending, &mut stats) {
+                    let mut payload =
+                        call_payload(LiveKind::Use, &v, None, j.id, &j.used.name, j.used.input);
+                    payload.insert("tool_response".into(), j.response);
                     out.push(ReplayEvent {
                         payload: Value::Object(payload),
-                        ts_ms: v
-                            .get("timestamp")
-                            .and_then(Value::as_str)
-                            .and_then(parse_timestamp),
+                        ts_ms,
                     });
                 }
             }
@@ -177,6 +256,20 @@ pub enum LiveKind {
     Compact,
 }
 
+impl LiveKind {
+    /// The event's `hook_event_name`.
+    pub fn event_name(self) -> &'static str {
+        match self {
+            LiveKind::Use => "PostToolUse",
+            LiveKind::Failure => "PostToolUseFailure",
+            LiveKind::Batch => "PostToolBatch",
+            LiveKind::Stop => "Stop",
+            LiveKind::SubagentStop => "SubagentStop",
+            LiveKind::Compact => "PostCompact",
+        }
+    }
+}
+
 /// One event as the live client would have sent it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveEvent {
@@ -186,6 +279,21 @@ pub struct LiveEvent {
     pub kind: LiveKind,
     /// When it happened, ms since the Unix epoch (the line's `timestamp`).
     pub ts_ms: Option<u64>,
+}
+
+impl LiveEvent {
+    /// The event of `kind` with `payload`, stamped `ts_ms` (which the payload then carries as
+    /// `timestamp_ms`).
+    fn new(mut payload: Map<String, Value>, kind: LiveKind, ts_ms: Option<u64>) -> LiveEvent {
+        if let Some(t) = ts_ms {
+            payload.insert("timestamp_ms".into(), json!(t));
+        }
+        LiveEvent {
+            payload: Value::Object(payload),
+            kind,
+            ts_ms,
+        }
+    }
 }
 
 /// The text the model saw of a `tool_result` block: its string content, or its text blocks joined.
@@ -212,6 +320,7 @@ fn is_refusal(text: &str) -> bool {
     t.starts_with("The user doesn't want to proceed with this tool use")
 }
 
+#[derive(Default)]
 struct Turn {
     pending: usize,
     calls: Vec<Value>,
@@ -245,8 +354,9 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
             .filter(|a| !a.is_empty());
         match v.get("type").and_then(Value::as_str) {
             Some("assistant") => {
-                b.note_message(v, line_no, agent);
-                b.assistant(v, line_no, agent);
+                let msg_id = message_id(v, line_no);
+                b.note_message(v, &msg_id, agent);
+                b.assistant(v, msg_id, agent);
             }
             Some("user") => {
                 if is_prompt(v) {
@@ -259,8 +369,7 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
             {
                 // A turn that ended in text ended before the compaction.
                 b.end_turn();
-                b.out
-                    .push(mark_event(v, "PostCompact", LiveKind::Compact, None));
+                b.out.push(mark_event(v, LiveKind::Compact, None));
             }
             _ => {}
         }
@@ -277,12 +386,8 @@ pub fn live_events_from_str(text: &str) -> (Vec<LiveEvent>, TranscriptStats) {
     // whole stream.
     b.end_turn();
     if let Some((agent, last)) = b.last_agent_line.take().filter(|_| !b.main_lines) {
-        b.out.push(mark_event(
-            &last,
-            "SubagentStop",
-            LiveKind::SubagentStop,
-            Some(&agent),
-        ));
+        b.out
+            .push(mark_event(&last, LiveKind::SubagentStop, Some(&agent)));
     }
     (b.out, b.stats)
 }
@@ -298,10 +403,7 @@ fn is_prompt(v: &Value) -> bool {
     let text = match v.get("message").and_then(|m| m.get("content")) {
         Some(Value::String(s)) => s.as_str(),
         Some(Value::Array(blocks)) => {
-            if blocks
-                .iter()
-                .any(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
-            {
+            if blocks.iter().any(|b| is_block(b, "tool_result")) {
                 return false;
             }
             blocks
@@ -315,33 +417,12 @@ fn is_prompt(v: &Value) -> bool {
 }
 
 /// A `Stop`, `SubagentStop` or `PostCompact` event at line `v` (its session, cwd and time).
-fn mark_event(v: &Value, event: &str, kind: LiveKind, agent: Option<&str>) -> LiveEvent {
-    let ts = v
-        .get("timestamp")
-        .and_then(Value::as_str)
-        .and_then(parse_timestamp);
-    let mut payload = Map::new();
-    payload.insert(
-        "session_id".into(),
-        v.get("sessionId").cloned().unwrap_or(Value::Null),
-    );
-    payload.insert("transcript_path".into(), Value::Null);
-    payload.insert("cwd".into(), v.get("cwd").cloned().unwrap_or(Value::Null));
-    payload.insert("hook_event_name".into(), json!(event));
+fn mark_event(v: &Value, kind: LiveKind, agent: Option<&str>) -> LiveEvent {
+    let mut payload = event_payload(kind, field(v, "sessionId"), field(v, "cwd"), agent);
     if kind != LiveKind::Compact {
         payload.insert("stop_hook_active".into(), json!(false));
     }
-    if let Some(a) = agent {
-        payload.insert("agent_id".into(), json!(a));
-    }
-    if let Some(t) = ts {
-        payload.insert("timestamp_ms".into(), json!(t));
-    }
-    LiveEvent {
-        payload: Value::Object(payload),
-        kind,
-        ts_ms: ts,
-    }
+    LiveEvent::new(payload, kind, line_ts(v))
 }
 
 /// The state of [`live_events_from_str`] between lines.
@@ -365,25 +446,20 @@ struct LiveBuilder {
 
 impl LiveBuilder {
     /// Follows the main thread's assistant messages (which end the turn when they use no tool)
-    /// and a subagent file's latest line (where its stream ends).
-    fn note_message(&mut self, v: &Value, line_no: usize, agent: Option<&str>) {
+    /// and a subagent file's latest line (where its stream ends). `id`: the line's message id.
+    fn note_message(&mut self, v: &Value, id: &str, agent: Option<&str>) {
         if let Some(a) = agent {
             self.last_agent_line = Some((a.to_string(), v.clone()));
             return;
         }
         self.main_lines = true;
-        let id = v
-            .get("message")
-            .and_then(|m| m.get("id"))
-            .and_then(Value::as_str)
-            .map_or_else(|| format!("line-{line_no}"), str::to_owned);
         let uses_tool = tool_uses(v).next().is_some();
         match &mut self.message {
-            Some((open, used, last)) if *open == id => {
+            Some((open, used, last)) if open == id => {
                 *used |= uses_tool;
                 *last = v.clone();
             }
-            _ => self.message = Some((id, uses_tool, v.clone())),
+            _ => self.message = Some((id.to_owned(), uses_tool, v.clone())),
         }
     }
 
@@ -391,43 +467,29 @@ impl LiveBuilder {
     /// there, with a `Stop`.
     fn end_turn(&mut self) {
         if let Some((_, false, last)) = self.message.take() {
-            self.out
-                .push(mark_event(&last, "Stop", LiveKind::Stop, None));
+            self.out.push(mark_event(&last, LiveKind::Stop, None));
         }
     }
 
-    /// An `assistant` line: its tool uses join its message's turn.
-    fn assistant(&mut self, v: &Value, line_no: usize, agent: Option<&str>) {
-        let msg_id = v
-            .get("message")
-            .and_then(|m| m.get("id"))
-            .and_then(Value::as_str)
-            .map_or_else(|| format!("line-{line_no}"), str::to_owned);
+    /// An `assistant` line of message `msg_id`: its tool uses join the message's turn.
+    fn assistant(&mut self, v: &Value, msg_id: String, agent: Option<&str>) {
         // A new assistant message starts a new turn: the finished ones end here. (A result can be
         // written before the next tool_use line of the same message, so a turn is not over when
         // its calls seen so far have all returned.)
         if !self.turns.contains_key(&msg_id) {
             flush_finished(&mut self.turns, &mut self.order, &mut self.out);
         }
-        for (id, name, input) in tool_uses(v) {
+        for (id, call) in tool_uses(v) {
             self.stats.tool_uses += 1;
             let order = &mut self.order;
             let turn = self.turns.entry(msg_id.clone()).or_insert_with(|| {
                 order.push(msg_id.clone());
                 Turn {
-                    pending: 0,
-                    calls: Vec::new(),
-                    session: Value::Null,
-                    cwd: Value::Null,
                     agent: agent.map(str::to_owned),
-                    ts: None,
+                    ..Turn::default()
                 }
             });
             turn.pending += 1;
-            let call = PendingUse {
-                name: name.to_string(),
-                input,
-            };
             self.pending.insert(id.to_string(), (call, msg_id.clone()));
         }
     }
@@ -435,104 +497,61 @@ impl LiveBuilder {
     /// A `user` line: each tool result becomes the call's own event (or none, for a refusal) and
     /// an entry of its turn's batch.
     fn user(&mut self, v: &Value, agent: Option<&str>) {
-        let results: Vec<&Value> = content_blocks(v)
-            .iter()
-            .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
-            .collect();
-        let ts = v
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .and_then(parse_timestamp);
-        let line = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+        let ts = line_ts(v);
         if let Some(a) = agent {
             self.last_agent_line = Some((a.to_string(), v.clone()));
         }
-        for &b in &results {
-            let Some(id) = b.get("tool_use_id").and_then(Value::as_str) else {
-                continue;
-            };
-            let Some((used, msg_id)) = self.pending.remove(id) else {
-                continue;
-            };
-            self.stats.joined += 1;
-            let seen = result_text(b);
-            // The structured result sits beside the block when the line holds one result.
-            let response = match v.get("toolUseResult") {
-                Some(r) if results.len() == 1 => r.clone(),
-                _ => b.get("content").cloned().unwrap_or(Value::Null),
-            };
-            let is_error = b.get("is_error").and_then(Value::as_bool) == Some(true);
+        for j in join_results(v, &mut self.pending, &mut self.stats) {
+            let (used, msg_id) = j.used;
+            let seen = result_text(j.block);
+            let is_error = j.block.get("is_error").and_then(Value::as_bool) == Some(true);
             // A subagent's result: it stopped just before its tool returned.
             if matches!(used.name.as_str(), "Task" | "Agent") {
-                if let Some(a) = response.get("agentId").and_then(Value::as_str) {
-                    self.out.push(mark_event(
-                        v,
-                        "SubagentStop",
-                        LiveKind::SubagentStop,
-                        Some(a),
-                    ));
+                if let Some(a) = j.response.get("agentId").and_then(Value::as_str) {
+                    self.out
+                        .push(mark_event(v, LiveKind::SubagentStop, Some(a)));
                 }
             }
-            if let Some((kind, mut payload)) = call_payload(&used, is_error, &seen, response) {
-                payload.insert("session_id".into(), line("sessionId"));
-                payload.insert("transcript_path".into(), Value::Null);
-                payload.insert("cwd".into(), line("cwd"));
-                payload.insert("permission_mode".into(), json!("default"));
-                if let Some(a) = agent {
-                    payload.insert("agent_id".into(), json!(a));
+            if let Some(kind) = call_kind(is_error, &seen) {
+                let mut payload =
+                    call_payload(kind, v, agent, j.id, &used.name, used.input.clone());
+                if kind == LiveKind::Use {
+                    payload.insert("tool_response".into(), j.response);
+                } else {
+                    payload.insert("error".into(), json!(seen));
+                    payload.insert(
+                        "is_interrupt".into(),
+                        json!(seen.contains("[Request interrupted by user")),
+                    );
                 }
-                payload.insert("tool_use_id".into(), json!(id));
-                if let Some(t) = ts {
-                    payload.insert("timestamp_ms".into(), json!(t));
-                }
-                self.out.push(LiveEvent {
-                    payload: Value::Object(payload),
-                    kind,
-                    ts_ms: ts,
-                });
+                self.out.push(LiveEvent::new(payload, kind, ts));
             }
             if let Some(turn) = self.turns.get_mut(&msg_id) {
                 turn.pending = turn.pending.saturating_sub(1);
                 turn.calls.push(json!({
                     "tool_name": used.name,
                     "tool_input": used.input,
-                    "tool_use_id": id,
+                    "tool_use_id": j.id,
                     "tool_response": seen,
                 }));
-                turn.session = line("sessionId");
-                turn.cwd = line("cwd");
+                turn.session = field(v, "sessionId");
+                turn.cwd = field(v, "cwd");
                 turn.ts = ts.or(turn.ts);
             }
         }
     }
 }
 
-/// The call's own event, as the live client sends it: PostToolUse with the structured response,
-/// PostToolUseFailure with the error text the model saw, or none for a refusal.
-fn call_payload(
-    used: &PendingUse,
-    is_error: bool,
-    seen: &str,
-    response: Value,
-) -> Option<(LiveKind, Map<String, Value>)> {
-    let mut payload = Map::new();
-    payload.insert("tool_name".into(), json!(used.name));
-    payload.insert("tool_input".into(), used.input.clone());
+/// The kind of a call's own event, as the live client sends it: PostToolUse with the structured
+/// response, PostToolUseFailure with the error text the model saw (`seen`), or none for a refusal.
+fn call_kind(is_error: bool, seen: &str) -> Option<LiveKind> {
     if !is_error {
-        payload.insert("hook_event_name".into(), json!("PostToolUse"));
-        payload.insert("tool_response".into(), response);
-        return Some((LiveKind::Use, payload));
+        Some(LiveKind::Use)
+    } else if is_refusal(seen) {
+        None
+    } else {
+        Some(LiveKind::Failure)
     }
-    if is_refusal(seen) {
-        return None;
-    }
-    payload.insert("hook_event_name".into(), json!("PostToolUseFailure"));
-    payload.insert("error".into(), json!(seen));
-    payload.insert(
-        "is_interrupt".into(),
-        json!(seen.contains("[Request interrupted by user")),
-    );
-    Some((LiveKind::Failure, payload))
 }
 
 /// Emits the batch of every turn whose calls have all returned, oldest first.
@@ -554,23 +573,14 @@ fn flush_finished(
 }
 
 fn batch_event(turn: Turn) -> LiveEvent {
-    let mut payload = Map::new();
-    payload.insert("session_id".into(), turn.session);
-    payload.insert("transcript_path".into(), Value::Null);
-    payload.insert("cwd".into(), turn.cwd);
-    payload.insert("hook_event_name".into(), json!("PostToolBatch"));
-    if let Some(a) = &turn.agent {
-        payload.insert("agent_id".into(), json!(a));
-    }
+    let mut payload = event_payload(
+        LiveKind::Batch,
+        turn.session,
+        turn.cwd,
+        turn.agent.as_deref(),
+    );
     payload.insert("tool_calls".into(), Value::Array(turn.calls));
-    if let Some(t) = turn.ts {
-        payload.insert("timestamp_ms".into(), json!(t));
-    }
-    LiveEvent {
-        payload: Value::Object(payload),
-        kind: LiveKind::Batch,
-        ts_ms: turn.ts,
-    }
+    LiveEvent::new(payload, LiveKind::Batch, turn.ts)
 }
 
 /// How much of a transcript's end [`tool_output`] reads.

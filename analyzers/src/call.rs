@@ -84,7 +84,7 @@ impl Category {
 ///
 /// Built by the shell from a PostToolUse payload (or by a test from plain values). It holds the
 /// tool's input in full, which is why it is never persisted: only its [`crate::Fact`] is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ToolCall {
     /// `tool_name`, e.g. `Bash` or `mcp__zen__chat`.
     pub tool: String,
@@ -151,18 +151,7 @@ impl ToolCall {
         ToolCall {
             tool: tool.into(),
             input,
-            failed: false,
-            error: None,
-            response_len: 0,
-            ts_ms: 0,
-            cwd: None,
-            project_dir: None,
-            home: None,
-            agent_id: None,
-            tool_use_id: None,
-            outcome: Outcome::Ok,
-            output: None,
-            parsed: ParseCache::default(),
+            ..ToolCall::default()
         }
     }
 

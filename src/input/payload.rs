@@ -166,30 +166,21 @@ fn object_text(bytes: &[u8]) -> Result<&str, InputError> {
 
 /// `hook_event_name`: required, a string.
 fn event_name(raw: Option<&RawValue>) -> Result<String, InputError> {
-    match raw {
-        None => Err(InputError::Field {
-            field: "hook_event_name",
-            expected: "a string",
-        }),
-        Some(raw) => capped_string(raw).ok_or(InputError::Field {
-            field: "hook_event_name",
-            expected: "a string",
-        }),
-    }
+    raw.and_then(capped_string).ok_or(InputError::Field {
+        field: "hook_event_name",
+        expected: "a string",
+    })
 }
 
 /// `tool_name`: a string when present (whether the event needs it is the caller's business).
 fn tool_name(raw: Option<&RawValue>) -> Result<Option<String>, InputError> {
-    match raw {
-        None => Ok(None),
-        Some(raw) => match capped_string(raw) {
-            Some(s) => Ok(Some(s)),
-            None => Err(InputError::Field {
-                field: "tool_name",
-                expected: "a string",
-            }),
-        },
-    }
+    raw.map(|raw| {
+        capped_string(raw).ok_or(InputError::Field {
+            field: "tool_name",
+            expected: "a string",
+        })
+    })
+    .transpose()
 }
 
 /// The call a `PostToolUse` or `PostToolUseFailure` event reports, stamped `ts_ms`: its input and

@@ -33,7 +33,7 @@ pub(crate) struct FileSummary {
 }
 
 /// One replayed event.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Step {
     /// 1-based position in the replay.
     pub n: usize,
@@ -179,26 +179,12 @@ fn new_step(n: usize, file: usize, ev: &LiveEvent, ts: u64) -> Step {
     Step {
         n,
         file,
-        session_id: String::new(),
-        event: match ev.kind {
-            LiveKind::Use => "PostToolUse",
-            LiveKind::Failure => "PostToolUseFailure",
-            LiveKind::Batch => "PostToolBatch",
-            LiveKind::Stop => "Stop",
-            LiveKind::SubagentStop => "SubagentStop",
-            LiveKind::Compact => "PostCompact",
-        },
+        event: ev.kind.event_name(),
         agent_id: text("agent_id"),
         ts_ms: ts,
         tool: text("tool_name").unwrap_or_default(),
         tool_use_id: text("tool_use_id"),
-        failed: false,
-        detail: String::new(),
-        report: None,
-        error: None,
-        exit_code: 0,
-        history: None,
-        history_before: None,
+        ..Step::default()
     }
 }
 

@@ -1,6 +1,6 @@
 //! The replay as one JSON object: `events`, `files`, `profile`, `steps`, `summary`.
 
-use super::summary::{mean, pct, summarize, Summary};
+use super::summary::{nanos, pct, summarize, Summary};
 use super::{Replay, Step};
 use serde_json::{json, Value};
 
@@ -66,7 +66,7 @@ fn step_json(r: &Replay, s: &Step) -> Value {
             .iter()
             .map(|f| json!({"rule": f.rule, "severity": f.severity, "priority": f.priority, "headline": f.headline}))
             .collect::<Vec<_>>());
-        v["total_ns"] = json!(u64::try_from(rep.timings.total.as_nanos()).unwrap_or(u64::MAX));
+        v["total_ns"] = json!(nanos(rep.timings.total));
     }
     v
 }
@@ -95,9 +95,9 @@ fn analyzers_json(s: &Summary) -> serde_json::Map<String, Value> {
                 (*k).to_string(),
                 json!({
                     "runs": a.runs,
-                    "mean_ns": u64::try_from(mean(a.total, a.runs.saturating_sub(1)).as_nanos()).unwrap_or(u64::MAX),
-                    "max_ns": u64::try_from(a.max.as_nanos()).unwrap_or(u64::MAX),
-                    "first_run_ns": u64::try_from(a.first.unwrap_or_default().as_nanos()).unwrap_or(u64::MAX),
+                    "mean_ns": nanos(a.mean_run()),
+                    "max_ns": nanos(a.max),
+                    "first_run_ns": nanos(a.first.unwrap_or_default()),
                     "panicked": a.panics,
                     "skipped_budget": a.skipped,
                 }),

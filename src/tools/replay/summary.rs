@@ -32,7 +32,15 @@ pub(super) struct AnalyzerStat {
     pub(super) skipped: u64,
 }
 
+impl AnalyzerStat {
+    /// The mean time of a run once built: over the runs after the first.
+    pub(super) fn mean_run(&self) -> Duration {
+        mean(self.total, self.runs.saturating_sub(1))
+    }
+}
+
 /// The counts and timings over a replay.
+#[derive(Default)]
 pub(super) struct Summary {
     pub(super) events: usize,
     /// Per-call events (PostToolUse + PostToolUseFailure): what the feedback rate is over.
@@ -59,27 +67,8 @@ pub(super) struct Summary {
 pub(super) fn summarize(r: &Replay) -> Summary {
     let mut s = Summary {
         events: r.steps.len(),
-        calls: 0,
-        uses: 0,
-        failures: 0,
-        batches: 0,
-        stops: 0,
-        compactions: 0,
-        refused: 0,
-        with_feedback: 0,
-        blocking: 0,
-        failed_calls: 0,
-        errors: 0,
-        rules: BTreeMap::new(),
-        analyzers: BTreeMap::new(),
-        pipeline_total: Duration::ZERO,
-        pipeline_max: Duration::ZERO,
+        ..Summary::default()
     };
-    s.calls = r
-        .steps
-        .iter()
-        .filter(|st| matches!(st.event, "PostToolUse" | "PostToolUseFailure"))
-        .count();
     for step in &r.steps {
         if step.error.is_some() {
             s.errors += 1;
@@ -98,6 +87,7 @@ pub(super) fn summarize(r: &Replay) -> Summary {
             add_report(&mut s, rep);
         }
     }
+    s.calls = s.uses + s.failures;
     s
 }
 
@@ -159,6 +149,11 @@ pub(super) fn pct(n: usize, of: usize) -> f64 {
 /// `d` in microseconds.
 pub(super) fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
+}
+
+/// `d` in nanoseconds (saturating).
+pub(super) fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The mean of `n` durations adding up to `total` (zero for none).

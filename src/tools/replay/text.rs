@@ -250,7 +250,7 @@ fn analyzers_text(s: &Summary, out: &mut String) {
             out,
             "  {name:<24} {:>7} {:>10.1} {:>10.1} {:>12.1}{}",
             a.runs,
-            micros(mean(a.total, a.runs.saturating_sub(1))),
+            micros(a.mean_run()),
             micros(a.max),
             micros(a.first.unwrap_or_default()),
             if a.panics + a.skipped > 0 {
