@@ -14,7 +14,8 @@
 //! with the answer's code instead of exiting 0 in silence. `write` is async-signal-safe, and the
 //! bytes are a leaked, never-freed buffer published before the code that marks them ready.
 //!
-//! Where there is no such timer (not Unix), [`arm`] reports `false` and the caller falls back.
+//! When the timer cannot be set (`sigaction` or `setitimer` fails), [`arm`] reports `false` and
+//! the caller falls back to a thread sleeping on the deadline.
 //! With `start` (and one socket option in `serve`), this is where the code is `unsafe`: installing a signal handler and setting the timer
 //! are foreign calls into libc with no safe wrapper in the crates this project uses.
 
@@ -26,40 +27,30 @@
 use std::time::Duration;
 
 /// Where the handler reports that the deadline passed: a descriptor opened for appending, or -1.
-#[cfg(unix)]
 static REPORT_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
 
 /// The line the handler writes: fixed, since formatting is not async-signal-safe.
-#[cfg(unix)]
 const REPORT: &[u8] =
     b"ERROR posthook::hook: deadline passed before an answer; exiting 0 without one\n";
 
 /// The line the handler writes when it delivers a decided answer.
-#[cfg(unix)]
 const REPORT_DELIVERED: &[u8] =
     b"WARN posthook::hook: deadline passed after the answer was decided; delivered it\n";
 
 /// Whether the alarm is armed (set by [`arm`], cleared by [`disarm`]).
-#[cfg(unix)]
 static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The decided answer: stdout and stderr bytes (leaked, never freed) and the exit code, -1 while
 /// there is none. The code is stored last (Release) and read first (Acquire).
-#[cfg(unix)]
 static ANSWER_OUT: std::sync::atomic::AtomicPtr<u8> =
     std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
-#[cfg(unix)]
 static ANSWER_OUT_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-#[cfg(unix)]
 static ANSWER_ERR: std::sync::atomic::AtomicPtr<u8> =
     std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
-#[cfg(unix)]
 static ANSWER_ERR_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-#[cfg(unix)]
 static ANSWER_CODE: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
 
 /// Writes all of `len` bytes at `ptr` to `fd`, as far as the descriptor takes them.
-#[cfg(unix)]
 fn write_all_raw(fd: libc::c_int, ptr: *const u8, len: usize) {
     let mut done = 0;
     while done < len {
@@ -72,7 +63,6 @@ fn write_all_raw(fd: libc::c_int, ptr: *const u8, len: usize) {
     }
 }
 
-#[cfg(unix)]
 extern "C" fn on_alarm(_signal: libc::c_int) {
     use std::sync::atomic::Ordering;
     let fd = REPORT_FD.load(Ordering::Relaxed);
@@ -99,7 +89,6 @@ extern "C" fn on_alarm(_signal: libc::c_int) {
 /// it, the alarm prints these bytes and exits with `code` instead of exiting 0 without them.
 /// Only while armed (a process that never armed the alarm, such as the server, keeps nothing),
 /// and once per process: a second call is ignored.
-#[cfg(unix)]
 pub(crate) fn deliver_on_alarm(stdout: &[u8], stderr: &[u8], code: u8) {
     use std::sync::atomic::Ordering;
     if !ARMED.load(Ordering::Acquire) || ANSWER_CODE.load(Ordering::Acquire) >= 0 {
@@ -114,20 +103,14 @@ pub(crate) fn deliver_on_alarm(stdout: &[u8], stderr: &[u8], code: u8) {
     ANSWER_CODE.store(i32::from(code), Ordering::Release);
 }
 
-/// Not Unix: the fallback deadline thread cannot deliver an answer; nothing is kept.
-#[cfg(not(unix))]
-pub(crate) fn deliver_on_alarm(_stdout: &[u8], _stderr: &[u8], _code: u8) {}
-
 /// Where a deadline hit is counted: a file, the 8-byte magic it must start with, and the offset of
 /// its little-endian `u64` counter.
-#[cfg(unix)]
 pub(crate) struct Counter {
     pub(crate) fd: std::os::fd::RawFd,
     pub(crate) magic: [u8; 8],
     pub(crate) at: i64,
 }
 
-#[cfg(unix)]
 static COUNTER: std::sync::OnceLock<Counter> = std::sync::OnceLock::new();
 
 /// Counts the deadline hit in `c`, from the signal handler: only async-signal-safe calls (`flock`
@@ -137,7 +120,6 @@ static COUNTER: std::sync::OnceLock<Counter> = std::sync::OnceLock::new();
 /// # Safety
 /// `c.fd` is an open descriptor (or the calls fail harmlessly); the buffers are locals of the
 /// lengths given.
-#[cfg(unix)]
 unsafe fn count(c: &Counter) {
     // SAFETY: see above; every call is async-signal-safe.
     unsafe {
@@ -159,14 +141,12 @@ unsafe fn count(c: &Counter) {
 
 /// From now on a deadline hit is counted in `c` (its descriptor stays open until the process
 /// ends). Set once per process; later calls are ignored.
-#[cfg(unix)]
 pub(crate) fn count_to(c: Counter) {
     let _ = COUNTER.set(c);
 }
 
 /// Has the alarm, when it fires, append one line saying so to `file` (a log opened for appending).
 /// The file stays open for the rest of the process.
-#[cfg(unix)]
 pub(crate) fn report_to(file: std::fs::File) {
     use std::os::fd::IntoRawFd;
     let old = REPORT_FD.swap(file.into_raw_fd(), std::sync::atomic::Ordering::Relaxed);
@@ -178,7 +158,6 @@ pub(crate) fn report_to(file: std::fs::File) {
     }
 }
 
-#[cfg(unix)]
 fn set_timer(after: Duration) -> bool {
     // The field types by inference: `libc::time_t` and `suseconds_t` are deprecated on musl (their
     // width changes with musl 1.2), and a deadline is seconds, far below either's limit.
@@ -202,7 +181,6 @@ fn set_timer(after: Duration) -> bool {
 /// Arms the alarm: after `after`, unless [`disarm`] ran first, the process exits 0. Arming again
 /// replaces the earlier deadline. `false` when no timer could be set (the caller may fall back).
 /// A zero `after` arms nothing (the kernel reads zero as "off") and returns `false`.
-#[cfg(unix)]
 pub(crate) fn arm(after: Duration) -> bool {
     if after.is_zero() {
         return false;
@@ -220,23 +198,8 @@ pub(crate) fn arm(after: Duration) -> bool {
     armed
 }
 
-/// Not Unix: no alarm.
-#[cfg(not(unix))]
-pub fn arm(_after: Duration) -> bool {
-    false
-}
-
 /// Disarms the alarm: from now on it never fires. Harmless when it was never armed.
-#[cfg(unix)]
 pub(crate) fn disarm() {
     let _ = set_timer(Duration::ZERO);
     ARMED.store(false, std::sync::atomic::Ordering::Release);
 }
-
-/// Not Unix: nothing to disarm.
-#[cfg(not(unix))]
-pub fn disarm() {}
-
-/// Not Unix: the fallback thread logs instead.
-#[cfg(not(unix))]
-pub fn report_to(_file: std::fs::File) {}

@@ -4,6 +4,7 @@
 //! too long, a full disk) are logged and the call is still analyzed against whatever history could
 //! be read. It never exits 2 for its own faults.
 
+use crate::clock::unix_ms;
 use crate::input::{self, HookInput, DEFAULT_MAX_INPUT};
 use crate::output::{self, OutputMode, Rendered};
 use crate::runtime::{Report, Runtime, StopEnv, DEFAULT_BUDGET};
@@ -21,9 +22,9 @@ static ANSWERED: Mutex<bool> = Mutex::new(false);
 /// a stalled disk, an analyzer that never returns), the process exits 0 with no output, so Claude
 /// Code is never held up. Called once, by the hook's `main`.
 ///
-/// On Unix this is a kernel timer ([`crate::alarm`]), which costs one system call to arm and one to
+/// This is a kernel timer ([`crate::alarm`]), which costs one system call to arm and one to
 /// disarm and nothing while it waits; when it fires, one fixed line goes to the log (if any).
-/// Elsewhere a thread sleeps on the deadline and logs before it exits.
+/// When the timer cannot be set, a thread sleeps on the deadline and logs before it exits.
 pub(crate) fn start_deadline(deadline: Duration) {
     test_delay();
     if crate::alarm::arm(deadline) {
@@ -248,11 +249,6 @@ impl Default for HookOptions {
     }
 }
 
-fn now_ms(now: SystemTime) -> u64 {
-    now.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// Reads one event from `stdin`, analyzes it and returns what to print and the exit code.
 pub fn run(opts: &HookOptions, stdin: impl Read) -> Rendered {
     let bytes = match input::read_capped(stdin, opts.max_input) {
@@ -294,7 +290,7 @@ pub(crate) fn answer_recorded(
 ) -> Rendered {
     let started = std::time::Instant::now();
     crate::record::take_fault();
-    let mut event = match input::parse_owned(bytes, now_ms(now), opts.project_dir.as_deref()) {
+    let mut event = match input::parse_owned(bytes, unix_ms(now), opts.project_dir.as_deref()) {
         Ok(ev) => ev,
         Err(e) => return output::render_input_error(&e),
     };

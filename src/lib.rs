@@ -55,6 +55,7 @@
 mod alarm;
 #[cfg(feature = "tools")]
 pub mod cli;
+mod clock;
 pub mod config;
 #[cfg(feature = "tools")]
 pub(crate) mod error;

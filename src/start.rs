@@ -14,7 +14,6 @@
 )]
 
 /// Opens closed standard descriptors on `/dev/null` and ignores `SIGPIPE`, as Rust's start-up does.
-#[cfg(unix)]
 pub(crate) fn as_rust_does() {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
         fd,
@@ -38,7 +37,3 @@ pub(crate) fn as_rust_does() {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
 }
-
-/// Elsewhere the entry point is Rust's own `fn main`: nothing to do.
-#[cfg(not(unix))]
-pub(crate) fn as_rust_does() {}

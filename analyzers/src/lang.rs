@@ -114,10 +114,7 @@ pub const COMMIT_OUTPUT_BYTES: usize = 16 * 1024;
 /// `<hook>....Passed` lines whose hook is a check posthook knows ([`check_langs`]). That is how a
 /// commit whose own hooks ran the project's tests is told from one that committed unchecked code.
 pub fn checks_in_output(text: &str) -> u16 {
-    let mut end = text.len().min(COMMIT_OUTPUT_BYTES);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = crate::text::floor_boundary(text, COMMIT_OUTPUT_BYTES);
     let mut out = 0;
     let mut unittest_ran = false;
     for line in text[..end].lines() {

@@ -36,6 +36,7 @@ pub use history::{
 pub use lang::{check_langs, checks_in_output, lang_name, lang_of, langs, COMMIT_OUTPUT_BYTES};
 pub use settings::{Families, Family, Profile, Quiet, Settings, StopMode, Threshold};
 pub use text::{
-    command_head, command_tags, error_line, error_signature, fnv1a64, lookup_tags, safe_message,
-    tags, truncate_chars, visible_controls, visible_controls_but_newlines,
+    ceil_boundary, command_head, command_tags, error_line, error_signature, floor_boundary,
+    fnv1a64, lookup_tags, safe_message, tags, truncate_chars, visible_controls,
+    visible_controls_but_newlines, Fnv,
 };

@@ -5,7 +5,7 @@ use super::bounded::bounded_value;
 use super::members::members;
 use super::unescape::unescape_capped;
 use super::wire::{capped_text, text_bool};
-use posthook_analyzers::truncate_chars;
+use posthook_analyzers::{ceil_boundary, floor_boundary, truncate_chars};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -97,14 +97,8 @@ pub(super) fn head_and_tail(text: &str, head: usize, tail: usize) -> String {
     if text.len() <= head + tail {
         return text.to_owned();
     }
-    let mut h = head;
-    while !text.is_char_boundary(h) {
-        h -= 1;
-    }
-    let mut t = text.len() - tail;
-    while !text.is_char_boundary(t) {
-        t += 1;
-    }
+    let h = floor_boundary(text, head);
+    let t = ceil_boundary(text, text.len() - tail);
     format!("{}\n[...]\n{}", &text[..h], &text[t..])
 }
 

@@ -12,7 +12,7 @@
 //! fsync, no growth, never more than [`FILE_BYTES`]. Everything little-endian.
 
 use super::{Counts, RowKey, COUNTERS};
-use posthook_analyzers::fnv1a64;
+use posthook_analyzers::{floor_boundary, Fnv};
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -277,20 +277,18 @@ pub(super) fn le32(b: &[u8]) -> u32 {
 
 /// `s` cut to at most `max` bytes, on a character boundary.
 pub(super) fn cut_bytes(s: &str, max: usize) -> &str {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    &s[..floor_boundary(s, max)]
 }
 
+/// FNV-1a over the row's key: the project's hash and the day (little-endian), the kind, the name.
+/// Persisted (it places a row in the file): the bytes hashed never change.
 fn row_hash(project: u64, day: u32, kind: u8, name: &str) -> u64 {
-    let mut key = Vec::with_capacity(13 + name.len());
-    key.extend_from_slice(&project.to_le_bytes());
-    key.extend_from_slice(&day.to_le_bytes());
-    key.push(kind);
-    key.extend_from_slice(name.as_bytes());
-    fnv1a64(&key)
+    Fnv::new()
+        .bytes(&project.to_le_bytes())
+        .bytes(&day.to_le_bytes())
+        .byte(kind)
+        .bytes(name.as_bytes())
+        .finish()
 }
 
 fn row_is(slot: &[u8], project: u64, day: u32, kind: u8, name: &str) -> bool {
@@ -346,4 +344,24 @@ pub(super) fn parse_project(entry: &[u8]) -> Option<(u64, String)> {
 /// Where the rows and the projects start.
 pub(super) const fn rows_at() -> u64 {
     ROWS_AT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row's hash places it in the file: the same key must hash to the same value in every
+    /// version, or a new binary would not find the rows an older one wrote.
+    #[test]
+    fn row_hashes_are_pinned() {
+        assert_eq!(
+            row_hash(0x1234_5678_9abc_def1, 20_000, 2, "Bash"),
+            0x36e7_6d4d_c240_270a
+        );
+        assert_eq!(row_hash(0, 0, 0, ""), 0x7c96_179f_62da_e92f);
+        assert_eq!(
+            row_hash(u64::MAX, u32::MAX, 255, "exec-safety é"),
+            0x3e04_7cc1_679c_3afc
+        );
+    }
 }

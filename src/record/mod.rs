@@ -20,6 +20,7 @@ use file::FILE_BYTES;
 pub(crate) use read::Row;
 pub(crate) use read::{read, Snapshot};
 
+use crate::clock::unix_ms;
 use crate::runtime::Report;
 use file::RecordFile;
 use posthook_analyzers::guidance::Verdict;
@@ -69,6 +70,17 @@ pub(crate) mod health {
 /// The upper bound of histogram bucket `i`, in microseconds (`None`: the last, unbounded).
 pub(crate) fn bucket_bound_us(i: usize) -> Option<u64> {
     (i + 1 < health::BUCKETS).then(|| 125u64 << i)
+}
+
+/// The histogram bucket holding the `p`th percentile call of `hist` (`None`: no calls).
+pub(crate) fn percentile_bucket(hist: &[u64; health::BUCKETS], p: u64) -> Option<usize> {
+    let total: u64 = hist.iter().sum();
+    let want = (total * p).div_ceil(100).max(1);
+    let mut seen = 0;
+    hist.iter().position(|n| {
+        seen += n;
+        seen >= want
+    })
 }
 
 fn bucket_of(d: Duration) -> usize {
@@ -174,14 +186,9 @@ pub(crate) struct Call<'a> {
     pub(crate) session: Option<&'a str>,
 }
 
-fn ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// The day of `t`: days since the Unix epoch (UTC).
 pub(crate) fn day_of(t: SystemTime) -> u32 {
-    u32::try_from(ms(t) / 86_400_000).unwrap_or(u32::MAX)
+    u32::try_from(unix_ms(t) / 86_400_000).unwrap_or(u32::MAX)
 }
 
 /// The hash a project is recorded under (`0`: no project).
@@ -234,11 +241,11 @@ impl Tally {
         if let Some(f) = c.fault {
             h[health::ERRORS] += 1;
             h[health::FAULTS + f as usize - 1] += 1;
-            self.last_error = Some((ms(c.now), f, project));
+            self.last_error = Some((unix_ms(c.now), f, project));
             self.tell = c.session.map(|s| (fnv1a64(s.as_bytes()) | 1, f));
         }
         let us = u64::try_from(c.elapsed.as_micros()).unwrap_or(u64::MAX);
-        self.last_call = Some((ms(c.now), us));
+        self.last_call = Some((unix_ms(c.now), us));
         let Some(r) = c.report else { return };
         for v in &r.verdicts {
             let row = self.row(project, day, RowKey::Rule(v.rule.clone()));
@@ -547,6 +554,18 @@ mod tests {
             .iter()
             .filter(|r| r.rule.as_deref() == Some(rule))
             .collect()
+    }
+
+    #[test]
+    fn percentiles_fall_in_their_bucket() {
+        let mut hist = [0u64; health::BUCKETS];
+        assert_eq!(percentile_bucket(&hist, 50), None, "no calls");
+        hist[1] = 1;
+        hist[3] = 1;
+        hist[health::BUCKETS - 1] = 2;
+        assert_eq!(percentile_bucket(&hist, 50), Some(3), "the second of four");
+        assert_eq!(percentile_bucket(&hist, 25), Some(1));
+        assert_eq!(percentile_bucket(&hist, 99), Some(health::BUCKETS - 1));
     }
 
     #[test]

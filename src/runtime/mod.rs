@@ -198,30 +198,9 @@ impl Runtime {
                 continue;
             }
             let _span = tracing::trace_span!("analyzer", name).entered();
-            let before = findings.len();
-            let ran = catch_unwind(AssertUnwindSafe(|| {
-                slot.get().analyze(cx, findings);
-            }));
-            let end = Instant::now();
-            let elapsed = end.duration_since(mark);
+            let (timing, end) = run_caught(name, mark, findings, |f| slot.get().analyze(cx, f));
             mark = end;
-            let status = match ran {
-                Ok(()) => RunStatus::Ran,
-                Err(_) => {
-                    tracing::warn!(
-                        analyzer = name,
-                        "analyzer panicked; its findings were dropped"
-                    );
-                    findings.truncate(before);
-                    RunStatus::Panicked
-                }
-            };
-            timings.push(AnalyzerTiming {
-                name,
-                elapsed,
-                findings: findings.len() - before,
-                status,
-            });
+            timings.push(timing);
         }
         timings
     }
@@ -332,22 +311,8 @@ impl Runtime {
             let used = history.counters.families;
             let on = |s: &&Slot| s.at_stop() && s.enabled(&self.settings, used);
             for slot in self.slots.iter().filter(on) {
-                let mark = Instant::now();
-                let before = findings.len();
-                let ran = catch_unwind(AssertUnwindSafe(|| slot.get().at_stop(&cx, &mut findings)));
-                let status = if ran.is_ok() {
-                    RunStatus::Ran
-                } else {
-                    tracing::warn!(analyzer = slot.name(), "analyzer panicked at a stop");
-                    findings.truncate(before);
-                    RunStatus::Panicked
-                };
-                timings.push(AnalyzerTiming {
-                    name: slot.name(),
-                    elapsed: mark.elapsed(),
-                    findings: findings.len() - before,
-                    status,
-                });
+                let run = |f: &mut Vec<Finding>| slot.get().at_stop(&cx, f);
+                timings.push(run_caught(slot.name(), Instant::now(), &mut findings, run).0);
             }
         }
         self.drop_disabled(&mut findings, history);
@@ -453,6 +418,37 @@ fn critical_notice(fb: Option<&Feedback>, history: &History, subject: &str) -> O
         .unwrap_or(first);
     // Not the message's own first line: the model gets that once, in the answer's other field.
     (m.shown == 1).then(|| format!("posthook: {}: {headline}", fb.rule))
+}
+
+/// Runs one analyzer (`run`, adding to `findings`) that started at the clock reading `mark`:
+/// its panic caught and the findings it added then dropped. Returns its timing and the clock
+/// reading at its end.
+fn run_caught(
+    name: &'static str,
+    mark: Instant,
+    findings: &mut Vec<Finding>,
+    run: impl FnOnce(&mut Vec<Finding>),
+) -> (AnalyzerTiming, Instant) {
+    let before = findings.len();
+    let ran = catch_unwind(AssertUnwindSafe(|| run(findings)));
+    let end = Instant::now();
+    let status = if ran.is_ok() {
+        RunStatus::Ran
+    } else {
+        tracing::warn!(
+            analyzer = name,
+            "analyzer panicked; its findings were dropped"
+        );
+        findings.truncate(before);
+        RunStatus::Panicked
+    };
+    let timing = AnalyzerTiming {
+        name,
+        elapsed: end.duration_since(mark),
+        findings: findings.len() - before,
+        status,
+    };
+    (timing, end)
 }
 
 /// The guidance provider's answer when nothing was judged: no message, and why.

@@ -38,7 +38,7 @@ pub use error::{StoreError, StoreErrorKind};
 pub use read::parse_state;
 pub use trim::COUNTER_CAP;
 
-use posthook_analyzers::{fnv1a64, History};
+use posthook_analyzers::{floor_boundary, fnv1a64, History};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -148,11 +148,7 @@ pub fn default_state_dir(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Op
 pub(crate) fn session_key(session_id: &str) -> String {
     // Hook input keeps at most this much of an id: cut the same way here, so `session show` with
     // the whole id finds what the hook stored.
-    let mut end = session_id.len().min(crate::input::MAX_FIELD_BYTES);
-    while !session_id.is_char_boundary(end) {
-        end -= 1;
-    }
-    let session_id = &session_id[..end];
+    let session_id = &session_id[..floor_boundary(session_id, crate::input::MAX_FIELD_BYTES)];
     let plain = !session_id.is_empty()
         && session_id.len() <= 64
         && session_id

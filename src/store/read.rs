@@ -4,6 +4,7 @@
 use super::trim::trim_history;
 use super::trust::{check_own_file, NOBLOCK_FLAGS};
 use super::{Stamp, MAX_SESSION_ID_CHARS, MAX_STATE_BYTES};
+use crate::clock::unix_ms;
 use crate::state_codec::StateError;
 use posthook_analyzers::History;
 use std::fs::{self, OpenOptions};
@@ -79,9 +80,7 @@ pub fn parse_state(bytes: &[u8]) -> Result<(String, History), StateError> {
 /// Renames unreadable state at `path` aside, to `<path>.corrupt-<ms since the epoch of now>`; the
 /// new name, or `None` when the rename failed.
 pub(super) fn move_aside(path: &Path, now: SystemTime) -> Option<PathBuf> {
-    let stamp = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
+    let stamp = unix_ms(now);
     let aside = path.with_extension(format!("json.corrupt-{stamp}"));
     fs::rename(path, &aside).is_ok().then_some(aside)
 }

@@ -1,6 +1,7 @@
 //! `posthook stats`: what posthook did across sessions, per rule and per project, from the record
 //! (`crate::record`), and its own health.
 
+use crate::clock::unix_ms;
 use crate::config::{HookFlags, Resolved, StateDirFlag};
 use crate::error::Outcome;
 use crate::record::{self, health, rule, Counts, Fault, Snapshot};
@@ -146,20 +147,9 @@ impl Health {
     /// The upper bound of the bucket holding the `p`th percentile call (the last bucket: its
     /// lower bound).
     fn percentile(&self, p: u64) -> Option<f64> {
-        let total: u64 = self.hist.iter().sum();
-        if total == 0 {
-            return None;
-        }
-        let want = (total * p).div_ceil(100);
-        let mut seen = 0;
-        for (i, n) in self.hist.iter().enumerate() {
-            seen += n;
-            if seen >= want {
-                let us = record::bucket_bound_us(i).unwrap_or(125 << (health::BUCKETS - 2));
-                return Some(us as f64 / 1000.0);
-            }
-        }
-        None
+        let i = record::percentile_bucket(&self.hist, p)?;
+        let us = record::bucket_bound_us(i).unwrap_or(125 << (health::BUCKETS - 2));
+        Some(us as f64 / 1000.0)
     }
 }
 
@@ -484,9 +474,7 @@ fn to_text(s: &Summary, days: u32) -> String {
 
 /// How long ago `at_ms` was, in words.
 pub(crate) fn ago(at_ms: u64) -> String {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let now = unix_ms(SystemTime::now());
     let secs = now.saturating_sub(at_ms) / 1000;
     match secs {
         0..60 => format!("{secs} s ago"),

@@ -2,6 +2,7 @@
 //! alone (one read of a fixed-size file): `posthook ok · 2 shown today · p50 1 ms`, or the last
 //! error while it is recent.
 
+use crate::clock::unix_ms;
 use crate::config::{HookFlags, Resolved, StateDirFlag};
 use crate::error::Outcome;
 use crate::record::{self, health, rule, Snapshot};
@@ -69,9 +70,7 @@ pub(crate) fn line(snap: Option<&Snapshot>, project: Option<&str>, now: SystemTi
     let Some(snap) = snap.filter(|s| s.last_call.is_some()) else {
         return String::from("posthook · no calls recorded yet");
     };
-    let now_ms = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let now_ms = unix_ms(now);
     if let Some((at, kind, _)) = snap.last_error {
         if now_ms.saturating_sub(at) < RECENT_ERROR_MS {
             return format!(
@@ -99,12 +98,7 @@ pub(crate) fn line(snap: Option<&Snapshot>, project: Option<&str>, now: SystemTi
             }
         }
     }
-    let total: u64 = hist.iter().sum();
-    let mut seen = 0;
-    let p50 = hist.iter().enumerate().find_map(|(i, n)| {
-        seen += n;
-        (total > 0 && seen * 2 >= total).then(|| record::bucket_bound_us(i))
-    });
+    let p50 = record::percentile_bucket(&hist, 50).map(record::bucket_bound_us);
     let speed = match p50 {
         Some(Some(us)) => format!(" · p50 ≤ {} ms", us as f64 / 1000.0),
         Some(None) => String::from(" · p50 > 128 ms"),

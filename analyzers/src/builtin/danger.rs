@@ -1,8 +1,8 @@
 //! Risky git and delete commands, named so the agent can undo or avoid them.
 
-use super::outside_project::is_under;
 use super::{Builtin, Kind, Rule, Tools};
 use crate::text::git_args;
+use crate::text::path::{is_temporary, is_under};
 use crate::text::shell::{resolve, Env, Script, Simple};
 use crate::{Family, truncate_chars, Analyzer, Context, Finding, Severity};
 
@@ -256,15 +256,7 @@ fn check_rm(c: &Simple, root: Option<&str>, home: Option<&str>) -> Option<Hit> {
         }
         let p = resolve(a, env)?;
         let is_root_or_home = p == "/" || home.is_some_and(|h| h.trim_end_matches('/') == p);
-        let temporary = [
-            "/tmp",
-            "/var/tmp",
-            "/private/tmp",
-            "/private/var/folders",
-            "/var/folders",
-        ]
-        .iter()
-        .any(|t| is_under(&p, t));
+        let temporary = is_temporary(&p);
         (!is_root_or_home && !temporary && !is_under(&p, &root)).then(|| (a.to_string(), p))
     })?;
     let (word, path) = outside;

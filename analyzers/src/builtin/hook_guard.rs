@@ -1,6 +1,6 @@
 //! Hook-file guard (catalogue §5): hook scripts of the project that manipulate `sys.path`.
 
-use super::outside_project::{is_under, normalize};
+use crate::text::path::{is_under, normalize};
 use super::{Builtin, Kind, Rule, Tools};
 use crate::{Family, Analyzer, Context, Finding, Severity};
 

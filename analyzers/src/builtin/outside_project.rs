@@ -2,58 +2,12 @@
 
 use super::{Builtin, Kind, Rule, Tools};
 use crate::{Family, Analyzer, Context, Finding, Severity};
-use std::borrow::Cow;
-
-/// Resolves `.` and `..` components of an absolute path lexically (no file system access).
-pub(crate) fn normalize(path: &str) -> Cow<'_, str> {
-    if !path.contains("/.") {
-        return Cow::Borrowed(path);
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    let mut s = String::with_capacity(path.len());
-    for p in parts {
-        s.push('/');
-        s.push_str(p);
-    }
-    if s.is_empty() {
-        s.push('/');
-    }
-    Cow::Owned(s)
-}
-
-/// Whether absolute `path` is `root` or inside it (component-wise: `/p/ab` is not in `/p/a`).
-pub(crate) fn is_under(path: &str, root: &str) -> bool {
-    let root = root.trim_end_matches('/');
-    if root.is_empty() {
-        return true;
-    }
-    path.strip_prefix(root)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
+use crate::text::path::{is_temporary, is_under, normalize};
 
 /// Places where writes are expected outside a project: temp dirs and Claude Code's own directory
 /// (plans, todos, memory files).
 fn expected_elsewhere(path: &str) -> bool {
-    [
-        "/tmp/",
-        "/var/tmp/",
-        "/private/tmp/",
-        "/private/var/folders/",
-        "/var/folders/",
-        "/dev/null",
-    ]
-    .iter()
-    .any(|p| path.starts_with(p))
-        || path.contains("/.claude/")
+    is_temporary(path) || path.starts_with("/dev/null") || path.contains("/.claude/")
 }
 
 /// Outside project: a Write, Edit, MultiEdit or NotebookEdit of an absolute path outside the
@@ -118,16 +72,6 @@ impl Analyzer for OutsideProject {
 mod tests {
     use super::*;
     use crate::builtin::testkit::{edit, read, write, Session};
-
-    #[test]
-    fn paths() {
-        assert_eq!(normalize("/a/b/../c/./d"), "/a/c/d");
-        assert_eq!(normalize("/a/.."), "/");
-        assert_eq!(normalize("/a/b"), "/a/b");
-        assert!(is_under("/p/a/x.rs", "/p/a"));
-        assert!(is_under("/p/a", "/p/a/"));
-        assert!(!is_under("/p/ab/x.rs", "/p/a"));
-    }
 
     #[test]
     fn writes_outside_the_root() {

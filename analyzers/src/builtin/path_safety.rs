@@ -1,6 +1,6 @@
 //! File path safety (catalogue §5): traversal, writes to system directories, huge writes.
 
-use super::outside_project::normalize;
+use crate::text::path::{is_under, normalize};
 use super::{Builtin, Kind, Rule, Tools};
 use crate::{Family, Analyzer, Context, Finding, Severity, Threshold};
 
@@ -54,7 +54,7 @@ impl Analyzer for PathSafety {
         let finding = if write
             && SYSTEM_DIRS
                 .iter()
-                .any(|d| super::outside_project::is_under(&normalize(path), d))
+                .any(|d| is_under(&normalize(path), d))
         {
             Finding::new(RULE.id, Severity::Major, 80)
                 .headline("write to a system directory")

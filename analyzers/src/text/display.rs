@@ -1,6 +1,26 @@
 //! Text cut to fit and made safe to show: truncation, control characters made visible, messages
 //! that cannot forge another.
 
+/// The last character boundary of `s` at or before byte `i` (`s.len()` when `i` is past the end):
+/// `&s[..floor_boundary(s, n)]` is `s` cut to at most `n` bytes. (`str::floor_char_boundary`,
+/// stable only since Rust 1.91.)
+pub fn floor_boundary(s: &str, i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    // A character is at most 4 bytes: at most 3 steps back.
+    (0..=i).rev().find(|&j| s.is_char_boundary(j)).unwrap_or(0)
+}
+
+/// The first character boundary of `s` at or after byte `i` (`s.len()` when `i` is past the end):
+/// `&s[ceil_boundary(s, n)..]` is `s` from byte `n` on, a cut character left out.
+/// (`str::ceil_char_boundary`, stable only since Rust 1.91.)
+pub fn ceil_boundary(s: &str, i: usize) -> usize {
+    (i..s.len())
+        .find(|&j| s.is_char_boundary(j))
+        .unwrap_or(s.len())
+}
+
 /// Cuts `s` to at most `max` characters, ending in `…` when it was cut.
 pub fn truncate_chars(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     // A string of at most `max` bytes has at most `max` characters: no need to count them.
@@ -91,6 +111,16 @@ pub fn safe_message(s: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn character_boundaries() {
+        let s = "aé€😀"; // 1, 2, 3 and 4 bytes: boundaries at 0, 1, 3, 6, 10
+        let floors: Vec<usize> = (0..=12).map(|i| floor_boundary(s, i)).collect();
+        assert_eq!(floors, [0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10, 10, 10]);
+        let ceils: Vec<usize> = (0..=12).map(|i| ceil_boundary(s, i)).collect();
+        assert_eq!(ceils, [0, 1, 3, 3, 6, 6, 6, 10, 10, 10, 10, 10, 10]);
+        assert_eq!((floor_boundary("", 3), ceil_boundary("", 3)), (0, 0));
+    }
 
     #[test]
     fn truncation() {

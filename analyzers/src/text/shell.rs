@@ -183,11 +183,7 @@ pub(crate) fn parse(cmd: &str, env: Env<'_>) -> Script {
         truncated: cmd.len() > MAX_PARSE_BYTES,
     };
     let (text, whole) = if script.truncated {
-        let mut end = MAX_PARSE_BYTES;
-        while !cmd.is_char_boundary(end) {
-            end -= 1;
-        }
-        let head = &cmd[..end];
+        let head = &cmd[..super::floor_boundary(cmd, MAX_PARSE_BYTES)];
         head.rfind('\n')
             .map_or((head, false), |nl| (&head[..nl], true))
     } else {
@@ -403,25 +399,12 @@ pub(crate) fn resolve(word: &str, env: Env<'_>) -> Option<String> {
     {
         return None;
     }
-    let mut parts: Vec<&str> = Vec::new();
-    for c in base.split('/').chain(rest.split('/')) {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    let mut s = String::with_capacity(base.len() + rest.len() + 1);
-    for p in parts {
-        s.push('/');
-        s.push_str(p);
-    }
-    if s.is_empty() {
-        s.push('/');
-    }
-    Some(s)
+    let path = format!("{base}/{rest}");
+    let normal = match super::path::normalize(&path) {
+        std::borrow::Cow::Owned(s) => Some(s),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    Some(normal.unwrap_or(path))
 }
 
 #[cfg(test)]

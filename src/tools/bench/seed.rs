@@ -37,8 +37,7 @@ pub(super) fn history(settings: &Settings, end_ms: u64) -> History {
 
 /// Now, in ms since the epoch.
 pub(super) fn now_ms() -> u64 {
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
-    now.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    crate::clock::unix_ms(SystemTime::now())
 }
 
 /// Stores `history` in the state dir `dir` under every session id the `payloads` name.

@@ -8,6 +8,7 @@ mod classify;
 mod normalize;
 mod scan;
 
+use super::Fnv;
 use classify::{Classifier, Kind};
 use normalize::{clean_lower, norm_hash, LINE_BYTES};
 
@@ -137,51 +138,68 @@ pub fn error_signature(text: &str) -> u64 {
         }
         true
     });
-    let mut sig = Fold::new();
+    let mut sig = Fnv::new();
     sig.bytes(exit_code(text).as_bytes());
     if stated {
         let set = &mut set[..len];
         set.sort_unstable();
         sig.bytes(b"|");
-        set.iter().for_each(|h| sig.u64(*h));
-        sig.u64(overflow);
+        for h in set.iter() {
+            sig.bytes(&h.to_le_bytes());
+        }
+        sig.bytes(&overflow.to_le_bytes());
     } else {
         // Nothing states the failure: every line but the noise, in order (a second pass, as
         // this is the rare case).
         sig.bytes(b"~");
         each_line(text, |kind, key, _| {
             if kind != Kind::Noise {
-                sig.u64(norm_hash(key));
+                sig.bytes(&norm_hash(key).to_le_bytes());
             }
             true
         });
     }
-    sig.0
-}
-
-/// FNV-1a over bytes fed piece by piece (the same function as [`super::fnv1a64`]).
-struct Fold(u64);
-
-impl Fold {
-    fn new() -> Self {
-        Fold(super::fnv1a64(b""))
-    }
-
-    fn bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_le_bytes());
-    }
+    sig.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Signatures are persisted (a session's failure facts): the same text must hash to the same
+    /// value in every version. These figures may only change with a new state format.
+    #[test]
+    fn signatures_are_pinned() {
+        let pins: [(&str, u64); 4] = [
+            (
+                "Exit code 2\nls: cannot access 'x': No such file or directory",
+                0x9258_27b3_8aa8_24f0,
+            ),
+            (
+                "Exit code 1\nsrc/a.rs:12:5: error[E0425]: cannot find value `x` in this scope\n\
+                 error: aborting due to 1 previous error",
+                0xd4ec_6889_55fa_5e90,
+            ),
+            ("some output\nmore output 12 lines\n", 0x99d4_f0a0_e1db_e871),
+            ("", 0xaf63_f34c_8602_13a1),
+        ];
+        for (text, sig) in pins {
+            assert_eq!(error_signature(text), sig, "{text:?}");
+        }
+        let lines: [(&str, u64); 5] = [
+            ("src/a.rs:12:5: error: x", 0xa5d3_0af3_ac1b_eb34),
+            ("took 0.20s in /tmp/abc123", 0xa79b_b2e0_4b30_d4db),
+            ("  a   b  ", 0xe63f_9919_0483_3892),
+            ("", 0xcbf2_9ce4_8422_2325),
+            (
+                "0xdeadbeef calc-c6626fb655a8d231 (13998)",
+                0xb706_dd3c_07d1_bf8d,
+            ),
+        ];
+        for (line, hash) in lines {
+            assert_eq!(norm_hash(line), hash, "{line:?}");
+        }
+    }
 
     #[test]
     fn errors_past_the_sets_capacity_still_count() {

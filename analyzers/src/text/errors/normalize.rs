@@ -1,7 +1,7 @@
 //! A line made comparable: colors gone, lowercase, and whatever changes between two runs of the
 //! same failure (line numbers, durations, ids, hashes, temp directories) folded.
 
-use crate::text::fnv1a64;
+use crate::text::Fnv;
 
 /// How much of a line is looked at.
 pub(super) const LINE_BYTES: usize = 512;
@@ -106,7 +106,7 @@ pub(super) fn norm_hash(line: &str) -> u64 {
 
 /// The hashed, folded text, written as it is made.
 struct Folded {
-    hash: u64,
+    hash: Fnv,
     pending_space: bool,
     empty: bool,
 }
@@ -114,7 +114,7 @@ struct Folded {
 impl Default for Folded {
     fn default() -> Self {
         Folded {
-            hash: fnv1a64(b""),
+            hash: Fnv::new(),
             pending_space: false,
             empty: true,
         }
@@ -129,21 +129,14 @@ impl Folded {
     fn push(&mut self, bytes: &[u8]) {
         if self.pending_space {
             self.pending_space = false;
-            self.byte(b' ');
+            self.hash.byte(b' ');
         }
-        for &b in bytes {
-            self.byte(b);
-        }
+        self.hash.bytes(bytes);
         self.empty = false;
     }
 
-    fn byte(&mut self, b: u8) {
-        self.hash ^= u64::from(b);
-        self.hash = self.hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-
     fn finish(self) -> u64 {
-        self.hash
+        self.hash.finish()
     }
 }
 

@@ -4,6 +4,8 @@
 //! failures near the end, compilers near the start), so the cost stays flat however much a command
 //! printed.
 
+use crate::text::{ceil_boundary, floor_boundary};
+
 /// Of a longer text than [`WHOLE_BYTES`], this much of the head (the exit code, a compiler's first
 /// errors)...
 pub(super) const HEAD_BYTES: usize = 1024;
@@ -27,23 +29,6 @@ pub(super) fn windows(text: &str) -> [&str; 2] {
         None => start = text.len(),
     }
     [head, &text[start..]]
-}
-
-fn floor_boundary(s: &str, mut i: usize) -> usize {
-    if i >= s.len() {
-        return s.len();
-    }
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_boundary(s: &str, mut i: usize) -> usize {
-    while i < s.len() && !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 /// The lines of the read parts of `text`, in order. A literal `\n` (backslash, n) also ends a
