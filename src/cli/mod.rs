@@ -1,5 +1,5 @@
 //! Command-line arguments, and the dispatcher from them to the commands: each command's result
-//! is printed and turned into an exit code in one place ([`error`]).
+//! is printed and turned into an exit code in one place (`cli::error`).
 
 use crate::config;
 mod error;

@@ -66,7 +66,7 @@ pub struct Fact {
     /// Read only: a hash of the `offset`/`limit` it asked for (none: the whole file).
     #[serde(default)]
     pub range: Option<u64>,
-    /// A hive memory tool's operation: [`MEM_READ`] (list, search, retrieve) or [`MEM_WRITE`]
+    /// A hive memory tool's operation: 1 for a read (list, search, retrieve), 2 for a write
     /// (store, set, delete); 0 for every other call.
     #[serde(default)]
     pub mem: u8,
