@@ -703,6 +703,22 @@ fn a_floor_that_had_to_fall_back_fails_the_run() {
     );
 }
 
+/// With nothing registered, the bench measures what `install` would register: the lean
+/// `posthook-hook` beside the running executable (cargo builds it beside `posthook`).
+#[test]
+fn unregistered_the_bench_measures_the_lean_hook_install_would_register() {
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd(&quick_bench(&[], "claude-bash"))
+        .env("TMPDIR", sb.dir.path())
+        .run()
+        .stdout();
+    assert!(
+        out.contains("posthook-hook (what `install` would register"),
+        "{out}"
+    );
+}
+
 /// With posthook registered in the project, the bench measures the registered program (what
 /// Claude Code runs), and says which.
 #[test]

@@ -129,15 +129,23 @@ pub(super) fn setup(
         ),
         None => None,
     };
-    // What users run: the program their settings register, else this executable.
+    // What users run: the program their settings register, else what `install` would register
+    // (the lean `posthook-hook` beside this executable, when it was built), else this executable.
     let (hook_exe, hook_program) = match crate::tools::install::registered_program() {
         Some((p, settings)) => {
             let what = format!("{} (registered in {})", p.display(), settings.display());
             (p, what)
         }
         None => {
-            let why = "this executable: no posthook entry registered here";
-            (exe.clone(), format!("{} ({why})", exe.display()))
+            let source = crate::tools::install::copy::hook_source(&exe);
+            let why = if source == exe {
+                "this executable, with the tools: no posthook entry registered here, and no \
+                 posthook-hook beside it (`cargo build --release` builds that lean hook, which \
+                 `install` registers)"
+            } else {
+                "what `install` would register: no posthook entry registered here"
+            };
+            (source.clone(), format!("{} ({why})", source.display()))
         }
     };
     // As Claude Code runs it: no arguments, the payload on stdin. The profile and the disabled
