@@ -197,6 +197,20 @@ fn malformed_or_oversized_requests_are_refused_and_closed() {
     );
     let got = raw_exchange(&server, chunked.as_bytes());
     assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    // Every one of those connections gave its place back: only the asking one is open.
+    let health = format!("GET /health HTTP/1.1\r\n{auth}Connection: close\r\n\r\n");
+    let until = Instant::now() + Duration::from_secs(5);
+    let open = loop {
+        let got = raw_exchange(&server, health.as_bytes());
+        let body = got.split("\r\n\r\n").nth(1).unwrap_or("");
+        let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        let open = v["connections"].as_u64();
+        if open == Some(1) || Instant::now() > until {
+            break open;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(open, Some(1));
     let (code, log) = server.stop();
     assert_eq!(code, 0, "{log}");
 }

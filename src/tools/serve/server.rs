@@ -63,6 +63,17 @@ async fn read_body(
     Ok(buf)
 }
 
+/// An open connection's place among [`Server::conns`], given back when dropped: when the
+/// connection ends, is closed to make room, or its task is dropped or panics (else a lost place
+/// would count as busy for ever, and enough of them would refuse every new connection).
+struct Open(Arc<Server>, u64);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.conns.remove(self.1);
+    }
+}
+
 /// The server's shared state.
 pub(crate) struct Server {
     token: String,
@@ -252,8 +263,9 @@ impl Server {
             .max_headers(MAX_HEADERS)
             .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
-        let me = Arc::clone(self);
+        let open = Open(Arc::clone(self), key);
         tokio::spawn(async move {
+            let _open = open;
             tokio::select! {
                 r = conn => if let Err(e) = r {
                     tracing::debug!(error = %e, "connection ended");
@@ -261,7 +273,6 @@ impl Server {
                 // Closed to make room: dropping the connection closes it.
                 _ = closed => {}
             }
-            me.conns.remove(key);
         });
     }
 
