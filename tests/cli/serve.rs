@@ -17,7 +17,17 @@ pub struct Server {
     child: Child,
     pub addr: SocketAddr,
     pub token: String,
-    log: std::thread::JoinHandle<String>,
+    log: Option<std::thread::JoinHandle<String>>,
+}
+
+/// A test that fails before `stop` leaves no server behind.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 impl Server {
@@ -73,7 +83,7 @@ impl Server {
             child,
             addr,
             token,
-            log,
+            log: Some(log),
         }
     }
 
@@ -114,7 +124,11 @@ impl Server {
             assert!(Instant::now() < until, "server did not stop within 30 s");
             std::thread::sleep(Duration::from_millis(10));
         };
-        let log = self.log.join().expect("log reader");
+        let log = self
+            .log
+            .take()
+            .map(|l| l.join().expect("log reader"))
+            .unwrap_or_default();
         (status.code().unwrap_or(-1), log)
     }
 }
