@@ -526,3 +526,29 @@ fn the_token_is_one_line_more_in_the_personal_file_and_uninstall_gives_both_file
     assert_eq!(read("settings.json"), shared);
     assert_eq!(read("settings.local.json"), personal);
 }
+
+/// A project that is the home directory: its project settings file is the user one. Switching
+/// the kind there is a replacement in one file, not a second registration.
+#[test]
+fn in_the_home_directory_the_kind_is_switched_in_its_one_file() {
+    let sb = Sandbox::new();
+    let home = sb.home();
+    let in_home = |args: &[&str]| {
+        let mut r = sb.cmd(args);
+        r.cmd
+            .current_dir(&home)
+            .env("CLAUDE_PROJECT_DIR", &home)
+            .env_remove("XDG_CONFIG_HOME");
+        r
+    };
+    in_home(&["install"]).run().expect_code(0);
+    let out = in_home(&["install", "--http", "--listen", "127.0.0.1:1"]).run();
+    assert_eq!(out.code(), 0, "{}\n{}", out.stdout(), out.stderr());
+    let doc = settings(&home.join(".claude/settings.json"));
+    assert!(
+        hooks_of(&doc, "PostToolUse")
+            .iter()
+            .all(|h| h["type"] == "http"),
+        "{doc}"
+    );
+}

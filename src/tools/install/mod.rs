@@ -401,7 +401,14 @@ pub(crate) fn registered_program() -> Option<(PathBuf, PathBuf)> {
 /// the server would each write the session over the other's events. (Within one scope, install
 /// replaces the other kind.)
 fn refuse_mixed(scope: Scope, http: bool) -> Result<(), InstallError> {
+    // A scope whose file is this scope's own (a project that is the home directory) is the
+    // file being edited: its entries of the other kind are replaced, not doubled.
+    let same = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let target = scope_path(scope).ok().map(|p| same(&p));
     for (other, p, doc) in settings_of(others(scope)) {
+        if target.as_deref() == Some(same(&p).as_path()) {
+            continue;
+        }
         let mixed = if http {
             !posthook_commands(&doc).is_empty()
         } else {
