@@ -137,15 +137,12 @@ pub(super) fn setup(
             (p, what)
         }
         None => {
-            let source = crate::tools::install::copy::hook_source(&exe);
-            let why = if source == exe {
-                "this executable, with the tools: no posthook entry registered here, and no \
-                 posthook-hook beside it (`cargo build --release` builds that lean hook, which \
-                 `install` registers)"
-            } else {
-                "what `install` would register: no posthook entry registered here"
+            let lean = crate::tools::install::copy::hook_source(&exe);
+            let why = match lean == exe {
+                true => "this executable: no posthook entry registered here, and no posthook-hook beside it (`cargo build --release` builds it)",
+                false => "what `install` would register: no posthook entry registered here",
             };
-            (source.clone(), format!("{} ({why})", source.display()))
+            (lean.clone(), format!("{} ({why})", lean.display()))
         }
     };
     // As Claude Code runs it: no arguments, the payload on stdin. The profile and the disabled
