@@ -57,8 +57,8 @@ fn a_request_is_served_while_others_are_half_sent() {
     let sb = Sandbox::new();
     let server = Server::start(&sb, &[], &[]);
     assert_eq!(timed_event(&server, "warm").0, 200);
-    // Each of these is accepted (its first bytes are there) and holds a worker reading the
-    // rest, which never comes: the accept turn must pass to another worker meanwhile.
+    // Each of these is accepted (its first bytes are there) and waits for the rest of its head,
+    // which never comes: the server must go on accepting and answering meanwhile.
     let mut half = Vec::new();
     for _ in 0..3 {
         let mut s = TcpStream::connect(server.addr).expect("connect");
