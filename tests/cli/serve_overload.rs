@@ -132,6 +132,14 @@ fn sigterm_after_keep_alive_load_stops_at_once_without_alarm() {
         assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
         kept.push(s);
     }
+    // And connections that sent half a head, or nothing: a stopping server does not wait for
+    // them.
+    for head in [&b"POST /hook HTTP/1.1\r\nHost: x\r\n"[..], b""] {
+        let mut s = TcpStream::connect(server.addr).expect("connect");
+        s.write_all(head).expect("half a head");
+        kept.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(100));
     let t = Instant::now();
     let (code, log) = server.stop();
     let took = t.elapsed();

@@ -96,6 +96,12 @@ impl Conns {
         true
     }
 
+    /// Closes every connection not answering a request (waiting for one, or for the rest of its
+    /// head): what a stopping server does not wait for.
+    pub(crate) fn close_idle(&self) {
+        self.lock().1.retain(|_, e| e.idle_since.is_none());
+    }
+
     /// Connection `key` is answering a request (`busy`), or has answered it and waits again.
     pub(crate) fn set_busy(&self, key: u64, busy: bool) {
         if let Some(e) = self.lock().1.get_mut(&key) {

@@ -297,6 +297,7 @@ impl Server {
             }
         }
         drop(listener);
+        self.conns.close_idle();
         graceful.shutdown().await;
     }
 
