@@ -270,7 +270,7 @@ impl Server {
                 r = conn => if let Err(e) = r {
                     tracing::debug!(error = %e, "connection ended");
                 },
-                // Closed to make room: dropping the connection closes it.
+                // Closed to make room, or by a stopping server: dropping it closes it.
                 _ = closed => {}
             }
         });
