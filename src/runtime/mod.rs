@@ -198,8 +198,8 @@ impl Runtime {
                 continue;
             }
             let _span = tracing::trace_span!("analyzer", name).entered();
-            let (timing, end) = run_caught(name, mark, findings, |f| slot.get().analyze(cx, f));
-            mark = end;
+            let timing = run_caught(name, mark, findings, |f| slot.get().analyze(cx, f));
+            mark += timing.elapsed;
             timings.push(timing);
         }
         timings
@@ -312,7 +312,7 @@ impl Runtime {
             let on = |s: &&Slot| s.at_stop() && s.enabled(&self.settings, used);
             for slot in self.slots.iter().filter(on) {
                 let run = |f: &mut Vec<Finding>| slot.get().at_stop(&cx, f);
-                timings.push(run_caught(slot.name(), Instant::now(), &mut findings, run).0);
+                timings.push(run_caught(slot.name(), Instant::now(), &mut findings, run));
             }
         }
         self.drop_disabled(&mut findings, history);
@@ -421,17 +421,17 @@ fn critical_notice(fb: Option<&Feedback>, history: &History, subject: &str) -> O
 }
 
 /// Runs one analyzer (`run`, adding to `findings`) that started at the clock reading `mark`:
-/// its panic caught and the findings it added then dropped. Returns its timing and the clock
-/// reading at its end.
+/// its panic caught and the findings it added then dropped. Its timing runs from `mark` to its
+/// end, so the next analyzer's mark is `mark` plus its `elapsed`.
 fn run_caught(
     name: &'static str,
     mark: Instant,
     findings: &mut Vec<Finding>,
     run: impl FnOnce(&mut Vec<Finding>),
-) -> (AnalyzerTiming, Instant) {
+) -> AnalyzerTiming {
     let before = findings.len();
     let ran = catch_unwind(AssertUnwindSafe(|| run(findings)));
-    let end = Instant::now();
+    let elapsed = mark.elapsed();
     let status = if ran.is_ok() {
         RunStatus::Ran
     } else {
@@ -442,13 +442,12 @@ fn run_caught(
         findings.truncate(before);
         RunStatus::Panicked
     };
-    let timing = AnalyzerTiming {
+    AnalyzerTiming {
         name,
-        elapsed: end.duration_since(mark),
+        elapsed,
         findings: findings.len() - before,
         status,
-    };
-    (timing, end)
+    }
 }
 
 /// The guidance provider's answer when nothing was judged: no message, and why.

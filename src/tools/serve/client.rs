@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// How long the client waits for a connection or an answer.
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
+const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Connects to `addr` and checks that the process answering runs as this user.
 async fn connect_verified(addr: SocketAddr) -> Result<tokio::net::TcpStream, HealthError> {
